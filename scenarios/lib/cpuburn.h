@@ -1,0 +1,27 @@
+/*
+ * cpuburn.h: real CPU work of a known duration.
+ *
+ * The work is counting primes by trial division (what the classic
+ * multiprocessing examples do), in units of a fixed size. cpuburn_calibrate
+ * measures how long a unit takes on this machine (once, on first use), so
+ * cpuburn_ns(5 ms) does about 5 ms of real work when the thread has a core
+ * to itself, and takes longer when it has to share one: that is the point.
+ */
+#ifndef SIMUL_CPUBURN_H
+#define SIMUL_CPUBURN_H
+
+#include <stdint.h>
+
+/* Measure (once; later calls return the same) ns per unit of work. */
+double cpuburn_calibrate(void);
+/* Units of work that take about ns on one free core. */
+uint64_t cpuburn_units(uint64_t ns);
+/* Do `units` units of work; returns a checksum so it cannot be optimised
+ * away. */
+uint64_t cpuburn_run(uint64_t units);
+/* Do about ns of work (on a free core). */
+uint64_t cpuburn_ns(uint64_t ns);
+/* Count primes below n by trial division (the unit of work is n = 2000). */
+uint64_t cpuburn_count_primes(uint64_t n);
+
+#endif

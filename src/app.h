@@ -1,0 +1,50 @@
+/*
+ * app.h: the app shell: options from the command line, and the two ways to
+ * run: batch (--plain, --report: no curses at all) and the interactive TUI.
+ *
+ * Both own one libuv loop on the main thread that drains the recorder into
+ * the model, handles SIGINT/SIGTERM/SIGHUP, and is told when the demo is
+ * done. The terminal (in the TUI) is restored on every exit path.
+ */
+#ifndef SIMUL_APP_H
+#define SIMUL_APP_H
+
+#include <stdint.h>
+
+#include "demo.h"
+#include "params.h"
+
+#define APP_MAX_SETS 64
+
+struct app_options {
+	const char *demo;    /* "module/demo", or NULL: the menu */
+	const char *sets[APP_MAX_SETS];
+	int nsets;
+	int plain;           /* --plain */
+	const char *report;  /* --report FILE, "-" for stdout */
+	int width;           /* --width, 0: the terminal's or 100 */
+	uint64_t seed;
+	int have_seed;
+	int ascii;           /* --ascii */
+	int no_color;        /* --no-color or NO_COLOR */
+	const char *theme;   /* --theme */
+	int sampler_hz;      /* --sample-hz, 0: default; -1: off */
+};
+
+/* Exit codes. */
+#define APP_EXIT_OK 0
+#define APP_EXIT_FAIL 1
+#define APP_EXIT_USAGE 2
+#define APP_EXIT_INTERRUPTED 130
+
+struct run;
+
+/* Apply --set and --seed to a fresh run of o->demo. Prints the one-line
+ * error and returns APP_EXIT_USAGE on bad input, else 0. */
+int app_prepare_run(struct run *run, const struct app_options *o);
+/* Run o->demo to the end without a terminal UI and write what was asked. */
+int app_batch(const struct app_options *o);
+/* The interactive TUI (src/tui.c). */
+int tui_main(const struct app_options *o);
+
+#endif

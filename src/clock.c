@@ -1,0 +1,40 @@
+/*
+ * clock.c: monotonic and CPU clocks, with a fake clock for golden tests.
+ */
+#include "clock.h"
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <time.h>
+
+static _Atomic(const uint64_t *) fake_now;
+
+static uint64_t ts_ns(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t clock_now_ns(void)
+{
+	const uint64_t *fake = atomic_load_explicit(&fake_now, memory_order_relaxed);
+	if (fake != NULL)
+		return *fake;
+	return ts_ns(CLOCK_MONOTONIC);
+}
+
+void clock_set_fake(const uint64_t *now)
+{
+	atomic_store(&fake_now, now);
+}
+
+uint64_t clock_process_cpu_ns(void)
+{
+	return ts_ns(CLOCK_PROCESS_CPUTIME_ID);
+}
+
+uint64_t clock_thread_cpu_ns(void)
+{
+	return ts_ns(CLOCK_THREAD_CPUTIME_ID);
+}

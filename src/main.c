@@ -1,0 +1,229 @@
+/*
+ * main.c: the command line. Parses options (getopt_long), validates them
+ * completely before anything runs, and hands over to the TUI or batch mode.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "demo.h"
+#include "params.h"
+
+#ifndef SIMUL_VERSION
+#define SIMUL_VERSION "0.1.0"
+#endif
+
+static void usage(FILE *f)
+{
+	fputs("usage: simul [DEMO] [options]\n"
+	      "\n"
+	      "See concurrency: simul runs real threads, processes and event loops and draws,\n"
+	      "live, one timeline lane per task: running, preempted, ready, blocked on I/O,\n"
+	      "sleeping, waiting for a lock or the (emulated) GIL, and what each printed.\n"
+	      "\n"
+	      "  simul                      open the interactive menu\n"
+	      "  simul DEMO                 open the TUI on DEMO (e.g. threads/interleave)\n"
+	      "  simul DEMO --plain         run DEMO, then print its timeline as text\n"
+	      "  simul DEMO --report FILE   run DEMO, write its summary as JSON (- = stdout)\n"
+	      "  simul --list               list every demo\n"
+	      "\n"
+	      "options:\n"
+	      "  -l, --list            list demos as 'module/demo  summary' and exit\n"
+	      "  -p, --plain           no curses: run, then print the timeline, output and totals\n"
+	      "  -r, --report FILE     write the JSON report to FILE ('-' for stdout)\n"
+	      "  -w, --width N         width of --plain output (default: terminal, else 100)\n"
+	      "  -s, --set KEY=VALUE   set a demo parameter (repeatable); --list-params DEMO shows them\n"
+	      "      --list-params DEMO  show DEMO's parameters, defaults and allowed values\n"
+	      "      --seed N          seed for every random choice a demo makes\n"
+	      "      --ascii           ASCII glyphs only\n"
+	      "      --no-color        no colour (also when NO_COLOR is set)\n"
+	      "      --theme NAME      dark (default), light, contrast, cb (colour-blind safe)\n"
+	      "      --sample-hz N     OS sampler rate, 1..1000 (0 turns it off; default 100)\n"
+	      "  -h, --help            this help\n"
+	      "  -V, --version         version\n"
+	      "\n"
+	      "exit status: 0 done, 1 the demo failed, 2 bad usage, 130 interrupted.\n"
+	      "Keys in the TUI: press ? inside it. More: man simul, README.md.\n",
+	      f);
+}
+
+static void list_demos(void)
+{
+	const struct demo_module *const *mods;
+	size_t n = registry_modules(&mods);
+	for (size_t i = 0; i < n; i++)
+		for (size_t d = 0; d < mods[i]->ndemos; d++) {
+			char full[96];
+			snprintf(full, sizeof(full), "%s/%s", mods[i]->name, mods[i]->demos[d].name);
+			printf("%-22s %s\n", full, mods[i]->demos[d].summary);
+		}
+}
+
+static int list_params(const char *name)
+{
+	const struct demo_module *mod;
+	const struct demo *d = registry_find(name, &mod);
+	if (d == NULL) {
+		char near[256];
+		registry_suggest(name, near, sizeof(near), 3);
+		fprintf(stderr, "simul: unknown demo '%s'; closest: %s (simul --list shows all)\n", name, near);
+		return APP_EXIT_USAGE;
+	}
+	printf("%s/%s: %s\n", mod->name, d->name, d->summary);
+	if (d->nparams == 0)
+		printf("  (no parameters)\n");
+	struct params p;
+	params_init(&p, d->params, d->nparams);
+	for (size_t i = 0; i < d->nparams; i++) {
+		char def[64], allowed[256];
+		params_format(&p, i, def, sizeof(def));
+		params_allowed(&d->params[i], allowed, sizeof(allowed));
+		printf("  %-18s default %-8s %s; %s\n", d->params[i].name, def, allowed, d->params[i].help);
+	}
+	return 0;
+}
+
+static int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	if (s[0] == '-' || s[0] == '\0')
+		goto bad;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	fprintf(stderr, "simul: %s '%s': expected a whole number 0..%llu\n", opt, s,
+	        (unsigned long long)max);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_SEED = 256, OPT_ASCII, OPT_NO_COLOR, OPT_THEME, OPT_SAMPLE_HZ, OPT_LIST_PARAMS };
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{"list", no_argument, NULL, 'l'},
+		{"plain", no_argument, NULL, 'p'},
+		{"report", required_argument, NULL, 'r'},
+		{"width", required_argument, NULL, 'w'},
+		{"set", required_argument, NULL, 's'},
+		{"seed", required_argument, NULL, OPT_SEED},
+		{"ascii", no_argument, NULL, OPT_ASCII},
+		{"no-color", no_argument, NULL, OPT_NO_COLOR},
+		{"theme", required_argument, NULL, OPT_THEME},
+		{"sample-hz", required_argument, NULL, OPT_SAMPLE_HZ},
+		{"list-params", required_argument, NULL, OPT_LIST_PARAMS},
+		{NULL, 0, NULL, 0},
+	};
+	struct app_options o = {0};
+	int c;
+	uint64_t v = 0;
+
+	setlocale(LC_ALL, "");
+
+	/* Hidden worker mode: simul --worker MODULE ARGS... (child processes). */
+	if (argc >= 3 && strcmp(argv[1], "--worker") == 0) {
+		const struct demo_module *m = registry_module(argv[2]);
+		if (m == NULL || m->worker == NULL) {
+			fprintf(stderr, "simul: --worker: no worker mode for '%s'\n", argv[2]);
+			return APP_EXIT_USAGE;
+		}
+		return m->worker(argc - 2, argv + 2);
+	}
+
+	if (getenv("NO_COLOR") != NULL && getenv("NO_COLOR")[0] != '\0')
+		o.no_color = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hVlpr:w:s:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("simul %s\n", SIMUL_VERSION);
+			return 0;
+		case 'l':
+			list_demos();
+			return 0;
+		case OPT_LIST_PARAMS:
+			return list_params(optarg);
+		case 'p':
+			o.plain = 1;
+			break;
+		case 'r':
+			o.report = optarg;
+			break;
+		case 'w':
+			if (parse_u64("--width", optarg, 1000, &v) != 0)
+				return APP_EXIT_USAGE;
+			if (v < 40) {
+				fprintf(stderr, "simul: --width '%s': expected a whole number 40..1000\n", optarg);
+				return APP_EXIT_USAGE;
+			}
+			o.width = (int)v;
+			break;
+		case 's':
+			if (o.nsets == APP_MAX_SETS) {
+				fprintf(stderr, "simul: too many --set options (at most %d)\n", APP_MAX_SETS);
+				return APP_EXIT_USAGE;
+			}
+			o.sets[o.nsets++] = optarg;
+			break;
+		case OPT_SEED:
+			if (parse_u64("--seed", optarg, UINT64_MAX, &o.seed) != 0)
+				return APP_EXIT_USAGE;
+			o.have_seed = 1;
+			break;
+		case OPT_ASCII:
+			o.ascii = 1;
+			break;
+		case OPT_NO_COLOR:
+			o.no_color = 1;
+			break;
+		case OPT_THEME:
+			if (strcmp(optarg, "dark") && strcmp(optarg, "light") && strcmp(optarg, "contrast") &&
+			    strcmp(optarg, "cb")) {
+				fprintf(stderr, "simul: --theme '%s': allowed: dark, light, contrast, cb\n", optarg);
+				return APP_EXIT_USAGE;
+			}
+			o.theme = optarg;
+			break;
+		case OPT_SAMPLE_HZ:
+			if (parse_u64("--sample-hz", optarg, 1000, &v) != 0)
+				return APP_EXIT_USAGE;
+			o.sampler_hz = v == 0 ? -1 : (int)v;
+			break;
+		case ':':
+			fprintf(stderr, "simul: option '%s' needs a value (simul --help)\n", argv[optind - 1]);
+			return APP_EXIT_USAGE;
+		default:
+			fprintf(stderr, "simul: unknown option '%s' (simul --help lists them)\n", argv[optind - 1]);
+			return APP_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		o.demo = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "simul: unexpected argument '%s'; give one demo (simul --list)\n", argv[optind]);
+		return APP_EXIT_USAGE;
+	}
+	if (o.demo != NULL && registry_find(o.demo, NULL) == NULL) {
+		char near[256];
+		registry_suggest(o.demo, near, sizeof(near), 3);
+		fprintf(stderr, "simul: unknown demo '%s'; closest: %s (simul --list shows all)\n", o.demo, near);
+		return APP_EXIT_USAGE;
+	}
+	if ((o.plain || o.report) && o.demo == NULL)
+		o.demo = REGISTRY_DEFAULT_DEMO;
+	if (o.plain || o.report)
+		return app_batch(&o);
+	return tui_main(&o);
+}

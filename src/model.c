@@ -1,0 +1,984 @@
+/*
+ * model.c: spans, checkpoints, groups and marks, built from recorder events.
+ *
+ * Events are queued (model_ingest), sorted by time, and applied in order up
+ * to a watermark. Applying a task's event updates its reported state; the
+ * effective state (reported, or preempted when its thread waits for a core)
+ * is what spans record. An event older than what a task already has (its
+ * thread was descheduled for longer than the hold-back) is applied at the
+ * task's last time and counted as late.
+ */
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK_SHIFT 12
+#define CHUNK_SPANS (1u << CHUNK_SHIFT)
+#define CP_EVERY 32
+#define NO_CORE 255
+
+/* ---- string table ---- */
+
+struct strtab {
+	char *arena;
+	size_t len, cap;
+	uint32_t *off;   /* id -> offset */
+	size_t n, ncap;
+	uint32_t *index; /* open addressing: id + 1, 0 empty */
+	size_t icap;
+};
+
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
+
+static int strtab_grow_index(struct strtab *st)
+{
+	size_t icap = st->icap ? st->icap * 2 : 256;
+	uint32_t *idx = calloc(icap, sizeof(*idx));
+	if (idx == NULL)
+		return -1;
+	for (size_t id = 0; id < st->n; id++) {
+		const char *s = st->arena + st->off[id];
+		size_t h = hash_bytes(s, strlen(s)) & (icap - 1);
+		while (idx[h])
+			h = (h + 1) & (icap - 1);
+		idx[h] = (uint32_t)id + 1;
+	}
+	free(st->index);
+	st->index = idx;
+	st->icap = icap;
+	return 0;
+}
+
+/* Returns the id of s (0 is ""), or 0 when out of memory. */
+static uint32_t strtab_intern(struct strtab *st, const char *s, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if ((st->n + 1) * 2 > st->icap && strtab_grow_index(st) != 0)
+		return 0;
+	size_t h = hash_bytes(s, n) & (st->icap - 1);
+	while (st->index[h]) {
+		uint32_t id = st->index[h] - 1;
+		const char *t = st->arena + st->off[id];
+		if (strncmp(t, s, n) == 0 && t[n] == '\0')
+			return id;
+		h = (h + 1) & (st->icap - 1);
+	}
+	if (st->len + n + 1 > st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 4096;
+		while (cap < st->len + n + 1)
+			cap *= 2;
+		char *a = realloc(st->arena, cap);
+		if (a == NULL)
+			return 0;
+		st->arena = a;
+		st->cap = cap;
+	}
+	if (st->n == st->ncap) {
+		size_t cap = st->ncap ? st->ncap * 2 : 256;
+		uint32_t *o = realloc(st->off, cap * sizeof(*o));
+		if (o == NULL)
+			return 0;
+		st->off = o;
+		st->ncap = cap;
+	}
+	memcpy(st->arena + st->len, s, n);
+	st->arena[st->len + n] = '\0';
+	st->off[st->n] = (uint32_t)st->len;
+	st->len += n + 1;
+	uint32_t id = (uint32_t)st->n++;
+	st->index[h] = id + 1;
+	return id;
+}
+
+static const char *strtab_get(const struct strtab *st, uint32_t id)
+{
+	return id < st->n ? st->arena + st->off[id] : "";
+}
+
+static void strtab_free(struct strtab *st)
+{
+	free(st->arena);
+	free(st->off);
+	free(st->index);
+}
+
+/* ---- spans of one task ---- */
+
+struct span {
+	uint64_t t;
+	uint32_t reason;
+	int16_t line;
+	uint8_t state;
+	uint8_t core;
+};
+
+struct track {
+	struct span **chunks;
+	size_t nchunks, capchunks;
+	size_t n;
+	uint64_t (*cp)[STATE_COUNT];
+	size_t capcp;
+	uint64_t cum[STATE_COUNT]; /* time in each state before the last span */
+};
+
+static inline struct span *track_at(const struct track *tr, size_t i)
+{
+	return &tr->chunks[i >> CHUNK_SHIFT][i & (CHUNK_SPANS - 1)];
+}
+
+static int track_push(struct track *tr, const struct span *s)
+{
+	if (tr->n > 0) {
+		const struct span *last = track_at(tr, tr->n - 1);
+		tr->cum[last->state] += s->t - last->t;
+	}
+	if (tr->n % CP_EVERY == 0) {
+		size_t k = tr->n / CP_EVERY;
+		if (k >= tr->capcp) {
+			size_t cap = tr->capcp ? tr->capcp * 2 : 4;
+			void *p = realloc(tr->cp, cap * sizeof(*tr->cp));
+			if (p == NULL)
+				return -1;
+			tr->cp = p;
+			tr->capcp = cap;
+		}
+		memcpy(tr->cp[k], tr->cum, sizeof(tr->cum));
+	}
+	if ((tr->n >> CHUNK_SHIFT) >= tr->nchunks) {
+		if (tr->nchunks == tr->capchunks) {
+			size_t cap = tr->capchunks ? tr->capchunks * 2 : 4;
+			void *p = realloc(tr->chunks, cap * sizeof(*tr->chunks));
+			if (p == NULL)
+				return -1;
+			tr->chunks = p;
+			tr->capchunks = cap;
+		}
+		/* A task's first chunk is small; later ones are full size. */
+		size_t want = tr->nchunks == 0 ? 64 : CHUNK_SPANS;
+		tr->chunks[tr->nchunks] = malloc(want * sizeof(struct span));
+		if (tr->chunks[tr->nchunks] == NULL)
+			return -1;
+		tr->nchunks++;
+	} else if (tr->nchunks == 1 && tr->n >= 64 && tr->n < CHUNK_SPANS && (tr->n & (tr->n - 1)) == 0) {
+		/* Grow the first chunk by doubling until it is full size. */
+		size_t want = tr->n * 2 < CHUNK_SPANS ? tr->n * 2 : CHUNK_SPANS;
+		void *p = realloc(tr->chunks[0], want * sizeof(struct span));
+		if (p == NULL)
+			return -1;
+		tr->chunks[0] = p;
+	}
+	*track_at(tr, tr->n) = *s;
+	tr->n++;
+	return 0;
+}
+
+/* Last span whose start is <= t, or (size_t)-1 when t is before the first. */
+static size_t track_find(const struct track *tr, uint64_t t)
+{
+	if (tr->n == 0 || track_at(tr, 0)->t > t)
+		return (size_t)-1;
+	size_t lo = 0, hi = tr->n - 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo + 1) / 2;
+		if (track_at(tr, mid)->t <= t)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+/* Time spent in each state before instant t (t clamped to `upto`, the end of
+ * the last span). */
+static void track_cum_at(const struct track *tr, uint64_t t, uint64_t upto, uint64_t out[STATE_COUNT])
+{
+	memset(out, 0, sizeof(uint64_t) * STATE_COUNT);
+	if (t > upto)
+		t = upto;
+	size_t i = track_find(tr, t);
+	if (i == (size_t)-1)
+		return;
+	size_t k = i / CP_EVERY;
+	memcpy(out, tr->cp[k], sizeof(uint64_t) * STATE_COUNT);
+	for (size_t j = k * CP_EVERY; j < i; j++) {
+		const struct span *a = track_at(tr, j), *b = track_at(tr, j + 1);
+		out[a->state] += b->t - a->t;
+	}
+	const struct span *s = track_at(tr, i);
+	out[s->state] += t - s->t;
+}
+
+static void track_free(struct track *tr)
+{
+	for (size_t i = 0; i < tr->nchunks; i++)
+		free(tr->chunks[i]);
+	free(tr->chunks);
+	free(tr->cp);
+}
+
+/* ---- groups: counts of member tasks in each state over time ---- */
+
+struct gstep {
+	uint64_t t;
+	int8_t from, to; /* -1: not alive */
+};
+
+struct gtrack {
+	struct gstep *steps;
+	size_t n, cap;
+	/* Checkpoint k describes the moment of step k*CP_EVERY, before it. */
+	struct gcp {
+		uint64_t cum[STATE_COUNT];
+		int32_t count[STATE_COUNT];
+	} *cp;
+	size_t capcp;
+	uint64_t cum[STATE_COUNT];
+	int32_t count[STATE_COUNT];
+};
+
+static int gtrack_push(struct gtrack *g, uint64_t t, int from, int to)
+{
+	if (g->n > 0) {
+		uint64_t lt = g->steps[g->n - 1].t;
+		if (t < lt)
+			t = lt;
+		for (int s = 0; s < STATE_COUNT; s++)
+			g->cum[s] += (uint64_t)g->count[s] * (t - lt);
+	}
+	if (g->n % CP_EVERY == 0) {
+		size_t k = g->n / CP_EVERY;
+		if (k >= g->capcp) {
+			size_t cap = g->capcp ? g->capcp * 2 : 4;
+			void *p = realloc(g->cp, cap * sizeof(*g->cp));
+			if (p == NULL)
+				return -1;
+			g->cp = p;
+			g->capcp = cap;
+		}
+		memcpy(g->cp[k].cum, g->cum, sizeof(g->cum));
+		memcpy(g->cp[k].count, g->count, sizeof(g->count));
+	}
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 64;
+		void *p = realloc(g->steps, cap * sizeof(*g->steps));
+		if (p == NULL)
+			return -1;
+		g->steps = p;
+		g->cap = cap;
+	}
+	g->steps[g->n++] = (struct gstep){.t = t, .from = (int8_t)from, .to = (int8_t)to};
+	if (from >= 0)
+		g->count[from]--;
+	if (to >= 0)
+		g->count[to]++;
+	return 0;
+}
+
+static void gtrack_cum_at(const struct gtrack *g, uint64_t t, uint64_t upto, uint64_t out[STATE_COUNT])
+{
+	memset(out, 0, sizeof(uint64_t) * STATE_COUNT);
+	if (t > upto)
+		t = upto;
+	if (g->n == 0 || g->steps[0].t > t)
+		return;
+	size_t lo = 0, hi = g->n - 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo + 1) / 2;
+		if (g->steps[mid].t <= t)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	size_t k = lo / CP_EVERY;
+	int32_t count[STATE_COUNT];
+	memcpy(out, g->cp[k].cum, sizeof(uint64_t) * STATE_COUNT);
+	memcpy(count, g->cp[k].count, sizeof(count));
+	uint64_t at = g->steps[k * CP_EVERY].t;
+	for (size_t j = k * CP_EVERY; j <= lo; j++) {
+		const struct gstep *st = &g->steps[j];
+		for (int s = 0; s < STATE_COUNT; s++)
+			out[s] += (uint64_t)count[s] * (st->t - at);
+		at = st->t;
+		if (st->from >= 0)
+			count[st->from]--;
+		if (st->to >= 0)
+			count[st->to]++;
+	}
+	for (int s = 0; s < STATE_COUNT; s++)
+		out[s] += (uint64_t)count[s] * (t - at);
+}
+
+/* ---- threads the sampler reports on ---- */
+
+struct tslot {
+	uint64_t key; /* pid << 32 | tid; 0 empty */
+	int preempted;
+	int core;
+	int *running; /* tasks on this thread that report running */
+	size_t nrunning, caprunning;
+};
+
+/* ---- the model ---- */
+
+struct task {
+	struct model_task pub;
+	struct track tr;
+	enum state reported;
+	uint32_t reason;
+	int16_t line;
+	int slot; /* index in tslots, -1 when not bound */
+	int have_span;
+	uint64_t last_t; /* time of its last applied event */
+	struct span cur; /* the open span */
+};
+
+struct pending {
+	uint64_t t;
+	uint64_t seq;
+	int32_t task;
+	uint8_t type, state;
+	int16_t line;
+	uint32_t a, b;
+	uint32_t text;
+};
+
+struct mark {
+	uint64_t t;
+	int32_t task;
+	uint32_t text;
+};
+
+struct group {
+	char *name;
+	size_t size;
+	struct gtrack g;
+};
+
+struct model {
+	uint64_t origin, now, last_event;
+	size_t max_spans, nspans;
+	uint64_t spans_dropped, late;
+
+	struct strtab strs;
+
+	struct task *tasks;
+	size_t ntasks, captasks;
+
+	struct group *groups;
+	size_t ngroups, capgroups;
+
+	struct tslot *slots;
+	size_t nslots, capslots;
+
+	struct pending *pend;
+	size_t npend, cappend;
+	uint64_t seq;
+
+	struct mark *marks;
+	size_t nmarks, capmarks;
+	struct mark *miles;
+	size_t nmiles, capmiles;
+};
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return 0;
+	size_t c = *cap ? *cap : 16;
+	while (c < need)
+		c *= 2;
+	void *q = realloc(*p, c * size);
+	if (q == NULL)
+		return -1;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+struct model *model_new(size_t max_spans)
+{
+	struct model *m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		return NULL;
+	m->max_spans = max_spans ? max_spans : MODEL_DEFAULT_MAX_SPANS;
+	return m;
+}
+
+void model_free(struct model *m)
+{
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < m->ntasks; i++) {
+		track_free(&m->tasks[i].tr);
+		free((char *)m->tasks[i].pub.name);
+	}
+	for (size_t i = 0; i < m->ngroups; i++) {
+		free(m->groups[i].name);
+		free(m->groups[i].g.steps);
+		free(m->groups[i].g.cp);
+	}
+	for (size_t i = 0; i < m->capslots; i++)
+		free(m->slots[i].running);
+	free(m->tasks);
+	free(m->groups);
+	free(m->slots);
+	free(m->pend);
+	free(m->marks);
+	free(m->miles);
+	strtab_free(&m->strs);
+	free(m);
+}
+
+void model_set_origin(struct model *m, uint64_t t0_ns)
+{
+	m->origin = t0_ns;
+	if (m->now < t0_ns)
+		m->now = t0_ns;
+}
+
+uint64_t model_origin(const struct model *m)
+{
+	return m->origin;
+}
+
+uint64_t model_now(const struct model *m)
+{
+	return m->now;
+}
+
+uint64_t model_last_event(const struct model *m)
+{
+	return m->last_event;
+}
+
+static int group_index(struct model *m, const char *name)
+{
+	if (name == NULL || name[0] == '\0')
+		return -1;
+	for (size_t g = 0; g < m->ngroups; g++)
+		if (strcmp(m->groups[g].name, name) == 0)
+			return (int)g;
+	if (grow((void **)&m->groups, &m->capgroups, m->ngroups + 1, sizeof(*m->groups)) != 0)
+		return -1;
+	struct group *g = &m->groups[m->ngroups];
+	memset(g, 0, sizeof(*g));
+	g->name = strdup(name);
+	if (g->name == NULL)
+		return -1;
+	return (int)m->ngroups++;
+}
+
+/* Make the model's task table as long as the recorder's. */
+static void sync_tasks(struct model *m, size_t upto)
+{
+	while (m->ntasks < upto) {
+		struct trace_task_info info;
+		if (trace_task_get((trace_task_t)m->ntasks, &info) != 0)
+			break;
+		if (grow((void **)&m->tasks, &m->captasks, m->ntasks + 1, sizeof(*m->tasks)) != 0)
+			return;
+		struct task *t = &m->tasks[m->ntasks];
+		memset(t, 0, sizeof(*t));
+		/* Name and group share one allocation: "name\0group\0". */
+		size_t nl = strlen(info.name), gl = strlen(info.group);
+		char *buf = malloc(nl + gl + 2);
+		if (buf == NULL)
+			return;
+		memcpy(buf, info.name, nl + 1);
+		memcpy(buf + nl + 1, info.group, gl + 1);
+		t->pub.name = buf;
+		t->pub.group = buf + nl + 1;
+		t->pub.group_index = group_index(m, info.group);
+		if (t->pub.group_index >= 0)
+			m->groups[t->pub.group_index].size++;
+		t->pub.kind = info.kind;
+		t->pub.parent = info.parent;
+		t->pub.state = STATE_DONE;
+		t->pub.core = -1;
+		t->reported = STATE_DONE;
+		t->slot = -1;
+		m->ntasks++;
+	}
+}
+
+void model_ingest(struct model *m, const struct trace_record *rec)
+{
+	if (grow((void **)&m->pend, &m->cappend, m->npend + 1, sizeof(*m->pend)) != 0)
+		return;
+	uint32_t text = 0;
+	if (rec->text_len > 0)
+		text = strtab_intern(&m->strs, rec->text, rec->text_len);
+	m->pend[m->npend++] = (struct pending){
+		.t = rec->t_ns,
+		.seq = m->seq++,
+		.task = rec->task,
+		.type = (uint8_t)rec->type,
+		.state = (uint8_t)rec->state,
+		.line = (int16_t)rec->line,
+		.a = rec->a,
+		.b = rec->b,
+		.text = text,
+	};
+}
+
+static void ingest_cb(const struct trace_record *rec, void *arg)
+{
+	model_ingest(arg, rec);
+}
+
+/* ---- thread slots ---- */
+
+static int slot_find(struct model *m, uint32_t pid, uint32_t tid, int create)
+{
+	uint64_t key = ((uint64_t)pid << 32) | tid;
+	if (key == 0)
+		return -1;
+	if (m->capslots == 0 || (create && (m->nslots + 1) * 2 > m->capslots)) {
+		if (!create)
+			return -1;
+		size_t cap = m->capslots ? m->capslots * 2 : 64;
+		struct tslot *n = calloc(cap, sizeof(*n));
+		if (n == NULL)
+			return -1;
+		/* Rehashing moves slots, so tasks' slot indexes are remapped. */
+		int *remap = malloc(m->capslots ? m->capslots * sizeof(int) : sizeof(int));
+		if (remap == NULL) {
+			free(n);
+			return -1;
+		}
+		for (size_t i = 0; i < m->capslots; i++) {
+			remap[i] = -1;
+			if (m->slots[i].key == 0)
+				continue;
+			size_t h = (size_t)(hash_bytes((const char *)&m->slots[i].key, 8) & (cap - 1));
+			while (n[h].key)
+				h = (h + 1) & (cap - 1);
+			n[h] = m->slots[i];
+			remap[i] = (int)h;
+		}
+		for (size_t i = 0; i < m->ntasks; i++)
+			if (m->tasks[i].slot >= 0)
+				m->tasks[i].slot = remap[m->tasks[i].slot];
+		free(remap);
+		free(m->slots);
+		m->slots = n;
+		m->capslots = cap;
+	}
+	size_t h = (size_t)(hash_bytes((const char *)&key, 8) & (m->capslots - 1));
+	while (m->slots[h].key && m->slots[h].key != key)
+		h = (h + 1) & (m->capslots - 1);
+	if (m->slots[h].key == key)
+		return (int)h;
+	if (!create)
+		return -1;
+	m->slots[h].key = key;
+	m->slots[h].core = -1;
+	m->nslots++;
+	return (int)h;
+}
+
+static void slot_running_add(struct tslot *s, int task)
+{
+	if (grow((void **)&s->running, &s->caprunning, s->nrunning + 1, sizeof(int)) != 0)
+		return;
+	s->running[s->nrunning++] = task;
+}
+
+static void slot_running_del(struct tslot *s, int task)
+{
+	for (size_t i = 0; i < s->nrunning; i++)
+		if (s->running[i] == task) {
+			s->running[i] = s->running[--s->nrunning];
+			return;
+		}
+}
+
+/* ---- applying events ---- */
+
+static void group_step(struct model *m, struct task *t, uint64_t at, int from, int to)
+{
+	if (t->pub.group_index < 0 || from == to)
+		return;
+	gtrack_push(&m->groups[t->pub.group_index].g, at, from, to);
+}
+
+/* Recompute the task's effective state and open a span if it changed. */
+static void task_refresh(struct model *m, size_t idx, uint64_t at)
+{
+	struct task *t = &m->tasks[idx];
+	enum state eff = t->reported;
+	int core = -1;
+	if (t->slot >= 0) {
+		struct tslot *s = &m->slots[t->slot];
+		if (eff == STATE_RUNNING && s->preempted)
+			eff = STATE_PREEMPTED;
+		if (eff == STATE_RUNNING || eff == STATE_PREEMPTED)
+			core = s->core;
+	}
+	struct span sp = {
+		.t = at,
+		.reason = t->reason,
+		.line = t->line,
+		.state = (uint8_t)eff,
+		.core = core < 0 || core >= NO_CORE ? NO_CORE : (uint8_t)core,
+	};
+	if (t->have_span) {
+		struct span *c = &t->cur;
+		if (c->state == sp.state && c->reason == sp.reason && c->line == sp.line &&
+		    c->core == sp.core)
+			return;
+		t->pub.totals_ns[c->state] += at - c->t;
+	} else {
+		t->pub.start_ns = at;
+	}
+	group_step(m, t, at, t->have_span ? t->cur.state : -1, eff == STATE_DONE ? -1 : (int)eff);
+	if (m->nspans < m->max_spans) {
+		if (t->tr.n > 0 && track_at(&t->tr, t->tr.n - 1)->t == at) {
+			/* Same instant: the new span replaces the empty one. */
+			*track_at(&t->tr, t->tr.n - 1) = sp;
+		} else if (track_push(&t->tr, &sp) == 0) {
+			m->nspans++;
+		}
+	} else {
+		m->spans_dropped++;
+	}
+	t->cur = sp;
+	t->have_span = 1;
+	t->pub.state = eff;
+	t->pub.line = t->line;
+	if (core >= 0)
+		t->pub.core = core;
+}
+
+static void apply_one(struct model *m, const struct pending *p)
+{
+	uint64_t at = p->t;
+
+	if (p->type == TRACE_EV_MILESTONE) {
+		if (grow((void **)&m->miles, &m->capmiles, m->nmiles + 1, sizeof(*m->miles)) == 0)
+			m->miles[m->nmiles++] = (struct mark){.t = at, .task = -1, .text = p->text};
+		return;
+	}
+	if (p->type == TRACE_EV_PREEMPT || p->type == TRACE_EV_CORE) {
+		int si = slot_find(m, p->a, p->b, 0);
+		if (si < 0)
+			return;
+		struct tslot *s = &m->slots[si];
+		if (p->type == TRACE_EV_PREEMPT)
+			s->preempted = p->state != 0;
+		else
+			s->core = p->line;
+		/* Copy: refreshing may not change the list, but be safe. */
+		for (size_t i = 0; i < s->nrunning; i++) {
+			int ti = s->running[i];
+			struct task *t = &m->tasks[ti];
+			if (at < t->last_t)
+				continue;
+			task_refresh(m, (size_t)ti, at);
+			t->last_t = at;
+		}
+		if (at > m->last_event)
+			m->last_event = at;
+		return;
+	}
+	if (p->task < 0)
+		return;
+	if ((size_t)p->task >= m->ntasks)
+		sync_tasks(m, (size_t)p->task + 1);
+	if ((size_t)p->task >= m->ntasks)
+		return;
+	struct task *t = &m->tasks[p->task];
+	if (t->pub.end_ns != 0 && p->type != TRACE_EV_MARK)
+		return;
+	if (at < t->last_t) {
+		m->late++;
+		at = t->last_t;
+	}
+	t->last_t = at;
+	if (at > m->last_event)
+		m->last_event = at;
+
+	switch (p->type) {
+	case TRACE_EV_BIND: {
+		int si = slot_find(m, p->a, p->b, 1);
+		t = &m->tasks[p->task]; /* slot_find does not move tasks, but keep it obvious */
+		if (t->slot >= 0 && t->reported == STATE_RUNNING)
+			slot_running_del(&m->slots[t->slot], p->task);
+		t->slot = si;
+		t->pub.pid = (int)p->a;
+		t->pub.tid = (int)p->b;
+		if (si >= 0 && t->reported == STATE_RUNNING)
+			slot_running_add(&m->slots[si], p->task);
+		if (t->have_span)
+			task_refresh(m, (size_t)p->task, at);
+		break;
+	}
+	case TRACE_EV_STATE:
+	case TRACE_EV_END: {
+		enum state s = p->type == TRACE_EV_END ? STATE_DONE : (enum state)p->state;
+		if ((unsigned)s >= STATE_COUNT)
+			s = STATE_RUNNING;
+		if (t->slot >= 0 && t->reported == STATE_RUNNING && s != STATE_RUNNING)
+			slot_running_del(&m->slots[t->slot], p->task);
+		if (t->slot >= 0 && t->reported != STATE_RUNNING && s == STATE_RUNNING)
+			slot_running_add(&m->slots[t->slot], p->task);
+		t->reported = s;
+		t->reason = p->type == TRACE_EV_END ? 0 : p->text;
+		t->line = p->type == TRACE_EV_END ? t->line : p->line;
+		task_refresh(m, (size_t)p->task, at);
+		if (p->type == TRACE_EV_END)
+			t->pub.end_ns = at;
+		break;
+	}
+	case TRACE_EV_MARK:
+		if (grow((void **)&m->marks, &m->capmarks, m->nmarks + 1, sizeof(*m->marks)) == 0) {
+			m->marks[m->nmarks++] = (struct mark){.t = at, .task = p->task, .text = p->text};
+			t->pub.nmarks++;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static int pend_cmp(const void *x, const void *y)
+{
+	const struct pending *a = x, *b = y;
+	if (a->t != b->t)
+		return a->t < b->t ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+void model_apply(struct model *m, uint64_t upto_ns)
+{
+	sync_tasks(m, trace_task_count());
+	if (m->npend > 1)
+		qsort(m->pend, m->npend, sizeof(*m->pend), pend_cmp);
+	size_t i = 0;
+	while (i < m->npend && m->pend[i].t <= upto_ns) {
+		apply_one(m, &m->pend[i]);
+		i++;
+	}
+	memmove(m->pend, m->pend + i, (m->npend - i) * sizeof(*m->pend));
+	m->npend -= i;
+	if (upto_ns > m->now)
+		m->now = upto_ns;
+	/* Totals run to `now` for tasks still alive. */
+}
+
+size_t model_drain(struct model *m, uint64_t now_ns)
+{
+	size_t n = trace_drain(ingest_cb, m);
+	uint64_t upto = now_ns > MODEL_HOLDBACK_NS ? now_ns - MODEL_HOLDBACK_NS : 0;
+	if (upto < m->origin)
+		upto = m->origin;
+	model_apply(m, upto);
+	return n;
+}
+
+void model_finish(struct model *m, uint64_t now_ns)
+{
+	trace_drain(ingest_cb, m);
+	uint64_t upto = now_ns;
+	for (size_t i = 0; i < m->npend; i++)
+		if (m->pend[i].t > upto)
+			upto = m->pend[i].t;
+	model_apply(m, upto);
+}
+
+/* ---- queries ---- */
+
+size_t model_task_count(const struct model *m)
+{
+	return m->ntasks;
+}
+
+const struct model_task *model_task(const struct model *m, size_t i)
+{
+	return i < m->ntasks ? &m->tasks[i].pub : NULL;
+}
+
+void model_task_totals(const struct model *m, size_t i, uint64_t out[STATE_COUNT])
+{
+	memset(out, 0, sizeof(uint64_t) * STATE_COUNT);
+	if (i >= m->ntasks)
+		return;
+	const struct task *t = &m->tasks[i];
+	memcpy(out, t->pub.totals_ns, sizeof(uint64_t) * STATE_COUNT);
+	if (t->have_span && t->pub.end_ns == 0 && m->now > t->cur.t)
+		out[t->cur.state] += m->now - t->cur.t;
+	out[STATE_DONE] = 0;
+}
+
+size_t model_group_count(const struct model *m)
+{
+	return m->ngroups;
+}
+
+const char *model_group_name(const struct model *m, size_t g)
+{
+	return g < m->ngroups ? m->groups[g].name : "";
+}
+
+size_t model_group_size(const struct model *m, size_t g)
+{
+	return g < m->ngroups ? m->groups[g].size : 0;
+}
+
+/* Where the task's timeline is known up to. */
+static uint64_t task_upto(const struct model *m, const struct task *t)
+{
+	return t->pub.end_ns ? t->pub.end_ns : m->now;
+}
+
+void model_task_columns(const struct model *m, size_t task, uint64_t t0, uint64_t dt, int ncols,
+                        struct model_cell *out)
+{
+	uint64_t prev[STATE_COUNT], next[STATE_COUNT];
+	if (ncols <= 0)
+		return;
+	memset(out, 0, sizeof(*out) * (size_t)ncols);
+	if (task >= m->ntasks)
+		return;
+	const struct task *t = &m->tasks[task];
+	uint64_t upto = task_upto(m, t);
+	track_cum_at(&t->tr, t0, upto, prev);
+	for (int c = 0; c < ncols; c++) {
+		uint64_t b = t0 + (uint64_t)(c + 1) * dt;
+		track_cum_at(&t->tr, b, upto, next);
+		for (int s = 0; s < STATE_COUNT; s++)
+			out[c].ns[s] = next[s] - prev[s];
+		out[c].ns[STATE_DONE] = 0;
+		memcpy(prev, next, sizeof(prev));
+	}
+}
+
+void model_group_columns(const struct model *m, size_t group, uint64_t t0, uint64_t dt, int ncols,
+                         struct model_cell *out)
+{
+	uint64_t prev[STATE_COUNT], next[STATE_COUNT];
+	if (ncols <= 0)
+		return;
+	memset(out, 0, sizeof(*out) * (size_t)ncols);
+	if (group >= m->ngroups)
+		return;
+	const struct gtrack *g = &m->groups[group].g;
+	gtrack_cum_at(g, t0, m->now, prev);
+	for (int c = 0; c < ncols; c++) {
+		uint64_t b = t0 + (uint64_t)(c + 1) * dt;
+		gtrack_cum_at(g, b, m->now, next);
+		for (int s = 0; s < STATE_COUNT; s++)
+			out[c].ns[s] = next[s] - prev[s];
+		memcpy(prev, next, sizeof(prev));
+	}
+}
+
+enum state model_task_state_at(const struct model *m, size_t task, uint64_t t)
+{
+	if (task >= m->ntasks)
+		return STATE_DONE;
+	const struct task *tk = &m->tasks[task];
+	if (t > task_upto(m, tk))
+		return tk->pub.end_ns ? STATE_DONE : tk->pub.state;
+	size_t i = track_find(&tk->tr, t);
+	if (i == (size_t)-1)
+		return STATE_DONE;
+	return (enum state)track_at(&tk->tr, i)->state;
+}
+
+size_t model_span_count(const struct model *m, size_t task)
+{
+	return task < m->ntasks ? m->tasks[task].tr.n : 0;
+}
+
+int model_span_get(const struct model *m, size_t task, size_t k, struct model_span *out)
+{
+	if (task >= m->ntasks || k >= m->tasks[task].tr.n)
+		return -1;
+	const struct task *t = &m->tasks[task];
+	const struct span *s = track_at(&t->tr, k);
+	out->start_ns = s->t;
+	out->end_ns = k + 1 < t->tr.n ? track_at(&t->tr, k + 1)->t : task_upto(m, t);
+	if (out->end_ns < out->start_ns)
+		out->end_ns = out->start_ns;
+	out->state = (enum state)s->state;
+	out->line = s->line;
+	out->core = s->core == NO_CORE ? -1 : s->core;
+	out->reason = strtab_get(&m->strs, s->reason);
+	return 0;
+}
+
+size_t model_span_find(const struct model *m, size_t task, uint64_t t)
+{
+	if (task >= m->ntasks)
+		return 0;
+	size_t i = track_find(&m->tasks[task].tr, t);
+	return i == (size_t)-1 ? m->tasks[task].tr.n : i;
+}
+
+size_t model_mark_count(const struct model *m)
+{
+	return m->nmarks;
+}
+
+int model_mark_get(const struct model *m, size_t k, struct model_mark *out)
+{
+	if (k >= m->nmarks)
+		return -1;
+	out->t_ns = m->marks[k].t;
+	out->task = m->marks[k].task;
+	out->text = strtab_get(&m->strs, m->marks[k].text);
+	return 0;
+}
+
+size_t model_milestone_count(const struct model *m)
+{
+	return m->nmiles;
+}
+
+int model_milestone_get(const struct model *m, size_t k, struct model_mark *out)
+{
+	if (k >= m->nmiles)
+		return -1;
+	out->t_ns = m->miles[k].t;
+	out->task = -1;
+	out->text = strtab_get(&m->strs, m->miles[k].text);
+	return 0;
+}
+
+size_t model_span_total(const struct model *m)
+{
+	return m->nspans;
+}
+
+uint64_t model_spans_dropped(const struct model *m)
+{
+	return m->spans_dropped;
+}
+
+uint64_t model_late_events(const struct model *m)
+{
+	return m->late;
+}
+
+size_t model_memory_bytes(const struct model *m)
+{
+	size_t b = sizeof(*m) + m->captasks * sizeof(*m->tasks) + m->cappend * sizeof(*m->pend) +
+	           m->capmarks * sizeof(*m->marks) + m->capslots * sizeof(*m->slots) + m->strs.cap +
+	           m->strs.ncap * 4 + m->strs.icap * 4;
+	for (size_t i = 0; i < m->ntasks; i++) {
+		const struct track *tr = &m->tasks[i].tr;
+		b += tr->nchunks * CHUNK_SPANS * sizeof(struct span) + tr->capcp * sizeof(*tr->cp);
+	}
+	for (size_t g = 0; g < m->ngroups; g++)
+		b += m->groups[g].g.cap * sizeof(struct gstep) + m->groups[g].g.capcp * sizeof(struct gcp);
+	return b;
+}

@@ -1,0 +1,174 @@
+/*
+ * render_text.c: the whole run as plain text, for --plain and for pipes.
+ *
+ * One lane per task: its name, then one glyph per column for the state that
+ * filled most of that column. A legend of the states in use follows (glyphs
+ * differ, so no colour is needed), then what the tasks printed in the order
+ * they printed it, the time each task spent in each state, and the demo's
+ * results.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "render.h"
+#include "state.h"
+#include "view.h"
+
+#define NAME_MAX_COLS 18
+
+static int name_width(const struct model *m)
+{
+	int w = 4;
+	for (size_t i = 0; i < model_task_count(m); i++) {
+		int l = (int)strlen(model_task(m, i)->name);
+		if (l > w)
+			w = l;
+	}
+	return w > NAME_MAX_COLS ? NAME_MAX_COLS : w;
+}
+
+void render_text_timeline(FILE *f, const struct model *m, uint64_t start, uint64_t end,
+                          double sim_scale, const struct text_options *o)
+{
+	int nw = name_width(m);
+	int ncols = o->width - nw - 2;
+	if (ncols < 10)
+		ncols = 10;
+	struct viewport v = {.origin = model_origin(m), .sim_scale = sim_scale};
+	view_fit(&v, start, end, ncols);
+
+	char *labels = malloc((size_t)ncols * 2 + 1);
+	char *ruler = malloc((size_t)ncols * 2 + 1);
+	struct model_cell *cells = malloc(sizeof(*cells) * (size_t)ncols);
+	int used[STATE_COUNT] = {0};
+	if (labels == NULL || ruler == NULL || cells == NULL)
+		goto out;
+	view_axis(&v, o->ascii, labels, ruler);
+	fprintf(f, "%*s  %s\n", nw, sim_scale > 0 ? "sim time" : "time", labels);
+	fprintf(f, "%*s  %s\n", nw, "", ruler);
+	for (size_t i = 0; i < model_task_count(m); i++) {
+		const struct model_task *t = model_task(m, i);
+		model_task_columns(m, i, v.t0, v.dt, ncols, cells);
+		fprintf(f, "%-*.*s  ", nw, nw, t->name);
+		for (int c = 0; c < ncols; c++) {
+			enum state s = view_cell_state(&cells[c], v.dt);
+			used[s] = 1;
+			fputs(state_glyph(s, o->ascii), f);
+		}
+		fputc('\n', f);
+	}
+	fprintf(f, "\nlegend:");
+	for (int s = 0; s < STATE_COUNT; s++)
+		if (used[s] && s != STATE_DONE)
+			fprintf(f, "  %s %s", state_glyph((enum state)s, o->ascii), state_name((enum state)s));
+	fprintf(f, "  (blank: not alive)\n");
+out:
+	free(labels);
+	free(ruler);
+	free(cells);
+}
+
+static void print_params(FILE *f, struct run *run)
+{
+	char buf[64];
+	fprintf(f, "params:");
+	if (run->params.n == 0)
+		fprintf(f, " (none)");
+	for (size_t i = 0; i < run->params.n; i++) {
+		params_format(&run->params, i, buf, sizeof(buf));
+		fprintf(f, " %s=%s", run->params.spec[i].name, buf);
+	}
+	fputc('\n', f);
+}
+
+static uint64_t run_end_ns(struct run *run, const struct model *m)
+{
+	uint64_t end = run->end_ns ? run->end_ns : model_now(m);
+	return end > model_origin(m) ? end : model_origin(m) + 1;
+}
+
+void render_text(FILE *f, struct run *run, const struct model *m, const struct text_options *o)
+{
+	char a[32], b[32];
+	uint64_t origin = model_origin(m), end = run_end_ns(run, m);
+	struct viewport v = {.origin = origin, .sim_scale = run->sim_scale};
+
+	fprintf(f, "%s: %s\n", run->full_name, run->demo->summary);
+	print_params(f, run);
+	view_format_duration(end - origin, o->ascii, a, sizeof(a));
+	view_format_duration(run->cpu_ns, o->ascii, b, sizeof(b));
+	fprintf(f, "wall %s, cpu %s, %zu tasks, %d cores", a, b, model_task_count(m), sampler_cores());
+	if (run->sim_scale > 0) {
+		view_format_time(&v, end, o->ascii, a, sizeof(a));
+		fprintf(f, ", simulated %s (h:mm:ss)", a);
+	}
+	fputs("\n\n", f);
+
+	render_text_timeline(f, m, origin, end, run->sim_scale, o);
+
+	size_t nmarks = model_mark_count(m);
+	if (nmarks > 0) {
+		int nw = name_width(m);
+		fprintf(f, "\noutput, in the order it was printed:\n");
+		for (size_t k = 0; k < nmarks; k++) {
+			struct model_mark mk;
+			model_mark_get(m, k, &mk);
+			view_format_time(&v, mk.t_ns, o->ascii, a, sizeof(a));
+			fprintf(f, "  %10s  %-*.*s  %s\n", a, nw, nw, model_task(m, (size_t)mk.task)->name,
+			        mk.text);
+		}
+	}
+
+	/* Per-task time in each state, only for states some task was in. */
+	int used[STATE_COUNT] = {0};
+	size_t nt = model_task_count(m);
+	for (size_t i = 0; i < nt; i++) {
+		uint64_t tot[STATE_COUNT];
+		model_task_totals(m, i, tot);
+		for (int s = 0; s < STATE_COUNT; s++)
+			if (tot[s] > 0)
+				used[s] = 1;
+	}
+	int nw = name_width(m);
+	fprintf(f, "\ntime in each state:\n  %-*s %-9s %10s", nw, "task", "kind", "life");
+	for (int s = 0; s < STATE_COUNT; s++)
+		if (used[s] && s != STATE_DONE)
+			fprintf(f, " %10s", state_name((enum state)s));
+	fputc('\n', f);
+	for (size_t i = 0; i < nt; i++) {
+		const struct model_task *t = model_task(m, i);
+		uint64_t tot[STATE_COUNT], life = 0;
+		model_task_totals(m, i, tot);
+		for (int s = 0; s < STATE_COUNT; s++)
+			life += tot[s];
+		view_format_duration(life, o->ascii, a, sizeof(a));
+		fprintf(f, "  %-*.*s %-9s %10s", nw, nw, t->name, kind_name(t->kind), a);
+		for (int s = 0; s < STATE_COUNT; s++) {
+			if (!used[s] || s == STATE_DONE)
+				continue;
+			if (tot[s] == 0)
+				fprintf(f, " %10s", "-");
+			else {
+				view_format_duration(tot[s], o->ascii, a, sizeof(a));
+				fprintf(f, " %10s", a);
+			}
+		}
+		fputc('\n', f);
+	}
+
+	if (run->nresults > 0) {
+		fprintf(f, "\nresults:\n");
+		for (int i = 0; i < run->nresults; i++) {
+			const struct run_result *r = &run->results[i];
+			if (r->is_text)
+				fprintf(f, "  %-28s %s\n", r->key, r->text);
+			else
+				fprintf(f, "  %-28s %.6g\n", r->key, r->num);
+		}
+	}
+	uint64_t dropped = trace_dropped() + model_spans_dropped(m);
+	if (dropped > 0)
+		fprintf(f, "\nwarning: %llu events could not be recorded (buffers full)\n",
+		        (unsigned long long)dropped);
+}

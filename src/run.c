@@ -1,0 +1,246 @@
+/*
+ * run.c: the scenario thread, its stop flag, its results.
+ */
+#include "run.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "assets.h"
+#include "clock.h"
+#include "trace.h"
+
+static uint64_t children_cpu_ns(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_CHILDREN, &ru) != 0)
+		return 0;
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * NS_PER_S +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * NS_PER_US;
+}
+
+void run_init(struct run *run, const struct demo_module *module, const struct demo *demo)
+{
+	pthread_condattr_t ca;
+	memset(run, 0, sizeof(*run));
+	run->module = module;
+	run->demo = demo;
+	snprintf(run->full_name, sizeof(run->full_name), "%s/%s", module->name, demo->name);
+	params_init(&run->params, demo->params, demo->nparams);
+	run->seed = 1;
+	run->sampler_hz = SAMPLER_DEFAULT_HZ;
+	pthread_mutex_init(&run->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&run->cv, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
+static void *scenario_main(void *arg)
+{
+	struct run *run = arg;
+	int rc = run->demo->main(run);
+	run->end_ns = clock_now_ns();
+	run->cpu_ns = clock_process_cpu_ns() + children_cpu_ns() - run->cpu0_ns;
+	run->status = rc;
+	if (rc != 0 && run->error[0] == '\0')
+		snprintf(run->error, sizeof(run->error), "%s failed", run->full_name);
+	atomic_store(&run->finished, 1);
+	uv_async_send(&run->done_async);
+	return NULL;
+}
+
+static void done_cb(uv_async_t *h)
+{
+	struct run *run = h->data;
+	if (atomic_load(&run->finished) && run->on_done != NULL) {
+		void (*fn)(struct run *, void *) = run->on_done;
+		run->on_done = NULL;
+		/* The demo is over: nothing more will come through this handle,
+		 * and an open handle would keep the owner's loop alive. */
+		uv_close((uv_handle_t *)h, NULL);
+		fn(run, run->on_done_arg);
+	}
+}
+
+int run_start(struct run *run, uv_loop_t *loop, void (*on_done)(struct run *, void *), void *arg)
+{
+	int rc = uv_async_init(loop, &run->done_async, done_cb);
+	if (rc != 0)
+		return rc;
+	run->done_async.data = run;
+	run->on_done = on_done;
+	run->on_done_arg = arg;
+	if (run->sampler_hz > 0 && sampler_start(&run->sampler, run->sampler_hz) != 0)
+		run->sampler = NULL; /* the timeline then shows reported states only */
+	run->start_ns = clock_now_ns();
+	run->cpu0_ns = clock_process_cpu_ns() + children_cpu_ns();
+	rc = pthread_create(&run->thread, NULL, scenario_main, run);
+	if (rc != 0) {
+		if (run->sampler)
+			sampler_stop(run->sampler, NULL);
+		run->sampler = NULL;
+		uv_close((uv_handle_t *)&run->done_async, NULL);
+		return -rc;
+	}
+	run->thread_started = 1;
+	return 0;
+}
+
+void run_request_stop(struct run *run)
+{
+	pthread_mutex_lock(&run->mu);
+	atomic_store(&run->stop, 1);
+	pthread_cond_broadcast(&run->cv);
+	pthread_mutex_unlock(&run->mu);
+}
+
+void run_finish(struct run *run)
+{
+	if (run->thread_started) {
+		pthread_join(run->thread, NULL);
+		run->thread_started = 0;
+		if (!uv_is_closing((uv_handle_t *)&run->done_async))
+			uv_close((uv_handle_t *)&run->done_async, NULL);
+	}
+	if (run->sampler != NULL) {
+		sampler_stop(run->sampler, &run->sampler_stats);
+		run->sampler = NULL;
+	}
+}
+
+void run_destroy(struct run *run)
+{
+	run_finish(run);
+	pthread_mutex_destroy(&run->mu);
+	pthread_cond_destroy(&run->cv);
+}
+
+long run_int(const struct run *run, const char *param)
+{
+	return params_int(&run->params, param);
+}
+
+double run_num(const struct run *run, const char *param)
+{
+	return params_num(&run->params, param);
+}
+
+int run_bool(const struct run *run, const char *param)
+{
+	return params_bool(&run->params, param);
+}
+
+const char *run_enum(const struct run *run, const char *param)
+{
+	return params_enum(&run->params, param);
+}
+
+int run_stopping(struct run *run)
+{
+	return atomic_load_explicit(&run->stop, memory_order_relaxed);
+}
+
+int run_sleep_ns(struct run *run, uint64_t ns)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	uint64_t t = (uint64_t)until.tv_nsec + ns;
+	until.tv_sec += (time_t)(t / NS_PER_S);
+	until.tv_nsec = (long)(t % NS_PER_S);
+	pthread_mutex_lock(&run->mu);
+	while (!atomic_load(&run->stop)) {
+		if (pthread_cond_timedwait(&run->cv, &run->mu, &until) == ETIMEDOUT)
+			break;
+	}
+	int stopped = atomic_load(&run->stop);
+	pthread_mutex_unlock(&run->mu);
+	return stopped ? -1 : 0;
+}
+
+static struct run_result *result_slot(struct run *run, const char *key)
+{
+	for (int i = 0; i < run->nresults; i++)
+		if (strcmp(run->results[i].key, key) == 0)
+			return &run->results[i];
+	if (run->nresults == RUN_RESULTS_MAX)
+		return NULL;
+	struct run_result *r = &run->results[run->nresults++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->key, sizeof(r->key), "%s", key);
+	return r;
+}
+
+void run_result_num(struct run *run, const char *key, double value)
+{
+	pthread_mutex_lock(&run->mu);
+	struct run_result *r = result_slot(run, key);
+	if (r != NULL) {
+		r->is_text = 0;
+		r->num = value;
+	}
+	pthread_mutex_unlock(&run->mu);
+}
+
+void run_result_text(struct run *run, const char *key, const char *text)
+{
+	pthread_mutex_lock(&run->mu);
+	struct run_result *r = result_slot(run, key);
+	if (r != NULL) {
+		r->is_text = 1;
+		snprintf(r->text, sizeof(r->text), "%s", text);
+	}
+	pthread_mutex_unlock(&run->mu);
+}
+
+int run_result_get(struct run *run, const char *key, double *value)
+{
+	int rc = -1;
+	pthread_mutex_lock(&run->mu);
+	for (int i = 0; i < run->nresults; i++)
+		if (strcmp(run->results[i].key, key) == 0 && !run->results[i].is_text) {
+			*value = run->results[i].num;
+			rc = 0;
+		}
+	pthread_mutex_unlock(&run->mu);
+	return rc;
+}
+
+void run_fail(struct run *run, const char *fmt, ...)
+{
+	va_list ap;
+	pthread_mutex_lock(&run->mu);
+	va_start(ap, fmt);
+	vsnprintf(run->error, sizeof(run->error), fmt, ap);
+	va_end(ap);
+	pthread_mutex_unlock(&run->mu);
+}
+
+int run_lesson_line(const struct run *run, const char *tag)
+{
+	return lesson_line(run->full_name, tag);
+}
+
+void run_set_sim_scale(struct run *run, double sim_per_real)
+{
+	run->sim_scale = sim_per_real;
+}
+
+void run_watch_pid(struct run *run, pid_t pid)
+{
+	sampler_watch(run->sampler, pid);
+}
+
+uint64_t run_rand(uint64_t *state)
+{
+	uint64_t x = *state ? *state : 0x9e3779b97f4a7c15ull;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	*state = x;
+	return x;
+}

@@ -1,0 +1,113 @@
+/*
+ * run.h: one run of one demo, and the calls a demo makes about its run.
+ *
+ * The app makes a run (run_new), starts it (run_start: the OS sampler and
+ * the scenario thread), and is told on its libuv loop when the demo has
+ * returned. Demos use the calls in the second part: their parameters,
+ * an interruptible sleep, results, and the line numbers of their lesson's
+ * Python.
+ *
+ * Thread-safety: run_stopping, run_sleep_ns, run_result_*, run_fail and
+ * run_watch_pid may be called from any thread of the workload. The rest
+ * belong to the thread that owns the run (the UI's).
+ */
+#ifndef SIMUL_RUN_H
+#define SIMUL_RUN_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#include "demo.h"
+#include "params.h"
+#include "sampler.h"
+
+#define RUN_RESULTS_MAX 128
+
+struct run_result {
+	char key[64];   /* "speedup", or "threads.wall_ms" for nested objects */
+	int is_text;
+	double num;
+	char text[160];
+};
+
+struct run {
+	const struct demo *demo;
+	const struct demo_module *module;
+	char full_name[96];
+	struct params params;
+	uint64_t seed;
+
+	/* filled by run_start / the scenario thread */
+	uint64_t start_ns, end_ns;
+	uint64_t cpu0_ns, cpu_ns;      /* this process plus reaped children */
+	int status;                    /* demo's return value */
+	char error[256];               /* run_fail's message */
+	atomic_int stop;
+	atomic_int finished;
+	double sim_scale;              /* simulated s per real s; 0: real time */
+
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct run_result results[RUN_RESULTS_MAX];
+	int nresults;
+
+	struct sampler *sampler;
+	struct sampler_stats sampler_stats;
+	int sampler_hz;
+
+	pthread_t thread;
+	int thread_started;
+	uv_async_t done_async;
+	void (*on_done)(struct run *run, void *arg);
+	void *on_done_arg;
+};
+
+/* ---- the owner's side ---- */
+
+/* Prepare a run of demo with default parameters. */
+void run_init(struct run *run, const struct demo_module *module, const struct demo *demo);
+/* Start the sampler and the scenario thread; on_done is called on `loop`
+ * once the demo's main has returned. Returns 0 or -errno. */
+int run_start(struct run *run, uv_loop_t *loop, void (*on_done)(struct run *, void *), void *arg);
+/* Ask the demo to stop (from any thread); it returns soon after. */
+void run_request_stop(struct run *run);
+/* After on_done (or to abandon a run): join the scenario thread, stop the
+ * sampler, close the async handle. Safe to call twice. */
+void run_finish(struct run *run);
+void run_destroy(struct run *run);
+
+/* ---- the demo's side ---- */
+
+long run_int(const struct run *run, const char *param);
+double run_num(const struct run *run, const char *param);
+int run_bool(const struct run *run, const char *param);
+const char *run_enum(const struct run *run, const char *param);
+
+/* True once the run should end (user quit, re-run, Ctrl-C). */
+int run_stopping(struct run *run);
+/* Sleep ns nanoseconds, or less if the run is stopped. Returns 0 after the
+ * full sleep, -1 when cut short. */
+int run_sleep_ns(struct run *run, uint64_t ns);
+
+void run_result_num(struct run *run, const char *key, double value);
+void run_result_text(struct run *run, const char *key, const char *text);
+/* Look a result up (for tests and for the TUI); returns 0 when found. */
+int run_result_get(struct run *run, const char *key, double *value);
+/* The demo could not run: say why (one line), then return -1 from main. */
+void run_fail(struct run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Line (1-based) of the demo's Python marked with `#@tag`, or 0. */
+int run_lesson_line(const struct run *run, const char *tag);
+/* Simulated seconds per real second, for demos whose time is simulated. */
+void run_set_sim_scale(struct run *run, double sim_per_real);
+/* The sampler should follow a child process too. */
+void run_watch_pid(struct run *run, pid_t pid);
+
+/* A seeded random number for repeatable choices (xorshift over *state,
+ * which the caller seeds from run->seed). */
+uint64_t run_rand(uint64_t *state);
+
+#endif

@@ -1,0 +1,354 @@
+/*
+ * sampler.c: a thread that sweeps /proc for each watched thread's schedstat.
+ */
+#include "sampler.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "trace.h"
+
+#define MAX_PIDS 4096
+#define BUDGET 0.02 /* share of one core the sampler may use */
+
+struct thr {
+	pid_t pid, tid;
+	int sched_fd, stat_fd;
+	uint64_t run, wait, t;
+	int core;
+	int seen; /* found in the last directory scan */
+};
+
+struct sampler {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int stop;
+	uint64_t period_ns, min_period_ns;
+
+	pid_t pids[MAX_PIDS];
+	int npids;
+
+	struct thr *thr;
+	size_t nthr, capthr;
+
+	uint64_t sweeps, reads, start_ns, cpu_ns;
+	uint64_t stat0_busy[SAMPLER_MAX_CORES], stat0_total[SAMPLER_MAX_CORES];
+	int ncores;
+};
+
+int sampler_cores(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
+}
+
+/* Per-core busy and total jiffies from /proc/stat; returns cores read. */
+static int read_proc_stat(uint64_t busy[], uint64_t total[])
+{
+	FILE *f = fopen("/proc/stat", "r");
+	char line[512];
+	int n = 0;
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) && n < SAMPLER_MAX_CORES) {
+		unsigned cpu;
+		unsigned long long v[8] = {0};
+		if (strncmp(line, "cpu", 3) != 0 || line[3] < '0' || line[3] > '9')
+			continue;
+		if (sscanf(line, "cpu%u %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1], &v[2],
+		           &v[3], &v[4], &v[5], &v[6], &v[7]) < 5)
+			continue;
+		uint64_t idle = v[3] + v[4];
+		uint64_t all = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
+		busy[n] = all - idle;
+		total[n] = all;
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static int pread_all(int fd, char *buf, size_t n)
+{
+	ssize_t r = pread(fd, buf, n - 1, 0);
+	if (r <= 0)
+		return -1;
+	buf[r] = '\0';
+	return 0;
+}
+
+static int parse_schedstat(const char *buf, uint64_t *run, uint64_t *wait)
+{
+	unsigned long long a, b;
+	if (sscanf(buf, "%llu %llu", &a, &b) != 2)
+		return -1;
+	*run = a;
+	*wait = b;
+	return 0;
+}
+
+/* Field 39 of /proc/<pid>/task/<tid>/stat: the core it last ran on. */
+static int parse_core(const char *buf)
+{
+	const char *p = strrchr(buf, ')');
+	if (p == NULL)
+		return -1;
+	p++;
+	/* After ")" come fields 3.. separated by spaces; field 39 is the 37th. */
+	for (int field = 3; field < 39 && p; field++) {
+		p = strchr(p + 1, ' ');
+	}
+	if (p == NULL)
+		return -1;
+	return atoi(p + 1);
+}
+
+static struct thr *thr_find(struct sampler *s, pid_t pid, pid_t tid)
+{
+	for (size_t i = 0; i < s->nthr; i++)
+		if (s->thr[i].pid == pid && s->thr[i].tid == tid)
+			return &s->thr[i];
+	return NULL;
+}
+
+static void thr_add(struct sampler *s, pid_t pid, pid_t tid)
+{
+	char path[96];
+	if (s->nthr == s->capthr) {
+		size_t cap = s->capthr ? s->capthr * 2 : 64;
+		struct thr *t = realloc(s->thr, cap * sizeof(*t));
+		if (t == NULL)
+			return;
+		s->thr = t;
+		s->capthr = cap;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", (int)pid, (int)tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+	int fd2 = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd2 < 0) {
+		close(fd);
+		return;
+	}
+	struct thr *t = &s->thr[s->nthr];
+	char buf[512];
+	memset(t, 0, sizeof(*t));
+	t->pid = pid;
+	t->tid = tid;
+	t->sched_fd = fd;
+	t->stat_fd = fd2;
+	t->core = -1;
+	t->seen = 1;
+	t->t = clock_now_ns();
+	if (pread_all(fd, buf, sizeof(buf)) == 0)
+		parse_schedstat(buf, &t->run, &t->wait);
+	s->nthr++;
+}
+
+static void thr_drop(struct sampler *s, size_t i)
+{
+	close(s->thr[i].sched_fd);
+	close(s->thr[i].stat_fd);
+	s->thr[i] = s->thr[--s->nthr];
+}
+
+static void scan_pid(struct sampler *s, pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	if (d == NULL)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		pid_t tid = (pid_t)atoi(de->d_name);
+		struct thr *t = thr_find(s, pid, tid);
+		if (t != NULL)
+			t->seen = 1;
+		else
+			thr_add(s, pid, tid);
+	}
+	closedir(d);
+}
+
+static void sweep(struct sampler *s, pid_t self_tid)
+{
+	char buf[1024];
+	pid_t pids[MAX_PIDS];
+	int npids;
+
+	pthread_mutex_lock(&s->mu);
+	npids = s->npids;
+	memcpy(pids, s->pids, sizeof(pid_t) * (size_t)npids);
+	pthread_mutex_unlock(&s->mu);
+
+	for (size_t i = 0; i < s->nthr; i++)
+		s->thr[i].seen = 0;
+	for (int p = 0; p < npids; p++)
+		scan_pid(s, pids[p]);
+
+	for (size_t i = 0; i < s->nthr;) {
+		struct thr *t = &s->thr[i];
+		uint64_t run, wait;
+		if (!t->seen || pread_all(t->sched_fd, buf, sizeof(buf)) != 0 ||
+		    parse_schedstat(buf, &run, &wait) != 0) {
+			thr_drop(s, i);
+			continue;
+		}
+		s->reads++;
+		uint64_t now = clock_now_ns();
+		if (t->tid != self_tid) {
+			uint64_t dw = wait > t->wait ? wait - t->wait : 0;
+			if (dw > 0) {
+				uint64_t span = now - t->t;
+				if (dw > span)
+					dw = span;
+				trace_raw(now - dw, TRACE_EV_PREEMPT, -1, 1, 0, (uint32_t)t->pid, (uint32_t)t->tid);
+				trace_raw(now, TRACE_EV_PREEMPT, -1, 0, 0, (uint32_t)t->pid, (uint32_t)t->tid);
+			}
+			if (run > t->run && pread_all(t->stat_fd, buf, sizeof(buf)) == 0) {
+				int core = parse_core(buf);
+				if (core >= 0 && core != t->core) {
+					trace_raw(now - (run - t->run < now - t->t ? run - t->run : now - t->t),
+					          TRACE_EV_CORE, -1, 0, core, (uint32_t)t->pid, (uint32_t)t->tid);
+					t->core = core;
+				}
+			}
+		}
+		t->run = run;
+		t->wait = wait;
+		t->t = now;
+		i++;
+	}
+	s->sweeps++;
+}
+
+static void *sampler_main(void *arg)
+{
+	struct sampler *s = arg;
+	pid_t self_tid = gettid();
+
+	pthread_mutex_lock(&s->mu);
+	while (!s->stop) {
+		pthread_mutex_unlock(&s->mu);
+		uint64_t c0 = clock_thread_cpu_ns();
+		sweep(s, self_tid);
+		uint64_t cost = clock_thread_cpu_ns() - c0;
+		/* Keep the sampler within its budget of one core. */
+		uint64_t want = (uint64_t)((double)cost / BUDGET);
+		s->period_ns = want > s->min_period_ns ? want : s->min_period_ns;
+		if (s->period_ns > 500 * NS_PER_MS)
+			s->period_ns = 500 * NS_PER_MS;
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		uint64_t ns = (uint64_t)until.tv_nsec + s->period_ns;
+		until.tv_sec += (time_t)(ns / NS_PER_S);
+		until.tv_nsec = (long)(ns % NS_PER_S);
+		pthread_mutex_lock(&s->mu);
+		while (!s->stop) {
+			if (pthread_cond_timedwait(&s->cv, &s->mu, &until) == ETIMEDOUT)
+				break;
+		}
+	}
+	pthread_mutex_unlock(&s->mu);
+	s->cpu_ns = clock_thread_cpu_ns();
+	return NULL;
+}
+
+int sampler_start(struct sampler **out, int hz)
+{
+	struct sampler *s = calloc(1, sizeof(*s));
+	pthread_condattr_t ca;
+	if (s == NULL)
+		return -ENOMEM;
+	if (hz <= 0)
+		hz = SAMPLER_DEFAULT_HZ;
+	s->min_period_ns = NS_PER_S / (uint64_t)hz;
+	s->period_ns = s->min_period_ns;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	s->pids[s->npids++] = getpid();
+	s->start_ns = clock_now_ns();
+	s->ncores = read_proc_stat(s->stat0_busy, s->stat0_total);
+	int rc = pthread_create(&s->thread, NULL, sampler_main, s);
+	if (rc != 0) {
+		pthread_mutex_destroy(&s->mu);
+		pthread_cond_destroy(&s->cv);
+		free(s);
+		return -rc;
+	}
+	*out = s;
+	return 0;
+}
+
+void sampler_watch(struct sampler *s, pid_t pid)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->mu);
+	/* Forget children that have gone, then add this one. */
+	int k = 1;
+	for (int i = 1; i < s->npids; i++) {
+		char path[32];
+		snprintf(path, sizeof(path), "/proc/%d", (int)s->pids[i]);
+		if (access(path, F_OK) == 0)
+			s->pids[k++] = s->pids[i];
+	}
+	s->npids = k;
+	if (s->npids < MAX_PIDS)
+		s->pids[s->npids++] = pid;
+	pthread_mutex_unlock(&s->mu);
+}
+
+void sampler_stop(struct sampler *s, struct sampler_stats *st)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->stop = 1;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->thread, NULL);
+	if (st != NULL) {
+		uint64_t busy[SAMPLER_MAX_CORES], total[SAMPLER_MAX_CORES];
+		uint64_t life = clock_now_ns() - s->start_ns;
+		memset(st, 0, sizeof(*st));
+		st->sweeps = s->sweeps;
+		st->reads = s->reads;
+		st->cpu_ns = s->cpu_ns;
+		st->mean_hz = life ? (double)s->sweeps * 1e9 / (double)life : 0;
+		st->sweep_us = s->sweeps ? (double)s->cpu_ns / 1e3 / (double)s->sweeps : 0;
+		int n = read_proc_stat(busy, total);
+		if (n > s->ncores)
+			n = s->ncores;
+		st->ncores = n;
+		for (int i = 0; i < n; i++) {
+			uint64_t dt = total[i] - s->stat0_total[i];
+			st->core_busy[i] = dt ? (double)(busy[i] - s->stat0_busy[i]) / (double)dt : 0;
+		}
+	}
+	for (size_t i = 0; i < s->nthr; i++) {
+		close(s->thr[i].sched_fd);
+		close(s->thr[i].stat_fd);
+	}
+	free(s->thr);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	free(s);
+}

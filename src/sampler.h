@@ -1,0 +1,47 @@
+/*
+ * sampler.h: the OS's view of the workload's threads.
+ *
+ * A thread of its own reads /proc/<pid>/task/<tid>/schedstat (time on a
+ * core, time runnable but waiting for one) and stat (the core it last ran
+ * on) for every thread of simul and of the child processes it watches, and
+ * writes what changed into the recorder: TRACE_EV_PREEMPT around the time a
+ * thread waited for a core, TRACE_EV_CORE when it moved. The model turns a
+ * task's reported `running` into `preempted` over that time.
+ *
+ * Rate: `hz` sweeps a second (default 100), lowered automatically so that the
+ * sampler itself uses at most about 2% of one core (a sweep costs a few
+ * microseconds a thread). The wait of one interval is placed at its end, so
+ * a preempted slice is placed to within one sampling period.
+ */
+#ifndef SIMUL_SAMPLER_H
+#define SIMUL_SAMPLER_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#define SAMPLER_DEFAULT_HZ 100
+#define SAMPLER_MAX_CORES 256
+
+struct sampler;
+
+struct sampler_stats {
+	uint64_t sweeps;        /* how many times it read every thread */
+	uint64_t reads;         /* schedstat reads */
+	uint64_t cpu_ns;        /* CPU time the sampler's thread used */
+	double mean_hz;         /* sweeps per second over its life */
+	double sweep_us;        /* mean CPU cost of one sweep */
+	int ncores;             /* cores seen in /proc/stat */
+	double core_busy[SAMPLER_MAX_CORES]; /* share of each core busy over its life */
+};
+
+/* Start sampling this process (and watched children). Returns 0 or -errno. */
+int sampler_start(struct sampler **out, int hz);
+/* Also sample every thread of process pid (until it exits). Thread-safe. */
+void sampler_watch(struct sampler *s, pid_t pid);
+/* Stop, join, and free; fills stats when not NULL. */
+void sampler_stop(struct sampler *s, struct sampler_stats *stats);
+
+/* Cores online. */
+int sampler_cores(void);
+
+#endif

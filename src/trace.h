@@ -1,0 +1,151 @@
+/*
+ * trace.h: the recorder, the only API that workload code calls and the only
+ * thread-safe one in simul.
+ *
+ * A workload registers each task once (name, kind, group), says which thread
+ * runs it (trace_bind), then reports what the task is doing as it changes
+ * (trace_state) and the lines it prints (trace_mark). Every call appends a
+ * fixed-size event to a ring owned by the calling thread: no lock, no
+ * allocation, one clock read. The UI thread drains all rings (trace_drain)
+ * and hands the events to the model; nothing else reads them.
+ *
+ * A full ring drops the event and counts it (trace_dropped): nothing is lost
+ * silently. Child processes write into rings in shared memory that the parent
+ * made before it started them (trace_shm_*), so their events flow the same
+ * way.
+ *
+ * Ownership: task names, groups, reasons and mark texts are copied; callers
+ * keep their strings. Task ids are small integers, valid until trace_reset.
+ */
+#ifndef SIMUL_TRACE_H
+#define SIMUL_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "state.h"
+
+typedef int32_t trace_task_t;
+
+#define TRACE_NO_TASK ((trace_task_t)-1)
+#define TRACE_NO_LINE 0
+/* Longest reason or mark text kept; longer ones are cut (never split). */
+#define TRACE_TEXT_MAX 200
+
+enum trace_ev_type {
+	TRACE_EV_STATE = 1, /* task changes state; state, line, text = reason */
+	TRACE_EV_MARK,      /* task printed a line; text */
+	TRACE_EV_BIND,      /* task runs on thread a = pid, b = tid */
+	TRACE_EV_END,       /* task finished (state done) */
+	TRACE_EV_MILESTONE, /* a chapter of the run; task = -1, text */
+	TRACE_EV_PREEMPT,   /* sampler: thread b of pid a runnable-waiting from t_ns for state=1, until next with state=0 */
+	TRACE_EV_CORE,      /* sampler: thread b of pid a last ran on core line */
+	TRACE_EV_TEXT,      /* continuation of the previous event's text */
+};
+
+/*
+ * One slot of a ring: 64 bytes. Text longer than fits in the slot continues
+ * in the following slots (TRACE_EV_TEXT, all 64 bytes of text), which the
+ * producer publishes together with the first one.
+ */
+#define TRACE_SLOT_TEXT 40
+struct trace_event {
+	uint64_t t_ns;
+	int32_t task;
+	uint8_t type;
+	uint8_t state;
+	int16_t line;
+	uint32_t a, b;
+	uint16_t text_len; /* whole text length, over all slots */
+	char text[TRACE_SLOT_TEXT - 2];
+};
+
+/* A drained event with its text joined (valid until the next drain call). */
+struct trace_record {
+	uint64_t t_ns;
+	int32_t task;
+	enum trace_ev_type type;
+	enum state state;
+	int line;
+	uint32_t a, b;
+	const char *text; /* NUL-terminated, "" when none */
+	size_t text_len;
+};
+
+struct trace_task_info {
+	const char *name;
+	const char *group; /* "" when none */
+	enum task_kind kind;
+	trace_task_t parent; /* TRACE_NO_TASK when none */
+};
+
+/* ---- lifecycle (UI thread, no workload running) ---- */
+
+/* Forget every task and event; rings are kept for reuse. */
+void trace_reset(void);
+/* Recording on (default) or off. Off makes every call below return at once;
+ * used to measure the recorder's own overhead. */
+void trace_enable(int on);
+/* Called (from any thread) when the first event after a drain is written,
+ * so the UI can wake up. Wakeups coalesce: one call per drain at most. */
+void trace_set_notify(void (*fn)(void *arg), void *arg);
+
+/* ---- workload API (any thread) ---- */
+
+trace_task_t trace_task_new(const char *name, enum task_kind kind, const char *group);
+/* Same, naming the task that made it (shown as its parent in details). */
+trace_task_t trace_task_new_child(const char *name, enum task_kind kind, const char *group,
+                                  trace_task_t parent);
+/* The calling thread (this pid and tid) now runs the task. */
+void trace_bind(trace_task_t task);
+/* The task runs on thread tid of process pid (for a task that runs elsewhere,
+ * e.g. a child process whose pid the parent learned from uv_spawn). */
+void trace_bind_to(trace_task_t task, pid_t pid, pid_t tid);
+/* The task is now in state s because of reason (may be NULL). */
+void trace_state(trace_task_t task, enum state s, const char *reason);
+/* Same, and the task is at line `line` (1-based) of its demo's Python. */
+void trace_state_at(trace_task_t task, enum state s, int line, const char *reason);
+/* Same with a printf-style reason. */
+void trace_statef(trace_task_t task, enum state s, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* The task printed a line (no newline). */
+void trace_mark(trace_task_t task, const char *text);
+void trace_markf(trace_task_t task, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The task is finished. */
+void trace_end(trace_task_t task);
+/* A chapter of the run worth a marker ("GIL turned on"). */
+void trace_milestone(const char *text);
+/* Append an already-filled event as the calling thread (the sampler uses
+ * this for TRACE_EV_PREEMPT and TRACE_EV_CORE). */
+void trace_raw(uint64_t t_ns, enum trace_ev_type type, int32_t task, int state, int line,
+               uint32_t a, uint32_t b);
+
+/* ---- reading (UI thread) ---- */
+
+size_t trace_task_count(void);
+/* Copies the task's info; strings stay valid until trace_reset. */
+int trace_task_get(trace_task_t task, struct trace_task_info *out);
+/* Calls fn for every event written since the last drain, ring by ring, in
+ * order within a ring. Returns the number of events. */
+size_t trace_drain(void (*fn)(const struct trace_record *rec, void *arg), void *arg);
+/* Events dropped because a ring was full, since the last trace_reset. */
+uint64_t trace_dropped(void);
+/* Events written since the last trace_reset. */
+uint64_t trace_written(void);
+
+/* ---- child processes ---- */
+
+/*
+ * Parent: make a ring in shared memory for one child and drain it with the
+ * others. Returns a file descriptor to hand to the child (e.g. with
+ * UV_INHERIT_FD), or a negative errno. The parent closes its copy of the fd
+ * once the child is started; the memory lives until trace_reset. Nothing is
+ * left in the file system.
+ */
+int trace_shm_ring_new(void);
+/* Child: every thread of this process now appends to the shared ring behind
+ * fd (a lock serialises producers in the child). Returns 0 or -errno. */
+int trace_shm_attach(int fd);
+
+#endif

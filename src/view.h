@@ -1,0 +1,44 @@
+/*
+ * view.h: a viewport over the model (time to columns) and the formatting
+ * every renderer shares: durations with units, time-axis ticks, the state
+ * that a cell shows. No drawing here and no curses: the text renderer and
+ * the TUI both use it.
+ */
+#ifndef SIMUL_VIEW_H
+#define SIMUL_VIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+struct viewport {
+	uint64_t t0;      /* absolute ns at the left edge of column 0 */
+	uint64_t dt;      /* ns per column, at least 1 */
+	int ncols;
+	uint64_t origin;  /* run start: times are shown relative to it */
+	double sim_scale; /* simulated s per real s; 0 shows real time */
+};
+
+/* Show [start, end) in ncols columns, with a round ns-per-column. */
+void view_fit(struct viewport *v, uint64_t start, uint64_t end, int ncols);
+/* Zoom by factor (>1 zooms out) keeping the instant under column `col`. */
+void view_zoom(struct viewport *v, double factor, int col);
+/* Column of instant t (may be outside 0..ncols-1). */
+long view_col(const struct viewport *v, uint64_t t);
+
+/* "850 ns", "12.5 µs"/"12.5 us", "3.20 ms", "1.50 s", "2 m 05 s" (ascii: us). */
+void view_format_duration(uint64_t ns, int ascii, char *buf, size_t n);
+/* A time since the run's start: real ("1.50 s") or simulated ("1:05:00"). */
+void view_format_time(const struct viewport *v, uint64_t abs_ns, int ascii, char *buf, size_t n);
+
+/* Fill `labels` (ncols bytes + NUL) with tick labels and `ruler` with '|'
+ * at ticks and '-' between. Label text is ASCII, except µ when !ascii,
+ * which takes two bytes: buffers need 2*ncols+1 bytes. */
+void view_axis(const struct viewport *v, int ascii, char *labels, char *ruler);
+
+/* The state a one-glyph cell shows: the one that fills most of it, or
+ * STATE_DONE when the task was absent from most of the cell. */
+enum state view_cell_state(const struct model_cell *c, uint64_t dt);
+
+#endif

@@ -1,0 +1,115 @@
+/*
+ * support.c: running demos in tests, and timeline invariants.
+ */
+#include "support.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "app.h"
+#include "clock.h"
+#include "trace.h"
+
+struct sync_run {
+	uv_timer_t drain;
+	struct model *model;
+};
+
+static void sync_drain(uv_timer_t *t)
+{
+	struct sync_run *s = t->data;
+	model_drain(s->model, clock_now_ns());
+}
+
+static void sync_done(struct run *run, void *arg)
+{
+	struct sync_run *s = arg;
+	(void)run;
+	uv_close((uv_handle_t *)&s->drain, NULL);
+}
+
+struct model *support_run_demo(const char *name, const char *const *sets, struct run *run)
+{
+	struct app_options o = {.demo = name};
+	for (int i = 0; sets != NULL && sets[i] != NULL && i < APP_MAX_SETS; i++)
+		o.sets[o.nsets++] = sets[i];
+	ck_assert_msg(app_prepare_run(run, &o) == 0, "could not prepare %s", name);
+
+	uv_loop_t loop;
+	struct sync_run s;
+	uv_loop_init(&loop);
+	s.model = model_new(0);
+	ck_assert_ptr_nonnull(s.model);
+	trace_reset();
+	model_set_origin(s.model, clock_now_ns());
+	uv_timer_init(&loop, &s.drain);
+	s.drain.data = &s;
+	uv_timer_start(&s.drain, sync_drain, 20, 20);
+	ck_assert_int_eq(run_start(run, &loop, sync_done, &s), 0);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	run_finish(run);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	uv_loop_close(&loop);
+	model_finish(s.model, run->end_ns);
+	ck_assert_msg(run->status == 0, "%s failed: %s", name, run->error);
+	return s.model;
+}
+
+int support_task(const struct model *m, const char *name)
+{
+	for (size_t i = 0; i < model_task_count(m); i++)
+		if (strcmp(model_task(m, i)->name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+void support_check_invariants(const struct model *m, int require_end, double tolerance)
+{
+	for (size_t i = 0; i < model_task_count(m); i++) {
+		const struct model_task *t = model_task(m, i);
+		size_t n = model_span_count(m, i);
+		if (n == 0)
+			continue;
+		if (require_end)
+			ck_assert_msg(t->end_ns != 0, "task %s never ended", t->name);
+		uint64_t prev_end = 0;
+		for (size_t k = 0; k < n; k++) {
+			struct model_span s;
+			ck_assert_int_eq(model_span_get(m, i, k, &s), 0);
+			ck_assert_msg(s.end_ns >= s.start_ns, "task %s span %zu ends before it starts", t->name, k);
+			ck_assert_msg(s.start_ns >= prev_end, "task %s span %zu overlaps the one before", t->name,
+			              k);
+			prev_end = s.end_ns;
+		}
+		if (t->end_ns != 0) {
+			uint64_t tot[STATE_COUNT], sum = 0;
+			model_task_totals(m, i, tot);
+			for (int s = 0; s < STATE_COUNT; s++)
+				sum += tot[s];
+			uint64_t life = t->end_ns - t->start_ns;
+			double diff = (double)(sum > life ? sum - life : life - sum);
+			ck_assert_msg(diff <= tolerance * (double)life + 1000.0,
+			              "task %s: states add up to %llu ns, life is %llu ns", t->name,
+			              (unsigned long long)sum, (unsigned long long)life);
+		}
+	}
+}
+
+double support_result(struct run *run, const char *key)
+{
+	double v = 0;
+	ck_assert_msg(run_result_get(run, key, &v) == 0, "result '%s' missing", key);
+	return v;
+}
+
+int support_main(Suite *suite)
+{
+	SRunner *sr = srunner_create(suite);
+	srunner_set_fork_status(sr, CK_FORK);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
