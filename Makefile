@@ -125,10 +125,11 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT) $(LIB)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL) $(CHECK_LIBS)
 
 check: test-deps $(BIN) $(TESTS)
-	@SIMUL=$(BIN) BUILD=$(BUILD) bash tests/run-tests.sh $(TESTS)
+	@SIMUL=$(BIN) SIMUL_EXE=$(abspath $(BIN)) BUILD=$(BUILD) SIMUL_SANITIZER=$(SIMUL_SANITIZER) \
+		bash tests/run-tests.sh $(TESTS)
 
 bench: test-deps $(BIN) $(BENCHES)
-	@for b in $(BENCHES); do SIMUL=$(BIN) $$b || exit 1; done
+	@for b in $(BENCHES); do SIMUL=$(BIN) SIMUL_EXE=$(abspath $(BIN)) $$b || exit 1; done
 
 asan:
 	$(MAKE) check BUILD=build-asan OPT="-O1 -g" \

@@ -157,6 +157,17 @@ void render_text(FILE *f, struct run *run, const struct model *m, const struct t
 		fputc('\n', f);
 	}
 
+	{
+		static char panel[RUN_PANEL_LINES][RUN_PANEL_WIDTH];
+		char title[64];
+		int np = run_panel_copy(run, panel, RUN_PANEL_LINES, title, sizeof(title), NULL);
+		if (np > 0) {
+			fprintf(f, "\n%s:\n", title[0] ? title : "panel");
+			for (int i = 0; i < np; i++)
+				fprintf(f, "  %s\n", panel[i]);
+		}
+	}
+
 	if (run->nresults > 0) {
 		fprintf(f, "\nresults:\n");
 		for (int i = 0; i < run->nresults; i++) {

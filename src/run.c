@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -243,4 +244,39 @@ uint64_t run_rand(uint64_t *state)
 	x ^= x << 17;
 	*state = x;
 	return x;
+}
+
+void run_panel_set(struct run *run, int line, const char *title, const char *text)
+{
+	if (line < 0 || line >= RUN_PANEL_LINES)
+		return;
+	pthread_mutex_lock(&run->mu);
+	if (title != NULL)
+		snprintf(run->panel_title, sizeof(run->panel_title), "%s", title);
+	snprintf(run->panel[line], RUN_PANEL_WIDTH, "%s", text ? text : "");
+	if (line + 1 > run->panel_lines)
+		run->panel_lines = line + 1;
+	run->panel_version++;
+	pthread_mutex_unlock(&run->mu);
+}
+
+int run_panel_copy(struct run *run, char out[][RUN_PANEL_WIDTH], int max, char *title, size_t title_len,
+                   uint64_t *version)
+{
+	pthread_mutex_lock(&run->mu);
+	int n = run->panel_lines < max ? run->panel_lines : max;
+	for (int i = 0; i < n; i++)
+		memcpy(out[i], run->panel[i], RUN_PANEL_WIDTH);
+	if (title != NULL && title_len > 0)
+		snprintf(title, title_len, "%s", run->panel_title);
+	if (version != NULL)
+		*version = run->panel_version;
+	pthread_mutex_unlock(&run->mu);
+	return n;
+}
+
+const char *run_self_exe(void)
+{
+	const char *e = getenv("SIMUL_EXE");
+	return e != NULL && e[0] != '\0' ? e : "/proc/self/exe";
 }

@@ -25,6 +25,8 @@
 #include "sampler.h"
 
 #define RUN_RESULTS_MAX 128
+#define RUN_PANEL_LINES 48
+#define RUN_PANEL_WIDTH 160
 
 struct run_result {
 	char key[64];   /* "speedup", or "threads.wall_ms" for nested objects */
@@ -53,6 +55,13 @@ struct run {
 	pthread_cond_t cv;
 	struct run_result results[RUN_RESULTS_MAX];
 	int nresults;
+
+	/* A demo's live text panel (the chess board grid), shown beside the
+	 * timeline; guarded by mu. */
+	char panel[RUN_PANEL_LINES][RUN_PANEL_WIDTH];
+	int panel_lines;
+	char panel_title[64];
+	uint64_t panel_version;
 
 	struct sampler *sampler;
 	struct sampler_stats sampler_stats;
@@ -105,6 +114,19 @@ int run_lesson_line(const struct run *run, const char *tag);
 void run_set_sim_scale(struct run *run, double sim_per_real);
 /* The sampler should follow a child process too. */
 void run_watch_pid(struct run *run, pid_t pid);
+
+/* Publish line `line` (0-based) of the demo's live panel, titled `title`
+ * (NULL keeps the last title). Views copy it with run_panel_copy. */
+void run_panel_set(struct run *run, int line, const char *title, const char *text);
+/* Copy the panel into out; returns its number of lines and sets *version
+ * (it changes whenever a line does). */
+int run_panel_copy(struct run *run, char out[][RUN_PANEL_WIDTH], int max, char *title, size_t title_len,
+                   uint64_t *version);
+
+/* Path of the simul executable, for spawning worker children: $SIMUL_EXE
+ * when set (tests run in-process, so /proc/self/exe is the test), else
+ * /proc/self/exe. */
+const char *run_self_exe(void);
 
 /* A seeded random number for repeatable choices (xorshift over *state,
  * which the caller seeds from run->seed). */
