@@ -19,7 +19,7 @@
 
 static int name_width(const struct model *m)
 {
-	int w = 4;
+	int w = 8; /* room for the axis title "sim time" */
 	for (size_t i = 0; i < model_task_count(m); i++) {
 		int l = (int)strlen(model_task(m, i)->name);
 		if (l > w)

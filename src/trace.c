@@ -75,6 +75,8 @@ static _Atomic int news;
 static void (*notify_fn)(void *);
 static void *notify_arg;
 static _Atomic uint64_t lost_rings; /* events dropped when no ring could be made */
+/* Counts of rings that were recycled, so totals never go backwards. */
+static _Atomic uint64_t retired_dropped, retired_written;
 
 struct task_entry {
 	char *name;
@@ -143,6 +145,8 @@ static struct ring *ring_for_thread(void)
 	pthread_mutex_lock(&rings_mu);
 	if (nfree > 0) {
 		r = free_rings[--nfree];
+		atomic_fetch_add(&retired_dropped, atomic_load(&r->dropped));
+		atomic_fetch_add(&retired_written, atomic_load(&r->written));
 		ring_init(r, 0);
 	} else {
 		void *m = mmap(NULL, RING_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -285,6 +289,8 @@ void trace_reset(void)
 	nrings = keep;
 	pthread_mutex_unlock(&rings_mu);
 	atomic_store(&lost_rings, 0);
+	atomic_store(&retired_dropped, 0);
+	atomic_store(&retired_written, 0);
 
 	pthread_mutex_lock(&tasks_mu);
 	for (size_t i = 0; i < ntasks; i++) {
@@ -519,7 +525,7 @@ size_t trace_drain(void (*fn)(const struct trace_record *rec, void *arg), void *
 
 uint64_t trace_dropped(void)
 {
-	uint64_t d = atomic_load(&lost_rings);
+	uint64_t d = atomic_load(&lost_rings) + atomic_load(&retired_dropped);
 	pthread_mutex_lock(&rings_mu);
 	for (size_t i = 0; i < nrings; i++)
 		d += atomic_load(&rings[i]->dropped);
@@ -529,7 +535,7 @@ uint64_t trace_dropped(void)
 
 uint64_t trace_written(void)
 {
-	uint64_t w = 0;
+	uint64_t w = atomic_load(&retired_written);
 	pthread_mutex_lock(&rings_mu);
 	for (size_t i = 0; i < nrings; i++)
 		w += atomic_load(&rings[i]->written);

@@ -65,7 +65,7 @@ void view_format_duration(uint64_t ns, int ascii, char *buf, size_t n)
 	if (ns < NS_PER_US)
 		snprintf(buf, n, "%llu ns", (unsigned long long)ns);
 	else if (ns < NS_PER_MS)
-		snprintf(buf, n, d < 1e4 ? "%.1f %s" : "%.0f %s", d / 1e3, ascii ? "us" : "\u00b5s");
+		snprintf(buf, n, d < 1e5 ? "%.1f %s" : "%.0f %s", d / 1e3, ascii ? "us" : "\u00b5s");
 	else if (ns < NS_PER_S)
 		snprintf(buf, n, d < 1e7 ? "%.2f ms" : d < 1e8 ? "%.1f ms" : "%.0f ms", d / 1e6);
 	else if (ns < 60 * NS_PER_S)

@@ -1,0 +1,291 @@
+/*
+ * test_model.c: the timeline model: spans from state changes, the kernel's
+ * preemption overlay, ordering across threads, range summaries against a
+ * brute-force sum, groups, and the span cap.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "support.h"
+#include "trace.h"
+
+static uint64_t now;
+
+static void at(uint64_t t)
+{
+	now = t;
+}
+
+static struct model *fresh(size_t cap)
+{
+	trace_reset();
+	clock_set_fake(&now);
+	now = 0;
+	struct model *m = model_new(cap);
+	ck_assert_ptr_nonnull(m);
+	model_set_origin(m, 0);
+	return m;
+}
+
+static void span_is(const struct model *m, size_t task, size_t k, uint64_t s, uint64_t e, enum state st)
+{
+	struct model_span sp;
+	ck_assert_int_eq(model_span_get(m, task, k, &sp), 0);
+	ck_assert_uint_eq(sp.start_ns, s);
+	ck_assert_uint_eq(sp.end_ns, e);
+	ck_assert_str_eq(state_name(sp.state), state_name(st));
+}
+
+START_TEST(spans_from_state_changes)
+{
+	struct model *m = fresh(0);
+	trace_task_t t = trace_task_new("t", KIND_THREAD, NULL);
+	at(100); trace_state(t, STATE_RUNNING, "work");
+	at(200); trace_state(t, STATE_SLEEP, "sleep 1 s");
+	at(300); trace_state(t, STATE_SLEEP, "sleep 1 s"); /* no change: no new span */
+	at(500); trace_state(t, STATE_RUNNING, NULL);
+	at(600); trace_end(t);
+	model_finish(m, 1000);
+	ck_assert_uint_eq(model_span_count(m, 0), 4);
+	span_is(m, 0, 0, 100, 200, STATE_RUNNING);
+	span_is(m, 0, 1, 200, 500, STATE_SLEEP);
+	span_is(m, 0, 2, 500, 600, STATE_RUNNING);
+	span_is(m, 0, 3, 600, 600, STATE_DONE);
+	struct model_span sp;
+	model_span_get(m, 0, 1, &sp);
+	ck_assert_str_eq(sp.reason, "sleep 1 s");
+	uint64_t tot[STATE_COUNT];
+	model_task_totals(m, 0, tot);
+	ck_assert_uint_eq(tot[STATE_RUNNING], 200);
+	ck_assert_uint_eq(tot[STATE_SLEEP], 300);
+	const struct model_task *mt = model_task(m, 0);
+	ck_assert_uint_eq(mt->start_ns, 100);
+	ck_assert_uint_eq(mt->end_ns, 600);
+	support_check_invariants(m, 1, 0.0);
+
+	struct model_cell cells[7];
+	model_task_columns(m, 0, 0, 100, 7, cells);
+	ck_assert_uint_eq(cells[0].ns[STATE_RUNNING], 0);
+	ck_assert_uint_eq(cells[1].ns[STATE_RUNNING], 100);
+	ck_assert_uint_eq(cells[2].ns[STATE_SLEEP], 100);
+	ck_assert_uint_eq(cells[4].ns[STATE_SLEEP], 100);
+	ck_assert_uint_eq(cells[5].ns[STATE_RUNNING], 100);
+	ck_assert_uint_eq(cells[6].ns[STATE_RUNNING] + cells[6].ns[STATE_SLEEP], 0);
+	ck_assert_int_eq(model_task_state_at(m, 0, 250), STATE_SLEEP);
+	ck_assert_int_eq(model_task_state_at(m, 0, 50), STATE_DONE);
+	clock_set_fake(NULL);
+	model_free(m);
+}
+END_TEST
+
+START_TEST(preempted_overlay_from_sampler)
+{
+	struct model *m = fresh(0);
+	trace_task_t t = trace_task_new("t", KIND_THREAD, NULL);
+	at(50); trace_bind_to(t, 10, 11);
+	at(100); trace_state(t, STATE_RUNNING, NULL);
+	trace_raw(150, TRACE_EV_PREEMPT, -1, 1, 0, 10, 11);
+	trace_raw(180, TRACE_EV_PREEMPT, -1, 0, 0, 10, 11);
+	trace_raw(190, TRACE_EV_CORE, -1, 0, 1, 10, 11);
+	at(300); trace_state(t, STATE_IO, "recv");
+	/* Waiting for a core while blocked means nothing for this task. */
+	trace_raw(320, TRACE_EV_PREEMPT, -1, 1, 0, 10, 11);
+	trace_raw(330, TRACE_EV_PREEMPT, -1, 0, 0, 10, 11);
+	/* Another thread's preemption does not touch this task. */
+	trace_raw(340, TRACE_EV_PREEMPT, -1, 1, 0, 10, 12);
+	at(400); trace_end(t);
+	model_finish(m, 400);
+	uint64_t tot[STATE_COUNT];
+	model_task_totals(m, 0, tot);
+	ck_assert_uint_eq(tot[STATE_RUNNING], 170);
+	ck_assert_uint_eq(tot[STATE_PREEMPTED], 30);
+	ck_assert_uint_eq(tot[STATE_IO], 100);
+	struct model_span sp;
+	model_span_get(m, 0, model_span_find(m, 0, 200), &sp);
+	ck_assert_int_eq(sp.core, 1);
+	ck_assert_int_eq(model_task(m, 0)->pid, 10);
+	ck_assert_int_eq(model_task(m, 0)->tid, 11);
+	support_check_invariants(m, 1, 0.0);
+	clock_set_fake(NULL);
+	model_free(m);
+}
+END_TEST
+
+START_TEST(events_are_put_in_time_order)
+{
+	struct model *m = fresh(0);
+	trace_task_t t = trace_task_new("job", KIND_WORKER, NULL);
+	struct trace_record r = {.task = t, .type = TRACE_EV_STATE, .text = ""};
+	/* The worker's event was drained before the submitter's older one. */
+	r.t_ns = 200; r.state = STATE_RUNNING; model_ingest(m, &r);
+	r.t_ns = 100; r.state = STATE_READY; model_ingest(m, &r);
+	r.t_ns = 300; r.type = TRACE_EV_END; model_ingest(m, &r);
+	model_apply(m, 1000);
+	span_is(m, 0, 0, 100, 200, STATE_READY);
+	span_is(m, 0, 1, 200, 300, STATE_RUNNING);
+	ck_assert_uint_eq(model_late_events(m), 0);
+	clock_set_fake(NULL);
+	model_free(m);
+}
+END_TEST
+
+START_TEST(late_events_are_counted_not_reordered)
+{
+	struct model *m = fresh(0);
+	trace_task_t t = trace_task_new("t", KIND_THREAD, NULL);
+	struct trace_record r = {.task = t, .type = TRACE_EV_STATE, .text = ""};
+	r.t_ns = 100; r.state = STATE_RUNNING; model_ingest(m, &r);
+	r.t_ns = 500; r.state = STATE_SLEEP; model_ingest(m, &r);
+	model_apply(m, 600);
+	r.t_ns = 300; r.state = STATE_IO; model_ingest(m, &r); /* too late */
+	model_apply(m, 700);
+	ck_assert_uint_eq(model_late_events(m), 1);
+	support_check_invariants(m, 0, 0.0);
+	ck_assert_int_eq(model_task(m, 0)->state, STATE_IO);
+	clock_set_fake(NULL);
+	model_free(m);
+}
+END_TEST
+
+/* Brute force: time in state s of task within [a, b). */
+static uint64_t brute(const struct model *m, size_t task, uint64_t a, uint64_t b, enum state s)
+{
+	uint64_t sum = 0;
+	for (size_t k = 0; k < model_span_count(m, task); k++) {
+		struct model_span sp;
+		model_span_get(m, task, k, &sp);
+		if (sp.state != s)
+			continue;
+		uint64_t lo = sp.start_ns > a ? sp.start_ns : a;
+		uint64_t hi = sp.end_ns < b ? sp.end_ns : b;
+		if (hi > lo)
+			sum += hi - lo;
+	}
+	return sum;
+}
+
+START_TEST(range_summaries_match_brute_force)
+{
+	struct model *m = fresh(0);
+	trace_task_t t = trace_task_new("t", KIND_THREAD, NULL);
+	uint64_t seed = 42, time = 1000;
+	for (int i = 0; i < 5000; i++) {
+		time += 1 + run_rand(&seed) % 997;
+		at(time);
+		trace_state(t, (enum state)(run_rand(&seed) % STATE_DONE), NULL);
+		if (i % 1000 == 999) /* drain before the ring fills */
+			model_drain(m, 0);
+	}
+	at(time + 500);
+	trace_end(t);
+	model_finish(m, time + 500);
+	ck_assert_uint_gt(model_span_count(m, 0), 4000);
+	for (int q = 0; q < 200; q++) {
+		uint64_t t0 = run_rand(&seed) % (time + 1000);
+		uint64_t dt = 1 + run_rand(&seed) % 50000;
+		struct model_cell cells[13];
+		model_task_columns(m, 0, t0, dt, 13, cells);
+		for (int c = 0; c < 13; c++)
+			for (int s = 0; s < STATE_DONE; s++)
+				ck_assert_uint_eq(cells[c].ns[s],
+				                  brute(m, 0, t0 + (uint64_t)c * dt, t0 + (uint64_t)(c + 1) * dt, (enum state)s));
+	}
+	support_check_invariants(m, 1, 0.0);
+	clock_set_fake(NULL);
+	model_free(m);
+}
+END_TEST
+
+START_TEST(groups_sum_their_tasks)
+{
+	struct model *m = fresh(0);
+	trace_task_t a = trace_task_new("a", KIND_COROUTINE, "co");
+	trace_task_t b = trace_task_new("b", KIND_COROUTINE, "co");
+	trace_task_t c = trace_task_new("c", KIND_THREAD, NULL);
+	at(0); trace_state(a, STATE_RUNNING, NULL); trace_state(b, STATE_READY, NULL);
+	trace_state(c, STATE_RUNNING, NULL);
+	at(100); trace_state(a, STATE_IO, NULL); trace_state(b, STATE_RUNNING, NULL);
+	at(200); trace_end(a); trace_end(b); trace_end(c);
+	model_finish(m, 300);
+	ck_assert_uint_eq(model_group_count(m), 1);
+	ck_assert_str_eq(model_group_name(m, 0), "co");
+	ck_assert_uint_eq(model_group_size(m, 0), 2);
+	ck_assert_int_eq(model_task(m, (size_t)c)->group_index, -1);
+	struct model_cell cells[3];
+	model_group_columns(m, 0, 0, 100, 3, cells);
+	ck_assert_uint_eq(cells[0].ns[STATE_RUNNING], 100);
+	ck_assert_uint_eq(cells[0].ns[STATE_READY], 100);
+	ck_assert_uint_eq(cells[1].ns[STATE_RUNNING], 100);
+	ck_assert_uint_eq(cells[1].ns[STATE_IO], 100);
+	ck_assert_uint_eq(cells[2].ns[STATE_RUNNING] + cells[2].ns[STATE_IO], 0);
+	clock_set_fake(NULL);
+	model_free(m);
+}
+END_TEST
+
+START_TEST(span_cap_keeps_totals_exact)
+{
+	struct model *m = fresh(10);
+	trace_task_t t = trace_task_new("t", KIND_THREAD, NULL);
+	for (int i = 0; i < 100; i++) {
+		at((uint64_t)i * 10);
+		trace_state(t, i % 2 ? STATE_SLEEP : STATE_RUNNING, NULL);
+	}
+	at(1000);
+	trace_end(t);
+	model_finish(m, 1000);
+	ck_assert_uint_eq(model_span_total(m), 10);
+	ck_assert_uint_gt(model_spans_dropped(m), 0);
+	uint64_t tot[STATE_COUNT];
+	model_task_totals(m, 0, tot);
+	ck_assert_uint_eq(tot[STATE_RUNNING], 500);
+	ck_assert_uint_eq(tot[STATE_SLEEP], 500);
+	clock_set_fake(NULL);
+	model_free(m);
+}
+END_TEST
+
+START_TEST(marks_in_time_order_with_milestones)
+{
+	struct model *m = fresh(0);
+	trace_task_t a = trace_task_new("a", KIND_THREAD, NULL);
+	trace_task_t b = trace_task_new("b", KIND_THREAD, NULL);
+	struct trace_record r = {.type = TRACE_EV_MARK};
+	r.task = b; r.t_ns = 20; r.text = "second"; r.text_len = 6; model_ingest(m, &r);
+	r.task = a; r.t_ns = 10; r.text = "first"; r.text_len = 5; model_ingest(m, &r);
+	at(15); trace_milestone("halfway");
+	model_finish(m, 100);
+	ck_assert_uint_eq(model_mark_count(m), 2);
+	struct model_mark mk;
+	model_mark_get(m, 0, &mk);
+	ck_assert_str_eq(mk.text, "first");
+	ck_assert_int_eq(mk.task, a);
+	model_mark_get(m, 1, &mk);
+	ck_assert_str_eq(mk.text, "second");
+	ck_assert_uint_eq(model_milestone_count(m), 1);
+	model_milestone_get(m, 0, &mk);
+	ck_assert_str_eq(mk.text, "halfway");
+	ck_assert_uint_eq(mk.t_ns, 15);
+	clock_set_fake(NULL);
+	model_free(m);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("model");
+	TCase *tc = tcase_create("model");
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, spans_from_state_changes);
+	tcase_add_test(tc, preempted_overlay_from_sampler);
+	tcase_add_test(tc, events_are_put_in_time_order);
+	tcase_add_test(tc, late_events_are_counted_not_reordered);
+	tcase_add_test(tc, range_summaries_match_brute_force);
+	tcase_add_test(tc, groups_sum_their_tasks);
+	tcase_add_test(tc, span_cap_keeps_totals_exact);
+	tcase_add_test(tc, marks_in_time_order_with_milestones);
+	suite_add_tcase(s, tc);
+	return support_main(s);
+}

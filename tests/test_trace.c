@@ -1,0 +1,233 @@
+/*
+ * test_trace.c: the recorder: order within a thread, many threads at once,
+ * full rings counted, long texts, and rings shared with a child process.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "support.h"
+#include "trace.h"
+
+struct collect {
+	struct trace_record *rec;
+	char (*text)[TRACE_TEXT_MAX + 1];
+	size_t n, cap;
+};
+
+static void collect_cb(const struct trace_record *r, void *arg)
+{
+	struct collect *c = arg;
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 1024;
+		c->rec = realloc(c->rec, c->cap * sizeof(*c->rec));
+		c->text = realloc(c->text, c->cap * sizeof(*c->text));
+		ck_assert_ptr_nonnull(c->rec);
+		ck_assert_ptr_nonnull(c->text);
+	}
+	c->rec[c->n] = *r;
+	memcpy(c->text[c->n], r->text, r->text_len + 1);
+	c->rec[c->n].text = c->text[c->n];
+	c->n++;
+}
+
+static void collect_free(struct collect *c)
+{
+	free(c->rec);
+	free(c->text);
+}
+
+START_TEST(order_within_a_thread)
+{
+	trace_reset();
+	trace_task_t t = trace_task_new("t", KIND_THREAD, "g");
+	trace_bind(t);
+	for (int i = 0; i < 1000; i++)
+		trace_state_at(t, (enum state)(i % (STATE_COUNT - 1)), i, NULL);
+	trace_mark(t, "hello");
+	trace_end(t);
+	struct collect c = {0};
+	trace_drain(collect_cb, &c);
+	ck_assert_uint_eq(c.n, 1003);
+	ck_assert_int_eq(c.rec[0].type, TRACE_EV_BIND);
+	ck_assert_int_eq(c.rec[0].a, getpid());
+	ck_assert_int_eq(c.rec[0].b, gettid());
+	for (int i = 0; i < 1000; i++) {
+		ck_assert_int_eq(c.rec[1 + i].type, TRACE_EV_STATE);
+		ck_assert_int_eq(c.rec[1 + i].line, i);
+		ck_assert_int_eq(c.rec[1 + i].state, i % (STATE_COUNT - 1));
+		ck_assert_uint_ge(c.rec[1 + i].t_ns, c.rec[i].t_ns);
+	}
+	ck_assert_str_eq(c.rec[1001].text, "hello");
+	ck_assert_int_eq(c.rec[1002].type, TRACE_EV_END);
+	ck_assert_uint_eq(trace_dropped(), 0);
+	/* A second drain finds nothing new. */
+	struct collect d = {0};
+	ck_assert_uint_eq(trace_drain(collect_cb, &d), 0);
+	collect_free(&c);
+	collect_free(&d);
+}
+END_TEST
+
+START_TEST(long_texts_survive_whole)
+{
+	char long_text[TRACE_TEXT_MAX + 50];
+	trace_reset();
+	trace_task_t t = trace_task_new("t", KIND_THREAD, NULL);
+	for (size_t i = 0; i < sizeof(long_text) - 1; i++)
+		long_text[i] = (char)('a' + i % 26);
+	long_text[sizeof(long_text) - 1] = '\0';
+	trace_mark(t, long_text);
+	trace_state(t, STATE_IO, "recv 4 KiB from 127.0.0.1:8080 after a long wait on a slow link");
+	trace_mark(t, "short");
+	struct collect c = {0};
+	trace_drain(collect_cb, &c);
+	ck_assert_uint_eq(c.n, 3);
+	ck_assert_uint_eq(c.rec[0].text_len, TRACE_TEXT_MAX);
+	ck_assert_int_eq(strncmp(c.rec[0].text, long_text, TRACE_TEXT_MAX), 0);
+	ck_assert_str_eq(c.rec[1].text, "recv 4 KiB from 127.0.0.1:8080 after a long wait on a slow link");
+	ck_assert_str_eq(c.rec[2].text, "short");
+	collect_free(&c);
+}
+END_TEST
+
+#define NTHREADS 8
+#define PER_THREAD 5000
+
+static trace_task_t tasks[NTHREADS];
+
+static void *writer(void *arg)
+{
+	int k = (int)(intptr_t)arg;
+	trace_bind(tasks[k]);
+	for (int i = 0; i < PER_THREAD; i++)
+		trace_state_at(tasks[k], STATE_RUNNING, i + 1, NULL);
+	return NULL;
+}
+
+START_TEST(many_threads_at_once)
+{
+	pthread_t th[NTHREADS];
+	trace_reset();
+	for (int k = 0; k < NTHREADS; k++)
+		tasks[k] = trace_task_new("w", KIND_THREAD, NULL);
+	struct collect c = {0};
+	for (int k = 0; k < NTHREADS; k++)
+		pthread_create(&th[k], NULL, writer, (void *)(intptr_t)k);
+	/* Drain while they write, as the UI does. */
+	for (int i = 0; i < 50; i++) {
+		trace_drain(collect_cb, &c);
+		usleep(200);
+	}
+	for (int k = 0; k < NTHREADS; k++)
+		pthread_join(th[k], NULL);
+	trace_drain(collect_cb, &c);
+	ck_assert_uint_eq(trace_dropped(), 0);
+	ck_assert_uint_eq(c.n, NTHREADS * (PER_THREAD + 1));
+	/* Per task, lines arrive 1, 2, 3, ... in order, none lost or doubled. */
+	int next[NTHREADS];
+	for (int k = 0; k < NTHREADS; k++)
+		next[k] = 1;
+	for (size_t i = 0; i < c.n; i++) {
+		if (c.rec[i].type != TRACE_EV_STATE)
+			continue;
+		int k = c.rec[i].task - tasks[0];
+		ck_assert_int_eq(c.rec[i].line, next[k]);
+		next[k]++;
+	}
+	for (int k = 0; k < NTHREADS; k++)
+		ck_assert_int_eq(next[k], PER_THREAD + 1);
+	collect_free(&c);
+}
+END_TEST
+
+START_TEST(full_ring_is_counted)
+{
+	trace_reset();
+	trace_task_t t = trace_task_new("t", KIND_THREAD, NULL);
+	const int total = 40000; /* more than one ring holds */
+	for (int i = 0; i < total; i++)
+		trace_state(t, STATE_RUNNING, NULL);
+	struct collect c = {0};
+	trace_drain(collect_cb, &c);
+	ck_assert_uint_gt(trace_dropped(), 0);
+	ck_assert_uint_eq(c.n + trace_dropped(), (uint64_t)total);
+	ck_assert_uint_eq(trace_written(), c.n);
+	/* After a drain there is room again. */
+	trace_state(t, STATE_IO, NULL);
+	struct collect d = {0};
+	trace_drain(collect_cb, &d);
+	ck_assert_uint_eq(d.n, 1);
+	collect_free(&c);
+	collect_free(&d);
+}
+END_TEST
+
+START_TEST(disabled_records_nothing)
+{
+	trace_reset();
+	trace_task_t t = trace_task_new("t", KIND_THREAD, NULL);
+	trace_enable(0);
+	trace_state(t, STATE_RUNNING, NULL);
+	trace_mark(t, "x");
+	trace_enable(1);
+	struct collect c = {0};
+	ck_assert_uint_eq(trace_drain(collect_cb, &c), 0);
+	collect_free(&c);
+}
+END_TEST
+
+START_TEST(child_process_ring)
+{
+	trace_reset();
+	trace_task_t t = trace_task_new("child", KIND_PROCESS, NULL);
+	int fd = trace_shm_ring_new();
+	ck_assert_int_ge(fd, 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		/* A real child would be exec'd with the fd inherited; fork keeps
+		 * the fd, which is what matters here. */
+		if (trace_shm_attach(fd) != 0)
+			_exit(3);
+		trace_bind(t);
+		for (int i = 0; i < 100; i++)
+			trace_state_at(t, STATE_RUNNING, i + 1, NULL);
+		trace_markf(t, "child %d", (int)getpid());
+		trace_end(t);
+		_exit(0);
+	}
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(fd);
+	struct collect c = {0};
+	trace_drain(collect_cb, &c);
+	ck_assert_uint_eq(c.n, 103);
+	ck_assert_int_eq(c.rec[0].type, TRACE_EV_BIND);
+	ck_assert_int_eq((pid_t)c.rec[0].a, pid);
+	char want[32];
+	snprintf(want, sizeof(want), "child %d", (int)pid);
+	ck_assert_str_eq(c.rec[101].text, want);
+	collect_free(&c);
+	trace_reset(); /* unmaps the shared ring */
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("trace");
+	TCase *tc = tcase_create("recorder");
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, order_within_a_thread);
+	tcase_add_test(tc, long_texts_survive_whole);
+	tcase_add_test(tc, many_threads_at_once);
+	tcase_add_test(tc, full_ring_is_counted);
+	tcase_add_test(tc, disabled_records_nothing);
+	tcase_add_test(tc, child_process_ring);
+	suite_add_tcase(s, tc);
+	return support_main(s);
+}
