@@ -72,8 +72,8 @@ static pthread_mutex_t forced_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static _Atomic int enabled = 1;
 static _Atomic int news;
-static void (*notify_fn)(void *);
-static void *notify_arg;
+static void (*_Atomic notify_fn)(void *);
+static void *_Atomic notify_arg;
 static _Atomic uint64_t lost_rings; /* events dropped when no ring could be made */
 /* Counts of rings that were recycled, so totals never go backwards. */
 static _Atomic uint64_t retired_dropped, retired_written;
@@ -193,9 +193,11 @@ static inline void ring_publish(struct ring *r, uint64_t head, unsigned n)
 	atomic_store_explicit(&r->written, atomic_load_explicit(&r->written, memory_order_relaxed) + 1,
 	                      memory_order_relaxed);
 	atomic_store_explicit(&r->head, head + n, memory_order_release);
-	if (!atomic_load_explicit(&news, memory_order_relaxed) && !atomic_exchange(&news, 1) &&
-	    notify_fn != NULL)
-		notify_fn(notify_arg);
+	if (!atomic_load_explicit(&news, memory_order_relaxed) && !atomic_exchange(&news, 1)) {
+		void (*fn)(void *) = atomic_load(&notify_fn);
+		if (fn != NULL)
+			fn(atomic_load(&notify_arg));
+	}
 }
 
 static void append(int32_t task, uint8_t type, uint8_t state, int16_t line, uint32_t a, uint32_t b,
@@ -257,8 +259,8 @@ void trace_enable(int on)
 
 void trace_set_notify(void (*fn)(void *arg), void *arg)
 {
-	notify_fn = fn;
-	notify_arg = arg;
+	atomic_store(&notify_arg, arg);
+	atomic_store(&notify_fn, fn);
 }
 
 static void discard(const struct trace_record *rec, void *arg)
@@ -503,7 +505,8 @@ size_t trace_drain(void (*fn)(const struct trace_record *rec, void *arg), void *
 		pthread_mutex_unlock(&rings_mu);
 		return 0;
 	}
-	memcpy(snap, rings, n * sizeof(*snap));
+	if (n > 0)
+		memcpy(snap, rings, n * sizeof(*snap));
 	pthread_mutex_unlock(&rings_mu);
 
 	for (size_t i = 0; i < n; i++) {
