@@ -41,8 +41,9 @@ void render_text_timeline(FILE *f, const struct model *m, uint64_t start, uint64
 	char *labels = malloc((size_t)ncols * 2 + 1);
 	char *ruler = malloc((size_t)ncols * 2 + 1);
 	struct model_cell *cells = malloc(sizeof(*cells) * (size_t)ncols);
-	int used[STATE_COUNT] = {0};
-	if (labels == NULL || ruler == NULL || cells == NULL)
+	unsigned char *printed = malloc((size_t)ncols);
+	int used[STATE_COUNT] = {0}, any_mark = 0;
+	if (labels == NULL || ruler == NULL || cells == NULL || printed == NULL)
 		goto out;
 	view_axis(&v, o->ascii, labels, ruler);
 	fprintf(f, "%*s  %s\n", nw, sim_scale > 0 ? "sim time" : "time", labels);
@@ -50,11 +51,27 @@ void render_text_timeline(FILE *f, const struct model *m, uint64_t start, uint64
 	for (size_t i = 0; i < model_task_count(m); i++) {
 		const struct model_task *t = model_task(m, i);
 		model_task_columns(m, i, v.t0, v.dt, ncols, cells);
+		/* Where the task printed a line, the lane shows a dot over the
+		 * state: brief work between long waits is otherwise invisible. */
+		memset(printed, 0, (size_t)ncols);
+		if (t->nmarks > 0)
+			for (size_t k = 0; k < model_mark_count(m); k++) {
+				struct model_mark mk;
+				model_mark_get(m, k, &mk);
+				long c = view_col(&v, mk.t_ns);
+				if (mk.task == (int)i && c >= 0 && c < ncols)
+					printed[c] = 1;
+			}
 		fprintf(f, "%-*.*s  ", nw, nw, t->name);
 		for (int c = 0; c < ncols; c++) {
 			enum state s = view_cell_state(&cells[c], v.dt);
 			used[s] = 1;
-			fputs(state_glyph(s, o->ascii), f);
+			if (printed[c]) {
+				fputs(o->ascii ? "*" : "\u2022", f);
+				any_mark = 1;
+			} else {
+				fputs(state_glyph(s, o->ascii), f);
+			}
 		}
 		fputc('\n', f);
 	}
@@ -62,8 +79,11 @@ void render_text_timeline(FILE *f, const struct model *m, uint64_t start, uint64
 	for (int s = 0; s < STATE_COUNT; s++)
 		if (used[s] && s != STATE_DONE)
 			fprintf(f, "  %s %s", state_glyph((enum state)s, o->ascii), state_name((enum state)s));
+	if (any_mark)
+		fprintf(f, "  %s printed a line", o->ascii ? "*" : "\u2022");
 	fprintf(f, "  (blank: not alive)\n");
 out:
+	free(printed);
 	free(labels);
 	free(ruler);
 	free(cells);
