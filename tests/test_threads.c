@@ -10,6 +10,16 @@
 
 #define MS 1000000ull
 
+/* Under ThreadSanitizer: the sampler closes a /proc directory while the
+ * loopback server accepts a socket that the kernel gives the same
+ * descriptor number; TSan takes the reuse of the number for a race. Only
+ * that is silenced (a closedir in the report), for this binary. */
+const char *__tsan_default_suppressions(void);
+const char *__tsan_default_suppressions(void)
+{
+	return "race:closedir\n";
+}
+
 static void totals(const struct model *m, const char *name, uint64_t tot[STATE_COUNT])
 {
 	int i = support_task(m, name);
@@ -77,6 +87,17 @@ static uint64_t running_overlap(const struct model *m, int a, int b)
 	return sum;
 }
 
+/* Share of the GIL-off threads' running time during which both ran. */
+static double parallel_share(const struct model *m)
+{
+	int a = support_task(m, "nogil-1"), b = support_task(m, "nogil-2");
+	uint64_t ta[STATE_COUNT], tb[STATE_COUNT];
+	model_task_totals(m, (size_t)a, ta);
+	model_task_totals(m, (size_t)b, tb);
+	uint64_t run = ta[STATE_RUNNING] < tb[STATE_RUNNING] ? ta[STATE_RUNNING] : tb[STATE_RUNNING];
+	return run ? (double)running_overlap(m, a, b) / (double)run : 0;
+}
+
 START_TEST(gil_serialises_cpu_bound_threads)
 {
 	static const char *const sets[] = {"threads=2", "work_ms=150", "io_rounds=6", "io_ms=5", NULL};
@@ -109,10 +130,12 @@ START_TEST(gil_serialises_cpu_bound_threads)
 	ck_assert_uint_gt(io[STATE_IO], 6 * 4 * MS);
 	ck_assert_double_gt(support_result(&run, "convoy_gil_wait_median_ms"), 0.5);
 
-	/* On is slower than off. Other programs share these two cores and can
-	 * leave the GIL-off threads a single core for a while, so the timing
-	 * gets up to three tries. */
+	/* On is slower than off, when the GIL-off threads really had two
+	 * cores. Other programs share these cores and can leave them one for a
+	 * while (their running spans then barely overlap, and the claim does
+	 * not apply), so the timing gets up to three tries. */
 	double off = support_result(&run, "gil_off_ms"), on = support_result(&run, "gil_on_ms");
+	double par = parallel_share(m);
 	model_free(m);
 	run_destroy(&run);
 	static const char *const again[] = {"threads=2", "work_ms=150", "convoy=off", NULL};
@@ -120,10 +143,12 @@ START_TEST(gil_serialises_cpu_bound_threads)
 		m = support_run_demo("threads/gil", again, &run);
 		off = support_result(&run, "gil_off_ms");
 		on = support_result(&run, "gil_on_ms");
+		par = parallel_share(m);
 		model_free(m);
 		run_destroy(&run);
 	}
-	ck_assert_msg(on > off, "GIL on %.1f ms should be slower than off %.1f ms", on, off);
+	ck_assert_msg(on > off || par < 0.3, "GIL on %.1f ms should be slower than off %.1f ms (off ran %.0f%% in parallel)",
+	              on, off, par * 100);
 }
 END_TEST
 
