@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "clock.h"
 #include "cpuburn.h"
@@ -169,12 +170,51 @@ static void fd_limit_raise(void)
 	}
 }
 
+/* Watches for the run's stop and then makes the loopback server drop every
+ * connection, so threads blocked in httpd_fetch return at once. */
+struct stop_watch {
+	struct run *run;
+	struct httpd *h;
+	atomic_int done;
+	pthread_t th;
+	int started;
+};
+
+static void *stop_watch_main(void *arg)
+{
+	struct stop_watch *w = arg;
+	struct timespec tick = {0, 10 * (long)NS_PER_MS};
+	while (!atomic_load(&w->done)) {
+		if (run_stopping(w->run)) {
+			httpd_refuse(w->h);
+			break;
+		}
+		nanosleep(&tick, NULL);
+	}
+	return NULL;
+}
+
+static void stop_watch_start(struct stop_watch *w, struct run *run, struct httpd *h)
+{
+	w->run = run;
+	w->h = h;
+	atomic_store(&w->done, 0);
+	w->started = thread_start(&w->th, stop_watch_main, w) == 0;
+}
+
+static void stop_watch_end(struct stop_watch *w)
+{
+	atomic_store(&w->done, 1);
+	if (w->started)
+		pthread_join(w->th, NULL);
+	w->started = 0;
+}
+
 struct fetcher {
 	trace_task_t task;
 	int port, index, line_get, line_print;
 	char path[64];
 	long got;
-	atomic_int *left;
 };
 
 /* One download: blocked in connect/recv (io), then print what came. */
@@ -195,7 +235,6 @@ static void *fetcher_main(void *arg)
 	trace_bind(f->task);
 	fetch_one(f);
 	trace_end(f->task);
-	atomic_fetch_sub(f->left, 1);
 	return NULL;
 }
 
@@ -215,7 +254,7 @@ static int download_main(struct run *run)
 	}
 	struct fetcher *f = calloc((size_t)n, sizeof(*f));
 	pthread_t *th = calloc((size_t)n, sizeof(*th));
-	atomic_int left = 0;
+	struct stop_watch watch;
 	if (!f || !th) {
 		free(f);
 		free(th);
@@ -224,9 +263,11 @@ static int download_main(struct run *run)
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
-		f[i] = (struct fetcher){.port = httpd_port(h), .index = i, .left = &left};
+		f[i] = (struct fetcher){.port = httpd_port(h), .index = i};
 		snprintf(f[i].path, sizeof(f[i].path), "/bytes/%ld", size);
 	}
+
+	stop_watch_start(&watch, run, h);
 
 	/* One after another, on the main thread. */
 	double seq_ms = 0;
@@ -260,30 +301,20 @@ static int download_main(struct run *run)
 		f[i].task = trace_task_new_child(name, KIND_THREAD, "threaded", main_task);
 		f[i].line_get = run_lesson_line(run, "thread_get");
 		f[i].line_print = run_lesson_line(run, "thread_print");
-		atomic_fetch_add(&left, 1);
 		if (thread_start(&th[i], fetcher_main, &f[i]) != 0) {
-			atomic_fetch_sub(&left, 1);
 			trace_end(f[i].task);
 			break;
 		}
 		started++;
 	}
 	trace_state_at(main_task, STATE_JOIN, run_lesson_line(run, "join"), "t.join() for every thread");
-	/* Wait in small steps so a stop can cut the downloads short: stopping
-	 * the server ends every connection, and every thread returns. */
-	while (atomic_load(&left) > 0) {
-		if (run_stopping(run) && h) {
-			httpd_stop(h);
-			h = NULL;
-		}
-		run_sleep_ns(run, 2 * NS_PER_MS);
-	}
 	for (int i = 0; i < started; i++) {
 		pthread_join(th[i], NULL);
 		ok &= f[i].got == size;
 	}
 	double thr_ms = ns_to_ms(clock_now_ns() - t0);
 	trace_end(main_task);
+	stop_watch_end(&watch);
 	httpd_stop(h);
 	free(f);
 	free(th);
@@ -436,6 +467,8 @@ static int convoy_phase(struct run *run, trace_task_t main_task, uint64_t interv
 	gil_name_task(g, cpu.task, "cpu");
 	gil_name_task(g, io.task, "io");
 	pthread_t th[2];
+	struct stop_watch watch;
+	stop_watch_start(&watch, run, h);
 	trace_state_at(main_task, STATE_RUNNING, run_lesson_line(run, "start"), "t.start()");
 	int ok = thread_start(&th[0], spinner_main, &cpu) == 0;
 	if (ok && thread_start(&th[1], convoy_io_main, &io) != 0) {
@@ -458,6 +491,7 @@ static int convoy_phase(struct run *run, trace_task_t main_task, uint64_t interv
 	} else {
 		run_fail(run, "could not start the convoy threads");
 	}
+	stop_watch_end(&watch);
 	gil_free(g);
 	free(waits);
 	httpd_stop(h);
@@ -482,8 +516,8 @@ static int gil_main(struct run *run)
 	trace_milestone("sequential: the jobs one after another");
 	trace_state_at(main_task, STATE_RUNNING, run_lesson_line(run, "seq"), "count_primes() x K");
 	uint64_t t0 = clock_now_ns();
-	for (int i = 0; i < k && !run_stopping(run); i++)
-		cpuburn_run(units);
+	for (uint64_t done = 0; done < (uint64_t)k * units && !run_stopping(run); done += chunk)
+		cpuburn_run(chunk);
 	uint64_t seq = clock_now_ns() - t0;
 	if (run_stopping(run))
 		goto out;
@@ -783,6 +817,8 @@ static int pool_main(struct run *run)
 	pthread_cond_init(&p.work, NULL);
 	pthread_cond_init(&p.done, NULL);
 
+	struct stop_watch watch;
+	stop_watch_start(&watch, run, h);
 	trace_task_t main_task = trace_task_new("main", KIND_MAIN, NULL);
 	trace_bind(main_task);
 	trace_state_at(main_task, STATE_RUNNING, run_lesson_line(run, "pool"), "ThreadPoolExecutor(max_workers)");
@@ -845,6 +881,7 @@ static int pool_main(struct run *run)
 	run_result_num(run, "pool_ms", wall);
 	run_result_num(run, "jobs_sum_ms", (double)sum_ms);
 	run_result_num(run, "workers", started);
+	stop_watch_end(&watch);
 	pthread_cond_destroy(&p.work);
 	pthread_cond_destroy(&p.done);
 	pthread_mutex_destroy(&p.mu);

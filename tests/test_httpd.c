@@ -111,6 +111,25 @@ START_TEST(concurrent_clients_overlap)
 }
 END_TEST
 
+START_TEST(refuse_ends_blocked_fetches)
+{
+	struct httpd *h;
+	struct httpd_options o = {.latency_ms = 5000};
+	ck_assert_int_eq(httpd_start(&h, &o), 0);
+	struct fetcher f = {.port = httpd_port(h)};
+	pthread_t th;
+	uint64_t t0 = clock_now_ns();
+	ck_assert_int_eq(pthread_create(&th, NULL, fetcher_main, &f), 0);
+	usleep(100000);
+	httpd_refuse(h);
+	pthread_join(th, NULL);
+	ck_assert_int_lt(f.got, 0);
+	ck_assert_msg(ms_since(t0) < 2000, "blocked fetch took %.1f ms to end", ms_since(t0));
+	ck_assert_int_lt(httpd_fetch(httpd_port(h), "/bytes/10"), 0); /* new ones too */
+	httpd_stop(h);
+}
+END_TEST
+
 static int raw_connect(int port)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -229,6 +248,7 @@ int main(void)
 	tcase_add_test(tc, latency_and_bandwidth);
 	tcase_add_test(tc, concurrent_clients_overlap);
 	tcase_add_test(tc, client_hangs_up_mid_transfer);
+	tcase_add_test(tc, refuse_ends_blocked_fetches);
 	tcase_add_test(tc, many_slow_connections_and_stop);
 	suite_add_tcase(s, tc);
 	return support_main(s);
