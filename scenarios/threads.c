@@ -384,7 +384,7 @@ static uint64_t gil_phase(struct run *run, trace_task_t main_task, const char *g
 		snprintf(name, sizeof(name), "%s-%d", g ? "gil" : "nogil", i + 1);
 		s[i] = (struct spinner){run, g, trace_task_new_child(name, KIND_THREAD, group, main_task),
 		                        NULL, units, chunk, run_lesson_line(run, "work"), NULL};
-		s[i].name = name[0] == 'g' ? "gil thread" : "thread";
+		s[i].name = g ? "gil thread" : "thread";
 		gil_name_task(g, s[i].task, name);
 		if (thread_start(&th[i], spinner_main, &s[i]) != 0)
 			break;
