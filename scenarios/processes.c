@@ -33,16 +33,32 @@ static double ms_since(uint64_t t0)
 	return (double)(clock_now_ns() - t0) / (double)NS_PER_MS;
 }
 
+/* cpuburn_run in slices, so that work done in the demo's own process stops
+ * soon after the run does (run is NULL in a child: there the parent's
+ * SIGKILL is the stop). */
+#define BURN_SLICE 1024
+static uint64_t burn(struct run *run, uint64_t units)
+{
+	uint64_t sum = 0;
+	while (units > 0 && (run == NULL || !run_stopping(run))) {
+		uint64_t n = units < BURN_SLICE ? units : BURN_SLICE;
+		sum += cpuburn_run(n);
+		units -= n;
+	}
+	return sum;
+}
+
 /* ---- processes/workers ---- */
 
 /* One job: count primes, the same amount of work in a child or here. */
-static uint64_t workers_job(trace_task_t task, int index, uint64_t units, int line_pid, int line_work)
+static uint64_t workers_job(struct run *run, trace_task_t task, int index, uint64_t units, int line_pid,
+                            int line_work)
 {
 	trace_state_at(task, STATE_RUNNING, line_pid, "print(os.getpid(), os.getppid())");
 	trace_markf(task, "worker %d: pid %d, parent pid %d", index, (int)getpid(), (int)getppid());
 	trace_statef(task, STATE_RUNNING, line_work, "count_primes (job %d)", index);
 	uint64_t cpu0 = clock_thread_cpu_ns();
-	uint64_t sum = cpuburn_run(units);
+	uint64_t sum = burn(run, units);
 	trace_markf(task, "worker %d: checksum %" PRIu64 ", cpu %.0f ms", index, sum,
 	            (double)(clock_thread_cpu_ns() - cpu0) / (double)NS_PER_MS);
 	return sum;
@@ -62,7 +78,7 @@ static int workers_main(struct run *run)
 	uint64_t t0 = clock_now_ns();
 	for (int i = 0; i < nworkers && !run_stopping(run); i++) {
 		trace_state_at(seq, STATE_RUNNING, run_lesson_line(run, "sequential"), "work(i) in a loop");
-		workers_job(seq, i, units, line_pid, line_work);
+		workers_job(run, seq, i, units, line_pid, line_work);
 	}
 	double seq_ms = ms_since(t0);
 	trace_end(seq);
@@ -118,7 +134,7 @@ static int worker_burn(int argc, char **argv)
 	trace_task_t task = procs_child_attach(argv[2]);
 	if (task == TRACE_NO_TASK)
 		return 2;
-	workers_job(task, atoi(argv[3]), strtoull(argv[4], NULL, 10), atoi(argv[5]), atoi(argv[6]));
+	workers_job(NULL, task, atoi(argv[3]), strtoull(argv[4], NULL, 10), atoi(argv[5]), atoi(argv[6]));
 	trace_end(task);
 	return 0;
 }
@@ -166,9 +182,9 @@ static int pool_unpickle(const unsigned char *in, uint32_t n, double *v)
 /* f(x): the CPU-bound part, then a pass over the payload (as f would
  * return a transformed array). The same code runs sequentially and in the
  * workers. */
-static uint64_t pool_f(uint64_t units, double *v, uint32_t n)
+static uint64_t pool_f(struct run *run, uint64_t units, double *v, uint32_t n)
 {
-	uint64_t sum = cpuburn_run(units);
+	uint64_t sum = burn(run, units);
 	for (uint32_t i = 0; i < n; i++)
 		v[i] = v[i] * 0.5 + (double)(sum & 7);
 	return sum;
@@ -215,7 +231,7 @@ static int pool_send(struct pool_state *p, struct pool_slot *sl, uint32_t item)
 	size_t bytes = (size_t)p->nfloats * POOL_FLOAT_BYTES;
 	uint64_t t0 = clock_now_ns();
 	trace_statef(p->owner, STATE_IO, p->line_send, "pickling %s (item %u) to worker %d",
-	             pool_size_text(bytes, sz, sizeof(sz)), item, sl->child);
+	             pool_size_text((size_t)p->nfloats * 8, sz, sizeof(sz)), item, sl->child);
 	pool_fill(p->vals, p->nfloats, item);
 	pool_pickle(p->vals, p->nfloats, p->wire);
 	struct pool_msg h = {.index = item, .nfloats = p->nfloats, .units = p->units};
@@ -239,7 +255,7 @@ static int pool_receive(struct pool_state *p, struct pool_slot *sl, uint64_t *ch
 		return -1;
 	size_t bytes = (size_t)h.nfloats * POOL_FLOAT_BYTES;
 	trace_statef(p->owner, STATE_IO, p->line_recv, "unpickling %s (result %u) from worker %d",
-	             pool_size_text(bytes, sz, sizeof(sz)), h.index, sl->child);
+	             pool_size_text((size_t)p->nfloats * 8, sz, sizeof(sz)), h.index, sl->child);
 	if (procs_read_full(fd, p->wire, bytes) != 0 || pool_unpickle(p->wire, h.nfloats, p->vals) != 0)
 		return -1;
 	p->ipc_ns += clock_now_ns() - t0;
@@ -280,7 +296,7 @@ static int pool_main(struct run *run)
 	for (uint32_t i = 0; i < nitems && !run_stopping(run); i++) {
 		trace_statef(seq, STATE_RUNNING, run_lesson_line(run, "sequential"), "f(item %u)", i);
 		pool_fill(p.vals, p.nfloats, i);
-		seq_sum += pool_f(p.units, p.vals, p.nfloats);
+		seq_sum += pool_f(run, p.units, p.vals, p.nfloats);
 	}
 	double seq_ms = ms_since(t0);
 	trace_markf(seq, "sequential: %u items, checksum %" PRIu64, nitems, seq_sum);
@@ -423,17 +439,17 @@ static int worker_pool(int argc, char **argv)
 			}
 		}
 		trace_statef(task, STATE_IO, line_recv, "unpickling %s (item %u)",
-		             pool_size_text(bytes, sz, sizeof(sz)), h.index);
+		             pool_size_text((size_t)h.nfloats * 8, sz, sizeof(sz)), h.index);
 		if (procs_read_full(0, wire, bytes) != 0 || pool_unpickle(wire, h.nfloats, vals) != 0) {
 			rc = 1;
 			break;
 		}
 		uint64_t ipc = clock_now_ns() - t0;
 		trace_statef(task, STATE_RUNNING, line_f, "f(item %u)", h.index);
-		uint64_t sum = pool_f(h.units, vals, h.nfloats);
+		uint64_t sum = pool_f(NULL, h.units, vals, h.nfloats);
 		t0 = clock_now_ns();
 		trace_statef(task, STATE_IO, line_send, "pickling %s (result %u)",
-		             pool_size_text(bytes, sz, sizeof(sz)), h.index);
+		             pool_size_text((size_t)h.nfloats * 8, sz, sizeof(sz)), h.index);
 		pool_pickle(vals, h.nfloats, wire);
 		struct pool_msg r = {.index = h.index, .nfloats = h.nfloats, .units = sum};
 		r.ipc_ns = ipc + (clock_now_ns() - t0); /* sending time is the parent's receiving */
