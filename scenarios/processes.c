@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "clock.h"
 #include "cpuburn.h"
 #include "demo.h"
+#include "gil.h"
 #include "procs.h"
 #include "run.h"
 #include "trace.h"
@@ -464,6 +466,146 @@ static int worker_pool(int argc, char **argv)
 	return rc;
 }
 
+/* ---- processes/vs-threads ---- */
+
+/* Units of work between two looks at the GIL (about 0.2 ms): CPython's
+ * eval loop looks at every few bytecodes; this only needs to be well under
+ * the 5 ms switch interval. */
+#define VS_GIL_SLICE 16
+
+struct vs_thread {
+	struct run *run;
+	struct gil *gil;
+	trace_task_t task;
+	uint64_t units;
+	int line;
+	int index;
+};
+
+static void *vs_thread_main(void *arg)
+{
+	struct vs_thread *t = arg;
+	trace_bind(t->task);
+	gil_acquire(t->gil, t->task, t->line);
+	uint64_t cpu0 = clock_thread_cpu_ns(), sum = 0;
+	for (uint64_t done = 0; done < t->units && !run_stopping(t->run); done += VS_GIL_SLICE) {
+		sum += cpuburn_run(t->units - done < VS_GIL_SLICE ? t->units - done : VS_GIL_SLICE);
+		gil_check(t->gil, t->task, t->line);
+	}
+	gil_release(t->gil, t->task);
+	trace_markf(t->task, "thread %d: checksum %" PRIu64 ", cpu %.0f ms", t->index, sum,
+	            (double)(clock_thread_cpu_ns() - cpu0) / (double)NS_PER_MS);
+	trace_end(t->task);
+	return NULL;
+}
+
+static int vs_main(struct run *run)
+{
+	int njobs = (int)run_int(run, "jobs");
+	uint64_t units = cpuburn_units((uint64_t)run_int(run, "job_ms") * NS_PER_MS);
+	int line_work = run_lesson_line(run, "work");
+	char name[32];
+
+	/* Baseline: one job after another. */
+	trace_task_t seq = trace_task_new("sequential", KIND_MAIN, "sequential");
+	trace_bind(seq);
+	trace_milestone("one job after another");
+	uint64_t t0 = clock_now_ns();
+	for (int i = 0; i < njobs && !run_stopping(run); i++) {
+		trace_statef(seq, STATE_RUNNING, run_lesson_line(run, "sequential"), "job %d", i);
+		burn(run, units);
+	}
+	double seq_ms = ms_since(t0);
+	trace_end(seq);
+
+	/* Threads, one job each, under the emulated GIL. */
+	struct gil *gil = gil_new(0);
+	struct vs_thread *th = calloc((size_t)njobs, sizeof(*th));
+	pthread_t *tids = calloc((size_t)njobs, sizeof(*tids));
+	if (gil == NULL || th == NULL || tids == NULL) {
+		gil_free(gil);
+		free(th);
+		free(tids);
+		run_fail(run, "out of memory");
+		return -1;
+	}
+	trace_task_t tmain = trace_task_new("threads main", KIND_MAIN, "threads (emulated GIL)");
+	trace_bind(tmain);
+	trace_milestone("threads, with the (emulated) GIL");
+	trace_state_at(tmain, STATE_RUNNING, run_lesson_line(run, "threads"), "ThreadPoolExecutor.map");
+	int started = 0, rc = 0;
+	for (int i = 0; i < njobs; i++) {
+		snprintf(name, sizeof(name), "thread %d", i);
+		th[i] = (struct vs_thread){run, gil, trace_task_new_child(name, KIND_THREAD,
+		                                                          "threads (emulated GIL)", tmain),
+		                           units, line_work, i};
+		gil_name_task(gil, th[i].task, name);
+	}
+	t0 = clock_now_ns();
+	for (int i = 0; i < njobs; i++) {
+		if (pthread_create(&tids[i], NULL, vs_thread_main, &th[i]) != 0) {
+			run_fail(run, "could not start a thread");
+			rc = -1;
+			break;
+		}
+		started++;
+	}
+	trace_state_at(tmain, STATE_JOIN, run_lesson_line(run, "threads"), "waiting for the threads");
+	for (int i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	double thr_ms = ms_since(t0);
+	trace_end(tmain);
+	double switches = (double)gil_switches(gil);
+	gil_free(gil);
+	free(th);
+	free(tids);
+
+	/* Processes, one job each: no GIL between them. */
+	struct procs_set ps;
+	if (rc != 0 || procs_set_init(&ps, run) != 0) {
+		if (rc == 0)
+			run_fail(run, "could not make an event loop for the workers");
+		return -1;
+	}
+	trace_task_t pmain = trace_task_new("processes main", KIND_MAIN, "processes");
+	trace_bind(pmain);
+	trace_milestone("processes: one interpreter (and GIL) each");
+	trace_state_at(pmain, STATE_RUNNING, run_lesson_line(run, "processes"), "ProcessPoolExecutor.map");
+	char arg_task[16], arg_index[16], arg_units[24], arg_lp[16], arg_lw[16];
+	t0 = clock_now_ns();
+	for (int i = 0; i < njobs && !run_stopping(run); i++) {
+		snprintf(name, sizeof(name), "process %d", i);
+		trace_task_t t = trace_task_new_child(name, KIND_PROCESS, "processes", pmain);
+		snprintf(arg_task, sizeof(arg_task), "%d", (int)t);
+		snprintf(arg_index, sizeof(arg_index), "%d", i);
+		snprintf(arg_units, sizeof(arg_units), "%" PRIu64, units);
+		snprintf(arg_lp, sizeof(arg_lp), "%d", line_work);
+		snprintf(arg_lw, sizeof(arg_lw), "%d", line_work);
+		const char *args[] = {"burn", arg_task, arg_index, arg_units, arg_lp, arg_lw, NULL};
+		if (procs_spawn(&ps, t, 0, args) < 0) {
+			trace_end(t);
+			rc = -1;
+			break;
+		}
+	}
+	trace_state_at(pmain, STATE_JOIN, run_lesson_line(run, "processes"), "waiting for the processes");
+	procs_wait_all(&ps);
+	double proc_ms = ms_since(t0);
+	int crashed = ps.crashed;
+	procs_set_close(&ps);
+	trace_end(pmain);
+
+	run_result_num(run, "sequential_ms", seq_ms);
+	run_result_num(run, "threads_ms", thr_ms);
+	run_result_num(run, "processes_ms", proc_ms);
+	run_result_num(run, "threads_speedup", thr_ms > 0 ? seq_ms / thr_ms : 0);
+	run_result_num(run, "processes_speedup", proc_ms > 0 ? seq_ms / proc_ms : 0);
+	run_result_num(run, "gil_switches", switches);
+	run_result_num(run, "cores", sampler_cores());
+	run_result_num(run, "crashed_workers", crashed);
+	return rc;
+}
+
 /* ---- the children's entry point ---- */
 
 static int processes_worker(int argc, char **argv)
@@ -494,6 +636,13 @@ static const struct param_spec pool_params[] = {
 	 .help = "data sent with each item and back with each result"},
 };
 
+static const struct param_spec vs_params[] = {
+	{.name = "jobs", .type = PARAM_INT, .def = 2, .min = 1, .max = 16, .unit = "jobs",
+	 .help = "CPU-bound jobs: threads, then processes, one each"},
+	{.name = "job_ms", .type = PARAM_INT, .def = 500, .min = 10, .max = 10000, .unit = "ms",
+	 .help = "CPU time of one job on a free core"},
+};
+
 static const struct demo processes_demos[] = {
 	{
 		.name = "workers",
@@ -514,6 +663,16 @@ static const struct demo processes_demos[] = {
 		.params = pool_params,
 		.nparams = DEMO_COUNT(pool_params),
 		.main = pool_main,
+	},
+	{
+		.name = "vs-threads",
+		.summary = "CPU-bound jobs: threads under the (emulated) GIL vs processes",
+		.description = "The same CPU-bound jobs run one after another, then in threads "
+		               "that must take turns holding an emulated GIL (5 ms switch "
+		               "interval), then in processes, each with its own interpreter.",
+		.params = vs_params,
+		.nparams = DEMO_COUNT(vs_params),
+		.main = vs_main,
 	},
 };
 

@@ -329,6 +329,44 @@ START_TEST(pool_ipc_grows_with_payload)
 }
 END_TEST
 
+/* Threads under the GIL take turns (no speedup, gil spans on every thread
+ * lane); the processes beside them have no GIL to wait for. */
+START_TEST(vs_threads_gil_serialises_threads_not_processes)
+{
+	static const char *const sets[] = {"jobs=2", "job_ms=150", NULL};
+	struct run run;
+	struct model *m = support_run_demo("processes/vs-threads", sets, &run);
+	support_check_invariants(m, 1, 0.02);
+	ck_assert_double_lt(support_result(&run, "threads_speedup"), 1.3);
+	ck_assert_double_gt(support_result(&run, "gil_switches"), 2);
+	ck_assert_double_eq(support_result(&run, "crashed_workers"), 0);
+	uint64_t tot[STATE_COUNT];
+	int pids[2];
+	for (int i = 0; i < 2; i++) {
+		int t = support_task(m, i == 0 ? "thread 0" : "thread 1");
+		ck_assert_int_ge(t, 0);
+		const struct model_task *mt = model_task(m, (size_t)t);
+		ck_assert_int_eq(mt->pid, getpid());
+		model_task_totals(m, (size_t)t, tot);
+		ck_assert_uint_gt(tot[STATE_GIL] * 5, mt->end_ns - mt->start_ns);
+		t = support_task(m, i == 0 ? "process 0" : "process 1");
+		ck_assert_int_ge(t, 0);
+		mt = model_task(m, (size_t)t);
+		ck_assert_uint_ne(mt->end_ns, 0);
+		pids[i] = mt->pid;
+		ck_assert_int_gt(pids[i], 0);
+		ck_assert_int_ne(pids[i], getpid());
+		model_task_totals(m, (size_t)t, tot);
+		ck_assert_uint_eq(tot[STATE_GIL], 0);
+		ck_assert_uint_gt(tot[STATE_RUNNING] + tot[STATE_PREEMPTED], 75 * NS_PER_MS);
+	}
+	ck_assert_int_ne(pids[0], pids[1]);
+	model_free(m);
+	run_destroy(&run);
+	assert_nothing_left();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("processes");
@@ -340,6 +378,7 @@ int main(void)
 	tcase_add_test(tc, stop_kills_and_reaps_every_child);
 	tcase_add_test(tc, pool_maps_through_pipes);
 	tcase_add_test(tc, pool_ipc_grows_with_payload);
+	tcase_add_test(tc, vs_threads_gil_serialises_threads_not_processes);
 	suite_add_tcase(s, tc);
 	return support_main(s);
 }
