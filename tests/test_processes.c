@@ -244,33 +244,42 @@ START_TEST(killed_worker_is_reported)
 }
 END_TEST
 
-struct stopper {
-	struct run *run;
-	int ms;
-};
-
-static void *stop_later(void *arg)
+static void *stop_when_children_run(void *arg)
 {
-	struct stopper *s = arg;
-	struct timespec ts = {s->ms / 1000, (long)(s->ms % 1000) * 1000000L};
+	struct run *run = arg;
+	pid_t kids[4];
+	for (int i = 0; i < 1000 && children_of_self(kids, 4, "burn") < 2; i++) {
+		struct timespec ts = {0, 10 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	struct timespec ts = {0, 200 * 1000000L};
 	nanosleep(&ts, NULL);
-	run_request_stop(s->run);
+	run_request_stop(run);
 	return NULL;
 }
 
 START_TEST(stop_kills_and_reaps_every_child)
 {
 	/* Jobs far longer than the test: only the stop can end them soon. */
-	static const char *const sets[] = {"workers=2", "job_ms=10000", NULL};
+	static const char *const sets[] = {"workers=2", "job_ms=10000", "sequential=off", NULL};
 	struct run run;
-	struct stopper s = {&run, 400};
 	pthread_t th;
-	/* The sequential part runs first; stop during it... */
 	uint64_t t0 = clock_now_ns();
-	ck_assert_int_eq(pthread_create(&th, NULL, stop_later, &s), 0);
+	/* run is filled in by support_run_demo before the children start,
+	 * and the thread only touches it once they run. */
+	ck_assert_int_eq(pthread_create(&th, NULL, stop_when_children_run, &run), 0);
 	struct model *m = support_run_demo("processes/workers", sets, &run);
 	pthread_join(th, NULL);
-	ck_assert_uint_lt(clock_now_ns() - t0, 20 * NS_PER_S);
+	ck_assert_uint_lt(clock_now_ns() - t0, 8 * NS_PER_S);
+	ck_assert_double_eq(support_result(&run, "stopped"), 1);
+	double v;
+	ck_assert_msg(run_result_get(&run, "speedup", &v) != 0, "a stopped run reported a speedup");
+	for (int i = 0; i < 2; i++) {
+		int t = support_task(m, i == 0 ? "worker 0" : "worker 1");
+		ck_assert_int_ge(t, 0);
+		ck_assert_uint_ne(model_task(m, (size_t)t)->end_ns, 0);
+		ck_assert_msg(has_mark(m, t, "stopped with the run"), "worker %d: no stop on its lane", i);
+	}
 	model_free(m);
 	run_destroy(&run);
 	assert_nothing_left();
