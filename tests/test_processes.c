@@ -193,16 +193,21 @@ START_TEST(workers_speed_up_on_two_cores)
 }
 END_TEST
 
+struct killer {
+	const char *cmd_has; /* the kind of worker to kill */
+	pid_t killed;
+};
+
 static void *kill_one_worker(void *arg)
 {
-	pid_t *killed = arg;
-	for (int i = 0; i < 400 && *killed == 0; i++) {
+	struct killer *k = arg;
+	for (int i = 0; i < 400 && k->killed == 0; i++) {
 		pid_t kids[4];
-		if (children_of_self(kids, 4, "burn") > 0) {
+		if (children_of_self(kids, 4, k->cmd_has) > 0) {
 			struct timespec ts = {0, 150 * 1000000L};
 			nanosleep(&ts, NULL);
 			kill(kids[0], SIGKILL);
-			*killed = kids[0];
+			k->killed = kids[0];
 			break;
 		}
 		struct timespec ts = {0, 10 * 1000000L};
@@ -215,11 +220,12 @@ START_TEST(killed_worker_is_reported)
 {
 	static const char *const sets[] = {"workers=2", "job_ms=1500", NULL};
 	struct run run;
-	pid_t killed = 0;
+	struct killer k = {"processes burn", 0};
 	pthread_t th;
-	ck_assert_int_eq(pthread_create(&th, NULL, kill_one_worker, &killed), 0);
+	ck_assert_int_eq(pthread_create(&th, NULL, kill_one_worker, &k), 0);
 	struct model *m = support_run_demo("processes/workers", sets, &run);
 	pthread_join(th, NULL);
+	pid_t killed = k.killed;
 	ck_assert_int_gt(killed, 0);
 
 	ck_assert_double_eq(support_result(&run, "crashed_workers"), 1);
@@ -317,6 +323,35 @@ START_TEST(pool_maps_through_pipes)
 }
 END_TEST
 
+/* A pool worker killed mid-map: the map ends with the others, the item it
+ * held is reported lost, and its lane says why it ended. */
+START_TEST(pool_survives_a_killed_worker)
+{
+	static const char *const sets[] = {"workers=2", "items=30", "job_ms=30", "payload_kib=16", NULL};
+	struct run run;
+	struct killer k = {"processes pool", 0};
+	pthread_t th;
+	ck_assert_int_eq(pthread_create(&th, NULL, kill_one_worker, &k), 0);
+	struct model *m = support_run_demo("processes/pool", sets, &run);
+	pthread_join(th, NULL);
+	ck_assert_int_gt(k.killed, 0);
+	ck_assert_double_eq(support_result(&run, "crashed_workers"), 1);
+	double done = support_result(&run, "items_done"), lost = support_result(&run, "items_lost");
+	ck_assert_double_le(lost, 1);
+	ck_assert_double_eq(done + lost, 30);
+	support_check_invariants(m, 1, 0.02);
+	int victim = -1;
+	for (size_t t = 0; t < model_task_count(m); t++)
+		if (model_task(m, t)->pid == k.killed)
+			victim = (int)t;
+	ck_assert_int_ge(victim, 0);
+	ck_assert_msg(has_mark(m, victim, "killed by signal 9"), "the kill is not on the lane");
+	model_free(m);
+	run_destroy(&run);
+	assert_nothing_left();
+}
+END_TEST
+
 START_TEST(pool_ipc_grows_with_payload)
 {
 	static const char *const small[] = {"workers=2", "items=4", "job_ms=5", "payload_kib=4", NULL};
@@ -386,6 +421,7 @@ int main(void)
 	tcase_add_test(tc, killed_worker_is_reported);
 	tcase_add_test(tc, stop_kills_and_reaps_every_child);
 	tcase_add_test(tc, pool_maps_through_pipes);
+	tcase_add_test(tc, pool_survives_a_killed_worker);
 	tcase_add_test(tc, pool_ipc_grows_with_payload);
 	tcase_add_test(tc, vs_threads_gil_serialises_threads_not_processes);
 	suite_add_tcase(s, tc);
