@@ -156,11 +156,15 @@ END_TEST
 
 /* Two workers on two cores beat one process by more than x1.3 when the
  * cores are free. The machine is shared: when the sampler shows the
- * workers waiting for a core for a large part of their lives, the cores
+ * workers waiting for a core for over 15% of their lives (two workers
+ * on two free cores: about 5%), the cores
  * were not free and the claim cannot be tested on this attempt. */
 START_TEST(workers_speed_up_on_two_cores)
 {
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+	/* Sanitized builds start processes slowly and run them at another
+	 * speed: no timing claim holds there. */
+	const char *san = getenv("SIMUL_SANITIZER");
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || (san != NULL && san[0] != '\0'))
 		return;
 	static const char *const sets[] = {"workers=2", "job_ms=250", NULL};
 	double best = 0;
@@ -179,7 +183,7 @@ START_TEST(workers_speed_up_on_two_cores)
 			pre += tot[STATE_PREEMPTED];
 			life += model_task(m, (size_t)t)->end_ns - model_task(m, (size_t)t)->start_ns;
 		}
-		if (pre * 4 > life)
+		if (pre * 100 > life * 15)
 			busy++;
 		model_free(m);
 		run_destroy(&run);
