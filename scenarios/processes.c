@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -122,7 +123,7 @@ static int workers_main(struct run *run)
 		snprintf(arg_lp, sizeof(arg_lp), "%d", line_pid);
 		snprintf(arg_lw, sizeof(arg_lw), "%d", line_work);
 		const char *args[] = {"burn", arg_task, arg_index, arg_units, arg_lp, arg_lw, NULL};
-		if (procs_spawn(&ps, t, 0, args) < 0) {
+		if (procs_spawn(&ps, t, name, 0, args) < 0) {
 			trace_end(t);
 			rc = -1;
 			break;
@@ -346,7 +347,7 @@ static int pool_main(struct run *run)
 		trace_task_t t = trace_task_new_child(name, KIND_PROCESS, "pool", p.owner);
 		snprintf(arg_task, sizeof(arg_task), "%d", (int)t);
 		const char *args[] = {"pool", arg_task, arg_lines[0], arg_lines[1], arg_lines[2], NULL};
-		int c = procs_spawn(&p.ps, t, 1, args);
+		int c = procs_spawn(&p.ps, t, name, 1, args);
 		if (c < 0) {
 			trace_end(t);
 			rc = -1;
@@ -492,6 +493,16 @@ static int worker_pool(int argc, char **argv)
 
 /* ---- processes/vs-threads ---- */
 
+/* CPU time of every reaped child of this process. */
+static uint64_t children_cpu_ns(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_CHILDREN, &ru) != 0)
+		return 0;
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * NS_PER_S +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * NS_PER_US;
+}
+
 /* Units of work between two looks at the GIL (about 0.2 ms): CPython's
  * eval loop looks at every few bytecodes; this only needs to be well under
  * the 5 ms switch interval. */
@@ -504,6 +515,7 @@ struct vs_thread {
 	uint64_t units;
 	int line;
 	int index;
+	uint64_t cpu_ns; /* CPU time the thread used */
 };
 
 static void *vs_thread_main(void *arg)
@@ -517,8 +529,9 @@ static void *vs_thread_main(void *arg)
 		gil_check(t->gil, t->task, t->line);
 	}
 	gil_release(t->gil, t->task);
+	t->cpu_ns = clock_thread_cpu_ns() - cpu0;
 	trace_markf(t->task, "thread %d: checksum %" PRIu64 ", cpu %.0f ms", t->index, sum,
-	            (double)(clock_thread_cpu_ns() - cpu0) / (double)NS_PER_MS);
+	            (double)t->cpu_ns / (double)NS_PER_MS);
 	trace_end(t->task);
 	return NULL;
 }
@@ -560,9 +573,14 @@ static int vs_main(struct run *run)
 	int started = 0, rc = 0;
 	for (int i = 0; i < njobs; i++) {
 		snprintf(name, sizeof(name), "thread %d", i);
-		th[i] = (struct vs_thread){run, gil, trace_task_new_child(name, KIND_THREAD,
-		                                                          "threads (emulated GIL)", tmain),
-		                           units, line_work, i};
+		th[i] = (struct vs_thread){
+			.run = run,
+			.gil = gil,
+			.task = trace_task_new_child(name, KIND_THREAD, "threads (emulated GIL)", tmain),
+			.units = units,
+			.line = line_work,
+			.index = i,
+		};
 		gil_name_task(gil, th[i].task, name);
 	}
 	t0 = clock_now_ns();
@@ -575,8 +593,11 @@ static int vs_main(struct run *run)
 		started++;
 	}
 	trace_state_at(tmain, STATE_JOIN, run_lesson_line(run, "threads"), "waiting for the threads");
-	for (int i = 0; i < started; i++)
+	uint64_t thr_cpu = 0;
+	for (int i = 0; i < started; i++) {
 		pthread_join(tids[i], NULL);
+		thr_cpu += th[i].cpu_ns;
+	}
 	double thr_ms = ms_since(t0);
 	trace_end(tmain);
 	double switches = (double)gil_switches(gil);
@@ -596,6 +617,7 @@ static int vs_main(struct run *run)
 	trace_milestone("processes: one interpreter (and GIL) each");
 	trace_state_at(pmain, STATE_RUNNING, run_lesson_line(run, "processes"), "ProcessPoolExecutor.map");
 	char arg_task[16], arg_index[16], arg_units[24], arg_lp[16], arg_lw[16];
+	uint64_t proc_cpu = children_cpu_ns();
 	t0 = clock_now_ns();
 	for (int i = 0; i < njobs && !run_stopping(run); i++) {
 		snprintf(name, sizeof(name), "process %d", i);
@@ -606,7 +628,7 @@ static int vs_main(struct run *run)
 		snprintf(arg_lp, sizeof(arg_lp), "%d", line_work);
 		snprintf(arg_lw, sizeof(arg_lw), "%d", line_work);
 		const char *args[] = {"burn", arg_task, arg_index, arg_units, arg_lp, arg_lw, NULL};
-		if (procs_spawn(&ps, t, 0, args) < 0) {
+		if (procs_spawn(&ps, t, name, 0, args) < 0) {
 			trace_end(t);
 			rc = -1;
 			break;
@@ -617,6 +639,7 @@ static int vs_main(struct run *run)
 	double proc_ms = ms_since(t0);
 	int crashed = ps.crashed;
 	procs_set_close(&ps);
+	proc_cpu = children_cpu_ns() - proc_cpu;
 	trace_end(pmain);
 
 	if (report_stopped(run, crashed))
@@ -626,6 +649,11 @@ static int vs_main(struct run *run)
 	run_result_num(run, "processes_ms", proc_ms);
 	run_result_num(run, "threads_speedup", thr_ms > 0 ? seq_ms / thr_ms : 0);
 	run_result_num(run, "processes_speedup", proc_ms > 0 ? seq_ms / proc_ms : 0);
+	/* CPU time over wall time: how many cores the jobs kept busy on
+	 * average. Under one GIL it cannot exceed 1, whatever the load. */
+	run_result_num(run, "threads_parallelism", thr_ms > 0 ? (double)thr_cpu / NS_PER_MS / thr_ms : 0);
+	run_result_num(run, "processes_parallelism",
+	               proc_ms > 0 ? (double)proc_cpu / NS_PER_MS / proc_ms : 0);
 	run_result_num(run, "gil_switches", switches);
 	run_result_num(run, "cores", sampler_cores());
 	run_result_num(run, "crashed_workers", crashed);

@@ -385,7 +385,11 @@ START_TEST(vs_threads_gil_serialises_threads_not_processes)
 	struct run run;
 	struct model *m = support_run_demo("processes/vs-threads", sets, &run);
 	support_check_invariants(m, 1, 0.02);
-	ck_assert_double_lt(support_result(&run, "threads_speedup"), 1.3);
+	/* CPU over wall: one GIL lets the threads keep one core busy at most
+	 * (measured from the threads' own CPU clocks; load elsewhere only
+	 * lowers it). Without the GIL, two free cores would give about 2. */
+	ck_assert_double_lt(support_result(&run, "threads_parallelism"), 1.25);
+	ck_assert_double_gt(support_result(&run, "processes_parallelism"), 0);
 	ck_assert_double_gt(support_result(&run, "gil_switches"), 2);
 	ck_assert_double_eq(support_result(&run, "crashed_workers"), 0);
 	uint64_t tot[STATE_COUNT];
