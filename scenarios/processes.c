@@ -164,14 +164,17 @@ static int worker_burn(int argc, char **argv)
 /* ---- processes/pool ---- */
 
 /*
- * Messages on a worker's socket. A task: header, then the item's payload
- * as floats in pickle's BINFLOAT form ('G' and 8 big-endian bytes each).
- * A result: header, then the transformed floats in the same form.
+ * Messages on a worker's socket. A task is a chunk of `count` items from
+ * `index` on: header, then each item's payload as floats in pickle's
+ * BINFLOAT form ('G' and 8 big-endian bytes each). A result: header, then
+ * the transformed floats in the same form.
  */
 struct pool_msg {
 	uint32_t index;
-	uint32_t nfloats;
-	uint64_t units;  /* task: work to do; result: the prime-count checksum */
+	uint32_t count;
+	uint32_t nfloats; /* per item */
+	uint32_t pad;
+	uint64_t units;  /* task: work per item; result: the prime-count checksum */
 	uint64_t ipc_ns; /* result: time the worker spent unpickling and pickling */
 };
 
@@ -227,36 +230,50 @@ static const char *pool_size_text(size_t bytes, char *buf, size_t len)
 	return buf;
 }
 
+/* "item 3" or "items 3-6" (what="item"), or "result 3" / "results 3-6". */
+static const char *pool_range(char *buf, size_t len, const char *what, uint32_t first, uint32_t count)
+{
+	if (count == 1)
+		snprintf(buf, len, "%s %u", what, first);
+	else
+		snprintf(buf, len, "%ss %u-%u", what, first, first + count - 1);
+	return buf;
+}
+
 struct pool_slot {
 	int child;   /* index in the procs_set, -1 when it could not start */
-	int busy;    /* an item is out with this worker */
+	int busy;    /* a chunk is out with this worker */
 	int dead;
-	uint32_t item;
+	uint32_t item, count; /* the chunk */
 };
 
 struct pool_state {
 	struct run *run;
 	struct procs_set ps;
 	trace_task_t owner;
-	uint32_t nfloats;
+	uint32_t nfloats;    /* per item */
+	uint32_t chunksize;
 	uint64_t units;
-	unsigned char *wire; /* one pickled payload */
+	unsigned char *wire; /* one pickled chunk */
 	double *vals;
 	uint64_t ipc_ns;     /* the parent's own pickling, sending, receiving */
 	uint64_t checksum;
 	int line_send, line_recv, line_wait;
 };
 
-static int pool_send(struct pool_state *p, struct pool_slot *sl, uint32_t item)
+static int pool_send(struct pool_state *p, struct pool_slot *sl, uint32_t item, uint32_t count)
 {
-	char sz[32];
-	size_t bytes = (size_t)p->nfloats * POOL_FLOAT_BYTES;
+	char sz[32], rg[48];
+	size_t n = (size_t)p->nfloats * count;
+	size_t bytes = n * POOL_FLOAT_BYTES;
 	uint64_t t0 = clock_now_ns();
-	trace_statef(p->owner, STATE_IO, p->line_send, "pickling %s (item %u) to worker %d",
-	             pool_size_text((size_t)p->nfloats * 8, sz, sizeof(sz)), item, sl->child);
-	pool_fill(p->vals, p->nfloats, item);
-	pool_pickle(p->vals, p->nfloats, p->wire);
-	struct pool_msg h = {.index = item, .nfloats = p->nfloats, .units = p->units};
+	trace_statef(p->owner, STATE_IO, p->line_send, "pickling %s (%s) to worker %d",
+	             pool_size_text(n * 8, sz, sizeof(sz)), pool_range(rg, sizeof(rg), "item", item, count),
+	             sl->child);
+	for (uint32_t k = 0; k < count; k++)
+		pool_fill(p->vals + (size_t)k * p->nfloats, p->nfloats, item + k);
+	pool_pickle(p->vals, (uint32_t)n, p->wire);
+	struct pool_msg h = {.index = item, .count = count, .nfloats = p->nfloats, .units = p->units};
 	int fd = p->ps.kids[sl->child].sock;
 	int rc = procs_write_full(fd, &h, sizeof(h));
 	if (rc == 0)
@@ -264,21 +281,23 @@ static int pool_send(struct pool_state *p, struct pool_slot *sl, uint32_t item)
 	p->ipc_ns += clock_now_ns() - t0;
 	sl->busy = rc == 0;
 	sl->item = item;
+	sl->count = count;
 	return rc;
 }
 
 static int pool_receive(struct pool_state *p, struct pool_slot *sl, uint64_t *child_ipc)
 {
-	char sz[32];
+	char sz[32], rg[48];
 	struct pool_msg h;
 	int fd = p->ps.kids[sl->child].sock;
 	uint64_t t0 = clock_now_ns();
-	if (procs_read_full(fd, &h, sizeof(h)) != 0 || h.nfloats != p->nfloats)
+	if (procs_read_full(fd, &h, sizeof(h)) != 0 || h.nfloats != p->nfloats || h.count != sl->count)
 		return -1;
-	size_t bytes = (size_t)h.nfloats * POOL_FLOAT_BYTES;
-	trace_statef(p->owner, STATE_IO, p->line_recv, "unpickling %s (result %u) from worker %d",
-	             pool_size_text((size_t)p->nfloats * 8, sz, sizeof(sz)), h.index, sl->child);
-	if (procs_read_full(fd, p->wire, bytes) != 0 || pool_unpickle(p->wire, h.nfloats, p->vals) != 0)
+	size_t n = (size_t)h.nfloats * h.count, bytes = n * POOL_FLOAT_BYTES;
+	trace_statef(p->owner, STATE_IO, p->line_recv, "unpickling %s (%s) from worker %d",
+	             pool_size_text(n * 8, sz, sizeof(sz)), pool_range(rg, sizeof(rg), "result", h.index, h.count),
+	             sl->child);
+	if (procs_read_full(fd, p->wire, bytes) != 0 || pool_unpickle(p->wire, (uint32_t)n, p->vals) != 0)
 		return -1;
 	p->ipc_ns += clock_now_ns() - t0;
 	p->checksum += h.units;
@@ -295,18 +314,20 @@ static int pool_main(struct run *run)
 		.run = run,
 		.units = cpuburn_units((uint64_t)run_int(run, "job_ms") * NS_PER_MS),
 		.nfloats = (uint32_t)((uint64_t)run_int(run, "payload_kib") * 1024 / 8),
+		.chunksize = (uint32_t)run_int(run, "chunksize"),
 		.line_send = run_lesson_line(run, "send"),
 		.line_recv = run_lesson_line(run, "recv"),
 		.line_wait = run_lesson_line(run, "map"),
 	};
 	char sz[32];
-	size_t item_bytes = (size_t)p.nfloats * 8;
-	p.wire = malloc((size_t)p.nfloats * POOL_FLOAT_BYTES + 1);
-	p.vals = malloc(item_bytes + sizeof(double));
+	size_t item_bytes = (size_t)p.nfloats * 8, chunk_floats = (size_t)p.nfloats * p.chunksize;
+	p.wire = malloc(chunk_floats * POOL_FLOAT_BYTES + 1);
+	p.vals = malloc((chunk_floats + 1) * sizeof(double));
 	if (p.wire == NULL || p.vals == NULL) {
 		free(p.wire);
 		free(p.vals);
-		run_fail(run, "out of memory for a %s payload", pool_size_text(item_bytes, sz, sizeof(sz)));
+		run_fail(run, "out of memory for chunks of %u items of %s", p.chunksize,
+		         pool_size_text(item_bytes, sz, sizeof(sz)));
 		return -1;
 	}
 
@@ -356,15 +377,17 @@ static int pool_main(struct run *run)
 		slots[nslots++] = (struct pool_slot){.child = c};
 	}
 
-	/* Hand out items one at a time to whichever worker is free, as
-	 * Pool.map with chunksize=1 does. */
+	/* Hand out chunks of items to whichever worker is free, as Pool.map
+	 * does with its chunksize. */
 	uint32_t next = 0, done = 0, lost = 0;
 	uint64_t child_ipc = 0;
-	for (int s = 0; s < nslots && next < nitems; s++)
-		if (pool_send(&p, &slots[s], next) == 0)
-			next++;
+	for (int s = 0; s < nslots && next < nitems; s++) {
+		uint32_t count = nitems - next < p.chunksize ? nitems - next : p.chunksize;
+		if (pool_send(&p, &slots[s], next, count) == 0)
+			next += count;
 		else
 			slots[s].dead = 1;
+	}
 	while (rc == 0 && done + lost < nitems && !run_stopping(run)) {
 		struct pollfd fds[PROCS_MAX];
 		int map[PROCS_MAX], nfds = 0;
@@ -384,19 +407,25 @@ static int pool_main(struct run *run)
 			struct pool_slot *sl = &slots[map[i]];
 			if (pool_receive(&p, sl, &child_ipc) != 0) {
 				sl->dead = 1;
-				lost++;
-				trace_markf(p.owner, "worker %d died: item %u lost", sl->child, sl->item);
+				lost += sl->count;
+				char rg[48];
+				trace_markf(p.owner, "worker %d died: %s lost", sl->child,
+				            pool_range(rg, sizeof(rg), "item", sl->item, sl->count));
 				continue;
 			}
-			done++;
+			done += sl->count;
 			if (next < nitems && !run_stopping(run)) {
-				if (pool_send(&p, sl, next) == 0)
-					next++;
+				uint32_t count = nitems - next < p.chunksize ? nitems - next : p.chunksize;
+				if (pool_send(&p, sl, next, count) == 0)
+					next += count;
 				else
 					sl->dead = 1;
 			}
 		}
 	}
+	/* Items never handed out because no worker was left are lost too. */
+	if (!run_stopping(run))
+		lost += nitems - next;
 	/* Closing the sockets tells the workers there is no more work. */
 	for (int s = 0; s < nslots; s++) {
 		struct procs_child *c = &p.ps.kids[slots[s].child];
@@ -444,7 +473,7 @@ static int worker_pool(int argc, char **argv)
 	unsigned char *wire = NULL;
 	double *vals = NULL;
 	uint32_t cap = 0;
-	char sz[32];
+	char sz[32], rg[48];
 	int rc = 0;
 	trace_markf(task, "pool worker: pid %d, parent pid %d", (int)getpid(), (int)getppid());
 	for (;;) {
@@ -453,32 +482,40 @@ static int worker_pool(int argc, char **argv)
 		if (procs_read_full(0, &h, sizeof(h)) != 0)
 			break; /* the pool closed: no more work */
 		uint64_t t0 = clock_now_ns();
-		size_t bytes = (size_t)h.nfloats * POOL_FLOAT_BYTES;
-		if (h.nfloats > cap || wire == NULL) {
+		uint64_t nf = (uint64_t)h.nfloats * h.count;
+		if (h.count == 0 || nf > UINT32_MAX) {
+			rc = 1;
+			break;
+		}
+		size_t bytes = (size_t)nf * POOL_FLOAT_BYTES;
+		if (nf > cap || wire == NULL) {
 			free(wire);
 			free(vals);
-			cap = h.nfloats;
+			cap = (uint32_t)nf;
 			wire = malloc(bytes + 1);
-			vals = malloc((size_t)cap * sizeof(double) + sizeof(double));
+			vals = malloc(((size_t)cap + 1) * sizeof(double));
 			if (wire == NULL || vals == NULL) {
 				rc = 1;
 				break;
 			}
 		}
-		trace_statef(task, STATE_IO, line_recv, "unpickling %s (item %u)",
-		             pool_size_text((size_t)h.nfloats * 8, sz, sizeof(sz)), h.index);
-		if (procs_read_full(0, wire, bytes) != 0 || pool_unpickle(wire, h.nfloats, vals) != 0) {
+		trace_statef(task, STATE_IO, line_recv, "unpickling %s (%s)", pool_size_text((size_t)nf * 8, sz, sizeof(sz)),
+		             pool_range(rg, sizeof(rg), "item", h.index, h.count));
+		if (procs_read_full(0, wire, bytes) != 0 || pool_unpickle(wire, (uint32_t)nf, vals) != 0) {
 			rc = 1;
 			break;
 		}
 		uint64_t ipc = clock_now_ns() - t0;
-		trace_statef(task, STATE_RUNNING, line_f, "f(item %u)", h.index);
-		uint64_t sum = pool_f(NULL, h.units, vals, h.nfloats);
+		uint64_t sum = 0;
+		for (uint32_t k = 0; k < h.count; k++) {
+			trace_statef(task, STATE_RUNNING, line_f, "f(item %u)", h.index + k);
+			sum += pool_f(NULL, h.units, vals + (size_t)k * h.nfloats, h.nfloats);
+		}
 		t0 = clock_now_ns();
-		trace_statef(task, STATE_IO, line_send, "pickling %s (result %u)",
-		             pool_size_text((size_t)h.nfloats * 8, sz, sizeof(sz)), h.index);
-		pool_pickle(vals, h.nfloats, wire);
-		struct pool_msg r = {.index = h.index, .nfloats = h.nfloats, .units = sum};
+		trace_statef(task, STATE_IO, line_send, "pickling %s (%s)", pool_size_text((size_t)nf * 8, sz, sizeof(sz)),
+		             pool_range(rg, sizeof(rg), "result", h.index, h.count));
+		pool_pickle(vals, (uint32_t)nf, wire);
+		struct pool_msg r = {.index = h.index, .count = h.count, .nfloats = h.nfloats, .units = sum};
 		r.ipc_ns = ipc + (clock_now_ns() - t0); /* sending time is the parent's receiving */
 		if (procs_write_full(0, &r, sizeof(r)) != 0 || procs_write_full(0, wire, bytes) != 0) {
 			rc = 1;
@@ -690,6 +727,8 @@ static const struct param_spec pool_params[] = {
 	 .help = "CPU time of f(item) on a free core"},
 	{.name = "payload_kib", .type = PARAM_INT, .def = 64, .min = 0, .max = 65536, .unit = "KiB",
 	 .help = "data sent with each item and back with each result"},
+	{.name = "chunksize", .type = PARAM_INT, .def = 1, .min = 1, .max = 64, .unit = "items",
+	 .help = "items sent to a worker at a time (Pool.map's chunksize)"},
 };
 
 static const struct param_spec vs_params[] = {

@@ -327,6 +327,36 @@ START_TEST(pool_maps_through_pipes)
 }
 END_TEST
 
+/* Chunks: 7 items in chunks of 3 (3, 3, 1) all come back, right. */
+START_TEST(pool_sends_chunks)
+{
+	static const char *const sets[] = {"workers=2", "items=7", "job_ms=10", "payload_kib=8", "chunksize=3",
+	                                   NULL};
+	struct run run;
+	struct model *m = support_run_demo("processes/pool", sets, &run);
+	ck_assert_double_eq(support_result(&run, "items_done"), 7);
+	ck_assert_double_eq(support_result(&run, "checksum_match"), 1);
+	int chunks = 0, singles = 0;
+	for (int w = 0; w < 2; w++) {
+		int t = support_task(m, w == 0 ? "pool worker 0" : "pool worker 1");
+		ck_assert_int_ge(t, 0);
+		for (size_t k = 0; k < model_span_count(m, (size_t)t); k++) {
+			struct model_span sp;
+			model_span_get(m, (size_t)t, k, &sp);
+			if (sp.state == STATE_IO && strncmp(sp.reason, "unpickling 24.0 KiB (items ", 27) == 0)
+				chunks++;
+			if (sp.state == STATE_IO && strncmp(sp.reason, "unpickling 8.0 KiB (item 6)", 27) == 0)
+				singles++;
+		}
+	}
+	ck_assert_int_eq(chunks, 2);
+	ck_assert_int_eq(singles, 1);
+	model_free(m);
+	run_destroy(&run);
+	assert_nothing_left();
+}
+END_TEST
+
 /* A pool worker killed mid-map: the map ends with the others, the item it
  * held is reported lost, and its lane says why it ended. */
 START_TEST(pool_survives_a_killed_worker)
@@ -341,7 +371,7 @@ START_TEST(pool_survives_a_killed_worker)
 	ck_assert_int_gt(k.killed, 0);
 	ck_assert_double_eq(support_result(&run, "crashed_workers"), 1);
 	double done = support_result(&run, "items_done"), lost = support_result(&run, "items_lost");
-	ck_assert_double_le(lost, 1);
+	ck_assert_double_le(lost, 1); /* chunksize 1: at most the item it held */
 	ck_assert_double_eq(done + lost, 30);
 	support_check_invariants(m, 1, 0.02);
 	int victim = -1;
@@ -429,6 +459,7 @@ int main(void)
 	tcase_add_test(tc, killed_worker_is_reported);
 	tcase_add_test(tc, stop_kills_and_reaps_every_child);
 	tcase_add_test(tc, pool_maps_through_pipes);
+	tcase_add_test(tc, pool_sends_chunks);
 	tcase_add_test(tc, pool_survives_a_killed_worker);
 	tcase_add_test(tc, pool_ipc_grows_with_payload);
 	tcase_add_test(tc, vs_threads_gil_serialises_threads_not_processes);
