@@ -151,11 +151,15 @@ static int workers_main(struct run *run)
 
 static int worker_burn(int argc, char **argv)
 {
-	if (argc != 7)
+	if (argc != 7) {
+		fprintf(stderr, "simul: --worker processes burn: want TASK INDEX UNITS LINE LINE\n");
 		return 2;
+	}
 	trace_task_t task = procs_child_attach(argv[2]);
-	if (task == TRACE_NO_TASK)
+	if (task == TRACE_NO_TASK) {
+		fprintf(stderr, "simul: --worker processes: no recorder ring on fd 3 (only simul starts workers)\n");
 		return 2;
+	}
 	workers_job(NULL, task, atoi(argv[3]), strtoull(argv[4], NULL, 10), atoi(argv[5]), atoi(argv[6]));
 	trace_end(task);
 	return 0;
@@ -266,12 +270,13 @@ static int pool_send(struct pool_state *p, struct pool_slot *sl, uint32_t item, 
 	char sz[32], rg[48];
 	size_t n = (size_t)p->nfloats * count;
 	size_t bytes = n * POOL_FLOAT_BYTES;
+	/* Making the items is not IPC (the sequential loop makes them too). */
+	for (uint32_t k = 0; k < count; k++)
+		pool_fill(p->vals + (size_t)k * p->nfloats, p->nfloats, item + k);
 	uint64_t t0 = clock_now_ns();
 	trace_statef(p->owner, STATE_IO, p->line_send, "pickling %s (%s) to worker %d",
 	             pool_size_text(n * 8, sz, sizeof(sz)), pool_range(rg, sizeof(rg), "item", item, count),
 	             sl->child);
-	for (uint32_t k = 0; k < count; k++)
-		pool_fill(p->vals + (size_t)k * p->nfloats, p->nfloats, item + k);
 	pool_pickle(p->vals, (uint32_t)n, p->wire);
 	struct pool_msg h = {.index = item, .count = count, .nfloats = p->nfloats, .units = p->units};
 	int fd = p->ps.kids[sl->child].sock;
@@ -464,11 +469,15 @@ static int pool_main(struct run *run)
  * parent closes the socket. */
 static int worker_pool(int argc, char **argv)
 {
-	if (argc != 6)
+	if (argc != 6) {
+		fprintf(stderr, "simul: --worker processes pool: want TASK LINE LINE LINE\n");
 		return 2;
+	}
 	trace_task_t task = procs_child_attach(argv[2]);
-	if (task == TRACE_NO_TASK)
+	if (task == TRACE_NO_TASK) {
+		fprintf(stderr, "simul: --worker processes: no recorder ring on fd 3 (only simul starts workers)\n");
 		return 2;
+	}
 	int line_recv = atoi(argv[3]), line_f = atoi(argv[4]), line_send = atoi(argv[5]);
 	unsigned char *wire = NULL;
 	double *vals = NULL;
