@@ -205,7 +205,7 @@ struct killer {
 static void *kill_one_worker(void *arg)
 {
 	struct killer *k = arg;
-	for (int i = 0; i < 400 && k->killed == 0; i++) {
+	for (int i = 0; i < 2000 && k->killed == 0; i++) {
 		pid_t kids[4];
 		if (children_of_self(kids, 4, k->cmd_has) > 0) {
 			struct timespec ts = {0, 150 * 1000000L};
@@ -222,7 +222,7 @@ static void *kill_one_worker(void *arg)
 
 START_TEST(killed_worker_is_reported)
 {
-	static const char *const sets[] = {"workers=2", "job_ms=1500", NULL};
+	static const char *const sets[] = {"workers=2", "job_ms=1500", "sequential=off", NULL};
 	struct run run;
 	struct killer k = {"processes burn", 0};
 	pthread_t th;
