@@ -508,7 +508,8 @@ static int worker_pool(int argc, char **argv)
 				break;
 			}
 		}
-		trace_statef(task, STATE_IO, line_recv, "unpickling %s (%s)", pool_size_text((size_t)nf * 8, sz, sizeof(sz)),
+		trace_statef(task, STATE_IO, line_recv, "unpickling %s (%s)",
+		             pool_size_text((size_t)nf * 8, sz, sizeof(sz)),
 		             pool_range(rg, sizeof(rg), "item", h.index, h.count));
 		if (procs_read_full(0, wire, bytes) != 0 || pool_unpickle(wire, (uint32_t)nf, vals) != 0) {
 			rc = 1;
@@ -521,7 +522,8 @@ static int worker_pool(int argc, char **argv)
 			sum += pool_f(NULL, h.units, vals + (size_t)k * h.nfloats, h.nfloats);
 		}
 		t0 = clock_now_ns();
-		trace_statef(task, STATE_IO, line_send, "pickling %s (%s)", pool_size_text((size_t)nf * 8, sz, sizeof(sz)),
+		trace_statef(task, STATE_IO, line_send, "pickling %s (%s)",
+		             pool_size_text((size_t)nf * 8, sz, sizeof(sz)),
 		             pool_range(rg, sizeof(rg), "result", h.index, h.count));
 		pool_pickle(vals, (uint32_t)nf, wire);
 		struct pool_msg r = {.index = h.index, .count = h.count, .nfloats = h.nfloats, .units = sum};
