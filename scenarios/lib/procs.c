@@ -1,0 +1,291 @@
+/*
+ * procs.c: spawning, reaping and killing worker child processes (see
+ * procs.h).
+ */
+#include "procs.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock.h"
+
+#define PROCS_TICK_MS 20
+#define PROCS_ARGS_MAX 32
+#define PROCS_PANEL_EVERY_NS (100 * NS_PER_MS)
+
+/* CPU time (user + system) of a live child, or 0 once it is gone. */
+static uint64_t procs_cpu_ns(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* Fields after the command name (which may hold spaces): state is the
+	 * 3rd field, utime and stime the 14th and 15th. */
+	char *p = strrchr(buf, ')');
+	unsigned long long ut, st;
+	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+		return 0;
+	long hz = sysconf(_SC_CLK_TCK);
+	return (ut + st) * NS_PER_S / (uint64_t)(hz > 0 ? hz : 100);
+}
+
+/* Refresh the run's panel: one line per child. force: even if it was
+ * refreshed less than PROCS_PANEL_EVERY_NS ago. */
+static void procs_panel(struct procs_set *s, int force)
+{
+	uint64_t now = clock_now_ns();
+	if (!force && now - s->panel_ns < PROCS_PANEL_EVERY_NS)
+		return;
+	s->panel_ns = now;
+	char line[RUN_PANEL_WIDTH], status[64];
+	snprintf(line, sizeof(line), "%-16s %8s %8s %8s  %s", "task", "pid", "ppid", "cpu ms", "status");
+	run_panel_set(s->run, 0, "worker processes", line);
+	for (int i = 0; i < s->n; i++) {
+		struct procs_child *c = &s->kids[i];
+		if (!c->exited) {
+			uint64_t cpu = procs_cpu_ns(c->pid);
+			if (cpu > c->cpu_ns)
+				c->cpu_ns = cpu;
+			snprintf(status, sizeof(status), "alive");
+		} else if (c->signal != 0) {
+			snprintf(status, sizeof(status), "killed by %s%s", strsignal(c->signal),
+			         s->stopping ? " (run stopped)" : "");
+		} else {
+			snprintf(status, sizeof(status), "exited, status %lld", (long long)c->status);
+		}
+		/* Once reaped, /proc has no more to say: the last reading is a
+		 * lower bound (the lane's own mark has the exact figure). */
+		char cpu[24];
+		snprintf(cpu, sizeof(cpu), "%s%.0f", c->exited ? ">=" : "", (double)c->cpu_ns / (double)NS_PER_MS);
+		snprintf(line, sizeof(line), "%-16s %8d %8d %8s  %s", c->name, (int)c->pid, (int)getpid(), cpu,
+		         status);
+		run_panel_set(s->run, i + 1, NULL, line);
+	}
+}
+
+static void procs_closed(uv_handle_t *h)
+{
+	(void)h;
+}
+
+static void procs_exited(uv_process_t *p, int64_t status, int term_signal)
+{
+	struct procs_child *c = p->data;
+	struct procs_set *s = c->set;
+	c->exited = 1;
+	c->status = status;
+	c->signal = term_signal;
+	procs_panel(s, 1);
+	s->alive--;
+	if (!s->stopping && (term_signal != 0 || status != 0)) {
+		/* The child could not end its own lane: say why, and end it. */
+		s->crashed++;
+		if (term_signal != 0)
+			trace_markf(c->task, "pid %d killed by signal %d (%s)", (int)c->pid, term_signal,
+			            strsignal(term_signal));
+		else
+			trace_markf(c->task, "pid %d exited with status %lld", (int)c->pid, (long long)status);
+		trace_end(c->task);
+	} else if (s->stopping && (term_signal != 0 || status != 0)) {
+		trace_markf(c->task, "pid %d stopped with the run", (int)c->pid);
+		trace_end(c->task);
+	}
+	uv_close((uv_handle_t *)p, procs_closed);
+}
+
+static void procs_kill_alive(struct procs_set *s)
+{
+	for (int i = 0; i < s->n; i++)
+		if (s->kids[i].spawned && !s->kids[i].exited)
+			uv_process_kill(&s->kids[i].proc, SIGKILL);
+}
+
+static void procs_ticked(uv_timer_t *t)
+{
+	struct procs_set *s = t->data;
+	if (run_stopping(s->run) && !s->stopping) {
+		s->stopping = 1;
+		procs_kill_alive(s);
+	}
+	procs_panel(s, 0);
+}
+
+int procs_set_init(struct procs_set *s, struct run *run)
+{
+	memset(s, 0, sizeof(*s));
+	s->run = run;
+	int rc = uv_loop_init(&s->loop);
+	if (rc != 0)
+		return rc;
+	uv_timer_init(&s->loop, &s->tick);
+	s->tick.data = s;
+	uv_unref((uv_handle_t *)&s->tick);
+	return 0;
+}
+
+int procs_spawn(struct procs_set *s, trace_task_t task, const char *name, int with_socket,
+                const char *const *args)
+{
+	if (s->n == PROCS_MAX) {
+		run_fail(s->run, "at most %d worker processes", PROCS_MAX);
+		return -EINVAL;
+	}
+	struct procs_child *c = &s->kids[s->n];
+	memset(c, 0, sizeof(*c));
+	c->set = s;
+	c->task = task;
+	c->sock = -1;
+	snprintf(c->name, sizeof(c->name), "%s", name);
+
+	int ring = trace_shm_ring_new();
+	if (ring < 0) {
+		run_fail(s->run, "could not make a shared ring for a worker: %s", strerror(-ring));
+		return ring;
+	}
+	int sv[2] = {-1, -1};
+	if (with_socket && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		int e = errno;
+		close(ring);
+		run_fail(s->run, "could not make a socket pair for a worker: %s", strerror(e));
+		return -e;
+	}
+
+	char *argv[PROCS_ARGS_MAX + 4];
+	int argc = 0;
+	argv[argc++] = (char *)run_self_exe();
+	argv[argc++] = "--worker";
+	argv[argc++] = "processes";
+	for (int i = 0; args[i] != NULL && argc < PROCS_ARGS_MAX + 3; i++)
+		argv[argc++] = (char *)args[i];
+	argv[argc] = NULL;
+
+	/* stdout and stderr go nowhere: the TUI owns the terminal. */
+	uv_stdio_container_t stdio[4] = {
+		{.flags = UV_IGNORE},
+		{.flags = UV_IGNORE},
+		{.flags = UV_IGNORE},
+		{.flags = UV_INHERIT_FD, .data.fd = ring},
+	};
+	if (with_socket) {
+		stdio[0].flags = UV_INHERIT_FD;
+		stdio[0].data.fd = sv[1];
+	}
+	uv_process_options_t o = {
+		.exit_cb = procs_exited,
+		.file = argv[0],
+		.args = argv,
+		.stdio = stdio,
+		.stdio_count = 4,
+	};
+	c->proc.data = c;
+	int rc = uv_spawn(&s->loop, &c->proc, &o);
+	close(ring);
+	if (with_socket)
+		close(sv[1]);
+	if (rc != 0) {
+		if (with_socket)
+			close(sv[0]);
+		/* Finish closing now: the slot is reused by the next spawn. */
+		uv_close((uv_handle_t *)&c->proc, procs_closed);
+		uv_run(&s->loop, UV_RUN_NOWAIT);
+		run_fail(s->run, "could not start a worker process (%s): %s", argv[0], uv_strerror(rc));
+		return rc;
+	}
+	c->spawned = 1;
+	c->pid = c->proc.pid;
+	c->sock = with_socket ? sv[0] : -1;
+	s->alive++;
+	s->n++;
+	trace_bind_to(task, c->pid, c->pid);
+	run_watch_pid(s->run, c->pid);
+	procs_panel(s, 1);
+	return s->n - 1;
+}
+
+void procs_poll(struct procs_set *s)
+{
+	if (run_stopping(s->run) && !s->stopping) {
+		s->stopping = 1;
+		procs_kill_alive(s);
+	}
+	uv_run(&s->loop, UV_RUN_NOWAIT);
+	procs_panel(s, 0);
+}
+
+void procs_wait_all(struct procs_set *s)
+{
+	uv_timer_start(&s->tick, procs_ticked, 0, PROCS_TICK_MS);
+	uv_ref((uv_handle_t *)&s->tick);
+	while (s->alive > 0)
+		uv_run(&s->loop, UV_RUN_ONCE);
+	uv_timer_stop(&s->tick);
+	uv_unref((uv_handle_t *)&s->tick);
+}
+
+void procs_set_close(struct procs_set *s)
+{
+	for (int i = 0; i < s->n; i++)
+		if (s->kids[i].sock >= 0) {
+			close(s->kids[i].sock);
+			s->kids[i].sock = -1;
+		}
+	if (s->alive > 0) {
+		s->stopping = 1;
+		procs_kill_alive(s);
+		procs_wait_all(s);
+	}
+	uv_close((uv_handle_t *)&s->tick, procs_closed);
+	uv_run(&s->loop, UV_RUN_DEFAULT);
+	uv_loop_close(&s->loop);
+}
+
+trace_task_t procs_child_attach(const char *task_arg)
+{
+	char *end;
+	long task = strtol(task_arg, &end, 10);
+	if (*end != '\0' || task < 0 || trace_shm_attach(3) != 0)
+		return TRACE_NO_TASK;
+	close(3);
+	trace_bind((trace_task_t)task);
+	return (trace_task_t)task;
+}
+
+int procs_read_full(int fd, void *buf, size_t n)
+{
+	char *p = buf;
+	while (n > 0) {
+		ssize_t k = read(fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+int procs_write_full(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+	while (n > 0) {
+		ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
