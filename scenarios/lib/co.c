@@ -244,8 +244,10 @@ static void co_check_cb(uv_check_t *h)
 		uint64_t now = clock_now_ns();
 		if (now > t->ready_since && now - t->ready_since > t->max_ready_ns)
 			t->max_ready_ns = now - t->ready_since;
-		if (!l->many)
+		if (!l->many) {
+			l->lane_state = STATE_RUNNING;
 			trace_statef(l->lane, STATE_RUNNING, t->line, "running %s", t->name);
+		}
 		trace_state_at(t->id, STATE_RUNNING, t->line, NULL);
 		co_resume(t);
 	}
