@@ -316,8 +316,10 @@ struct co_task *co_create_task(struct co_loop *l, struct co_task *parent, const 
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	t->id = trace_task_new_child(name, KIND_COROUTINE, group,
 	                             parent ? parent->id : TRACE_NO_TASK);
-	/* Every task runs on the loop's thread. */
-	trace_bind_to(t->id, getpid(), gettid());
+	/* Every task runs on the loop's thread (so the sampler can show it
+	 * preempted); skipped for crowds, to spare the recorder an event each. */
+	if (!l->many)
+		trace_bind_to(t->id, getpid(), gettid());
 	if (l->watch)
 		pthread_mutex_lock(&l->watch_mu);
 	l->tasks[l->ntasks++] = t;
@@ -617,7 +619,8 @@ static void co_conn_connected(uv_connect_t *req, int status)
 		return;
 	}
 	struct co_task *t = c->task;
-	trace_state_at(t->id, STATE_IO, t->line, t->loop->many ? NULL : "awaiting the response");
+	if (!t->loop->many)
+		trace_state_at(t->id, STATE_IO, t->line, "awaiting the response");
 	uv_buf_t b = uv_buf_init(c->request, (unsigned)strlen(c->request));
 	c->write.data = c;
 	int rc = uv_write(&c->write, (uv_stream_t *)&c->tcp, &b, 1, co_conn_written);
