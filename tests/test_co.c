@@ -37,11 +37,18 @@ static void loop_done(struct co_loop *l)
 /* ---- stacks ---- */
 
 static int stack_ok;
+/* Awaits each task came back from, by its own count. A task resumed on
+ * another's stack would bump the other's count: every frame on a shared
+ * stack is self-consistent, so only a tally outside it can tell. */
+static int stack_hits[300];
 
 static int deep_await(struct co_task *task, int depth, unsigned seed)
 {
-	char pad[256];
-	memset(pad, (int)(seed + (unsigned)depth), sizeof(pad));
+	/* volatile: the compiler must really read these bytes back from the
+	 * stack after the await, not reuse what it knows it wrote. */
+	volatile char pad[256];
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] = (char)(seed + (unsigned)depth);
 	if (depth == 0) {
 		if (co_sleep(task, seed % 5, 0) != 0)
 			return 0;
@@ -57,12 +64,13 @@ static int deep_await(struct co_task *task, int depth, unsigned seed)
 static void stack_task(struct co_task *task, void *arg)
 {
 	unsigned id = (unsigned)(uintptr_t)arg;
-	char buf[2048];
+	volatile char buf[2048];
 	for (size_t i = 0; i < sizeof(buf); i++)
 		buf[i] = (char)(id * 7 + i);
 	for (int round = 0; round < 5; round++) {
 		if (!deep_await(task, round, id + (unsigned)round))
 			return;
+		stack_hits[id]++;
 		for (size_t i = 0; i < sizeof(buf); i++)
 			if (buf[i] != (char)(id * 7 + i))
 				return;
@@ -74,11 +82,14 @@ START_TEST(stacks_survive_suspension)
 {
 	struct co_loop *l = loop_make(1);
 	stack_ok = 0;
+	memset(stack_hits, 0, sizeof(stack_hits));
 	for (unsigned i = 0; i < 300; i++)
 		ck_assert_ptr_nonnull(
 			co_create_task(l, NULL, "t", "stack", stack_task, (void *)(uintptr_t)i));
 	ck_assert_int_eq(co_loop_run(l), 0);
 	ck_assert_int_eq(stack_ok, 300);
+	for (int i = 0; i < 300; i++)
+		ck_assert_int_eq(stack_hits[i], 5);
 	loop_done(l);
 }
 END_TEST
