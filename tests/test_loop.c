@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app.h"
+#include "clock.h"
 #include "support.h"
+#include "trace.h"
 
 #define MS 1000000ull
 
@@ -240,6 +243,79 @@ START_TEST(generator_hands_over)
 }
 END_TEST
 
+/* ---- stopping ---- */
+
+struct stopper {
+	uv_timer_t timer;
+	struct run *run;
+	uint64_t asked_ns, done_ns;
+};
+
+static void stopper_fire(uv_timer_t *t)
+{
+	struct stopper *s = t->data;
+	s->asked_ns = clock_now_ns();
+	run_request_stop(s->run);
+}
+
+static void stopper_done(struct run *run, void *arg)
+{
+	struct stopper *s = arg;
+	(void)run;
+	s->done_ns = clock_now_ns();
+	uv_close((uv_handle_t *)&s->timer, NULL);
+}
+
+/* Start demo `name`, ask it to stop after after_ms, and return how long it
+ * took to return from then, in ms (-1 when it ended before being asked). */
+static double stop_after(const char *name, const char *const *sets, uint64_t after_ms)
+{
+	struct app_options o = {.demo = name};
+	for (int i = 0; sets[i] != NULL; i++)
+		o.sets[o.nsets++] = sets[i];
+	struct run run;
+	ck_assert_int_eq(app_prepare_run(&run, &o), 0);
+	trace_reset();
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct stopper s = {.run = &run};
+	uv_timer_init(&loop, &s.timer);
+	s.timer.data = &s;
+	uv_timer_start(&s.timer, stopper_fire, after_ms, 0);
+	ck_assert_int_eq(run_start(&run, &loop, stopper_done, &s), 0);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	run_finish(&run);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	uv_loop_close(&loop);
+	run_destroy(&run);
+	if (s.asked_ns == 0)
+		return -1;
+	return (double)(s.done_ns - s.asked_ns) / 1e6;
+}
+
+START_TEST(every_demo_stops_soon)
+{
+	static const char *const c10k[] = {"tasks=3000", "latency_ms=10000", NULL};
+	static const char *const warm[] = {"tasks=5", "latency_ms=1", NULL};
+	static const char *const sleep[] = {"pause_ms=10000", NULL};
+	static const char *const gather[] = {"latency_ms=10000", NULL};
+	static const char *const blocking[] = {"block_ms=10000", "tick_ms=50", NULL};
+
+	stop_after("loop/c10k", warm, 5000);
+	int before = open_fds();
+	/* Each would take 10 s or more; stopped, each returns within 1 s. */
+	double ms = stop_after("loop/c10k", c10k, 300);
+	ck_assert(ms >= 0 && ms < 1000);
+	ck_assert_int_eq(open_fds(), before);
+	ms = stop_after("loop/sleep", sleep, 100);
+	ck_assert(ms >= 0 && ms < 1000);
+	ms = stop_after("loop/gather", gather, 300);
+	ck_assert(ms >= 0 && ms < 1000);
+	ms = stop_after("loop/blocking", blocking, 300);
+	ck_assert(ms >= 0 && ms < 1000);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("loop");
@@ -251,6 +327,7 @@ int main(void)
 	tcase_add_test(tc, c10k_closes_every_connection);
 	tcase_add_test(tc, c10k_sleep_mode);
 	tcase_add_test(tc, generator_hands_over);
+	tcase_add_test(tc, every_demo_stops_soon);
 	suite_add_tcase(s, tc);
 	return support_main(s);
 }

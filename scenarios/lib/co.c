@@ -638,6 +638,8 @@ static void co_get_cancel(struct co_task *t)
 int co_get(struct co_task *t, int port, const char *path, int line, size_t *body_bytes)
 {
 	struct co_loop *l = t->loop;
+	if (l->cancelling)
+		return UV_ECANCELED;
 	struct co_conn *c = calloc(1, sizeof(*c));
 	if (!c)
 		return UV_ENOMEM;
@@ -714,6 +716,8 @@ static void co_file_opened(uv_fs_t *req)
 
 ssize_t co_read_file(struct co_task *t, const char *path, char *buf, size_t len, int line)
 {
+	if (t->loop->cancelling)
+		return UV_ECANCELED;
 	struct co_file *f = calloc(1, sizeof(*f));
 	char *heap = malloc(len ? len : 1);
 	if (!f || !heap) {
@@ -787,6 +791,8 @@ static void co_work_after(uv_work_t *req, int status)
 
 int co_to_thread(struct co_task *t, void (*fn)(void *), void *arg, const char *what, int line)
 {
+	if (t->loop->cancelling)
+		return UV_ECANCELED;
 	struct co_work *w = calloc(1, sizeof(*w));
 	if (!w)
 		return UV_ENOMEM;
@@ -875,6 +881,8 @@ void co_sem_init(struct co_sem *sem, int slots, const char *reason)
 
 int co_sem_acquire(struct co_task *t, struct co_sem *sem, int line)
 {
+	if (t->loop->cancelling)
+		return UV_ECANCELED;
 	if (sem->slots > 0) {
 		sem->slots--;
 		return 0;
