@@ -350,7 +350,7 @@ static int blocking_main(struct run *run)
 	b.ticks = (long)((b.block_ms + 3 * b.tick_ms) / b.tick_ms);
 	if (b.cpu)
 		cpuburn_calibrate();
-	b.loop = co_loop_new(run, &(struct co_loop_options){.watch_blocking = 1});
+	b.loop = co_loop_new(run, &(struct co_loop_options){.watch_blocking = 1, .pool = 1});
 	if (!b.loop)
 		return -1;
 	int rc = co_create_task(b.loop, NULL, "main", NULL, blocking_main_task, &b) ? co_loop_run(b.loop)

@@ -47,6 +47,9 @@ struct co_loop_options {
 	 * task (a blocking call): a helper thread marks them ready at the due
 	 * time, since the loop itself cannot. */
 	int watch_blocking;
+	/* Start libuv's thread pool now, so that its one-time start-up (thread
+	 * creation) does not stall the loop at the first co_to_thread. */
+	int pool;
 };
 
 /* Make a loop bound to run (for run_stopping) on the calling thread.
