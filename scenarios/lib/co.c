@@ -370,8 +370,6 @@ trace_task_t co_task_id(const struct co_task *t) { return t->id; }
 struct run *co_task_run(const struct co_task *t) { return t->loop->run; }
 int co_task_done(const struct co_task *t) { return t->done; }
 uint64_t co_task_max_ready_ns(const struct co_task *t) { return t->max_ready_ns; }
-trace_task_t co_loop_task(const struct co_loop *l) { return l->lane; }
-size_t co_loop_task_count(const struct co_loop *l) { return l->ntasks; }
 
 /* ---- the loop ---- */
 

@@ -62,10 +62,6 @@ int co_loop_run(struct co_loop *loop);
 void co_loop_free(struct co_loop *loop);
 /* Time the loop spent waiting in poll, from libuv's own metric. */
 uint64_t co_loop_idle_ns(struct co_loop *loop);
-/* The lane of the loop thread. */
-trace_task_t co_loop_task(const struct co_loop *loop);
-/* Tasks made so far and the most alive at once. */
-size_t co_loop_task_count(const struct co_loop *loop);
 
 /* asyncio.create_task: a new task running fn(task, arg), scheduled to start
  * on the loop's next turn. parent (may be NULL) is shown as its parent.
