@@ -64,6 +64,7 @@ struct co_task {
 	/* What to do to end the current await early when the run stops. */
 	void (*cancel)(struct co_task *task);
 	void *op;
+	size_t got; /* co_get's body length, set by the closing callback */
 	uv_timer_t timer;
 	int timer_inited;
 	/* Guarded by loop->watch_mu when watching: 1 asleep until deadline_ns,
@@ -606,8 +607,7 @@ static void co_conn_closed(uv_handle_t *h)
 	struct co_conn *c = h->data;
 	struct co_task *t = c->task;
 	t->op = NULL;
-	/* The body size travels back through the task. */
-	t->pending = (int)c->body;
+	t->got = c->body;
 	co_enqueue(t, c->status, 0, "response complete");
 	free(c);
 }
@@ -719,8 +719,7 @@ int co_get(struct co_task *t, int port, const char *path, int line, size_t *body
 	trace_state_at(t->id, STATE_IO, line, l->many ? NULL : why);
 	co_suspend(t);
 	if (body_bytes)
-		*body_bytes = (size_t)t->pending;
-	t->pending = 0;
+		*body_bytes = t->got;
 	return t->result;
 }
 
