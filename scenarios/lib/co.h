@@ -19,7 +19,11 @@
  * task should then return) or the operation failed (a libuv error code).
  *
  * Ownership: tasks belong to their loop and are freed by co_loop_free; names
- * and groups are copied. Nothing here is thread-safe: call it from the loop's
+ * and groups are copied. Tasks share one run stack (see co.c), so a task's
+ * local variables are not there while it is suspended: what another task,
+ * a callback or a pool thread reads (co_to_thread's argument, a co_sem)
+ * must live in static or heap memory, or on the loop thread's own stack
+ * (the demo's main). Nothing here is thread-safe: call it from the loop's
  * thread only (co_to_thread's function is the one thing that runs elsewhere).
  */
 #ifndef SIMUL_CO_H
