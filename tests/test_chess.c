@@ -1,0 +1,124 @@
+/*
+ * test_chess.c: the chess exhibitions run for real at a small scale, and
+ * their simulated totals, the master's lane and the parallel variant have
+ * the shape the lesson's arithmetic predicts.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support.h"
+
+/* Within frac of want. */
+static void chess_assert_near(double got, double want, double frac, const char *what)
+{
+	ck_assert_msg(fabs(got - want) <= frac * want, "%s: %.1f, expected %.1f within %.0f%%", what, got, want,
+	              frac * 100);
+}
+
+START_TEST(chess_sync_matches_formula)
+{
+	/* 4 boards x 3 pairs x (5 + 55) s, less the last reply: 665 s. */
+	static const char *const sets[] = {"boards=4", "moves=3", "master_move_s=5", "opponent_move_s=55",
+	                                   "time_scale=200", "sync_full=on", NULL};
+	struct run run;
+	struct model *m = support_run_demo("chess/sync", sets, &run);
+	support_check_invariants(m, 1, 0.01);
+	ck_assert(support_result(&run, "sync_projected") == 0);
+	chess_assert_near(support_result(&run, "sync_sim_s"), 4 * 3 * 60 - 55, 0.02, "sync_sim_s");
+	/* The sync master mostly waits: 5 of every 60 s are hers. */
+	ck_assert(support_result(&run, "master_busy_share") < 0.2);
+	model_free(m);
+	run_destroy(&run);
+}
+END_TEST
+
+START_TEST(chess_async_matches_formula_one_board_at_a_time)
+{
+	/* Rounds last max(4 x 5, 5 + 55) = 60 s: 2 x 60 + 4 x 5 = 140 s. */
+	static const char *const sets[] = {"boards=4", "moves=3", "master_move_s=5", "opponent_move_s=55",
+	                                   "time_scale=100", NULL};
+	struct run run;
+	struct model *m = support_run_demo("chess/async", sets, &run);
+	support_check_invariants(m, 1, 0.01);
+	chess_assert_near(support_result(&run, "async_sim_s"), 2 * 60 + 4 * 5, 0.02, "async_sim_s");
+
+	/* The master never runs two boards at once: the boards' running spans,
+	 * all together, never overlap, and there are 4 x 3 of them. */
+	struct model_span spans[64];
+	int n = 0;
+	for (int i = 1; i <= 4; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "async board %d", i);
+		int t = support_task(m, name);
+		ck_assert_int_ge(t, 0);
+		for (size_t k = 0; k < model_span_count(m, (size_t)t); k++) {
+			struct model_span sp;
+			model_span_get(m, (size_t)t, k, &sp);
+			if (sp.state == STATE_RUNNING && n < 64)
+				spans[n++] = sp;
+		}
+	}
+	ck_assert_int_eq(n, 12);
+	for (int i = 0; i < n; i++)
+		for (int j = i + 1; j < n; j++)
+			ck_assert_msg(spans[i].end_ns <= spans[j].start_ns || spans[j].end_ns <= spans[i].start_ns,
+			              "two boards had the master at once");
+	model_free(m);
+	run_destroy(&run);
+}
+END_TEST
+
+START_TEST(chess_few_boards_leave_the_master_idle)
+{
+	/* 8 x 5 s < 5 s + 55 s: each round she waits about 20 s of 60. */
+	static const char *const sets[] = {"boards=8", "moves=4", "time_scale=200", NULL};
+	struct run run;
+	struct model *m = support_run_demo("chess/async", sets, &run);
+	support_check_invariants(m, 1, 0.01);
+	int t = support_task(m, "async master");
+	ck_assert_int_ge(t, 0);
+	uint64_t tot[STATE_COUNT];
+	model_task_totals(m, (size_t)t, tot);
+	const struct model_task *mt = model_task(m, (size_t)t);
+	uint64_t life = mt->end_ns - mt->start_ns;
+	ck_assert_msg(tot[STATE_IDLE] > life / 10, "idle %llu ns of %llu", (unsigned long long)tot[STATE_IDLE],
+	              (unsigned long long)life);
+	ck_assert(support_result(&run, "master_busy_share") < 0.9);
+	model_free(m);
+	run_destroy(&run);
+}
+END_TEST
+
+static double chess_async_with(const char *masters)
+{
+	const char *sets[] = {"boards=24", "moves=2", "time_scale=300", masters, NULL};
+	struct run run;
+	struct model *m = support_run_demo("chess/async", sets, &run);
+	double s = support_result(&run, "async_sim_s");
+	model_free(m);
+	run_destroy(&run);
+	return s;
+}
+
+START_TEST(chess_two_masters_finish_sooner)
+{
+	/* 24 boards keep one master busy (120 s rounds); two split them. */
+	double one = chess_async_with("masters=1"), two = chess_async_with("masters=2");
+	ck_assert_msg(two < 0.8 * one, "masters=2 took %.0f s, masters=1 %.0f s", two, one);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("chess");
+	TCase *tc = tcase_create("run");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, chess_sync_matches_formula);
+	tcase_add_test(tc, chess_async_matches_formula_one_board_at_a_time);
+	tcase_add_test(tc, chess_few_boards_leave_the_master_idle);
+	tcase_add_test(tc, chess_two_masters_finish_sooner);
+	suite_add_tcase(s, tc);
+	return support_main(s);
+}
