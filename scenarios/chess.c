@@ -9,9 +9,11 @@
  * second is worth time_scale simulated seconds, and every simulated figure
  * is a measured real duration times that scale.
  *
- * The master's thinking is real CPU work (counting primes) for the scaled
- * duration, against a clock as in tournament chess: she thinks for exactly
- * her time and does as much work as her core allows. Opponents think on
+ * Every board holds a real position. The master's thinking is a real move
+ * search on it (chessboard.h) for the scaled duration, against a clock as in
+ * tournament chess: she thinks for exactly her time and searches as deep as
+ * her core allows (once a game is decided she burns the rest of her time
+ * counting primes, so the schedule stays the lesson's). Opponents think on
  * real timers (run_sleep_ns for the sync master, uv_timer for the async
  * one). With masters > 1, each master is a thread of her own that plays an
  * equal share of the boards.
@@ -27,6 +29,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "chessboard.h"
 #include "clock.h"
 #include "cpuburn.h"
 #include "demo.h"
@@ -43,6 +46,10 @@ struct board {
 	trace_task_t task;
 	atomic_int moves_done;
 	atomic_int status;
+	atomic_int last_move;  /* from << 8 | to of the last move, -1: none */
+	atomic_int decided;    /* the game is over early: 1 she won, 2 she lost, 3 no move */
+	struct chess_pos pos;  /* touched only by its master's thread */
+	uint64_t rng;
 	uv_timer_t timer;   /* async: the opponent thinking */
 	struct master *master;
 };
@@ -56,7 +63,7 @@ struct master {
 	uint64_t done_ns;      /* end of her last move (or projected) */
 	uint64_t last_reply_ns; /* the last opponent's last reply */
 	uint64_t busy_ns;
-	uint64_t checksum;
+	uint64_t checksum, nodes;
 	int games_done;
 	int projected;
 	/* async: her event loop and the boards waiting for her, FIFO */
@@ -105,6 +112,16 @@ static double chess_async_formula(int boards, int moves, double m, double o)
 
 /* ---- the live board grid ---- */
 
+static void chess_last_text(int packed, char out[5])
+{
+	if (packed < 0) {
+		strcpy(out, "    ");
+		return;
+	}
+	struct chess_move m = {(unsigned char)(packed >> 8), (unsigned char)(packed & 0xff)};
+	chess_move_text(m, out);
+}
+
 static void chess_panel_row(struct exhibition *ex, int row)
 {
 	char buf[RUN_PANEL_WIDTH];
@@ -112,9 +129,12 @@ static void chess_panel_row(struct exhibition *ex, int row)
 	for (int i = row * CHESS_ROW; i < ex->nboards && i < (row + 1) * CHESS_ROW; i++) {
 		struct board *b = &ex->boards[i];
 		static const char *const what[] = {"waits ", "MASTER", "opp.. ", "done  "};
-		int st = atomic_load(&b->status);
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%2d:%2d/%-2d %s  ", i + 1,
-		                      atomic_load(&b->moves_done), ex->moves, what[st]);
+		static const char *const result[] = {"", "1-0", "0-1", "=" };
+		char last[5];
+		int st = atomic_load(&b->status), decided = atomic_load(&b->decided);
+		chess_last_text(atomic_load(&b->last_move), last);
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%2d:%2d/%-2d %s %-4s%-3s ", i + 1,
+		                      atomic_load(&b->moves_done), ex->moves, what[st], last, result[decided]);
 		if (n >= sizeof(buf))
 			break;
 	}
@@ -128,9 +148,61 @@ static void chess_panel_header(struct exhibition *ex, const char *text)
 	run_panel_set(ex->run, ex->panel_line0, "boards: move/moves, whose turn", buf);
 }
 
+/* Header, the grid, then the position she last moved on: a title and 8
+ * ranks. */
 static int chess_panel_lines(int nboards)
 {
-	return 1 + (nboards + CHESS_ROW - 1) / CHESS_ROW;
+	return 1 + (nboards + CHESS_ROW - 1) / CHESS_ROW + 9;
+}
+
+/* Called by the master who owns b, so the position is hers to read. */
+static void chess_panel_position(struct exhibition *ex, struct board *b, const char *who)
+{
+	int line = ex->panel_line0 + 1 + (ex->nboards + CHESS_ROW - 1) / CHESS_ROW;
+	char buf[RUN_PANEL_WIDTH], last[5];
+	chess_last_text(atomic_load(&b->last_move), last);
+	snprintf(buf, sizeof(buf), "  %s board %d, move %d (%s), %s:", ex->group, b->index + 1,
+	         atomic_load(&b->moves_done), last, who);
+	run_panel_set(ex->run, line, NULL, buf);
+	for (int r = 7; r >= 0; r--) {
+		char rank[9];
+		chess_pos_rank(&b->pos, r, rank);
+		snprintf(buf, sizeof(buf), "    %d %s", r + 1, rank);
+		run_panel_set(ex->run, line + 8 - r, NULL, buf);
+	}
+}
+
+/* A move on board b: play it, remember it, note an early end. */
+static void chess_board_move(struct board *b, struct chess_move m)
+{
+	chess_play(&b->pos, m);
+	atomic_store(&b->last_move, m.from << 8 | m.to);
+}
+
+static void chess_board_judge(struct board *b)
+{
+	if (atomic_load(&b->decided) || chess_in_play(&b->pos))
+		return;
+	/* The side to move has lost its king or has no move. */
+	struct chess_move mv[256];
+	int kings = 0;
+	for (int s = 0; s < 128; s++)
+		if (!(s & 0x88) && (b->pos.sq[s] == 6 * b->pos.side))
+			kings++;
+	if (kings == 0)
+		atomic_store(&b->decided, b->pos.side == -1 ? 1 : 2);
+	else if (chess_moves(&b->pos, mv) == 0)
+		atomic_store(&b->decided, 3);
+}
+
+/* The opponent at board b replies (cheaply: the clock is the timer). */
+static void chess_opponent_reply(struct board *b)
+{
+	struct chess_move m;
+	if (!atomic_load(&b->decided) && chess_reply(&b->pos, &b->rng, &m)) {
+		chess_board_move(b, m);
+		chess_board_judge(b);
+	}
 }
 
 static void chess_board_set(struct exhibition *ex, struct board *b, enum board_status st)
@@ -150,9 +222,15 @@ static void chess_think(struct master *ms, struct board *b)
 	trace_state(b->task, STATE_RUNNING, "the master is thinking here");
 	trace_statef(ms->task, STATE_RUNNING, ms->line_think, "move %d on board %d",
 	             atomic_load(&b->moves_done) + 1, b->index + 1);
-	do
+	struct chess_move m;
+	int depth = 0;
+	if (!atomic_load(&b->decided) &&
+	    (depth = chess_search(&b->pos, end, &ex->run->stop, &m, &ms->nodes)) > 0) {
+		chess_board_move(b, m);
+		chess_board_judge(b);
+	}
+	while (clock_now_ns() < end && !run_stopping(ex->run))
 		ms->checksum += cpuburn_run(4);
-	while (clock_now_ns() < end && !run_stopping(ex->run));
 	uint64_t now = clock_now_ns();
 	ms->busy_ns += now - start;
 	atomic_fetch_add(&b->moves_done, 1);
@@ -160,7 +238,13 @@ static void chess_think(struct master *ms, struct board *b)
 		ms->done_ns = now;
 		trace_end(ms->task);
 	}
+	if (depth > 0) {
+		char last[5];
+		chess_last_text(atomic_load(&b->last_move), last);
+		trace_markf(ms->task, "board %d: %s (searched %d plies)", b->index + 1, last, depth);
+	}
 	chess_board_set(ex, b, BOARD_OPPONENT);
+	chess_panel_position(ex, b, "after her move");
 	trace_state_at(b->task, STATE_SLEEP, ms->line_wait, "the opponent is thinking");
 }
 
@@ -211,6 +295,7 @@ static void *chess_sync_main(void *arg)
 				             b->index + 1);
 			if (run_sleep_ns(run, ex->opp_ns) != 0)
 				break;
+			chess_opponent_reply(b);
 		}
 		if (run_stopping(run))
 			break;
@@ -278,6 +363,7 @@ static void chess_on_reply(uv_timer_t *t)
 	struct master *ms = b->master;
 	struct exhibition *ex = ms->ex;
 
+	chess_opponent_reply(b);
 	if (atomic_load(&b->moves_done) == ex->moves) {
 		chess_board_finish(ex, ms, b);
 		if (--ms->games_left == 0)
@@ -396,6 +482,9 @@ static void chess_exhibition_init(struct exhibition *ex, struct run *run, int as
 		snprintf(name, sizeof(name), "%s board %d", prefix, i + 1);
 		b->index = i;
 		b->task = trace_task_new_child(name, KIND_BOARD, ex->group, ms->task);
+		chess_pos_init(&b->pos);
+		b->rng = run->seed * 2654435761u + (uint64_t)i * 40503u + (uint64_t)async + 1;
+		atomic_store(&b->last_move, -1);
 		b->master = ms;
 		ms->boards[ms->nboards++] = i;
 	}
