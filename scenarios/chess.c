@@ -15,7 +15,10 @@
  * her core allows (once a game is decided she burns the rest of her time
  * counting primes, so the schedule stays the lesson's). Opponents think on
  * real timers (run_sleep_ns for the sync master, uv_timer for the async
- * one). With masters > 1, each master is a thread of her own that plays an
+ * one). Every player keeps a chess clock: a move that overruns its time (the
+ * thread was preempted at its deadline, a timer fired late on a busy
+ * machine) is taken from that player's next move, so the measured totals
+ * follow the schedule rather than the machine's load. With masters > 1, each master is a thread of her own that plays an
  * equal share of the boards.
  *
  * An exhibition is timed from the first move to the master's last move: what
@@ -50,6 +53,8 @@ struct board {
 	atomic_int decided;    /* the game is over early: 1 she won, 2 she lost, 3 no move */
 	struct chess_pos pos;  /* touched only by its master's thread */
 	uint64_t rng;
+	uint64_t reply_start, reply_budget; /* the opponent's clock */
+	int64_t reply_debt;
 	uv_timer_t timer;   /* async: the opponent thinking */
 	struct master *master;
 };
@@ -64,6 +69,7 @@ struct master {
 	uint64_t last_reply_ns; /* the last opponent's last reply */
 	uint64_t busy_ns;
 	uint64_t checksum, nodes;
+	int64_t debt_ns; /* her clock: overrun to take from her next move */
 	int games_done;
 	int projected;
 	/* async: her event loop and the boards waiting for her, FIFO */
@@ -108,6 +114,30 @@ static double chess_sync_formula(int boards, int moves, double m, double o)
 static double chess_async_formula(int boards, int moves, double m, double o)
 {
 	return (moves - 1) * fmax(boards * m, m + o) + boards * m;
+}
+
+/* ---- the players' clocks ---- */
+
+/* Time for the next move: the nominal time less what earlier moves overran
+ * (debt = time used so far minus time allowed so far), within [0, 2x]. */
+static uint64_t chess_budget(uint64_t nominal, int64_t debt)
+{
+	if (debt >= (int64_t)nominal)
+		return 0;
+	if (debt < -(int64_t)nominal)
+		return 2 * nominal;
+	return (uint64_t)((int64_t)nominal - debt);
+}
+
+static void chess_reply_start(struct exhibition *ex, struct board *b)
+{
+	b->reply_start = clock_now_ns();
+	b->reply_budget = chess_budget(ex->opp_ns, b->reply_debt);
+}
+
+static void chess_reply_end(struct exhibition *ex, struct board *b)
+{
+	b->reply_debt += (int64_t)(clock_now_ns() - b->reply_start) - (int64_t)ex->opp_ns;
 }
 
 /* ---- the live board grid ---- */
@@ -216,7 +246,8 @@ static void chess_board_set(struct exhibition *ex, struct board *b, enum board_s
 static void chess_think(struct master *ms, struct board *b)
 {
 	struct exhibition *ex = ms->ex;
-	uint64_t start = clock_now_ns(), end = start + ex->master_ns;
+	uint64_t start = clock_now_ns();
+	uint64_t end = start + chess_budget(ex->master_ns, ms->debt_ns);
 
 	chess_board_set(ex, b, BOARD_MASTER);
 	trace_state(b->task, STATE_RUNNING, "the master is thinking here");
@@ -232,6 +263,7 @@ static void chess_think(struct master *ms, struct board *b)
 	while (clock_now_ns() < end && !run_stopping(ex->run))
 		ms->checksum += cpuburn_run(4);
 	uint64_t now = clock_now_ns();
+	ms->debt_ns += (int64_t)(now - start) - (int64_t)ex->master_ns;
 	ms->busy_ns += now - start;
 	atomic_fetch_add(&b->moves_done, 1);
 	if (--ms->moves_left == 0) {
@@ -293,8 +325,10 @@ static void *chess_sync_main(void *arg)
 			if (ms->moves_left > 0)
 				trace_statef(ms->task, STATE_SLEEP, ms->line_wait, "waits for board %d's reply",
 				             b->index + 1);
-			if (run_sleep_ns(run, ex->opp_ns) != 0)
+			chess_reply_start(ex, b);
+			if (run_sleep_ns(run, b->reply_budget) != 0)
 				break;
+			chess_reply_end(ex, b);
 			chess_opponent_reply(b);
 		}
 		if (run_stopping(run))
@@ -349,7 +383,8 @@ static void chess_on_idle(uv_idle_t *h)
 	ms->qcount--;
 	chess_think(ms, b);
 	uv_update_time(&ms->loop); /* she thought for a while: time moved */
-	uv_timer_start(&b->timer, chess_on_reply, (ex->opp_ns + NS_PER_MS / 2) / NS_PER_MS, 0);
+	chess_reply_start(ex, b);
+	uv_timer_start(&b->timer, chess_on_reply, (b->reply_budget + NS_PER_MS / 2) / NS_PER_MS, 0);
 	if (ms->qcount == 0) {
 		uv_idle_stop(&ms->idle);
 		if (ms->moves_left > 0)
@@ -363,6 +398,7 @@ static void chess_on_reply(uv_timer_t *t)
 	struct master *ms = b->master;
 	struct exhibition *ex = ms->ex;
 
+	chess_reply_end(ex, b);
 	chess_opponent_reply(b);
 	if (atomic_load(&b->moves_done) == ex->moves) {
 		chess_board_finish(ex, ms, b);

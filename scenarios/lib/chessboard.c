@@ -3,7 +3,7 @@
  *
  * The search is plain negamax with alpha-beta, captures tried first, on a
  * material evaluation with a little bonus for central, advanced pieces so
- * that quiet moves are not all equal. It checks the clock every 512 nodes
+ * that quiet moves are not all equal. It checks the clock every 32 nodes
  * and abandons the unfinished depth when time is up, as a time-controlled
  * engine does.
  */
@@ -166,7 +166,7 @@ static void chess_order(const struct chess_pos *p, struct chess_move *mv, int n)
 
 static int chess_negamax(const struct chess_pos *p, int depth, int alpha, int beta, struct chess_search_state *st)
 {
-	if ((++st->nodes & 511) == 0 && (clock_now_ns() >= st->deadline || atomic_load(st->stop)))
+	if ((++st->nodes & 31) == 0 && (clock_now_ns() >= st->deadline || atomic_load(st->stop)))
 		st->out_of_time = 1;
 	if (st->out_of_time)
 		return 0;
