@@ -90,6 +90,7 @@ struct exhibition {
 	uint64_t master_ns, opp_ns, t0, budget_ns;
 	int full; /* sync: play every game, never project */
 	int panel_line0;
+	int started; /* master threads started */
 	atomic_int masters_left;
 	struct board boards[CHESS_BOARDS_MAX];
 	struct master masters[CHESS_BOARDS_MAX];
@@ -566,19 +567,23 @@ static double chess_exhibition_sim_s(const struct exhibition *ex, double *busy_s
 	return (double)(last - ex->t0) / 1e9 * ex->run->sim_scale;
 }
 
+static int chess_results(struct run *run, struct exhibition *sync, struct exhibition *async, uint64_t t0);
+
 static int chess_main(struct run *run, int want_sync, int want_async)
 {
-	static struct exhibition exs[2]; /* too big for the stack: one demo at a time */
-	struct exhibition *sync = want_sync ? &exs[0] : NULL, *async = want_async ? &exs[1] : NULL;
-	double m = run_num(run, "master_move_s"), o = run_num(run, "opponent_move_s");
-	int boards = (int)run_int(run, "boards"), moves = (int)run_int(run, "moves");
-	int masters = (int)run_int(run, "masters");
-	int started[2] = {0, 0}, line = 0;
+	int boards = (int)run_int(run, "boards"), masters = (int)run_int(run, "masters");
+	int line = 0;
 
 	if (masters > boards) {
 		run_fail(run, "masters=%d is more than boards=%d: each master needs a board", masters, boards);
 		return -1;
 	}
+	struct exhibition *exs = calloc(2, sizeof(*exs)); /* too big for the stack */
+	if (exs == NULL) {
+		run_fail(run, "out of memory");
+		return -1;
+	}
+	struct exhibition *sync = want_sync ? &exs[0] : NULL, *async = want_async ? &exs[1] : NULL;
 	run_set_sim_scale(run, run_num(run, "time_scale"));
 	cpuburn_calibrate();
 	if (async) {
@@ -591,16 +596,28 @@ static int chess_main(struct run *run, int want_sync, int want_async)
 	uint64_t t0 = clock_now_ns();
 	if (async) {
 		async->t0 = t0;
-		started[1] = chess_exhibition_start(async);
+		async->started = chess_exhibition_start(async);
 	}
 	if (sync) {
 		sync->t0 = t0;
-		started[0] = chess_exhibition_start(sync);
+		sync->started = chess_exhibition_start(sync);
 	}
 	for (int e = 0; e < 2; e++)
-		for (int i = 0; i < started[e]; i++)
+		for (int i = 0; i < exs[e].started; i++)
 			pthread_join(exs[e].masters[i].thread, NULL);
-	if ((sync && started[0] < sync->nmasters) || (async && started[1] < async->nmasters))
+	int status = chess_results(run, sync, async, t0);
+	free(exs);
+	return status;
+}
+
+/* Results once every master has returned: -1 when one could not start. */
+static int chess_results(struct run *run, struct exhibition *sync, struct exhibition *async, uint64_t t0)
+{
+	double m = run_num(run, "master_move_s"), o = run_num(run, "opponent_move_s");
+	int boards = (int)run_int(run, "boards"), moves = (int)run_int(run, "moves");
+	int masters = (int)run_int(run, "masters");
+
+	if ((sync && sync->started < sync->nmasters) || (async && async->started < async->nmasters))
 		return -1;
 	if (run_stopping(run))
 		return 0;
