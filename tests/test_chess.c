@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chessboard.h"
+#include "clock.h"
 #include "support.h"
 
 /* Within frac of want. */
@@ -110,6 +112,75 @@ START_TEST(chess_two_masters_finish_sooner)
 }
 END_TEST
 
+/* ---- the master's real player ---- */
+
+static int chess_square(const char *name)
+{
+	return (name[1] - '1') * 16 + (name[0] - 'a');
+}
+
+START_TEST(chessboard_moves_from_the_start)
+{
+	struct chess_pos p;
+	struct chess_move mv[256];
+	chess_pos_init(&p);
+	ck_assert_int_eq(chess_moves(&p, mv), 20); /* 16 pawn moves, 4 knight moves */
+	ck_assert(chess_in_play(&p));
+	char rank[9];
+	chess_pos_rank(&p, 0, rank);
+	ck_assert_str_eq(rank, "RNBQKBNR");
+	chess_pos_rank(&p, 6, rank);
+	ck_assert_str_eq(rank, "pppppppp");
+}
+END_TEST
+
+START_TEST(chessboard_search_takes_a_hanging_queen_and_keeps_time)
+{
+	/* White: king e1, rook a1; black: king e8, queen a5 on the rook's file. */
+	struct chess_pos p;
+	memset(&p, 0, sizeof(p));
+	p.sq[chess_square("e1")] = 6;
+	p.sq[chess_square("a1")] = 4;
+	p.sq[chess_square("e8")] = -6;
+	p.sq[chess_square("a5")] = -5;
+	p.side = 1;
+	struct chess_move best;
+	uint64_t nodes = 0, budget = 30 * 1000000ull, t = clock_now_ns();
+	atomic_int stop = 0;
+	int depth = chess_search(&p, t + budget, &stop, &best, &nodes);
+	uint64_t took = clock_now_ns() - t;
+	ck_assert_int_ge(depth, 2);
+	ck_assert_uint_gt(nodes, 100);
+	char text[5];
+	chess_move_text(best, text);
+	ck_assert_str_eq(text, "a1a5");
+	/* It thinks for its time, not much more (generous: a loaded machine). */
+	ck_assert_uint_ge(took, budget);
+	ck_assert_uint_lt(took, budget * 4);
+}
+END_TEST
+
+START_TEST(chessboard_pawn_promotes_and_a_lost_king_ends_the_game)
+{
+	struct chess_pos p;
+	memset(&p, 0, sizeof(p));
+	p.sq[chess_square("e1")] = 6;
+	p.sq[chess_square("b7")] = 1;
+	p.sq[chess_square("a8")] = -6;
+	p.side = 1;
+	struct chess_move m = {(unsigned char)chess_square("b7"), (unsigned char)chess_square("b8")};
+	chess_play(&p, m);
+	ck_assert_int_eq(p.sq[chess_square("b8")], 5);
+	ck_assert(chess_in_play(&p));
+	/* Black's king takes the new queen; white's rook-less king remains. */
+	struct chess_move take = {(unsigned char)chess_square("a8"), (unsigned char)chess_square("b8")};
+	chess_play(&p, take);
+	ck_assert(chess_in_play(&p));
+	p.sq[chess_square("e1")] = 0;
+	ck_assert(!chess_in_play(&p));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("chess");
@@ -120,5 +191,11 @@ int main(void)
 	tcase_add_test(tc, chess_few_boards_leave_the_master_idle);
 	tcase_add_test(tc, chess_two_masters_finish_sooner);
 	suite_add_tcase(s, tc);
+	TCase *engine = tcase_create("chessboard");
+	tcase_set_timeout(engine, 10);
+	tcase_add_test(engine, chessboard_moves_from_the_start);
+	tcase_add_test(engine, chessboard_search_takes_a_hanging_queen_and_keeps_time);
+	tcase_add_test(engine, chessboard_pawn_promotes_and_a_lost_king_ends_the_game);
+	suite_add_tcase(s, engine);
 	return support_main(s);
 }
