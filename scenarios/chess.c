@@ -363,11 +363,6 @@ static void *chess_sync_main(void *arg)
 
 /* ---- the async master: an event loop over her boards ---- */
 
-static void chess_loop_close_all(struct master *ms)
-{
-	uv_stop(&ms->loop);
-}
-
 static void chess_on_reply(uv_timer_t *t);
 
 static void chess_on_idle(uv_idle_t *h)
@@ -376,7 +371,7 @@ static void chess_on_idle(uv_idle_t *h)
 	struct exhibition *ex = ms->ex;
 
 	if (run_stopping(ex->run)) {
-		chess_loop_close_all(ms);
+		uv_stop(&ms->loop);
 		return;
 	}
 	struct board *b = &ex->boards[ms->queue[ms->qhead]];
@@ -404,7 +399,7 @@ static void chess_on_reply(uv_timer_t *t)
 	if (atomic_load(&b->moves_done) == ex->moves) {
 		chess_board_finish(ex, ms, b);
 		if (--ms->games_left == 0)
-			chess_loop_close_all(ms);
+			uv_stop(&ms->loop);
 		return;
 	}
 	ms->queue[(ms->qhead + ms->qcount) % CHESS_BOARDS_MAX] = b->index;
