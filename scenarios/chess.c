@@ -68,7 +68,8 @@ struct master {
 	uint64_t done_ns;      /* end of her last move (or projected) */
 	uint64_t last_reply_ns; /* the last opponent's last reply */
 	uint64_t busy_ns;
-	uint64_t checksum, nodes;
+	uint64_t checksum; /* of the prime counting: keeps it from being optimised away */
+	uint64_t nodes;    /* positions her searches visited */
 	int64_t debt_ns; /* her clock: overrun to take from her next move */
 	int games_done;
 	int projected;
@@ -267,14 +268,14 @@ static void chess_think(struct master *ms, struct board *b)
 	ms->debt_ns += (int64_t)(now - start) - (int64_t)ex->master_ns;
 	ms->busy_ns += now - start;
 	atomic_fetch_add(&b->moves_done, 1);
-	if (--ms->moves_left == 0) {
-		ms->done_ns = now;
-		trace_end(ms->task);
-	}
 	if (depth > 0) {
 		char last[5];
 		chess_last_text(atomic_load(&b->last_move), last);
 		trace_markf(ms->task, "board %d: %s (searched %d plies)", b->index + 1, last, depth);
+	}
+	if (--ms->moves_left == 0) {
+		ms->done_ns = now;
+		trace_end(ms->task);
 	}
 	chess_board_set(ex, b, BOARD_OPPONENT);
 	chess_panel_position(ex, b, "after her move");
@@ -548,7 +549,8 @@ static int chess_exhibition_start(struct exhibition *ex)
 /* Simulated seconds from the start to her last move (the latest master). */
 static double chess_exhibition_sim_s(const struct exhibition *ex, double *busy_share, int *projected)
 {
-	uint64_t last = 0, busy = 0, life = 0;
+	uint64_t last = 0, busy = 0, life = 0, nodes = 0;
+	char key[48];
 	*projected = 0;
 	for (int i = 0; i < ex->nmasters; i++) {
 		const struct master *ms = &ex->masters[i];
@@ -557,7 +559,10 @@ static double chess_exhibition_sim_s(const struct exhibition *ex, double *busy_s
 		busy += ms->busy_ns;
 		life += (ms->projected ? ms->last_reply_ns : ms->done_ns) - ex->t0;
 		*projected |= ms->projected;
+		nodes += ms->nodes;
 	}
+	snprintf(key, sizeof(key), "%s_positions_searched", ex->group);
+	run_result_num(ex->run, key, (double)nodes);
 	*busy_share = life ? (double)busy / (double)life : 0;
 	return (double)(last - ex->t0) / 1e9 * ex->run->sim_scale;
 }
