@@ -3,7 +3,6 @@
  * their simulated totals, the master's lane and the parallel variant have
  * the shape the lesson's arithmetic predicts.
  */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,16 +11,29 @@
 #include "clock.h"
 #include "support.h"
 
-/* Within frac of want. Under a sanitizer every step between two moves is
- * several times slower, and that time is outside the players' clocks: the
- * margin is then 10%. */
-static void chess_assert_near(double got, double want, double frac, const char *what)
+/* The margin for simulated totals: the issue's 2%. Under a sanitizer every
+ * step between two moves is several times slower, and that time is outside
+ * the players' clocks: the margin is then 10%. */
+static double chess_margin(void)
 {
 	const char *san = getenv("SIMUL_SANITIZER");
-	if (san != NULL && san[0] != '\0' && frac < 0.10)
-		frac = 0.10;
-	ck_assert_msg(fabs(got - want) <= frac * want, "%s: %.1f, expected %.1f within %.0f%%", what, got, want,
-	              frac * 100);
+	return san != NULL && san[0] != '\0' ? 0.10 : 0.02;
+}
+
+/* A loaded machine (or a CPU quota) can stall the master's thread for
+ * longer than a whole move: noise only ever adds time. So each run must
+ * not beat the formula, and the best of up to three runs must match it. */
+#define CHESS_TRIES 3
+
+static int chess_check_total(double got, double want, int try, const char *what)
+{
+	double frac = chess_margin();
+	ck_assert_msg(got >= want * (1 - frac), "%s: %.1f, faster than the schedule's %.1f", what, got, want);
+	if (got <= want * (1 + frac))
+		return 1;
+	ck_assert_msg(try + 1 < CHESS_TRIES, "%s: %.1f, expected %.1f within %.0f%% (best of %d)", what, got,
+	              want, frac * 100, CHESS_TRIES);
+	return 0;
 }
 
 START_TEST(chess_sync_matches_formula)
@@ -29,30 +41,26 @@ START_TEST(chess_sync_matches_formula)
 	/* 4 boards x 3 pairs x (5 + 55) s, less the last reply: 665 s. */
 	static const char *const sets[] = {"boards=4", "moves=3", "master_move_s=5", "opponent_move_s=55",
 	                                   "time_scale=200", "sync_full=on", NULL};
-	struct run run;
-	struct model *m = support_run_demo("chess/sync", sets, &run);
-	support_check_invariants(m, 1, 0.01);
-	ck_assert(support_result(&run, "sync_projected") == 0);
-	chess_assert_near(support_result(&run, "sync_sim_s"), 4 * 3 * 60 - 55, 0.02, "sync_sim_s");
-	/* The sync master mostly waits: 5 of every 60 s are hers. */
-	ck_assert(support_result(&run, "master_busy_share") < 0.2);
-	model_free(m);
-	run_destroy(&run);
+	for (int try = 0; try < CHESS_TRIES; try++) {
+		struct run run;
+		struct model *m = support_run_demo("chess/sync", sets, &run);
+		support_check_invariants(m, 1, 0.01);
+		ck_assert(support_result(&run, "sync_projected") == 0);
+		/* The sync master mostly waits: 5 of every 60 s are hers. */
+		ck_assert(support_result(&run, "master_busy_share") < 0.2);
+		int ok = chess_check_total(support_result(&run, "sync_sim_s"), 4 * 3 * 60 - 55, try, "sync_sim_s");
+		model_free(m);
+		run_destroy(&run);
+		if (ok)
+			break;
+	}
 }
 END_TEST
 
-START_TEST(chess_async_matches_formula_one_board_at_a_time)
+/* The master never runs two boards at once: the boards' running spans, all
+ * together, never overlap, and there are 4 x 3 of them. */
+static void chess_check_one_at_a_time(const struct model *m)
 {
-	/* Rounds last max(4 x 5, 5 + 55) = 60 s: 2 x 60 + 4 x 5 = 140 s. */
-	static const char *const sets[] = {"boards=4", "moves=3", "master_move_s=5", "opponent_move_s=55",
-	                                   "time_scale=100", NULL};
-	struct run run;
-	struct model *m = support_run_demo("chess/async", sets, &run);
-	support_check_invariants(m, 1, 0.01);
-	chess_assert_near(support_result(&run, "async_sim_s"), 2 * 60 + 4 * 5, 0.02, "async_sim_s");
-
-	/* The master never runs two boards at once: the boards' running spans,
-	 * all together, never overlap, and there are 4 x 3 of them. */
 	struct model_span spans[64];
 	int n = 0;
 	for (int i = 1; i <= 4; i++) {
@@ -72,8 +80,24 @@ START_TEST(chess_async_matches_formula_one_board_at_a_time)
 		for (int j = i + 1; j < n; j++)
 			ck_assert_msg(spans[i].end_ns <= spans[j].start_ns || spans[j].end_ns <= spans[i].start_ns,
 			              "two boards had the master at once");
-	model_free(m);
-	run_destroy(&run);
+}
+
+START_TEST(chess_async_matches_formula_one_board_at_a_time)
+{
+	/* Rounds last max(4 x 5, 5 + 55) = 60 s: 2 x 60 + 4 x 5 = 140 s. */
+	static const char *const sets[] = {"boards=4", "moves=3", "master_move_s=5", "opponent_move_s=55",
+	                                   "time_scale=100", NULL};
+	for (int try = 0; try < CHESS_TRIES; try++) {
+		struct run run;
+		struct model *m = support_run_demo("chess/async", sets, &run);
+		support_check_invariants(m, 1, 0.01);
+		chess_check_one_at_a_time(m);
+		int ok = chess_check_total(support_result(&run, "async_sim_s"), 2 * 60 + 4 * 5, try, "async_sim_s");
+		model_free(m);
+		run_destroy(&run);
+		if (ok)
+			break;
+	}
 }
 END_TEST
 
