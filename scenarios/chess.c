@@ -296,18 +296,28 @@ static void chess_master_done(struct master *ms)
 	struct exhibition *ex = ms->ex;
 	if (atomic_fetch_sub(&ex->masters_left, 1) != 1)
 		return;
-	char text[96];
+	char text[120];
 	uint64_t last = 0;
-	for (int i = 0; i < ex->nmasters; i++)
+	int projected = 0, played = 0;
+	for (int i = 0; i < ex->nmasters; i++) {
 		if (ex->masters[i].done_ns > last)
 			last = ex->masters[i].done_ns;
+		projected |= ex->masters[i].projected;
+		played += ex->masters[i].games_done;
+	}
+	if (run_stopping(ex->run) || last < ex->t0) {
+		chess_panel_header(ex, "stopped");
+		return;
+	}
 	double sim = (double)(last - ex->t0) / 1e9 * ex->run->sim_scale;
-	snprintf(text, sizeof(text), "%s exhibition %s", ex->group,
-	         ex->masters[0].projected ? "fast-forwarded" : "done");
+	snprintf(text, sizeof(text), "%s exhibition %s", ex->group, projected ? "fast-forwarded" : "done");
 	trace_milestone(text);
-	snprintf(text, sizeof(text), "%s in %d:%02d:%02d simulated%s", ex->masters[0].projected ? "projected" : "done",
-	         (int)(sim / 3600), (int)fmod(sim / 60, 60), (int)fmod(sim, 60),
-	         ex->masters[0].projected ? " (PROJECTED)" : "");
+	if (projected)
+		snprintf(text, sizeof(text), "PROJECTED to end at %d:%02d:%02d (%d of %d games played, the rest projected)",
+		         (int)(sim / 3600), (int)fmod(sim / 60, 60), (int)fmod(sim, 60), played, ex->nboards);
+	else
+		snprintf(text, sizeof(text), "done at %d:%02d:%02d simulated", (int)(sim / 3600), (int)fmod(sim / 60, 60),
+		         (int)fmod(sim, 60));
 	chess_panel_header(ex, text);
 }
 
