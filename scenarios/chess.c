@@ -40,7 +40,8 @@
 #include "trace.h"
 
 #define CHESS_BOARDS_MAX 48
-#define CHESS_ROW 6 /* boards per line of the panel */
+#define CHESS_ROW 4 /* boards per line of the panel: narrow, beside the timeline */
+#define CHESS_PANEL_TITLE "boards: number, move, whose turn, last move"
 
 enum board_status { BOARD_WAIT, BOARD_MASTER, BOARD_OPPONENT, BOARD_DONE };
 
@@ -160,24 +161,24 @@ static void chess_panel_row(struct exhibition *ex, int row)
 	size_t n = 0;
 	for (int i = row * CHESS_ROW; i < ex->nboards && i < (row + 1) * CHESS_ROW; i++) {
 		struct board *b = &ex->boards[i];
-		static const char *const what[] = {"waits ", "MASTER", "opp.. ", "done  "};
-		static const char *const result[] = {"", "1-0", "0-1", "=" };
+		static const char what[] = "wMo#";  /* enum board_status */
+		static const char result[] = " +-="; /* decided */
 		char last[5];
 		int st = atomic_load(&b->status), decided = atomic_load(&b->decided);
 		chess_last_text(atomic_load(&b->last_move), last);
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%2d:%2d/%-2d %s %-4s%-3s ", i + 1,
-		                      atomic_load(&b->moves_done), ex->moves, what[st], last, result[decided]);
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%2d %2d%c %s%c  ", i + 1, atomic_load(&b->moves_done),
+		                      what[st], last, result[decided]);
 		if (n >= sizeof(buf))
 			break;
 	}
-	run_panel_set(ex->run, ex->panel_line0 + 1 + row, "boards: move/moves, whose turn", buf);
+	run_panel_set(ex->run, ex->panel_line0 + 1 + row, CHESS_PANEL_TITLE, buf);
 }
 
 static void chess_panel_header(struct exhibition *ex, const char *text)
 {
 	char buf[RUN_PANEL_WIDTH];
 	snprintf(buf, sizeof(buf), "%s: %s", ex->group, text);
-	run_panel_set(ex->run, ex->panel_line0, "boards: move/moves, whose turn", buf);
+	run_panel_set(ex->run, ex->panel_line0, CHESS_PANEL_TITLE, buf);
 }
 
 /* Header, the grid, then the position she last moved on: a title and 8
@@ -600,8 +601,13 @@ static int chess_main(struct run *run, int want_sync, int want_async)
 		chess_exhibition_init(async, run, 1, line);
 		line += chess_panel_lines(boards);
 	}
-	if (sync)
+	if (sync) {
 		chess_exhibition_init(sync, run, 0, line);
+		line += chess_panel_lines(boards);
+	}
+	run_panel_set(run, line, NULL,
+	              "M: she thinks here  o: opponent thinks  w: waits for her  #: game over  "
+	              "+ - =: decided early (she won, lost, no move)");
 
 	uint64_t t0 = clock_now_ns();
 	if (async) {

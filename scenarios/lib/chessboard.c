@@ -229,23 +229,41 @@ int chess_search(const struct chess_pos *p, uint64_t deadline_ns, const atomic_i
 	return reached ? reached : 1;
 }
 
+/* Value of the piece on square s (0 when empty). */
+static int chess_victim(const struct chess_pos *p, int s)
+{
+	int piece = p->sq[s];
+	return piece_value[piece < 0 ? -piece : piece];
+}
+
 int chess_reply(const struct chess_pos *p, uint64_t *rng, struct chess_move *out)
 {
-	struct chess_move mv[256];
-	int n = chess_moves(p, mv);
+	struct chess_move mv[256], answers[256];
+	int n = chess_moves(p, mv), best = -CHESS_INF;
 	if (n == 0)
 		return 0;
-	chess_order(p, mv, n);
-	if (p->sq[mv[0].to] != 0) {
-		*out = mv[0];
-		return 1;
+	/* What the move takes, less the most the answer can take back, plus a
+	 * little noise: the opponents keep their kings and their queens in
+	 * sight, cheaply, and do not all play the same game. */
+	for (int i = 0; i < n; i++) {
+		struct chess_pos next = *p;
+		int gain = chess_victim(p, mv[i].to), threat = 0;
+		chess_play(&next, mv[i]);
+		int k = chess_moves(&next, answers);
+		for (int j = 0; j < k; j++)
+			if (chess_victim(&next, answers[j].to) > threat)
+				threat = chess_victim(&next, answers[j].to);
+		uint64_t x = *rng ? *rng : 0x9e3779b97f4a7c15ull;
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		*rng = x;
+		int v = gain - threat + (int)(x % 40);
+		if (v > best) {
+			best = v;
+			*out = mv[i];
+		}
 	}
-	uint64_t x = *rng ? *rng : 0x9e3779b97f4a7c15ull;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	*rng = x;
-	*out = mv[x % (uint64_t)n];
 	return 1;
 }
 

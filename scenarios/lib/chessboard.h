@@ -5,7 +5,7 @@
  * passant, pawns promote to a queen; a king can be captured, which ends the
  * game), and an iterative-deepening alpha-beta search on material that runs
  * until a deadline: the master's thinking for as long as her clock allows.
- * The opponents reply with a cheap greedy move. Not a strong engine: a real
+ * The opponents reply with a cheap two-ply move. Not a strong engine: a real
  * search on a real position, which is all the exhibition needs.
  */
 #ifndef SIMUL_CHESSBOARD_H
@@ -35,8 +35,8 @@ int chess_in_play(const struct chess_pos *p);
  * Adds the nodes visited to *nodes. */
 int chess_search(const struct chess_pos *p, uint64_t deadline_ns, const atomic_int *stop, struct chess_move *best,
                  uint64_t *nodes);
-/* The opponent's reply: the best capture, else a random move (rng: a
- * xorshift state). Returns 0 when there is no move. */
+/* The opponent's reply: the best move two plies deep, with a little noise
+ * (rng: a xorshift state). Returns 0 when there is no move. */
 int chess_reply(const struct chess_pos *p, uint64_t *rng, struct chess_move *out);
 /* "e2e4" */
 void chess_move_text(struct chess_move m, char out[5]);
