@@ -71,7 +71,8 @@ struct master {
 	uint64_t busy_ns;
 	uint64_t checksum; /* of the prime counting: keeps it from being optimised away */
 	uint64_t nodes;    /* positions her searches visited */
-	int64_t debt_ns; /* her clock: overrun to take from her next move */
+	int64_t debt_ns;     /* her clock: overrun to take from her next move */
+	uint64_t clock_from; /* her clock runs from here (her last move's end); 0: stopped */
 	int games_done;
 	int projected;
 	/* async: her event loop and the boards waiting for her, FIFO */
@@ -250,7 +251,10 @@ static void chess_think(struct master *ms, struct board *b)
 {
 	struct exhibition *ex = ms->ex;
 	uint64_t start = clock_now_ns();
-	uint64_t end = start + chess_budget(ex->master_ns, ms->debt_ns);
+	/* Her clock has run since her last move if she went straight on to this
+	 * board (walking to it, the loop's bookkeeping), else from now. */
+	uint64_t from = ms->clock_from ? ms->clock_from : start;
+	uint64_t end = from + chess_budget(ex->master_ns, ms->debt_ns);
 
 	chess_board_set(ex, b, BOARD_MASTER);
 	trace_state(b->task, STATE_RUNNING, "the master is thinking here");
@@ -266,8 +270,9 @@ static void chess_think(struct master *ms, struct board *b)
 	while (clock_now_ns() < end && !run_stopping(ex->run))
 		ms->checksum += cpuburn_run(4);
 	uint64_t now = clock_now_ns();
-	ms->debt_ns += (int64_t)(now - start) - (int64_t)ex->master_ns;
-	ms->busy_ns += now - start;
+	ms->debt_ns += (int64_t)(now - from) - (int64_t)ex->master_ns;
+	ms->busy_ns += now - from;
+	ms->clock_from = now;
 	atomic_fetch_add(&b->moves_done, 1);
 	if (depth > 0) {
 		char last[5];
@@ -335,6 +340,7 @@ static void *chess_sync_main(void *arg)
 		struct board *b = &ex->boards[ms->boards[k]];
 		for (int mv = 0; mv < ex->moves && !run_stopping(run); mv++) {
 			chess_think(ms, b);
+			ms->clock_from = 0; /* she waits: the opponent's clock runs */
 			if (ms->moves_left > 0)
 				trace_statef(ms->task, STATE_SLEEP, ms->line_wait, "waits for board %d's reply",
 				             b->index + 1);
@@ -395,6 +401,7 @@ static void chess_on_idle(uv_idle_t *h)
 	uv_timer_start(&b->timer, chess_on_reply, (b->reply_budget + NS_PER_MS / 2) / NS_PER_MS, 0);
 	if (ms->qcount == 0) {
 		uv_idle_stop(&ms->idle);
+		ms->clock_from = 0; /* she idles: every opponent's clock runs */
 		if (ms->moves_left > 0)
 			trace_state_at(ms->task, STATE_IDLE, ms->line_idle, "every opponent is thinking");
 	}
