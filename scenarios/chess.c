@@ -18,7 +18,9 @@
  * one). Every player keeps a chess clock: a move that overruns its time (the
  * thread was preempted at its deadline, a timer fired late on a busy
  * machine) is taken from that player's next move, so the measured totals
- * follow the schedule rather than the machine's load. With masters > 1, each master is a thread of her own that plays an
+ * follow the schedule rather than the machine's load. The master's clock
+ * also runs between two moves she makes one after the other (the loop's
+ * bookkeeping), and stops only while she waits. With masters > 1, each master is a thread of her own that plays an
  * equal share of the boards.
  *
  * An exhibition is timed from the first move to the master's last move: what
