@@ -371,11 +371,12 @@ static void *chess_sync_main(void *arg)
 			break;
 		}
 	}
-	if (run_stopping(run)) {
+	if (run_stopping(run) && !ms->projected) {
 		if (ms->moves_left > 0)
 			trace_end(ms->task);
 		for (int j = 0; j < ms->nboards; j++)
-			trace_end(ex->boards[ms->boards[j]].task);
+			if (atomic_load(&ex->boards[ms->boards[j]].status) != BOARD_DONE)
+				trace_end(ex->boards[ms->boards[j]].task);
 	}
 	chess_master_done(ms);
 	return NULL;
