@@ -606,7 +606,6 @@ static int chess_main(struct run *run, int want_sync, int want_async)
 	}
 	struct exhibition *sync = want_sync ? &exs[0] : NULL, *async = want_async ? &exs[1] : NULL;
 	run_set_sim_scale(run, run_num(run, "time_scale"));
-	cpuburn_calibrate();
 	if (async) {
 		chess_exhibition_init(async, run, 1, line);
 		line += chess_panel_lines(boards);
