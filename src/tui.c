@@ -1581,3 +1581,18 @@ int tui_main(const struct app_options *o)
 	free(t);
 	return sig != 0 ? APP_EXIT_INTERRUPTED : APP_EXIT_OK;
 }
+
+void tui_frame_draw(struct run *run, struct model *model, int ascii, int color)
+{
+	static struct tui t;
+	t.run = run;
+	t.model = model;
+	t.screen = SCREEN_RUN;
+	t.ascii = ascii;
+	t.color = color;
+	t.open_group = -1;
+	t.vp.origin = model_origin(model);
+	/* The whole run, as after 0; the columns are set by the first frame. */
+	view_fit(&t.vp, t.vp.origin, tui_run_end(&t), t.vp.ncols > 0 ? t.vp.ncols : COLS);
+	tui_draw(&t);
+}
