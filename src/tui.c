@@ -778,10 +778,15 @@ static void tui_draw_stats(struct tui *t, int y0, int x0, int h, int w)
 	pthread_mutex_unlock(&run->mu);
 	if (!t->live && run->status != 0)
 		tui_line(lines, &n, MAXL, "failed: %s", run->error);
-	/* per task: time in each state and share of its life, selected first */
+	/* per task: time in each state and share of its life, selected first;
+	 * only the lines that can be seen are formatted (there may be
+	 * thousands of tasks), the rest are counted. */
 	int selt = tui_selected_task(t);
 	size_t nt = model_task_count(t->model);
-	for (size_t k = 0; k <= nt && n < MAXL; k++) {
+	int rows = h - 1;
+	int limit = t->scroll[PANE_STATS] + rows < MAXL ? t->scroll[PANE_STATS] + rows : MAXL;
+	size_t k;
+	for (k = 0; k <= nt && n < limit; k++) {
 		size_t i = k == 0 ? (size_t)selt : k - 1;
 		if ((k == 0 && selt < 0) || (k > 0 && (int)i == selt))
 			continue;
@@ -807,9 +812,9 @@ static void tui_draw_stats(struct tui *t, int y0, int x0, int h, int w)
 		}
 		tui_line(lines, &n, MAXL, "%s", row);
 	}
-	int rows = h - 1;
+	int total = n + (int)(nt + 1 - k);
 	tui_pane_title(t, PANE_STATS, y0, x0, w, NULL);
-	int top = tui_clamp_scroll(&t->scroll[PANE_STATS], n, rows);
+	int top = tui_clamp_scroll(&t->scroll[PANE_STATS], total, rows);
 	for (int r = 0; r < rows && top + r < n; r++)
 		tui_put(y0 + 1 + r, x0, w, lines[top + r], lines[top + r][0] == '>' ? A_BOLD : A_NORMAL);
 }
