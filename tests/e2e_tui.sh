@@ -3,7 +3,8 @@
 # socket) and reads the screen back: the menu lists the demos; a run of
 # threads/interleave shows both lanes and the printed lines in order; pause,
 # pan and zoom change the view as they should; a 60x20 window gets the size
-# message and 120x40 redraws; q, Ctrl-C and SIGTERM leave a sane terminal.
+# message and 120x40 redraws; q, Ctrl-Z, Ctrl-C and SIGTERM leave a sane
+# terminal; bad --set values are refused before the terminal is touched.
 set -u
 cd "$(dirname "$0")/.."
 SIMUL=${SIMUL:-build/simul}
@@ -147,6 +148,18 @@ wait_gone 'too small' 5
 T send-keys -t "$SESS" q
 wait_for 'PROMPT\$' 10
 check_tty "q after resize"
+
+# ---- Ctrl-Z suspends with a sane terminal, fg redraws ----
+T send-keys -t "$SESS" "clear; $SIMUL threads/interleave" Enter
+wait_for 'legend:' 10
+T send-keys -t "$SESS" C-z
+wait_for 'Stopped' 10
+check_tty Ctrl-Z
+T send-keys -t "$SESS" "clear; fg" Enter
+wait_for 'legend:' 10
+T send-keys -t "$SESS" q
+wait_for 'PROMPT\$' 10
+check_tty "q after fg"
 
 # ---- Ctrl-C in the middle of a run ----
 T send-keys -t "$SESS" "clear; $SIMUL threads/interleave -s pause_ms=2000" Enter
