@@ -1124,7 +1124,7 @@ static void tui_menu_key(struct tui *t, int ch)
 	t->msg[0] = '\0';
 	if (t->filtering) {
 		size_t l = strlen(t->filter);
-		if (ch == '\n' || ch == KEY_ENTER || ch == 27)
+		if (ch == '\n' || ch == '\r' || ch == KEY_ENTER || ch == 27)
 			t->filtering = 0;
 		else if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && l > 0)
 			t->filter[l - 1] = '\0';
@@ -1141,7 +1141,7 @@ static void tui_menu_key(struct tui *t, int ch)
 		size_t l = strlen(t->edit);
 		if (ch == 27) {
 			t->editing = 0;
-		} else if (ch == '\n' || ch == KEY_ENTER) {
+		} else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
 			char err[256];
 			if (params_set(&it->params, it->params.spec[t->mparam].name, t->edit, err, sizeof(err)) != 0)
 				snprintf(t->msg, sizeof(t->msg), "%s", err);

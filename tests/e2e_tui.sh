@@ -76,9 +76,27 @@ lines=$(echo "$s" | grep -oE '^(numbers: Number [1-5]|letters: Letter [a-e])' | 
 	fail "numbers out of order"
 [ "$(echo "$lines" | grep Letter | tr '\n' ' ')" = "Letter a Letter b Letter c Letter d Letter e " ] ||
 	fail "letters out of order"
-# Esc goes back to the menu; q quits.
+# r runs it again from the start.
+T send-keys -t "$SESS" r
+wait_for 'running' 10
+wait_for 'finished' 20
+# Esc goes back to the menu.
 T send-keys -t "$SESS" Escape
 wait_for 'pick a demo' 10
+# p edits a parameter in place: out of range is refused with what is allowed.
+T send-keys -t "$SESS" p
+wait_for 'Enter edit' 5
+T send-keys -t "$SESS" Enter BSpace BSpace BSpace BSpace 99999 Enter
+wait_for 'out of range; allowed: .*0\.\.5000' 5
+T send-keys -t "$SESS" BSpace BSpace BSpace BSpace BSpace 250 Enter
+wait_for 'pause_ms +250 ' 5
+T send-keys -t "$SESS" Escape
+wait_for 'Enter run' 5
+# / filters the list.
+T send-keys -t "$SESS" / z z q
+wait_for 'no demo matches' 5
+T send-keys -t "$SESS" Escape
+wait_for 'threads/interleave' 5
 T send-keys -t "$SESS" q
 wait_for 'PROMPT\$' 10
 check_tty q
