@@ -619,6 +619,15 @@ static void tui_draw_timeline(struct tui *t, int y0, int h, int w)
 	tui_put(y0, nw + 2, ncols, labels, A_NORMAL);
 	tui_put(y0 + 1, nw + 2, ncols, ruler, A_DIM);
 	tui_put(y0 + 1, nw + 2 + ncols + 1, 5, "@cur", A_DIM);
+	/* milestones (the demo's chapters) as marks on the ruler */
+	for (size_t k = 0; k < model_milestone_count(t->model); k++) {
+		struct model_mark mk;
+		if (model_milestone_get(t->model, k, &mk) != 0)
+			break;
+		long c = view_col(&t->vp, mk.t_ns);
+		if (c >= 0 && c < ncols)
+			tui_put(y0 + 1, nw + 2 + (int)c, 1, t->ascii ? "v" : "\u25bc", A_BOLD);
+	}
 
 	if (t->sel >= (int)t->nlanes)
 		t->sel = (int)t->nlanes - 1;
@@ -778,6 +787,13 @@ static void tui_draw_stats(struct tui *t, int y0, int x0, int h, int w)
 	pthread_mutex_unlock(&run->mu);
 	if (!t->live && run->status != 0)
 		tui_line(lines, &n, MAXL, "failed: %s", run->error);
+	for (size_t k = 0; k < model_milestone_count(t->model) && n < MAXL; k++) {
+		struct model_mark mk;
+		if (model_milestone_get(t->model, k, &mk) != 0)
+			break;
+		view_format_time(&t->vp, mk.t_ns, t->ascii, a, sizeof(a));
+		tui_line(lines, &n, MAXL, "%s %s: %s", t->ascii ? "v" : "\u25bc", a, mk.text);
+	}
 	/* per task: time in each state and share of its life, selected first;
 	 * only the lines that can be seen are formatted (there may be
 	 * thousands of tasks), the rest are counted. */
