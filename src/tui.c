@@ -638,6 +638,8 @@ static void tui_draw_timeline(struct tui *t, int y0, int h, int w)
 	if (t->sel >= t->lane_top + rows)
 		t->lane_top = t->sel - rows + 1;
 	uint64_t tcur = t->vp.t0 + (uint64_t)t->cursor * t->vp.dt + t->vp.dt / 2;
+	if (tcur >= end && end > t->vp.origin)
+		tcur = end - 1; /* the model is complete only up to `end` */
 	int used[STATE_COUNT] = {0};
 	for (int r = 0; r < rows && (size_t)(t->lane_top + r) < t->nlanes; r++) {
 		int li = t->lane_top + r;
@@ -654,7 +656,7 @@ static void tui_draw_timeline(struct tui *t, int y0, int h, int w)
 			at = view_cell_state(&one, model_group_size(t->model, l->index));
 		} else {
 			model_task_columns(t->model, l->index, t->vp.t0, t->vp.dt, ncols, t->cells);
-			at = tcur <= end ? model_task_state_at(t->model, l->index, tcur) : STATE_DONE;
+			at = model_task_state_at(t->model, l->index, tcur);
 		}
 		attr_t na = li == t->sel ? (t->pane == PANE_TIMELINE ? A_REVERSE : A_BOLD) : A_NORMAL;
 		if (!l->is_group && t->color)
@@ -757,23 +759,24 @@ static void tui_draw_stats(struct tui *t, int y0, int x0, int h, int w)
 	uint64_t cpu = t->live ? clock_process_cpu_ns() - run->cpu0_ns : run->cpu_ns;
 	view_format_duration(wall, t->ascii, a, sizeof(a));
 	view_format_duration(cpu, t->ascii, b, sizeof(b));
-	tui_line(lines, &n, MAXL, "wall %s   cpu %s (%.0f%% of a core)", a, b,
+	tui_line(lines, &n, MAXL, "wall %s", a);
+	tui_line(lines, &n, MAXL, "cpu  %s (%.0f%% of a core)", b,
 	         wall ? 100.0 * (double)cpu / (double)wall : 0.0);
 	if (t->live) {
 		int l = 0;
 		char cores[256];
 		cores[0] = '\0';
 		for (int c = 0; c < t->ncores && l < (int)sizeof(cores) - 16; c++)
-			l += snprintf(cores + l, sizeof(cores) - (size_t)l, " %d:%3.0f%%", c, 100 * t->core_busy[c]);
+			l += snprintf(cores + l, sizeof(cores) - (size_t)l, " %d:%.0f%%", c, 100 * t->core_busy[c]);
 		tui_line(lines, &n, MAXL, "cores now%s", cores);
 	} else if (run->sampler_stats.ncores > 0) {
 		int l = 0;
 		char cores[256];
 		cores[0] = '\0';
 		for (int c = 0; c < run->sampler_stats.ncores && l < (int)sizeof(cores) - 16; c++)
-			l += snprintf(cores + l, sizeof(cores) - (size_t)l, " %d:%3.0f%%", c,
+			l += snprintf(cores + l, sizeof(cores) - (size_t)l, " %d:%.0f%%", c,
 			              100 * run->sampler_stats.core_busy[c]);
-		tui_line(lines, &n, MAXL, "cores over the run%s", cores);
+		tui_line(lines, &n, MAXL, "cores (run)%s", cores);
 	}
 	pthread_mutex_lock(&run->mu);
 	if (run->nresults > 0)
@@ -1011,8 +1014,10 @@ static void tui_draw_run(struct tui *t)
 		mvaddstr(y, ow + sw + 1, t->ascii ? "|" : "\u2502");
 	}
 	tui_keybar(h - 1, w,
-	           " Space pause  \u2190\u2192 pan  +/- zoom  0 fit  \u2191\u2193 task  Enter detail  Tab pane"
-	           "  r rerun  t theme  ? help  Esc back  q quit");
+	           t->ascii ? " Space pause  h/l pan  +/- zoom  0 fit  j/k task  Enter detail  Tab pane"
+	                      "  r rerun  t theme  ? help  Esc back  q quit"
+	                    : " Space pause  \u2190\u2192 pan  +/- zoom  0 fit  \u2191\u2193 task  Enter detail"
+	                      "  Tab pane  r rerun  t theme  ? help  Esc back  q quit");
 	if (t->overlay == OVERLAY_DETAIL)
 		tui_draw_detail(t, w, h);
 	else if (t->overlay == OVERLAY_HELP)
@@ -1105,8 +1110,8 @@ static void tui_draw_menu(struct tui *t)
 	if (t->msg[0])
 		tui_put(h - 2, 1, w - 2, t->msg, A_BOLD);
 	tui_keybar(h - 1, w,
-	           t->mparam >= 0 ? " \u2191\u2193 parameter  Enter edit  Esc back to demos  q quit"
-	                          : " \u2191\u2193 choose  Enter run  p parameters  / filter  t theme  ? help  q quit");
+	           t->mparam >= 0 ? " j/k parameter  Enter edit  Esc back to demos  q quit"
+	                          : " j/k choose  Enter run  p parameters  / filter  t theme  ? help  q quit");
 	if (t->overlay == OVERLAY_HELP)
 		tui_draw_help(w, h);
 }
