@@ -3,8 +3,8 @@
 # socket) and reads the screen back: the menu lists the demos; a run of
 # threads/interleave shows both lanes and the printed lines in order; pause,
 # pan and zoom change the view as they should; a 60x20 window gets the size
-# message and 120x40 redraws; q, Ctrl-Z, Ctrl-C and SIGTERM leave a sane
-# terminal; bad --set values are refused before the terminal is touched.
+# message and 120x40 redraws; q, Ctrl-Z, Ctrl-C, SIGTERM and a fatal signal
+# leave a sane terminal; bad --set values are refused before the terminal is touched.
 set -u
 cd "$(dirname "$0")/.."
 SIMUL=${SIMUL:-build/simul}
@@ -194,6 +194,18 @@ pid=$(simul_pid)
 kill -TERM "$pid"
 wait_for 'PROMPT\$' 10
 check_tty SIGTERM
+
+# ---- a fatal signal still gives the terminal back ----
+# (through sh: bash resets the terminal itself after a job dies of a signal,
+# which would hide a missing reset in simul)
+T send-keys -t "$SESS" "clear; ulimit -c 0; sh -c '$SIMUL threads/interleave -s pause_ms=2000; true'" Enter
+wait_for 'running' 10
+sh_pid=$(simul_pid)
+pid=$(cat "/proc/$sh_pid/task/$sh_pid/children" 2>/dev/null | awk '{print $1}')
+[ -n "$pid" ] || fail "cannot find simul's pid"
+kill -SEGV "$pid"
+wait_for 'PROMPT\$' 10
+check_tty SIGSEGV
 
 # ---- bad input never touches the terminal ----
 T send-keys -t "$SESS" "clear; $SIMUL threads/interleave -s pause_ms=-5; echo rc=\$?" Enter
