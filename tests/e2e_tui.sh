@@ -102,16 +102,18 @@ wait_for 'PROMPT\$' 10
 check_tty q
 
 # ---- pause keeps the view put while the run goes on ----
-T send-keys -t "$SESS" "clear; $SIMUL threads/interleave -s pause_ms=600" Enter
-wait_for 'running .*\[following\]' 10
-sleep 0.5
+# (past 2 s, when a following view rescales as the run grows)
+T send-keys -t "$SESS" "clear; $SIMUL threads/interleave -s pause_ms=1000" Enter
+wait_for 'running [2-3]\.[0-9]+ s +\[following\]' 10
 T send-keys -t "$SESS" Space
 wait_for 'PAUSED view' 5
 axis1=$(screen | sed -n 2p)
 cols1=$(screen | grep -oE '[0-9.]+ [mµu]?s/col' | head -1)
+head1=$(screen | grep -oE 'running [0-9.]+ s')
 sleep 1.2
 s=$(screen)
 echo "$s" | grep -q 'PAUSED view' || fail "pause did not hold"
+[ "$(echo "$s" | grep -oE 'running [0-9.]+ s')" != "$head1" ] || fail "the run stopped while the view paused"
 [ "$(echo "$s" | sed -n 2p)" = "$axis1" ] || fail "paused view moved"
 [ "$(echo "$s" | grep -oE '[0-9.]+ [mµu]?s/col' | head -1)" = "$cols1" ] || fail "paused scale changed"
 # Space again follows the present.
