@@ -262,8 +262,8 @@ static void tui_fill(int y, int x, int w, attr_t attr)
 	attroff(attr);
 }
 
-/* Split text into lines of at most w columns (by bytes of ASCII words; the
- * lesson text is mostly ASCII). Calls fn for each line. */
+/* Split text into o->lines of at most w bytes, breaking at spaces (the
+ * lesson text is mostly ASCII, so bytes are close to columns). */
 struct wrap_out {
 	char (*lines)[256];
 	int n, max;
@@ -526,9 +526,13 @@ static void tui_do_action(uv_timer_t *h)
 	tui_run_drop(t);
 	if (a == ACTION_RERUN) {
 		t->run = tui_run_new(t, t->item);
-		if (t->run == NULL || tui_run_start(t) != 0) {
-			t->screen = SCREEN_MENU;
+		if (t->run != NULL && tui_run_start(t) != 0) {
+			run_destroy(t->run);
+			free(t->run);
+			t->run = NULL;
 		}
+		if (t->run == NULL)
+			t->screen = SCREEN_MENU;
 	} else {
 		t->screen = SCREEN_MENU;
 	}
