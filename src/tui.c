@@ -1067,7 +1067,8 @@ static void tui_draw_menu(struct tui *t)
 		}
 		attr_t a = k == t->msel ? (t->mparam < 0 ? A_REVERSE : A_BOLD) : A_NORMAL;
 		tui_fill(y, 1, lw - 1, a);
-		tui_putf(y++, 1, lw - 1, a, "  %s/%s", it->mod->name, it->demo->name);
+		int x = tui_putf(y, 1, lw - 1, a, "  %s/%s  ", it->mod->name, it->demo->name);
+		tui_put(y++, 1 + x, lw - 1 - x, it->demo->summary ? it->demo->summary : "", a | A_DIM);
 	}
 	if (t->nshown == 0)
 		tui_put(2, 1, lw - 1, "(no demo matches the filter)", A_DIM);

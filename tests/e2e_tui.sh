@@ -65,6 +65,10 @@ T send-keys -t "$SESS" "clear; $SIMUL" Enter
 wait_for 'pick a demo' 10
 wait_for 'threads/interleave' 5
 screen | grep -q 'parameters' || fail "menu shows no parameters"
+# every demo --list knows is on the menu (as many as fit on 40 rows)
+for d in $("$SIMUL" --list | awk '{print $1}' | head -25); do
+	screen | grep -qF "$d" || fail "menu lacks $d"
+done
 T send-keys -t "$SESS" Enter
 wait_for 'finished' 20
 s=$(screen)
