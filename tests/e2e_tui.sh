@@ -80,6 +80,20 @@ lines=$(echo "$s" | grep -oE '^(numbers: Number [1-5]|letters: Letter [a-e])' | 
 	fail "numbers out of order"
 [ "$(echo "$lines" | grep Letter | tr '\n' ' ')" = "Letter a Letter b Letter c Letter d Letter e " ] ||
 	fail "letters out of order"
+# A mouse click (X10 encoding, as a terminal sends it) on the letters lane
+# selects it and puts the cursor line where it was clicked.
+click() { # click X Y (0-based cells)
+	local press rel
+	printf -v press '\e[M%b%b%b' '\x20' "\\x$(printf %x $((33 + $1)))" "\\x$(printf %x $((33 + $2)))"
+	printf -v rel '\e[M%b%b%b' '\x23' "\\x$(printf %x $((33 + $1)))" "\\x$(printf %x $((33 + $2)))"
+	T send-keys -t "$SESS" -l "$press"
+	T send-keys -t "$SESS" -l "$rel"
+}
+cur1=$(screen | grep -oE 'cursor [0-9.]+ [mµu]?s')
+row=$(($(screen | grep -nE '^letters ' | cut -d: -f1) - 1))
+click 30 "$row"
+wait_for '> letters' 5
+[ "$(screen | grep -oE 'cursor [0-9.]+ [mµu]?s')" != "$cur1" ] || fail "click did not move the cursor"
 # r runs it again from the start.
 T send-keys -t "$SESS" r
 wait_for 'running' 10
