@@ -394,7 +394,7 @@ static void tui_lanes_build(struct tui *t, int rows)
 static void tui_lane_name(const struct tui *t, const struct lane *l, char *buf, size_t n)
 {
 	if (l->is_group)
-		snprintf(buf, n, "%s \u00d7%zu", model_group_name(t->model, l->index),
+		snprintf(buf, n, "%s %s%zu", model_group_name(t->model, l->index), t->ascii ? "x" : "\u00d7",
 		         model_group_size(t->model, l->index));
 	else
 		snprintf(buf, n, "%s", model_task(t->model, l->index)->name);
@@ -947,7 +947,8 @@ static void tui_draw_help(int w, int h)
 	    "menu: Enter run   j/k choose   p edit parameters   / filter",
 	    "",
 	    "glyphs: each state has its own glyph, so colour is never needed;",
-	    "a lower block (\u2581..\u2587) shows the share of a cell spent running.",
+	    "a cell partly spent running shows that share as a lower block, in",
+	    "eighths, over the colour of the rest (UTF-8 terminals).",
 	    "",
 	    "press any key to close",
 	};
