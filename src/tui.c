@@ -669,7 +669,8 @@ static void tui_draw_timeline(struct tui *t, int y0, int h, int w)
 		tui_put(y, 0, nw, name, na);
 		move(y, nw + 2);
 		for (int c = 0; c < ncols; c++) {
-			used[view_cell_state(&t->cells[c], dt)] = 1;
+			for (int k = 0; k < STATE_COUNT; k++)
+				used[k] |= t->cells[c].ns[k] > 0;
 			tui_cell(t, &t->cells[c], dt, c == t->cursor);
 		}
 		tui_put(y, nw + 2 + ncols + 1, 5, state_label(at), tui_state_attr(t, at));
