@@ -269,6 +269,37 @@ struct wrap_out {
 	int n, max;
 };
 
+/* Join the hard-wrapped lines of a Markdown paragraph (and the indented
+ * continuation lines of a list item), so that the text flows to the pane's
+ * width; blank lines, list items and headings keep their line breaks.
+ * Returns a malloc'd copy. */
+static char *tui_reflow(const char *text)
+{
+	size_t n = strlen(text), k = 0;
+	char *out = malloc(n + 1);
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (text[i] != '\n' || i == 0 || text[i - 1] == '\n') {
+			out[k++] = text[i];
+			continue;
+		}
+		const char *next = text + i + 1;
+		size_t indent = strspn(next, " ");
+		const char *word = next + indent;
+		int keep = *word == '\n' || *word == '\0' || *word == '#' || indent > 3 ||
+		           ((*word == '-' || *word == '*') && word[1] == ' ') || (*word >= '0' && *word <= '9');
+		if (keep) {
+			out[k++] = '\n';
+		} else {
+			out[k++] = ' ';
+			i += indent;
+		}
+	}
+	out[k] = '\0';
+	return out;
+}
+
 static void tui_wrap(const char *text, int w, struct wrap_out *o)
 {
 	if (w > 255)
@@ -843,12 +874,10 @@ static void tui_draw_stats(struct tui *t, int y0, int x0, int h, int w)
 		tui_put(y0 + 1 + r, x0, w, lines[top + r], lines[top + r][0] == '>' ? A_BOLD : A_NORMAL);
 }
 
-static void tui_draw_panel(struct tui *t, int y0, int x0, int h, int w)
+/* A demo's live panel (the chess board grid), as copied by tui_draw_run. */
+static void tui_draw_panel(char panel[][RUN_PANEL_WIDTH], int n, const char *title, int y0, int x0,
+                           int h, int w)
 {
-	static char panel[RUN_PANEL_LINES][RUN_PANEL_WIDTH];
-	char title[64];
-	uint64_t version;
-	int n = run_panel_copy(t->run, panel, RUN_PANEL_LINES, title, sizeof(title), &version);
 	tui_fill(y0, x0, w, A_NORMAL);
 	tui_putf(y0, x0, w, A_BOLD | A_UNDERLINE, " %s", title[0] ? title : "panel");
 	for (int r = 0; r < h - 1 && r < n; r++)
@@ -866,7 +895,9 @@ static void tui_draw_lesson(struct tui *t, int y0, int x0, int h, int w)
 	int hl = selt >= 0 ? model_task(t->model, (size_t)selt)->line : 0;
 	tui_pane_title(t, PANE_LESSON, y0, x0, w, hl ? " (line of the selected task lit)" : NULL);
 	int text_h = py ? (h - 1) / 2 : h - 1;
-	tui_wrap(text ? text : "(no lesson for this demo)", w, &o);
+	char *flowed = tui_reflow(text ? text : "(no lesson for this demo)");
+	tui_wrap(flowed ? flowed : "", w, &o);
+	free(flowed);
 	int top = tui_clamp_scroll(&t->scroll[PANE_LESSON], o.n, text_h);
 	for (int r = 0; r < text_h && top + r < o.n; r++)
 		tui_put(y0 + 1 + r, x0, w, lines[top + r], lines[top + r][0] == '#' ? A_BOLD : A_NORMAL);
@@ -1000,7 +1031,7 @@ static void tui_draw_run(struct tui *t)
 	}
 
 	int by = 1 + tl_h, bh = h - 1 - by;
-	char title[64];
+	char title[64] = "";
 	uint64_t version;
 	static char panel[RUN_PANEL_LINES][RUN_PANEL_WIDTH];
 	int npanel = run_panel_copy(t->run, panel, RUN_PANEL_LINES, title, sizeof(title), &version);
@@ -1009,7 +1040,7 @@ static void tui_draw_run(struct tui *t)
 	tui_draw_output(t, by, 0, bh, ow);
 	if (npanel > 0) {
 		int ph = npanel + 1 < bh / 2 ? npanel + 1 : bh / 2;
-		tui_draw_panel(t, by, ow + 1, ph, sw);
+		tui_draw_panel(panel, npanel, title, by, ow + 1, ph, sw);
 		tui_draw_stats(t, by + ph, ow + 1, bh - ph, sw);
 	} else {
 		tui_draw_stats(t, by, ow + 1, bh, sw);
