@@ -1,10 +1,13 @@
 #!/bin/bash
 # e2e_tui.sh: drives the real simul binary inside tmux (its own server
-# socket) and reads the screen back: the menu lists the demos; a run of
-# threads/interleave shows both lanes and the printed lines in order; pause,
-# pan and zoom change the view as they should; a 60x20 window gets the size
-# message and 120x40 redraws; q, Ctrl-Z, Ctrl-C, SIGTERM and a fatal signal
-# leave a sane terminal; bad --set values are refused before the terminal is touched.
+# socket) and reads the screen back: the menu lists every demo, edits a
+# parameter (refusing a bad value with what is allowed) and filters; a run
+# of threads/interleave shows both lanes and the printed lines in order; a
+# mouse click selects a lane; r re-runs; pause, pan and zoom change the view
+# as they should; help and task detail open and close; a 60x20 window gets
+# the size message and 120x40 redraws; q, Ctrl-Z, Ctrl-C, SIGTERM and a
+# fatal signal leave a sane terminal; SIGHUP ends simul; bad --set values are
+# refused before the terminal is touched.
 set -u
 cd "$(dirname "$0")/.."
 SIMUL=${SIMUL:-build/simul}
@@ -226,6 +229,15 @@ pid=$(cat "/proc/$sh_pid/task/$sh_pid/children" 2>/dev/null | awk '{print $1}')
 kill -SEGV "$pid"
 wait_for 'PROMPT\$' 10
 check_tty SIGSEGV
+
+# ---- SIGHUP (the terminal went away) ends simul ----
+T new-window -d -t "$SESS" -n hup "exec $SIMUL threads/interleave -s pause_ms=2000"
+sleep 0.5
+hpid=$(T display -p -t "$SESS:hup" '#{pane_pid}')
+[ -n "$hpid" ] && [ -d "/proc/$hpid" ] || fail "simul did not start in a second window"
+T kill-window -t "$SESS:hup"
+for _ in $(seq 50); do [ -d "/proc/$hpid" ] || break; sleep 0.1; done
+[ -d "/proc/$hpid" ] && fail "simul still running 5 s after SIGHUP"
 
 # ---- bad input never touches the terminal ----
 T send-keys -t "$SESS" "clear; $SIMUL threads/interleave -s pause_ms=-5; echo rc=\$?" Enter
