@@ -851,7 +851,9 @@ static void tui_draw_stats(struct tui *t, int y0, int x0, int h, int w)
 		for (int s = 0; s < STATE_COUNT; s++)
 			life += tot[s];
 		char row[256];
-		int l = snprintf(row, sizeof(row), "%s%s", k == 0 ? "> " : "", mt->name);
+		int l = k == 0 ? snprintf(row, sizeof(row), "> %s (%s %d/%d)", mt->name, kind_name(mt->kind),
+		                          mt->pid, mt->tid)
+		               : snprintf(row, sizeof(row), "%s", mt->name);
 		for (int s = 0; s < STATE_COUNT && l < (int)sizeof(row) - 32; s++) {
 			if (tot[s] == 0)
 				continue;
@@ -945,7 +947,8 @@ static void tui_draw_detail(struct tui *t, int w, int h)
 	tui_fill(y0, x0, bw, A_REVERSE);
 	tui_putf(y0, x0, bw, A_REVERSE | A_BOLD, " %s  (%s, pid %d, tid %d)  %zu spans   j/k scroll, Esc close",
 	         mt->name, kind_name(mt->kind), mt->pid, mt->tid, ns);
-	tui_putf(y0 + 1, x0, bw, A_BOLD, " %-12s %-12s %-10s %s", "start", "duration", "state", "why");
+	tui_putf(y0 + 1, x0, bw, A_BOLD, " %-12s %-12s %-10s %-5s %s", "start", "duration", "state", "core",
+	         "why");
 	int rows = bh - 2;
 	tui_clamp_scroll(&t->detail_scroll, (int)ns, rows);
 	for (int r = 0; r < rows && (size_t)(t->detail_scroll + r) < ns; r++) {
@@ -958,6 +961,10 @@ static void tui_draw_detail(struct tui *t, int w, int h)
 		                     sizeof(b));
 		int x = tui_putf(y0 + 2 + r, x0, bw, A_NORMAL, " %-12s %-12s ", a, b);
 		x += tui_putf(y0 + 2 + r, x0 + x, 11, tui_state_attr(t, sp.state), "%-10s", state_name(sp.state));
+		if (sp.core >= 0)
+			x += tui_putf(y0 + 2 + r, x0 + x, 6, A_NORMAL, " %-5d", sp.core);
+		else
+			x += tui_put(y0 + 2 + r, x0 + x, 6, "      ", A_NORMAL);
 		tui_put(y0 + 2 + r, x0 + x, bw - x, sp.reason, A_NORMAL);
 	}
 }
