@@ -175,9 +175,9 @@ wait_for 'help: every key' 5
 T send-keys -t "$SESS" Space
 wait_gone 'help: every key' 5
 T send-keys -t "$SESS" Down Enter
-wait_for 'duration +state +why' 5
+wait_for 'duration +state +core +why' 5
 T send-keys -t "$SESS" Escape
-wait_gone 'duration +state +why' 5
+wait_gone 'duration +state +core +why' 5
 
 # ---- resize below the minimum and back ----
 T resize-window -t "$SESS" -x 60 -y 20
