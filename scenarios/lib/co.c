@@ -1,0 +1,983 @@
+/*
+ * co.c: stackful coroutines on one shared stack, scheduled by a libuv loop.
+ *
+ * Why stackful ucontext coroutines: a task is then an ordinary C function
+ * that calls co_sleep or co_get in the middle of a loop, exactly where the
+ * Python says `await`, so scenarios/loop.c reads like the lesson. Stackless
+ * state machines (a switch per await) would hide the program's shape behind
+ * the machinery, which is the opposite of what a teaching tool wants.
+ *
+ * Why one shared run stack: ten thousand to a hundred thousand tasks must be
+ * alive at once (loop/c10k). A private stack each would cost at least a
+ * touched page or two per task (hundreds of MB at 100,000). Instead every
+ * task runs on the loop's one run stack; when it suspends, the bytes of
+ * stack it really uses (a few hundred) are copied to the heap, and copied
+ * back before it resumes. A switch is swapcontext (a signal-mask syscall,
+ * roughly 0.2 us) plus that small copy; a suspended task costs its struct
+ * and those bytes. The price: memory on a task's stack is garbage while the
+ * task is suspended, so anything a libuv callback or a pool thread touches
+ * lives in the heap (the requests below, co_to_thread's argument).
+ *
+ * Scheduling is asyncio's: libuv callbacks never run a task, they only put
+ * it on the ready queue; the check phase (after poll) runs ready tasks one
+ * at a time, each until its next await. An idle handle keeps poll from
+ * blocking while tasks are ready.
+ */
+#include "co.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <ucontext.h>
+#include <uv.h>
+
+#include "clock.h"
+#include "run.h"
+
+#define CO_STACK_SIZE (256 * 1024)
+#define CO_GEN_STACK_SIZE (64 * 1024)
+#define CO_POOL_MAX 64
+#define CO_READ_BUF (64 * 1024)
+
+struct co_task {
+	struct co_loop *loop;
+	trace_task_t id;
+	co_fn fn;
+	void *arg;
+	char name[24];
+	ucontext_t ctx;
+	char *saved; /* the task's stack while it is suspended */
+	size_t saved_len, saved_cap;
+	int started, done, queued, line, result;
+	struct co_task *next; /* ready queue or semaphore queue */
+	/* Who awaits this task (co_gather, co_next_completed) and how many
+	 * tasks that waiter still waits for. */
+	struct co_task *waiter;
+	int pending;
+	uint64_t ready_since, max_ready_ns;
+	/* What to do to end the current await early when the run stops. */
+	void (*cancel)(struct co_task *task);
+	void *op;
+	uv_timer_t timer;
+	int timer_inited;
+	/* Guarded by loop->watch_mu when watching: 1 asleep until deadline_ns,
+	 * 2 the watcher already marked it ready. */
+	int sleep_phase;
+	uint64_t deadline_ns;
+};
+
+struct co_pool_lane {
+	pthread_t thread;
+	trace_task_t lane;
+};
+
+struct co_loop {
+	struct run *run;
+	uv_loop_t uv;
+	uv_idle_t idle;
+	uv_prepare_t prepare;
+	uv_check_t check;
+	uv_timer_t stop_timer;
+	trace_task_t lane;
+	enum state lane_state;
+	int many, cancelling;
+	char group[48];
+
+	ucontext_t sched;
+	char *stack;
+	struct co_task *current;
+
+	struct co_task *ready_head, *ready_tail;
+	size_t nready;
+	struct co_task **tasks;
+	size_t ntasks, cap_tasks, live;
+
+	char *rbuf; /* every TCP read lands here: the loop runs one callback at a time */
+
+	pthread_mutex_t pool_mu;
+	struct co_pool_lane pool[CO_POOL_MAX];
+	int npool;
+
+	int watch;
+	pthread_mutex_t watch_mu;
+	pthread_t watch_thread;
+	int watch_stop; /* guarded by watch_mu */
+};
+
+static _Thread_local struct co_loop *co_tl_loop;
+
+/* ---- switching ---- */
+
+static void co_trampoline(void)
+{
+	struct co_task *t = co_tl_loop->current;
+	t->fn(t, t->arg);
+	t->done = 1;
+	/* Returning ends this context: uc_link resumes the scheduler. */
+}
+
+/* Copy the live part of the run stack (from this frame up to the top) to
+ * the heap. noinline so this frame lies below co_suspend's, whose frame and
+ * callers' frames are what must survive. */
+static __attribute__((noinline)) void co_stack_save(struct co_task *t)
+{
+	char *top = t->loop->stack + CO_STACK_SIZE;
+	char *here = __builtin_frame_address(0);
+	size_t used = (size_t)(top - here);
+	if (used > t->saved_cap) {
+		char *n = realloc(t->saved, used);
+		if (!n)
+			abort(); /* a suspended task without its stack cannot go on */
+		t->saved = n;
+		t->saved_cap = used;
+	}
+	memcpy(t->saved, here, used);
+	t->saved_len = used;
+}
+
+/* The task gives the loop back; returns when the scheduler resumes it. */
+static void co_suspend(struct co_task *t)
+{
+	co_stack_save(t);
+	swapcontext(&t->ctx, &t->loop->sched);
+}
+
+static void co_task_finish(struct co_task *t);
+
+static void co_resume(struct co_task *t)
+{
+	struct co_loop *l = t->loop;
+	co_tl_loop = l;
+	if (l->watch)
+		pthread_mutex_lock(&l->watch_mu);
+	l->current = t;
+	if (l->watch)
+		pthread_mutex_unlock(&l->watch_mu);
+	if (!t->started) {
+		t->started = 1;
+		getcontext(&t->ctx);
+		t->ctx.uc_stack.ss_sp = l->stack;
+		t->ctx.uc_stack.ss_size = CO_STACK_SIZE;
+		t->ctx.uc_link = &l->sched;
+		makecontext(&t->ctx, co_trampoline, 0);
+	} else {
+		memcpy(l->stack + CO_STACK_SIZE - t->saved_len, t->saved, t->saved_len);
+	}
+	swapcontext(&l->sched, &t->ctx);
+	if (l->watch)
+		pthread_mutex_lock(&l->watch_mu);
+	l->current = NULL;
+	if (l->watch)
+		pthread_mutex_unlock(&l->watch_mu);
+	if (t->done)
+		co_task_finish(t);
+}
+
+/* ---- the ready queue ---- */
+
+static void co_idle_cb(uv_idle_t *h)
+{
+	(void)h; /* its only job is to keep poll from blocking */
+}
+
+
+static void co_enqueue(struct co_task *t, int result, int already_ready, const char *why)
+{
+	struct co_loop *l = t->loop;
+	if (t->queued || t->done)
+		return;
+	t->result = result;
+	t->cancel = NULL;
+	t->queued = 1;
+	if (!already_ready) {
+		t->ready_since = clock_now_ns();
+		trace_state_at(t->id, STATE_READY, t->line, l->many ? NULL : why);
+	}
+	t->next = NULL;
+	if (l->ready_tail)
+		l->ready_tail->next = t;
+	else
+		l->ready_head = t;
+	l->ready_tail = t;
+	l->nready++;
+	uv_idle_start(&l->idle, co_idle_cb);
+}
+
+static void co_loop_set_lane(struct co_loop *l, enum state s, const char *reason)
+{
+	if (l->many && s == l->lane_state)
+		return;
+	l->lane_state = s;
+	trace_state(l->lane, s, reason);
+}
+
+static void co_prepare_cb(uv_prepare_t *h)
+{
+	struct co_loop *l = h->data;
+	if (l->ready_head == NULL && l->lane_state != STATE_IDLE)
+		co_loop_set_lane(l, STATE_IDLE, "waiting in poll");
+}
+
+static void co_check_cb(uv_check_t *h)
+{
+	struct co_loop *l = h->data;
+	if (l->ready_head == NULL)
+		return;
+	if (l->many) {
+		char why[64];
+		snprintf(why, sizeof(why), "running %zu ready tasks", l->nready);
+		l->lane_state = STATE_RUNNING;
+		trace_state(l->lane, STATE_RUNNING, why);
+	}
+	struct co_task *t;
+	while ((t = l->ready_head) != NULL) {
+		l->ready_head = t->next;
+		if (!l->ready_head)
+			l->ready_tail = NULL;
+		l->nready--;
+		t->queued = 0;
+		uint64_t now = clock_now_ns();
+		if (now > t->ready_since && now - t->ready_since > t->max_ready_ns)
+			t->max_ready_ns = now - t->ready_since;
+		if (!l->many)
+			trace_statef(l->lane, STATE_RUNNING, t->line, "running %s", t->name);
+		trace_state_at(t->id, STATE_RUNNING, t->line, NULL);
+		co_resume(t);
+	}
+	uv_idle_stop(&l->idle);
+}
+
+/* Suspend t in state s until something calls co_enqueue on it; returns the
+ * result given then. */
+static int co_wait(struct co_task *t, enum state s, int line, const char *why,
+                   void (*cancel)(struct co_task *))
+{
+	if (t->loop->cancelling)
+		return UV_ECANCELED;
+	t->line = line;
+	t->cancel = cancel;
+	trace_state_at(t->id, s, line, why);
+	co_suspend(t);
+	return t->result;
+}
+
+/* ---- tasks ---- */
+
+static void co_timer_closed(uv_handle_t *h)
+{
+	(void)h; /* the task's memory is freed by co_loop_free */
+}
+
+static void co_task_finish(struct co_task *t)
+{
+	struct co_loop *l = t->loop;
+	trace_end(t->id);
+	free(t->saved);
+	t->saved = NULL;
+	t->saved_cap = t->saved_len = 0;
+	if (t->timer_inited)
+		uv_close((uv_handle_t *)&t->timer, co_timer_closed);
+	l->live--;
+	struct co_task *w = t->waiter;
+	if (w && !w->done && --w->pending <= 0)
+		co_enqueue(w, 0, 0, "awaited task returned");
+}
+
+struct co_task *co_create_task(struct co_loop *l, struct co_task *parent, const char *name,
+                               const char *group, co_fn fn, void *arg)
+{
+	struct co_task *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	if (l->ntasks == l->cap_tasks) {
+		size_t cap = l->cap_tasks ? l->cap_tasks * 2 : 64;
+		struct co_task **n = realloc(l->tasks, cap * sizeof(*n));
+		if (!n) {
+			free(t);
+			return NULL;
+		}
+		if (l->watch)
+			pthread_mutex_lock(&l->watch_mu);
+		l->tasks = n;
+		l->cap_tasks = cap;
+		if (l->watch)
+			pthread_mutex_unlock(&l->watch_mu);
+	}
+	t->loop = l;
+	t->fn = fn;
+	t->arg = arg;
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	t->id = trace_task_new_child(name, KIND_COROUTINE, group,
+	                             parent ? parent->id : TRACE_NO_TASK);
+	/* Every task runs on the loop's thread. */
+	trace_bind_to(t->id, getpid(), gettid());
+	if (l->watch)
+		pthread_mutex_lock(&l->watch_mu);
+	l->tasks[l->ntasks++] = t;
+	if (l->watch)
+		pthread_mutex_unlock(&l->watch_mu);
+	l->live++;
+	co_enqueue(t, 0, 0, "created, waiting for the loop");
+	return t;
+}
+
+trace_task_t co_task_id(const struct co_task *t) { return t->id; }
+struct run *co_task_run(const struct co_task *t) { return t->loop->run; }
+int co_task_done(const struct co_task *t) { return t->done; }
+uint64_t co_task_max_ready_ns(const struct co_task *t) { return t->max_ready_ns; }
+trace_task_t co_loop_task(const struct co_loop *l) { return l->lane; }
+size_t co_loop_task_count(const struct co_loop *l) { return l->ntasks; }
+
+/* ---- the loop ---- */
+
+/* The watcher: while one task holds the loop, timers of others come due
+ * and nothing on the loop's thread can notice. It marks them ready at the
+ * due time so their lanes show what really happens: runnable, waiting. */
+static void *co_watch_main(void *arg)
+{
+	struct co_loop *l = arg;
+	const struct timespec tick = {0, 2 * 1000 * 1000};
+	for (;;) {
+		nanosleep(&tick, NULL);
+		pthread_mutex_lock(&l->watch_mu);
+		if (l->watch_stop) {
+			pthread_mutex_unlock(&l->watch_mu);
+			break;
+		}
+		uint64_t now = clock_now_ns();
+		struct co_task *cur = l->current;
+		for (size_t i = 0; cur && i < l->ntasks; i++) {
+			struct co_task *t = l->tasks[i];
+			/* 2 ms late: the loop would have fired it by now. */
+			if (t->sleep_phase == 1 && t->deadline_ns + 2 * NS_PER_MS <= now) {
+				t->sleep_phase = 2;
+				t->ready_since = t->deadline_ns;
+				trace_statef(t->id, STATE_READY, t->line, "timer due; loop busy in %s",
+				             cur->name);
+			}
+		}
+		pthread_mutex_unlock(&l->watch_mu);
+	}
+	return NULL;
+}
+
+static void co_stop_cb(uv_timer_t *h)
+{
+	struct co_loop *l = h->data;
+	if (l->cancelling || !run_stopping(l->run))
+		return;
+	l->cancelling = 1;
+	for (size_t i = 0; i < l->ntasks; i++) {
+		struct co_task *t = l->tasks[i];
+		if (!t->done && !t->queued && t->cancel)
+			t->cancel(t);
+	}
+}
+
+struct co_loop *co_loop_new(struct run *run, const struct co_loop_options *opt)
+{
+	struct co_loop *l = calloc(1, sizeof(*l));
+	if (!l) {
+		run_fail(run, "out of memory for the event loop");
+		return NULL;
+	}
+	l->run = run;
+	l->many = opt && opt->many;
+	l->stack = malloc(CO_STACK_SIZE);
+	l->rbuf = malloc(CO_READ_BUF);
+	int rc = l->stack && l->rbuf ? uv_loop_init(&l->uv) : UV_ENOMEM;
+	if (rc != 0) {
+		run_fail(run, "could not start the event loop: %s", uv_strerror(rc));
+		free(l->stack);
+		free(l->rbuf);
+		free(l);
+		return NULL;
+	}
+	uv_loop_configure(&l->uv, UV_METRICS_IDLE_TIME);
+	snprintf(l->group, sizeof(l->group), "%s", opt && opt->group ? opt->group : "");
+	l->lane = trace_task_new(opt && opt->name ? opt->name : "event loop", KIND_LOOP,
+	                         l->group[0] ? l->group : NULL);
+	trace_bind(l->lane);
+	l->lane_state = STATE_RUNNING;
+	trace_state(l->lane, STATE_RUNNING, "asyncio.run");
+	pthread_mutex_init(&l->pool_mu, NULL);
+	uv_idle_init(&l->uv, &l->idle);
+	uv_prepare_init(&l->uv, &l->prepare);
+	uv_check_init(&l->uv, &l->check);
+	uv_timer_init(&l->uv, &l->stop_timer);
+	l->prepare.data = l->check.data = l->stop_timer.data = l;
+	uv_prepare_start(&l->prepare, co_prepare_cb);
+	uv_check_start(&l->check, co_check_cb);
+	uv_timer_start(&l->stop_timer, co_stop_cb, 20, 20);
+	uv_unref((uv_handle_t *)&l->stop_timer);
+	uv_unref((uv_handle_t *)&l->prepare);
+	uv_unref((uv_handle_t *)&l->check);
+	if (opt && opt->watch_blocking) {
+		pthread_mutex_init(&l->watch_mu, NULL);
+		if (pthread_create(&l->watch_thread, NULL, co_watch_main, l) == 0)
+			l->watch = 1;
+		else
+			pthread_mutex_destroy(&l->watch_mu);
+	}
+	return l;
+}
+
+int co_loop_run(struct co_loop *l)
+{
+	while (l->live > 0) {
+		/* Nothing left that could wake a task: they wait on each other. */
+		if (uv_run(&l->uv, UV_RUN_ONCE) == 0 && l->ready_head == NULL && l->live > 0)
+			return -EDEADLK;
+	}
+	co_loop_set_lane(l, STATE_RUNNING, "every task returned");
+	return 0;
+}
+
+uint64_t co_loop_idle_ns(struct co_loop *l)
+{
+	return uv_metrics_idle_time(&l->uv);
+}
+
+static void co_walk_close(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+void co_loop_free(struct co_loop *l)
+{
+	if (!l)
+		return;
+	if (l->watch) {
+		pthread_mutex_lock(&l->watch_mu);
+		l->watch_stop = 1;
+		pthread_mutex_unlock(&l->watch_mu);
+		pthread_join(l->watch_thread, NULL);
+		pthread_mutex_destroy(&l->watch_mu);
+		l->watch = 0;
+	}
+	uv_walk(&l->uv, co_walk_close, NULL);
+	uv_run(&l->uv, UV_RUN_DEFAULT);
+	uv_loop_close(&l->uv);
+	trace_end(l->lane);
+	for (int i = 0; i < l->npool; i++)
+		trace_end(l->pool[i].lane);
+	pthread_mutex_destroy(&l->pool_mu);
+	for (size_t i = 0; i < l->ntasks; i++) {
+		if (!l->tasks[i]->done)
+			trace_end(l->tasks[i]->id);
+		free(l->tasks[i]->saved);
+		free(l->tasks[i]);
+	}
+	free(l->tasks);
+	free(l->stack);
+	free(l->rbuf);
+	free(l);
+}
+
+/* ---- co_sleep ---- */
+
+static void co_sleep_done(uv_timer_t *h)
+{
+	struct co_task *t = h->data;
+	struct co_loop *l = t->loop;
+	int marked = 0;
+	if (l->watch) {
+		pthread_mutex_lock(&l->watch_mu);
+		marked = t->sleep_phase == 2;
+		t->sleep_phase = 0;
+		pthread_mutex_unlock(&l->watch_mu);
+	}
+	co_enqueue(t, 0, marked, "timer fired");
+}
+
+static void co_sleep_cancel(struct co_task *t)
+{
+	uv_timer_stop(&t->timer);
+	if (t->loop->watch) {
+		pthread_mutex_lock(&t->loop->watch_mu);
+		t->sleep_phase = 0;
+		pthread_mutex_unlock(&t->loop->watch_mu);
+	}
+	co_enqueue(t, UV_ECANCELED, 0, "cancelled");
+}
+
+int co_sleep(struct co_task *t, uint64_t ms, int line)
+{
+	struct co_loop *l = t->loop;
+	if (!t->timer_inited) {
+		uv_timer_init(&l->uv, &t->timer);
+		t->timer.data = t;
+		t->timer_inited = 1;
+	}
+	if (l->watch) {
+		pthread_mutex_lock(&l->watch_mu);
+		t->deadline_ns = clock_now_ns() + ms * NS_PER_MS;
+		t->sleep_phase = 1;
+		t->line = line;
+		pthread_mutex_unlock(&l->watch_mu);
+	}
+	/* libuv's clock is cached per turn; a task that has run long since
+	 * would otherwise get a timer that is already partly spent. */
+	uv_update_time(&l->uv);
+	uv_timer_start(&t->timer, co_sleep_done, ms, 0);
+	char why[48];
+	snprintf(why, sizeof(why), "await asyncio.sleep(%.3g)", (double)ms / 1000.0);
+	return co_wait(t, STATE_SLEEP, line, l->many ? NULL : why, co_sleep_cancel);
+}
+
+/* ---- co_get: HTTP over TCP ---- */
+
+struct co_conn {
+	uv_tcp_t tcp;
+	uv_connect_t connect;
+	uv_write_t write;
+	struct co_task *task;
+	char request[256];
+	int status, closing;
+	int crlf;      /* progress through "\r\n\r\n" */
+	int in_body;
+	size_t body;
+};
+
+static void co_conn_closed(uv_handle_t *h)
+{
+	struct co_conn *c = h->data;
+	struct co_task *t = c->task;
+	t->op = NULL;
+	/* The body size travels back through the task. */
+	t->pending = (int)c->body;
+	co_enqueue(t, c->status, 0, "response complete");
+	free(c);
+}
+
+static void co_conn_close(struct co_conn *c, int status)
+{
+	if (c->closing)
+		return;
+	c->closing = 1;
+	if (c->status == 0)
+		c->status = status;
+	uv_close((uv_handle_t *)&c->tcp, co_conn_closed);
+}
+
+static void co_conn_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct co_conn *c = h->data;
+	(void)suggested;
+	*buf = uv_buf_init(c->task->loop->rbuf, CO_READ_BUF);
+}
+
+static void co_conn_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct co_conn *c = s->data;
+	if (n == UV_EOF) {
+		co_conn_close(c, c->in_body ? 0 : UV_EPROTO);
+		return;
+	}
+	if (n < 0) {
+		co_conn_close(c, (int)n);
+		return;
+	}
+	for (ssize_t i = 0; i < n; i++) {
+		if (c->in_body) {
+			c->body += (size_t)(n - i);
+			break;
+		}
+		char ch = buf->base[i];
+		int want = (c->crlf % 2 == 0) ? '\r' : '\n';
+		c->crlf = ch == want ? c->crlf + 1 : (ch == '\r' ? 1 : 0);
+		if (c->crlf == 4)
+			c->in_body = 1;
+	}
+}
+
+static void co_conn_written(uv_write_t *w, int status)
+{
+	struct co_conn *c = w->data;
+	if (status != 0)
+		co_conn_close(c, status);
+}
+
+static void co_conn_connected(uv_connect_t *req, int status)
+{
+	struct co_conn *c = req->data;
+	if (c->closing)
+		return;
+	if (status != 0) {
+		co_conn_close(c, status);
+		return;
+	}
+	struct co_task *t = c->task;
+	trace_state_at(t->id, STATE_IO, t->line, t->loop->many ? NULL : "awaiting the response");
+	uv_buf_t b = uv_buf_init(c->request, (unsigned)strlen(c->request));
+	c->write.data = c;
+	int rc = uv_write(&c->write, (uv_stream_t *)&c->tcp, &b, 1, co_conn_written);
+	if (rc == 0)
+		rc = uv_read_start((uv_stream_t *)&c->tcp, co_conn_alloc, co_conn_read);
+	if (rc != 0)
+		co_conn_close(c, rc);
+}
+
+static void co_get_cancel(struct co_task *t)
+{
+	co_conn_close(t->op, UV_ECANCELED);
+}
+
+int co_get(struct co_task *t, int port, const char *path, int line, size_t *body_bytes)
+{
+	struct co_loop *l = t->loop;
+	struct co_conn *c = calloc(1, sizeof(*c));
+	if (!c)
+		return UV_ENOMEM;
+	c->task = t;
+	snprintf(c->request, sizeof(c->request),
+	         "GET %s HTTP/1.0\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n", path, port);
+	struct sockaddr_in addr;
+	uv_ip4_addr("127.0.0.1", port, &addr);
+	int rc = uv_tcp_init(&l->uv, &c->tcp);
+	if (rc != 0) {
+		free(c);
+		return rc;
+	}
+	c->tcp.data = c;
+	c->connect.data = c;
+	rc = uv_tcp_connect(&c->connect, &c->tcp, (const struct sockaddr *)&addr, co_conn_connected);
+	if (rc != 0) {
+		/* The handle is initialised: it must be closed, which wakes us. */
+		co_conn_close(c, rc);
+	}
+	t->op = c;
+	char why[64];
+	snprintf(why, sizeof(why), "await get %s", path);
+	t->line = line;
+	t->cancel = co_get_cancel;
+	trace_state_at(t->id, STATE_IO, line, l->many ? NULL : why);
+	co_suspend(t);
+	if (body_bytes)
+		*body_bytes = (size_t)t->pending;
+	t->pending = 0;
+	return t->result;
+}
+
+/* ---- co_read_file ---- */
+
+struct co_file {
+	uv_fs_t req;
+	struct co_task *task;
+	uv_file fd;
+	char *buf;
+	size_t len;
+	ssize_t result;
+};
+
+static void co_file_closed(uv_fs_t *req)
+{
+	struct co_file *f = req->data;
+	uv_fs_req_cleanup(req);
+	co_enqueue(f->task, 0, 0, "file read");
+}
+
+static void co_file_read(uv_fs_t *req)
+{
+	struct co_file *f = req->data;
+	f->result = req->result;
+	uv_fs_req_cleanup(req);
+	uv_fs_close(req->loop, &f->req, f->fd, co_file_closed);
+}
+
+static void co_file_opened(uv_fs_t *req)
+{
+	struct co_file *f = req->data;
+	ssize_t r = req->result;
+	uv_fs_req_cleanup(req);
+	if (r < 0) {
+		f->result = r;
+		co_enqueue(f->task, 0, 0, "open failed");
+		return;
+	}
+	f->fd = (uv_file)r;
+	uv_buf_t b = uv_buf_init(f->buf, (unsigned)f->len);
+	uv_fs_read(req->loop, &f->req, f->fd, &b, 1, 0, co_file_read);
+}
+
+ssize_t co_read_file(struct co_task *t, const char *path, char *buf, size_t len, int line)
+{
+	struct co_file *f = calloc(1, sizeof(*f));
+	char *heap = malloc(len ? len : 1);
+	if (!f || !heap) {
+		free(f);
+		free(heap);
+		return UV_ENOMEM;
+	}
+	f->task = t;
+	f->buf = heap;
+	f->len = len;
+	f->req.data = f;
+	int rc = uv_fs_open(&t->loop->uv, &f->req, path, O_RDONLY, 0, co_file_opened);
+	ssize_t result = rc;
+	if (rc == 0) {
+		/* Not cancellable: a local file read is short. */
+		co_wait(t, STATE_IO, line, "await read_file", NULL);
+		result = f->result;
+		if (result > 0)
+			memcpy(buf, heap, (size_t)result);
+	}
+	free(heap);
+	free(f);
+	return result;
+}
+
+/* ---- co_to_thread ---- */
+
+struct co_work {
+	uv_work_t req;
+	struct co_task *task;
+	void (*fn)(void *);
+	void *arg;
+	char what[64];
+};
+
+static trace_task_t co_pool_lane(struct co_loop *l)
+{
+	pthread_t self = pthread_self();
+	trace_task_t lane = TRACE_NO_TASK;
+	pthread_mutex_lock(&l->pool_mu);
+	for (int i = 0; i < l->npool; i++)
+		if (pthread_equal(l->pool[i].thread, self))
+			lane = l->pool[i].lane;
+	if (lane == TRACE_NO_TASK && l->npool < CO_POOL_MAX) {
+		char name[32];
+		snprintf(name, sizeof(name), "pool thread %d", l->npool + 1);
+		lane = trace_task_new(name, KIND_WORKER, l->group[0] ? l->group : NULL);
+		trace_bind(lane);
+		l->pool[l->npool].thread = self;
+		l->pool[l->npool].lane = lane;
+		l->npool++;
+	}
+	pthread_mutex_unlock(&l->pool_mu);
+	return lane;
+}
+
+static void co_work_run(uv_work_t *req)
+{
+	struct co_work *w = req->data;
+	trace_task_t lane = co_pool_lane(w->task->loop);
+	trace_state(lane, STATE_RUNNING, w->what);
+	w->fn(w->arg);
+	trace_state(lane, STATE_IDLE, "waiting for work");
+}
+
+static void co_work_after(uv_work_t *req, int status)
+{
+	struct co_work *w = req->data;
+	co_enqueue(w->task, status, 0, "to_thread returned");
+}
+
+int co_to_thread(struct co_task *t, void (*fn)(void *), void *arg, const char *what, int line)
+{
+	struct co_work *w = calloc(1, sizeof(*w));
+	if (!w)
+		return UV_ENOMEM;
+	w->task = t;
+	w->fn = fn;
+	w->arg = arg;
+	snprintf(w->what, sizeof(w->what), "%s", what);
+	w->req.data = w;
+	int rc = uv_queue_work(&t->loop->uv, &w->req, co_work_run, co_work_after);
+	if (rc == 0) {
+		char why[96];
+		snprintf(why, sizeof(why), "await asyncio.to_thread(%s)", what);
+		/* Not cancellable once started: the pool thread runs it to the end. */
+		t->line = line;
+		t->cancel = NULL;
+		trace_state_at(t->id, STATE_IO, line, why);
+		co_suspend(t);
+		rc = t->result;
+	}
+	free(w);
+	return rc;
+}
+
+/* ---- gather, as_completed ---- */
+
+int co_gather(struct co_task *t, struct co_task *const *tasks, size_t n, int line)
+{
+	int pending = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!tasks[i]->done) {
+			tasks[i]->waiter = t;
+			pending++;
+		}
+	}
+	if (pending == 0)
+		return 0;
+	t->pending = pending;
+	/* Joins end when the children do; a stopping run cancels them. */
+	t->line = line;
+	t->cancel = NULL;
+	trace_state_at(t->id, STATE_JOIN, line, "await asyncio.gather(...)");
+	co_suspend(t);
+	for (size_t i = 0; i < n; i++)
+		tasks[i]->waiter = NULL;
+	return t->loop->cancelling ? UV_ECANCELED : 0;
+}
+
+int co_next_completed(struct co_task *t, struct co_task *const *tasks, unsigned char *taken,
+                      size_t n, int line)
+{
+	for (;;) {
+		size_t left = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (taken[i])
+				continue;
+			if (tasks[i]->done) {
+				taken[i] = 1;
+				return (int)i;
+			}
+			left++;
+		}
+		if (left == 0)
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			if (!taken[i])
+				tasks[i]->waiter = t;
+		t->pending = 1;
+		t->line = line;
+		t->cancel = NULL;
+		trace_state_at(t->id, STATE_JOIN, line, "as_completed: next to finish");
+		co_suspend(t);
+		for (size_t i = 0; i < n; i++)
+			if (tasks[i]->waiter == t)
+				tasks[i]->waiter = NULL;
+	}
+}
+
+/* ---- semaphore ---- */
+
+void co_sem_init(struct co_sem *sem, int slots, const char *reason)
+{
+	sem->slots = slots;
+	sem->reason = reason;
+	sem->head = sem->tail = NULL;
+}
+
+int co_sem_acquire(struct co_task *t, struct co_sem *sem, int line)
+{
+	if (sem->slots > 0) {
+		sem->slots--;
+		return 0;
+	}
+	t->next = NULL;
+	if (sem->tail)
+		sem->tail->next = t;
+	else
+		sem->head = t;
+	sem->tail = t;
+	t->line = line;
+	t->cancel = NULL;
+	t->ready_since = clock_now_ns();
+	/* Runnable in every sense but the limit: ready, with the reason. */
+	trace_state_at(t->id, STATE_READY, line, sem->reason);
+	co_suspend(t);
+	return t->result;
+}
+
+void co_sem_release(struct co_sem *sem)
+{
+	struct co_task *t = sem->head;
+	if (!t) {
+		sem->slots++;
+		return;
+	}
+	sem->head = t->next;
+	if (!sem->head)
+		sem->tail = NULL;
+	/* The slot passes straight to the next waiter, already ready. */
+	co_enqueue(t, t->loop->cancelling ? UV_ECANCELED : 0, 1, NULL);
+}
+
+/* ---- generators ---- */
+
+struct co_gen {
+	ucontext_t ctx, caller;
+	char *stack;
+	co_gen_fn fn;
+	void *arg;
+	void *value;
+	int started, closed, done;
+};
+
+static _Thread_local struct co_gen *co_tl_gen;
+
+static void co_gen_trampoline(void)
+{
+	struct co_gen *g = co_tl_gen;
+	g->fn(g, g->arg);
+	g->done = 1;
+}
+
+struct co_gen *co_gen_new(co_gen_fn fn, void *arg)
+{
+	struct co_gen *g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	g->stack = malloc(CO_GEN_STACK_SIZE);
+	if (!g->stack) {
+		free(g);
+		return NULL;
+	}
+	g->fn = fn;
+	g->arg = arg;
+	return g;
+}
+
+static void co_gen_enter(struct co_gen *g)
+{
+	if (g->done)
+		return;
+	co_tl_gen = g;
+	if (!g->started) {
+		g->started = 1;
+		getcontext(&g->ctx);
+		g->ctx.uc_stack.ss_sp = g->stack;
+		g->ctx.uc_stack.ss_size = CO_GEN_STACK_SIZE;
+		g->ctx.uc_link = &g->caller;
+		makecontext(&g->ctx, co_gen_trampoline, 0);
+	}
+	swapcontext(&g->caller, &g->ctx);
+}
+
+void co_gen_send(struct co_gen *g, void *value)
+{
+	g->value = value;
+	co_gen_enter(g);
+}
+
+void *co_gen_receive(struct co_gen *g)
+{
+	swapcontext(&g->ctx, &g->caller);
+	return g->closed ? NULL : g->value;
+}
+
+void co_gen_close(struct co_gen *g)
+{
+	g->closed = 1;
+	if (g->started)
+		co_gen_enter(g);
+	g->done = 1;
+}
+
+void co_gen_free(struct co_gen *g)
+{
+	if (!g)
+		return;
+	free(g->stack);
+	free(g);
+}

@@ -1,0 +1,76 @@
+/*
+ * procs.h: worker child processes for the processes module: spawning simul
+ * itself in worker mode, reaping, and the child's side of the recorder.
+ *
+ * The parent keeps a procs_set: a private libuv loop on the scenario thread
+ * that owns every child's uv_process_t. Each child gets a shared-memory ring
+ * as its fd 3 (trace_shm_ring_new) and, when asked, one end of a socket
+ * pair as its fd 0 for commands and results. Children are reaped as they
+ * exit (exit_cb); one that dies of a signal or a non-zero status gets a mark
+ * on its lane saying so and its lane ends, and is counted in `crashed`.
+ * When the run is stopped every child still alive is killed and reaped.
+ *
+ * Not thread-safe: one thread (the demo's scenario thread) owns a set.
+ */
+#ifndef SIMUL_PROCS_H
+#define SIMUL_PROCS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#include "run.h"
+#include "trace.h"
+
+#define PROCS_MAX 64
+
+struct procs_set;
+
+struct procs_child {
+	uv_process_t proc;
+	struct procs_set *set;
+	trace_task_t task;
+	pid_t pid;
+	int spawned, exited;
+	int64_t status;
+	int signal;
+	int sock; /* parent's end of the command socket, -1 when none */
+};
+
+struct procs_set {
+	uv_loop_t loop;
+	uv_timer_t tick;
+	struct run *run;
+	struct procs_child kids[PROCS_MAX];
+	int n;        /* children spawned */
+	int alive;    /* spawned and not yet reaped */
+	int crashed;  /* died of a signal or a non-zero status, not by us */
+	int stopping; /* we killed them because the run is stopping */
+};
+
+int procs_set_init(struct procs_set *s, struct run *run);
+/*
+ * Start `simul --worker processes ARGS...` for task (registered by the
+ * caller, kind KIND_PROCESS), with its ring on fd 3 and, when with_socket,
+ * a socket pair whose child end is its fd 0. Returns the child's index or
+ * a negative errno (the run's error says why).
+ */
+int procs_spawn(struct procs_set *s, trace_task_t task, int with_socket, const char *const *args);
+/* Reap whatever has exited, without blocking. */
+void procs_poll(struct procs_set *s);
+/* Block until every child has exited; kills them all when the run stops. */
+void procs_wait_all(struct procs_set *s);
+/* Kill every child still alive (SIGKILL) and reap them all, close the
+ * sockets and the loop. */
+void procs_set_close(struct procs_set *s);
+
+/* Child side: attach fd 3 as this process's ring and bind `task_arg` (the
+ * task id as text) to this thread. Returns the task or TRACE_NO_TASK. */
+trace_task_t procs_child_attach(const char *task_arg);
+
+/* Read or write exactly n bytes on fd (send with MSG_NOSIGNAL on a socket:
+ * a dead peer is an error, not a SIGPIPE). Return 0, or -1 on EOF/error. */
+int procs_read_full(int fd, void *buf, size_t n);
+int procs_write_full(int fd, const void *buf, size_t n);
+
+#endif

@@ -1,0 +1,686 @@
+/*
+ * processes.c: the processes module: real child processes (simul itself in
+ * worker mode, as multiprocessing's spawn start method starts a fresh
+ * interpreter), a process pool, and what crossing a process boundary costs.
+ *
+ * processes/workers runs P CPU-bound jobs one after another in this process,
+ * then in P child processes at once. processes/pool maps a function over a
+ * list with a pool of W children, sending each item and each result through
+ * a socket pair in a pickle-like encoding, so that the time spent
+ * serialising and copying shows on the lanes. processes/vs-threads runs the
+ * same jobs in threads under an emulated GIL and in processes.
+ *
+ * The children's side is processes_worker (`simul --worker processes KIND
+ * TASK ...`): each reports into the shared ring its parent made for it.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "cpuburn.h"
+#include "demo.h"
+#include "gil.h"
+#include "procs.h"
+#include "run.h"
+#include "trace.h"
+
+static double ms_since(uint64_t t0)
+{
+	return (double)(clock_now_ns() - t0) / (double)NS_PER_MS;
+}
+
+/* cpuburn_run in slices, so that work done in the demo's own process stops
+ * soon after the run does (run is NULL in a child: there the parent's
+ * SIGKILL is the stop). */
+#define BURN_SLICE 1024
+static uint64_t burn(struct run *run, uint64_t units)
+{
+	uint64_t sum = 0;
+	while (units > 0 && (run == NULL || !run_stopping(run))) {
+		uint64_t n = units < BURN_SLICE ? units : BURN_SLICE;
+		sum += cpuburn_run(n);
+		units -= n;
+	}
+	return sum;
+}
+
+/* ---- processes/workers ---- */
+
+/* One job: count primes, the same amount of work in a child or here. */
+static uint64_t workers_job(struct run *run, trace_task_t task, int index, uint64_t units, int line_pid,
+                            int line_work)
+{
+	trace_state_at(task, STATE_RUNNING, line_pid, "print(os.getpid(), os.getppid())");
+	trace_markf(task, "worker %d: pid %d, parent pid %d", index, (int)getpid(), (int)getppid());
+	trace_statef(task, STATE_RUNNING, line_work, "count_primes (job %d)", index);
+	uint64_t cpu0 = clock_thread_cpu_ns();
+	uint64_t sum = burn(run, units);
+	trace_markf(task, "worker %d: checksum %" PRIu64 ", cpu %.0f ms", index, sum,
+	            (double)(clock_thread_cpu_ns() - cpu0) / (double)NS_PER_MS);
+	return sum;
+}
+
+static int workers_main(struct run *run)
+{
+	int nworkers = (int)run_int(run, "workers");
+	uint64_t units = cpuburn_units((uint64_t)run_int(run, "job_ms") * NS_PER_MS);
+	int line_pid = run_lesson_line(run, "pid"), line_work = run_lesson_line(run, "work");
+	char name[32], arg_task[16], arg_index[16], arg_units[24], arg_lp[16], arg_lw[16];
+
+	/* The same jobs one after another, in this process. */
+	trace_task_t seq = trace_task_new("sequential", KIND_MAIN, "sequential");
+	trace_bind(seq);
+	trace_milestone("one process, one job after another");
+	uint64_t t0 = clock_now_ns();
+	for (int i = 0; i < nworkers && !run_stopping(run); i++) {
+		trace_state_at(seq, STATE_RUNNING, run_lesson_line(run, "sequential"), "work(i) in a loop");
+		workers_job(run, seq, i, units, line_pid, line_work);
+	}
+	double seq_ms = ms_since(t0);
+	trace_end(seq);
+
+	/* The same jobs, one child process each. */
+	struct procs_set ps;
+	if (procs_set_init(&ps, run) != 0) {
+		run_fail(run, "could not make an event loop for the workers");
+		return -1;
+	}
+	trace_task_t parent = trace_task_new("parent", KIND_MAIN, "processes");
+	trace_bind(parent);
+	trace_milestone("one child process per job");
+	trace_markf(parent, "parent: pid %d", (int)getpid());
+	t0 = clock_now_ns();
+	int rc = 0;
+	for (int i = 0; i < nworkers && !run_stopping(run); i++) {
+		trace_state_at(parent, STATE_RUNNING, run_lesson_line(run, "start"), "p.start()");
+		snprintf(name, sizeof(name), "worker %d", i);
+		trace_task_t t = trace_task_new_child(name, KIND_PROCESS, "processes", parent);
+		snprintf(arg_task, sizeof(arg_task), "%d", (int)t);
+		snprintf(arg_index, sizeof(arg_index), "%d", i);
+		snprintf(arg_units, sizeof(arg_units), "%" PRIu64, units);
+		snprintf(arg_lp, sizeof(arg_lp), "%d", line_pid);
+		snprintf(arg_lw, sizeof(arg_lw), "%d", line_work);
+		const char *args[] = {"burn", arg_task, arg_index, arg_units, arg_lp, arg_lw, NULL};
+		if (procs_spawn(&ps, t, 0, args) < 0) {
+			trace_end(t);
+			rc = -1;
+			break;
+		}
+	}
+	trace_state_at(parent, STATE_JOIN, run_lesson_line(run, "join"), "p.join()");
+	procs_wait_all(&ps);
+	double par_ms = ms_since(t0);
+	int crashed = ps.crashed, started = ps.n;
+	procs_set_close(&ps);
+	trace_end(parent);
+
+	run_result_num(run, "sequential_ms", seq_ms);
+	run_result_num(run, "parallel_ms", par_ms);
+	run_result_num(run, "speedup", par_ms > 0 ? seq_ms / par_ms : 0);
+	run_result_num(run, "cores", sampler_cores());
+	run_result_num(run, "workers_started", started);
+	run_result_num(run, "crashed_workers", crashed);
+	return rc;
+}
+
+static int worker_burn(int argc, char **argv)
+{
+	if (argc != 7)
+		return 2;
+	trace_task_t task = procs_child_attach(argv[2]);
+	if (task == TRACE_NO_TASK)
+		return 2;
+	workers_job(NULL, task, atoi(argv[3]), strtoull(argv[4], NULL, 10), atoi(argv[5]), atoi(argv[6]));
+	trace_end(task);
+	return 0;
+}
+
+/* ---- processes/pool ---- */
+
+/*
+ * Messages on a worker's socket. A task: header, then the item's payload
+ * as floats in pickle's BINFLOAT form ('G' and 8 big-endian bytes each).
+ * A result: header, then the transformed floats in the same form.
+ */
+struct pool_msg {
+	uint32_t index;
+	uint32_t nfloats;
+	uint64_t units;  /* task: work to do; result: the prime-count checksum */
+	uint64_t ipc_ns; /* result: time the worker spent unpickling and pickling */
+};
+
+#define POOL_FLOAT_BYTES 9
+
+static void pool_pickle(const double *v, uint32_t n, unsigned char *out)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t bits;
+		memcpy(&bits, &v[i], sizeof(bits));
+		*out++ = 'G';
+		for (int b = 7; b >= 0; b--)
+			*out++ = (unsigned char)(bits >> (8 * b));
+	}
+}
+
+static int pool_unpickle(const unsigned char *in, uint32_t n, double *v)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (*in++ != 'G')
+			return -1;
+		uint64_t bits = 0;
+		for (int b = 0; b < 8; b++)
+			bits = bits << 8 | *in++;
+		memcpy(&v[i], &bits, sizeof(bits));
+	}
+	return 0;
+}
+
+/* f(x): the CPU-bound part, then a pass over the payload (as f would
+ * return a transformed array). The same code runs sequentially and in the
+ * workers. */
+static uint64_t pool_f(struct run *run, uint64_t units, double *v, uint32_t n)
+{
+	uint64_t sum = burn(run, units);
+	for (uint32_t i = 0; i < n; i++)
+		v[i] = v[i] * 0.5 + (double)(sum & 7);
+	return sum;
+}
+
+static void pool_fill(double *v, uint32_t n, uint32_t index)
+{
+	for (uint32_t i = 0; i < n; i++)
+		v[i] = (double)index + (double)i / 1024.0;
+}
+
+static const char *pool_size_text(size_t bytes, char *buf, size_t len)
+{
+	if (bytes >= 1024 * 1024)
+		snprintf(buf, len, "%.1f MiB", (double)bytes / (1024.0 * 1024.0));
+	else
+		snprintf(buf, len, "%.1f KiB", (double)bytes / 1024.0);
+	return buf;
+}
+
+struct pool_slot {
+	int child;   /* index in the procs_set, -1 when it could not start */
+	int busy;    /* an item is out with this worker */
+	int dead;
+	uint32_t item;
+};
+
+struct pool_state {
+	struct run *run;
+	struct procs_set ps;
+	trace_task_t owner;
+	uint32_t nfloats;
+	uint64_t units;
+	unsigned char *wire; /* one pickled payload */
+	double *vals;
+	uint64_t ipc_ns;     /* the parent's own pickling, sending, receiving */
+	uint64_t checksum;
+	int line_send, line_recv, line_wait;
+};
+
+static int pool_send(struct pool_state *p, struct pool_slot *sl, uint32_t item)
+{
+	char sz[32];
+	size_t bytes = (size_t)p->nfloats * POOL_FLOAT_BYTES;
+	uint64_t t0 = clock_now_ns();
+	trace_statef(p->owner, STATE_IO, p->line_send, "pickling %s (item %u) to worker %d",
+	             pool_size_text((size_t)p->nfloats * 8, sz, sizeof(sz)), item, sl->child);
+	pool_fill(p->vals, p->nfloats, item);
+	pool_pickle(p->vals, p->nfloats, p->wire);
+	struct pool_msg h = {.index = item, .nfloats = p->nfloats, .units = p->units};
+	int fd = p->ps.kids[sl->child].sock;
+	int rc = procs_write_full(fd, &h, sizeof(h));
+	if (rc == 0)
+		rc = procs_write_full(fd, p->wire, bytes);
+	p->ipc_ns += clock_now_ns() - t0;
+	sl->busy = rc == 0;
+	sl->item = item;
+	return rc;
+}
+
+static int pool_receive(struct pool_state *p, struct pool_slot *sl, uint64_t *child_ipc)
+{
+	char sz[32];
+	struct pool_msg h;
+	int fd = p->ps.kids[sl->child].sock;
+	uint64_t t0 = clock_now_ns();
+	if (procs_read_full(fd, &h, sizeof(h)) != 0 || h.nfloats != p->nfloats)
+		return -1;
+	size_t bytes = (size_t)h.nfloats * POOL_FLOAT_BYTES;
+	trace_statef(p->owner, STATE_IO, p->line_recv, "unpickling %s (result %u) from worker %d",
+	             pool_size_text((size_t)p->nfloats * 8, sz, sizeof(sz)), h.index, sl->child);
+	if (procs_read_full(fd, p->wire, bytes) != 0 || pool_unpickle(p->wire, h.nfloats, p->vals) != 0)
+		return -1;
+	p->ipc_ns += clock_now_ns() - t0;
+	p->checksum += h.units;
+	*child_ipc += h.ipc_ns;
+	sl->busy = 0;
+	return 0;
+}
+
+static int pool_main(struct run *run)
+{
+	int nworkers = (int)run_int(run, "workers");
+	uint32_t nitems = (uint32_t)run_int(run, "items");
+	struct pool_state p = {
+		.run = run,
+		.units = cpuburn_units((uint64_t)run_int(run, "job_ms") * NS_PER_MS),
+		.nfloats = (uint32_t)((uint64_t)run_int(run, "payload_kib") * 1024 / 8),
+		.line_send = run_lesson_line(run, "send"),
+		.line_recv = run_lesson_line(run, "recv"),
+		.line_wait = run_lesson_line(run, "map"),
+	};
+	char sz[32];
+	size_t item_bytes = (size_t)p.nfloats * 8;
+	p.wire = malloc((size_t)p.nfloats * POOL_FLOAT_BYTES + 1);
+	p.vals = malloc(item_bytes + sizeof(double));
+	if (p.wire == NULL || p.vals == NULL) {
+		free(p.wire);
+		free(p.vals);
+		run_fail(run, "out of memory for a %s payload", pool_size_text(item_bytes, sz, sizeof(sz)));
+		return -1;
+	}
+
+	/* Sequentially: f over the list in this process, no pickling. */
+	trace_task_t seq = trace_task_new("sequential", KIND_MAIN, "sequential");
+	trace_bind(seq);
+	trace_milestone("f over the list in one process");
+	uint64_t t0 = clock_now_ns(), seq_sum = 0;
+	for (uint32_t i = 0; i < nitems && !run_stopping(run); i++) {
+		trace_statef(seq, STATE_RUNNING, run_lesson_line(run, "sequential"), "f(item %u)", i);
+		pool_fill(p.vals, p.nfloats, i);
+		seq_sum += pool_f(run, p.units, p.vals, p.nfloats);
+	}
+	double seq_ms = ms_since(t0);
+	trace_markf(seq, "sequential: %u items, checksum %" PRIu64, nitems, seq_sum);
+	trace_end(seq);
+
+	/* With a pool of worker processes. */
+	if (procs_set_init(&p.ps, run) != 0) {
+		free(p.wire);
+		free(p.vals);
+		run_fail(run, "could not make an event loop for the pool");
+		return -1;
+	}
+	p.owner = trace_task_new("pool owner", KIND_MAIN, "pool");
+	trace_bind(p.owner);
+	trace_milestone("Pool(workers).map(f, items)");
+	t0 = clock_now_ns();
+	struct pool_slot slots[PROCS_MAX];
+	int rc = 0, nslots = 0;
+	char name[32], arg_task[16], arg_lines[3][16];
+	snprintf(arg_lines[0], sizeof(arg_lines[0]), "%d", run_lesson_line(run, "w_recv"));
+	snprintf(arg_lines[1], sizeof(arg_lines[1]), "%d", run_lesson_line(run, "w_f"));
+	snprintf(arg_lines[2], sizeof(arg_lines[2]), "%d", run_lesson_line(run, "w_send"));
+	trace_state_at(p.owner, STATE_RUNNING, run_lesson_line(run, "pool"), "Pool(workers)");
+	for (int w = 0; w < nworkers && !run_stopping(run); w++) {
+		snprintf(name, sizeof(name), "pool worker %d", w);
+		trace_task_t t = trace_task_new_child(name, KIND_PROCESS, "pool", p.owner);
+		snprintf(arg_task, sizeof(arg_task), "%d", (int)t);
+		const char *args[] = {"pool", arg_task, arg_lines[0], arg_lines[1], arg_lines[2], NULL};
+		int c = procs_spawn(&p.ps, t, 1, args);
+		if (c < 0) {
+			trace_end(t);
+			rc = -1;
+			break;
+		}
+		slots[nslots++] = (struct pool_slot){.child = c};
+	}
+
+	/* Hand out items one at a time to whichever worker is free, as
+	 * Pool.map with chunksize=1 does. */
+	uint32_t next = 0, done = 0, lost = 0;
+	uint64_t child_ipc = 0;
+	for (int s = 0; s < nslots && next < nitems; s++)
+		if (pool_send(&p, &slots[s], next) == 0)
+			next++;
+		else
+			slots[s].dead = 1;
+	while (rc == 0 && done + lost < nitems && !run_stopping(run)) {
+		struct pollfd fds[PROCS_MAX];
+		int map[PROCS_MAX], nfds = 0;
+		for (int s = 0; s < nslots; s++)
+			if (slots[s].busy && !slots[s].dead) {
+				fds[nfds] = (struct pollfd){.fd = p.ps.kids[slots[s].child].sock, .events = POLLIN};
+				map[nfds++] = s;
+			}
+		if (nfds == 0)
+			break; /* every worker is gone */
+		trace_state_at(p.owner, STATE_JOIN, p.line_wait, "waiting for results");
+		int k = poll(fds, (nfds_t)nfds, 20);
+		procs_poll(&p.ps);
+		for (int i = 0; k > 0 && i < nfds; i++) {
+			if (fds[i].revents == 0)
+				continue;
+			struct pool_slot *sl = &slots[map[i]];
+			if (pool_receive(&p, sl, &child_ipc) != 0) {
+				sl->dead = 1;
+				lost++;
+				trace_markf(p.owner, "worker %d died: item %u lost", sl->child, sl->item);
+				continue;
+			}
+			done++;
+			if (next < nitems && !run_stopping(run)) {
+				if (pool_send(&p, sl, next) == 0)
+					next++;
+				else
+					sl->dead = 1;
+			}
+		}
+	}
+	/* Closing the sockets tells the workers there is no more work. */
+	for (int s = 0; s < nslots; s++) {
+		struct procs_child *c = &p.ps.kids[slots[s].child];
+		close(c->sock);
+		c->sock = -1;
+	}
+	trace_state_at(p.owner, STATE_JOIN, run_lesson_line(run, "close"), "pool.close(); pool.join()");
+	procs_wait_all(&p.ps);
+	double pool_ms = ms_since(t0);
+	int crashed = p.ps.crashed;
+	procs_set_close(&p.ps);
+	trace_markf(p.owner, "pool: %u items done, checksum %" PRIu64, done, p.checksum);
+	trace_end(p.owner);
+
+	run_result_num(run, "sequential_ms", seq_ms);
+	run_result_num(run, "pool_ms", pool_ms);
+	run_result_num(run, "speedup", pool_ms > 0 ? seq_ms / pool_ms : 0);
+	run_result_num(run, "ipc_ms", (double)(p.ipc_ns + child_ipc) / (double)NS_PER_MS);
+	run_result_num(run, "ipc_parent_ms", (double)p.ipc_ns / (double)NS_PER_MS);
+	run_result_num(run, "payload_bytes", (double)item_bytes);
+	run_result_num(run, "items_done", done);
+	run_result_num(run, "items_lost", lost);
+	run_result_num(run, "crashed_workers", crashed);
+	run_result_num(run, "checksum_match", done == nitems && p.checksum == seq_sum);
+	free(p.wire);
+	free(p.vals);
+	return rc;
+}
+
+/* A pool worker: take an item, f(item), send the result back, until the
+ * parent closes the socket. */
+static int worker_pool(int argc, char **argv)
+{
+	if (argc != 6)
+		return 2;
+	trace_task_t task = procs_child_attach(argv[2]);
+	if (task == TRACE_NO_TASK)
+		return 2;
+	int line_recv = atoi(argv[3]), line_f = atoi(argv[4]), line_send = atoi(argv[5]);
+	unsigned char *wire = NULL;
+	double *vals = NULL;
+	uint32_t cap = 0;
+	char sz[32];
+	int rc = 0;
+	trace_markf(task, "pool worker: pid %d, parent pid %d", (int)getpid(), (int)getppid());
+	for (;;) {
+		struct pool_msg h;
+		trace_state_at(task, STATE_READY, line_recv, "waiting for a task from the pool");
+		if (procs_read_full(0, &h, sizeof(h)) != 0)
+			break; /* the pool closed: no more work */
+		uint64_t t0 = clock_now_ns();
+		size_t bytes = (size_t)h.nfloats * POOL_FLOAT_BYTES;
+		if (h.nfloats > cap || wire == NULL) {
+			free(wire);
+			free(vals);
+			cap = h.nfloats;
+			wire = malloc(bytes + 1);
+			vals = malloc((size_t)cap * sizeof(double) + sizeof(double));
+			if (wire == NULL || vals == NULL) {
+				rc = 1;
+				break;
+			}
+		}
+		trace_statef(task, STATE_IO, line_recv, "unpickling %s (item %u)",
+		             pool_size_text((size_t)h.nfloats * 8, sz, sizeof(sz)), h.index);
+		if (procs_read_full(0, wire, bytes) != 0 || pool_unpickle(wire, h.nfloats, vals) != 0) {
+			rc = 1;
+			break;
+		}
+		uint64_t ipc = clock_now_ns() - t0;
+		trace_statef(task, STATE_RUNNING, line_f, "f(item %u)", h.index);
+		uint64_t sum = pool_f(NULL, h.units, vals, h.nfloats);
+		t0 = clock_now_ns();
+		trace_statef(task, STATE_IO, line_send, "pickling %s (result %u)",
+		             pool_size_text((size_t)h.nfloats * 8, sz, sizeof(sz)), h.index);
+		pool_pickle(vals, h.nfloats, wire);
+		struct pool_msg r = {.index = h.index, .nfloats = h.nfloats, .units = sum};
+		r.ipc_ns = ipc + (clock_now_ns() - t0); /* sending time is the parent's receiving */
+		if (procs_write_full(0, &r, sizeof(r)) != 0 || procs_write_full(0, wire, bytes) != 0) {
+			rc = 1;
+			break;
+		}
+	}
+	free(wire);
+	free(vals);
+	trace_end(task);
+	return rc;
+}
+
+/* ---- processes/vs-threads ---- */
+
+/* Units of work between two looks at the GIL (about 0.2 ms): CPython's
+ * eval loop looks at every few bytecodes; this only needs to be well under
+ * the 5 ms switch interval. */
+#define VS_GIL_SLICE 16
+
+struct vs_thread {
+	struct run *run;
+	struct gil *gil;
+	trace_task_t task;
+	uint64_t units;
+	int line;
+	int index;
+};
+
+static void *vs_thread_main(void *arg)
+{
+	struct vs_thread *t = arg;
+	trace_bind(t->task);
+	gil_acquire(t->gil, t->task, t->line);
+	uint64_t cpu0 = clock_thread_cpu_ns(), sum = 0;
+	for (uint64_t done = 0; done < t->units && !run_stopping(t->run); done += VS_GIL_SLICE) {
+		sum += cpuburn_run(t->units - done < VS_GIL_SLICE ? t->units - done : VS_GIL_SLICE);
+		gil_check(t->gil, t->task, t->line);
+	}
+	gil_release(t->gil, t->task);
+	trace_markf(t->task, "thread %d: checksum %" PRIu64 ", cpu %.0f ms", t->index, sum,
+	            (double)(clock_thread_cpu_ns() - cpu0) / (double)NS_PER_MS);
+	trace_end(t->task);
+	return NULL;
+}
+
+static int vs_main(struct run *run)
+{
+	int njobs = (int)run_int(run, "jobs");
+	uint64_t units = cpuburn_units((uint64_t)run_int(run, "job_ms") * NS_PER_MS);
+	int line_work = run_lesson_line(run, "work");
+	char name[32];
+
+	/* Baseline: one job after another. */
+	trace_task_t seq = trace_task_new("sequential", KIND_MAIN, "sequential");
+	trace_bind(seq);
+	trace_milestone("one job after another");
+	uint64_t t0 = clock_now_ns();
+	for (int i = 0; i < njobs && !run_stopping(run); i++) {
+		trace_statef(seq, STATE_RUNNING, run_lesson_line(run, "sequential"), "job %d", i);
+		burn(run, units);
+	}
+	double seq_ms = ms_since(t0);
+	trace_end(seq);
+
+	/* Threads, one job each, under the emulated GIL. */
+	struct gil *gil = gil_new(0);
+	struct vs_thread *th = calloc((size_t)njobs, sizeof(*th));
+	pthread_t *tids = calloc((size_t)njobs, sizeof(*tids));
+	if (gil == NULL || th == NULL || tids == NULL) {
+		gil_free(gil);
+		free(th);
+		free(tids);
+		run_fail(run, "out of memory");
+		return -1;
+	}
+	trace_task_t tmain = trace_task_new("threads main", KIND_MAIN, "threads (emulated GIL)");
+	trace_bind(tmain);
+	trace_milestone("threads, with the (emulated) GIL");
+	trace_state_at(tmain, STATE_RUNNING, run_lesson_line(run, "threads"), "ThreadPoolExecutor.map");
+	int started = 0, rc = 0;
+	for (int i = 0; i < njobs; i++) {
+		snprintf(name, sizeof(name), "thread %d", i);
+		th[i] = (struct vs_thread){run, gil, trace_task_new_child(name, KIND_THREAD,
+		                                                          "threads (emulated GIL)", tmain),
+		                           units, line_work, i};
+		gil_name_task(gil, th[i].task, name);
+	}
+	t0 = clock_now_ns();
+	for (int i = 0; i < njobs; i++) {
+		if (pthread_create(&tids[i], NULL, vs_thread_main, &th[i]) != 0) {
+			run_fail(run, "could not start a thread");
+			rc = -1;
+			break;
+		}
+		started++;
+	}
+	trace_state_at(tmain, STATE_JOIN, run_lesson_line(run, "threads"), "waiting for the threads");
+	for (int i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	double thr_ms = ms_since(t0);
+	trace_end(tmain);
+	double switches = (double)gil_switches(gil);
+	gil_free(gil);
+	free(th);
+	free(tids);
+
+	/* Processes, one job each: no GIL between them. */
+	struct procs_set ps;
+	if (rc != 0 || procs_set_init(&ps, run) != 0) {
+		if (rc == 0)
+			run_fail(run, "could not make an event loop for the workers");
+		return -1;
+	}
+	trace_task_t pmain = trace_task_new("processes main", KIND_MAIN, "processes");
+	trace_bind(pmain);
+	trace_milestone("processes: one interpreter (and GIL) each");
+	trace_state_at(pmain, STATE_RUNNING, run_lesson_line(run, "processes"), "ProcessPoolExecutor.map");
+	char arg_task[16], arg_index[16], arg_units[24], arg_lp[16], arg_lw[16];
+	t0 = clock_now_ns();
+	for (int i = 0; i < njobs && !run_stopping(run); i++) {
+		snprintf(name, sizeof(name), "process %d", i);
+		trace_task_t t = trace_task_new_child(name, KIND_PROCESS, "processes", pmain);
+		snprintf(arg_task, sizeof(arg_task), "%d", (int)t);
+		snprintf(arg_index, sizeof(arg_index), "%d", i);
+		snprintf(arg_units, sizeof(arg_units), "%" PRIu64, units);
+		snprintf(arg_lp, sizeof(arg_lp), "%d", line_work);
+		snprintf(arg_lw, sizeof(arg_lw), "%d", line_work);
+		const char *args[] = {"burn", arg_task, arg_index, arg_units, arg_lp, arg_lw, NULL};
+		if (procs_spawn(&ps, t, 0, args) < 0) {
+			trace_end(t);
+			rc = -1;
+			break;
+		}
+	}
+	trace_state_at(pmain, STATE_JOIN, run_lesson_line(run, "processes"), "waiting for the processes");
+	procs_wait_all(&ps);
+	double proc_ms = ms_since(t0);
+	int crashed = ps.crashed;
+	procs_set_close(&ps);
+	trace_end(pmain);
+
+	run_result_num(run, "sequential_ms", seq_ms);
+	run_result_num(run, "threads_ms", thr_ms);
+	run_result_num(run, "processes_ms", proc_ms);
+	run_result_num(run, "threads_speedup", thr_ms > 0 ? seq_ms / thr_ms : 0);
+	run_result_num(run, "processes_speedup", proc_ms > 0 ? seq_ms / proc_ms : 0);
+	run_result_num(run, "gil_switches", switches);
+	run_result_num(run, "cores", sampler_cores());
+	run_result_num(run, "crashed_workers", crashed);
+	return rc;
+}
+
+/* ---- the children's entry point ---- */
+
+static int processes_worker(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "burn") == 0)
+		return worker_burn(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "pool") == 0)
+		return worker_pool(argc, argv);
+	fprintf(stderr, "simul: --worker processes: unknown job (allowed: burn, pool)\n");
+	return 2;
+}
+
+static const struct param_spec workers_params[] = {
+	{.name = "workers", .type = PARAM_INT, .def = 4, .min = 1, .max = 16, .unit = "processes",
+	 .help = "child processes, one job each"},
+	{.name = "job_ms", .type = PARAM_INT, .def = 500, .min = 10, .max = 10000, .unit = "ms",
+	 .help = "CPU time of one job on a free core"},
+};
+
+static const struct param_spec pool_params[] = {
+	{.name = "workers", .type = PARAM_INT, .def = 2, .min = 1, .max = 16, .unit = "processes",
+	 .help = "worker processes in the pool"},
+	{.name = "items", .type = PARAM_INT, .def = 16, .min = 1, .max = 1000, .unit = "items",
+	 .help = "length of the list mapped over"},
+	{.name = "job_ms", .type = PARAM_INT, .def = 50, .min = 0, .max = 5000, .unit = "ms",
+	 .help = "CPU time of f(item) on a free core"},
+	{.name = "payload_kib", .type = PARAM_INT, .def = 64, .min = 0, .max = 65536, .unit = "KiB",
+	 .help = "data sent with each item and back with each result"},
+};
+
+static const struct param_spec vs_params[] = {
+	{.name = "jobs", .type = PARAM_INT, .def = 2, .min = 1, .max = 16, .unit = "jobs",
+	 .help = "CPU-bound jobs: threads, then processes, one each"},
+	{.name = "job_ms", .type = PARAM_INT, .def = 500, .min = 10, .max = 10000, .unit = "ms",
+	 .help = "CPU time of one job on a free core"},
+};
+
+static const struct demo processes_demos[] = {
+	{
+		.name = "workers",
+		.summary = "CPU-bound jobs in child processes, beside the same jobs one after another",
+		.description = "P child processes each count primes; each prints its pid and its "
+		               "parent's. First the same jobs run sequentially in one process. With "
+		               "more processes than cores, some wait (preempted) for a core.",
+		.params = workers_params,
+		.nparams = DEMO_COUNT(workers_params),
+		.main = workers_main,
+	},
+	{
+		.name = "pool",
+		.summary = "Pool.map over a list: work in W processes, data pickled through pipes",
+		.description = "A pool of worker processes maps f over a list. Every item and every "
+		               "result is pickled and copied through a pipe; raise payload_kib and "
+		               "watch the time spent pickling eat the gain.",
+		.params = pool_params,
+		.nparams = DEMO_COUNT(pool_params),
+		.main = pool_main,
+	},
+	{
+		.name = "vs-threads",
+		.summary = "CPU-bound jobs: threads under the (emulated) GIL vs processes",
+		.description = "The same CPU-bound jobs run one after another, then in threads "
+		               "that must take turns holding an emulated GIL (5 ms switch "
+		               "interval), then in processes, each with its own interpreter.",
+		.params = vs_params,
+		.nparams = DEMO_COUNT(vs_params),
+		.main = vs_main,
+	},
+};
+
+const struct demo_module processes_module = {
+	.name = "processes",
+	.title = "Processes",
+	.order = 20,
+	.demos = processes_demos,
+	.ndemos = DEMO_COUNT(processes_demos),
+	.worker = processes_worker,
+};

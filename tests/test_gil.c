@@ -1,0 +1,147 @@
+/*
+ * test_gil.c: the emulated GIL lets one thread at a time hold it, hands it
+ * over about every switch interval when asked, and does nothing when off.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "cpuburn.h"
+#include "gil.h"
+#include "support.h"
+
+struct spinner {
+	struct gil *g;
+	trace_task_t task;
+	atomic_int *inside;
+	int overlap;    /* saw another holder while holding it */
+	uint64_t work_ns;
+	int switched;   /* gil_check handed over at least once */
+};
+
+static void *spinner_main(void *arg)
+{
+	struct spinner *s = arg;
+	uint64_t units = cpuburn_units(s->work_ns), chunk = cpuburn_units(50 * NS_PER_US);
+	trace_bind(s->task);
+	gil_acquire(s->g, s->task, 0);
+	for (uint64_t done = 0; done < units; done += chunk) {
+		if (atomic_fetch_add(s->inside, 1) != 0)
+			s->overlap = 1;
+		cpuburn_run(chunk);
+		atomic_fetch_sub(s->inside, 1);
+		s->switched |= gil_check(s->g, s->task, 0);
+	}
+	gil_release(s->g, s->task);
+	trace_end(s->task);
+	return NULL;
+}
+
+START_TEST(one_holder_and_forced_switches)
+{
+	struct gil *g = gil_new(0);
+	ck_assert_ptr_nonnull(g);
+	atomic_int inside = 0;
+	struct spinner s[2];
+	pthread_t th[2];
+	for (int i = 0; i < 2; i++) {
+		s[i] = (struct spinner){.g = g, .task = trace_task_new(i ? "b" : "a", KIND_THREAD, NULL),
+		                        .inside = &inside, .work_ns = 150 * NS_PER_MS};
+		gil_name_task(g, s[i].task, i ? "b" : "a");
+	}
+	for (int i = 0; i < 2; i++)
+		ck_assert_int_eq(pthread_create(&th[i], NULL, spinner_main, &s[i]), 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	ck_assert_int_eq(s[0].overlap | s[1].overlap, 0);
+	ck_assert_int_eq(s[0].switched | s[1].switched, 1);
+	/* 300 ms of work in 5 ms turns: dozens of hand-overs, each turn near
+	 * the interval (generous: the machine is shared). */
+	uint64_t n = gil_switches(g);
+	ck_assert_msg(n >= 10, "only %llu switches", (unsigned long long)n);
+	ck_assert_uint_eq(gil_switch_intervals(g, NULL, 0), n);
+	double med = gil_switch_interval_median_ms(g);
+	ck_assert_msg(med >= 3 && med < 60, "median turn %.2f ms", med);
+	gil_free(g);
+}
+END_TEST
+
+START_TEST(interval_is_a_parameter)
+{
+	struct gil *g = gil_new(20 * NS_PER_MS);
+	atomic_int inside = 0;
+	struct spinner s[2];
+	pthread_t th[2];
+	for (int i = 0; i < 2; i++)
+		s[i] = (struct spinner){.g = g, .task = trace_task_new("t", KIND_THREAD, NULL),
+		                        .inside = &inside, .work_ns = 200 * NS_PER_MS};
+	for (int i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, spinner_main, &s[i]);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	double med = gil_switch_interval_median_ms(g);
+	ck_assert_msg(med >= 15, "20 ms interval, median turn %.2f ms", med);
+	gil_free(g);
+}
+END_TEST
+
+struct sleeper {
+	struct gil *g;
+	trace_task_t task;
+	uint64_t got_ns;
+};
+
+static void *sleeper_main(void *arg)
+{
+	struct sleeper *s = arg;
+	trace_bind(s->task);
+	uint64_t t0 = clock_now_ns();
+	gil_acquire(s->g, s->task, 0);
+	s->got_ns = clock_now_ns() - t0;
+	gil_release(s->g, s->task);
+	return NULL;
+}
+
+START_TEST(release_hands_over_at_once)
+{
+	/* A long interval: the waiter can only get it early because the holder
+	 * releases it (as blocking I/O does). */
+	struct gil *g = gil_new(2000 * NS_PER_MS);
+	trace_task_t me = trace_task_new("holder", KIND_THREAD, NULL);
+	trace_bind(me);
+	gil_acquire(g, me, 0);
+	struct sleeper s = {.g = g, .task = trace_task_new("waiter", KIND_THREAD, NULL)};
+	pthread_t th;
+	pthread_create(&th, NULL, sleeper_main, &s);
+	usleep(50000);
+	gil_release(g, me);
+	pthread_join(th, NULL);
+	ck_assert_msg(s.got_ns < 1000 * NS_PER_MS, "waited %.1f ms", (double)s.got_ns / 1e6);
+	ck_assert_msg(s.got_ns >= 40 * NS_PER_MS, "got it while held (%.1f ms)", (double)s.got_ns / 1e6);
+	ck_assert_uint_eq(gil_switches(g), 1);
+	gil_free(g);
+}
+END_TEST
+
+START_TEST(null_gil_is_off)
+{
+	trace_task_t t = trace_task_new("x", KIND_THREAD, NULL);
+	gil_acquire(NULL, t, 0);
+	ck_assert_int_eq(gil_check(NULL, t, 0), 0);
+	gil_release(NULL, t);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("gil");
+	TCase *tc = tcase_create("gil");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, one_holder_and_forced_switches);
+	tcase_add_test(tc, interval_is_a_parameter);
+	tcase_add_test(tc, release_hands_over_at_once);
+	tcase_add_test(tc, null_gil_is_off);
+	suite_add_tcase(s, tc);
+	return support_main(s);
+}

@@ -1,0 +1,231 @@
+/*
+ * test_httpd.c: the loopback HTTP server serves the right sizes after the
+ * latency, at the bandwidth, to many clients at once, and survives clients
+ * that hang up mid-transfer.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "httpd.h"
+#include "support.h"
+
+static double ms_since(uint64_t t0)
+{
+	return (double)(clock_now_ns() - t0) / 1e6;
+}
+
+START_TEST(serves_sizes)
+{
+	struct httpd *h;
+	ck_assert_int_eq(httpd_start(&h, NULL), 0);
+	int port = httpd_port(h);
+	ck_assert_int_gt(port, 0);
+	ck_assert_int_eq(httpd_fetch(port, "/bytes/0"), 0);
+	ck_assert_int_eq(httpd_fetch(port, "/bytes/1"), 1);
+	ck_assert_int_eq(httpd_fetch(port, "/bytes/100000"), 100000);
+	ck_assert_int_eq(httpd_fetch(port, "/bytes/3000000"), 3000000);
+	ck_assert_int_eq(httpd_fetch(port, "/nothing"), -EPROTO);
+	ck_assert_int_eq(httpd_fetch(port, "/bytes/12x"), -EPROTO);
+	ck_assert_int_eq(httpd_fetch(port, "no-slash"), -EINVAL);
+	ck_assert_uint_eq(httpd_requests(h), 6); /* the 404s are answered too */
+	httpd_stop(h);
+}
+END_TEST
+
+START_TEST(latency_and_bandwidth)
+{
+	struct httpd *h;
+	struct httpd_options o = {.latency_ms = 150};
+	ck_assert_int_eq(httpd_start(&h, &o), 0);
+	int port = httpd_port(h);
+
+	uint64_t t0 = clock_now_ns();
+	ck_assert_int_eq(httpd_fetch(port, "/bytes/10"), 10);
+	double ms = ms_since(t0);
+	ck_assert_msg(ms >= 145, "default latency 150 ms, took %.1f ms", ms);
+
+	t0 = clock_now_ns();
+	ck_assert_int_eq(httpd_fetch(port, "/bytes/10?latency_ms=0"), 10);
+	ms = ms_since(t0);
+	ck_assert_msg(ms < 140, "latency 0 took %.1f ms", ms);
+
+	/* 800 kbps = 100,000 bytes/s: 50,000 bytes take about 500 ms. */
+	t0 = clock_now_ns();
+	ck_assert_int_eq(httpd_fetch(port, "/bytes/50000?latency_ms=0&kbps=800"), 50000);
+	ms = ms_since(t0);
+	ck_assert_msg(ms >= 400 && ms < 5000, "50 kB at 800 kbps took %.1f ms", ms);
+	httpd_stop(h);
+}
+END_TEST
+
+struct fetcher {
+	int port;
+	long got;
+};
+
+static void *fetcher_main(void *arg)
+{
+	struct fetcher *f = arg;
+	f->got = httpd_fetch(f->port, "/bytes/20000");
+	return NULL;
+}
+
+START_TEST(concurrent_clients_overlap)
+{
+	enum { N = 32 };
+	struct httpd *h;
+	struct httpd_options o = {.latency_ms = 300};
+	ck_assert_int_eq(httpd_start(&h, &o), 0);
+	struct fetcher f[N];
+	pthread_t th[N];
+	uint64_t t0 = clock_now_ns();
+	for (int i = 0; i < N; i++) {
+		f[i] = (struct fetcher){.port = httpd_port(h)};
+		ck_assert_int_eq(pthread_create(&th[i], NULL, fetcher_main, &f[i]), 0);
+	}
+	for (int i = 0; i < N; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_int_eq(f[i].got, 20000);
+	}
+	double ms = ms_since(t0);
+	/* One after another would be 32 x 300 ms = 9.6 s. */
+	ck_assert_msg(ms < 3000, "32 concurrent 300 ms requests took %.1f ms", ms);
+	ck_assert_uint_eq(httpd_requests(h), N);
+	ck_assert_uint_ge(httpd_max_connections(h), 2);
+	httpd_stop(h);
+}
+END_TEST
+
+static int raw_connect(int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	return fd;
+}
+
+START_TEST(client_hangs_up_mid_transfer)
+{
+	struct httpd *h;
+	ck_assert_int_eq(httpd_start(&h, NULL), 0);
+	int port = httpd_port(h);
+	for (int k = 0; k < 20; k++) {
+		int fd = raw_connect(port);
+		const char *req = k % 2 ? "GET /bytes/50000000 HTTP/1.1\r\n\r\n"
+		                        : "GET /bytes/5000000?kbps=8000 HTTP/1.1\r\n\r\n";
+		ck_assert_int_eq(send(fd, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
+		char buf[4096];
+		ck_assert_int_gt(recv(fd, buf, sizeof(buf), 0), 0);
+		if (k % 4 == 3) { /* hang up hard (RST) */
+			struct linger l = {1, 0};
+			setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+		}
+		close(fd);
+	}
+	/* A client that connects and leaves without asking. */
+	close(raw_connect(port));
+	/* Still serving, and every abandoned connection is gone. */
+	ck_assert_int_eq(httpd_fetch(port, "/bytes/1000"), 1000);
+	for (int i = 0; i < 200 && httpd_connections(h) > 0; i++)
+		usleep(10000);
+	ck_assert_uint_eq(httpd_connections(h), 0);
+	httpd_stop(h);
+}
+END_TEST
+
+START_TEST(many_slow_connections_and_stop)
+{
+	/* A thousand connections open at once, each waiting on its latency;
+	 * then stop with some still open. */
+	enum { N = 1000 };
+	struct rlimit rl;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < 2 * N + 100 && rl.rlim_max >= 2 * N + 100) {
+		rl.rlim_cur = 2 * N + 100;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	ck_assert_msg(rl.rlim_cur >= 2 * N + 100, "open-file limit too low for the test");
+	struct httpd *h;
+	struct httpd_options o = {.latency_ms = 400};
+	ck_assert_int_eq(httpd_start(&h, &o), 0);
+	int port = httpd_port(h);
+	static int fds[N];
+	static struct pollfd pf[N];
+	const char *req = "GET /bytes/100 HTTP/1.1\r\n\r\n";
+	for (int i = 0; i < N; i++) {
+		fds[i] = raw_connect(port);
+		ck_assert_int_eq(send(fds[i], req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
+	}
+	/* Wait for every response to end (EOF), counting body bytes. */
+	static long got[N];
+	int left = N;
+	uint64_t t0 = clock_now_ns();
+	while (left > 0 && ms_since(t0) < 20000) {
+		int n = 0;
+		for (int i = 0; i < N; i++)
+			if (fds[i] >= 0)
+				pf[n++] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+		ck_assert_int_gt(poll(pf, (nfds_t)n, 1000), -1);
+		for (int j = 0; j < n; j++) {
+			if (!(pf[j].revents & (POLLIN | POLLHUP)))
+				continue;
+			for (int i = 0; i < N; i++) {
+				if (fds[i] != pf[j].fd)
+					continue;
+				char buf[512];
+				ssize_t r = recv(fds[i], buf, sizeof(buf), 0);
+				if (r > 0) {
+					got[i] += r;
+				} else {
+					close(fds[i]);
+					fds[i] = -1;
+					left--;
+				}
+				break;
+			}
+		}
+	}
+	ck_assert_int_eq(left, 0);
+	for (int i = 0; i < N; i++)
+		ck_assert_int_gt(got[i], 100); /* headers + 100 bytes */
+	ck_assert_uint_ge(httpd_max_connections(h), N / 2);
+	ck_assert_uint_eq(httpd_requests(h), N);
+	/* Stop with connections open mid-latency. */
+	int open_fds[10];
+	for (int i = 0; i < 10; i++) {
+		open_fds[i] = raw_connect(port);
+		send(open_fds[i], req, strlen(req), MSG_NOSIGNAL);
+	}
+	usleep(50000);
+	httpd_stop(h);
+	for (int i = 0; i < 10; i++)
+		close(open_fds[i]);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("httpd");
+	TCase *tc = tcase_create("server");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, serves_sizes);
+	tcase_add_test(tc, latency_and_bandwidth);
+	tcase_add_test(tc, concurrent_clients_overlap);
+	tcase_add_test(tc, client_hangs_up_mid_transfer);
+	tcase_add_test(tc, many_slow_connections_and_stop);
+	suite_add_tcase(s, tc);
+	return support_main(s);
+}

@@ -1,0 +1,384 @@
+/*
+ * test_processes.c: the processes module's demos run for real, with real
+ * child processes: every child is registered, runs, ends, and is reaped;
+ * a killed child is reported; nothing is left behind (no child, no zombie,
+ * no shared memory).
+ */
+#include <dirent.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "support.h"
+#include "trace.h"
+
+/* Pids of this process's children (zombies included), up to max. */
+static int children_of_self(pid_t *out, int max, const char *cmd_has)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL) {
+		char path[300], buf[512];
+		int pid = atoi(e->d_name);
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		FILE *f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		size_t k = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[k] = '\0';
+		char *rp = strrchr(buf, ')');
+		char st;
+		int ppid;
+		if (rp == NULL || sscanf(rp + 1, " %c %d", &st, &ppid) != 2 || ppid != getpid())
+			continue;
+		if (cmd_has != NULL) {
+			snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+			f = fopen(path, "r");
+			if (f == NULL)
+				continue;
+			k = fread(buf, 1, sizeof(buf) - 1, f);
+			fclose(f);
+			for (size_t i = 0; i < k; i++)
+				if (buf[i] == '\0')
+					buf[i] = ' ';
+			buf[k] = '\0';
+			if (strstr(buf, cmd_has) == NULL)
+				continue;
+		}
+		if (n < max)
+			out[n] = pid;
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Nothing of the run remains: no child process (running or zombie), and,
+ * once the recorder forgets the run, no shared ring mapped or open and
+ * nothing of ours in /dev/shm. */
+static void assert_nothing_left(void)
+{
+	pid_t kids[8];
+	ck_assert_int_eq(children_of_self(kids, 8, NULL), 0);
+	trace_reset();
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		ck_assert_msg(strstr(line, "simul-ring") == NULL, "ring still mapped: %s", line);
+	fclose(f);
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL) {
+		char path[300], target[300];
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		ssize_t k = readlink(path, target, sizeof(target) - 1);
+		if (k <= 0)
+			continue;
+		target[k] = '\0';
+		ck_assert_msg(strstr(target, "simul-ring") == NULL, "ring fd still open: %s", target);
+	}
+	closedir(d);
+	d = opendir("/dev/shm");
+	if (d != NULL) {
+		while ((e = readdir(d)) != NULL)
+			ck_assert_msg(strstr(e->d_name, "simul") == NULL, "left in /dev/shm: %s", e->d_name);
+		closedir(d);
+	}
+}
+
+static int has_mark(const struct model *m, int task, const char *text)
+{
+	for (size_t k = 0; k < model_mark_count(m); k++) {
+		struct model_mark mk;
+		model_mark_get(m, k, &mk);
+		if (mk.task == task && strstr(mk.text, text) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+START_TEST(workers_children_run_and_end)
+{
+	static const char *const sets[] = {"workers=3", "job_ms=60", NULL};
+	struct run run;
+	struct model *m = support_run_demo("processes/workers", sets, &run);
+	char parent_pid[48];
+	snprintf(parent_pid, sizeof(parent_pid), "parent pid %d", (int)getpid());
+
+	support_check_invariants(m, 1, 0.02);
+	int seq = support_task(m, "sequential");
+	ck_assert_int_ge(seq, 0);
+	ck_assert_int_eq(model_task(m, (size_t)seq)->pid, getpid());
+	int pids[3];
+	for (int i = 0; i < 3; i++) {
+		char name[32], said[128];
+		snprintf(name, sizeof(name), "worker %d", i);
+		int t = support_task(m, name);
+		ck_assert_msg(t >= 0, "%s not registered", name);
+		const struct model_task *mt = model_task(m, (size_t)t);
+		ck_assert_int_eq(mt->kind, KIND_PROCESS);
+		ck_assert_uint_ne(mt->end_ns, 0);
+		pids[i] = mt->pid;
+		ck_assert_int_gt(pids[i], 0);
+		ck_assert_int_ne(pids[i], getpid());
+		for (int j = 0; j < i; j++)
+			ck_assert_int_ne(pids[i], pids[j]);
+		/* It ran: time on a core (or waiting for one), and it said who it
+		 * is and who its parent is (this test, which ran the demo). */
+		uint64_t tot[STATE_COUNT];
+		model_task_totals(m, (size_t)t, tot);
+		ck_assert_uint_gt(tot[STATE_RUNNING] + tot[STATE_PREEMPTED], 30 * NS_PER_MS);
+		snprintf(said, sizeof(said), "worker %d: pid %d, %s", i, pids[i], parent_pid);
+		ck_assert_msg(has_mark(m, t, said), "%s did not print '%s'", name, said);
+		ck_assert_msg(has_mark(m, t, "checksum"), "%s did not finish its job", name);
+	}
+	ck_assert_double_eq(support_result(&run, "crashed_workers"), 0);
+	ck_assert_double_eq(support_result(&run, "workers_started"), 3);
+	ck_assert_double_gt(support_result(&run, "sequential_ms"), 0);
+	ck_assert_double_gt(support_result(&run, "parallel_ms"), 0);
+	model_free(m);
+	run_destroy(&run);
+	assert_nothing_left();
+}
+END_TEST
+
+/* Two workers on two cores beat one process by more than x1.3 when the
+ * cores are free. The machine is shared: when the sampler shows the
+ * workers waiting for a core for a large part of their lives, the cores
+ * were not free and the claim cannot be tested on this attempt. */
+START_TEST(workers_speed_up_on_two_cores)
+{
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return;
+	static const char *const sets[] = {"workers=2", "job_ms=250", NULL};
+	double best = 0;
+	int busy = 0;
+	for (int attempt = 0; attempt < 3 && best <= 1.3; attempt++) {
+		struct run run;
+		struct model *m = support_run_demo("processes/workers", sets, &run);
+		double speedup = support_result(&run, "speedup");
+		if (speedup > best)
+			best = speedup;
+		uint64_t pre = 0, life = 0, tot[STATE_COUNT];
+		for (int i = 0; i < 2; i++) {
+			int t = support_task(m, i == 0 ? "worker 0" : "worker 1");
+			ck_assert_int_ge(t, 0);
+			model_task_totals(m, (size_t)t, tot);
+			pre += tot[STATE_PREEMPTED];
+			life += model_task(m, (size_t)t)->end_ns - model_task(m, (size_t)t)->start_ns;
+		}
+		if (pre * 4 > life)
+			busy++;
+		model_free(m);
+		run_destroy(&run);
+	}
+	assert_nothing_left();
+	if (best > 1.3)
+		return;
+	ck_assert_msg(busy == 3, "speedup x%.2f with free cores (want > x1.3)", best);
+	fprintf(stderr, "test_processes: cores busy with other work on every attempt; "
+	                "best speedup x%.2f, claim not testable now\n", best);
+}
+END_TEST
+
+static void *kill_one_worker(void *arg)
+{
+	pid_t *killed = arg;
+	for (int i = 0; i < 400 && *killed == 0; i++) {
+		pid_t kids[4];
+		if (children_of_self(kids, 4, "burn") > 0) {
+			struct timespec ts = {0, 150 * 1000000L};
+			nanosleep(&ts, NULL);
+			kill(kids[0], SIGKILL);
+			*killed = kids[0];
+			break;
+		}
+		struct timespec ts = {0, 10 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+START_TEST(killed_worker_is_reported)
+{
+	static const char *const sets[] = {"workers=2", "job_ms=1500", NULL};
+	struct run run;
+	pid_t killed = 0;
+	pthread_t th;
+	ck_assert_int_eq(pthread_create(&th, NULL, kill_one_worker, &killed), 0);
+	struct model *m = support_run_demo("processes/workers", sets, &run);
+	pthread_join(th, NULL);
+	ck_assert_int_gt(killed, 0);
+
+	ck_assert_double_eq(support_result(&run, "crashed_workers"), 1);
+	support_check_invariants(m, 1, 0.02);
+	int victim = -1, survivors = 0;
+	for (size_t t = 0; t < model_task_count(m); t++) {
+		const struct model_task *mt = model_task(m, t);
+		if (mt->kind != KIND_PROCESS)
+			continue;
+		ck_assert_uint_ne(mt->end_ns, 0);
+		if (mt->pid == killed)
+			victim = (int)t;
+		else if (has_mark(m, (int)t, "checksum"))
+			survivors++;
+	}
+	ck_assert_int_ge(victim, 0);
+	ck_assert_msg(has_mark(m, victim, "killed by signal 9"), "the kill is not on the lane");
+	ck_assert_int_eq(survivors, 1);
+	model_free(m);
+	run_destroy(&run);
+	assert_nothing_left();
+}
+END_TEST
+
+struct stopper {
+	struct run *run;
+	int ms;
+};
+
+static void *stop_later(void *arg)
+{
+	struct stopper *s = arg;
+	struct timespec ts = {s->ms / 1000, (long)(s->ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+	run_request_stop(s->run);
+	return NULL;
+}
+
+START_TEST(stop_kills_and_reaps_every_child)
+{
+	/* Jobs far longer than the test: only the stop can end them soon. */
+	static const char *const sets[] = {"workers=2", "job_ms=10000", NULL};
+	struct run run;
+	struct stopper s = {&run, 400};
+	pthread_t th;
+	/* The sequential part runs first; stop during it... */
+	uint64_t t0 = clock_now_ns();
+	ck_assert_int_eq(pthread_create(&th, NULL, stop_later, &s), 0);
+	struct model *m = support_run_demo("processes/workers", sets, &run);
+	pthread_join(th, NULL);
+	ck_assert_uint_lt(clock_now_ns() - t0, 20 * NS_PER_S);
+	model_free(m);
+	run_destroy(&run);
+	assert_nothing_left();
+}
+END_TEST
+
+START_TEST(pool_maps_through_pipes)
+{
+	static const char *const sets[] = {"workers=2", "items=6", "job_ms=20", "payload_kib=256", NULL};
+	struct run run;
+	struct model *m = support_run_demo("processes/pool", sets, &run);
+	support_check_invariants(m, 1, 0.02);
+	ck_assert_double_eq(support_result(&run, "items_done"), 6);
+	ck_assert_double_eq(support_result(&run, "checksum_match"), 1);
+	ck_assert_double_gt(support_result(&run, "ipc_ms"), 0);
+	int owner = support_task(m, "pool owner");
+	ck_assert_int_ge(owner, 0);
+	int pickled = 0;
+	for (int w = 0; w < 2; w++) {
+		int t = support_task(m, w == 0 ? "pool worker 0" : "pool worker 1");
+		ck_assert_int_ge(t, 0);
+		ck_assert_int_ne(model_task(m, (size_t)t)->pid, getpid());
+		for (size_t k = 0; k < model_span_count(m, (size_t)t); k++) {
+			struct model_span sp;
+			model_span_get(m, (size_t)t, k, &sp);
+			if (sp.state == STATE_IO && strstr(sp.reason, "pickling 256.0 KiB") != NULL)
+				pickled++;
+		}
+	}
+	/* Each of the 6 results was pickled by a worker, on an io span. */
+	ck_assert_int_ge(pickled, 6);
+	model_free(m);
+	run_destroy(&run);
+	assert_nothing_left();
+}
+END_TEST
+
+START_TEST(pool_ipc_grows_with_payload)
+{
+	static const char *const small[] = {"workers=2", "items=4", "job_ms=5", "payload_kib=4", NULL};
+	static const char *const big[] = {"workers=2", "items=4", "job_ms=5", "payload_kib=4096", NULL};
+	struct run run;
+	struct model *m = support_run_demo("processes/pool", small, &run);
+	double ipc_small = support_result(&run, "ipc_ms");
+	model_free(m);
+	run_destroy(&run);
+	m = support_run_demo("processes/pool", big, &run);
+	double ipc_big = support_result(&run, "ipc_ms");
+	ck_assert_double_eq(support_result(&run, "checksum_match"), 1);
+	model_free(m);
+	run_destroy(&run);
+	/* 1024 times the data: far more than 10 times the time. */
+	ck_assert_msg(ipc_big > 10 * ipc_small, "ipc %.2f ms for 4 KiB, %.2f ms for 4 MiB", ipc_small,
+	              ipc_big);
+	assert_nothing_left();
+}
+END_TEST
+
+/* Threads under the GIL take turns (no speedup, gil spans on every thread
+ * lane); the processes beside them have no GIL to wait for. */
+START_TEST(vs_threads_gil_serialises_threads_not_processes)
+{
+	static const char *const sets[] = {"jobs=2", "job_ms=150", NULL};
+	struct run run;
+	struct model *m = support_run_demo("processes/vs-threads", sets, &run);
+	support_check_invariants(m, 1, 0.02);
+	ck_assert_double_lt(support_result(&run, "threads_speedup"), 1.3);
+	ck_assert_double_gt(support_result(&run, "gil_switches"), 2);
+	ck_assert_double_eq(support_result(&run, "crashed_workers"), 0);
+	uint64_t tot[STATE_COUNT];
+	int pids[2];
+	for (int i = 0; i < 2; i++) {
+		int t = support_task(m, i == 0 ? "thread 0" : "thread 1");
+		ck_assert_int_ge(t, 0);
+		const struct model_task *mt = model_task(m, (size_t)t);
+		ck_assert_int_eq(mt->pid, getpid());
+		model_task_totals(m, (size_t)t, tot);
+		ck_assert_uint_gt(tot[STATE_GIL] * 5, mt->end_ns - mt->start_ns);
+		t = support_task(m, i == 0 ? "process 0" : "process 1");
+		ck_assert_int_ge(t, 0);
+		mt = model_task(m, (size_t)t);
+		ck_assert_uint_ne(mt->end_ns, 0);
+		pids[i] = mt->pid;
+		ck_assert_int_gt(pids[i], 0);
+		ck_assert_int_ne(pids[i], getpid());
+		model_task_totals(m, (size_t)t, tot);
+		ck_assert_uint_eq(tot[STATE_GIL], 0);
+		ck_assert_uint_gt(tot[STATE_RUNNING] + tot[STATE_PREEMPTED], 75 * NS_PER_MS);
+	}
+	ck_assert_int_ne(pids[0], pids[1]);
+	model_free(m);
+	run_destroy(&run);
+	assert_nothing_left();
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("processes");
+	TCase *tc = tcase_create("run");
+	tcase_set_timeout(tc, 40);
+	tcase_add_test(tc, workers_children_run_and_end);
+	tcase_add_test(tc, workers_speed_up_on_two_cores);
+	tcase_add_test(tc, killed_worker_is_reported);
+	tcase_add_test(tc, stop_kills_and_reaps_every_child);
+	tcase_add_test(tc, pool_maps_through_pipes);
+	tcase_add_test(tc, pool_ipc_grows_with_payload);
+	tcase_add_test(tc, vs_threads_gil_serialises_threads_not_processes);
+	suite_add_tcase(s, tc);
+	return support_main(s);
+}
