@@ -88,6 +88,10 @@ struct race {
 	char path[96];  /* what each job downloads */
 	int line_cpu[RACE_NMODELS], line_io[RACE_NMODELS];
 	struct gil *gil; /* threads+GIL only */
+	/* What the sequential run spent on a core and waiting, from its
+	 * thread's CPU clock and the wall time around each wait: what the work
+	 * is, whatever else the machine is doing meanwhile. */
+	uint64_t seq_cpu_ns, seq_wait_ns;
 	atomic_uint_fast64_t sink;
 
 	/* peak memory sampler */
@@ -204,15 +208,20 @@ static int race_sequential(struct race *r)
 {
 	trace_task_t t = trace_task_new("for loop", KIND_MAIN, race_models[RACE_SEQ].group);
 	trace_bind(t);
+	uint64_t cpu0 = clock_thread_cpu_ns();
 	for (int i = 0; i < r->jobs && !run_stopping(r->run); i++) {
 		if (r->cpu_ms > 0) {
 			trace_statef(t, STATE_RUNNING, r->line_cpu[RACE_SEQ], "job %d: compute", i);
 			if (race_burn(r, NULL, t, r->line_cpu[RACE_SEQ], r->units) != 0)
 				break;
 		}
-		if (race_wait_blocking(r, t, RACE_SEQ) < 0 && r->run->error[0])
+		uint64_t w0 = clock_now_ns();
+		int rc = race_wait_blocking(r, t, RACE_SEQ);
+		r->seq_wait_ns += clock_now_ns() - w0;
+		if (rc < 0 && r->run->error[0])
 			break;
 	}
+	r->seq_cpu_ns = clock_thread_cpu_ns() - cpu0;
 	trace_end(t);
 	return r->run->error[0] ? -1 : 0;
 }
@@ -556,7 +565,8 @@ static int race_measure(struct race *r, int model, struct race_figures *f)
 
 /*
  * The advice comes from the figures, never from the preset. The sequential
- * run says what the work is: the share of its wall time spent on a core.
+ * run says what the work is: the share of its CPU time in CPU + waiting
+ * (time preempted by other programs counts as neither).
  * Mostly CPU (>= 60 %): processes. Mostly waiting (<= 20 %): threads when
  * the connections are few and fast, the event loop when they are many
  * (>= 32) and slow (>= 20 ms each): past a few dozen, a thread per
@@ -565,12 +575,12 @@ static int race_measure(struct race *r, int model, struct race_figures *f)
  */
 static void race_advise(const struct race *r, const struct race_figures *f, char *out, size_t n)
 {
-	const struct race_figures *seq = &f[RACE_SEQ];
-	double cpu_share = seq->wall_ms > 0 ? seq->cpu_ms / seq->wall_ms : 0;
-	double wait_ms = seq->wall_ms > seq->cpu_ms ? (seq->wall_ms - seq->cpu_ms) / r->jobs : 0;
+	double busy = (double)(r->seq_cpu_ns + r->seq_wait_ns);
+	double cpu_share = busy > 0 ? (double)r->seq_cpu_ns / busy : 0;
+	double wait_ms = (double)r->seq_wait_ns / 1e6 / r->jobs;
 	if (cpu_share >= 0.6) {
 		snprintf(out, n,
-		         "CPU-bound (%.0f%% of the sequential time on a core): use processes "
+		         "CPU-bound (%.0f%% of the work on a core): use processes "
 		         "(x%.2f here; threads under the GIL x%.2f)",
 		         100 * cpu_share, f[RACE_PROCS].speedup, f[RACE_GIL].speedup);
 	} else if (cpu_share <= 0.2) {

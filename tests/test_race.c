@@ -1,0 +1,153 @@
+/*
+ * test_race.c: race runs one workload under every model, for real, and its
+ * figures and advice say what the lesson says.
+ *
+ * The machine has 2 cores shared with other people's builds, so a timing
+ * ratio can be spoiled by a burst of load that has nothing to do with simul.
+ * Each timing claim is therefore checked on up to three runs and must hold
+ * on one of them; everything else (results present, lanes grouped, one
+ * milestone per model, the advice's rule) must hold on every run.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "support.h"
+
+#define ATTEMPTS 3
+
+static const char *const models[] = {"sequential", "threads", "threads_gil",
+                                     "processes", "event_loop", "loop_offload"};
+#define NMODELS 6
+
+static const char *advice_of(struct run *run)
+{
+	for (int i = 0; i < run->nresults; i++)
+		if (run->results[i].is_text && strcmp(run->results[i].key, "advice") == 0)
+			return run->results[i].text;
+	ck_abort_msg("no advice in the results");
+	return "";
+}
+
+static double get(struct run *run, const char *model, const char *field)
+{
+	char key[64];
+	snprintf(key, sizeof(key), "%s.%s", model, field);
+	return support_result(run, key);
+}
+
+/* Run a race; check what must hold on every run; copy its speedups and
+ * advice out. */
+static void race_once(const char *demo, const char *const *sets, double speedup[NMODELS],
+                      double wall[NMODELS], char *advice, size_t n)
+{
+	struct run run;
+	struct model *m = support_run_demo(demo, sets, &run);
+	support_check_invariants(m, 1, 0.02);
+
+	for (int k = 0; k < NMODELS; k++) {
+		speedup[k] = get(&run, models[k], "speedup");
+		wall[k] = get(&run, models[k], "wall_ms");
+		ck_assert_double_gt(wall[k], 0);
+		ck_assert_double_ge(get(&run, models[k], "cpu_ms"), 0);
+		ck_assert_double_gt(get(&run, models[k], "peak_rss_mb"), 0.5);
+		ck_assert_double_gt(get(&run, models[k], "ctx_switches"), 0);
+	}
+	ck_assert_double_eq_tol(speedup[0], 1.0, 1e-9);
+	snprintf(advice, n, "%s", advice_of(&run));
+
+	/* Every model has lanes of its own group, and a milestone. */
+	static const char *const groups[] = {"sequential", "threads", "threads+GIL",
+	                                     "processes", "event loop", "loop+offload"};
+	for (int g = 0; g < NMODELS; g++) {
+		int lanes = 0;
+		for (size_t i = 0; i < model_task_count(m); i++)
+			lanes += strcmp(model_task(m, i)->group, groups[g]) == 0;
+		ck_assert_msg(lanes >= 1, "no lane in group %s", groups[g]);
+	}
+	ck_assert_uint_ge(model_milestone_count(m), NMODELS);
+
+	model_free(m);
+	run_destroy(&run);
+}
+
+START_TEST(race_cpu_processes_win)
+{
+	static const char *const sets[] = {"jobs=4", "cpu_ms=120", NULL};
+	double s[NMODELS], w[NMODELS];
+	char advice[200];
+	int procs_ok = 0, gil_ok = 0;
+	for (int a = 0; a < ATTEMPTS && !(procs_ok && gil_ok); a++) {
+		race_once("race/cpu", sets, s, w, advice, sizeof(advice));
+		ck_assert_msg(strncmp(advice, "CPU-bound", 9) == 0 && strstr(advice, "use processes"),
+		              "cpu advice: %s", advice);
+		procs_ok |= s[3] > 1.3;
+		gil_ok |= s[2] < 1.2;
+	}
+	ck_assert_msg(procs_ok, "processes never beat x1.3 (last: x%.2f)", s[3]);
+	ck_assert_msg(gil_ok, "threads under the GIL always beat x1.2 (last: x%.2f)", s[2]);
+}
+END_TEST
+
+START_TEST(race_io_concurrency_wins)
+{
+	static const char *const sets[] = {"jobs=8", "io_ms=100", NULL};
+	double s[NMODELS], w[NMODELS];
+	char advice[200];
+	int ok = 0;
+	char why[200] = "";
+	for (int a = 0; a < ATTEMPTS && !ok; a++) {
+		race_once("race/io", sets, s, w, advice, sizeof(advice));
+		/* Eight connections waiting 100 ms each are few and fast. */
+		ck_assert_msg(strncmp(advice, "I/O-bound", 9) == 0 && strstr(advice, "use threads"),
+		              "io advice: %s", advice);
+		ok = 1;
+		for (int k = 1; k < NMODELS; k++) {
+			/* A pool of one process per core overlaps only as many waits
+			 * as there are cores: 8 jobs on 2 workers is x2 at best. */
+			double need = strcmp(models[k], "processes") == 0 ? 1.5 : 3.0;
+			if (s[k] <= need || w[k] >= w[0]) {
+				snprintf(why, sizeof(why), "%s x%.2f (needs > %.1f), %.0f ms vs sequential %.0f ms",
+				         models[k], s[k], need, w[k], w[0]);
+				ok = 0;
+			}
+		}
+	}
+	ck_assert_msg(ok, "%s", why);
+}
+END_TEST
+
+START_TEST(race_many_slow_connections_loop)
+{
+	static const char *const sets[] = {"jobs=40", "io_ms=40", "io_kind=sleep", NULL};
+	double s[NMODELS], w[NMODELS];
+	char advice[200];
+	race_once("race/io", sets, s, w, advice, sizeof(advice));
+	ck_assert_msg(strncmp(advice, "I/O-bound", 9) == 0 && strstr(advice, "use an event loop"),
+	              "advice: %s", advice);
+}
+END_TEST
+
+START_TEST(race_mixed_advice)
+{
+	static const char *const sets[] = {"jobs=4", "cpu_ms=60", "io_ms=60", "io_kind=sleep", NULL};
+	double s[NMODELS], w[NMODELS];
+	char advice[200];
+	race_once("race/mixed", sets, s, w, advice, sizeof(advice));
+	ck_assert_msg(strncmp(advice, "mixed", 5) == 0 && strstr(advice, "processes") &&
+	                  strstr(advice, "offloading"),
+	              "advice: %s", advice);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("race");
+	TCase *tc = tcase_create("run");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, race_cpu_processes_win);
+	tcase_add_test(tc, race_io_concurrency_wins);
+	tcase_add_test(tc, race_many_slow_connections_loop);
+	tcase_add_test(tc, race_mixed_advice);
+	suite_add_tcase(s, tc);
+	return support_main(s);
+}
