@@ -30,6 +30,17 @@
 #include "run.h"
 #include "trace.h"
 
+/* A run stopped half-way has no meaningful timings: say it stopped,
+ * instead of reporting a speedup over cut-short work. Returns 1 then. */
+static int report_stopped(struct run *run, int crashed)
+{
+	if (!run_stopping(run))
+		return 0;
+	run_result_num(run, "stopped", 1);
+	run_result_num(run, "crashed_workers", crashed);
+	return 1;
+}
+
 static double ms_since(uint64_t t0)
 {
 	return (double)(clock_now_ns() - t0) / (double)NS_PER_MS;
@@ -74,16 +85,20 @@ static int workers_main(struct run *run)
 	char name[32], arg_task[16], arg_index[16], arg_units[24], arg_lp[16], arg_lw[16];
 
 	/* The same jobs one after another, in this process. */
-	trace_task_t seq = trace_task_new("sequential", KIND_MAIN, "sequential");
-	trace_bind(seq);
-	trace_milestone("one process, one job after another");
-	uint64_t t0 = clock_now_ns();
-	for (int i = 0; i < nworkers && !run_stopping(run); i++) {
-		trace_state_at(seq, STATE_RUNNING, run_lesson_line(run, "sequential"), "work(i) in a loop");
-		workers_job(run, seq, i, units, line_pid, line_work);
+	double seq_ms = 0;
+	if (run_bool(run, "sequential")) {
+		trace_task_t seq = trace_task_new("sequential", KIND_MAIN, "sequential");
+		trace_bind(seq);
+		trace_milestone("one process, one job after another");
+		uint64_t t0 = clock_now_ns();
+		for (int i = 0; i < nworkers && !run_stopping(run); i++) {
+			trace_state_at(seq, STATE_RUNNING, run_lesson_line(run, "sequential"),
+			               "work(i) in a loop");
+			workers_job(run, seq, i, units, line_pid, line_work);
+		}
+		seq_ms = ms_since(t0);
+		trace_end(seq);
 	}
-	double seq_ms = ms_since(t0);
-	trace_end(seq);
 
 	/* The same jobs, one child process each. */
 	struct procs_set ps;
@@ -95,7 +110,7 @@ static int workers_main(struct run *run)
 	trace_bind(parent);
 	trace_milestone("one child process per job");
 	trace_markf(parent, "parent: pid %d", (int)getpid());
-	t0 = clock_now_ns();
+	uint64_t t0 = clock_now_ns();
 	int rc = 0;
 	for (int i = 0; i < nworkers && !run_stopping(run); i++) {
 		trace_state_at(parent, STATE_RUNNING, run_lesson_line(run, "start"), "p.start()");
@@ -120,9 +135,13 @@ static int workers_main(struct run *run)
 	procs_set_close(&ps);
 	trace_end(parent);
 
-	run_result_num(run, "sequential_ms", seq_ms);
+	if (report_stopped(run, crashed))
+		return rc;
 	run_result_num(run, "parallel_ms", par_ms);
-	run_result_num(run, "speedup", par_ms > 0 ? seq_ms / par_ms : 0);
+	if (seq_ms > 0) {
+		run_result_num(run, "sequential_ms", seq_ms);
+		run_result_num(run, "speedup", par_ms > 0 ? seq_ms / par_ms : 0);
+	}
 	run_result_num(run, "cores", sampler_cores());
 	run_result_num(run, "workers_started", started);
 	run_result_num(run, "crashed_workers", crashed);
@@ -391,6 +410,11 @@ static int pool_main(struct run *run)
 	trace_markf(p.owner, "pool: %u items done, checksum %" PRIu64, done, p.checksum);
 	trace_end(p.owner);
 
+	if (report_stopped(run, crashed)) {
+		free(p.wire);
+		free(p.vals);
+		return rc;
+	}
 	run_result_num(run, "sequential_ms", seq_ms);
 	run_result_num(run, "pool_ms", pool_ms);
 	run_result_num(run, "speedup", pool_ms > 0 ? seq_ms / pool_ms : 0);
@@ -595,6 +619,8 @@ static int vs_main(struct run *run)
 	procs_set_close(&ps);
 	trace_end(pmain);
 
+	if (report_stopped(run, crashed))
+		return rc;
 	run_result_num(run, "sequential_ms", seq_ms);
 	run_result_num(run, "threads_ms", thr_ms);
 	run_result_num(run, "processes_ms", proc_ms);
@@ -623,6 +649,8 @@ static const struct param_spec workers_params[] = {
 	 .help = "child processes, one job each"},
 	{.name = "job_ms", .type = PARAM_INT, .def = 500, .min = 10, .max = 10000, .unit = "ms",
 	 .help = "CPU time of one job on a free core"},
+	{.name = "sequential", .type = PARAM_BOOL, .def = 1,
+	 .help = "first run the jobs one after another in one process (for the speedup)"},
 };
 
 static const struct param_spec pool_params[] = {

@@ -156,11 +156,15 @@ END_TEST
 
 /* Two workers on two cores beat one process by more than x1.3 when the
  * cores are free. The machine is shared: when the sampler shows the
- * workers waiting for a core for a large part of their lives, the cores
+ * workers waiting for a core for over 15% of their lives (two workers
+ * on two free cores: about 5%), the cores
  * were not free and the claim cannot be tested on this attempt. */
 START_TEST(workers_speed_up_on_two_cores)
 {
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+	/* Sanitized builds start processes slowly and run them at another
+	 * speed: no timing claim holds there. */
+	const char *san = getenv("SIMUL_SANITIZER");
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || (san != NULL && san[0] != '\0'))
 		return;
 	static const char *const sets[] = {"workers=2", "job_ms=250", NULL};
 	double best = 0;
@@ -179,7 +183,7 @@ START_TEST(workers_speed_up_on_two_cores)
 			pre += tot[STATE_PREEMPTED];
 			life += model_task(m, (size_t)t)->end_ns - model_task(m, (size_t)t)->start_ns;
 		}
-		if (pre * 4 > life)
+		if (pre * 100 > life * 15)
 			busy++;
 		model_free(m);
 		run_destroy(&run);
@@ -193,16 +197,21 @@ START_TEST(workers_speed_up_on_two_cores)
 }
 END_TEST
 
+struct killer {
+	const char *cmd_has; /* the kind of worker to kill */
+	pid_t killed;
+};
+
 static void *kill_one_worker(void *arg)
 {
-	pid_t *killed = arg;
-	for (int i = 0; i < 400 && *killed == 0; i++) {
+	struct killer *k = arg;
+	for (int i = 0; i < 400 && k->killed == 0; i++) {
 		pid_t kids[4];
-		if (children_of_self(kids, 4, "burn") > 0) {
+		if (children_of_self(kids, 4, k->cmd_has) > 0) {
 			struct timespec ts = {0, 150 * 1000000L};
 			nanosleep(&ts, NULL);
 			kill(kids[0], SIGKILL);
-			*killed = kids[0];
+			k->killed = kids[0];
 			break;
 		}
 		struct timespec ts = {0, 10 * 1000000L};
@@ -215,11 +224,12 @@ START_TEST(killed_worker_is_reported)
 {
 	static const char *const sets[] = {"workers=2", "job_ms=1500", NULL};
 	struct run run;
-	pid_t killed = 0;
+	struct killer k = {"processes burn", 0};
 	pthread_t th;
-	ck_assert_int_eq(pthread_create(&th, NULL, kill_one_worker, &killed), 0);
+	ck_assert_int_eq(pthread_create(&th, NULL, kill_one_worker, &k), 0);
 	struct model *m = support_run_demo("processes/workers", sets, &run);
 	pthread_join(th, NULL);
+	pid_t killed = k.killed;
 	ck_assert_int_gt(killed, 0);
 
 	ck_assert_double_eq(support_result(&run, "crashed_workers"), 1);
@@ -244,33 +254,42 @@ START_TEST(killed_worker_is_reported)
 }
 END_TEST
 
-struct stopper {
-	struct run *run;
-	int ms;
-};
-
-static void *stop_later(void *arg)
+static void *stop_when_children_run(void *arg)
 {
-	struct stopper *s = arg;
-	struct timespec ts = {s->ms / 1000, (long)(s->ms % 1000) * 1000000L};
+	struct run *run = arg;
+	pid_t kids[4];
+	for (int i = 0; i < 1000 && children_of_self(kids, 4, "burn") < 2; i++) {
+		struct timespec ts = {0, 10 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	struct timespec ts = {0, 200 * 1000000L};
 	nanosleep(&ts, NULL);
-	run_request_stop(s->run);
+	run_request_stop(run);
 	return NULL;
 }
 
 START_TEST(stop_kills_and_reaps_every_child)
 {
 	/* Jobs far longer than the test: only the stop can end them soon. */
-	static const char *const sets[] = {"workers=2", "job_ms=10000", NULL};
+	static const char *const sets[] = {"workers=2", "job_ms=10000", "sequential=off", NULL};
 	struct run run;
-	struct stopper s = {&run, 400};
 	pthread_t th;
-	/* The sequential part runs first; stop during it... */
 	uint64_t t0 = clock_now_ns();
-	ck_assert_int_eq(pthread_create(&th, NULL, stop_later, &s), 0);
+	/* run is filled in by support_run_demo before the children start,
+	 * and the thread only touches it once they run. */
+	ck_assert_int_eq(pthread_create(&th, NULL, stop_when_children_run, &run), 0);
 	struct model *m = support_run_demo("processes/workers", sets, &run);
 	pthread_join(th, NULL);
-	ck_assert_uint_lt(clock_now_ns() - t0, 20 * NS_PER_S);
+	ck_assert_uint_lt(clock_now_ns() - t0, 8 * NS_PER_S);
+	ck_assert_double_eq(support_result(&run, "stopped"), 1);
+	double v;
+	ck_assert_msg(run_result_get(&run, "speedup", &v) != 0, "a stopped run reported a speedup");
+	for (int i = 0; i < 2; i++) {
+		int t = support_task(m, i == 0 ? "worker 0" : "worker 1");
+		ck_assert_int_ge(t, 0);
+		ck_assert_uint_ne(model_task(m, (size_t)t)->end_ns, 0);
+		ck_assert_msg(has_mark(m, t, "stopped with the run"), "worker %d: no stop on its lane", i);
+	}
 	model_free(m);
 	run_destroy(&run);
 	assert_nothing_left();
@@ -302,6 +321,35 @@ START_TEST(pool_maps_through_pipes)
 	}
 	/* Each of the 6 results was pickled by a worker, on an io span. */
 	ck_assert_int_ge(pickled, 6);
+	model_free(m);
+	run_destroy(&run);
+	assert_nothing_left();
+}
+END_TEST
+
+/* A pool worker killed mid-map: the map ends with the others, the item it
+ * held is reported lost, and its lane says why it ended. */
+START_TEST(pool_survives_a_killed_worker)
+{
+	static const char *const sets[] = {"workers=2", "items=30", "job_ms=30", "payload_kib=16", NULL};
+	struct run run;
+	struct killer k = {"processes pool", 0};
+	pthread_t th;
+	ck_assert_int_eq(pthread_create(&th, NULL, kill_one_worker, &k), 0);
+	struct model *m = support_run_demo("processes/pool", sets, &run);
+	pthread_join(th, NULL);
+	ck_assert_int_gt(k.killed, 0);
+	ck_assert_double_eq(support_result(&run, "crashed_workers"), 1);
+	double done = support_result(&run, "items_done"), lost = support_result(&run, "items_lost");
+	ck_assert_double_le(lost, 1);
+	ck_assert_double_eq(done + lost, 30);
+	support_check_invariants(m, 1, 0.02);
+	int victim = -1;
+	for (size_t t = 0; t < model_task_count(m); t++)
+		if (model_task(m, t)->pid == k.killed)
+			victim = (int)t;
+	ck_assert_int_ge(victim, 0);
+	ck_assert_msg(has_mark(m, victim, "killed by signal 9"), "the kill is not on the lane");
 	model_free(m);
 	run_destroy(&run);
 	assert_nothing_left();
@@ -377,6 +425,7 @@ int main(void)
 	tcase_add_test(tc, killed_worker_is_reported);
 	tcase_add_test(tc, stop_kills_and_reaps_every_child);
 	tcase_add_test(tc, pool_maps_through_pipes);
+	tcase_add_test(tc, pool_survives_a_killed_worker);
 	tcase_add_test(tc, pool_ipc_grows_with_payload);
 	tcase_add_test(tc, vs_threads_gil_serialises_threads_not_processes);
 	suite_add_tcase(s, tc);

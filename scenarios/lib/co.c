@@ -244,8 +244,10 @@ static void co_check_cb(uv_check_t *h)
 		uint64_t now = clock_now_ns();
 		if (now > t->ready_since && now - t->ready_since > t->max_ready_ns)
 			t->max_ready_ns = now - t->ready_since;
-		if (!l->many)
+		if (!l->many) {
+			l->lane_state = STATE_RUNNING;
 			trace_statef(l->lane, STATE_RUNNING, t->line, "running %s", t->name);
+		}
 		trace_state_at(t->id, STATE_RUNNING, t->line, NULL);
 		co_resume(t);
 	}
@@ -314,8 +316,10 @@ struct co_task *co_create_task(struct co_loop *l, struct co_task *parent, const 
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	t->id = trace_task_new_child(name, KIND_COROUTINE, group,
 	                             parent ? parent->id : TRACE_NO_TASK);
-	/* Every task runs on the loop's thread. */
-	trace_bind_to(t->id, getpid(), gettid());
+	/* Every task runs on the loop's thread (so the sampler can show it
+	 * preempted); skipped for crowds, to spare the recorder an event each. */
+	if (!l->many)
+		trace_bind_to(t->id, getpid(), gettid());
 	if (l->watch)
 		pthread_mutex_lock(&l->watch_mu);
 	l->tasks[l->ntasks++] = t;
@@ -615,7 +619,8 @@ static void co_conn_connected(uv_connect_t *req, int status)
 		return;
 	}
 	struct co_task *t = c->task;
-	trace_state_at(t->id, STATE_IO, t->line, t->loop->many ? NULL : "awaiting the response");
+	if (!t->loop->many)
+		trace_state_at(t->id, STATE_IO, t->line, "awaiting the response");
 	uv_buf_t b = uv_buf_init(c->request, (unsigned)strlen(c->request));
 	c->write.data = c;
 	int rc = uv_write(&c->write, (uv_stream_t *)&c->tcp, &b, 1, co_conn_written);
@@ -633,6 +638,8 @@ static void co_get_cancel(struct co_task *t)
 int co_get(struct co_task *t, int port, const char *path, int line, size_t *body_bytes)
 {
 	struct co_loop *l = t->loop;
+	if (l->cancelling)
+		return UV_ECANCELED;
 	struct co_conn *c = calloc(1, sizeof(*c));
 	if (!c)
 		return UV_ENOMEM;
@@ -709,6 +716,8 @@ static void co_file_opened(uv_fs_t *req)
 
 ssize_t co_read_file(struct co_task *t, const char *path, char *buf, size_t len, int line)
 {
+	if (t->loop->cancelling)
+		return UV_ECANCELED;
 	struct co_file *f = calloc(1, sizeof(*f));
 	char *heap = malloc(len ? len : 1);
 	if (!f || !heap) {
@@ -782,6 +791,8 @@ static void co_work_after(uv_work_t *req, int status)
 
 int co_to_thread(struct co_task *t, void (*fn)(void *), void *arg, const char *what, int line)
 {
+	if (t->loop->cancelling)
+		return UV_ECANCELED;
 	struct co_work *w = calloc(1, sizeof(*w));
 	if (!w)
 		return UV_ENOMEM;
@@ -870,6 +881,8 @@ void co_sem_init(struct co_sem *sem, int slots, const char *reason)
 
 int co_sem_acquire(struct co_task *t, struct co_sem *sem, int line)
 {
+	if (t->loop->cancelling)
+		return UV_ECANCELED;
 	if (sem->slots > 0) {
 		sem->slots--;
 		return 0;

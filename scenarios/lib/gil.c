@@ -182,6 +182,8 @@ int gil_check(struct gil *g, trace_task_t task, int line)
 {
 	if (!g || !atomic_load_explicit(&g->drop_request, memory_order_relaxed))
 		return 0;
+	/* Said before the drop, so the lanes never show two holders running. */
+	trace_state(task, STATE_GIL, "dropping the GIL: another thread asked for it");
 	gil_drop(g, 1);
 	gil_acquire(g, task, line);
 	return 1;

@@ -42,8 +42,8 @@ void gil_name_task(struct gil *g, trace_task_t task, const char *name);
 /* Take the GIL (waiting in STATE_GIL if another task holds it), then report
  * STATE_RUNNING at Python line `line` (0: none). */
 void gil_acquire(struct gil *g, trace_task_t task, int line);
-/* Give it up (before blocking I/O, or at the end). The caller reports its
- * next state itself. */
+/* Give it up (before blocking I/O, or at the end). Report the next state
+ * (io...) first, so the lanes never show two holders running at once. */
 void gil_release(struct gil *g, trace_task_t task);
 /* Called by the holder between small units of CPU work: hands the GIL over
  * when another thread asked for it, and takes it back after. Returns 1 when

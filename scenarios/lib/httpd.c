@@ -59,6 +59,7 @@ struct httpd {
 	int port;
 	struct httpd_options opt;
 	struct conn *conns; /* every open connection, for stop */
+	atomic_int stopping, refusing;
 	atomic_uint_fast64_t requests, open, max_open;
 };
 
@@ -286,6 +287,8 @@ static void server_accept(uv_stream_t *listener, int status)
 		return;
 	}
 	uv_tcp_nodelay(&c->tcp, 1);
+	if (atomic_load(&h->refusing))
+		conn_close(c);
 }
 
 static void server_stop_cb(uv_async_t *a)
@@ -293,6 +296,8 @@ static void server_stop_cb(uv_async_t *a)
 	struct httpd *h = a->data;
 	while (h->conns)
 		conn_close(h->conns);
+	if (!atomic_load(&h->stopping))
+		return; /* only refusing */
 	uv_close((uv_handle_t *)&h->listener, NULL);
 	uv_close((uv_handle_t *)&h->stop_async, NULL);
 }
@@ -355,6 +360,12 @@ int httpd_port(const struct httpd *h)
 	return h->port;
 }
 
+void httpd_refuse(struct httpd *h)
+{
+	atomic_store(&h->refusing, 1);
+	uv_async_send(&h->stop_async);
+}
+
 uint64_t httpd_requests(const struct httpd *h)
 {
 	return atomic_load(&((struct httpd *)h)->requests);
@@ -374,6 +385,7 @@ void httpd_stop(struct httpd *h)
 {
 	if (!h)
 		return;
+	atomic_store(&h->stopping, 1);
 	uv_async_send(&h->stop_async);
 	pthread_join(h->thread, NULL);
 	uv_loop_close(&h->loop);

@@ -32,6 +32,9 @@ int httpd_start(struct httpd **out, const struct httpd_options *o);
 int httpd_port(const struct httpd *h);
 /* Close every connection, join the server's thread, free. NULL is fine. */
 void httpd_stop(struct httpd *h);
+/* From now on close every connection, open or new, at once: for a demo
+ * that is stopping, so that clients blocked in httpd_fetch return. */
+void httpd_refuse(struct httpd *h);
 /* Requests answered (body fully written) so far. */
 uint64_t httpd_requests(const struct httpd *h);
 /* Connections open right now, and the most open at once so far. */

@@ -2,6 +2,7 @@ import threading
 import time
 
 PAUSE = 0.1
+BUSY = 0                                       # the `busy` parameter
 
 def numbers():
     for i in range(1, 6):
@@ -13,7 +14,15 @@ def letters():
         time.sleep(PAUSE)                      #@letters_sleep
         print(f"Letter {ch}")                  #@letters_print
 
+def busy():                                    # CPU-bound, never sleeps
+    while not done.is_set():
+        sum(k for k in range(600))             #@busy
+
+done = threading.Event()
+for _ in range(BUSY):
+    threading.Thread(target=busy).start()
 t1 = threading.Thread(target=numbers)
 t2 = threading.Thread(target=letters)
 t1.start(); t2.start()                         #@start
 t1.join(); t2.join()                           #@join
+done.set()

@@ -1,0 +1,15 @@
+def grep(prefix):
+    print(f"looking for {prefix}")             #@gen_start
+    try:
+        while True:
+            line = (yield)                     #@gen_yield
+            if prefix in line[:len(prefix)]:   #@gen_match
+                print(line)
+    except GeneratorExit:
+        print("closing")                       #@gen_close
+
+g = grep("py")                                 #@main_new
+next(g)  # run to the first yield              #@main_prime
+for word in ["python", "java", "pypy", "c", "pytest", "rust", "pyx"]:
+    g.send(word)                               #@main_send
+g.close()                                      #@main_close

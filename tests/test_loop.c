@@ -1,0 +1,333 @@
+/*
+ * test_loop.c: the loop module's demos run for real, at small sizes, and
+ * what they record has the shape their lessons describe.
+ */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "clock.h"
+#include "support.h"
+#include "trace.h"
+
+#define MS 1000000ull
+
+/* Longest span in state s of task i. */
+static uint64_t longest_span(const struct model *m, size_t i, enum state s)
+{
+	uint64_t best = 0;
+	for (size_t k = 0; k < model_span_count(m, i); k++) {
+		struct model_span sp;
+		model_span_get(m, i, k, &sp);
+		if (sp.state == s && sp.end_ns - sp.start_ns > best)
+			best = sp.end_ns - sp.start_ns;
+	}
+	return best;
+}
+
+/* Fails when two coroutine tasks were `running` at the same instant: one
+ * loop thread runs one task at a time. */
+static void check_one_running(const struct model *m)
+{
+	for (size_t a = 0; a < model_task_count(m); a++) {
+		if (model_task(m, a)->kind != KIND_COROUTINE)
+			continue;
+		for (size_t b = a + 1; b < model_task_count(m); b++) {
+			if (model_task(m, b)->kind != KIND_COROUTINE)
+				continue;
+			for (size_t i = 0; i < model_span_count(m, a); i++) {
+				struct model_span x;
+				model_span_get(m, a, i, &x);
+				if (x.state != STATE_RUNNING || x.end_ns == x.start_ns)
+					continue;
+				for (size_t j = 0; j < model_span_count(m, b); j++) {
+					struct model_span y;
+					model_span_get(m, b, j, &y);
+					if (y.state != STATE_RUNNING || y.end_ns == y.start_ns)
+						continue;
+					ck_assert_msg(x.end_ns <= y.start_ns || y.end_ns <= x.start_ns,
+					              "%s and %s both running at once", model_task(m, a)->name,
+					              model_task(m, b)->name);
+				}
+			}
+		}
+	}
+}
+
+START_TEST(sleep_alternates_one_at_a_time)
+{
+	static const char *const sets[] = {"pause_ms=30", "count=4", NULL};
+	struct run run;
+	struct model *m = support_run_demo("loop/sleep", sets, &run);
+	support_check_invariants(m, 1, 0.01);
+	check_one_running(m);
+
+	ck_assert_uint_eq(model_mark_count(m), 8);
+	int num = support_task(m, "numbers"), let = support_task(m, "letters");
+	for (size_t k = 0; k < 8; k++) {
+		struct model_mark mk;
+		char want[32];
+		model_mark_get(m, k, &mk);
+		ck_assert_int_eq(mk.task, k % 2 == 0 ? num : let);
+		if (k % 2 == 0)
+			snprintf(want, sizeof(want), "Number %zu", k / 2 + 1);
+		else
+			snprintf(want, sizeof(want), "Letter %c", (char)('a' + k / 2));
+		ck_assert_str_eq(mk.text, want);
+	}
+	/* The loop waits in poll most of the time, by its own lane and by
+	 * libuv's metric. */
+	int loop = support_task(m, "event loop");
+	ck_assert_int_ge(loop, 0);
+	uint64_t tot[STATE_COUNT];
+	model_task_totals(m, (size_t)loop, tot);
+	const struct model_task *lt = model_task(m, (size_t)loop);
+	ck_assert_uint_gt(tot[STATE_IDLE], (lt->end_ns - lt->start_ns) / 2);
+	ck_assert_double_gt(support_result(&run, "loop_idle_ms"), 4 * 30 / 2);
+	model_free(m);
+	run_destroy(&run);
+}
+END_TEST
+
+START_TEST(gather_overlaps_downloads)
+{
+	static const char *const sets[] = {"latency_ms=200", "size_kb=16", "downloads=3", NULL};
+	struct run run;
+	struct model *m = support_run_demo("loop/gather", sets, &run);
+	support_check_invariants(m, 1, 0.01);
+	check_one_running(m);
+	ck_assert_double_ge(support_result(&run, "sequential_ms"), 3 * 200 * 0.95);
+	ck_assert_double_gt(support_result(&run, "speedup"), 2.0);
+	/* as_completed: the download started first has the longest latency. */
+	for (int i = 0; i < run.nresults; i++)
+		if (strcmp(run.results[i].key, "as_completed_order") == 0)
+			ck_assert_str_eq(run.results[i].text, "3,2,1");
+	/* Each download printed its size. */
+	size_t got = 0;
+	for (size_t k = 0; k < model_mark_count(m); k++) {
+		struct model_mark mk;
+		model_mark_get(m, k, &mk);
+		if (strstr(mk.text, ": 16384 bytes"))
+			got++;
+	}
+	ck_assert_uint_eq(got, 9);
+	model_free(m);
+	run_destroy(&run);
+}
+END_TEST
+
+START_TEST(blocking_freezes_then_offload_flows)
+{
+	static const char *const sets[] = {"block_ms=300", "tick_ms=50", "tickers=2", NULL};
+	struct run run;
+	struct model *m = support_run_demo("loop/blocking", sets, &run);
+	support_check_invariants(m, 1, 0.01);
+	double blocked = support_result(&run, "blocked_ms");
+	double ready_blocked = support_result(&run, "blocked_max_ready_ms");
+	double ready_offloaded = support_result(&run, "offloaded_max_ready_ms");
+	ck_assert_double_ge(blocked, 300 * 0.95);
+	ck_assert_double_ge(support_result(&run, "offloaded_ms"), 300 * 0.95);
+	ck_assert_double_ge(ready_blocked, blocked * 0.9);
+	ck_assert_double_lt(ready_offloaded, ready_blocked / 4);
+
+	/* The lanes show it: a blocked-round ticker has a long `ready` span,
+	 * and a pool thread lane ran the offloaded work. */
+	uint64_t longest_ready = 0;
+	int pool = -1;
+	for (size_t i = 0; i < model_task_count(m); i++) {
+		const struct model_task *t = model_task(m, i);
+		if (strcmp(t->group, "blocked") == 0 && strncmp(t->name, "ticker", 6) == 0) {
+			uint64_t r = longest_span(m, i, STATE_READY);
+			if (r > longest_ready)
+				longest_ready = r;
+		}
+		if (t->kind == KIND_WORKER)
+			pool = (int)i;
+	}
+	ck_assert_uint_ge(longest_ready, (uint64_t)(blocked * 0.8 * MS));
+	ck_assert_int_ge(pool, 0);
+	ck_assert_uint_ge(longest_span(m, (size_t)pool, STATE_RUNNING), 250 * MS);
+	model_free(m);
+	run_destroy(&run);
+}
+END_TEST
+
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+	ck_assert_ptr_nonnull(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+START_TEST(c10k_closes_every_connection)
+{
+	static const char *const sets[] = {"tasks=2000", "latency_ms=200", NULL};
+	static const char *const warm[] = {"tasks=5", "latency_ms=1", NULL};
+	struct run run;
+	/* A first small run lets libuv make its process-wide descriptors (the
+	 * signal lock pipe), which live as long as the process. */
+	struct model *m = support_run_demo("loop/c10k", warm, &run);
+	model_free(m);
+	run_destroy(&run);
+	int before = open_fds();
+	m = support_run_demo("loop/c10k", sets, &run);
+	ck_assert_double_eq(support_result(&run, "tasks"), 2000);
+	double in_flight = support_result(&run, "max_in_flight");
+	ck_assert_double_ge(in_flight, 1);
+	ck_assert_double_le(in_flight, 2000);
+	/* All 2,000 waited together: far less than 2,000 latencies. */
+	ck_assert_double_lt(support_result(&run, "wall_ms"), 2000 * 200 / 20);
+	size_t tasks = 0;
+	for (size_t i = 0; i < model_task_count(m); i++)
+		if (strcmp(model_task(m, i)->group, "tasks") == 0)
+			tasks++;
+	ck_assert_uint_eq(tasks, 2000);
+	model_free(m);
+	run_destroy(&run);
+	ck_assert_int_eq(open_fds(), before);
+}
+END_TEST
+
+START_TEST(c10k_sleep_mode)
+{
+	static const char *const sets[] = {"tasks=3000", "io=sleep", "latency_ms=100", NULL};
+	struct run run;
+	struct model *m = support_run_demo("loop/c10k", sets, &run);
+	ck_assert_double_eq(support_result(&run, "max_in_flight"), 3000);
+	ck_assert_double_lt(support_result(&run, "wall_ms"), 3000 * 100 / 20);
+	model_free(m);
+	run_destroy(&run);
+}
+END_TEST
+
+START_TEST(generator_hands_over)
+{
+	static const char *const sets[] = {"pause_ms=5", NULL};
+	static const char *const want[] = {"looking for py", "send python", "python", "send java",
+	                                   "send pypy",      "pypy",        "send c", "send pytest",
+	                                   "pytest",         "send rust",   "send pyx", "pyx",
+	                                   "closing"};
+	struct run run;
+	struct model *m = support_run_demo("loop/generator", sets, &run);
+	support_check_invariants(m, 1, 0.01);
+	check_one_running(m);
+	ck_assert_uint_eq(model_mark_count(m), sizeof(want) / sizeof(want[0]));
+	for (size_t k = 0; k < model_mark_count(m); k++) {
+		struct model_mark mk;
+		model_mark_get(m, k, &mk);
+		ck_assert_str_eq(mk.text, want[k]);
+	}
+	/* main and grep never run at once: each waits (join) while the other
+	 * has control. */
+	int a = support_task(m, "main"), b = support_task(m, "grep");
+	for (size_t i = 0; i < model_span_count(m, (size_t)a); i++) {
+		struct model_span x;
+		model_span_get(m, (size_t)a, i, &x);
+		if (x.state != STATE_RUNNING || x.end_ns == x.start_ns)
+			continue;
+		for (size_t j = 0; j < model_span_count(m, (size_t)b); j++) {
+			struct model_span y;
+			model_span_get(m, (size_t)b, j, &y);
+			if (y.state == STATE_RUNNING && y.end_ns > y.start_ns)
+				ck_assert(x.end_ns <= y.start_ns || y.end_ns <= x.start_ns);
+		}
+	}
+	ck_assert_double_eq(support_result(&run, "handovers"), 8);
+	model_free(m);
+	run_destroy(&run);
+}
+END_TEST
+
+/* ---- stopping ---- */
+
+struct stopper {
+	uv_timer_t timer;
+	struct run *run;
+	uint64_t asked_ns, done_ns;
+};
+
+static void stopper_fire(uv_timer_t *t)
+{
+	struct stopper *s = t->data;
+	s->asked_ns = clock_now_ns();
+	run_request_stop(s->run);
+}
+
+static void stopper_done(struct run *run, void *arg)
+{
+	struct stopper *s = arg;
+	(void)run;
+	s->done_ns = clock_now_ns();
+	uv_close((uv_handle_t *)&s->timer, NULL);
+}
+
+/* Start demo `name`, ask it to stop after after_ms, and return how long it
+ * took to return from then, in ms (-1 when it ended before being asked). */
+static double stop_after(const char *name, const char *const *sets, uint64_t after_ms)
+{
+	struct app_options o = {.demo = name};
+	for (int i = 0; sets[i] != NULL; i++)
+		o.sets[o.nsets++] = sets[i];
+	struct run run;
+	ck_assert_int_eq(app_prepare_run(&run, &o), 0);
+	trace_reset();
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct stopper s = {.run = &run};
+	uv_timer_init(&loop, &s.timer);
+	s.timer.data = &s;
+	uv_timer_start(&s.timer, stopper_fire, after_ms, 0);
+	ck_assert_int_eq(run_start(&run, &loop, stopper_done, &s), 0);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	run_finish(&run);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	uv_loop_close(&loop);
+	run_destroy(&run);
+	if (s.asked_ns == 0)
+		return -1;
+	return (double)(s.done_ns - s.asked_ns) / 1e6;
+}
+
+START_TEST(every_demo_stops_soon)
+{
+	static const char *const c10k[] = {"tasks=3000", "latency_ms=10000", NULL};
+	static const char *const warm[] = {"tasks=5", "latency_ms=1", NULL};
+	static const char *const sleep[] = {"pause_ms=10000", NULL};
+	static const char *const gather[] = {"latency_ms=10000", NULL};
+	static const char *const blocking[] = {"block_ms=10000", "tick_ms=50", NULL};
+
+	stop_after("loop/c10k", warm, 5000);
+	int before = open_fds();
+	/* Each would take 10 s or more; stopped, each returns within 1 s. */
+	double ms = stop_after("loop/c10k", c10k, 300);
+	ck_assert(ms >= 0 && ms < 1000);
+	ck_assert_int_eq(open_fds(), before);
+	ms = stop_after("loop/sleep", sleep, 100);
+	ck_assert(ms >= 0 && ms < 1000);
+	ms = stop_after("loop/gather", gather, 300);
+	ck_assert(ms >= 0 && ms < 1000);
+	ms = stop_after("loop/blocking", blocking, 300);
+	ck_assert(ms >= 0 && ms < 1000);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("loop");
+	TCase *tc = tcase_create("run");
+	tcase_set_timeout(tc, 40);
+	tcase_add_test(tc, sleep_alternates_one_at_a_time);
+	tcase_add_test(tc, gather_overlaps_downloads);
+	tcase_add_test(tc, blocking_freezes_then_offload_flows);
+	tcase_add_test(tc, c10k_closes_every_connection);
+	tcase_add_test(tc, c10k_sleep_mode);
+	tcase_add_test(tc, generator_hands_over);
+	tcase_add_test(tc, every_demo_stops_soon);
+	suite_add_tcase(s, tc);
+	return support_main(s);
+}
