@@ -84,7 +84,8 @@ struct race {
 	struct run *run;
 	int jobs, cpu_ms, io_ms, network, ncores;
 	uint64_t units; /* cpu_ms of work, in cpuburn units */
-	int port;       /* loopback server, when network */
+	struct httpd *server; /* loopback server, when network */
+	int port;
 	char path[96];  /* what each job downloads */
 	int line_cpu[RACE_NMODELS], line_io[RACE_NMODELS];
 	struct gil *gil; /* threads+GIL only */
@@ -131,6 +132,8 @@ static int race_wait_blocking(struct race *r, trace_task_t t, int model)
 	if (r->network) {
 		trace_statef(t, STATE_IO, r->line_io[model], "GET %s", r->path);
 		long got = httpd_fetch(r->port, r->path);
+		if (got < 0 && run_stopping(r->run))
+			return -1;
 		if (got < 0) {
 			run_fail(r->run, "download from the loopback server failed: %s", strerror((int)-got));
 			return -1;
@@ -142,6 +145,9 @@ static int race_wait_blocking(struct race *r, trace_task_t t, int model)
 }
 
 /* ---- measuring ---- */
+
+/* The memory sampler also watches for a stop: the server then closes every
+ * connection, so threads blocked in httpd_fetch return at once. */
 
 static long race_rss_kb(pid_t pid)
 {
@@ -163,6 +169,8 @@ static void *race_mem_main(void *arg)
 {
 	struct race *r = arg;
 	while (!atomic_load(&r->mem_stop)) {
+		if (r->server != NULL && run_stopping(r->run))
+			httpd_refuse(r->server);
 		long kb = race_rss_kb(0);
 		int n = atomic_load(&r->nkids);
 		for (int i = 0; i < n; i++)
@@ -644,14 +652,13 @@ static int race_main(struct run *run)
 		r.line_io[m] = run_lesson_line(run, tag);
 	}
 
-	struct httpd *server = NULL;
 	if (r.network && r.io_ms > 0) {
-		int rc = httpd_start(&server, NULL);
+		int rc = httpd_start(&r.server, NULL);
 		if (rc < 0) {
 			run_fail(run, "could not start the loopback HTTP server: %s", strerror(-rc));
 			return -1;
 		}
-		r.port = httpd_port(server);
+		r.port = httpd_port(r.server);
 		snprintf(r.path, sizeof(r.path), "/bytes/%d?latency_ms=%d", RACE_BODY_BYTES, r.io_ms);
 	}
 
@@ -662,7 +669,7 @@ static int race_main(struct run *run)
 		rc = race_measure(&r, m, &f[m]);
 		f[m].speedup = f[m].wall_ms > 0 ? f[RACE_SEQ].wall_ms / f[m].wall_ms : 0;
 		done = m + 1;
-		if (rc != 0)
+		if (rc != 0 || run_stopping(run))
 			break;
 		char key[64];
 		const char *k = race_models[m].key;
@@ -678,7 +685,7 @@ static int race_main(struct run *run)
 		run_result_num(run, key, f[m].ctx);
 	}
 	race_publish(&r, f, done);
-	httpd_stop(server);
+	httpd_stop(r.server);
 	if (rc != 0)
 		return -1;
 	if (done == RACE_NMODELS) {
