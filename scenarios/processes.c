@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -122,7 +123,7 @@ static int workers_main(struct run *run)
 		snprintf(arg_lp, sizeof(arg_lp), "%d", line_pid);
 		snprintf(arg_lw, sizeof(arg_lw), "%d", line_work);
 		const char *args[] = {"burn", arg_task, arg_index, arg_units, arg_lp, arg_lw, NULL};
-		if (procs_spawn(&ps, t, 0, args) < 0) {
+		if (procs_spawn(&ps, t, name, 0, args) < 0) {
 			trace_end(t);
 			rc = -1;
 			break;
@@ -150,11 +151,15 @@ static int workers_main(struct run *run)
 
 static int worker_burn(int argc, char **argv)
 {
-	if (argc != 7)
+	if (argc != 7) {
+		fprintf(stderr, "simul: --worker processes burn: want TASK INDEX UNITS LINE LINE\n");
 		return 2;
+	}
 	trace_task_t task = procs_child_attach(argv[2]);
-	if (task == TRACE_NO_TASK)
+	if (task == TRACE_NO_TASK) {
+		fprintf(stderr, "simul: --worker processes: no recorder ring on fd 3 (only simul starts workers)\n");
 		return 2;
+	}
 	workers_job(NULL, task, atoi(argv[3]), strtoull(argv[4], NULL, 10), atoi(argv[5]), atoi(argv[6]));
 	trace_end(task);
 	return 0;
@@ -163,14 +168,17 @@ static int worker_burn(int argc, char **argv)
 /* ---- processes/pool ---- */
 
 /*
- * Messages on a worker's socket. A task: header, then the item's payload
- * as floats in pickle's BINFLOAT form ('G' and 8 big-endian bytes each).
- * A result: header, then the transformed floats in the same form.
+ * Messages on a worker's socket. A task is a chunk of `count` items from
+ * `index` on: header, then each item's payload as floats in pickle's
+ * BINFLOAT form ('G' and 8 big-endian bytes each). A result: header, then
+ * the transformed floats in the same form.
  */
 struct pool_msg {
 	uint32_t index;
-	uint32_t nfloats;
-	uint64_t units;  /* task: work to do; result: the prime-count checksum */
+	uint32_t count;
+	uint32_t nfloats; /* per item */
+	uint32_t pad;
+	uint64_t units;  /* task: work per item; result: the prime-count checksum */
 	uint64_t ipc_ns; /* result: time the worker spent unpickling and pickling */
 };
 
@@ -226,36 +234,51 @@ static const char *pool_size_text(size_t bytes, char *buf, size_t len)
 	return buf;
 }
 
+/* "item 3" or "items 3-6" (what="item"), or "result 3" / "results 3-6". */
+static const char *pool_range(char *buf, size_t len, const char *what, uint32_t first, uint32_t count)
+{
+	if (count == 1)
+		snprintf(buf, len, "%s %u", what, first);
+	else
+		snprintf(buf, len, "%ss %u-%u", what, first, first + count - 1);
+	return buf;
+}
+
 struct pool_slot {
 	int child;   /* index in the procs_set, -1 when it could not start */
-	int busy;    /* an item is out with this worker */
+	int busy;    /* a chunk is out with this worker */
 	int dead;
-	uint32_t item;
+	uint32_t item, count; /* the chunk */
 };
 
 struct pool_state {
 	struct run *run;
 	struct procs_set ps;
 	trace_task_t owner;
-	uint32_t nfloats;
+	uint32_t nfloats;    /* per item */
+	uint32_t chunksize;
 	uint64_t units;
-	unsigned char *wire; /* one pickled payload */
+	unsigned char *wire; /* one pickled chunk */
 	double *vals;
 	uint64_t ipc_ns;     /* the parent's own pickling, sending, receiving */
 	uint64_t checksum;
 	int line_send, line_recv, line_wait;
 };
 
-static int pool_send(struct pool_state *p, struct pool_slot *sl, uint32_t item)
+static int pool_send(struct pool_state *p, struct pool_slot *sl, uint32_t item, uint32_t count)
 {
-	char sz[32];
-	size_t bytes = (size_t)p->nfloats * POOL_FLOAT_BYTES;
+	char sz[32], rg[48];
+	size_t n = (size_t)p->nfloats * count;
+	size_t bytes = n * POOL_FLOAT_BYTES;
+	/* Making the items is not IPC (the sequential loop makes them too). */
+	for (uint32_t k = 0; k < count; k++)
+		pool_fill(p->vals + (size_t)k * p->nfloats, p->nfloats, item + k);
 	uint64_t t0 = clock_now_ns();
-	trace_statef(p->owner, STATE_IO, p->line_send, "pickling %s (item %u) to worker %d",
-	             pool_size_text((size_t)p->nfloats * 8, sz, sizeof(sz)), item, sl->child);
-	pool_fill(p->vals, p->nfloats, item);
-	pool_pickle(p->vals, p->nfloats, p->wire);
-	struct pool_msg h = {.index = item, .nfloats = p->nfloats, .units = p->units};
+	trace_statef(p->owner, STATE_IO, p->line_send, "pickling %s (%s) to worker %d",
+	             pool_size_text(n * 8, sz, sizeof(sz)), pool_range(rg, sizeof(rg), "item", item, count),
+	             sl->child);
+	pool_pickle(p->vals, (uint32_t)n, p->wire);
+	struct pool_msg h = {.index = item, .count = count, .nfloats = p->nfloats, .units = p->units};
 	int fd = p->ps.kids[sl->child].sock;
 	int rc = procs_write_full(fd, &h, sizeof(h));
 	if (rc == 0)
@@ -263,21 +286,23 @@ static int pool_send(struct pool_state *p, struct pool_slot *sl, uint32_t item)
 	p->ipc_ns += clock_now_ns() - t0;
 	sl->busy = rc == 0;
 	sl->item = item;
+	sl->count = count;
 	return rc;
 }
 
 static int pool_receive(struct pool_state *p, struct pool_slot *sl, uint64_t *child_ipc)
 {
-	char sz[32];
+	char sz[32], rg[48];
 	struct pool_msg h;
 	int fd = p->ps.kids[sl->child].sock;
 	uint64_t t0 = clock_now_ns();
-	if (procs_read_full(fd, &h, sizeof(h)) != 0 || h.nfloats != p->nfloats)
+	if (procs_read_full(fd, &h, sizeof(h)) != 0 || h.nfloats != p->nfloats || h.count != sl->count)
 		return -1;
-	size_t bytes = (size_t)h.nfloats * POOL_FLOAT_BYTES;
-	trace_statef(p->owner, STATE_IO, p->line_recv, "unpickling %s (result %u) from worker %d",
-	             pool_size_text((size_t)p->nfloats * 8, sz, sizeof(sz)), h.index, sl->child);
-	if (procs_read_full(fd, p->wire, bytes) != 0 || pool_unpickle(p->wire, h.nfloats, p->vals) != 0)
+	size_t n = (size_t)h.nfloats * h.count, bytes = n * POOL_FLOAT_BYTES;
+	trace_statef(p->owner, STATE_IO, p->line_recv, "unpickling %s (%s) from worker %d",
+	             pool_size_text(n * 8, sz, sizeof(sz)), pool_range(rg, sizeof(rg), "result", h.index, h.count),
+	             sl->child);
+	if (procs_read_full(fd, p->wire, bytes) != 0 || pool_unpickle(p->wire, (uint32_t)n, p->vals) != 0)
 		return -1;
 	p->ipc_ns += clock_now_ns() - t0;
 	p->checksum += h.units;
@@ -294,18 +319,20 @@ static int pool_main(struct run *run)
 		.run = run,
 		.units = cpuburn_units((uint64_t)run_int(run, "job_ms") * NS_PER_MS),
 		.nfloats = (uint32_t)((uint64_t)run_int(run, "payload_kib") * 1024 / 8),
+		.chunksize = (uint32_t)run_int(run, "chunksize"),
 		.line_send = run_lesson_line(run, "send"),
 		.line_recv = run_lesson_line(run, "recv"),
 		.line_wait = run_lesson_line(run, "map"),
 	};
 	char sz[32];
-	size_t item_bytes = (size_t)p.nfloats * 8;
-	p.wire = malloc((size_t)p.nfloats * POOL_FLOAT_BYTES + 1);
-	p.vals = malloc(item_bytes + sizeof(double));
+	size_t item_bytes = (size_t)p.nfloats * 8, chunk_floats = (size_t)p.nfloats * p.chunksize;
+	p.wire = malloc(chunk_floats * POOL_FLOAT_BYTES + 1);
+	p.vals = malloc((chunk_floats + 1) * sizeof(double));
 	if (p.wire == NULL || p.vals == NULL) {
 		free(p.wire);
 		free(p.vals);
-		run_fail(run, "out of memory for a %s payload", pool_size_text(item_bytes, sz, sizeof(sz)));
+		run_fail(run, "out of memory for chunks of %u items of %s", p.chunksize,
+		         pool_size_text(item_bytes, sz, sizeof(sz)));
 		return -1;
 	}
 
@@ -346,7 +373,7 @@ static int pool_main(struct run *run)
 		trace_task_t t = trace_task_new_child(name, KIND_PROCESS, "pool", p.owner);
 		snprintf(arg_task, sizeof(arg_task), "%d", (int)t);
 		const char *args[] = {"pool", arg_task, arg_lines[0], arg_lines[1], arg_lines[2], NULL};
-		int c = procs_spawn(&p.ps, t, 1, args);
+		int c = procs_spawn(&p.ps, t, name, 1, args);
 		if (c < 0) {
 			trace_end(t);
 			rc = -1;
@@ -355,15 +382,17 @@ static int pool_main(struct run *run)
 		slots[nslots++] = (struct pool_slot){.child = c};
 	}
 
-	/* Hand out items one at a time to whichever worker is free, as
-	 * Pool.map with chunksize=1 does. */
+	/* Hand out chunks of items to whichever worker is free, as Pool.map
+	 * does with its chunksize. */
 	uint32_t next = 0, done = 0, lost = 0;
 	uint64_t child_ipc = 0;
-	for (int s = 0; s < nslots && next < nitems; s++)
-		if (pool_send(&p, &slots[s], next) == 0)
-			next++;
+	for (int s = 0; s < nslots && next < nitems; s++) {
+		uint32_t count = nitems - next < p.chunksize ? nitems - next : p.chunksize;
+		if (pool_send(&p, &slots[s], next, count) == 0)
+			next += count;
 		else
 			slots[s].dead = 1;
+	}
 	while (rc == 0 && done + lost < nitems && !run_stopping(run)) {
 		struct pollfd fds[PROCS_MAX];
 		int map[PROCS_MAX], nfds = 0;
@@ -383,19 +412,25 @@ static int pool_main(struct run *run)
 			struct pool_slot *sl = &slots[map[i]];
 			if (pool_receive(&p, sl, &child_ipc) != 0) {
 				sl->dead = 1;
-				lost++;
-				trace_markf(p.owner, "worker %d died: item %u lost", sl->child, sl->item);
+				lost += sl->count;
+				char rg[48];
+				trace_markf(p.owner, "worker %d died: %s lost", sl->child,
+				            pool_range(rg, sizeof(rg), "item", sl->item, sl->count));
 				continue;
 			}
-			done++;
+			done += sl->count;
 			if (next < nitems && !run_stopping(run)) {
-				if (pool_send(&p, sl, next) == 0)
-					next++;
+				uint32_t count = nitems - next < p.chunksize ? nitems - next : p.chunksize;
+				if (pool_send(&p, sl, next, count) == 0)
+					next += count;
 				else
 					sl->dead = 1;
 			}
 		}
 	}
+	/* Items never handed out because no worker was left are lost too. */
+	if (!run_stopping(run))
+		lost += nitems - next;
 	/* Closing the sockets tells the workers there is no more work. */
 	for (int s = 0; s < nslots; s++) {
 		struct procs_child *c = &p.ps.kids[slots[s].child];
@@ -434,16 +469,20 @@ static int pool_main(struct run *run)
  * parent closes the socket. */
 static int worker_pool(int argc, char **argv)
 {
-	if (argc != 6)
+	if (argc != 6) {
+		fprintf(stderr, "simul: --worker processes pool: want TASK LINE LINE LINE\n");
 		return 2;
+	}
 	trace_task_t task = procs_child_attach(argv[2]);
-	if (task == TRACE_NO_TASK)
+	if (task == TRACE_NO_TASK) {
+		fprintf(stderr, "simul: --worker processes: no recorder ring on fd 3 (only simul starts workers)\n");
 		return 2;
+	}
 	int line_recv = atoi(argv[3]), line_f = atoi(argv[4]), line_send = atoi(argv[5]);
 	unsigned char *wire = NULL;
 	double *vals = NULL;
 	uint32_t cap = 0;
-	char sz[32];
+	char sz[32], rg[48];
 	int rc = 0;
 	trace_markf(task, "pool worker: pid %d, parent pid %d", (int)getpid(), (int)getppid());
 	for (;;) {
@@ -452,32 +491,42 @@ static int worker_pool(int argc, char **argv)
 		if (procs_read_full(0, &h, sizeof(h)) != 0)
 			break; /* the pool closed: no more work */
 		uint64_t t0 = clock_now_ns();
-		size_t bytes = (size_t)h.nfloats * POOL_FLOAT_BYTES;
-		if (h.nfloats > cap || wire == NULL) {
+		uint64_t nf = (uint64_t)h.nfloats * h.count;
+		if (h.count == 0 || nf > UINT32_MAX) {
+			rc = 1;
+			break;
+		}
+		size_t bytes = (size_t)nf * POOL_FLOAT_BYTES;
+		if (nf > cap || wire == NULL) {
 			free(wire);
 			free(vals);
-			cap = h.nfloats;
+			cap = (uint32_t)nf;
 			wire = malloc(bytes + 1);
-			vals = malloc((size_t)cap * sizeof(double) + sizeof(double));
+			vals = malloc(((size_t)cap + 1) * sizeof(double));
 			if (wire == NULL || vals == NULL) {
 				rc = 1;
 				break;
 			}
 		}
-		trace_statef(task, STATE_IO, line_recv, "unpickling %s (item %u)",
-		             pool_size_text((size_t)h.nfloats * 8, sz, sizeof(sz)), h.index);
-		if (procs_read_full(0, wire, bytes) != 0 || pool_unpickle(wire, h.nfloats, vals) != 0) {
+		trace_statef(task, STATE_IO, line_recv, "unpickling %s (%s)",
+		             pool_size_text((size_t)nf * 8, sz, sizeof(sz)),
+		             pool_range(rg, sizeof(rg), "item", h.index, h.count));
+		if (procs_read_full(0, wire, bytes) != 0 || pool_unpickle(wire, (uint32_t)nf, vals) != 0) {
 			rc = 1;
 			break;
 		}
 		uint64_t ipc = clock_now_ns() - t0;
-		trace_statef(task, STATE_RUNNING, line_f, "f(item %u)", h.index);
-		uint64_t sum = pool_f(NULL, h.units, vals, h.nfloats);
+		uint64_t sum = 0;
+		for (uint32_t k = 0; k < h.count; k++) {
+			trace_statef(task, STATE_RUNNING, line_f, "f(item %u)", h.index + k);
+			sum += pool_f(NULL, h.units, vals + (size_t)k * h.nfloats, h.nfloats);
+		}
 		t0 = clock_now_ns();
-		trace_statef(task, STATE_IO, line_send, "pickling %s (result %u)",
-		             pool_size_text((size_t)h.nfloats * 8, sz, sizeof(sz)), h.index);
-		pool_pickle(vals, h.nfloats, wire);
-		struct pool_msg r = {.index = h.index, .nfloats = h.nfloats, .units = sum};
+		trace_statef(task, STATE_IO, line_send, "pickling %s (%s)",
+		             pool_size_text((size_t)nf * 8, sz, sizeof(sz)),
+		             pool_range(rg, sizeof(rg), "result", h.index, h.count));
+		pool_pickle(vals, (uint32_t)nf, wire);
+		struct pool_msg r = {.index = h.index, .count = h.count, .nfloats = h.nfloats, .units = sum};
 		r.ipc_ns = ipc + (clock_now_ns() - t0); /* sending time is the parent's receiving */
 		if (procs_write_full(0, &r, sizeof(r)) != 0 || procs_write_full(0, wire, bytes) != 0) {
 			rc = 1;
@@ -492,6 +541,16 @@ static int worker_pool(int argc, char **argv)
 
 /* ---- processes/vs-threads ---- */
 
+/* CPU time of every reaped child of this process. */
+static uint64_t children_cpu_ns(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_CHILDREN, &ru) != 0)
+		return 0;
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * NS_PER_S +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * NS_PER_US;
+}
+
 /* Units of work between two looks at the GIL (about 0.2 ms): CPython's
  * eval loop looks at every few bytecodes; this only needs to be well under
  * the 5 ms switch interval. */
@@ -504,6 +563,7 @@ struct vs_thread {
 	uint64_t units;
 	int line;
 	int index;
+	uint64_t cpu_ns; /* CPU time the thread used */
 };
 
 static void *vs_thread_main(void *arg)
@@ -517,8 +577,9 @@ static void *vs_thread_main(void *arg)
 		gil_check(t->gil, t->task, t->line);
 	}
 	gil_release(t->gil, t->task);
+	t->cpu_ns = clock_thread_cpu_ns() - cpu0;
 	trace_markf(t->task, "thread %d: checksum %" PRIu64 ", cpu %.0f ms", t->index, sum,
-	            (double)(clock_thread_cpu_ns() - cpu0) / (double)NS_PER_MS);
+	            (double)t->cpu_ns / (double)NS_PER_MS);
 	trace_end(t->task);
 	return NULL;
 }
@@ -560,9 +621,14 @@ static int vs_main(struct run *run)
 	int started = 0, rc = 0;
 	for (int i = 0; i < njobs; i++) {
 		snprintf(name, sizeof(name), "thread %d", i);
-		th[i] = (struct vs_thread){run, gil, trace_task_new_child(name, KIND_THREAD,
-		                                                          "threads (emulated GIL)", tmain),
-		                           units, line_work, i};
+		th[i] = (struct vs_thread){
+			.run = run,
+			.gil = gil,
+			.task = trace_task_new_child(name, KIND_THREAD, "threads (emulated GIL)", tmain),
+			.units = units,
+			.line = line_work,
+			.index = i,
+		};
 		gil_name_task(gil, th[i].task, name);
 	}
 	t0 = clock_now_ns();
@@ -575,8 +641,11 @@ static int vs_main(struct run *run)
 		started++;
 	}
 	trace_state_at(tmain, STATE_JOIN, run_lesson_line(run, "threads"), "waiting for the threads");
-	for (int i = 0; i < started; i++)
+	uint64_t thr_cpu = 0;
+	for (int i = 0; i < started; i++) {
 		pthread_join(tids[i], NULL);
+		thr_cpu += th[i].cpu_ns;
+	}
 	double thr_ms = ms_since(t0);
 	trace_end(tmain);
 	double switches = (double)gil_switches(gil);
@@ -596,6 +665,7 @@ static int vs_main(struct run *run)
 	trace_milestone("processes: one interpreter (and GIL) each");
 	trace_state_at(pmain, STATE_RUNNING, run_lesson_line(run, "processes"), "ProcessPoolExecutor.map");
 	char arg_task[16], arg_index[16], arg_units[24], arg_lp[16], arg_lw[16];
+	uint64_t proc_cpu = children_cpu_ns();
 	t0 = clock_now_ns();
 	for (int i = 0; i < njobs && !run_stopping(run); i++) {
 		snprintf(name, sizeof(name), "process %d", i);
@@ -606,7 +676,7 @@ static int vs_main(struct run *run)
 		snprintf(arg_lp, sizeof(arg_lp), "%d", line_work);
 		snprintf(arg_lw, sizeof(arg_lw), "%d", line_work);
 		const char *args[] = {"burn", arg_task, arg_index, arg_units, arg_lp, arg_lw, NULL};
-		if (procs_spawn(&ps, t, 0, args) < 0) {
+		if (procs_spawn(&ps, t, name, 0, args) < 0) {
 			trace_end(t);
 			rc = -1;
 			break;
@@ -617,6 +687,7 @@ static int vs_main(struct run *run)
 	double proc_ms = ms_since(t0);
 	int crashed = ps.crashed;
 	procs_set_close(&ps);
+	proc_cpu = children_cpu_ns() - proc_cpu;
 	trace_end(pmain);
 
 	if (report_stopped(run, crashed))
@@ -626,6 +697,11 @@ static int vs_main(struct run *run)
 	run_result_num(run, "processes_ms", proc_ms);
 	run_result_num(run, "threads_speedup", thr_ms > 0 ? seq_ms / thr_ms : 0);
 	run_result_num(run, "processes_speedup", proc_ms > 0 ? seq_ms / proc_ms : 0);
+	/* CPU time over wall time: how many cores the jobs kept busy on
+	 * average. Under one GIL it cannot exceed 1, whatever the load. */
+	run_result_num(run, "threads_parallelism", thr_ms > 0 ? (double)thr_cpu / NS_PER_MS / thr_ms : 0);
+	run_result_num(run, "processes_parallelism",
+	               proc_ms > 0 ? (double)proc_cpu / NS_PER_MS / proc_ms : 0);
 	run_result_num(run, "gil_switches", switches);
 	run_result_num(run, "cores", sampler_cores());
 	run_result_num(run, "crashed_workers", crashed);
@@ -662,6 +738,8 @@ static const struct param_spec pool_params[] = {
 	 .help = "CPU time of f(item) on a free core"},
 	{.name = "payload_kib", .type = PARAM_INT, .def = 64, .min = 0, .max = 65536, .unit = "KiB",
 	 .help = "data sent with each item and back with each result"},
+	{.name = "chunksize", .type = PARAM_INT, .def = 1, .min = 1, .max = 64, .unit = "items",
+	 .help = "items sent to a worker at a time (Pool.map's chunksize)"},
 };
 
 static const struct param_spec vs_params[] = {

@@ -384,7 +384,7 @@ static uint64_t gil_phase(struct run *run, trace_task_t main_task, const char *g
 		snprintf(name, sizeof(name), "%s-%d", g ? "gil" : "nogil", i + 1);
 		s[i] = (struct spinner){run, g, trace_task_new_child(name, KIND_THREAD, group, main_task),
 		                        NULL, units, chunk, run_lesson_line(run, "work"), NULL};
-		s[i].name = name[0] == 'g' ? "gil thread" : "thread";
+		s[i].name = g ? "gil thread" : "thread";
 		gil_name_task(g, s[i].task, name);
 		if (thread_start(&th[i], spinner_main, &s[i]) != 0)
 			break;
@@ -459,9 +459,9 @@ static int convoy_phase(struct run *run, trace_task_t main_task, uint64_t interv
 		return -1;
 	}
 	trace_milestone("convoy effect: one CPU-bound and one I/O-bound thread under the GIL");
-	struct spinner cpu = {run, g, trace_task_new_child("cpu", KIND_THREAD, "convoy", main_task), "cpu thread",
+	struct spinner cpu = {run, g, trace_task_new_child("cpu", KIND_THREAD, "convoy (emulated GIL)", main_task), "cpu thread",
 	                      0, chunk, run_lesson_line(run, "work"), &stop};
-	struct convoy_io io = {run, g, trace_task_new_child("io", KIND_THREAD, "convoy", main_task),
+	struct convoy_io io = {run, g, trace_task_new_child("io", KIND_THREAD, "convoy (emulated GIL)", main_task),
 	                       httpd_port(h), rounds, (int)run_int(run, "io_ms"), waits, &stop,
 	                       run_lesson_line(run, "io_get"), run_lesson_line(run, "io_work")};
 	gil_name_task(g, cpu.task, "cpu");
@@ -534,7 +534,7 @@ static int gil_main(struct run *run)
 		trace_end(main_task);
 		return -1;
 	}
-	uint64_t on = gil_phase(run, main_task, "GIL on", g, k, units, chunk);
+	uint64_t on = gil_phase(run, main_task, "GIL on (emulated)", g, k, units, chunk);
 	run_result_num(run, "sequential_ms", ns_to_ms(seq));
 	run_result_num(run, "gil_off_ms", ns_to_ms(off));
 	run_result_num(run, "gil_on_ms", ns_to_ms(on));

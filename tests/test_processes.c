@@ -205,7 +205,7 @@ struct killer {
 static void *kill_one_worker(void *arg)
 {
 	struct killer *k = arg;
-	for (int i = 0; i < 400 && k->killed == 0; i++) {
+	for (int i = 0; i < 2000 && k->killed == 0; i++) {
 		pid_t kids[4];
 		if (children_of_self(kids, 4, k->cmd_has) > 0) {
 			struct timespec ts = {0, 150 * 1000000L};
@@ -222,7 +222,7 @@ static void *kill_one_worker(void *arg)
 
 START_TEST(killed_worker_is_reported)
 {
-	static const char *const sets[] = {"workers=2", "job_ms=1500", NULL};
+	static const char *const sets[] = {"workers=2", "job_ms=1500", "sequential=off", NULL};
 	struct run run;
 	struct killer k = {"processes burn", 0};
 	pthread_t th;
@@ -327,6 +327,36 @@ START_TEST(pool_maps_through_pipes)
 }
 END_TEST
 
+/* Chunks: 7 items in chunks of 3 (3, 3, 1) all come back, right. */
+START_TEST(pool_sends_chunks)
+{
+	static const char *const sets[] = {"workers=2", "items=7", "job_ms=10", "payload_kib=8", "chunksize=3",
+	                                   NULL};
+	struct run run;
+	struct model *m = support_run_demo("processes/pool", sets, &run);
+	ck_assert_double_eq(support_result(&run, "items_done"), 7);
+	ck_assert_double_eq(support_result(&run, "checksum_match"), 1);
+	int chunks = 0, singles = 0;
+	for (int w = 0; w < 2; w++) {
+		int t = support_task(m, w == 0 ? "pool worker 0" : "pool worker 1");
+		ck_assert_int_ge(t, 0);
+		for (size_t k = 0; k < model_span_count(m, (size_t)t); k++) {
+			struct model_span sp;
+			model_span_get(m, (size_t)t, k, &sp);
+			if (sp.state == STATE_IO && strncmp(sp.reason, "unpickling 24.0 KiB (items ", 27) == 0)
+				chunks++;
+			if (sp.state == STATE_IO && strncmp(sp.reason, "unpickling 8.0 KiB (item 6)", 27) == 0)
+				singles++;
+		}
+	}
+	ck_assert_int_eq(chunks, 2);
+	ck_assert_int_eq(singles, 1);
+	model_free(m);
+	run_destroy(&run);
+	assert_nothing_left();
+}
+END_TEST
+
 /* A pool worker killed mid-map: the map ends with the others, the item it
  * held is reported lost, and its lane says why it ended. */
 START_TEST(pool_survives_a_killed_worker)
@@ -341,7 +371,7 @@ START_TEST(pool_survives_a_killed_worker)
 	ck_assert_int_gt(k.killed, 0);
 	ck_assert_double_eq(support_result(&run, "crashed_workers"), 1);
 	double done = support_result(&run, "items_done"), lost = support_result(&run, "items_lost");
-	ck_assert_double_le(lost, 1);
+	ck_assert_double_le(lost, 1); /* chunksize 1: at most the item it held */
 	ck_assert_double_eq(done + lost, 30);
 	support_check_invariants(m, 1, 0.02);
 	int victim = -1;
@@ -385,7 +415,11 @@ START_TEST(vs_threads_gil_serialises_threads_not_processes)
 	struct run run;
 	struct model *m = support_run_demo("processes/vs-threads", sets, &run);
 	support_check_invariants(m, 1, 0.02);
-	ck_assert_double_lt(support_result(&run, "threads_speedup"), 1.3);
+	/* CPU over wall: one GIL lets the threads keep one core busy at most
+	 * (measured from the threads' own CPU clocks; load elsewhere only
+	 * lowers it). Without the GIL, two free cores would give about 2. */
+	ck_assert_double_lt(support_result(&run, "threads_parallelism"), 1.25);
+	ck_assert_double_gt(support_result(&run, "processes_parallelism"), 0);
 	ck_assert_double_gt(support_result(&run, "gil_switches"), 2);
 	ck_assert_double_eq(support_result(&run, "crashed_workers"), 0);
 	uint64_t tot[STATE_COUNT];
@@ -425,6 +459,7 @@ int main(void)
 	tcase_add_test(tc, killed_worker_is_reported);
 	tcase_add_test(tc, stop_kills_and_reaps_every_child);
 	tcase_add_test(tc, pool_maps_through_pipes);
+	tcase_add_test(tc, pool_sends_chunks);
 	tcase_add_test(tc, pool_survives_a_killed_worker);
 	tcase_add_test(tc, pool_ipc_grows_with_payload);
 	tcase_add_test(tc, vs_threads_gil_serialises_threads_not_processes);

@@ -21,7 +21,7 @@ uint64_t cpuburn_units(uint64_t ns);
 uint64_t cpuburn_run(uint64_t units);
 /* Do about ns of work (on a free core). */
 uint64_t cpuburn_ns(uint64_t ns);
-/* Count primes below n by trial division (the unit of work is n = 2000). */
+/* Count primes below n by trial division (one unit of work is n = 600). */
 uint64_t cpuburn_count_primes(uint64_t n);
 
 #endif

@@ -12,8 +12,66 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 #define PROCS_TICK_MS 20
 #define PROCS_ARGS_MAX 32
+#define PROCS_PANEL_EVERY_NS (100 * NS_PER_MS)
+
+/* CPU time (user + system) of a live child, or 0 once it is gone. */
+static uint64_t procs_cpu_ns(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* Fields after the command name (which may hold spaces): state is the
+	 * 3rd field, utime and stime the 14th and 15th. */
+	char *p = strrchr(buf, ')');
+	unsigned long long ut, st;
+	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+		return 0;
+	long hz = sysconf(_SC_CLK_TCK);
+	return (ut + st) * NS_PER_S / (uint64_t)(hz > 0 ? hz : 100);
+}
+
+/* Refresh the run's panel: one line per child. force: even if it was
+ * refreshed less than PROCS_PANEL_EVERY_NS ago. */
+static void procs_panel(struct procs_set *s, int force)
+{
+	uint64_t now = clock_now_ns();
+	if (!force && now - s->panel_ns < PROCS_PANEL_EVERY_NS)
+		return;
+	s->panel_ns = now;
+	char line[RUN_PANEL_WIDTH], status[64];
+	snprintf(line, sizeof(line), "%-16s %8s %8s %8s  %s", "task", "pid", "ppid", "cpu ms", "status");
+	run_panel_set(s->run, 0, "worker processes", line);
+	for (int i = 0; i < s->n; i++) {
+		struct procs_child *c = &s->kids[i];
+		if (!c->exited) {
+			uint64_t cpu = procs_cpu_ns(c->pid);
+			if (cpu > c->cpu_ns)
+				c->cpu_ns = cpu;
+			snprintf(status, sizeof(status), "alive");
+		} else if (c->signal != 0) {
+			snprintf(status, sizeof(status), "killed by %s%s", strsignal(c->signal),
+			         s->stopping ? " (run stopped)" : "");
+		} else {
+			snprintf(status, sizeof(status), "exited, status %lld", (long long)c->status);
+		}
+		/* Once reaped, /proc has no more to say: the last reading is a
+		 * lower bound (the lane's own mark has the exact figure). */
+		char cpu[24];
+		snprintf(cpu, sizeof(cpu), "%s%.0f", c->exited ? ">=" : "", (double)c->cpu_ns / (double)NS_PER_MS);
+		snprintf(line, sizeof(line), "%-16s %8d %8d %8s  %s", c->name, (int)c->pid, (int)getpid(), cpu,
+		         status);
+		run_panel_set(s->run, i + 1, NULL, line);
+	}
+}
 
 static void procs_closed(uv_handle_t *h)
 {
@@ -27,6 +85,7 @@ static void procs_exited(uv_process_t *p, int64_t status, int term_signal)
 	c->exited = 1;
 	c->status = status;
 	c->signal = term_signal;
+	procs_panel(s, 1);
 	s->alive--;
 	if (!s->stopping && (term_signal != 0 || status != 0)) {
 		/* The child could not end its own lane: say why, and end it. */
@@ -58,6 +117,7 @@ static void procs_ticked(uv_timer_t *t)
 		s->stopping = 1;
 		procs_kill_alive(s);
 	}
+	procs_panel(s, 0);
 }
 
 int procs_set_init(struct procs_set *s, struct run *run)
@@ -73,7 +133,8 @@ int procs_set_init(struct procs_set *s, struct run *run)
 	return 0;
 }
 
-int procs_spawn(struct procs_set *s, trace_task_t task, int with_socket, const char *const *args)
+int procs_spawn(struct procs_set *s, trace_task_t task, const char *name, int with_socket,
+                const char *const *args)
 {
 	if (s->n == PROCS_MAX) {
 		run_fail(s->run, "at most %d worker processes", PROCS_MAX);
@@ -84,6 +145,7 @@ int procs_spawn(struct procs_set *s, trace_task_t task, int with_socket, const c
 	c->set = s;
 	c->task = task;
 	c->sock = -1;
+	snprintf(c->name, sizeof(c->name), "%s", name);
 
 	int ring = trace_shm_ring_new();
 	if (ring < 0) {
@@ -144,6 +206,7 @@ int procs_spawn(struct procs_set *s, trace_task_t task, int with_socket, const c
 	s->n++;
 	trace_bind_to(task, c->pid, c->pid);
 	run_watch_pid(s->run, c->pid);
+	procs_panel(s, 1);
 	return s->n - 1;
 }
 
@@ -154,6 +217,7 @@ void procs_poll(struct procs_set *s)
 		procs_kill_alive(s);
 	}
 	uv_run(&s->loop, UV_RUN_NOWAIT);
+	procs_panel(s, 0);
 }
 
 void procs_wait_all(struct procs_set *s)

@@ -9,6 +9,8 @@
  * exit (exit_cb); one that dies of a signal or a non-zero status gets a mark
  * on its lane saying so and its lane ends, and is counted in `crashed`.
  * When the run is stopped every child still alive is killed and reaped.
+ * The run's live panel lists the children: pid, parent pid, CPU time (read
+ * from /proc while they live) and how they ended.
  *
  * Not thread-safe: one thread (the demo's scenario thread) owns a set.
  */
@@ -35,6 +37,8 @@ struct procs_child {
 	int64_t status;
 	int signal;
 	int sock; /* parent's end of the command socket, -1 when none */
+	uint64_t cpu_ns; /* last CPU time read from /proc */
+	char name[32];
 };
 
 struct procs_set {
@@ -46,16 +50,18 @@ struct procs_set {
 	int alive;    /* spawned and not yet reaped */
 	int crashed;  /* died of a signal or a non-zero status, not by us */
 	int stopping; /* we killed them because the run is stopping */
+	uint64_t panel_ns; /* when the panel was last refreshed */
 };
 
 int procs_set_init(struct procs_set *s, struct run *run);
 /*
  * Start `simul --worker processes ARGS...` for task (registered by the
- * caller, kind KIND_PROCESS), with its ring on fd 3 and, when with_socket,
+ * caller, kind KIND_PROCESS, called name in the panel), with its ring on fd 3 and, when with_socket,
  * a socket pair whose child end is its fd 0. Returns the child's index or
  * a negative errno (the run's error says why).
  */
-int procs_spawn(struct procs_set *s, trace_task_t task, int with_socket, const char *const *args);
+int procs_spawn(struct procs_set *s, trace_task_t task, const char *name, int with_socket,
+                const char *const *args);
 /* Reap whatever has exited, without blocking. */
 void procs_poll(struct procs_set *s);
 /* Block until every child has exited; kills them all when the run stops. */
