@@ -634,6 +634,31 @@ static void race_publish(struct race *r, const struct race_figures *f, int done)
 	}
 }
 
+/* The advice under the table, "advice:" first, wrapped at spaces so that
+ * a panel beside the timeline need not be wide. */
+static void race_panel_wrap(struct run *run, int line, const char *text)
+{
+	enum { WIDTH = 64 };
+	char buf[RUN_PANEL_WIDTH];
+	run_panel_set(run, line++, NULL, "");
+	run_panel_set(run, line++, NULL, "advice:");
+	while (*text != '\0' && line < RUN_PANEL_LINES) {
+		size_t n = strlen(text);
+		if (n > WIDTH) {
+			n = WIDTH;
+			while (n > 0 && text[n] != ' ')
+				n--;
+			if (n == 0)
+				n = WIDTH;
+		}
+		snprintf(buf, sizeof(buf), "  %.*s", (int)n, text);
+		run_panel_set(run, line++, NULL, buf);
+		text += n;
+		while (*text == ' ')
+			text++;
+	}
+}
+
 static int race_main(struct run *run)
 {
 	struct race r = {.run = run};
@@ -641,6 +666,10 @@ static int race_main(struct run *run)
 	r.cpu_ms = (int)run_int(run, "cpu_ms");
 	r.io_ms = (int)run_int(run, "io_ms");
 	r.network = strcmp(run_enum(run, "io_kind"), "network") == 0;
+	if (r.cpu_ms == 0 && r.io_ms == 0) {
+		run_fail(run, "cpu_ms and io_ms are both 0: a job needs some work (cpu_ms or io_ms > 0)");
+		return -1;
+	}
 	long nc = sysconf(_SC_NPROCESSORS_ONLN);
 	r.ncores = nc < 1 ? 1 : (int)nc;
 	r.units = r.cpu_ms > 0 ? cpuburn_units((uint64_t)r.cpu_ms * 1000000ull) : 0;
@@ -692,8 +721,7 @@ static int race_main(struct run *run)
 		char advice[RUN_PANEL_WIDTH];
 		race_advise(&r, f, advice, sizeof(advice));
 		run_result_text(run, "advice", advice);
-		run_panel_set(run, 2 + RACE_NMODELS, NULL, "");
-		run_panel_set(run, 3 + RACE_NMODELS, NULL, advice);
+		race_panel_wrap(run, 2 + RACE_NMODELS, advice);
 	}
 	return 0;
 }
