@@ -5,10 +5,12 @@
  * The machine has 2 cores shared with other people's builds, so a timing
  * ratio can be spoiled by a burst of load that has nothing to do with simul.
  * Each timing claim is therefore checked on up to three runs and must hold
- * on one of them; everything else (results present, lanes grouped, one
+ * on one of them whose cores were mostly free (the OS says how long the
+ * lanes waited for a core); everything else (results present, lanes grouped, one
  * milestone per model, the advice's rule) must hold on every run.
  */
 #include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
@@ -42,8 +44,13 @@ static double get(struct run *run, const char *model, const char *field)
 
 /* Run a race; check what must hold on every run; copy its speedups and
  * advice out. */
-static void race_once(const char *demo, const char *const *sets, double speedup[NMODELS],
-                      double wall[NMODELS], char *advice, size_t n)
+struct disturbance {
+	double seq;   /* share of the sequential run spent waiting for a core */
+	double procs; /* share of the pool workers' lives spent preempted */
+};
+
+static void race_once_d(const char *demo, const char *const *sets, double speedup[NMODELS],
+                        double wall[NMODELS], char *advice, size_t n, struct disturbance *d)
 {
 	struct run run;
 	struct model *m = support_run_demo(demo, sets, &run);
@@ -71,25 +78,58 @@ static void race_once(const char *demo, const char *const *sets, double speedup[
 	}
 	ck_assert_uint_ge(model_milestone_count(m), NMODELS);
 
+	d->seq = support_result(&run, "sequential.preempted_ms") / wall[0];
+	uint64_t pre = 0, life = 0, tot[STATE_COUNT];
+	for (size_t i = 0; i < model_task_count(m); i++) {
+		const struct model_task *mt = model_task(m, i);
+		if (strcmp(mt->group, "processes") != 0 || mt->end_ns == 0)
+			continue;
+		model_task_totals(m, i, tot);
+		pre += tot[STATE_PREEMPTED];
+		life += mt->end_ns - mt->start_ns;
+	}
+	d->procs = life > 0 ? (double)pre / (double)life : 0;
+
 	model_free(m);
 	run_destroy(&run);
 }
 
+static void race_once(const char *demo, const char *const *sets, double speedup[NMODELS],
+                      double wall[NMODELS], char *advice, size_t n)
+{
+	struct disturbance d;
+	race_once_d(demo, sets, speedup, wall, advice, n, &d);
+}
+
 START_TEST(race_cpu_processes_win)
 {
-	static const char *const sets[] = {"jobs=4", "cpu_ms=120", NULL};
+	static const char *const sets[] = {"jobs=4", "cpu_ms=200", NULL};
 	double s[NMODELS], w[NMODELS];
 	char advice[200];
-	int procs_ok = 0, gil_ok = 0;
+	struct disturbance d;
+	/* A claim is only testable on a run whose cores were mostly free: the
+	 * pool's speedup needs free cores while it runs, and the GIL's ratio
+	 * is inflated when the sequential run was the one slowed down. */
+	int procs_ok = 0, gil_ok = 0, procs_testable = 0, gil_testable = 0;
 	for (int a = 0; a < ATTEMPTS && !(procs_ok && gil_ok); a++) {
-		race_once("race/cpu", sets, s, w, advice, sizeof(advice));
+		race_once_d("race/cpu", sets, s, w, advice, sizeof(advice), &d);
 		ck_assert_msg(strncmp(advice, "CPU-bound", 9) == 0 && strstr(advice, "use processes"),
 		              "cpu advice: %s", advice);
 		procs_ok |= s[3] > 1.3;
 		gil_ok |= s[2] < 1.2;
+		procs_testable |= d.procs < 0.2;
+		gil_testable |= d.seq < 0.2;
 	}
-	ck_assert_msg(procs_ok, "processes never beat x1.3 (last: x%.2f)", s[3]);
-	ck_assert_msg(gil_ok, "threads under the GIL always beat x1.2 (last: x%.2f)", s[2]);
+	if (!procs_ok && !procs_testable)
+		fprintf(stderr, "test_race: cores busy on every attempt (workers %.0f%% preempted); "
+		                "processes x%.2f, claim not testable now\n", 100 * d.procs, s[3]);
+	else
+		ck_assert_msg(procs_ok, "processes never beat x1.3 (last: x%.2f)", s[3]);
+	if (!gil_ok && !gil_testable)
+		fprintf(stderr, "test_race: cores busy on every attempt (sequential %.0f%% waiting "
+		                "for a core); GIL threads x%.2f, claim not testable now\n", 100 * d.seq, s[2]);
+	else
+		ck_assert_msg(gil_ok, "threads under the GIL always beat x1.2 (last: x%.2f)", s[2]);
 }
 END_TEST
 
