@@ -101,7 +101,7 @@ struct race {
 	atomic_int mem_stop;
 	atomic_long mem_peak_kb;
 	double mem_ctx; /* the sampler's own context switches */
-	pid_t kids[64];
+	atomic_int kids[64]; /* pool workers' pids (negated once reaped) */
 	atomic_int nkids;
 };
 
@@ -177,8 +177,11 @@ static void *race_mem_main(void *arg)
 			httpd_refuse(r->server);
 		long kb = race_rss_kb(0);
 		int n = atomic_load(&r->nkids);
-		for (int i = 0; i < n; i++)
-			kb += race_rss_kb(r->kids[i]);
+		for (int i = 0; i < n; i++) {
+			pid_t pid = atomic_load(&r->kids[i]);
+			if (pid > 0)
+				kb += race_rss_kb(pid);
+		}
 		if (kb > atomic_load(&r->mem_peak_kb))
 			atomic_store(&r->mem_peak_kb, kb);
 		struct timespec ts = {0, 5000000};
@@ -380,7 +383,7 @@ static int race_processes(struct race *r)
 			rc = -1;
 			break;
 		}
-		r->kids[alive] = pid;
+		atomic_store(&r->kids[alive], pid);
 		atomic_store(&r->nkids, ++alive);
 	}
 	close(q[0]);
