@@ -188,8 +188,8 @@ static void gather_main_task(struct co_task *task, void *arg)
 
 static int gather_main(struct run *run)
 {
-	static struct gather_state g;
-	memset(&g, 0, sizeof(g));
+	/* On this thread's own stack, not the tasks' run stack: safe to share. */
+	struct gather_state g = {0};
 	g.n = (int)run_int(run, "downloads");
 	g.latency_ms = (int)run_int(run, "latency_ms");
 	g.size = run_int(run, "size_kb") * 1024;
@@ -339,8 +339,8 @@ static void blocking_main_task(struct co_task *task, void *arg)
 
 static int blocking_main(struct run *run)
 {
-	static struct blocking_state b;
-	memset(&b, 0, sizeof(b));
+	/* On this thread's own stack, not the tasks' run stack: safe to share. */
+	struct blocking_state b = {0};
 	b.run = run;
 	b.cpu = strcmp(run_enum(run, "work"), "cpu") == 0;
 	b.block_ms = (uint64_t)run_int(run, "block_ms");
@@ -350,7 +350,7 @@ static int blocking_main(struct run *run)
 	b.ticks = (long)((b.block_ms + 3 * b.tick_ms) / b.tick_ms);
 	if (b.cpu)
 		cpuburn_calibrate();
-	b.loop = co_loop_new(run, &(struct co_loop_options){.watch_blocking = 1});
+	b.loop = co_loop_new(run, &(struct co_loop_options){.watch_blocking = 1, .pool = 1});
 	if (!b.loop)
 		return -1;
 	int rc = co_create_task(b.loop, NULL, "main", NULL, blocking_main_task, &b) ? co_loop_run(b.loop)
@@ -432,8 +432,8 @@ static int c10k_open_fds(void)
 
 static int c10k_main(struct run *run)
 {
-	static struct c10k_state c;
-	memset(&c, 0, sizeof(c));
+	/* On this thread's own stack, not the tasks' run stack: safe to share. */
+	struct c10k_state c = {0};
 	c.n = run_int(run, "tasks");
 	c.net = strcmp(run_enum(run, "io"), "net") == 0;
 	c.latency_ms = (int)run_int(run, "latency_ms");

@@ -136,7 +136,7 @@ static int workers_main(struct run *run)
 	procs_set_close(&ps);
 	trace_end(parent);
 
-	if (report_stopped(run, crashed))
+	if (rc != 0 || report_stopped(run, crashed))
 		return rc;
 	run_result_num(run, "parallel_ms", par_ms);
 	if (seq_ms > 0) {
@@ -445,7 +445,7 @@ static int pool_main(struct run *run)
 	trace_markf(p.owner, "pool: %u items done, checksum %" PRIu64, done, p.checksum);
 	trace_end(p.owner);
 
-	if (report_stopped(run, crashed)) {
+	if (rc != 0 || report_stopped(run, crashed)) {
 		free(p.wire);
 		free(p.vals);
 		return rc;
@@ -690,7 +690,7 @@ static int vs_main(struct run *run)
 	proc_cpu = children_cpu_ns() - proc_cpu;
 	trace_end(pmain);
 
-	if (report_stopped(run, crashed))
+	if (rc != 0 || report_stopped(run, crashed))
 		return rc;
 	run_result_num(run, "sequential_ms", seq_ms);
 	run_result_num(run, "threads_ms", thr_ms);

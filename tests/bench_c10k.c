@@ -5,7 +5,9 @@
  * (skipped, with a note, when python3 is absent). The Python script is
  * written to a temporary file and removed. It runs as a Check test, for
  * support_run_demo; each test is its own process, so peak memory is
- * per workload (ours includes the recorder's timeline model).
+ * per workload (ours includes the recorder's timeline model). Also: what
+ * one await costs (a zero-length timer: a loop turn, two context switches
+ * and the stack copies) and one generator hand-over (a switch each way).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +15,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "app.h"
+#include "clock.h"
+#include "co.h"
 #include "httpd.h"
 #include "support.h"
+#include "trace.h"
 
 /* N tasks, each a GET of 64 bytes from the loopback server (io "net") or
  * one asyncio.sleep (io "sleep"). Prints "WALL_MS PEAK_RSS_MB". */
@@ -118,11 +124,57 @@ START_TEST(bench_c10k_sleep)
 }
 END_TEST
 
+#define AWAITS 200000
+
+static void await_task(struct co_task *task, void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < AWAITS; i++)
+		co_sleep(task, 0, 0);
+}
+
+static void pingpong_gen(struct co_gen *g, void *arg)
+{
+	(void)arg;
+	while (co_gen_receive(g) != NULL)
+		;
+}
+
+START_TEST(bench_co_switch)
+{
+	struct run run;
+	struct app_options o = {.demo = "loop/sleep"};
+	ck_assert_int_eq(app_prepare_run(&run, &o), 0);
+	trace_reset();
+	trace_enable(0); /* the coroutines' cost, not the recorder's */
+	struct co_loop *l = co_loop_new(&run, &(struct co_loop_options){.many = 1});
+	ck_assert_ptr_nonnull(l);
+	co_create_task(l, NULL, "t", NULL, await_task, NULL);
+	uint64_t t0 = clock_now_ns();
+	ck_assert_int_eq(co_loop_run(l), 0);
+	printf("bench: co_await_sleep0_ns %.0f ns\n", (double)(clock_now_ns() - t0) / AWAITS);
+	co_loop_free(l);
+
+	struct co_gen *g = co_gen_new(pingpong_gen, NULL);
+	co_gen_send(g, NULL);
+	t0 = clock_now_ns();
+	for (int i = 0; i < AWAITS; i++)
+		co_gen_send(g, g);
+	printf("bench: co_generator_send_ns %.0f ns\n", (double)(clock_now_ns() - t0) / AWAITS);
+	co_gen_close(g);
+	co_gen_free(g);
+	trace_enable(1);
+	run_destroy(&run);
+	fflush(stdout);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("bench_c10k");
 	TCase *tc = tcase_create("bench");
 	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, bench_co_switch);
 	tcase_add_test(tc, bench_c10k_net);
 	tcase_add_test(tc, bench_c10k_sleep);
 	suite_add_tcase(s, tc);

@@ -61,7 +61,7 @@ int main(void)
 {
 	Suite *s = suite_create("bench_processes");
 	TCase *tc = tcase_create("bench");
-	tcase_set_timeout(tc, 120);
+	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, bench_processes);
 	suite_add_tcase(s, tc);
 	return support_main(s);

@@ -19,7 +19,11 @@
  * task should then return) or the operation failed (a libuv error code).
  *
  * Ownership: tasks belong to their loop and are freed by co_loop_free; names
- * and groups are copied. Nothing here is thread-safe: call it from the loop's
+ * and groups are copied. Tasks share one run stack (see co.c), so a task's
+ * local variables are not there while it is suspended: what another task,
+ * a callback or a pool thread reads (co_to_thread's argument, a co_sem)
+ * must live in static or heap memory, or on the loop thread's own stack
+ * (the demo's main). Nothing here is thread-safe: call it from the loop's
  * thread only (co_to_thread's function is the one thing that runs elsewhere).
  */
 #ifndef SIMUL_CO_H
@@ -47,6 +51,9 @@ struct co_loop_options {
 	 * task (a blocking call): a helper thread marks them ready at the due
 	 * time, since the loop itself cannot. */
 	int watch_blocking;
+	/* Start libuv's thread pool now, so that its one-time start-up (thread
+	 * creation) does not stall the loop at the first co_to_thread. */
+	int pool;
 };
 
 /* Make a loop bound to run (for run_stopping) on the calling thread.
@@ -59,10 +66,6 @@ int co_loop_run(struct co_loop *loop);
 void co_loop_free(struct co_loop *loop);
 /* Time the loop spent waiting in poll, from libuv's own metric. */
 uint64_t co_loop_idle_ns(struct co_loop *loop);
-/* The lane of the loop thread. */
-trace_task_t co_loop_task(const struct co_loop *loop);
-/* Tasks made so far and the most alive at once. */
-size_t co_loop_task_count(const struct co_loop *loop);
 
 /* asyncio.create_task: a new task running fn(task, arg), scheduled to start
  * on the loop's next turn. parent (may be NULL) is shown as its parent.

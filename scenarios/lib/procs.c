@@ -195,7 +195,9 @@ int procs_spawn(struct procs_set *s, trace_task_t task, const char *name, int wi
 	if (rc != 0) {
 		if (with_socket)
 			close(sv[0]);
+		/* Finish closing now: the slot is reused by the next spawn. */
 		uv_close((uv_handle_t *)&c->proc, procs_closed);
+		uv_run(&s->loop, UV_RUN_NOWAIT);
 		run_fail(s->run, "could not start a worker process (%s): %s", argv[0], uv_strerror(rc));
 		return rc;
 	}

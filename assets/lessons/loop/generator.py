@@ -3,7 +3,7 @@ def grep(prefix):
     try:
         while True:
             line = (yield)                     #@gen_yield
-            if prefix in line[:len(prefix)]:   #@gen_match
+            if line.startswith(prefix):        #@gen_match
                 print(line)
     except GeneratorExit:
         print("closing")                       #@gen_close
