@@ -16,6 +16,7 @@
 #include <uv.h>
 
 #include "app.h"
+#include "assets.h"
 #include "clock.h"
 #include "support.h"
 #include "trace.h"
@@ -268,11 +269,30 @@ START_TEST(race_stops_soon_in_every_phase)
 }
 END_TEST
 
+START_TEST(race_lessons_mark_every_model)
+{
+	static const char *const demos[] = {"race/all", "race/cpu", "race/io", "race/mixed"};
+	static const char *const tags[] = {"seq", "thr", "gil", "proc", "loop", "off"};
+	for (size_t d = 0; d < 4; d++) {
+		ck_assert_ptr_nonnull(lesson_text(demos[d]));
+		for (size_t t = 0; t < NMODELS; t++) {
+			char tag[16];
+			snprintf(tag, sizeof(tag), "%s_cpu", tags[t]);
+			int cpu = lesson_line(demos[d], tag);
+			snprintf(tag, sizeof(tag), "%s_io", tags[t]);
+			int io = lesson_line(demos[d], tag);
+			ck_assert_msg(cpu > 0 && io == cpu + 1, "%s: %s lines %d, %d", demos[d], tags[t], cpu, io);
+		}
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("race");
 	TCase *tc = tcase_create("run");
 	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, race_lessons_mark_every_model);
 	tcase_add_test(tc, race_cpu_processes_win);
 	tcase_add_test(tc, race_io_concurrency_wins);
 	tcase_add_test(tc, race_many_slow_connections_loop);

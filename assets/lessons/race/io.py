@@ -9,10 +9,12 @@ import aiohttp
 JOBS, CPU_MS, IO_MS = 8, 0, 200
 URL = f"http://127.0.0.1:8000/bytes/1024?latency_ms={IO_MS}"
 
-def compute():                       # count primes for about CPU_MS
-    n, end = 0, time.process_time() + CPU_MS / 1000
-    while time.process_time() < end:
-        n += all(n % d for d in range(2, 50))
+def compute():                       # count primes for CPU_MS of this thread's CPU
+    end, k, found = time.thread_time() + CPU_MS / 1000, 2, 0
+    while time.thread_time() < end:
+        found += all(k % d for d in range(2, int(k ** 0.5) + 1))
+        k += 1
+    return found
 
 def download():                      # blocks this thread; releases the GIL
     urllib.request.urlopen(URL).read()
