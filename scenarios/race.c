@@ -734,10 +734,9 @@ static int race_main(struct run *run)
 			pre = 0;
 		run_result_num(run, "sequential.preempted_ms", pre);
 		char line[RUN_PANEL_WIDTH];
-		snprintf(line, sizeof(line), "sequential waited %.0f ms (%.0f%%) for a core: %s", pre,
-		         100 * pre / f[RACE_SEQ].wall_ms,
-		         pre > 0.1 * f[RACE_SEQ].wall_ms ? "other programs are busy, figures are noisy"
-		                                         : "the cores were free");
+		snprintf(line, sizeof(line), "%s cores: sequential waited %.0f ms (%.0f%%) for one",
+		         pre > 0.1 * f[RACE_SEQ].wall_ms ? "busy (noisy figures)" : "free", pre,
+		         100 * pre / f[RACE_SEQ].wall_ms);
 		run_panel_set(run, 2 + RACE_NMODELS, NULL, line);
 	}
 	httpd_stop(r.server);
