@@ -137,7 +137,8 @@ asan:
 		SIMUL_SANITIZER=asan
 
 tsan:
-	$(MAKE) check BUILD=build-tsan OPT="-O1 -g" SAN_CFLAGS="-fsanitize=thread" SIMUL_SANITIZER=tsan
+	TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp $(TSAN_OPTIONS)" \
+		$(MAKE) check BUILD=build-tsan OPT="-O1 -g" SAN_CFLAGS="-fsanitize=thread" SIMUL_SANITIZER=tsan
 
 valgrind: $(BIN)
 	valgrind --leak-check=full --error-exitcode=1 --errors-for-leak-kinds=definite \

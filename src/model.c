@@ -976,7 +976,13 @@ size_t model_memory_bytes(const struct model *m)
 	           m->strs.ncap * 4 + m->strs.icap * 4;
 	for (size_t i = 0; i < m->ntasks; i++) {
 		const struct track *tr = &m->tasks[i].tr;
-		b += tr->nchunks * CHUNK_SPANS * sizeof(struct span) + tr->capcp * sizeof(*tr->cp);
+		/* The first chunk starts at 64 spans and doubles. */
+		size_t first = 64;
+		while (first < tr->n && first < CHUNK_SPANS)
+			first *= 2;
+		if (tr->nchunks > 0)
+			b += (first + (tr->nchunks - 1) * CHUNK_SPANS) * sizeof(struct span);
+		b += tr->capcp * sizeof(*tr->cp) + tr->capchunks * sizeof(*tr->chunks);
 	}
 	for (size_t g = 0; g < m->ngroups; g++)
 		b += m->groups[g].g.cap * sizeof(struct gstep) + m->groups[g].g.capcp * sizeof(struct gcp);

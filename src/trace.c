@@ -8,7 +8,7 @@
  * half an event, and a long text's continuation slots are published with it.
  *
  * A ring whose thread has exited is drained to the end and then put on the
- * free list. Rings are 1 MiB of address space each, touched only where they
+ * free list. Rings are 16 MiB of address space each, touched only where they
  * are written, so a thousand threads that write a few events cost a page
  * each.
  *
@@ -29,14 +29,14 @@
 
 #include "clock.h"
 
-#define RING_CAP 16384u /* events; a power of two */
+#define RING_CAP 262144u /* events (16 MiB of address space, touched only where written) */
 #define RING_MAGIC 0x53696d52u
 
 struct ring {
 	uint32_t magic;
 	uint32_t cap;
 	int shm;        /* lives in a shared mapping for a child process */
-	int on_free;    /* on the free list */
+	_Atomic int on_free; /* on the free list: nobody produces, the drainer skips it */
 	_Atomic int orphan; /* its thread has exited */
 	char pad0[64 - 20];
 	/* producer's line */
@@ -96,7 +96,7 @@ static void ring_init(struct ring *r, int shm)
 	r->magic = RING_MAGIC;
 	r->cap = RING_CAP;
 	r->shm = shm;
-	r->on_free = 0;
+	atomic_store(&r->on_free, 0);
 	atomic_store(&r->orphan, 0);
 	atomic_store(&r->head, 0);
 	r->tail_cache = 0;
@@ -144,12 +144,13 @@ static struct ring *ring_for_thread(void)
 	pthread_once(&key_once, make_key);
 	pthread_mutex_lock(&rings_mu);
 	if (nfree > 0) {
+		/* The drainer rewound it when it retired it; only hand it over. */
 		r = free_rings[--nfree];
-		atomic_fetch_add(&retired_dropped, atomic_load(&r->dropped));
-		atomic_fetch_add(&retired_written, atomic_load(&r->written));
-		ring_init(r, 0);
+		atomic_store(&r->orphan, 0);
+		atomic_store_explicit(&r->on_free, 0, memory_order_release);
 	} else {
-		void *m = mmap(NULL, RING_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		void *m = mmap(NULL, RING_BYTES, PROT_READ | PROT_WRITE,
+		               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (m != MAP_FAILED) {
 			r = m;
 			ring_init(r, 0);
@@ -511,13 +512,22 @@ size_t trace_drain(void (*fn)(const struct trace_record *rec, void *arg), void *
 
 	for (size_t i = 0; i < n; i++) {
 		struct ring *r = snap[i];
-		if (r->on_free)
+		if (atomic_load_explicit(&r->on_free, memory_order_acquire))
 			continue;
 		int orphan = atomic_load_explicit(&r->orphan, memory_order_acquire);
 		count += ring_drain(r, fn, arg);
 		if (orphan && !r->shm) {
+			/* Its thread is gone and it is drained: keep its counts,
+			 * rewind it, and offer it to the next new thread. */
 			pthread_mutex_lock(&rings_mu);
-			r->on_free = 1;
+			atomic_fetch_add(&retired_dropped, atomic_load(&r->dropped));
+			atomic_fetch_add(&retired_written, atomic_load(&r->written));
+			atomic_store(&r->head, 0);
+			r->tail_cache = 0;
+			atomic_store(&r->tail, 0);
+			atomic_store(&r->dropped, 0);
+			atomic_store(&r->written, 0);
+			atomic_store_explicit(&r->on_free, 1, memory_order_release);
 			free_rings[nfree++] = r;
 			pthread_mutex_unlock(&rings_mu);
 		}

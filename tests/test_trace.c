@@ -148,7 +148,7 @@ START_TEST(full_ring_is_counted)
 {
 	trace_reset();
 	trace_task_t t = trace_task_new("t", KIND_THREAD, NULL);
-	const int total = 40000; /* more than one ring holds */
+	const int total = 300000; /* more than one ring holds */
 	for (int i = 0; i < total; i++)
 		trace_state(t, STATE_RUNNING, NULL);
 	struct collect c = {0};
