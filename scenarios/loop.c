@@ -319,7 +319,7 @@ static void blocking_main_task(struct co_task *task, void *arg)
 		t[0] = co_create_task(b->loop, task, round == 0 ? "culprit" : "fixed", group[round],
 		                      round == 0 ? culprit_task : fixed_task, b);
 		for (long i = 0; i < b->tickers; i++) {
-			char name[24];
+			char name[32];
 			snprintf(name, sizeof(name), "ticker %ld", i + 1);
 			t[i + 1] = co_create_task(b->loop, task, name, group[round], ticker_task, b);
 		}

@@ -767,7 +767,8 @@ void model_apply(struct model *m, uint64_t upto_ns)
 		apply_one(m, &m->pend[i]);
 		i++;
 	}
-	memmove(m->pend, m->pend + i, (m->npend - i) * sizeof(*m->pend));
+	if (i > 0 && i < m->npend)
+		memmove(m->pend, m->pend + i, (m->npend - i) * sizeof(*m->pend));
 	m->npend -= i;
 	if (upto_ns > m->now)
 		m->now = upto_ns;
