@@ -16,12 +16,65 @@
 #include "view.h"
 
 #define NAME_MAX_COLS 18
+/* Past this many tasks, the tasks of a group share one lane (as in the TUI). */
+#define TEXT_MAX_LANES 60
+/* Past this many printed lines, the output list is cut (the report has all). */
+#define TEXT_MAX_MARKS 100
 
-static int name_width(const struct model *m)
+/* A lane of text output: one task, or all the tasks of one group. */
+struct lane {
+	int task;  /* -1 for a group lane */
+	int group; /* the group, for a group lane */
+	char name[48];
+};
+
+/* Lanes in task order; a group's lane stands where its first task would. */
+static size_t lanes_make(const struct model *m, struct lane **out)
+{
+	size_t nt = model_task_count(m), n = 0;
+	int grouped = nt > TEXT_MAX_LANES;
+	unsigned char *seen = calloc(model_group_count(m) + 1, 1);
+	struct lane *l = malloc(sizeof(*l) * (nt ? nt : 1));
+	if (l == NULL || seen == NULL) {
+		free(seen);
+		free(l);
+		*out = NULL;
+		return 0;
+	}
+	for (size_t i = 0; i < nt; i++) {
+		const struct model_task *t = model_task(m, i);
+		if (grouped && t->group_index >= 0) {
+			if (seen[t->group_index])
+				continue;
+			seen[t->group_index] = 1;
+			l[n].task = -1;
+			l[n].group = t->group_index;
+			snprintf(l[n].name, sizeof(l[n].name), "%s x%zu", t->group,
+			         model_group_size(m, (size_t)t->group_index));
+		} else {
+			l[n].task = (int)i;
+			l[n].group = t->group_index;
+			snprintf(l[n].name, sizeof(l[n].name), "%s", t->name);
+		}
+		n++;
+	}
+	free(seen);
+	*out = l;
+	return n;
+}
+
+static int lane_has_task(const struct model *m, const struct lane *l, int task)
+{
+	if (l->task >= 0)
+		return l->task == task;
+	return task >= 0 && model_task(m, (size_t)task)->group_index == l->group;
+}
+
+static int name_width(const struct lane *lanes, size_t n)
 {
 	int w = 8; /* room for the axis title "sim time" */
-	for (size_t i = 0; i < model_task_count(m); i++) {
-		int l = (int)strlen(model_task(m, i)->name);
+	for (size_t i = 0; i < n; i++) {
+		int l = (int)strlen(lanes[i].name);
 		if (l > w)
 			w = l;
 	}
@@ -31,7 +84,9 @@ static int name_width(const struct model *m)
 void render_text_timeline(FILE *f, const struct model *m, uint64_t start, uint64_t end,
                           double sim_scale, const struct text_options *o)
 {
-	int nw = name_width(m);
+	struct lane *lanes;
+	size_t nl = lanes_make(m, &lanes);
+	int nw = name_width(lanes, nl);
 	int ncols = o->width - nw - 2;
 	if (ncols < 10)
 		ncols = 10;
@@ -48,23 +103,28 @@ void render_text_timeline(FILE *f, const struct model *m, uint64_t start, uint64
 	view_axis(&v, o->ascii, labels, ruler);
 	fprintf(f, "%*s  %s\n", nw, sim_scale > 0 ? "sim time" : "time", labels);
 	fprintf(f, "%*s  %s\n", nw, "", ruler);
-	for (size_t i = 0; i < model_task_count(m); i++) {
-		const struct model_task *t = model_task(m, i);
-		model_task_columns(m, i, v.t0, v.dt, ncols, cells);
+	for (size_t i = 0; i < nl; i++) {
+		const struct lane *ln = &lanes[i];
+		if (ln->task >= 0)
+			model_task_columns(m, (size_t)ln->task, v.t0, v.dt, ncols, cells);
+		else
+			model_group_columns(m, (size_t)ln->group, v.t0, v.dt, ncols, cells);
 		/* Where the task printed a line, the lane shows a dot over the
 		 * state: brief work between long waits is otherwise invisible. */
 		memset(printed, 0, (size_t)ncols);
-		if (t->nmarks > 0)
+		if (ln->task < 0 || model_task(m, (size_t)ln->task)->nmarks > 0)
 			for (size_t k = 0; k < model_mark_count(m); k++) {
 				struct model_mark mk;
 				model_mark_get(m, k, &mk);
 				long c = view_col(&v, mk.t_ns);
-				if (mk.task == (int)i && c >= 0 && c < ncols)
+				if (c >= 0 && c < ncols && lane_has_task(m, ln, mk.task))
 					printed[c] = 1;
 			}
-		fprintf(f, "%-*.*s  ", nw, nw, t->name);
+		fprintf(f, "%-*.*s  ", nw, nw, ln->name);
 		for (int c = 0; c < ncols; c++) {
-			enum state s = view_cell_state(&cells[c], v.dt);
+			/* A group's cell shows the state most of its tasks were in. */
+			enum state s = ln->task >= 0 ? view_cell_state(&cells[c], v.dt)
+			                             : view_cell_state(&cells[c], 0);
 			used[s] = 1;
 			if (printed[c]) {
 				fputs(o->ascii ? "*" : "\u2022", f);
@@ -83,6 +143,7 @@ void render_text_timeline(FILE *f, const struct model *m, uint64_t start, uint64
 		fprintf(f, "  %s printed a line", o->ascii ? "*" : "\u2022");
 	fprintf(f, "  (blank: not alive)\n");
 out:
+	free(lanes);
 	free(printed);
 	free(labels);
 	free(ruler);
@@ -127,17 +188,21 @@ void render_text(FILE *f, struct run *run, const struct model *m, const struct t
 
 	render_text_timeline(f, m, origin, end, run->sim_scale, o);
 
+	struct lane *lanes;
+	size_t nl = lanes_make(m, &lanes);
+	int nw = name_width(lanes, nl);
 	size_t nmarks = model_mark_count(m);
 	if (nmarks > 0) {
-		int nw = name_width(m);
 		fprintf(f, "\noutput, in the order it was printed:\n");
-		for (size_t k = 0; k < nmarks; k++) {
+		for (size_t k = 0; k < nmarks && k < TEXT_MAX_MARKS; k++) {
 			struct model_mark mk;
 			model_mark_get(m, k, &mk);
 			view_format_time(&v, mk.t_ns, o->ascii, a, sizeof(a));
 			fprintf(f, "  %10s  %-*.*s  %s\n", a, nw, nw, model_task(m, (size_t)mk.task)->name,
 			        mk.text);
 		}
+		if (nmarks > TEXT_MAX_MARKS)
+			fprintf(f, "  ... %zu more lines (--report FILE has them all)\n", nmarks - TEXT_MAX_MARKS);
 	}
 
 	/* Per-task time in each state, only for states some task was in. */
@@ -150,20 +215,33 @@ void render_text(FILE *f, struct run *run, const struct model *m, const struct t
 			if (tot[s] > 0)
 				used[s] = 1;
 	}
-	int nw = name_width(m);
-	fprintf(f, "\ntime in each state:\n  %-*s %-9s %10s", nw, "task", "kind", "life");
+	fprintf(f, "\ntime in each state%s:\n  %-*s %-9s %10s",
+	        nl < nt ? " (a group: summed over its tasks)" : "", nw, "task", "kind", "life");
 	for (int s = 0; s < STATE_COUNT; s++)
 		if (used[s] && s != STATE_DONE)
 			fprintf(f, " %10s", state_name((enum state)s));
 	fputc('\n', f);
-	for (size_t i = 0; i < nt; i++) {
-		const struct model_task *t = model_task(m, i);
-		uint64_t tot[STATE_COUNT], life = 0;
-		model_task_totals(m, i, tot);
+	for (size_t li = 0; li < nl; li++) {
+		const struct lane *ln = &lanes[li];
+		uint64_t tot[STATE_COUNT] = {0}, life = 0;
+		const char *kind = "group";
+		if (ln->task >= 0) {
+			model_task_totals(m, (size_t)ln->task, tot);
+			kind = kind_name(model_task(m, (size_t)ln->task)->kind);
+		} else {
+			for (size_t i = 0; i < nt; i++) {
+				uint64_t one[STATE_COUNT];
+				if (model_task(m, i)->group_index != ln->group)
+					continue;
+				model_task_totals(m, i, one);
+				for (int s = 0; s < STATE_COUNT; s++)
+					tot[s] += one[s];
+			}
+		}
 		for (int s = 0; s < STATE_COUNT; s++)
 			life += tot[s];
 		view_format_duration(life, o->ascii, a, sizeof(a));
-		fprintf(f, "  %-*.*s %-9s %10s", nw, nw, t->name, kind_name(t->kind), a);
+		fprintf(f, "  %-*.*s %-9s %10s", nw, nw, ln->name, kind, a);
 		for (int s = 0; s < STATE_COUNT; s++) {
 			if (!used[s] || s == STATE_DONE)
 				continue;
@@ -176,6 +254,7 @@ void render_text(FILE *f, struct run *run, const struct model *m, const struct t
 		}
 		fputc('\n', f);
 	}
+	free(lanes);
 
 	{
 		static char panel[RUN_PANEL_LINES][RUN_PANEL_WIDTH];
