@@ -119,7 +119,8 @@ static int interleave_main(struct run *run)
 
 	trace_bind(main_task);
 	trace_state_at(main_task, STATE_RUNNING, run_lesson_line(run, "start"), "starting threads");
-	cpuburn_calibrate(); /* before the printers start, not in their time */
+	if (nbusy > 0)
+		cpuburn_calibrate(); /* before the printers start, not in their time */
 	for (int i = 0; i < nbusy; i++) {
 		char name[32];
 		snprintf(name, sizeof(name), "busy-%d", i + 1);
