@@ -43,6 +43,9 @@ static void usage(FILE *f)
 	      "      --no-color        no colour (also when NO_COLOR is set)\n"
 	      "      --theme NAME      dark (default), light, contrast, cb (colour-blind safe)\n"
 	      "      --sample-hz N     OS sampler rate, 1..1000 (0 turns it off; default 100)\n"
+	      "      --trace FILE.json write the run as Chrome trace events (Perfetto, chrome://tracing)\n"
+	      "      --save FILE       save the whole run, to look at again with --replay\n"
+	      "      --replay FILE     show a saved run instead of running a demo\n"
 	      "  -h, --help            this help\n"
 	      "  -V, --version         version\n"
 	      "\n"
@@ -106,7 +109,8 @@ bad:
 
 int main(int argc, char **argv)
 {
-	enum { OPT_SEED = 256, OPT_ASCII, OPT_NO_COLOR, OPT_THEME, OPT_SAMPLE_HZ, OPT_LIST_PARAMS };
+	enum { OPT_SEED = 256, OPT_ASCII, OPT_NO_COLOR, OPT_THEME, OPT_SAMPLE_HZ, OPT_LIST_PARAMS,
+	       OPT_TRACE, OPT_SAVE, OPT_REPLAY };
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -121,6 +125,9 @@ int main(int argc, char **argv)
 		{"theme", required_argument, NULL, OPT_THEME},
 		{"sample-hz", required_argument, NULL, OPT_SAMPLE_HZ},
 		{"list-params", required_argument, NULL, OPT_LIST_PARAMS},
+		{"trace", required_argument, NULL, OPT_TRACE},
+		{"save", required_argument, NULL, OPT_SAVE},
+		{"replay", required_argument, NULL, OPT_REPLAY},
 		{NULL, 0, NULL, 0},
 	};
 	struct app_options o = {0};
@@ -201,6 +208,15 @@ int main(int argc, char **argv)
 				return APP_EXIT_USAGE;
 			o.sampler_hz = v == 0 ? -1 : (int)v;
 			break;
+		case OPT_TRACE:
+			o.trace = optarg;
+			break;
+		case OPT_SAVE:
+			o.save = optarg;
+			break;
+		case OPT_REPLAY:
+			o.replay = optarg;
+			break;
 		case ':':
 			fprintf(stderr, "simul: option '%s' needs a value (simul --help)\n", argv[optind - 1]);
 			return APP_EXIT_USAGE;
@@ -221,6 +237,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "simul: unknown demo '%s'; closest: %s (simul --list shows all)\n", o.demo, near);
 		return APP_EXIT_USAGE;
 	}
+	if (o.replay != NULL) {
+		if (o.demo != NULL || o.nsets > 0 || o.have_seed) {
+			fprintf(stderr, "simul: --replay shows a saved run: give no demo, --set or --seed with it\n");
+			return APP_EXIT_USAGE;
+		}
+		/* The TUI's replay view is not there yet: show it as batch mode does. */
+		return app_replay_batch(&o);
+	}
+	if ((o.trace || o.save) && !o.plain && !o.report)
+		o.plain = 1; /* the TUI does not write them yet: run in batch mode */
 	if ((o.plain || o.report) && o.demo == NULL)
 		o.demo = REGISTRY_DEFAULT_DEMO;
 	if (o.plain || o.report)
