@@ -582,10 +582,6 @@ int savefile_parse(const char *buf, size_t len, struct run *run, struct model **
 			why = "data after 'end'";
 			break;
 		}
-		if (memchr(c.p, '\0', (size_t)(le - c.p)) != NULL) {
-			why = "binary data (a NUL byte)";
-			break;
-		}
 		if (lineno == 1) {
 			int64_t ver;
 			if (tok_word(&c, name, sizeof(name)) || strcmp(name, SAVEFILE_MAGIC) != 0) {
@@ -599,6 +595,10 @@ int savefile_parse(const char *buf, size_t len, struct run *run, struct model **
 				goto fail_msg;
 			}
 			continue;
+		}
+		if (memchr(c.p, '\0', (size_t)(le - c.p)) != NULL) {
+			why = "binary data (a NUL byte)";
+			break;
 		}
 		if (tok_word(&c, name, sizeof(name)) != 0) {
 			why = "empty line";
