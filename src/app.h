@@ -32,6 +32,10 @@ struct app_options {
 	const char *trace;   /* --trace FILE.json: Chrome trace events */
 	const char *save;    /* --save FILE: the run, for --replay */
 	const char *replay;  /* --replay FILE: show a saved run instead of running */
+	const char *record;  /* --record FILE.cast: asciicast v2 of the TUI */
+	const char *script;  /* --script FILE: actions typed into the TUI */
+	int size_w, size_h;  /* --size WxH, 0: the terminal's */
+	int keys_overlay;    /* --keys-overlay */
 };
 
 /* Exit codes. */

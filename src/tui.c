@@ -32,6 +32,7 @@
 #include "assets.h"
 #include "clock.h"
 #include "model.h"
+#include "record.h"
 #include "run.h"
 #include "state.h"
 #include "trace.h"
@@ -1435,6 +1436,7 @@ static void tui_on_tick(uv_timer_t *h)
 	if (t->model == NULL)
 		return;
 	model_drain(t->model, now);
+	record_milestones_publish(t->model);
 	if (now - t->cores_read_ns >= NS_PER_S / 2)
 		tui_cores_read(t);
 	tui_draw(t);
