@@ -287,6 +287,6 @@ int main(int argc, char **argv)
 	if (o.plain || o.report)
 		return app_batch(&o);
 	if (record_wanted(&o))
-		return record_main(&o, argc, argv);
+		return record_main(&o, argv);
 	return tui_main(&o);
 }

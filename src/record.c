@@ -30,6 +30,7 @@
 
 #define RECORD_ENV "SIMUL_RELAYED"
 #define RECORD_MARK_FD_ENV "SIMUL_MARK_FD"
+#define RECORD_CMD_FD_ENV "SIMUL_CMD_FD"
 
 int record_wanted(const struct app_options *o)
 {
@@ -39,16 +40,24 @@ int record_wanted(const struct app_options *o)
 	return o->record != NULL || o->size_w > 0 || o->script != NULL;
 }
 
+static int env_fd(const char *name)
+{
+	const char *e = getenv(name);
+	int fd = e != NULL ? atoi(e) : -1;
+	return fd > 2 ? fd : -1;
+}
+
+int record_command_fd(void)
+{
+	return env_fd(RECORD_CMD_FD_ENV);
+}
+
 void record_milestones_publish(const struct model *m)
 {
 	static size_t told;
 	static int fd = -2;
-	if (fd == -2) {
-		const char *e = getenv(RECORD_MARK_FD_ENV);
-		fd = e != NULL ? atoi(e) : -1;
-		if (fd <= 2)
-			fd = -1;
-	}
+	if (fd == -2)
+		fd = env_fd(RECORD_MARK_FD_ENV);
 	if (fd < 0)
 		return;
 	for (; told < model_milestone_count(m); told++) {
@@ -214,7 +223,7 @@ static int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-static int spawn_in_pty(int argc, char **argv, const struct winsize *ws, int mark_w, int *master_out,
+static int spawn_in_pty(char **argv, const struct winsize *ws, int mark_w, int cmd_r, int *master_out,
                         pid_t *pid_out)
 {
 	int master = posix_openpt(O_RDWR | O_NOCTTY);
@@ -253,11 +262,12 @@ static int spawn_in_pty(int argc, char **argv, const struct winsize *ws, int mar
 		snprintf(fdbuf, sizeof(fdbuf), "%d", mark_w);
 		setenv(RECORD_ENV, "1", 1);
 		setenv(RECORD_MARK_FD_ENV, fdbuf, 1);
+		snprintf(fdbuf, sizeof(fdbuf), "%d", cmd_r);
+		setenv(RECORD_CMD_FD_ENV, fdbuf, 1);
 		/* The keys a script types are xterm's. */
 		setenv("TERM", "xterm-256color", 1);
 		unsetenv("LINES");
 		unsetenv("COLUMNS");
-		(void)argc;
 		execv(run_self_exe(), argv);
 		_exit(127);
 	}
@@ -266,7 +276,7 @@ static int spawn_in_pty(int argc, char **argv, const struct winsize *ws, int mar
 	return 0;
 }
 
-int record_main(const struct app_options *o, int argc, char **argv)
+int record_main(const struct app_options *o, char **argv)
 {
 	struct script sc = {0};
 	struct cast cast = {0};
@@ -300,20 +310,23 @@ int record_main(const struct app_options *o, int argc, char **argv)
 			fclose(cast.f);
 		return APP_EXIT_USAGE;
 	}
-	int pipefd[2];
-	if (pipe2(pipefd, O_CLOEXEC) != 0) {
+	int pipefd[2], cmdfd[2];
+	if (pipe2(pipefd, O_CLOEXEC) != 0 || pipe2(cmdfd, O_CLOEXEC) != 0) {
 		fprintf(stderr, "simul: pipe: %s\n", strerror(errno));
 		return APP_EXIT_FAIL;
 	}
-	/* The child keeps the write end across exec. */
+	/* The child keeps its ends across exec. */
 	fcntl(pipefd[1], F_SETFD, 0);
+	fcntl(cmdfd[0], F_SETFD, 0);
 	int master = -1;
 	pid_t pid = -1;
-	int rc = spawn_in_pty(argc, argv, &ws, pipefd[1], &master, &pid);
+	int rc = spawn_in_pty(argv, &ws, pipefd[1], cmdfd[0], &master, &pid);
 	close(pipefd[1]);
+	close(cmdfd[0]);
 	if (rc != 0) {
 		fprintf(stderr, "simul: cannot start a pseudo-terminal: %s\n", strerror(-rc));
 		close(pipefd[0]);
+		close(cmdfd[1]);
 		return APP_EXIT_FAIL;
 	}
 	if (interactive && tcgetattr(STDIN_FILENO, &saved_tty) == 0) {
@@ -417,9 +430,13 @@ int record_main(const struct app_options *o, int argc, char **argv)
 				cast_marker(&cast, a->text);
 				break;
 			case SCRIPT_SELECT:
-			case SCRIPT_SET:
-				/* Sent as a line the TUI reads as a command (see tui.c). */
+			case SCRIPT_SET: {
+				char line[SCRIPT_TEXT_MAX + 16];
+				int len = snprintf(line, sizeof(line), "%s %s\n", a->op == SCRIPT_SET ? "set" : "select",
+				                   a->text);
+				write_all(cmdfd[1], line, (size_t)len);
 				break;
+			}
 			}
 		}
 	}
@@ -429,6 +446,7 @@ int record_main(const struct app_options *o, int argc, char **argv)
 	restore_tty();
 	close(master);
 	close(pipefd[0]);
+	close(cmdfd[1]);
 	script_free(&sc);
 	if (cast.f != NULL) {
 		if (cast.ncarry > 0)

@@ -33,6 +33,10 @@ static const struct {
 
 const char *script_key_name(int key, char *buf, size_t n)
 {
+	if (key == '\r' || key == 0527) { /* Enter as a terminal sends it, KEY_ENTER */
+		snprintf(buf, n, "enter");
+		return buf;
+	}
 	for (size_t i = 0; i < sizeof(key_names) / sizeof(key_names[0]); i++)
 		if (key_names[i].key == key) {
 			snprintf(buf, n, "%s", key_names[i].name);

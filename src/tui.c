@@ -33,6 +33,7 @@
 #include "clock.h"
 #include "model.h"
 #include "record.h"
+#include "script.h"
 #include "run.h"
 #include "state.h"
 #include "trace.h"
@@ -109,6 +110,15 @@ struct tui {
 	size_t nlanes, lanes_cap;
 	struct model_cell *cells;
 	int cells_cap;
+
+	/* driven by a script (record.c) and the key overlay */
+	uv_poll_t cmd;
+	int cmd_fd;
+	char cmd_buf[512];
+	size_t cmd_len;
+	uv_timer_t keys_timer;
+	char key_shown[32];
+	uint64_t key_shown_ns;
 
 	/* per-core utilisation from /proc/stat while live */
 	unsigned long long core_busy0[TUI_MAX_CORES], core_total0[TUI_MAX_CORES];
@@ -488,6 +498,7 @@ static void tui_run_drop(struct tui *t)
 
 static void tui_do_action(uv_timer_t *h);
 static void tui_draw(struct tui *t);
+static void tui_key_draw(struct tui *t);
 
 static void tui_on_done(struct run *run, void *arg)
 {
@@ -1133,7 +1144,109 @@ static void tui_draw(struct tui *t)
 	} else {
 		tui_draw_menu(t);
 	}
+	tui_key_draw(t);
 	refresh();
+}
+
+/* ---- driven by a script, and the key overlay ---- */
+
+/* A script's keys are typed as ncurses reads them. */
+_Static_assert(SCRIPT_KEY_UP == KEY_UP && SCRIPT_KEY_LEFT == KEY_LEFT && SCRIPT_KEY_F0 == KEY_F0 &&
+                   SCRIPT_KEY_NPAGE == KEY_NPAGE && SCRIPT_KEY_END == KEY_END &&
+                   SCRIPT_KEY_BACKSPACE == KEY_BACKSPACE && SCRIPT_KEY_HOME == KEY_HOME,
+               "script key codes are ncurses'");
+
+#define TUI_KEY_SHOW_MS 1200
+
+static int tui_lane_rows(void);
+
+/* `select NAME` and `set KEY=VALUE` of a script: what no single key does. */
+static void tui_cmd_apply(struct tui *t, const char *line)
+{
+	char err[200];
+	if (strncmp(line, "select ", 7) == 0 && t->model != NULL) {
+		const char *name = line + 7;
+		for (size_t i = 0; i < model_task_count(t->model); i++) {
+			const struct model_task *mt = model_task(t->model, i);
+			if (strcmp(mt->name, name) != 0)
+				continue;
+			tui_lanes_build(t, tui_lane_rows());
+			int found = 0;
+			for (size_t l = 0; l < t->nlanes && !found; l++)
+				found = !t->lanes[l].is_group && t->lanes[l].index == i;
+			if (!found && mt->group_index >= 0) {
+				t->open_group = mt->group_index; /* its group's lanes */
+				tui_lanes_build(t, tui_lane_rows());
+			}
+			for (size_t l = 0; l < t->nlanes; l++)
+				if (!t->lanes[l].is_group && t->lanes[l].index == i)
+					t->sel = (int)l;
+			return;
+		}
+		snprintf(t->msg, sizeof(t->msg), "script: no task named '%s'", name);
+	} else if (strncmp(line, "set ", 4) == 0) {
+		int i = t->screen == SCREEN_RUN ? t->item : t->nshown > 0 ? t->shown[t->msel] : -1;
+		if (i >= 0 && params_set_kv(&t->items[i].params, line + 4, err, sizeof(err)) != 0)
+			snprintf(t->msg, sizeof(t->msg), "script: %s", err);
+	}
+}
+
+static void tui_on_cmd(uv_poll_t *h, int status, int events)
+{
+	struct tui *t = h->data;
+	(void)events;
+	ssize_t r = status < 0 ? -1 : read(t->cmd_fd, t->cmd_buf + t->cmd_len, sizeof(t->cmd_buf) - 1 - t->cmd_len);
+	if (r <= 0) {
+		uv_poll_stop(h);
+		return;
+	}
+	t->cmd_len += (size_t)r;
+	char *nl;
+	while ((nl = memchr(t->cmd_buf, '\n', t->cmd_len)) != NULL) {
+		*nl = '\0';
+		tui_cmd_apply(t, t->cmd_buf);
+		t->cmd_len -= (size_t)(nl + 1 - t->cmd_buf);
+		memmove(t->cmd_buf, nl + 1, t->cmd_len);
+	}
+	if (t->cmd_len == sizeof(t->cmd_buf) - 1)
+		t->cmd_len = 0;
+	tui_draw(t);
+}
+
+static void tui_cmd_start(struct tui *t)
+{
+	t->cmd_fd = record_command_fd();
+	if (t->cmd_fd < 0)
+		return;
+	uv_poll_init(&t->loop, &t->cmd, t->cmd_fd);
+	t->cmd.data = t;
+	uv_poll_start(&t->cmd, UV_READABLE, tui_on_cmd);
+}
+
+static void tui_on_keys_timer(uv_timer_t *h)
+{
+	tui_draw(h->data);
+}
+
+static void tui_key_show(struct tui *t, int ch)
+{
+	if (!t->opt->keys_overlay || ch == KEY_MOUSE)
+		return;
+	script_key_name(ch, t->key_shown, sizeof(t->key_shown));
+	t->key_shown_ns = clock_now_ns();
+	uv_timer_start(&t->keys_timer, tui_on_keys_timer, TUI_KEY_SHOW_MS + 10, 0);
+}
+
+/* The last key, in a box in the bottom-right corner, for a while. */
+static void tui_key_draw(struct tui *t)
+{
+	if (t->opt == NULL || !t->opt->keys_overlay || t->key_shown[0] == '\0' ||
+	    clock_now_ns() - t->key_shown_ns > (uint64_t)TUI_KEY_SHOW_MS * 1000000)
+		return;
+	char box[48];
+	int n = snprintf(box, sizeof(box), " key: %s ", t->key_shown);
+	if (n < COLS - 2 && LINES > 4)
+		tui_put(LINES - 4, COLS - n - 2, n, box, A_REVERSE | A_BOLD);
 }
 
 /* ---- input ---- */
@@ -1409,6 +1522,7 @@ static void tui_on_input(uv_poll_t *h, int status, int events)
 	while ((ch = getch()) != ERR) {
 		if (ch == KEY_RESIZE)
 			continue;
+		tui_key_show(t, ch);
 		if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_ROWS) {
 			if (ch == 'q')
 				tui_quit(t);
@@ -1560,6 +1674,9 @@ int tui_main(const struct app_options *o)
 	t->tick.data = t;
 	uv_timer_init(&t->loop, &t->later);
 	t->later.data = t;
+	uv_timer_init(&t->loop, &t->keys_timer);
+	t->keys_timer.data = t;
+	tui_cmd_start(t);
 	uv_poll_init(&t->loop, &t->input, STDIN_FILENO);
 	t->input.data = t;
 	uv_poll_start(&t->input, UV_READABLE, tui_on_input);

@@ -2,7 +2,8 @@
 # --record, --size and --script: the asciicast is JSON lines with a valid v2
 # header and times that never go back; replaying its "o" events into a
 # terminal (tmux) of the recorded size reproduces the screen the TUI showed;
-# a scripted session produces the same final screen twice; bad scripts and
+# a scripted session produces the same final screen twice (with
+# --keys-overlay showing the last key); a script's select opens a task; bad scripts and
 # sizes are refused with one line and exit status 2.
 set -u
 SIMUL=${SIMUL:-build/simul}
@@ -59,11 +60,13 @@ PY
 # 1. The TUI under the relay, in a 100x30 tmux pane: the screen it shows
 #    once the (short) run is over is what the recording replays to.
 cat >"$tmp/run.txt" <<'S'
-# let the run finish, look at the help, close it
+# let the run finish, look at the help, close it, open one task's details
 wait 1500ms
 key ?
 wait 300ms
 key ?
+select letters
+key enter
 wait 500ms
 marker "final"
 wait 3s
@@ -79,6 +82,7 @@ for _ in $(seq 50); do
 done
 tmux -L "$sock" kill-session -t live 2>/dev/null
 grep -q 'threads/interleave' "$tmp/live.txt" || { cat "$tmp/live.txt"; fail "the TUI did not show the run"; }
+grep -q 'letters  (thread' "$tmp/live.txt" || { cat "$tmp/live.txt"; fail "script's select + Enter did not open letters"; }
 cast_screen "$tmp/run.cast" "$tmp/replayed.txt"
 diff "$tmp/live.txt" "$tmp/replayed.txt" >"$tmp/d.txt" || { cat "$tmp/d.txt"; fail "replayed cast differs from the screen"; }
 
@@ -99,10 +103,11 @@ wait 200ms
 quit
 S
 for i in 1 2; do
-	LANG=C.UTF-8 "$SIMUL" --size 100x30 --script "$tmp/menu.txt" --record "$tmp/menu$i.cast" </dev/null >/dev/null \
+	LANG=C.UTF-8 "$SIMUL" --size 100x30 --keys-overlay --script "$tmp/menu.txt" --record "$tmp/menu$i.cast" </dev/null >/dev/null \
 		|| fail "scripted session $i exit status"
 	cast_screen "$tmp/menu$i.cast" "$tmp/menu$i.txt"
 done
 grep -q 'threads/interleave' "$tmp/menu1.txt" || { cat "$tmp/menu1.txt"; fail "menu screen lacks the demo list"; }
+grep -q 'key: esc' "$tmp/menu1.txt" || { cat "$tmp/menu1.txt"; fail "--keys-overlay did not show the last key"; }
 diff "$tmp/menu1.txt" "$tmp/menu2.txt" || fail "the same script gave two different screens"
 exit 0
