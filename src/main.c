@@ -267,9 +267,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "simul: unknown demo '%s'; closest: %s (simul --list shows all)\n", o.demo, near);
 		return APP_EXIT_USAGE;
 	}
-	if ((o.record || o.script || o.size_w || o.keys_overlay) && (o.plain || o.report || o.replay)) {
+	if ((o.record || o.script || o.size_w || o.keys_overlay) && (o.plain || o.report)) {
 		fprintf(stderr, "simul: --record, --script, --size and --keys-overlay are for the TUI: "
-		                "not with --plain, --report or --replay\n");
+		                "not with --plain or --report\n");
 		return APP_EXIT_USAGE;
 	}
 	if (o.replay != NULL) {
@@ -277,15 +277,16 @@ int main(int argc, char **argv)
 			fprintf(stderr, "simul: --replay shows a saved run: give no demo, --set or --seed with it\n");
 			return APP_EXIT_USAGE;
 		}
-		/* The TUI's replay view is not there yet: show it as batch mode does. */
-		return app_replay_batch(&o);
+		if (o.plain || o.report || o.trace || o.save)
+			return app_replay_batch(&o);
+	} else {
+		if ((o.trace || o.save) && !o.plain && !o.report)
+			o.plain = 1; /* the TUI does not write them yet: run in batch mode */
+		if ((o.plain || o.report) && o.demo == NULL)
+			o.demo = REGISTRY_DEFAULT_DEMO;
+		if (o.plain || o.report)
+			return app_batch(&o);
 	}
-	if ((o.trace || o.save) && !o.plain && !o.report)
-		o.plain = 1; /* the TUI does not write them yet: run in batch mode */
-	if ((o.plain || o.report) && o.demo == NULL)
-		o.demo = REGISTRY_DEFAULT_DEMO;
-	if (o.plain || o.report)
-		return app_batch(&o);
 	if (record_wanted(&o))
 		return record_main(&o, argv);
 	return tui_main(&o);

@@ -33,6 +33,7 @@
 #include "clock.h"
 #include "model.h"
 #include "record.h"
+#include "savefile.h"
 #include "script.h"
 #include "run.h"
 #include "state.h"
@@ -110,6 +111,13 @@ struct tui {
 	size_t nlanes, lanes_cap;
 	struct model_cell *cells;
 	int cells_cap;
+
+	/* replay of a saved run (--replay): a play head over the whole model */
+	int replay;
+	int playing;
+	uint64_t head;
+	uv_timer_t play_timer;
+	uint64_t play_last_ns;
 
 	/* driven by a script (record.c) and the key overlay */
 	uv_poll_t cmd;
@@ -425,6 +433,8 @@ static void tui_on_tick(uv_timer_t *h);
 
 static uint64_t tui_run_end(const struct tui *t)
 {
+	if (t->replay)
+		return t->head;
 	if (t->live)
 		return model_now(t->model);
 	return t->run->end_ns ? t->run->end_ns : model_now(t->model);
@@ -458,6 +468,8 @@ static int tui_run_start(struct tui *t)
 		return -1;
 	}
 	t->live = 1;
+	t->replay = 0;
+	t->playing = 0;
 	t->screen = SCREEN_RUN;
 	uv_timer_start(&t->tick, tui_on_tick, TUI_TICK_MS, TUI_TICK_MS);
 	return 0;
@@ -499,6 +511,7 @@ static void tui_run_drop(struct tui *t)
 static void tui_do_action(uv_timer_t *h);
 static void tui_draw(struct tui *t);
 static void tui_key_draw(struct tui *t);
+static void tui_replay_clip(struct tui *t, int ncols);
 
 static void tui_on_done(struct run *run, void *arg)
 {
@@ -674,6 +687,8 @@ static void tui_draw_timeline(struct tui *t, int y0, int h, int w)
 			model_task_columns(t->model, l->index, t->vp.t0, t->vp.dt, ncols, t->cells);
 			at = model_task_state_at(t->model, l->index, tcur);
 		}
+		if (t->replay)
+			tui_replay_clip(t, ncols);
 		attr_t na = li == t->sel ? (t->pane == PANE_TIMELINE ? A_REVERSE : A_BOLD) : A_NORMAL;
 		if (!l->is_group && t->color)
 			na |= COLOR_PAIR(PAIR_TASK(l->index));
@@ -1249,6 +1264,105 @@ static void tui_key_draw(struct tui *t)
 		tui_put(LINES - 4, COLS - n - 2, n, box, A_REVERSE | A_BOLD);
 }
 
+/* ---- replay of a saved run: the play head ---- */
+
+#define TUI_PLAY_TICK_MS 50
+
+/* Columns after the play head are not shown yet. */
+static void tui_replay_clip(struct tui *t, int ncols)
+{
+	for (int c = 0; c < ncols; c++) {
+		uint64_t c0 = t->vp.t0 + (uint64_t)c * t->vp.dt;
+		if (c0 >= t->head)
+			memset(&t->cells[c], 0, sizeof(t->cells[c]));
+	}
+}
+
+static uint64_t tui_replay_end(const struct tui *t)
+{
+	return t->run->end_ns ? t->run->end_ns : model_now(t->model);
+}
+
+static void tui_replay_seek(struct tui *t, uint64_t head)
+{
+	uint64_t end = tui_replay_end(t), o = model_origin(t->model);
+	t->head = head < o ? o : head > end ? end : head;
+	if (t->head == end)
+		t->playing = 0;
+	long c = view_col(&t->vp, t->head);
+	if (c >= 0 && c < t->vp.ncols)
+		t->cursor = (int)c;
+}
+
+static void tui_on_play(uv_timer_t *h)
+{
+	struct tui *t = h->data;
+	uint64_t now = clock_now_ns();
+	if (t->replay && t->playing) {
+		tui_replay_seek(t, t->head + (now - t->play_last_ns));
+		t->play_last_ns = now;
+	}
+	if (!t->replay || !t->playing)
+		uv_timer_stop(h);
+	tui_draw(t);
+}
+
+static void tui_replay_play(struct tui *t, int on)
+{
+	t->playing = on;
+	if (on && t->head >= tui_replay_end(t))
+		t->head = model_origin(t->model); /* play again from the start */
+	t->follow = on;
+	t->play_last_ns = clock_now_ns();
+	if (on)
+		uv_timer_start(&t->play_timer, tui_on_play, TUI_PLAY_TICK_MS, TUI_PLAY_TICK_MS);
+}
+
+/* Keys of the play head; returns 1 when the key was one of them. */
+static int tui_replay_key(struct tui *t, int ch)
+{
+	uint64_t step = t->vp.dt > 0 ? t->vp.dt : 1;
+	size_t nm = model_milestone_count(t->model);
+	struct model_mark mk;
+	switch (ch) {
+	case ' ':
+		tui_replay_play(t, !t->playing);
+		return 1;
+	case ']':
+		t->playing = 0;
+		tui_replay_seek(t, t->head + step);
+		return 1;
+	case '[':
+		t->playing = 0;
+		tui_replay_seek(t, t->head > step ? t->head - step : 0);
+		return 1;
+	case 'n': /* next milestone */
+		for (size_t k = 0; k < nm; k++)
+			if (model_milestone_get(t->model, k, &mk) == 0 && mk.t_ns > t->head) {
+				tui_replay_seek(t, mk.t_ns);
+				return 1;
+			}
+		tui_replay_seek(t, tui_replay_end(t));
+		return 1;
+	case 'N': /* previous milestone */
+		for (size_t k = nm; k-- > 0;)
+			if (model_milestone_get(t->model, k, &mk) == 0 && mk.t_ns < t->head) {
+				tui_replay_seek(t, mk.t_ns);
+				return 1;
+			}
+		tui_replay_seek(t, 0);
+		return 1;
+	case KEY_HOME:
+		tui_replay_seek(t, 0);
+		return 1;
+	case KEY_END:
+		tui_replay_seek(t, tui_replay_end(t));
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* ---- input ---- */
 
 static void tui_quit(struct tui *t)
@@ -1385,6 +1499,8 @@ static void tui_run_key(struct tui *t, int ch)
 			t->overlay = OVERLAY_NONE;
 		return;
 	}
+	if (t->replay && tui_replay_key(t, ch))
+		return;
 	int ncols = t->vp.ncols > 0 ? t->vp.ncols : 1;
 	switch (ch) {
 	case 'q':
@@ -1592,7 +1708,16 @@ int tui_main(const struct app_options *o)
 		return APP_EXIT_USAGE;
 	}
 	/* Bad input is reported before the terminal is touched. */
-	int rc = app_prepare_run(first, o);
+	struct model *saved = NULL;
+	int rc;
+	if (o->replay != NULL) {
+		char err[512];
+		rc = savefile_load(o->replay, first, &saved, err, sizeof(err)) == 0 ? 0 : APP_EXIT_USAGE;
+		if (rc != 0)
+			fprintf(stderr, "simul: --replay %s\n", err);
+	} else {
+		rc = app_prepare_run(first, o);
+	}
 	if (rc != 0) {
 		free(first);
 		return rc;
@@ -1601,6 +1726,7 @@ int tui_main(const struct app_options *o)
 		fprintf(stderr, "simul: the interactive view needs a terminal; use --plain or --report\n");
 		run_destroy(first);
 		free(first);
+		model_free(saved);
 		return APP_EXIT_USAGE;
 	}
 	t = calloc(1, sizeof(*t));
@@ -1687,7 +1813,18 @@ int tui_main(const struct app_options *o)
 		uv_signal_start(&t->sig[i], tui_on_signal, signums[i]);
 	}
 
-	if (o->demo != NULL) {
+	uv_timer_init(&t->loop, &t->play_timer);
+	t->play_timer.data = t;
+	if (saved != NULL) {
+		/* A saved run: the whole timeline, the play head at its end. */
+		t->run = first;
+		t->model = saved;
+		t->replay = 1;
+		t->screen = SCREEN_RUN;
+		t->vp.origin = model_origin(saved);
+		t->head = tui_replay_end(t);
+		view_fit(&t->vp, t->vp.origin, t->head, COLS > 0 ? COLS : TUI_MIN_COLS);
+	} else if (o->demo != NULL) {
 		t->run = first;
 		if (tui_run_start(t) != 0) {
 			run_destroy(first);

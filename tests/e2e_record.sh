@@ -28,10 +28,11 @@ done
 "$SIMUL" threads/interleave --plain --record "$tmp/x.cast" >/dev/null 2>&1
 [ $? -eq 2 ] || fail "--record with --plain accepted"
 
-# cast_screen CAST OUT: the screen after every "o" event before the marker
-# "final", as tmux shows it at the recorded size.
+# cast_screen CAST OUT [MARKER]: the screen after every "o" event before
+# the marker (default "final"), as tmux shows it at the recorded size.
 cast_screen() {
-	python3 - "$1" "$2.raw" <<'PY' || fail "cast checks ($1)"
+	local marker=${3:-final}
+	python3 - "$1" "$2.raw" "$marker" <<'PY' || fail "cast checks ($1)"
 import json, sys
 lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
 h = json.loads(lines[0])
@@ -45,8 +46,8 @@ for e in ev:
     assert isinstance(e[0], float) or isinstance(e[0], int), e
     assert e[0] >= last, ("time goes back", e, last)
     last = e[0]
-final = [e[0] for e in ev if e[1] == "m" and e[2] == "final"]
-assert len(final) == 1, "no 'final' marker"
+final = [e[0] for e in ev if e[1] == "m" and e[2] == sys.argv[3]]
+assert len(final) == 1, "no '%s' marker" % sys.argv[3]
 out = "".join(e[2] for e in ev if e[1] == "o" and e[0] < final[0])
 assert len(out) > 1000, len(out)
 open(sys.argv[2], "w", encoding="utf-8").write(out)
@@ -110,4 +111,40 @@ done
 grep -q 'threads/interleave' "$tmp/menu1.txt" || { cat "$tmp/menu1.txt"; fail "menu screen lacks the demo list"; }
 grep -q 'key: esc' "$tmp/menu1.txt" || { cat "$tmp/menu1.txt"; fail "--keys-overlay did not show the last key"; }
 diff "$tmp/menu1.txt" "$tmp/menu2.txt" || fail "the same script gave two different screens"
+# 3. A saved run replayed in the TUI: the play head starts at the end (the
+#    whole run), Home puts it at the start (nothing shown yet), ] steps it
+#    forward a column at a time, End shows everything again.
+"$SIMUL" threads/interleave -s pause_ms=20 --save "$tmp/run.save" --report /dev/null || fail "save for replay"
+cat >"$tmp/replay.txt" <<'S'
+wait 800ms
+marker "whole"
+key home
+wait 300ms
+marker "start"
+key ]
+key ]
+key ]
+key ]
+key ]
+key ]
+wait 300ms
+marker "stepped"
+key end
+wait 300ms
+marker "final"
+quit
+S
+LANG=C.UTF-8 "$SIMUL" --replay "$tmp/run.save" --size 100x30 --script "$tmp/replay.txt" --record "$tmp/replay.cast" \
+	</dev/null >/dev/null || fail "replay in the TUI: exit status"
+for m in whole start stepped final; do
+	cast_screen "$tmp/replay.cast" "$tmp/replay-$m.txt" "$m"
+done
+# marked CELLS: how many timeline cells of the 'numbers' lane show a state.
+marked() { grep '^numbers ' "$1" | cut -c10-93 | tr -d ' ' | wc -m; }
+w=$(marked "$tmp/replay-whole.txt"); s0=$(marked "$tmp/replay-start.txt")
+st=$(marked "$tmp/replay-stepped.txt"); e=$(marked "$tmp/replay-final.txt")
+[ "$s0" -le 1 ] || { cat "$tmp/replay-start.txt"; fail "play head at the start still shows $s0 cells"; }
+[ "$st" -gt "$s0" ] && [ "$st" -lt "$w" ] || fail "stepping: $s0 -> $st cells, whole run $w"
+[ "$e" -eq "$w" ] || fail "End shows $e cells, the whole run $w"
+grep -q 'Number' "$tmp/replay-whole.txt" || fail "replay lacks the printed lines"
 exit 0
