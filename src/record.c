@@ -420,20 +420,19 @@ int record_main(const struct app_options *o, char **argv)
 					due = clock_now_ns() + 60 * 1000000ull;
 				break;
 			}
-			case SCRIPT_RUN:
-				write_all(master, "r", 1);
-				break;
 			case SCRIPT_QUIT:
 				write_all(master, "q", 1);
 				break;
 			case SCRIPT_MARKER:
 				cast_marker(&cast, a->text);
 				break;
+			case SCRIPT_RUN:
 			case SCRIPT_SELECT:
 			case SCRIPT_SET: {
 				char line[SCRIPT_TEXT_MAX + 16];
-				int len = snprintf(line, sizeof(line), "%s %s\n", a->op == SCRIPT_SET ? "set" : "select",
-				                   a->text);
+				int len = a->op == SCRIPT_RUN ? snprintf(line, sizeof(line), "run\n")
+				          : snprintf(line, sizeof(line), "%s %s\n", a->op == SCRIPT_SET ? "set" : "select",
+				                     a->text);
 				write_all(cmdfd[1], line, (size_t)len);
 				break;
 			}

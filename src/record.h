@@ -27,7 +27,7 @@ int record_wanted(const struct app_options *o);
 /* Be the relay: start the TUI in a pseudo-terminal with argv, relay until
  * it exits. Returns the TUI's exit status (or APP_EXIT_USAGE / _FAIL). */
 int record_main(const struct app_options *o, char **argv);
-/* In the TUI: the pipe the relay sends a script's `select` and `set` on,
+/* In the TUI: the pipe the relay sends a script's `select`, `set` and `run` on,
  * one a line, or -1 when there is none. */
 int record_command_fd(void);
 /* In the TUI: tell the relay (if any) about milestones not told yet. */

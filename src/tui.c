@@ -1174,8 +1174,10 @@ _Static_assert(SCRIPT_KEY_UP == KEY_UP && SCRIPT_KEY_LEFT == KEY_LEFT && SCRIPT_
 #define TUI_KEY_SHOW_MS 1200
 
 static int tui_lane_rows(void);
+static void tui_menu_key(struct tui *t, int ch);
 
-/* `select NAME` and `set KEY=VALUE` of a script: what no single key does. */
+/* `select NAME`, `set KEY=VALUE` and `run` of a script: what no single key
+ * does on every screen. */
 static void tui_cmd_apply(struct tui *t, const char *line)
 {
 	char err[200];
@@ -1199,6 +1201,12 @@ static void tui_cmd_apply(struct tui *t, const char *line)
 			return;
 		}
 		snprintf(t->msg, sizeof(t->msg), "script: no task named '%s'", name);
+	} else if (strcmp(line, "run") == 0) {
+		/* the menu's Enter, or the run screen's rerun */
+		if (t->screen == SCREEN_MENU)
+			tui_menu_key(t, '\n');
+		else
+			tui_request(t, ACTION_RERUN);
 	} else if (strncmp(line, "set ", 4) == 0) {
 		int i = t->screen == SCREEN_RUN ? t->item : t->nshown > 0 ? t->shown[t->msel] : -1;
 		if (i >= 0 && params_set_kv(&t->items[i].params, line + 4, err, sizeof(err)) != 0)

@@ -3,7 +3,9 @@
 # header and times that never go back; replaying its "o" events into a
 # terminal (tmux) of the recorded size reproduces the screen the TUI showed;
 # a scripted session produces the same final screen twice (with
-# --keys-overlay showing the last key); a script's select opens a task; bad scripts and
+# --keys-overlay showing the last key); a script's select opens a task and
+# its set + run run the demo with those parameters; a saved run replays in
+# the TUI under a play head; bad scripts and
 # sizes are refused with one line and exit status 2.
 set -u
 SIMUL=${SIMUL:-build/simul}
@@ -147,4 +149,19 @@ st=$(marked "$tmp/replay-stepped.txt"); e=$(marked "$tmp/replay-final.txt")
 [ "$st" -gt "$s0" ] && [ "$st" -lt "$w" ] || fail "stepping: $s0 -> $st cells, whole run $w"
 [ "$e" -eq "$w" ] || fail "End shows $e cells, the whole run $w"
 grep -q 'Number' "$tmp/replay-whole.txt" || fail "replay lacks the printed lines"
+# 4. A script's set and run from the menu: the run uses what was set.
+cat >"$tmp/set.txt" <<'S'
+wait 700ms
+set count=2
+set pause_ms=5
+run
+wait 1500ms
+marker "final"
+quit
+S
+LANG=C.UTF-8 "$SIMUL" --size 100x30 --script "$tmp/set.txt" --record "$tmp/set.cast" </dev/null >/dev/null \
+	|| fail "set/run script: exit status"
+cast_screen "$tmp/set.cast" "$tmp/set-final.txt"
+grep -q 'Number 2' "$tmp/set-final.txt" && ! grep -q 'Number 3' "$tmp/set-final.txt" \
+	|| { cat "$tmp/set-final.txt"; fail "script's set count=2 + run did not run two numbers"; }
 exit 0
