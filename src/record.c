@@ -208,6 +208,16 @@ static void restore_tty(void)
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty);
 }
 
+/* The relay passes SIGINT, SIGTERM and SIGHUP on to the TUI, which
+ * restores the screen and exits; the relay then restores the terminal. */
+static volatile sig_atomic_t child_pid;
+
+static void forward_signal(int sig)
+{
+	if (child_pid > 0)
+		kill((pid_t)child_pid, sig);
+}
+
 static int write_all(int fd, const void *p, size_t n)
 {
 	const char *c = p;
@@ -336,6 +346,12 @@ int record_main(const struct app_options *o, char **argv)
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw);
 	}
 	signal(SIGPIPE, SIG_IGN);
+	child_pid = pid;
+	struct sigaction sa = {.sa_handler = forward_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 
 	cast.t0 = clock_now_ns();
 	if (cast.f != NULL) {
