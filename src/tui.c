@@ -288,6 +288,37 @@ struct wrap_out {
 	int n, max;
 };
 
+/* Join the hard-wrapped lines of a Markdown paragraph (and the indented
+ * continuation lines of a list item), so that the text flows to the pane's
+ * width; blank lines, list items and headings keep their line breaks.
+ * Returns a malloc'd copy. */
+static char *tui_reflow(const char *text)
+{
+	size_t n = strlen(text), k = 0;
+	char *out = malloc(n + 1);
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (text[i] != '\n' || i == 0 || text[i - 1] == '\n') {
+			out[k++] = text[i];
+			continue;
+		}
+		const char *next = text + i + 1;
+		size_t indent = strspn(next, " ");
+		const char *word = next + indent;
+		int keep = *word == '\n' || *word == '\0' || *word == '#' || indent > 3 ||
+		           ((*word == '-' || *word == '*') && word[1] == ' ') || (*word >= '0' && *word <= '9');
+		if (keep) {
+			out[k++] = '\n';
+		} else {
+			out[k++] = ' ';
+			i += indent;
+		}
+	}
+	out[k] = '\0';
+	return out;
+}
+
 static void tui_wrap(const char *text, int w, struct wrap_out *o)
 {
 	if (w > 255)
@@ -413,7 +444,7 @@ static void tui_lanes_build(struct tui *t, int rows)
 static void tui_lane_name(const struct tui *t, const struct lane *l, char *buf, size_t n)
 {
 	if (l->is_group)
-		snprintf(buf, n, "%s \u00d7%zu", model_group_name(t->model, l->index),
+		snprintf(buf, n, "%s %s%zu", model_group_name(t->model, l->index), t->ascii ? "x" : "\u00d7",
 		         model_group_size(t->model, l->index));
 	else
 		snprintf(buf, n, "%s", model_task(t->model, l->index)->name);
@@ -696,7 +727,8 @@ static void tui_draw_timeline(struct tui *t, int y0, int h, int w)
 		tui_put(y, 0, nw, name, na);
 		move(y, nw + 2);
 		for (int c = 0; c < ncols; c++) {
-			used[view_cell_state(&t->cells[c], dt)] = 1;
+			for (int k = 0; k < STATE_COUNT; k++)
+				used[k] |= t->cells[c].ns[k] > 0;
 			tui_cell(t, &t->cells[c], dt, c == t->cursor);
 		}
 		tui_put(y, nw + 2 + ncols + 1, 5, state_label(at), tui_state_attr(t, at));
@@ -846,7 +878,9 @@ static void tui_draw_stats(struct tui *t, int y0, int x0, int h, int w)
 		for (int s = 0; s < STATE_COUNT; s++)
 			life += tot[s];
 		char row[256];
-		int l = snprintf(row, sizeof(row), "%s%s", k == 0 ? "> " : "", mt->name);
+		int l = k == 0 ? snprintf(row, sizeof(row), "> %s (%s %d/%d)", mt->name, kind_name(mt->kind),
+		                          mt->pid, mt->tid)
+		               : snprintf(row, sizeof(row), "%s", mt->name);
 		for (int s = 0; s < STATE_COUNT && l < (int)sizeof(row) - 32; s++) {
 			if (tot[s] == 0)
 				continue;
@@ -869,12 +903,10 @@ static void tui_draw_stats(struct tui *t, int y0, int x0, int h, int w)
 		tui_put(y0 + 1 + r, x0, w, lines[top + r], lines[top + r][0] == '>' ? A_BOLD : A_NORMAL);
 }
 
-static void tui_draw_panel(struct tui *t, int y0, int x0, int h, int w)
+/* A demo's live panel (the chess board grid), as copied by tui_draw_run. */
+static void tui_draw_panel(char panel[][RUN_PANEL_WIDTH], int n, const char *title, int y0, int x0,
+                           int h, int w)
 {
-	static char panel[RUN_PANEL_LINES][RUN_PANEL_WIDTH];
-	char title[64];
-	uint64_t version;
-	int n = run_panel_copy(t->run, panel, RUN_PANEL_LINES, title, sizeof(title), &version);
 	tui_fill(y0, x0, w, A_NORMAL);
 	tui_putf(y0, x0, w, A_BOLD | A_UNDERLINE, " %s", title[0] ? title : "panel");
 	for (int r = 0; r < h - 1 && r < n; r++)
@@ -892,7 +924,9 @@ static void tui_draw_lesson(struct tui *t, int y0, int x0, int h, int w)
 	int hl = selt >= 0 ? model_task(t->model, (size_t)selt)->line : 0;
 	tui_pane_title(t, PANE_LESSON, y0, x0, w, hl ? " (line of the selected task lit)" : NULL);
 	int text_h = py ? (h - 1) / 2 : h - 1;
-	tui_wrap(text ? text : "(no lesson for this demo)", w, &o);
+	char *flowed = tui_reflow(text ? text : "(no lesson for this demo)");
+	tui_wrap(flowed ? flowed : "", w, &o);
+	free(flowed);
 	int top = tui_clamp_scroll(&t->scroll[PANE_LESSON], o.n, text_h);
 	for (int r = 0; r < text_h && top + r < o.n; r++)
 		tui_put(y0 + 1 + r, x0, w, lines[top + r], lines[top + r][0] == '#' ? A_BOLD : A_NORMAL);
@@ -940,7 +974,8 @@ static void tui_draw_detail(struct tui *t, int w, int h)
 	tui_fill(y0, x0, bw, A_REVERSE);
 	tui_putf(y0, x0, bw, A_REVERSE | A_BOLD, " %s  (%s, pid %d, tid %d)  %zu spans   j/k scroll, Esc close",
 	         mt->name, kind_name(mt->kind), mt->pid, mt->tid, ns);
-	tui_putf(y0 + 1, x0, bw, A_BOLD, " %-12s %-12s %-10s %s", "start", "duration", "state", "why");
+	tui_putf(y0 + 1, x0, bw, A_BOLD, " %-12s %-12s %-10s %-5s %s", "start", "duration", "state", "core",
+	         "why");
 	int rows = bh - 2;
 	tui_clamp_scroll(&t->detail_scroll, (int)ns, rows);
 	for (int r = 0; r < rows && (size_t)(t->detail_scroll + r) < ns; r++) {
@@ -953,6 +988,10 @@ static void tui_draw_detail(struct tui *t, int w, int h)
 		                     sizeof(b));
 		int x = tui_putf(y0 + 2 + r, x0, bw, A_NORMAL, " %-12s %-12s ", a, b);
 		x += tui_putf(y0 + 2 + r, x0 + x, 11, tui_state_attr(t, sp.state), "%-10s", state_name(sp.state));
+		if (sp.core >= 0)
+			x += tui_putf(y0 + 2 + r, x0 + x, 6, A_NORMAL, " %-5d", sp.core);
+		else
+			x += tui_put(y0 + 2 + r, x0 + x, 6, "      ", A_NORMAL);
 		tui_put(y0 + 2 + r, x0 + x, bw - x, sp.reason, A_NORMAL);
 	}
 }
@@ -974,7 +1013,8 @@ static void tui_draw_help(int w, int h)
 	    "menu: Enter run   j/k choose   p edit parameters   / filter",
 	    "",
 	    "glyphs: each state has its own glyph, so colour is never needed;",
-	    "a lower block (\u2581..\u2587) shows the share of a cell spent running.",
+	    "a cell partly spent running shows that share as a lower block, in",
+	    "eighths, over the colour of the rest (UTF-8 terminals).",
 	    "",
 	    "press any key to close",
 	};
@@ -1025,7 +1065,7 @@ static void tui_draw_run(struct tui *t)
 	}
 
 	int by = 1 + tl_h, bh = h - 1 - by;
-	char title[64];
+	char title[64] = "";
 	uint64_t version;
 	static char panel[RUN_PANEL_LINES][RUN_PANEL_WIDTH];
 	int npanel = run_panel_copy(t->run, panel, RUN_PANEL_LINES, title, sizeof(title), &version);
@@ -1034,7 +1074,7 @@ static void tui_draw_run(struct tui *t)
 	tui_draw_output(t, by, 0, bh, ow);
 	if (npanel > 0) {
 		int ph = npanel + 1 < bh / 2 ? npanel + 1 : bh / 2;
-		tui_draw_panel(t, by, ow + 1, ph, sw);
+		tui_draw_panel(panel, npanel, title, by, ow + 1, ph, sw);
 		tui_draw_stats(t, by + ph, ow + 1, bh - ph, sw);
 	} else {
 		tui_draw_stats(t, by, ow + 1, bh, sw);
@@ -1094,7 +1134,8 @@ static void tui_draw_menu(struct tui *t)
 		}
 		attr_t a = k == t->msel ? (t->mparam < 0 ? A_REVERSE : A_BOLD) : A_NORMAL;
 		tui_fill(y, 1, lw - 1, a);
-		tui_putf(y++, 1, lw - 1, a, "  %s/%s", it->mod->name, it->demo->name);
+		int x = tui_putf(y, 1, lw - 1, a, "  %s/%s  ", it->mod->name, it->demo->name);
+		tui_put(y++, 1 + x, lw - 1 - x, it->demo->summary ? it->demo->summary : "", a | A_DIM);
 	}
 	if (t->nshown == 0)
 		tui_put(2, 1, lw - 1, "(no demo matches the filter)", A_DIM);

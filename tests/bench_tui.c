@@ -12,6 +12,7 @@
  * (from /proc/<pid>/stat) over 10 s of doing nothing, as a share of one core.
  */
 #include <curses.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,6 +215,9 @@ static int bench_idle(void)
 int main(void)
 {
 	int rc = 0;
+	/* draw UTF-8 glyphs, as the TUI does in a UTF-8 terminal */
+	if (setlocale(LC_ALL, "C.UTF-8") == NULL)
+		setlocale(LC_ALL, "");
 	if (bench_frame() != 0)
 		rc = 1;
 	if (bench_idle() != 0)

@@ -1,10 +1,13 @@
 #!/bin/bash
 # e2e_tui.sh: drives the real simul binary inside tmux (its own server
-# socket) and reads the screen back: the menu lists the demos; a run of
-# threads/interleave shows both lanes and the printed lines in order; pause,
-# pan and zoom change the view as they should; a 60x20 window gets the size
-# message and 120x40 redraws; q, Ctrl-Z, Ctrl-C, SIGTERM and a fatal signal
-# leave a sane terminal; bad --set values are refused before the terminal is touched.
+# socket) and reads the screen back: the menu lists every demo, edits a
+# parameter (refusing a bad value with what is allowed) and filters; a run
+# of threads/interleave shows both lanes and the printed lines in order; a
+# mouse click selects a lane; r re-runs; pause, pan and zoom change the view
+# as they should; help and task detail open and close; a 60x20 window gets
+# the size message and 120x40 redraws; q, Ctrl-Z, Ctrl-C, SIGTERM and a
+# fatal signal leave a sane terminal; SIGHUP ends simul; bad --set values are
+# refused before the terminal is touched.
 set -u
 cd "$(dirname "$0")/.."
 SIMUL=${SIMUL:-build/simul}
@@ -65,6 +68,10 @@ T send-keys -t "$SESS" "clear; $SIMUL" Enter
 wait_for 'pick a demo' 10
 wait_for 'threads/interleave' 5
 screen | grep -q 'parameters' || fail "menu shows no parameters"
+# every demo --list knows is on the menu (as many as fit on 40 rows)
+for d in $("$SIMUL" --list | awk '{print $1}' | head -25); do
+	screen | grep -qF "$d" || fail "menu lacks $d"
+done
 T send-keys -t "$SESS" Enter
 wait_for 'finished' 20
 s=$(screen)
@@ -76,6 +83,20 @@ lines=$(echo "$s" | grep -oE '^(numbers: Number [1-5]|letters: Letter [a-e])' | 
 	fail "numbers out of order"
 [ "$(echo "$lines" | grep Letter | tr '\n' ' ')" = "Letter a Letter b Letter c Letter d Letter e " ] ||
 	fail "letters out of order"
+# A mouse click (X10 encoding, as a terminal sends it) on the letters lane
+# selects it and puts the cursor line where it was clicked.
+click() { # click X Y (0-based cells)
+	local press rel
+	printf -v press '\e[M%b%b%b' '\x20' "\\x$(printf %x $((33 + $1)))" "\\x$(printf %x $((33 + $2)))"
+	printf -v rel '\e[M%b%b%b' '\x23' "\\x$(printf %x $((33 + $1)))" "\\x$(printf %x $((33 + $2)))"
+	T send-keys -t "$SESS" -l "$press"
+	T send-keys -t "$SESS" -l "$rel"
+}
+cur1=$(screen | grep -oE 'cursor [0-9.]+ [mµu]?s')
+row=$(($(screen | grep -nE '^letters ' | cut -d: -f1) - 1))
+click 30 "$row"
+wait_for '> letters' 5
+[ "$(screen | grep -oE 'cursor [0-9.]+ [mµu]?s')" != "$cur1" ] || fail "click did not move the cursor"
 # r runs it again from the start.
 T send-keys -t "$SESS" r
 wait_for 'running' 10
@@ -154,9 +175,9 @@ wait_for 'help: every key' 5
 T send-keys -t "$SESS" Space
 wait_gone 'help: every key' 5
 T send-keys -t "$SESS" Down Enter
-wait_for 'duration +state +why' 5
+wait_for 'duration +state +core +why' 5
 T send-keys -t "$SESS" Escape
-wait_gone 'duration +state +why' 5
+wait_gone 'duration +state +core +why' 5
 
 # ---- resize below the minimum and back ----
 T resize-window -t "$SESS" -x 60 -y 20
@@ -208,6 +229,15 @@ pid=$(cat "/proc/$sh_pid/task/$sh_pid/children" 2>/dev/null | awk '{print $1}')
 kill -SEGV "$pid"
 wait_for 'PROMPT\$' 10
 check_tty SIGSEGV
+
+# ---- SIGHUP (the terminal went away) ends simul ----
+T new-window -d -t "$SESS" -n hup "exec $SIMUL threads/interleave -s pause_ms=2000"
+sleep 0.5
+hpid=$(T display -p -t "$SESS:hup" '#{pane_pid}')
+[ -n "$hpid" ] && [ -d "/proc/$hpid" ] || fail "simul did not start in a second window"
+T kill-window -t "$SESS:hup"
+for _ in $(seq 50); do [ -d "/proc/$hpid" ] || break; sleep 0.1; done
+[ -d "/proc/$hpid" ] && fail "simul still running 5 s after SIGHUP"
 
 # ---- bad input never touches the terminal ----
 T send-keys -t "$SESS" "clear; $SIMUL threads/interleave -s pause_ms=-5; echo rc=\$?" Enter
