@@ -543,6 +543,7 @@ static void tui_do_action(uv_timer_t *h);
 static void tui_draw(struct tui *t);
 static void tui_key_draw(struct tui *t);
 static void tui_replay_clip(struct tui *t, int ncols);
+static void tui_replay_draw(struct tui *t);
 
 static void tui_on_done(struct run *run, void *arg)
 {
@@ -1201,6 +1202,7 @@ static void tui_draw(struct tui *t)
 		tui_draw_menu(t);
 	}
 	tui_key_draw(t);
+	tui_replay_draw(t);
 	refresh();
 }
 
@@ -1309,8 +1311,8 @@ static void tui_key_draw(struct tui *t)
 		return;
 	char box[48];
 	int n = snprintf(box, sizeof(box), " key: %s ", t->key_shown);
-	if (n < COLS - 2 && LINES > 4)
-		tui_put(LINES - 4, COLS - n - 2, n, box, A_REVERSE | A_BOLD);
+	if (n < COLS - 2 && LINES > 5)
+		tui_put(LINES - (t->replay ? 5 : 4), COLS - n - 2, n, box, A_REVERSE | A_BOLD);
 }
 
 /* ---- replay of a saved run: the play head ---- */
@@ -1365,6 +1367,23 @@ static void tui_replay_play(struct tui *t, int on)
 	t->play_last_ns = clock_now_ns();
 	if (on)
 		uv_timer_start(&t->play_timer, tui_on_play, TUI_PLAY_TICK_MS, TUI_PLAY_TICK_MS);
+}
+
+/* Where the play head is, and its keys, in the bottom-right corner. */
+static void tui_replay_draw(struct tui *t)
+{
+	if (!t->replay || t->screen != SCREEN_RUN || t->model == NULL || COLS < TUI_MIN_COLS ||
+	    LINES < TUI_MIN_ROWS)
+		return;
+	char at[32], end[32], box[160];
+	uint64_t o = model_origin(t->model);
+	view_format_duration(t->head - o, t->ascii, at, sizeof(at));
+	view_format_duration(tui_replay_end(t) - o, t->ascii, end, sizeof(end));
+	int n = snprintf(box, sizeof(box), " replay %s %s / %s  Space play  [ ] step  n N milestone ",
+	                 t->playing ? (t->ascii ? ">" : "\u25b6") : (t->ascii ? "||" : "\u23f8"), at, end);
+	int w = (int)strlen(box) < COLS - 2 ? (int)strlen(box) : COLS - 2;
+	(void)n;
+	tui_put(LINES - 4, COLS - w - 2, w, box, A_REVERSE);
 }
 
 /* Keys of the play head; returns 1 when the key was one of them. */
