@@ -630,6 +630,10 @@ int savefile_parse(const char *buf, size_t len, struct run *run, struct model **
 	*model = L.m;
 	return 0;
 fail_msg:
+	/* One line, whatever bytes the file put into it. */
+	for (char *e = err; *e; e++)
+		if ((unsigned char)*e < 0x20 || *e == 0x7f)
+			*e = '?';
 	if (L.have_run)
 		run_destroy(run);
 	model_free(L.m);

@@ -19,7 +19,8 @@
  *   interrupted 0|1
  *   sim_scale R                       simulated s per real s, 0: real time
  *   sampler HZ CPU_NS NCORES B0 B1..  OS sampler: rate, cost, per-core busy
- *   recorder EVENTS DROPPED LATE      recorder health of the original run
+ *   recorder EVENTS DROPPED LATE      recorder health of the process that wrote
+ *                                     the file (0 when it was itself a replay)
  *   machine CORES                     cores online where it was recorded
  *   result "key" num R | result "key" text "text"
  *   panel_title "text"
