@@ -160,7 +160,7 @@ fuzzers: $(FUZZERS)
 
 fuzz-build:
 	$(MAKE) fuzzers BUILD=$(FUZZ_BUILD) CC=clang OPT="-O1 -g" \
-		SAN_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer"
+		SAN_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 
 fuzz: fuzz-build
 	@for f in $(patsubst tests/%.c,%,$(wildcard tests/fuzz_*.c)); do \

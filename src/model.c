@@ -785,7 +785,8 @@ void model_apply(struct model *m, uint64_t upto_ns)
 		apply_one(m, &m->pend[i]);
 		i++;
 	}
-	memmove(m->pend, m->pend + i, (m->npend - i) * sizeof(*m->pend));
+	if (i > 0) /* pend may still be NULL when nothing was ever queued */
+		memmove(m->pend, m->pend + i, (m->npend - i) * sizeof(*m->pend));
 	m->npend -= i;
 	if (upto_ns > m->now)
 		m->now = upto_ns;
