@@ -144,7 +144,6 @@ static const char *parse_line(const char *p, const char *e, struct script_action
 	while (q < e && (*q == ' ' || *q == '\t'))
 		q++;
 	n = 0;
-	const char *word_start = q;
 	while (q < e && *q != ' ' && *q != '\t' && *q != '\r' && n + 1 < sizeof(arg))
 		arg[n++] = *q++;
 	arg[n] = '\0';
@@ -152,7 +151,6 @@ static const char *parse_line(const char *p, const char *e, struct script_action
 	while (after < e && (*after == ' ' || *after == '\t' || *after == '\r'))
 		after++;
 	int one_word = n > 0 && after == e && (q == e || *q == ' ' || *q == '\t' || *q == '\r');
-	(void)word_start;
 
 	if (strcmp(cmd, "wait") == 0) {
 		a->op = SCRIPT_WAIT;
