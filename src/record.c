@@ -359,7 +359,10 @@ int record_main(const struct app_options *o, char **argv)
 		fprintf(cast.f, "{\"version\": 2, \"width\": %d, \"height\": %d, \"timestamp\": %lld, \"title\": ",
 		        ws.ws_col, ws.ws_row, (long long)time(NULL));
 		char title[160];
-		snprintf(title, sizeof(title), "simul %s", o->demo ? o->demo : "");
+		if (o->replay != NULL)
+			snprintf(title, sizeof(title), "simul: replay of %s", o->replay);
+		else
+			snprintf(title, sizeof(title), "simul%s%s", o->demo ? ": " : "", o->demo ? o->demo : "");
 		cast_json_bytes(cast.f, (const unsigned char *)title, strlen(title));
 		fputs(", \"env\": {\"TERM\": ", cast.f);
 		cast_json_bytes(cast.f, (const unsigned char *)term, strlen(term));
