@@ -4,6 +4,7 @@
 #   make check    install missing test dependencies, build, run every test
 #   make bench    print benchmark figures as "bench: NAME VALUE UNIT"
 #   make asan | tsan   the test suite under AddressSanitizer+UBSan | ThreadSanitizer
+#   make fuzz     run each libFuzzer harness (tests/fuzz_*.c) for FUZZ_TIME s (clang)
 #   make install | uninstall   (PREFIX, DESTDIR)      make clean
 #
 # NO_AUTO_DEPS=1 turns off apt-get installs and prints the command instead.
@@ -47,7 +48,7 @@ TESTS     := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 BENCHES   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/bench_*.c))
 TEST_SUPPORT := $(BUILD)/obj/tests/support.o
 
-.PHONY: all run check bench asan tsan install uninstall clean deps test-deps valgrind
+.PHONY: all run check bench asan tsan install uninstall clean deps test-deps valgrind fuzz fuzz-build fuzzers
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -144,6 +145,32 @@ valgrind: $(BIN)
 	valgrind --leak-check=full --error-exitcode=1 --errors-for-leak-kinds=definite \
 		$(BIN) threads/interleave --plain --set pause_ms=5 >/dev/null
 
+# ---- fuzzing (clang's libFuzzer) ----
+# The library is built again with clang and the sanitizers in build-fuzz;
+# tests/e2e_fuzz.sh runs each harness for a few seconds in `make check`.
+
+FUZZ_BUILD := build-fuzz
+FUZZ_TIME  ?= 60
+FUZZERS     = $(patsubst tests/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz_*.c))
+
+$(BUILD)/fuzz/%: tests/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -o $@ $< $(LIB) $(LDLIBS_ALL)
+
+fuzzers: $(FUZZERS)
+
+fuzz-build:
+	$(MAKE) fuzzers BUILD=$(FUZZ_BUILD) CC=clang OPT="-O1 -g" \
+		SAN_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+
+fuzz: fuzz-build
+	@for f in $(patsubst tests/%.c,%,$(wildcard tests/fuzz_*.c)); do \
+		c=$${f#fuzz_}; mkdir -p $(FUZZ_BUILD)/corpus/$$c; \
+		echo "fuzz: $$f for $(FUZZ_TIME) s"; \
+		$(FUZZ_BUILD)/fuzz/$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+			$(FUZZ_BUILD)/corpus/$$c tests/fuzz_corpus/$$c || exit 1; \
+	done
+
 # ---- install ----
 
 install: $(BIN)
@@ -155,6 +182,6 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/simul $(DESTDIR)$(PREFIX)/share/man/man1/simul.1
 
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

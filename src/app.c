@@ -18,9 +18,11 @@
 #include <uv.h>
 
 #include "clock.h"
+#include "export_trace.h"
 #include "model.h"
 #include "render.h"
 #include "run.h"
+#include "savefile.h"
 #include "trace.h"
 
 int app_prepare_run(struct run *run, const struct app_options *o)
@@ -96,6 +98,88 @@ static int terminal_width(void)
 	return 100;
 }
 
+/* Open an output file named by an option before anything runs, so a bad
+ * path fails at once. */
+static int open_output(const char *opt, const char *path, FILE **out)
+{
+	*out = NULL;
+	if (path == NULL)
+		return 0;
+	*out = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+	if (*out == NULL) {
+		fprintf(stderr, "simul: %s %s: %s\n", opt, path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int close_output(const char *opt, const char *path, FILE *f, int write_rc)
+{
+	int rc = 0;
+	if (f == NULL)
+		return 0;
+	if (write_rc != 0) {
+		fprintf(stderr, "simul: %s %s: write failed\n", opt, path);
+		rc = -1;
+	}
+	if (f != stdout && fclose(f) != 0 && rc == 0) {
+		fprintf(stderr, "simul: %s %s: %s\n", opt, path, strerror(errno));
+		rc = -1;
+	} else if (f == stdout && fflush(f) != 0) {
+		rc = -1;
+	}
+	return rc;
+}
+
+/* What batch mode writes once the model is complete: the text view, the
+ * report, the Chrome trace and the save file, each when asked. */
+static int batch_outputs(const struct app_options *o, struct run *run, struct model *m, FILE *report,
+                         FILE *trace, FILE *save)
+{
+	int rc = APP_EXIT_OK;
+	if (o->plain || (o->report == NULL && o->trace == NULL && o->save == NULL)) {
+		struct text_options to = {.width = o->width ? o->width : terminal_width(), .ascii = o->ascii};
+		if (to.width < 40)
+			to.width = 40;
+		render_text(stdout, run, m, &to);
+	}
+	if (close_output("--report", o->report, report, report ? report_write(report, run, m) : 0) != 0)
+		rc = APP_EXIT_FAIL;
+	if (close_output("--trace", o->trace, trace, trace ? export_trace_write(trace, run, m) : 0) != 0)
+		rc = APP_EXIT_FAIL;
+	if (close_output("--save", o->save, save, save ? savefile_write(save, run, m) : 0) != 0)
+		rc = APP_EXIT_FAIL;
+	fflush(stdout);
+	return rc;
+}
+
+int app_replay_batch(const struct app_options *o)
+{
+	struct run run;
+	struct model *m;
+	char err[512];
+	FILE *report, *trace, *save;
+
+	if (open_output("--report", o->report, &report) != 0)
+		return APP_EXIT_USAGE;
+	if (open_output("--trace", o->trace, &trace) != 0 || open_output("--save", o->save, &save) != 0) {
+		close_output("--report", o->report, report, 0);
+		close_output("--trace", o->trace, trace, 0);
+		return APP_EXIT_USAGE;
+	}
+	if (savefile_load(o->replay, &run, &m, err, sizeof(err)) != 0) {
+		fprintf(stderr, "simul: --replay %s\n", err);
+		close_output("--report", o->report, report, 0);
+		close_output("--trace", o->trace, trace, 0);
+		close_output("--save", o->save, save, 0);
+		return APP_EXIT_USAGE;
+	}
+	int rc = batch_outputs(o, &run, m, report, trace, save);
+	model_free(m);
+	run_destroy(&run);
+	return rc;
+}
+
 int app_batch(const struct app_options *o)
 {
 	struct run run;
@@ -104,15 +188,14 @@ int app_batch(const struct app_options *o)
 	if (rc != 0)
 		return rc;
 
-	/* Open the report before running, so a bad path fails at once. */
-	FILE *report = NULL;
-	if (o->report != NULL) {
-		report = strcmp(o->report, "-") == 0 ? stdout : fopen(o->report, "w");
-		if (report == NULL) {
-			fprintf(stderr, "simul: --report %s: %s\n", o->report, strerror(errno));
-			run_destroy(&run);
-			return APP_EXIT_USAGE;
-		}
+	/* Open the outputs before running, so a bad path fails at once. */
+	FILE *report = NULL, *trace = NULL, *save = NULL;
+	if (open_output("--report", o->report, &report) != 0 ||
+	    open_output("--trace", o->trace, &trace) != 0 || open_output("--save", o->save, &save) != 0) {
+		close_output("--report", o->report, report, 0);
+		close_output("--trace", o->trace, trace, 0);
+		run_destroy(&run);
+		return APP_EXIT_USAGE;
 	}
 
 	memset(&b, 0, sizeof(b));
@@ -121,6 +204,9 @@ int app_batch(const struct app_options *o)
 	b.model = model_new(0);
 	if (b.model == NULL) {
 		fprintf(stderr, "simul: out of memory\n");
+		close_output("--report", o->report, report, 0);
+		close_output("--trace", o->trace, trace, 0);
+		close_output("--save", o->save, save, 0);
 		run_destroy(&run);
 		return APP_EXIT_FAIL;
 	}
@@ -142,6 +228,9 @@ int app_batch(const struct app_options *o)
 		uv_run(&b.loop, UV_RUN_DEFAULT);
 		uv_loop_close(&b.loop);
 		model_free(b.model);
+		close_output("--report", o->report, report, 0);
+		close_output("--trace", o->trace, trace, 0);
+		close_output("--save", o->save, save, 0);
 		run_destroy(&run);
 		return APP_EXIT_FAIL;
 	}
@@ -156,23 +245,8 @@ int app_batch(const struct app_options *o)
 		fprintf(stderr, "simul: %s: %s\n", run.full_name, run.error);
 		out_rc = APP_EXIT_FAIL;
 	}
-	if (o->plain || o->report == NULL) {
-		struct text_options to = {.width = o->width ? o->width : terminal_width(), .ascii = o->ascii};
-		if (to.width < 40)
-			to.width = 40;
-		render_text(stdout, &run, b.model, &to);
-	}
-	if (report != NULL) {
-		if (report_write(report, &run, b.model) != 0) {
-			fprintf(stderr, "simul: --report %s: write failed\n", o->report);
-			out_rc = APP_EXIT_FAIL;
-		}
-		if (report != stdout && fclose(report) != 0) {
-			fprintf(stderr, "simul: --report %s: %s\n", o->report, strerror(errno));
-			out_rc = APP_EXIT_FAIL;
-		}
-	}
-	fflush(stdout);
+	if (batch_outputs(o, &run, b.model, report, trace, save) != APP_EXIT_OK)
+		out_rc = APP_EXIT_FAIL;
 	if (b.signal != 0)
 		out_rc = APP_EXIT_INTERRUPTED;
 	model_free(b.model);

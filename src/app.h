@@ -29,6 +29,13 @@ struct app_options {
 	int no_color;        /* --no-color or NO_COLOR */
 	const char *theme;   /* --theme */
 	int sampler_hz;      /* --sample-hz, 0: default; -1: off */
+	const char *trace;   /* --trace FILE.json: Chrome trace events */
+	const char *save;    /* --save FILE: the run, for --replay */
+	const char *replay;  /* --replay FILE: show a saved run instead of running */
+	const char *record;  /* --record FILE.cast: asciicast v2 of the TUI */
+	const char *script;  /* --script FILE: actions typed into the TUI */
+	int size_w, size_h;  /* --size WxH, 0: the terminal's */
+	int keys_overlay;    /* --keys-overlay */
 };
 
 /* Exit codes. */
@@ -44,6 +51,9 @@ struct run;
 int app_prepare_run(struct run *run, const struct app_options *o);
 /* Run o->demo to the end without a terminal UI and write what was asked. */
 int app_batch(const struct app_options *o);
+/* Show a saved run (o->replay) without a terminal UI: what app_batch
+ * writes, from the file instead of a fresh run. */
+int app_replay_batch(const struct app_options *o);
 /* The interactive TUI (src/tui.c). */
 int tui_main(const struct app_options *o);
 

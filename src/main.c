@@ -12,6 +12,7 @@
 #include "app.h"
 #include "demo.h"
 #include "params.h"
+#include "record.h"
 
 #ifndef SIMUL_VERSION
 #define SIMUL_VERSION "0.1.0"
@@ -43,6 +44,13 @@ static void usage(FILE *f)
 	      "      --no-color        no colour (also when NO_COLOR is set)\n"
 	      "      --theme NAME      dark (default), light, contrast, cb (colour-blind safe)\n"
 	      "      --sample-hz N     OS sampler rate, 1..1000 (0 turns it off; default 100)\n"
+	      "      --trace FILE.json write the run as Chrome trace events (Perfetto, chrome://tracing)\n"
+	      "      --save FILE       save the whole run, to look at again with --replay\n"
+	      "      --replay FILE     show a saved run instead of running a demo\n"
+	      "      --record FILE.cast  record the TUI's screen as an asciicast v2 (asciinema)\n"
+	      "      --size WxH        fixed screen size for the TUI, e.g. 100x30 (recordings)\n"
+	      "      --script FILE     type a script of timed actions into the TUI (see README)\n"
+	      "      --keys-overlay    show each key pressed, briefly, in a corner\n"
 	      "  -h, --help            this help\n"
 	      "  -V, --version         version\n"
 	      "\n"
@@ -106,7 +114,8 @@ bad:
 
 int main(int argc, char **argv)
 {
-	enum { OPT_SEED = 256, OPT_ASCII, OPT_NO_COLOR, OPT_THEME, OPT_SAMPLE_HZ, OPT_LIST_PARAMS };
+	enum { OPT_SEED = 256, OPT_ASCII, OPT_NO_COLOR, OPT_THEME, OPT_SAMPLE_HZ, OPT_LIST_PARAMS,
+	       OPT_TRACE, OPT_SAVE, OPT_REPLAY, OPT_RECORD, OPT_SIZE, OPT_SCRIPT, OPT_KEYS_OVERLAY };
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -121,6 +130,13 @@ int main(int argc, char **argv)
 		{"theme", required_argument, NULL, OPT_THEME},
 		{"sample-hz", required_argument, NULL, OPT_SAMPLE_HZ},
 		{"list-params", required_argument, NULL, OPT_LIST_PARAMS},
+		{"trace", required_argument, NULL, OPT_TRACE},
+		{"save", required_argument, NULL, OPT_SAVE},
+		{"replay", required_argument, NULL, OPT_REPLAY},
+		{"record", required_argument, NULL, OPT_RECORD},
+		{"size", required_argument, NULL, OPT_SIZE},
+		{"script", required_argument, NULL, OPT_SCRIPT},
+		{"keys-overlay", no_argument, NULL, OPT_KEYS_OVERLAY},
 		{NULL, 0, NULL, 0},
 	};
 	struct app_options o = {0};
@@ -201,6 +217,36 @@ int main(int argc, char **argv)
 				return APP_EXIT_USAGE;
 			o.sampler_hz = v == 0 ? -1 : (int)v;
 			break;
+		case OPT_TRACE:
+			o.trace = optarg;
+			break;
+		case OPT_SAVE:
+			o.save = optarg;
+			break;
+		case OPT_REPLAY:
+			o.replay = optarg;
+			break;
+		case OPT_RECORD:
+			o.record = optarg;
+			break;
+		case OPT_SCRIPT:
+			o.script = optarg;
+			break;
+		case OPT_KEYS_OVERLAY:
+			o.keys_overlay = 1;
+			break;
+		case OPT_SIZE: {
+			int w, h, used = 0;
+			if (sscanf(optarg, "%dx%d%n", &w, &h, &used) != 2 || optarg[used] != '\0' || w < 80 ||
+			    w > 500 || h < 24 || h > 200) {
+				fprintf(stderr, "simul: --size '%s': expected WxH, width 80..500, height 24..200 "
+				                "(e.g. 100x30)\n", optarg);
+				return APP_EXIT_USAGE;
+			}
+			o.size_w = w;
+			o.size_h = h;
+			break;
+		}
 		case ':':
 			fprintf(stderr, "simul: option '%s' needs a value (simul --help)\n", argv[optind - 1]);
 			return APP_EXIT_USAGE;
@@ -221,9 +267,27 @@ int main(int argc, char **argv)
 		fprintf(stderr, "simul: unknown demo '%s'; closest: %s (simul --list shows all)\n", o.demo, near);
 		return APP_EXIT_USAGE;
 	}
-	if ((o.plain || o.report) && o.demo == NULL)
-		o.demo = REGISTRY_DEFAULT_DEMO;
-	if (o.plain || o.report)
-		return app_batch(&o);
+	if ((o.record || o.script || o.size_w || o.keys_overlay) && (o.plain || o.report)) {
+		fprintf(stderr, "simul: --record, --script, --size and --keys-overlay are for the TUI: "
+		                "not with --plain or --report\n");
+		return APP_EXIT_USAGE;
+	}
+	if (o.replay != NULL) {
+		if (o.demo != NULL || o.nsets > 0 || o.have_seed) {
+			fprintf(stderr, "simul: --replay shows a saved run: give no demo, --set or --seed with it\n");
+			return APP_EXIT_USAGE;
+		}
+		if (o.plain || o.report || o.trace || o.save)
+			return app_replay_batch(&o);
+	} else {
+		if ((o.trace || o.save) && !o.plain && !o.report)
+			o.plain = 1; /* the TUI does not write them yet: run in batch mode */
+		if ((o.plain || o.report) && o.demo == NULL)
+			o.demo = REGISTRY_DEFAULT_DEMO;
+		if (o.plain || o.report)
+			return app_batch(&o);
+	}
+	if (record_wanted(&o))
+		return record_main(&o, argv);
 	return tui_main(&o);
 }

@@ -61,6 +61,24 @@ static uint32_t strtab_intern(struct strtab *st, const char *s, size_t n)
 {
 	if (n == 0)
 		return 0;
+	if (st->n == 0) {
+		/* Id 0 is "": store it first so that no text is given id 0. */
+		st->arena = malloc(4096);
+		st->off = malloc(256 * sizeof(*st->off));
+		if (st->arena == NULL || st->off == NULL) {
+			free(st->arena);
+			free(st->off);
+			st->arena = NULL;
+			st->off = NULL;
+			return 0;
+		}
+		st->cap = 4096;
+		st->ncap = 256;
+		st->arena[0] = '\0';
+		st->off[0] = 0;
+		st->len = 1;
+		st->n = 1;
+	}
 	if ((st->n + 1) * 2 > st->icap && strtab_grow_index(st) != 0)
 		return 0;
 	size_t h = hash_bytes(s, n) & (st->icap - 1);

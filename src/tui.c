@@ -32,6 +32,9 @@
 #include "assets.h"
 #include "clock.h"
 #include "model.h"
+#include "record.h"
+#include "savefile.h"
+#include "script.h"
 #include "run.h"
 #include "state.h"
 #include "trace.h"
@@ -108,6 +111,22 @@ struct tui {
 	size_t nlanes, lanes_cap;
 	struct model_cell *cells;
 	int cells_cap;
+
+	/* replay of a saved run (--replay): a play head over the whole model */
+	int replay;
+	int playing;
+	uint64_t head;
+	uv_timer_t play_timer;
+	uint64_t play_last_ns;
+
+	/* driven by a script (record.c) and the key overlay */
+	uv_poll_t cmd;
+	int cmd_fd;
+	char cmd_buf[512];
+	size_t cmd_len;
+	uv_timer_t keys_timer;
+	char key_shown[32];
+	uint64_t key_shown_ns;
 
 	/* per-core utilisation from /proc/stat while live */
 	unsigned long long core_busy0[TUI_MAX_CORES], core_total0[TUI_MAX_CORES];
@@ -445,6 +464,8 @@ static void tui_on_tick(uv_timer_t *h);
 
 static uint64_t tui_run_end(const struct tui *t)
 {
+	if (t->replay)
+		return t->head;
 	if (t->live)
 		return model_now(t->model);
 	return t->run->end_ns ? t->run->end_ns : model_now(t->model);
@@ -478,6 +499,8 @@ static int tui_run_start(struct tui *t)
 		return -1;
 	}
 	t->live = 1;
+	t->replay = 0;
+	t->playing = 0;
 	t->screen = SCREEN_RUN;
 	uv_timer_start(&t->tick, tui_on_tick, TUI_TICK_MS, TUI_TICK_MS);
 	return 0;
@@ -518,6 +541,9 @@ static void tui_run_drop(struct tui *t)
 
 static void tui_do_action(uv_timer_t *h);
 static void tui_draw(struct tui *t);
+static void tui_key_draw(struct tui *t);
+static void tui_replay_clip(struct tui *t, int ncols);
+static void tui_replay_draw(struct tui *t);
 
 static void tui_on_done(struct run *run, void *arg)
 {
@@ -693,6 +719,8 @@ static void tui_draw_timeline(struct tui *t, int y0, int h, int w)
 			model_task_columns(t->model, l->index, t->vp.t0, t->vp.dt, ncols, t->cells);
 			at = model_task_state_at(t->model, l->index, tcur);
 		}
+		if (t->replay)
+			tui_replay_clip(t, ncols);
 		attr_t na = li == t->sel ? (t->pane == PANE_TIMELINE ? A_REVERSE : A_BOLD) : A_NORMAL;
 		if (!l->is_group && t->color)
 			na |= COLOR_PAIR(PAIR_TASK(l->index));
@@ -1173,7 +1201,234 @@ static void tui_draw(struct tui *t)
 	} else {
 		tui_draw_menu(t);
 	}
+	tui_key_draw(t);
+	tui_replay_draw(t);
 	refresh();
+}
+
+/* ---- driven by a script, and the key overlay ---- */
+
+/* A script's keys are typed as ncurses reads them. */
+_Static_assert(SCRIPT_KEY_UP == KEY_UP && SCRIPT_KEY_LEFT == KEY_LEFT && SCRIPT_KEY_F0 == KEY_F0 &&
+                   SCRIPT_KEY_NPAGE == KEY_NPAGE && SCRIPT_KEY_END == KEY_END &&
+                   SCRIPT_KEY_BACKSPACE == KEY_BACKSPACE && SCRIPT_KEY_HOME == KEY_HOME,
+               "script key codes are ncurses'");
+
+#define TUI_KEY_SHOW_MS 1200
+
+static int tui_lane_rows(void);
+static void tui_menu_key(struct tui *t, int ch);
+
+/* `select NAME`, `set KEY=VALUE` and `run` of a script: what no single key
+ * does on every screen. */
+static void tui_cmd_apply(struct tui *t, const char *line)
+{
+	char err[200];
+	if (strncmp(line, "select ", 7) == 0 && t->model != NULL) {
+		const char *name = line + 7;
+		for (size_t i = 0; i < model_task_count(t->model); i++) {
+			const struct model_task *mt = model_task(t->model, i);
+			if (strcmp(mt->name, name) != 0)
+				continue;
+			tui_lanes_build(t, tui_lane_rows());
+			int found = 0;
+			for (size_t l = 0; l < t->nlanes && !found; l++)
+				found = !t->lanes[l].is_group && t->lanes[l].index == i;
+			if (!found && mt->group_index >= 0) {
+				t->open_group = mt->group_index; /* its group's lanes */
+				tui_lanes_build(t, tui_lane_rows());
+			}
+			for (size_t l = 0; l < t->nlanes; l++)
+				if (!t->lanes[l].is_group && t->lanes[l].index == i)
+					t->sel = (int)l;
+			return;
+		}
+		snprintf(t->msg, sizeof(t->msg), "script: no task named '%s'", name);
+	} else if (strcmp(line, "run") == 0) {
+		/* the menu's Enter, or the run screen's rerun */
+		if (t->screen == SCREEN_MENU)
+			tui_menu_key(t, '\n');
+		else
+			tui_request(t, ACTION_RERUN);
+	} else if (strncmp(line, "set ", 4) == 0) {
+		int i = t->screen == SCREEN_RUN ? t->item : t->nshown > 0 ? t->shown[t->msel] : -1;
+		if (i >= 0 && params_set_kv(&t->items[i].params, line + 4, err, sizeof(err)) != 0)
+			snprintf(t->msg, sizeof(t->msg), "script: %s", err);
+	}
+}
+
+static void tui_on_cmd(uv_poll_t *h, int status, int events)
+{
+	struct tui *t = h->data;
+	(void)events;
+	ssize_t r = status < 0 ? -1 : read(t->cmd_fd, t->cmd_buf + t->cmd_len, sizeof(t->cmd_buf) - 1 - t->cmd_len);
+	if (r <= 0) {
+		uv_poll_stop(h);
+		return;
+	}
+	t->cmd_len += (size_t)r;
+	char *nl;
+	while ((nl = memchr(t->cmd_buf, '\n', t->cmd_len)) != NULL) {
+		*nl = '\0';
+		tui_cmd_apply(t, t->cmd_buf);
+		t->cmd_len -= (size_t)(nl + 1 - t->cmd_buf);
+		memmove(t->cmd_buf, nl + 1, t->cmd_len);
+	}
+	if (t->cmd_len == sizeof(t->cmd_buf) - 1)
+		t->cmd_len = 0;
+	tui_draw(t);
+}
+
+static void tui_cmd_start(struct tui *t)
+{
+	t->cmd_fd = record_command_fd();
+	if (t->cmd_fd < 0)
+		return;
+	uv_poll_init(&t->loop, &t->cmd, t->cmd_fd);
+	t->cmd.data = t;
+	uv_poll_start(&t->cmd, UV_READABLE, tui_on_cmd);
+}
+
+static void tui_on_keys_timer(uv_timer_t *h)
+{
+	tui_draw(h->data);
+}
+
+static void tui_key_show(struct tui *t, int ch)
+{
+	if (!t->opt->keys_overlay || ch == KEY_MOUSE)
+		return;
+	script_key_name(ch, t->key_shown, sizeof(t->key_shown));
+	t->key_shown_ns = clock_now_ns();
+	uv_timer_start(&t->keys_timer, tui_on_keys_timer, TUI_KEY_SHOW_MS + 10, 0);
+}
+
+/* The last key, in a box in the bottom-right corner, for a while. */
+static void tui_key_draw(struct tui *t)
+{
+	if (t->opt == NULL || !t->opt->keys_overlay || t->key_shown[0] == '\0' ||
+	    clock_now_ns() - t->key_shown_ns > (uint64_t)TUI_KEY_SHOW_MS * 1000000)
+		return;
+	char box[48];
+	int n = snprintf(box, sizeof(box), " key: %s ", t->key_shown);
+	if (n < COLS - 2 && LINES > 5)
+		tui_put(LINES - (t->replay ? 5 : 4), COLS - n - 2, n, box, A_REVERSE | A_BOLD);
+}
+
+/* ---- replay of a saved run: the play head ---- */
+
+#define TUI_PLAY_TICK_MS 50
+
+/* Columns after the play head are not shown yet. */
+static void tui_replay_clip(struct tui *t, int ncols)
+{
+	for (int c = 0; c < ncols; c++) {
+		uint64_t c0 = t->vp.t0 + (uint64_t)c * t->vp.dt;
+		if (c0 >= t->head)
+			memset(&t->cells[c], 0, sizeof(t->cells[c]));
+	}
+}
+
+static uint64_t tui_replay_end(const struct tui *t)
+{
+	return t->run->end_ns ? t->run->end_ns : model_now(t->model);
+}
+
+static void tui_replay_seek(struct tui *t, uint64_t head)
+{
+	uint64_t end = tui_replay_end(t), o = model_origin(t->model);
+	t->head = head < o ? o : head > end ? end : head;
+	if (t->head == end)
+		t->playing = 0;
+	long c = view_col(&t->vp, t->head);
+	if (c >= 0 && c < t->vp.ncols)
+		t->cursor = (int)c;
+}
+
+static void tui_on_play(uv_timer_t *h)
+{
+	struct tui *t = h->data;
+	uint64_t now = clock_now_ns();
+	if (t->replay && t->playing) {
+		tui_replay_seek(t, t->head + (now - t->play_last_ns));
+		t->play_last_ns = now;
+	}
+	if (!t->replay || !t->playing)
+		uv_timer_stop(h);
+	tui_draw(t);
+}
+
+static void tui_replay_play(struct tui *t, int on)
+{
+	t->playing = on;
+	if (on && t->head >= tui_replay_end(t))
+		t->head = model_origin(t->model); /* play again from the start */
+	t->follow = on;
+	t->play_last_ns = clock_now_ns();
+	if (on)
+		uv_timer_start(&t->play_timer, tui_on_play, TUI_PLAY_TICK_MS, TUI_PLAY_TICK_MS);
+}
+
+/* Where the play head is, and its keys, in the bottom-right corner. */
+static void tui_replay_draw(struct tui *t)
+{
+	if (!t->replay || t->screen != SCREEN_RUN || t->model == NULL || COLS < TUI_MIN_COLS ||
+	    LINES < TUI_MIN_ROWS)
+		return;
+	char at[32], end[32], box[160];
+	uint64_t o = model_origin(t->model);
+	view_format_duration(t->head - o, t->ascii, at, sizeof(at));
+	view_format_duration(tui_replay_end(t) - o, t->ascii, end, sizeof(end));
+	int n = snprintf(box, sizeof(box), " replay %s %s / %s  Space play  [ ] step  n N milestone ",
+	                 t->playing ? (t->ascii ? ">" : "\u25b6") : (t->ascii ? "||" : "\u23f8"), at, end);
+	int w = (int)strlen(box) < COLS - 2 ? (int)strlen(box) : COLS - 2;
+	(void)n;
+	tui_put(LINES - 4, COLS - w - 2, w, box, A_REVERSE);
+}
+
+/* Keys of the play head; returns 1 when the key was one of them. */
+static int tui_replay_key(struct tui *t, int ch)
+{
+	uint64_t step = t->vp.dt > 0 ? t->vp.dt : 1;
+	size_t nm = model_milestone_count(t->model);
+	struct model_mark mk;
+	switch (ch) {
+	case ' ':
+		tui_replay_play(t, !t->playing);
+		return 1;
+	case ']':
+		t->playing = 0;
+		tui_replay_seek(t, t->head + step);
+		return 1;
+	case '[':
+		t->playing = 0;
+		tui_replay_seek(t, t->head > step ? t->head - step : 0);
+		return 1;
+	case 'n': /* next milestone */
+		for (size_t k = 0; k < nm; k++)
+			if (model_milestone_get(t->model, k, &mk) == 0 && mk.t_ns > t->head) {
+				tui_replay_seek(t, mk.t_ns);
+				return 1;
+			}
+		tui_replay_seek(t, tui_replay_end(t));
+		return 1;
+	case 'N': /* previous milestone */
+		for (size_t k = nm; k-- > 0;)
+			if (model_milestone_get(t->model, k, &mk) == 0 && mk.t_ns < t->head) {
+				tui_replay_seek(t, mk.t_ns);
+				return 1;
+			}
+		tui_replay_seek(t, 0);
+		return 1;
+	case KEY_HOME:
+		tui_replay_seek(t, 0);
+		return 1;
+	case KEY_END:
+		tui_replay_seek(t, tui_replay_end(t));
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 /* ---- input ---- */
@@ -1312,6 +1567,8 @@ static void tui_run_key(struct tui *t, int ch)
 			t->overlay = OVERLAY_NONE;
 		return;
 	}
+	if (t->replay && tui_replay_key(t, ch))
+		return;
 	int ncols = t->vp.ncols > 0 ? t->vp.ncols : 1;
 	switch (ch) {
 	case 'q':
@@ -1449,6 +1706,7 @@ static void tui_on_input(uv_poll_t *h, int status, int events)
 	while ((ch = getch()) != ERR) {
 		if (ch == KEY_RESIZE)
 			continue;
+		tui_key_show(t, ch);
 		if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_ROWS) {
 			if (ch == 'q')
 				tui_quit(t);
@@ -1476,6 +1734,7 @@ static void tui_on_tick(uv_timer_t *h)
 	if (t->model == NULL)
 		return;
 	model_drain(t->model, now);
+	record_milestones_publish(t->model);
 	if (now - t->cores_read_ns >= NS_PER_S / 2)
 		tui_cores_read(t);
 	tui_draw(t);
@@ -1517,7 +1776,16 @@ int tui_main(const struct app_options *o)
 		return APP_EXIT_USAGE;
 	}
 	/* Bad input is reported before the terminal is touched. */
-	int rc = app_prepare_run(first, o);
+	struct model *saved = NULL;
+	int rc;
+	if (o->replay != NULL) {
+		char err[512];
+		rc = savefile_load(o->replay, first, &saved, err, sizeof(err)) == 0 ? 0 : APP_EXIT_USAGE;
+		if (rc != 0)
+			fprintf(stderr, "simul: --replay %s\n", err);
+	} else {
+		rc = app_prepare_run(first, o);
+	}
 	if (rc != 0) {
 		free(first);
 		return rc;
@@ -1526,6 +1794,7 @@ int tui_main(const struct app_options *o)
 		fprintf(stderr, "simul: the interactive view needs a terminal; use --plain or --report\n");
 		run_destroy(first);
 		free(first);
+		model_free(saved);
 		return APP_EXIT_USAGE;
 	}
 	t = calloc(1, sizeof(*t));
@@ -1599,6 +1868,9 @@ int tui_main(const struct app_options *o)
 	t->tick.data = t;
 	uv_timer_init(&t->loop, &t->later);
 	t->later.data = t;
+	uv_timer_init(&t->loop, &t->keys_timer);
+	t->keys_timer.data = t;
+	tui_cmd_start(t);
 	uv_poll_init(&t->loop, &t->input, STDIN_FILENO);
 	t->input.data = t;
 	uv_poll_start(&t->input, UV_READABLE, tui_on_input);
@@ -1609,7 +1881,18 @@ int tui_main(const struct app_options *o)
 		uv_signal_start(&t->sig[i], tui_on_signal, signums[i]);
 	}
 
-	if (o->demo != NULL) {
+	uv_timer_init(&t->loop, &t->play_timer);
+	t->play_timer.data = t;
+	if (saved != NULL) {
+		/* A saved run: the whole timeline, the play head at its end. */
+		t->run = first;
+		t->model = saved;
+		t->replay = 1;
+		t->screen = SCREEN_RUN;
+		t->vp.origin = model_origin(saved);
+		t->head = tui_replay_end(t);
+		view_fit(&t->vp, t->vp.origin, t->head, COLS > 0 ? COLS : TUI_MIN_COLS);
+	} else if (o->demo != NULL) {
 		t->run = first;
 		if (tui_run_start(t) != 0) {
 			run_destroy(first);

@@ -1,0 +1,692 @@
+/*
+ * savefile.c: writing and loading saved runs (format in savefile.h).
+ *
+ * Loading is written for hostile input (it is fuzzed by
+ * tests/fuzz_replay.c): every token is checked for type and range, every
+ * index against what was declared, every time against the run's length,
+ * and the first problem stops the load with the line number.
+ *
+ * Rebuilding through model_ingest: a span's core comes from the thread
+ * slot the task is bound to, and tasks that share a thread (coroutines on
+ * a loop) share a slot. So while its spans are fed, each task is bound to
+ * a slot of its own (pid 0xffffffff, tid = index + 1) whose core is set
+ * before each span that shows one; at its end it is bound to its real
+ * thread, whose core is set to the one its last span showed, so nothing
+ * changes but the pid and tid it reports.
+ */
+#include "savefile.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "demo.h"
+#include "state.h"
+#include "trace.h"
+
+#define SAVE_MAX_TASKS 65536
+#define SAVE_MAX_STR 4096
+#define SAVE_MAX_TIME (UINT64_C(1) << 62)
+#define SAVE_MAX_FILE (UINT64_C(1) << 31)
+#define FAKE_PID 0xffffffffu
+
+/* ---- writing ---- */
+
+static void put_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		switch (*p) {
+		case '\\': fputs("\\\\", f); break;
+		case '"': fputs("\\\"", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(f, "\\x%02x", *p);
+			else
+				fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+}
+
+static int64_t rel(const struct model *m, uint64_t t)
+{
+	return t > model_origin(m) ? (int64_t)(t - model_origin(m)) : 0;
+}
+
+int savefile_write(FILE *f, struct run *run, const struct model *m)
+{
+	char buf[256];
+
+	fprintf(f, "%s %d\ndemo ", SAVEFILE_MAGIC, SAVEFILE_VERSION);
+	put_str(f, run->full_name);
+	fputc('\n', f);
+	for (size_t i = 0; i < run->params.n; i++) {
+		params_format(&run->params, i, buf, sizeof(buf));
+		fputs("param ", f);
+		put_str(f, run->params.spec[i].name);
+		fputc(' ', f);
+		put_str(f, buf);
+		fputc('\n', f);
+	}
+	fprintf(f, "seed %" PRIu64 "\norigin %" PRIu64 "\nnow %" PRId64 "\n", run->seed, model_origin(m),
+	        rel(m, model_now(m)));
+	fprintf(f, "ended %" PRId64 "\ncpu %" PRIu64 "\nstatus %d\nerror ", run->end_ns ? rel(m, run->end_ns) : -1,
+	        run->cpu_ns, run->status);
+	put_str(f, run->error);
+	fprintf(f, "\ninterrupted %d\nsim_scale %.17g\n", atomic_load(&run->stop) != 0, run->sim_scale);
+	const struct sampler_stats *ss = &run->sampler_stats;
+	int nc = ss->ncores < 0 ? 0 : ss->ncores > SAMPLER_MAX_CORES ? SAMPLER_MAX_CORES : ss->ncores;
+	fprintf(f, "sampler %.17g %" PRIu64 " %d", ss->mean_hz, ss->cpu_ns, nc);
+	for (int c = 0; c < nc; c++)
+		fprintf(f, " %.17g", ss->core_busy[c]);
+	fprintf(f, "\nrecorder %" PRIu64 " %" PRIu64 " %" PRIu64 "\nmachine %d\n", trace_written(),
+	        trace_dropped() + model_spans_dropped(m), model_late_events(m), sampler_cores());
+	for (int i = 0; i < run->nresults; i++) {
+		const struct run_result *r = &run->results[i];
+		fputs("result ", f);
+		put_str(f, r->key);
+		if (r->is_text) {
+			fputs(" text ", f);
+			put_str(f, r->text);
+		} else {
+			fprintf(f, " num %.17g", r->num);
+		}
+		fputc('\n', f);
+	}
+	static char panel[RUN_PANEL_LINES][RUN_PANEL_WIDTH];
+	char title[64];
+	int np = run_panel_copy(run, panel, RUN_PANEL_LINES, title, sizeof(title), NULL);
+	if (np > 0) {
+		fputs("panel_title ", f);
+		put_str(f, title);
+		fputc('\n', f);
+	}
+	for (int i = 0; i < np; i++) {
+		fprintf(f, "panel %d ", i);
+		put_str(f, panel[i]);
+		fputc('\n', f);
+	}
+	size_t nt = model_task_count(m);
+	for (size_t i = 0; i < nt; i++) {
+		const struct model_task *t = model_task(m, i);
+		fputs("task ", f);
+		put_str(f, t->name);
+		fprintf(f, " %s ", kind_name(t->kind));
+		put_str(f, t->group);
+		fprintf(f, " %d %d %d %" PRId64 "\n", t->parent, t->pid, t->tid,
+		        t->end_ns ? rel(m, t->end_ns) : -1);
+	}
+	for (size_t i = 0; i < nt; i++) {
+		size_t n = model_span_count(m, i);
+		for (size_t k = 0; k < n; k++) {
+			struct model_span s;
+			if (model_span_get(m, i, k, &s) != 0)
+				continue;
+			fprintf(f, "span %zu %" PRId64 " %s %d %d ", i, rel(m, s.start_ns), state_name(s.state),
+			        s.line, s.core);
+			put_str(f, s.reason);
+			fputc('\n', f);
+		}
+	}
+	struct model_mark mk;
+	for (size_t k = 0; k < model_mark_count(m); k++)
+		if (model_mark_get(m, k, &mk) == 0) {
+			fprintf(f, "mark %d %" PRId64 " ", mk.task, rel(m, mk.t_ns));
+			put_str(f, mk.text);
+			fputc('\n', f);
+		}
+	for (size_t k = 0; k < model_milestone_count(m); k++)
+		if (model_milestone_get(m, k, &mk) == 0) {
+			fprintf(f, "milestone %" PRId64 " ", rel(m, mk.t_ns));
+			put_str(f, mk.text);
+			fputc('\n', f);
+		}
+	fputs("end\n", f);
+	return ferror(f) ? -1 : 0;
+}
+
+/* ---- reading: tokens of one line ---- */
+
+struct cursor {
+	const char *p, *end;
+};
+
+static void skip_space(struct cursor *c)
+{
+	while (c->p < c->end && *c->p == ' ')
+		c->p++;
+}
+
+static int at_end(struct cursor *c)
+{
+	skip_space(c);
+	return c->p == c->end;
+}
+
+/* An unquoted word (record names, kinds, states). */
+static int tok_word(struct cursor *c, char *out, size_t cap)
+{
+	size_t n = 0;
+	skip_space(c);
+	while (c->p < c->end && *c->p != ' ') {
+		if (n + 1 >= cap)
+			return -1;
+		out[n++] = *c->p++;
+	}
+	out[n] = '\0';
+	return n > 0 ? 0 : -1;
+}
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* A quoted string; out holds at most cap-1 bytes (longer is an error). */
+static int tok_str(struct cursor *c, char *out, size_t cap)
+{
+	size_t n = 0;
+	skip_space(c);
+	if (c->p >= c->end || *c->p != '"')
+		return -1;
+	c->p++;
+	while (c->p < c->end && *c->p != '"') {
+		char ch = *c->p++;
+		if (ch == '\\') {
+			if (c->p >= c->end)
+				return -1;
+			char e = *c->p++;
+			switch (e) {
+			case '\\': ch = '\\'; break;
+			case '"': ch = '"'; break;
+			case 'n': ch = '\n'; break;
+			case 'r': ch = '\r'; break;
+			case 't': ch = '\t'; break;
+			case 'x': {
+				if (c->end - c->p < 2)
+					return -1;
+				int hi = hexval(c->p[0]), lo = hexval(c->p[1]);
+				if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+					return -1;
+				ch = (char)(hi * 16 + lo);
+				c->p += 2;
+				break;
+			}
+			default:
+				return -1;
+			}
+		}
+		if (n + 1 >= cap)
+			return -1;
+		out[n++] = ch;
+	}
+	if (c->p >= c->end)
+		return -1;
+	c->p++;
+	out[n] = '\0';
+	return 0;
+}
+
+static int tok_i64(struct cursor *c, int64_t min, int64_t max, int64_t *out)
+{
+	char w[32], *e;
+	if (tok_word(c, w, sizeof(w)) != 0)
+		return -1;
+	errno = 0;
+	long long v = strtoll(w, &e, 10);
+	if (errno != 0 || *e != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int tok_real(struct cursor *c, double *out)
+{
+	char w[64], *e;
+	if (tok_word(c, w, sizeof(w)) != 0)
+		return -1;
+	errno = 0;
+	*out = strtod(w, &e);
+	return *e == '\0' && errno != ERANGE ? 0 : -1;
+}
+
+/* ---- reading: records ---- */
+
+struct ltask {
+	int pid, tid;
+	int64_t end;        /* relative, -1: alive */
+	int have_span, ended;
+	int64_t last_t;
+	int last_state, last_core;
+	int fake_core;
+};
+
+struct loader {
+	struct run *run;
+	struct model *m;
+	int have_run, have_origin, have_now;
+	uint64_t origin;
+	int64_t now;
+	struct ltask *tasks;
+	size_t ntasks, cap;
+	int nspans_seen;
+	char s1[SAVE_MAX_STR], s2[SAVE_MAX_STR];
+};
+
+static void feed(struct loader *L, int64_t t, enum trace_ev_type type, int task, int state, int line,
+                 uint32_t a, uint32_t b, const char *text)
+{
+	struct trace_record r = {
+		.t_ns = L->origin + (uint64_t)t,
+		.task = task,
+		.type = type,
+		.state = (enum state)state,
+		.line = line,
+		.a = a,
+		.b = b,
+		.text = text ? text : "",
+		.text_len = text ? strlen(text) : 0,
+	};
+	model_ingest(L->m, &r);
+}
+
+static int bound(const struct ltask *t)
+{
+	return t->pid != 0 || t->tid != 0;
+}
+
+static const char *rec_task(struct loader *L, struct cursor *c)
+{
+	int64_t parent, pid, tid, end;
+	char kind[32];
+	if (!L->have_origin || !L->have_now)
+		return "'task' before 'origin' and 'now'";
+	if (tok_str(c, L->s1, sizeof(L->s1)) || tok_word(c, kind, sizeof(kind)) ||
+	    tok_str(c, L->s2, sizeof(L->s2)) || tok_i64(c, -1, (int64_t)L->ntasks - 1, &parent) ||
+	    tok_i64(c, 0, INT32_MAX, &pid) || tok_i64(c, 0, INT32_MAX, &tid) ||
+	    tok_i64(c, -1, L->now, &end) || !at_end(c))
+		return "expected: task \"name\" KIND \"group\" PARENT PID TID END";
+	int k;
+	for (k = 0; k < KIND_COUNT; k++)
+		if (strcmp(kind_name((enum task_kind)k), kind) == 0)
+			break;
+	if (k == KIND_COUNT)
+		return "unknown task kind";
+	if (L->nspans_seen)
+		return "'task' after a span or mark";
+	if (L->ntasks >= SAVE_MAX_TASKS)
+		return "too many tasks";
+	if (L->ntasks == L->cap) {
+		size_t cap = L->cap ? L->cap * 2 : 16;
+		struct ltask *n = realloc(L->tasks, cap * sizeof(*n));
+		if (n == NULL)
+			return "out of memory";
+		L->tasks = n;
+		L->cap = cap;
+	}
+	if (trace_task_new_child(L->s1, (enum task_kind)k, L->s2, (trace_task_t)parent) !=
+	    (trace_task_t)L->ntasks)
+		return "could not register the task";
+	L->tasks[L->ntasks++] = (struct ltask){
+		.pid = (int)pid, .tid = (int)tid, .end = end, .last_state = STATE_DONE, .last_core = -1,
+		.fake_core = -1};
+	return NULL;
+}
+
+static const char *rec_span(struct loader *L, struct cursor *c)
+{
+	int64_t ti, t, line, core;
+	char sname[32];
+	if (tok_i64(c, 0, (int64_t)L->ntasks - 1, &ti) || tok_i64(c, 0, L->now, &t) ||
+	    tok_word(c, sname, sizeof(sname)) || tok_i64(c, 0, INT16_MAX, &line) ||
+	    tok_i64(c, -1, 254, &core) || tok_str(c, L->s1, sizeof(L->s1)) || !at_end(c))
+		return "expected: span TASK START STATE LINE CORE \"reason\" (TASK declared, times within 'now')";
+	int s = state_from_name(sname);
+	if (s < 0)
+		return "unknown state";
+	struct ltask *lt = &L->tasks[ti];
+	if (lt->ended)
+		return "span after the task's end";
+	if (lt->have_span && t < lt->last_t)
+		return "spans of a task out of time order";
+	if (lt->end >= 0 && t > lt->end)
+		return "span after the task's end";
+	L->nspans_seen = 1;
+	uint32_t fake_tid = (uint32_t)ti + 1;
+	if (bound(lt) && !lt->have_span) {
+		/* Make the real slot exist (so its core can be set at the end),
+		 * then feed the spans through the task's own slot. */
+		feed(L, t, TRACE_EV_BIND, (int)ti, 0, 0, (uint32_t)lt->pid, (uint32_t)lt->tid, NULL);
+		feed(L, t, TRACE_EV_BIND, (int)ti, 0, 0, FAKE_PID, fake_tid, NULL);
+	}
+	if (bound(lt) && (s == STATE_RUNNING || s == STATE_PREEMPTED) && core != lt->fake_core) {
+		feed(L, t, TRACE_EV_CORE, -1, 0, (int)core, FAKE_PID, fake_tid, NULL);
+		lt->fake_core = (int)core;
+	}
+	if (s == STATE_DONE && lt->end >= 0 && t == lt->end)
+		lt->ended = 1; /* the END event comes with the final binding */
+	else
+		feed(L, t, TRACE_EV_STATE, (int)ti, s, (int)line, 0, 0, L->s1);
+	lt->have_span = 1;
+	lt->last_t = t;
+	lt->last_state = s;
+	lt->last_core = (int)core;
+	return NULL;
+}
+
+static const char *rec_mark(struct loader *L, struct cursor *c, int milestone)
+{
+	int64_t ti = -1, t;
+	if (!milestone && tok_i64(c, 0, (int64_t)L->ntasks - 1, &ti))
+		return "expected: mark TASK T \"text\" (TASK declared)";
+	if (tok_i64(c, 0, L->now, &t) || tok_str(c, L->s1, sizeof(L->s1)) || !at_end(c))
+		return milestone ? "expected: milestone T \"text\" (T within 'now')"
+		                 : "expected: mark TASK T \"text\" (T within 'now')";
+	if (!L->have_origin || !L->have_now)
+		return "mark before 'origin' and 'now'";
+	L->nspans_seen = 1;
+	feed(L, t, milestone ? TRACE_EV_MILESTONE : TRACE_EV_MARK, (int)ti, 0, 0, 0, 0, L->s1);
+	return NULL;
+}
+
+/* The last record: bind each task to its real thread and end it. */
+static void finish_tasks(struct loader *L)
+{
+	for (size_t i = 0; i < L->ntasks; i++) {
+		struct ltask *lt = &L->tasks[i];
+		int64_t T = lt->end >= 0 ? lt->end : L->now;
+		if (lt->have_span && T < lt->last_t)
+			T = lt->last_t;
+		if (bound(lt)) {
+			if (!lt->have_span)
+				feed(L, T, TRACE_EV_BIND, (int)i, 0, 0, (uint32_t)lt->pid, (uint32_t)lt->tid, NULL);
+			if (lt->have_span &&
+			    (lt->last_state == STATE_RUNNING || lt->last_state == STATE_PREEMPTED))
+				feed(L, T, TRACE_EV_CORE, -1, 0, lt->last_core, (uint32_t)lt->pid,
+				     (uint32_t)lt->tid, NULL);
+			feed(L, T, TRACE_EV_BIND, (int)i, 0, 0, (uint32_t)lt->pid, (uint32_t)lt->tid, NULL);
+		}
+		if (lt->end >= 0)
+			feed(L, T, TRACE_EV_END, (int)i, STATE_DONE, 0, 0, 0, NULL);
+	}
+}
+
+static const char *rec_run(struct loader *L, const char *name, struct cursor *c, char *perr, size_t perrlen)
+{
+	struct run *run = L->run;
+	int64_t v;
+	if (strcmp(name, "demo") == 0) {
+		const struct demo_module *mod;
+		const struct demo *d;
+		if (L->have_run)
+			return "a second 'demo'";
+		if (tok_str(c, L->s1, sizeof(L->s1)) || !at_end(c))
+			return "expected: demo \"module/demo\"";
+		if ((d = registry_find(L->s1, &mod)) == NULL)
+			return "unknown demo (simul --list shows them)";
+		run_init(run, mod, d);
+		L->have_run = 1;
+		return NULL;
+	}
+	if (!L->have_run)
+		return "expected 'demo' on line 2";
+	if (strcmp(name, "param") == 0) {
+		if (tok_str(c, L->s1, sizeof(L->s1)) || tok_str(c, L->s2, sizeof(L->s2)) || !at_end(c))
+			return "expected: param \"name\" \"value\"";
+		if (params_set(&run->params, L->s1, L->s2, perr, perrlen) != 0)
+			return perr;
+	} else if (strcmp(name, "seed") == 0) {
+		uint64_t s;
+		char w[32], *e;
+		if (tok_word(c, w, sizeof(w)) || !at_end(c) || w[0] == '-')
+			return "expected: seed N";
+		errno = 0;
+		s = strtoull(w, &e, 10);
+		if (errno || *e)
+			return "expected: seed N";
+		run->seed = s;
+	} else if (strcmp(name, "origin") == 0) {
+		if (tok_i64(c, 0, (int64_t)SAVE_MAX_TIME, &v) || !at_end(c))
+			return "expected: origin NS";
+		L->origin = (uint64_t)v;
+		L->have_origin = 1;
+		model_set_origin(L->m, L->origin);
+	} else if (strcmp(name, "now") == 0) {
+		if (!L->have_origin || L->have_now)
+			return "'now' must follow 'origin', once";
+		if (tok_i64(c, 0, (int64_t)SAVE_MAX_TIME, &v) || !at_end(c))
+			return "expected: now NS";
+		L->now = v;
+		L->have_now = 1;
+	} else if (strcmp(name, "ended") == 0) {
+		if (!L->have_origin || !L->have_now)
+			return "'ended' before 'origin' and 'now'";
+		if (tok_i64(c, -1, (int64_t)SAVE_MAX_TIME, &v) || !at_end(c))
+			return "expected: ended NS (or -1)";
+		run->end_ns = v < 0 ? 0 : L->origin + (uint64_t)v;
+	} else if (strcmp(name, "cpu") == 0) {
+		if (tok_i64(c, 0, INT64_MAX, &v) || !at_end(c))
+			return "expected: cpu NS";
+		run->cpu_ns = (uint64_t)v;
+	} else if (strcmp(name, "status") == 0) {
+		if (tok_i64(c, INT32_MIN, INT32_MAX, &v) || !at_end(c))
+			return "expected: status N";
+		run->status = (int)v;
+	} else if (strcmp(name, "error") == 0) {
+		if (tok_str(c, run->error, sizeof(run->error)) || !at_end(c))
+			return "expected: error \"text\" (at most 255 bytes)";
+	} else if (strcmp(name, "interrupted") == 0) {
+		if (tok_i64(c, 0, 1, &v) || !at_end(c))
+			return "expected: interrupted 0|1";
+		atomic_store(&run->stop, (int)v);
+	} else if (strcmp(name, "sim_scale") == 0) {
+		if (tok_real(c, &run->sim_scale) || !at_end(c) || !(run->sim_scale >= 0))
+			return "expected: sim_scale R (R >= 0)";
+	} else if (strcmp(name, "sampler") == 0) {
+		struct sampler_stats *ss = &run->sampler_stats;
+		int64_t nc;
+		if (tok_real(c, &ss->mean_hz) || tok_i64(c, 0, INT64_MAX, &v) ||
+		    tok_i64(c, 0, SAMPLER_MAX_CORES, &nc))
+			return "expected: sampler HZ CPU_NS NCORES BUSY...";
+		ss->cpu_ns = (uint64_t)v;
+		ss->ncores = (int)nc;
+		for (int k = 0; k < ss->ncores; k++)
+			if (tok_real(c, &ss->core_busy[k]))
+				return "expected: sampler HZ CPU_NS NCORES then NCORES busy shares";
+		if (!at_end(c))
+			return "expected: sampler HZ CPU_NS NCORES then NCORES busy shares";
+	} else if (strcmp(name, "recorder") == 0 || strcmp(name, "machine") == 0) {
+		int want = name[0] == 'r' ? 3 : 1;
+		for (int k = 0; k < want; k++)
+			if (tok_i64(c, 0, INT64_MAX, &v))
+				return name[0] == 'r' ? "expected: recorder EVENTS DROPPED LATE" : "expected: machine CORES";
+		if (!at_end(c))
+			return name[0] == 'r' ? "expected: recorder EVENTS DROPPED LATE" : "expected: machine CORES";
+	} else if (strcmp(name, "result") == 0) {
+		char type[8];
+		if (run->nresults >= RUN_RESULTS_MAX)
+			return "too many results";
+		struct run_result *r = &run->results[run->nresults];
+		memset(r, 0, sizeof(*r));
+		if (tok_str(c, r->key, sizeof(r->key)) || tok_word(c, type, sizeof(type)))
+			return "expected: result \"key\" num R | result \"key\" text \"text\"";
+		if (strcmp(type, "num") == 0 && tok_real(c, &r->num) == 0 && at_end(c))
+			r->is_text = 0;
+		else if (strcmp(type, "text") == 0 && tok_str(c, r->text, sizeof(r->text)) == 0 && at_end(c))
+			r->is_text = 1;
+		else
+			return "expected: result \"key\" num R | result \"key\" text \"text\"";
+		run->nresults++;
+	} else if (strcmp(name, "panel_title") == 0) {
+		if (tok_str(c, run->panel_title, sizeof(run->panel_title)) || !at_end(c))
+			return "expected: panel_title \"text\"";
+	} else if (strcmp(name, "panel") == 0) {
+		if (tok_i64(c, 0, RUN_PANEL_LINES - 1, &v) || tok_str(c, run->panel[v], RUN_PANEL_WIDTH) ||
+		    !at_end(c))
+			return "expected: panel LINE \"text\"";
+		if (v + 1 > run->panel_lines)
+			run->panel_lines = (int)v + 1;
+	} else if (strcmp(name, "task") == 0) {
+		return rec_task(L, c);
+	} else if (strcmp(name, "span") == 0) {
+		return rec_span(L, c);
+	} else if (strcmp(name, "mark") == 0) {
+		return rec_mark(L, c, 0);
+	} else if (strcmp(name, "milestone") == 0) {
+		return rec_mark(L, c, 1);
+	} else {
+		return "unknown record (allowed: demo param seed origin now ended cpu status error interrupted "
+		       "sim_scale sampler recorder machine result panel_title panel task span mark milestone)";
+	}
+	return NULL;
+}
+
+int savefile_parse(const char *buf, size_t len, struct run *run, struct model **model, char *err,
+                   size_t errlen)
+{
+	struct loader L;
+	char perr[256];
+	const char *why = NULL;
+	int lineno = 0, done = 0;
+
+	memset(&L, 0, sizeof(L));
+	L.run = run;
+	*model = NULL;
+	trace_reset();
+	L.m = model_new(0);
+	if (L.m == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	const char *p = buf, *end = buf + len;
+	while (p < end && why == NULL) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+		struct cursor c = {p, le};
+		char name[24];
+		lineno++;
+		p = nl ? nl + 1 : end;
+		if (done) {
+			why = "data after 'end'";
+			break;
+		}
+		if (lineno == 1) {
+			int64_t ver;
+			if (tok_word(&c, name, sizeof(name)) || strcmp(name, SAVEFILE_MAGIC) != 0) {
+				snprintf(err, errlen, "not a simul save file (it does not start with '%s')",
+				         SAVEFILE_MAGIC);
+				goto fail_msg;
+			}
+			if (tok_i64(&c, 0, INT32_MAX, &ver) || !at_end(&c) || ver != SAVEFILE_VERSION) {
+				snprintf(err, errlen, "unsupported save file version (this simul reads version %d)",
+				         SAVEFILE_VERSION);
+				goto fail_msg;
+			}
+			continue;
+		}
+		if (memchr(c.p, '\0', (size_t)(le - c.p)) != NULL) {
+			why = "binary data (a NUL byte)";
+			break;
+		}
+		if (tok_word(&c, name, sizeof(name)) != 0) {
+			why = "empty line";
+			break;
+		}
+		if (strcmp(name, "end") == 0 && at_end(&c)) {
+			if (!L.have_run || !L.have_origin || !L.have_now)
+				why = "'end' before 'demo', 'origin' and 'now'";
+			done = 1;
+			continue;
+		}
+		why = rec_run(&L, name, &c, perr, sizeof(perr));
+	}
+	if (why != NULL) {
+		snprintf(err, errlen, "line %d: %s", lineno, why);
+		goto fail_msg;
+	}
+	if (lineno == 0) {
+		snprintf(err, errlen, "empty file: not a simul save file");
+		goto fail_msg;
+	}
+	if (!done) {
+		snprintf(err, errlen, "truncated: no 'end' line after line %d", lineno);
+		goto fail_msg;
+	}
+	finish_tasks(&L);
+	model_apply(L.m, L.origin + (uint64_t)L.now);
+	free(L.tasks);
+	*model = L.m;
+	return 0;
+fail_msg:
+	/* One line, whatever bytes the file put into it. */
+	for (char *e = err; *e; e++)
+		if ((unsigned char)*e < 0x20 || *e == 0x7f)
+			*e = '?';
+	if (L.have_run)
+		run_destroy(run);
+	model_free(L.m);
+	free(L.tasks);
+	trace_reset();
+	return -1;
+}
+
+int savefile_load(const char *path, struct run *run, struct model **model, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	char inner[400];
+
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		if (len == cap) {
+			if (cap >= SAVE_MAX_FILE) {
+				fclose(f);
+				free(buf);
+				snprintf(err, errlen, "%s: too large for a simul save file", path);
+				return -1;
+			}
+			size_t ncap = cap ? cap * 2 : 65536;
+			char *nb = realloc(buf, ncap);
+			if (nb == NULL) {
+				fclose(f);
+				free(buf);
+				snprintf(err, errlen, "%s: out of memory", path);
+				return -1;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		size_t got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		free(buf);
+		snprintf(err, errlen, "%s: read error", path);
+		return -1;
+	}
+	int rc = savefile_parse(buf, len, run, model, inner, sizeof(inner));
+	free(buf);
+	if (rc != 0)
+		snprintf(err, errlen, "%s: %s", path, inner);
+	return rc;
+}
