@@ -78,12 +78,32 @@ static uint64_t workers_job(struct run *run, trace_task_t task, int index, uint6
 	return sum;
 }
 
+/* Start one child that burns `units` of CPU as task `name` (the worker side
+ * is worker_burn). Returns 0, or -1 when it could not be started. */
+static int spawn_burner(struct procs_set *ps, trace_task_t parent, const char *name, int index,
+                        uint64_t units, int line_pid, int line_work)
+{
+	char arg_task[16], arg_index[16], arg_units[24], arg_lp[16], arg_lw[16];
+	trace_task_t t = trace_task_new_child(name, KIND_PROCESS, "processes", parent);
+	snprintf(arg_task, sizeof(arg_task), "%d", (int)t);
+	snprintf(arg_index, sizeof(arg_index), "%d", index);
+	snprintf(arg_units, sizeof(arg_units), "%" PRIu64, units);
+	snprintf(arg_lp, sizeof(arg_lp), "%d", line_pid);
+	snprintf(arg_lw, sizeof(arg_lw), "%d", line_work);
+	const char *args[] = {"burn", arg_task, arg_index, arg_units, arg_lp, arg_lw, NULL};
+	if (procs_spawn(ps, t, name, 0, args) < 0) {
+		trace_end(t);
+		return -1;
+	}
+	return 0;
+}
+
 static int workers_main(struct run *run)
 {
 	int nworkers = (int)run_int(run, "workers");
 	uint64_t units = cpuburn_units((uint64_t)run_int(run, "job_ms") * NS_PER_MS);
 	int line_pid = run_lesson_line(run, "pid"), line_work = run_lesson_line(run, "work");
-	char name[32], arg_task[16], arg_index[16], arg_units[24], arg_lp[16], arg_lw[16];
+	char name[32];
 
 	/* The same jobs one after another, in this process. */
 	double seq_ms = 0;
@@ -116,15 +136,7 @@ static int workers_main(struct run *run)
 	for (int i = 0; i < nworkers && !run_stopping(run); i++) {
 		trace_state_at(parent, STATE_RUNNING, run_lesson_line(run, "start"), "p.start()");
 		snprintf(name, sizeof(name), "worker %d", i);
-		trace_task_t t = trace_task_new_child(name, KIND_PROCESS, "processes", parent);
-		snprintf(arg_task, sizeof(arg_task), "%d", (int)t);
-		snprintf(arg_index, sizeof(arg_index), "%d", i);
-		snprintf(arg_units, sizeof(arg_units), "%" PRIu64, units);
-		snprintf(arg_lp, sizeof(arg_lp), "%d", line_pid);
-		snprintf(arg_lw, sizeof(arg_lw), "%d", line_work);
-		const char *args[] = {"burn", arg_task, arg_index, arg_units, arg_lp, arg_lw, NULL};
-		if (procs_spawn(&ps, t, name, 0, args) < 0) {
-			trace_end(t);
+		if (spawn_burner(&ps, parent, name, i, units, line_pid, line_work) != 0) {
 			rc = -1;
 			break;
 		}
@@ -664,20 +676,11 @@ static int vs_main(struct run *run)
 	trace_bind(pmain);
 	trace_milestone("processes: one interpreter (and GIL) each");
 	trace_state_at(pmain, STATE_RUNNING, run_lesson_line(run, "processes"), "ProcessPoolExecutor.map");
-	char arg_task[16], arg_index[16], arg_units[24], arg_lp[16], arg_lw[16];
 	uint64_t proc_cpu = children_cpu_ns();
 	t0 = clock_now_ns();
 	for (int i = 0; i < njobs && !run_stopping(run); i++) {
 		snprintf(name, sizeof(name), "process %d", i);
-		trace_task_t t = trace_task_new_child(name, KIND_PROCESS, "processes", pmain);
-		snprintf(arg_task, sizeof(arg_task), "%d", (int)t);
-		snprintf(arg_index, sizeof(arg_index), "%d", i);
-		snprintf(arg_units, sizeof(arg_units), "%" PRIu64, units);
-		snprintf(arg_lp, sizeof(arg_lp), "%d", line_work);
-		snprintf(arg_lw, sizeof(arg_lw), "%d", line_work);
-		const char *args[] = {"burn", arg_task, arg_index, arg_units, arg_lp, arg_lw, NULL};
-		if (procs_spawn(&ps, t, name, 0, args) < 0) {
-			trace_end(t);
+		if (spawn_burner(&ps, pmain, name, i, units, line_work, line_work) != 0) {
 			rc = -1;
 			break;
 		}
