@@ -8,7 +8,7 @@
  * half an event, and a long text's continuation slots are published with it.
  *
  * A ring whose thread has exited is drained to the end and then put on the
- * free list. Rings are 16 MiB of address space each, touched only where they
+ * free list. Rings are 4 MiB of address space each, touched only where they
  * are written, so a thousand threads that write a few events cost a page
  * each.
  *
@@ -29,7 +29,7 @@
 
 #include "clock.h"
 
-#define RING_CAP 262144u /* events (16 MiB of address space, touched only where written) */
+#define RING_CAP 65536u /* events (4 MiB of address space, touched only where written) */
 #define RING_MAGIC 0x53696d52u
 
 struct ring {
