@@ -3,6 +3,7 @@
  */
 #include "support.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,12 +31,18 @@ static void sync_done(struct run *run, void *arg)
 	uv_close((uv_handle_t *)&s->drain, NULL);
 }
 
-struct model *support_run_demo(const char *name, const char *const *sets, struct run *run)
+/* A fresh run of demo `name` with parameters `sets`, or fails the test. */
+static void prepare(struct run *run, const char *name, const char *const *sets)
 {
 	struct app_options o = {.demo = name};
 	for (int i = 0; sets != NULL && sets[i] != NULL && i < APP_MAX_SETS; i++)
 		o.sets[o.nsets++] = sets[i];
 	ck_assert_msg(app_prepare_run(run, &o) == 0, "could not prepare %s", name);
+}
+
+struct model *support_run_demo(const char *name, const char *const *sets, struct run *run)
+{
+	prepare(run, name, sets);
 
 	uv_loop_t loop;
 	struct sync_run s;
@@ -95,6 +102,63 @@ void support_check_invariants(const struct model *m, int require_end, double tol
 			              (unsigned long long)sum, (unsigned long long)life);
 		}
 	}
+}
+
+struct stopper {
+	uv_timer_t timer;
+	struct run *run;
+	uint64_t asked_ns, done_ns;
+};
+
+static void stopper_fire(uv_timer_t *t)
+{
+	struct stopper *s = t->data;
+	s->asked_ns = clock_now_ns();
+	run_request_stop(s->run);
+}
+
+static void stopper_done(struct run *run, void *arg)
+{
+	struct stopper *s = arg;
+	(void)run;
+	s->done_ns = clock_now_ns();
+	uv_close((uv_handle_t *)&s->timer, NULL);
+}
+
+double support_stop_after(const char *name, const char *const *sets, uint64_t after_ms, char *error,
+                          size_t error_len)
+{
+	struct run run;
+	uv_loop_t loop;
+	prepare(&run, name, sets);
+	trace_reset();
+	uv_loop_init(&loop);
+	struct stopper s = {.run = &run};
+	uv_timer_init(&loop, &s.timer);
+	s.timer.data = &s;
+	uv_timer_start(&s.timer, stopper_fire, after_ms, 0);
+	ck_assert_int_eq(run_start(&run, &loop, stopper_done, &s), 0);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	run_finish(&run);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	uv_loop_close(&loop);
+	if (error != NULL && error_len > 0)
+		snprintf(error, error_len, "%s", run.error);
+	run_destroy(&run);
+	if (s.asked_ns == 0)
+		return -1;
+	return (double)(s.done_ns - s.asked_ns) / 1e6;
+}
+
+int support_open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+	ck_assert_ptr_nonnull(d);
+	for (struct dirent *e; (e = readdir(d)) != NULL;)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
 }
 
 double support_result(struct run *run, const char *key)

@@ -25,6 +25,16 @@ int support_task(const struct model *m, const char *name);
  * its lifetime within tolerance (a fraction, e.g. 0.01). */
 void support_check_invariants(const struct model *m, int require_end, double tolerance);
 
+/* Start demo `name` with parameters `sets` (NULL-terminated, may be NULL),
+ * ask it to stop after after_ms, and return how long it took to return from
+ * then, in ms (-1 when it ended before being asked). The run's error message
+ * (empty when none) is copied to error when it is not NULL. */
+double support_stop_after(const char *name, const char *const *sets, uint64_t after_ms, char *error,
+                          size_t error_len);
+
+/* Descriptors this process has open now (entries of /proc/self/fd). */
+int support_open_fds(void);
+
 /* Run `suite` in forked processes, each test with timeout_s; returns the
  * number of failures (for main's exit status). */
 int support_main(Suite *suite);

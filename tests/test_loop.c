@@ -2,7 +2,6 @@
  * test_loop.c: the loop module's demos run for real, at small sizes, and
  * what they record has the shape their lessons describe.
  */
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,17 +152,6 @@ START_TEST(blocking_freezes_then_offload_flows)
 }
 END_TEST
 
-static int open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-	ck_assert_ptr_nonnull(d);
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
-
 START_TEST(c10k_closes_every_connection)
 {
 	static const char *const sets[] = {"tasks=2000", "latency_ms=200", NULL};
@@ -174,7 +162,7 @@ START_TEST(c10k_closes_every_connection)
 	struct model *m = support_run_demo("loop/c10k", warm, &run);
 	model_free(m);
 	run_destroy(&run);
-	int before = open_fds();
+	int before = support_open_fds();
 	m = support_run_demo("loop/c10k", sets, &run);
 	ck_assert_double_eq(support_result(&run, "tasks"), 2000);
 	double in_flight = support_result(&run, "max_in_flight");
@@ -189,7 +177,7 @@ START_TEST(c10k_closes_every_connection)
 	ck_assert_uint_eq(tasks, 2000);
 	model_free(m);
 	run_destroy(&run);
-	ck_assert_int_eq(open_fds(), before);
+	ck_assert_int_eq(support_open_fds(), before);
 }
 END_TEST
 
@@ -245,52 +233,9 @@ END_TEST
 
 /* ---- stopping ---- */
 
-struct stopper {
-	uv_timer_t timer;
-	struct run *run;
-	uint64_t asked_ns, done_ns;
-};
-
-static void stopper_fire(uv_timer_t *t)
-{
-	struct stopper *s = t->data;
-	s->asked_ns = clock_now_ns();
-	run_request_stop(s->run);
-}
-
-static void stopper_done(struct run *run, void *arg)
-{
-	struct stopper *s = arg;
-	(void)run;
-	s->done_ns = clock_now_ns();
-	uv_close((uv_handle_t *)&s->timer, NULL);
-}
-
-/* Start demo `name`, ask it to stop after after_ms, and return how long it
- * took to return from then, in ms (-1 when it ended before being asked). */
 static double stop_after(const char *name, const char *const *sets, uint64_t after_ms)
 {
-	struct app_options o = {.demo = name};
-	for (int i = 0; sets[i] != NULL; i++)
-		o.sets[o.nsets++] = sets[i];
-	struct run run;
-	ck_assert_int_eq(app_prepare_run(&run, &o), 0);
-	trace_reset();
-	uv_loop_t loop;
-	uv_loop_init(&loop);
-	struct stopper s = {.run = &run};
-	uv_timer_init(&loop, &s.timer);
-	s.timer.data = &s;
-	uv_timer_start(&s.timer, stopper_fire, after_ms, 0);
-	ck_assert_int_eq(run_start(&run, &loop, stopper_done, &s), 0);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	run_finish(&run);
-	uv_run(&loop, UV_RUN_NOWAIT);
-	uv_loop_close(&loop);
-	run_destroy(&run);
-	if (s.asked_ns == 0)
-		return -1;
-	return (double)(s.done_ns - s.asked_ns) / 1e6;
+	return support_stop_after(name, sets, after_ms, NULL, 0);
 }
 
 START_TEST(every_demo_stops_soon)
@@ -302,13 +247,13 @@ START_TEST(every_demo_stops_soon)
 	static const char *const blocking[] = {"block_ms=10000", "tick_ms=50", NULL};
 
 	stop_after("loop/c10k", warm, 5000);
-	int before = open_fds();
+	int before = support_open_fds();
 	/* Each would take 10 s or more; stopped, each returns within 4 s (a
 	 * margin for sanitizer builds, several times slower; it takes well under
 	 * 100 ms in a normal build). */
 	double ms = stop_after("loop/c10k", c10k, 300);
 	ck_assert_msg(ms >= 0 && ms < 4000, "took %.0f ms to stop", ms);
-	ck_assert_int_eq(open_fds(), before);
+	ck_assert_int_eq(support_open_fds(), before);
 	ms = stop_after("loop/sleep", sleep, 100);
 	ck_assert_msg(ms >= 0 && ms < 4000, "took %.0f ms to stop", ms);
 	ms = stop_after("loop/gather", gather, 300);

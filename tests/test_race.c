@@ -9,7 +9,6 @@
  * lanes waited for a core); everything else (results present, lanes grouped, one
  * milestone per model, the advice's rule) must hold on every run.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,64 +186,14 @@ END_TEST
 
 /* ---- stopping ---- */
 
-struct stopper {
-	uv_timer_t timer;
-	struct run *run;
-	uint64_t asked_ns, done_ns;
-};
-
-static void stopper_fire(uv_timer_t *t)
-{
-	struct stopper *s = t->data;
-	s->asked_ns = clock_now_ns();
-	run_request_stop(s->run);
-}
-
-static void stopper_done(struct run *run, void *arg)
-{
-	struct stopper *s = arg;
-	(void)run;
-	s->done_ns = clock_now_ns();
-	uv_close((uv_handle_t *)&s->timer, NULL);
-}
-
-static int open_fds(void)
-{
-	int n = 0;
-	DIR *d = opendir("/proc/self/fd");
-	for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;)
-		n += e->d_name[0] != '.';
-	if (d != NULL)
-		closedir(d);
-	return n;
-}
-
 /* Start a race, stop it after after_ms; returns how long it took to return
  * from then, in ms (-1 when it ended first). */
 static double stop_after(const char *const *sets, uint64_t after_ms)
 {
-	struct app_options o = {.demo = "race/all"};
-	for (int i = 0; sets[i] != NULL; i++)
-		o.sets[o.nsets++] = sets[i];
-	struct run run;
-	ck_assert_int_eq(app_prepare_run(&run, &o), 0);
-	trace_reset();
-	uv_loop_t loop;
-	uv_loop_init(&loop);
-	struct stopper s = {.run = &run};
-	uv_timer_init(&loop, &s.timer);
-	s.timer.data = &s;
-	uv_timer_start(&s.timer, stopper_fire, after_ms, 0);
-	ck_assert_int_eq(run_start(&run, &loop, stopper_done, &s), 0);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	run_finish(&run);
-	uv_run(&loop, UV_RUN_NOWAIT);
-	uv_loop_close(&loop);
-	ck_assert_msg(run.error[0] == '\0', "a stopped race is not a failure: %s", run.error);
-	run_destroy(&run);
-	if (s.asked_ns == 0)
-		return -1;
-	return (double)(s.done_ns - s.asked_ns) / 1e6;
+	char err[256];
+	double ms = support_stop_after("race/all", sets, after_ms, err, sizeof(err));
+	ck_assert_msg(err[0] == '\0', "a stopped race is not a failure: %s", err);
+	return ms;
 }
 
 START_TEST(race_stops_soon_in_every_phase)
@@ -258,14 +207,14 @@ START_TEST(race_stops_soon_in_every_phase)
 	/* The first run makes libuv's process-wide descriptors: count after. */
 	double ms = stop_after(slow, 300);
 	ck_assert_msg(ms >= 0 && ms < 1000, "sequential: %.0f ms", ms);
-	int before = open_fds();
+	int before = support_open_fds();
 	ms = stop_after(slow, 2400);
 	ck_assert_msg(ms >= 0 && ms < 1000, "threads: %.0f ms", ms);
 	ms = stop_after(slow, 4400);
 	ck_assert_msg(ms >= 0 && ms < 1000, "processes: %.0f ms", ms);
 	ms = stop_after(burn, 300);
 	ck_assert_msg(ms >= 0 && ms < 1000, "computing: %.0f ms", ms);
-	ck_assert_int_eq(open_fds(), before);
+	ck_assert_int_eq(support_open_fds(), before);
 }
 END_TEST
 
