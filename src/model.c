@@ -694,7 +694,6 @@ static void apply_one(struct model *m, const struct pending *p)
 			s->preempted = p->state != 0;
 		else
 			s->core = p->line;
-		/* Copy: refreshing may not change the list, but be safe. */
 		for (size_t i = 0; i < s->nrunning; i++) {
 			int ti = s->running[i];
 			struct task *t = &m->tasks[ti];
@@ -727,7 +726,6 @@ static void apply_one(struct model *m, const struct pending *p)
 	switch (p->type) {
 	case TRACE_EV_BIND: {
 		int si = slot_find(m, p->a, p->b, 1);
-		t = &m->tasks[p->task]; /* slot_find does not move tasks, but keep it obvious */
 		if (t->slot >= 0 && t->reported == STATE_RUNNING)
 			slot_running_del(&m->slots[t->slot], p->task);
 		t->slot = si;

@@ -122,7 +122,7 @@ int report_write(FILE *f, struct run *run, const struct model *m)
 				json_num(&j, state_name((enum state)s), ms(tot[s]));
 		json_object_end(&j);
 		json_array_begin(&j, "marks");
-		for (size_t k = 0; k < model_mark_count(m); k++) {
+		for (size_t k = 0; t->nmarks > 0 && k < model_mark_count(m); k++) {
 			struct model_mark mk;
 			model_mark_get(m, k, &mk);
 			if (mk.task != (int)i)

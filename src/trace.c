@@ -91,6 +91,16 @@ static size_t ntasks, captasks;
 
 /* ---- rings ---- */
 
+/* Empty the ring and zero its counts; only while nobody produces into it. */
+static void ring_rewind(struct ring *r)
+{
+	atomic_store(&r->head, 0);
+	r->tail_cache = 0;
+	atomic_store(&r->tail, 0);
+	atomic_store(&r->dropped, 0);
+	atomic_store(&r->written, 0);
+}
+
 static void ring_init(struct ring *r, int shm)
 {
 	r->magic = RING_MAGIC;
@@ -98,11 +108,7 @@ static void ring_init(struct ring *r, int shm)
 	r->shm = shm;
 	atomic_store(&r->on_free, 0);
 	atomic_store(&r->orphan, 0);
-	atomic_store(&r->head, 0);
-	r->tail_cache = 0;
-	atomic_store(&r->dropped, 0);
-	atomic_store(&r->written, 0);
-	atomic_store(&r->tail, 0);
+	ring_rewind(r);
 }
 
 static int rings_add_locked(struct ring *r)
@@ -282,11 +288,7 @@ void trace_reset(void)
 			continue;
 		}
 		/* No producer runs now: rewind the ring, keeping who owns it. */
-		atomic_store(&r->head, 0);
-		r->tail_cache = 0;
-		atomic_store(&r->tail, 0);
-		atomic_store(&r->dropped, 0);
-		atomic_store(&r->written, 0);
+		ring_rewind(r);
 		rings[keep++] = r;
 	}
 	nrings = keep;
@@ -522,11 +524,7 @@ size_t trace_drain(void (*fn)(const struct trace_record *rec, void *arg), void *
 			pthread_mutex_lock(&rings_mu);
 			atomic_fetch_add(&retired_dropped, atomic_load(&r->dropped));
 			atomic_fetch_add(&retired_written, atomic_load(&r->written));
-			atomic_store(&r->head, 0);
-			r->tail_cache = 0;
-			atomic_store(&r->tail, 0);
-			atomic_store(&r->dropped, 0);
-			atomic_store(&r->written, 0);
+			ring_rewind(r);
 			atomic_store_explicit(&r->on_free, 1, memory_order_release);
 			free_rings[nfree++] = r;
 			pthread_mutex_unlock(&rings_mu);
