@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -553,16 +552,6 @@ static int worker_pool(int argc, char **argv)
 
 /* ---- processes/vs-threads ---- */
 
-/* CPU time of every reaped child of this process. */
-static uint64_t children_cpu_ns(void)
-{
-	struct rusage ru;
-	if (getrusage(RUSAGE_CHILDREN, &ru) != 0)
-		return 0;
-	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * NS_PER_S +
-	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * NS_PER_US;
-}
-
 /* Units of work between two looks at the GIL (about 0.2 ms): CPython's
  * eval loop looks at every few bytecodes; this only needs to be well under
  * the 5 ms switch interval. */
@@ -676,7 +665,7 @@ static int vs_main(struct run *run)
 	trace_bind(pmain);
 	trace_milestone("processes: one interpreter (and GIL) each");
 	trace_state_at(pmain, STATE_RUNNING, run_lesson_line(run, "processes"), "ProcessPoolExecutor.map");
-	uint64_t proc_cpu = children_cpu_ns();
+	uint64_t proc_cpu = clock_children_cpu_ns();
 	t0 = clock_now_ns();
 	for (int i = 0; i < njobs && !run_stopping(run); i++) {
 		snprintf(name, sizeof(name), "process %d", i);
@@ -690,7 +679,7 @@ static int vs_main(struct run *run)
 	double proc_ms = ms_since(t0);
 	int crashed = ps.crashed;
 	procs_set_close(&ps);
-	proc_cpu = children_cpu_ns() - proc_cpu;
+	proc_cpu = clock_children_cpu_ns() - proc_cpu;
 	trace_end(pmain);
 
 	if (rc != 0 || report_stopped(run, crashed))

@@ -5,6 +5,7 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static _Atomic(const uint64_t *) fake_now;
@@ -37,4 +38,13 @@ uint64_t clock_process_cpu_ns(void)
 uint64_t clock_thread_cpu_ns(void)
 {
 	return ts_ns(CLOCK_THREAD_CPUTIME_ID);
+}
+
+uint64_t clock_children_cpu_ns(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_CHILDREN, &ru) != 0)
+		return 0;
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * NS_PER_S +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * NS_PER_US;
 }

@@ -25,6 +25,9 @@ void clock_set_fake(const uint64_t *now);
 /* CPU time used by the whole process (all threads, not children), in ns. */
 uint64_t clock_process_cpu_ns(void);
 
+/* CPU time used by every reaped child of this process, in ns. */
+uint64_t clock_children_cpu_ns(void);
+
 /* CPU time used by the calling thread, in ns. */
 uint64_t clock_thread_cpu_ns(void);
 

@@ -8,21 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 
 #include "assets.h"
 #include "clock.h"
 #include "trace.h"
-
-static uint64_t children_cpu_ns(void)
-{
-	struct rusage ru;
-	if (getrusage(RUSAGE_CHILDREN, &ru) != 0)
-		return 0;
-	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * NS_PER_S +
-	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * NS_PER_US;
-}
 
 void run_init(struct run *run, const struct demo_module *module, const struct demo *demo)
 {
@@ -46,7 +36,7 @@ static void *scenario_main(void *arg)
 	struct run *run = arg;
 	int rc = run->demo->main(run);
 	run->end_ns = clock_now_ns();
-	run->cpu_ns = clock_process_cpu_ns() + children_cpu_ns() - run->cpu0_ns;
+	run->cpu_ns = clock_process_cpu_ns() + clock_children_cpu_ns() - run->cpu0_ns;
 	run->status = rc;
 	if (rc != 0 && run->error[0] == '\0')
 		snprintf(run->error, sizeof(run->error), "%s failed", run->full_name);
@@ -79,7 +69,7 @@ int run_start(struct run *run, uv_loop_t *loop, void (*on_done)(struct run *, vo
 	if (run->sampler_hz > 0 && sampler_start(&run->sampler, run->sampler_hz) != 0)
 		run->sampler = NULL; /* the timeline then shows reported states only */
 	run->start_ns = clock_now_ns();
-	run->cpu0_ns = clock_process_cpu_ns() + children_cpu_ns();
+	run->cpu0_ns = clock_process_cpu_ns() + clock_children_cpu_ns();
 	rc = pthread_create(&run->thread, NULL, scenario_main, run);
 	if (rc != 0) {
 		if (run->sampler)
