@@ -2,6 +2,7 @@
 #
 #   make run      install missing build dependencies, build, launch simul
 #   make check    install missing test dependencies, build, run every test
+#                 (ONLY=REGEX runs the tests whose names match, e.g. ONLY=e2e_cli)
 #   make bench    print benchmark figures as "bench: NAME VALUE UNIT"
 #   make asan | tsan   the test suite under AddressSanitizer+UBSan | ThreadSanitizer
 #   make fuzz     run each libFuzzer harness (tests/fuzz_*.c) for FUZZ_TIME s (clang)
@@ -127,7 +128,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT) $(LIB)
 
 check: test-deps $(BIN) $(TESTS)
 	@SIMUL=$(BIN) SIMUL_EXE=$(abspath $(BIN)) BUILD=$(BUILD) SIMUL_SANITIZER=$(SIMUL_SANITIZER) \
-		bash tests/run-tests.sh $(TESTS)
+		ONLY='$(ONLY)' bash tests/run-tests.sh $(TESTS)
 
 bench: test-deps $(BIN) $(BENCHES)
 	@for b in $(BENCHES); do SIMUL=$(BIN) SIMUL_EXE=$(abspath $(BIN)) $$b || exit 1; done

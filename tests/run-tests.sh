@@ -3,6 +3,8 @@
 # tests/e2e_*.sh script, each with a time limit, and prints one closing line
 # "N passed, N failed". Check's own lines ("100%: Checks: 5, Failures: 0,
 # Errors: 0") are shown as they come. Exit status 1 when anything failed.
+# ONLY=REGEX (e.g. `make check ONLY='processes|e2e_cli'`) runs just the
+# binaries and scripts whose names match, with the same environment.
 set -u
 cd "$(dirname "$0")/.."
 passed=0
@@ -10,8 +12,12 @@ failed=0
 failures=()
 limit=${TEST_TIME_LIMIT:-300}
 
+only=${ONLY:-}
+selected() { [ -z "$only" ] || [[ $1 =~ $only ]]; }
+
 for t in "$@"; do
 	name=$(basename "$t")
+	selected "$name" || continue
 	out=$(timeout -k 5 "$limit" "$t" 2>&1)
 	rc=$?
 	echo "$out" | grep -E '^[0-9]+%: Checks:|:[EF]:' | sed "s/^/$name: /"
@@ -33,6 +39,7 @@ done
 for s in tests/e2e_*.sh; do
 	[ -e "$s" ] || continue
 	name=$(basename "$s")
+	selected "$name" || continue
 	if out=$(timeout -k 5 "$limit" bash "$s" 2>&1); then
 		echo "$name: ok"
 		passed=$((passed + 1))
