@@ -1,0 +1,217 @@
+/*
+ * tui_int.h: what the files of the interactive front end (src/tui/) share:
+ * struct tui, the state of one TUI session (screen, menu, run, view, replay,
+ * script), and the functions one component offers the others. Nothing
+ * outside src/tui/ includes it; the public API is tui.h and tui_main (app.h).
+ *
+ * Everything here runs on the main thread, on the libuv loop of tui_main;
+ * the demo runs on its own thread and reaches the TUI only through the run
+ * (run.h) and the recorder, drained into the model on a timer.
+ */
+#ifndef SIMUL_TUI_INT_H
+#define SIMUL_TUI_INT_H
+
+#include <curses.h>
+#include <langinfo.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+#include <uv.h>
+#include <wchar.h>
+
+#include "app.h"
+#include "assets.h"
+#include "clock.h"
+#include "model.h"
+#include "record.h"
+#include "savefile.h"
+#include "script.h"
+#include "run.h"
+#include "state.h"
+#include "trace.h"
+#include "tui.h"
+#include "view.h"
+
+#define TUI_TICK_MS 100
+#define TUI_MIN_COLS 80
+#define TUI_MIN_ROWS 24
+#define TUI_NAME_MAX 18
+#define TUI_MAX_CORES 64
+#define TUI_FOLLOW_MIN_NS (2 * NS_PER_S)
+
+enum tui_screen { SCREEN_MENU, SCREEN_RUN };
+enum pane { PANE_TIMELINE, PANE_OUTPUT, PANE_STATS, PANE_LESSON, PANE_COUNT };
+enum overlay { OVERLAY_NONE, OVERLAY_HELP, OVERLAY_DETAIL };
+enum action { ACTION_NONE, ACTION_RERUN, ACTION_MENU };
+
+struct menu_item {
+	const struct demo_module *mod;
+	const struct demo *demo;
+	struct params params;
+};
+
+struct lane {
+	int is_group;
+	size_t index; /* task, or group */
+};
+
+struct tui {
+	const struct app_options *opt;
+	uv_loop_t loop;
+	uv_poll_t input;
+	uv_signal_t sig[4];
+	uv_timer_t tick;
+	uv_timer_t later;
+	int quit;
+	int signum;
+	enum tui_screen screen;
+	int ascii, color, theme;
+
+	/* menu */
+	struct menu_item *items;
+	size_t nitems;
+	int *shown; /* indexes of items passing the filter */
+	int nshown;
+	int msel;
+	int mparam; /* selected parameter, -1 when the demo list has focus */
+	int filtering, editing;
+	char filter[64];
+	char edit[64];
+	char msg[256];
+
+	/* run */
+	struct run *run;
+	struct run *retired; /* freed once its async handle is closed */
+	int item; /* menu item being run */
+	int live;
+	enum action pending;
+	struct model *model;
+	struct viewport vp;
+	int follow;
+	int cursor;
+	int sel; /* selected lane */
+	int lane_top;
+	int open_group; /* -1: lanes of every group */
+	enum pane pane;
+	int scroll[PANE_COUNT];
+	enum overlay overlay;
+	int detail_scroll;
+	struct lane *lanes;
+	size_t nlanes, lanes_cap;
+	struct model_cell *cells;
+	int cells_cap;
+
+	/* replay of a saved run (--replay): a play head over the whole model */
+	int replay;
+	int playing;
+	uint64_t head;
+	uv_timer_t play_timer;
+	uint64_t play_last_ns;
+
+	/* driven by a script (record.c) and the key overlay */
+	uv_poll_t cmd;
+	int cmd_fd;
+	char cmd_buf[512];
+	size_t cmd_len;
+	uv_timer_t keys_timer;
+	char key_shown[32];
+	uint64_t key_shown_ns;
+
+	/* per-core utilisation from /proc/stat while live */
+	unsigned long long core_busy0[TUI_MAX_CORES], core_total0[TUI_MAX_CORES];
+	double core_busy[TUI_MAX_CORES];
+	int ncores;
+	uint64_t cores_read_ns;
+};
+
+/* Colour pairs: one per state, one per task colour, one per state under a
+ * running share (the eighths of a partly running cell). */
+#define PAIR_STATE(s) ((short)(1 + (s)))
+#define PAIR_TASK(i) ((short)(16 + (i) % 6))
+#define PAIR_MIXED(s) ((short)(32 + (s)))
+
+/* Split text into o->lines of at most w bytes, breaking at spaces (the
+ * lesson text is mostly ASCII, so bytes are close to columns). */
+struct wrap_out {
+	char (*lines)[256];
+	int n, max;
+};
+
+
+/* term.c */
+void tui_install_fatal(void);
+void tui_colors_apply(struct tui *t);
+attr_t tui_state_attr(const struct tui *t, enum state s);
+int tui_put(int y, int x, int w, const char *s, attr_t attr);
+int tui_putf(int y, int x, int w, attr_t attr, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+void tui_fill(int y, int x, int w, attr_t attr);
+void tui_keybar(int y, int w, const char *text);
+
+/* text.c */
+char *tui_reflow(const char *text);
+void tui_wrap(const char *text, int w, struct wrap_out *o);
+void tui_line(char (*lines)[256], int *n, int max, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* timeline.c */
+void tui_lanes_build(struct tui *t, int rows);
+int tui_selected_task(const struct tui *t);
+void tui_draw_timeline(struct tui *t, int y0, int h, int w);
+
+/* panes.c */
+void tui_cores_read(struct tui *t);
+int tui_clamp_scroll(int *scroll, int total, int h);
+void tui_draw_output(struct tui *t, int y0, int x0, int h, int w);
+void tui_draw_stats(struct tui *t, int y0, int x0, int h, int w);
+void tui_draw_panel(char panel[][RUN_PANEL_WIDTH], int n, const char *title, int y0, int x0,
+                           int h, int w);
+void tui_draw_lesson(struct tui *t, int y0, int x0, int h, int w);
+
+/* overlays.c */
+void tui_draw_detail(struct tui *t, int w, int h);
+void tui_draw_help(int w, int h);
+
+/* screens.c */
+void tui_draw_run(struct tui *t);
+void tui_draw(struct tui *t);
+
+/* menu.c */
+void tui_menu_filter(struct tui *t);
+void tui_draw_menu(struct tui *t);
+void tui_menu_key(struct tui *t, int ch);
+
+/* session.c */
+uint64_t tui_run_end(const struct tui *t);
+int tui_run_start(struct tui *t);
+struct run *tui_run_new(struct tui *t, int i);
+void tui_on_done(struct run *run, void *arg);
+void tui_request(struct tui *t, enum action a);
+void tui_do_action(uv_timer_t *h);
+
+/* cmd.c */
+void tui_cmd_start(struct tui *t);
+void tui_key_show(struct tui *t, int ch);
+void tui_key_draw(struct tui *t);
+
+/* replay.c */
+void tui_replay_clip(struct tui *t, int ncols);
+uint64_t tui_replay_end(const struct tui *t);
+void tui_replay_draw(struct tui *t);
+int tui_replay_key(struct tui *t, int ch);
+
+/* keys.c */
+void tui_quit(struct tui *t);
+int tui_lane_rows(void);
+void tui_on_input(uv_poll_t *h, int status, int events);
+
+/* loop.c */
+void tui_on_tick(uv_timer_t *h);
+
+
+#endif
