@@ -12,11 +12,6 @@ void tui_quit(struct tui *t)
 }
 
 
-int tui_lane_rows(void)
-{
-	return (LINES - 2) * 55 / 100 - 3;
-}
-
 static void tui_run_key(struct tui *t, int ch)
 {
 	if (t->overlay == OVERLAY_HELP) {
@@ -152,13 +147,13 @@ static void tui_run_key(struct tui *t, int ch)
 		MEVENT me;
 		if (getmouse(&me) != OK)
 			break;
-		/* lanes start 3 rows down (header, axis labels, ruler) */
-		int li = t->lane_top + me.y - 3;
-		if (me.y >= 3 && me.y < 3 + tui_lane_rows() && li >= 0 && (size_t)li < t->nlanes) {
+		int row = tui_layout_lane_at(&t->lo, me.y);
+		int li = t->lane_top + row;
+		if (row >= 0 && (size_t)li < t->nlanes) {
 			t->sel = li;
 			t->pane = PANE_TIMELINE;
-			int c = me.x - (COLS - 6 - ncols);
-			if (c >= 0 && c < ncols) {
+			int c = tui_layout_col_at(&t->lo, me.x);
+			if (c >= 0) {
 				t->cursor = c;
 				t->follow = 0;
 			}

@@ -4,10 +4,15 @@
  */
 #include "tui_int.h"
 
-void tui_draw_run(struct tui *t)
+#define TUI_CURSOR_LABEL_W 36 /* "cursor T  D/col", at the header's right end */
+
+/* The header: demo, status, elapsed time, follow mode, open group; the
+ * cursor's time once the timeline has set the view. Returns the columns
+ * used by the left part. */
+static int tui_draw_header(struct tui *t)
 {
-	int w = COLS, h = LINES;
-	char a[64], c[64];
+	int w = t->lo.header.w;
+	char a[64];
 	uint64_t end = tui_run_end(t);
 	view_format_duration(end > t->vp.origin ? end - t->vp.origin : 0, t->ascii, a, sizeof(a));
 	const char *status = t->live ? (t->pending != ACTION_NONE ? "stopping" : "running")
@@ -19,49 +24,52 @@ void tui_draw_run(struct tui *t)
 	if (t->open_group >= 0)
 		x += tui_putf(0, x, w - x, A_REVERSE, "  group %s (Esc closes)",
 		              model_group_name(t->model, (size_t)t->open_group));
+	return x;
+}
 
-	int tl_h = (h - 2) * 55 / 100;
-	if (tl_h < 8)
-		tl_h = 8;
-	tui_draw_timeline(t, 1, tl_h, w);
-	if (t->vp.dt > 0) {
-		uint64_t tc = t->vp.t0 + (uint64_t)t->cursor * t->vp.dt;
-		view_format_time(&t->vp, tc, t->ascii, c, sizeof(c));
-		view_format_duration(t->vp.dt, t->ascii, a, sizeof(a));
-		tui_putf(0, w - 36 > x ? w - 36 : x, 36, A_REVERSE, "cursor %s  %s/col ", c, a);
-	}
+static void tui_draw_cursor_label(struct tui *t, int x)
+{
+	char a[64], c[64];
+	int w = t->lo.header.w, lw = TUI_CURSOR_LABEL_W;
+	if (t->vp.dt == 0)
+		return;
+	uint64_t tc = t->vp.t0 + (uint64_t)t->cursor * t->vp.dt;
+	view_format_time(&t->vp, tc, t->ascii, c, sizeof(c));
+	view_format_duration(t->vp.dt, t->ascii, a, sizeof(a));
+	tui_putf(0, w - lw > x ? w - lw : x, lw, A_REVERSE, "cursor %s  %s/col ", c, a);
+}
 
-	int by = 1 + tl_h, bh = h - 1 - by;
+void tui_draw_run(struct tui *t)
+{
 	char title[64] = "";
 	uint64_t version;
 	static char panel[RUN_PANEL_LINES][RUN_PANEL_WIDTH];
 	int npanel = run_panel_copy(t->run, panel, RUN_PANEL_LINES, title, sizeof(title), &version);
-	int ow = w * 34 / 100, sw = w * 30 / 100;
-	int lw = w - ow - sw - 2;
-	tui_draw_output(t, by, 0, bh, ow);
-	if (npanel > 0) {
-		int ph = npanel + 1 < bh / 2 ? npanel + 1 : bh / 2;
-		tui_draw_panel(panel, npanel, title, by, ow + 1, ph, sw);
-		tui_draw_stats(t, by + ph, ow + 1, bh - ph, sw);
-	} else {
-		tui_draw_stats(t, by, ow + 1, bh, sw);
+	const struct tui_layout *lo = &t->lo;
+	tui_layout_compute(&t->lo, COLS, LINES, npanel);
+
+	int x = tui_draw_header(t);
+	tui_draw_timeline(t);
+	tui_draw_cursor_label(t, x);
+	tui_draw_output(t, lo->output.y, lo->output.x, lo->output.h, lo->output.w);
+	if (npanel > 0)
+		tui_draw_panel(panel, npanel, title, lo->panel.y, lo->panel.x, lo->panel.h, lo->panel.w);
+	tui_draw_stats(t, lo->stats.y, lo->stats.x, lo->stats.h, lo->stats.w);
+	tui_draw_lesson(t, lo->lesson.y, lo->lesson.x, lo->lesson.h, lo->lesson.w);
+	for (int y = lo->panes_y; y < lo->panes_y + lo->panes_h; y++) {
+		mvaddstr(y, lo->sep[0], t->ascii ? "|" : "\u2502");
+		mvaddstr(y, lo->sep[1], t->ascii ? "|" : "\u2502");
 	}
-	tui_draw_lesson(t, by, ow + sw + 2, bh, lw);
-	for (int y = by; y < h - 1; y++) {
-		mvaddstr(y, ow, t->ascii ? "|" : "\u2502");
-		mvaddstr(y, ow + sw + 1, t->ascii ? "|" : "\u2502");
-	}
-	tui_keybar(h - 1, w,
+	tui_keybar(lo->keybar.y, lo->keybar.w,
 	           t->ascii ? " Space pause  h/l pan  +/- zoom  0 fit  j/k task  Enter detail  Tab pane"
 	                      "  r rerun  t theme  ? help  Esc back  q quit"
 	                    : " Space pause  \u2190\u2192 pan  +/- zoom  0 fit  \u2191\u2193 task  Enter detail"
 	                      "  Tab pane  r rerun  t theme  ? help  Esc back  q quit");
 	if (t->overlay == OVERLAY_DETAIL)
-		tui_draw_detail(t, w, h);
+		tui_draw_detail(t, COLS, LINES);
 	else if (t->overlay == OVERLAY_HELP)
-		tui_draw_help(w, h);
+		tui_draw_help(COLS, LINES);
 }
-
 
 void tui_draw(struct tui *t)
 {

@@ -107,26 +107,22 @@ static void tui_cell(const struct tui *t, const struct model_cell *c, uint64_t d
 	attroff(a);
 }
 
-void tui_draw_timeline(struct tui *t, int y0, int h, int w)
+/* The name column's width (the longest lane name), then the columns; in
+ * follow mode, the view that ends at the present. */
+static void tui_timeline_fit(struct tui *t, uint64_t end)
 {
+	struct tui_layout *lo = &t->lo;
 	char name[128];
-	int nw = 4;
-	int rows = h - 3; /* axis labels, ruler, legend */
-	if (rows < 1)
-		rows = 1;
-	tui_lanes_build(t, rows);
+	int nw = TUI_NAME_MIN;
+	tui_lanes_build(t, lo->lane_rows);
 	for (size_t i = 0; i < t->nlanes; i++) {
 		tui_lane_name(t, &t->lanes[i], name, sizeof(name));
 		int l = (int)strlen(name);
 		if (l > nw)
 			nw = l;
 	}
-	if (nw > TUI_NAME_MAX)
-		nw = TUI_NAME_MAX;
-	int ncols = w - nw - 2 - 6;
-	if (ncols < 10)
-		ncols = 10;
-	uint64_t end = tui_run_end(t);
+	tui_layout_columns(lo, nw);
+	int ncols = lo->ncols;
 	if (t->follow) {
 		uint64_t span = end > t->vp.origin ? end - t->vp.origin : 0;
 		if (span < TUI_FOLLOW_MIN_NS)
@@ -139,7 +135,87 @@ void tui_draw_timeline(struct tui *t, int y0, int h, int w)
 	t->vp.sim_scale = t->run->sim_scale;
 	if (t->cursor < 0 || t->cursor >= ncols)
 		t->cursor = ncols / 2;
+}
 
+/* Time labels, the ruler and the milestones (the demo's chapters) on it. */
+static void tui_timeline_axis(struct tui *t, const char *labels, const char *ruler)
+{
+	const struct tui_layout *lo = &t->lo;
+	int y0 = lo->timeline.y;
+	tui_put(y0, 0, lo->name_w, t->vp.sim_scale > 0 ? "sim time" : "time", A_DIM);
+	tui_put(y0, lo->cells_x, lo->ncols, labels, A_NORMAL);
+	tui_put(y0 + 1, lo->cells_x, lo->ncols, ruler, A_DIM);
+	tui_put(y0 + 1, lo->state_x, TUI_STATE_COL_W - 1, "@cur", A_DIM);
+	for (size_t k = 0; k < model_milestone_count(t->model); k++) {
+		struct model_mark mk;
+		if (model_milestone_get(t->model, k, &mk) != 0)
+			break;
+		long c = view_col(&t->vp, mk.t_ns);
+		if (c >= 0 && c < lo->ncols)
+			tui_put(y0 + 1, lo->cells_x + (int)c, 1, t->ascii ? "v" : "\u25bc", A_BOLD);
+	}
+}
+
+/* Lane li on row y: its name, its cells, its state at time tcur; marks the
+ * states it shows in used[]. */
+static void tui_timeline_lane(struct tui *t, int li, int y, uint64_t tcur, int used[STATE_COUNT])
+{
+	const struct tui_layout *lo = &t->lo;
+	const struct lane *l = &t->lanes[li];
+	int ncols = lo->ncols;
+	uint64_t dt = t->vp.dt;
+	enum state at;
+	char name[128];
+	tui_lane_name(t, l, name, sizeof(name));
+	if (l->is_group) {
+		model_group_columns(t->model, l->index, t->vp.t0, t->vp.dt, ncols, t->cells);
+		dt *= model_group_size(t->model, l->index);
+		struct model_cell one;
+		model_group_columns(t->model, l->index, tcur, 1, 1, &one);
+		at = view_cell_state(&one, model_group_size(t->model, l->index));
+	} else {
+		model_task_columns(t->model, l->index, t->vp.t0, t->vp.dt, ncols, t->cells);
+		at = model_task_state_at(t->model, l->index, tcur);
+	}
+	if (t->replay)
+		tui_replay_clip(t, ncols);
+	attr_t na = li == t->sel ? (t->pane == PANE_TIMELINE ? A_REVERSE : A_BOLD) : A_NORMAL;
+	if (!l->is_group && t->color)
+		na |= COLOR_PAIR(PAIR_TASK(l->index));
+	tui_fill(y, 0, lo->name_w, na);
+	tui_put(y, 0, lo->name_w, name, na);
+	move(y, lo->cells_x);
+	for (int c = 0; c < ncols; c++) {
+		for (int k = 0; k < STATE_COUNT; k++)
+			used[k] |= t->cells[c].ns[k] > 0;
+		tui_cell(t, &t->cells[c], dt, c == t->cursor);
+	}
+	tui_put(y, lo->state_x, TUI_STATE_COL_W - 1, state_label(at), tui_state_attr(t, at));
+}
+
+/* The legend of the states in use, on the timeline's last row. */
+static void tui_timeline_legend(const struct tui *t, const int used[STATE_COUNT])
+{
+	int w = t->lo.timeline.w, x = 0, y = t->lo.timeline.y + t->lo.timeline.h - 1;
+	x += tui_put(y, x, w - x, "legend: ", A_DIM);
+	for (int s = 0; s < STATE_COUNT; s++) {
+		if (!used[s] || s == STATE_DONE)
+			continue;
+		x += tui_put(y, x, w - x, state_glyph(s, t->ascii), tui_state_attr(t, s));
+		x += tui_put(y, x, w - x, " ", A_NORMAL);
+		x += tui_put(y, x, w - x, state_name(s), A_NORMAL);
+		x += tui_put(y, x, w - x, "  ", A_NORMAL);
+	}
+	if (!t->ascii && x < w - 20)
+		tui_put(y, x, w - x, "\u2581\u2584\u2587 share running", A_DIM);
+}
+
+/* The timeline in t->lo.timeline: axis, lanes, legend. */
+void tui_draw_timeline(struct tui *t)
+{
+	uint64_t end = tui_run_end(t);
+	tui_timeline_fit(t, end);
+	int ncols = t->lo.ncols, rows = t->lo.lane_rows;
 	char *labels = malloc((size_t)ncols * 2 + 1);
 	char *ruler = malloc((size_t)ncols * 2 + 1);
 	if (t->cells_cap < ncols) {
@@ -153,19 +229,9 @@ void tui_draw_timeline(struct tui *t, int y0, int h, int w)
 		return;
 	}
 	view_axis(&t->vp, t->ascii, labels, ruler);
-	tui_put(y0, 0, nw, t->vp.sim_scale > 0 ? "sim time" : "time", A_DIM);
-	tui_put(y0, nw + 2, ncols, labels, A_NORMAL);
-	tui_put(y0 + 1, nw + 2, ncols, ruler, A_DIM);
-	tui_put(y0 + 1, nw + 2 + ncols + 1, 5, "@cur", A_DIM);
-	/* milestones (the demo's chapters) as marks on the ruler */
-	for (size_t k = 0; k < model_milestone_count(t->model); k++) {
-		struct model_mark mk;
-		if (model_milestone_get(t->model, k, &mk) != 0)
-			break;
-		long c = view_col(&t->vp, mk.t_ns);
-		if (c >= 0 && c < ncols)
-			tui_put(y0 + 1, nw + 2 + (int)c, 1, t->ascii ? "v" : "\u25bc", A_BOLD);
-	}
+	tui_timeline_axis(t, labels, ruler);
+	free(labels);
+	free(ruler);
 
 	if (t->sel >= (int)t->nlanes)
 		t->sel = (int)t->nlanes - 1;
@@ -179,54 +245,10 @@ void tui_draw_timeline(struct tui *t, int y0, int h, int w)
 	if (tcur >= end && end > t->vp.origin)
 		tcur = end - 1; /* the model is complete only up to `end` */
 	int used[STATE_COUNT] = {0};
-	for (int r = 0; r < rows && (size_t)(t->lane_top + r) < t->nlanes; r++) {
-		int li = t->lane_top + r;
-		const struct lane *l = &t->lanes[li];
-		int y = y0 + 2 + r;
-		uint64_t dt = t->vp.dt;
-		enum state at;
-		tui_lane_name(t, l, name, sizeof(name));
-		if (l->is_group) {
-			model_group_columns(t->model, l->index, t->vp.t0, t->vp.dt, ncols, t->cells);
-			dt *= model_group_size(t->model, l->index);
-			struct model_cell one;
-			model_group_columns(t->model, l->index, tcur, 1, 1, &one);
-			at = view_cell_state(&one, model_group_size(t->model, l->index));
-		} else {
-			model_task_columns(t->model, l->index, t->vp.t0, t->vp.dt, ncols, t->cells);
-			at = model_task_state_at(t->model, l->index, tcur);
-		}
-		if (t->replay)
-			tui_replay_clip(t, ncols);
-		attr_t na = li == t->sel ? (t->pane == PANE_TIMELINE ? A_REVERSE : A_BOLD) : A_NORMAL;
-		if (!l->is_group && t->color)
-			na |= COLOR_PAIR(PAIR_TASK(l->index));
-		tui_fill(y, 0, nw, na);
-		tui_put(y, 0, nw, name, na);
-		move(y, nw + 2);
-		for (int c = 0; c < ncols; c++) {
-			for (int k = 0; k < STATE_COUNT; k++)
-				used[k] |= t->cells[c].ns[k] > 0;
-			tui_cell(t, &t->cells[c], dt, c == t->cursor);
-		}
-		tui_put(y, nw + 2 + ncols + 1, 5, state_label(at), tui_state_attr(t, at));
-	}
+	for (int r = 0; r < rows && (size_t)(t->lane_top + r) < t->nlanes; r++)
+		tui_timeline_lane(t, t->lane_top + r, t->lo.lane_y + r, tcur, used);
 	if ((size_t)(t->lane_top + rows) < t->nlanes)
-		tui_putf(y0 + 1 + rows, 0, nw, A_DIM, "+%zu more", t->nlanes - (size_t)(t->lane_top + rows));
-
-	/* legend of the states in use */
-	int x = 0, y = y0 + h - 1;
-	x += tui_put(y, x, w - x, "legend: ", A_DIM);
-	for (int s = 0; s < STATE_COUNT; s++) {
-		if (!used[s] || s == STATE_DONE)
-			continue;
-		x += tui_put(y, x, w - x, state_glyph(s, t->ascii), tui_state_attr(t, s));
-		x += tui_put(y, x, w - x, " ", A_NORMAL);
-		x += tui_put(y, x, w - x, state_name(s), A_NORMAL);
-		x += tui_put(y, x, w - x, "  ", A_NORMAL);
-	}
-	if (!t->ascii && x < w - 20)
-		tui_put(y, x, w - x, "\u2581\u2584\u2587 share running", A_DIM);
-	free(labels);
-	free(ruler);
+		tui_putf(t->lo.lane_y + rows - 1, 0, t->lo.name_w, A_DIM, "+%zu more",
+		         t->nlanes - (size_t)(t->lane_top + rows));
+	tui_timeline_legend(t, used);
 }

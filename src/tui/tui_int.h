@@ -40,9 +40,36 @@
 #define TUI_TICK_MS 100
 #define TUI_MIN_COLS 80
 #define TUI_MIN_ROWS 24
-#define TUI_NAME_MAX 18
 #define TUI_MAX_CORES 64
 #define TUI_FOLLOW_MIN_NS (2 * NS_PER_S)
+
+/* The run screen's proportions (layout.c). */
+#define TUI_TIMELINE_PCT 55     /* of the rows between header and key bar */
+#define TUI_TIMELINE_MIN_ROWS 8
+#define TUI_AXIS_ROWS 2         /* time labels, then the ruler */
+#define TUI_LEGEND_ROWS 1
+#define TUI_OUTPUT_PCT 34       /* of the width, the output pane */
+#define TUI_STATS_PCT 30        /* the panel and stats column; the lesson gets the rest */
+#define TUI_NAME_MIN 4          /* lane name column, from this to TUI_NAME_MAX */
+#define TUI_NAME_MAX 18
+#define TUI_NAME_GAP 2          /* between the names and the cells */
+#define TUI_STATE_COL_W 6       /* a space, then the state at the cursor */
+#define TUI_MIN_CELLS 10
+
+struct tui_rect {
+	int y, x, h, w;
+};
+
+/* The run screen for one frame: what drawing and the mouse both read. */
+struct tui_layout {
+	struct tui_rect header, timeline, keybar;
+	int lane_y, lane_rows; /* the lanes, inside the timeline */
+	int name_w;            /* timeline columns: names, cells, state at the cursor */
+	int cells_x, ncols, state_x;
+	int panes_y, panes_h;
+	struct tui_rect output, panel, stats, lesson; /* panel.h is 0 without a panel */
+	int sep[2];                                   /* the separators' columns */
+};
 
 enum tui_screen { SCREEN_MENU, SCREEN_RUN };
 enum pane { PANE_TIMELINE, PANE_OUTPUT, PANE_STATS, PANE_LESSON, PANE_COUNT };
@@ -127,6 +154,8 @@ struct tui {
 	double core_busy[TUI_MAX_CORES];
 	int ncores;
 	uint64_t cores_read_ns;
+
+	struct tui_layout lo; /* of the last run screen drawn */
 };
 
 /* Colour pairs: one per state, one per task colour, one per state under a
@@ -142,6 +171,13 @@ struct wrap_out {
 	int n, max;
 };
 
+
+/* layout.c */
+void tui_layout_compute(struct tui_layout *lo, int w, int h, int npanel);
+void tui_layout_columns(struct tui_layout *lo, int name_w);
+int tui_layout_lane_at(const struct tui_layout *lo, int y); /* row among the lanes, or -1 */
+int tui_layout_col_at(const struct tui_layout *lo, int x);  /* timeline column, or -1 */
+int tui_lane_rows(void);                                    /* lanes that fit at this size */
 
 /* term.c */
 void tui_install_fatal(void);
@@ -162,7 +198,7 @@ void tui_line(char (*lines)[256], int *n, int max, const char *fmt, ...)
 /* timeline.c */
 void tui_lanes_build(struct tui *t, int rows);
 int tui_selected_task(const struct tui *t);
-void tui_draw_timeline(struct tui *t, int y0, int h, int w);
+void tui_draw_timeline(struct tui *t);
 
 /* panes.c */
 void tui_cores_read(struct tui *t);
@@ -207,7 +243,6 @@ int tui_replay_key(struct tui *t, int ch);
 
 /* keys.c */
 void tui_quit(struct tui *t);
-int tui_lane_rows(void);
 void tui_on_input(uv_poll_t *h, int status, int events);
 
 /* loop.c */
