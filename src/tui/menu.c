@@ -90,110 +90,133 @@ void tui_draw_menu(struct tui *t)
 	}
 	if (t->msg[0])
 		tui_put(h - 2, 1, w - 2, t->msg, A_BOLD);
-	tui_keybar(h - 1, w,
-	           t->mparam >= 0 ? " j/k parameter  Enter edit  Esc back to demos  q quit"
-	                          : " j/k choose  Enter run  p parameters  / filter  t theme  ? help  q quit");
-	if (t->overlay == OVERLAY_HELP)
-		tui_draw_help(w, h);
+	tui_keybar(t, t->mparam >= 0 ? KEYS_PARAMS : KEYS_MENU, h - 1, w);
 }
 
 
-void tui_menu_key(struct tui *t, int ch)
+static struct menu_item *menu_current(struct tui *t)
 {
-	struct menu_item *it = t->nshown > 0 ? &t->items[t->shown[t->msel]] : NULL;
-	t->msg[0] = '\0';
-	if (t->filtering) {
-		size_t l = strlen(t->filter);
-		if (ch == '\n' || ch == '\r' || ch == KEY_ENTER || ch == 27)
-			t->filtering = 0;
-		else if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && l > 0)
-			t->filter[l - 1] = '\0';
-		else if (ch >= 32 && ch < 127 && l + 1 < sizeof(t->filter)) {
-			t->filter[l] = (char)ch;
-			t->filter[l + 1] = '\0';
-		}
-		if (ch == 27)
-			t->filter[0] = '\0';
-		tui_menu_filter(t);
-		return;
+	return t->nshown > 0 ? &t->items[t->shown[t->msel]] : NULL;
+}
+
+static int is_enter(int ch)
+{
+	return ch == '\n' || ch == '\r' || ch == KEY_ENTER;
+}
+
+static int is_erase(int ch)
+{
+	return ch == KEY_BACKSPACE || ch == TUI_KEY_DEL || ch == TUI_KEY_CTRL_H;
+}
+
+static int is_printable(int ch)
+{
+	return ch >= ' ' && ch < TUI_KEY_DEL;
+}
+
+/* Typing the filter: Enter keeps it, Esc clears it. */
+static void menu_filter_key(struct tui *t, int ch)
+{
+	size_t l = strlen(t->filter);
+	if (is_enter(ch) || ch == TUI_KEY_ESC)
+		t->filtering = 0;
+	else if (is_erase(ch) && l > 0)
+		t->filter[l - 1] = '\0';
+	else if (is_printable(ch) && l + 1 < sizeof(t->filter)) {
+		t->filter[l] = (char)ch;
+		t->filter[l + 1] = '\0';
 	}
-	if (t->editing) {
-		size_t l = strlen(t->edit);
-		if (ch == 27) {
+	if (ch == TUI_KEY_ESC)
+		t->filter[0] = '\0';
+	tui_menu_filter(t);
+}
+
+/* Typing a parameter's value: Enter sets it (or says what is allowed), Esc
+ * gives up. */
+static void menu_edit_key(struct tui *t, int ch)
+{
+	struct menu_item *it = menu_current(t);
+	size_t l = strlen(t->edit);
+	if (ch == TUI_KEY_ESC) {
+		t->editing = 0;
+	} else if (is_enter(ch)) {
+		char err[256];
+		if (params_set(&it->params, it->params.spec[t->mparam].name, t->edit, err, sizeof(err)) != 0)
+			snprintf(t->msg, sizeof(t->msg), "%s", err);
+		else
 			t->editing = 0;
-		} else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
-			char err[256];
-			if (params_set(&it->params, it->params.spec[t->mparam].name, t->edit, err, sizeof(err)) != 0)
-				snprintf(t->msg, sizeof(t->msg), "%s", err);
-			else
-				t->editing = 0;
-		} else if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && l > 0) {
-			t->edit[l - 1] = '\0';
-		} else if (ch >= 32 && ch < 127 && l + 1 < sizeof(t->edit)) {
-			t->edit[l] = (char)ch;
-			t->edit[l + 1] = '\0';
-		}
-		return;
+	} else if (is_erase(ch) && l > 0) {
+		t->edit[l - 1] = '\0';
+	} else if (is_printable(ch) && l + 1 < sizeof(t->edit)) {
+		t->edit[l] = (char)ch;
+		t->edit[l + 1] = '\0';
 	}
-	switch (ch) {
-	case 'q':
-		tui_quit(t);
-		return;
-	case '?':
-		t->overlay = OVERLAY_HELP;
-		return;
-	case 't':
-		t->theme = (t->theme + 1) % TUI_THEME_COUNT;
-		tui_colors_apply(t);
-		return;
-	case '/':
-		t->filtering = 1;
-		t->mparam = -1;
-		return;
-	case 27:
-		if (t->mparam >= 0)
-			t->mparam = -1;
-		return;
-	case 'p':
-		if (it != NULL && it->params.n > 0)
-			t->mparam = t->mparam < 0 ? 0 : -1;
-		return;
-	case KEY_UP:
-	case 'k':
+}
+
+void tui_menu_filter_start(struct tui *t, int ch)
+{
+	t->filtering = 1;
+	t->mparam = -1;
+}
+
+void tui_menu_back(struct tui *t, int ch)
+{
+	t->mparam = -1;
+}
+
+void tui_menu_params(struct tui *t, int ch)
+{
+	struct menu_item *it = menu_current(t);
+	if (it != NULL && it->params.n > 0)
+		t->mparam = t->mparam < 0 ? 0 : -1;
+}
+
+void tui_menu_updown(struct tui *t, int ch)
+{
+	struct menu_item *it = menu_current(t);
+	if (ch == KEY_UP || ch == 'k') {
 		if (t->mparam > 0)
 			t->mparam--;
 		else if (t->mparam < 0 && t->msel > 0)
 			t->msel--;
-		return;
-	case KEY_DOWN:
-	case 'j':
+	} else {
 		if (t->mparam >= 0 && it != NULL && (size_t)t->mparam + 1 < it->params.n)
 			t->mparam++;
 		else if (t->mparam < 0 && t->msel + 1 < t->nshown)
 			t->msel++;
+	}
+}
+
+/* Enter: edit the selected parameter, or run the selected demo. */
+void tui_menu_enter(struct tui *t, int ch)
+{
+	struct menu_item *it = menu_current(t);
+	if (it == NULL)
 		return;
-	case '\n':
-	case '\r':
-	case KEY_ENTER:
-		if (it == NULL)
-			return;
-		if (t->mparam >= 0) {
-			t->editing = 1;
-			params_format(&it->params, (size_t)t->mparam, t->edit, sizeof(t->edit));
-			return;
-		}
-		t->item = t->shown[t->msel];
-		t->run = tui_run_new(t, t->item);
-		if (t->run == NULL || tui_run_start(t) != 0) {
-			if (t->run != NULL) {
-				run_destroy(t->run);
-				free(t->run);
-				t->run = NULL;
-			}
-			t->screen = SCREEN_MENU;
-		}
-		return;
-	default:
+	if (t->mparam >= 0) {
+		t->editing = 1;
+		params_format(&it->params, (size_t)t->mparam, t->edit, sizeof(t->edit));
 		return;
 	}
+	t->item = t->shown[t->msel];
+	t->run = tui_run_new(t, t->item);
+	if (t->run == NULL || tui_run_start(t) != 0) {
+		if (t->run != NULL) {
+			run_destroy(t->run);
+			free(t->run);
+			t->run = NULL;
+		}
+		t->screen = SCREEN_MENU;
+	}
+}
+
+void tui_menu_key(struct tui *t, int ch)
+{
+	t->msg[0] = '\0';
+	if (t->filtering)
+		menu_filter_key(t, ch);
+	else if (t->editing)
+		menu_edit_key(t, ch);
+	else
+		tui_keys_dispatch(t, t->mparam >= 0 ? KEYS_PARAMS : KEYS_MENU, ch);
 }

@@ -3,8 +3,11 @@
  */
 #include "tui_int.h"
 
-void tui_draw_detail(struct tui *t, int w, int h)
+void tui_draw_detail(struct tui *t)
 {
+	int w = COLS, h = LINES;
+	if (t->model == NULL)
+		return;
 	int ti = tui_selected_task(t);
 	if (ti < 0)
 		return;
@@ -38,30 +41,41 @@ void tui_draw_detail(struct tui *t, int w, int h)
 	}
 }
 
-void tui_draw_help(int w, int h)
+#define TUI_HELP_W 76       /* the help box's width on a wide screen */
+#define TUI_HELP_NAME_W 15  /* its key column */
+#define TUI_DETAIL_PAGE 10  /* spans a PgUp or PgDn scrolls */
+
+void tui_detail_scroll(struct tui *t, int ch)
 {
-	static const char *const keys[] = {
-	    "Space      pause the view (the run goes on) / follow the present again",
-	    "Left/Right h/l   pan          + / -   zoom about the cursor",
-	    "0          fit the whole run        < / >  move the cursor line",
-	    "Up/Down j/k  select a task (or scroll the focused pane)",
-	    "Enter      task detail: its spans and why; on a group: open it",
-	    "Tab        next pane (timeline, output, stats, lesson)",
-	    "mouse      click a lane: select it and put the cursor there",
-	    "r          run again         t  next theme (dark, light, contrast, cb)",
-	    "Esc        back (close overlay, close group, menu)",
-	    "q / Ctrl-C quit              Ctrl-Z  suspend",
-	    "",
-	    "menu: Enter run   j/k choose   p edit parameters   / filter",
-	    "",
+	if (ch == 'j' || ch == KEY_DOWN)
+		t->detail_scroll++;
+	else if (ch == 'k' || ch == KEY_UP)
+		t->detail_scroll--;
+	else if (ch == KEY_NPAGE)
+		t->detail_scroll += TUI_DETAIL_PAGE;
+	else if (ch == KEY_PPAGE)
+		t->detail_scroll -= TUI_DETAIL_PAGE;
+}
+
+/* The keys of the screen it was opened on, from the key table; the note on
+ * glyphs when it fits. */
+void tui_draw_help(struct tui *t)
+{
+	int w = COLS, h = LINES;
+	static const char *const glyphs[] = {
 	    "glyphs: each state has its own glyph, so colour is never needed;",
 	    "a cell partly spent running shows that share as a lower block, in",
 	    "eighths, over the colour of the rest (UTF-8 terminals).",
-	    "",
-	    "press any key to close",
 	};
-	int n = (int)(sizeof(keys) / sizeof(keys[0]));
-	int bw = w > 84 ? 76 : w - 4, bh = n + 3;
+	enum { NGLYPHS = sizeof(glyphs) / sizeof(glyphs[0]), MAXK = 64 };
+	const struct tui_key *keys[MAXK];
+	unsigned where = t->screen == SCREEN_MENU ? KEYS_MENU | KEYS_PARAMS
+	                 : t->replay              ? KEYS_REPLAY | KEYS_RUN
+	                                          : KEYS_RUN;
+	int nk = (int)tui_keys_help(where, keys, MAXK);
+	int with_glyphs = nk + NGLYPHS + 2 + 3 <= h; /* blank lines, the box's title and margins */
+	int n = nk + 2 + (with_glyphs ? NGLYPHS + 1 : 0);
+	int bw = w > TUI_HELP_W + 8 ? TUI_HELP_W : w - 4, bh = n + 3;
 	int x0 = (w - bw) / 2, y0 = (h - bh) / 2;
 	if (y0 < 0)
 		y0 = 0;
@@ -69,6 +83,14 @@ void tui_draw_help(int w, int h)
 		tui_fill(y0 + y, x0, bw, A_NORMAL);
 	tui_fill(y0, x0, bw, A_REVERSE);
 	tui_put(y0, x0, bw, " help: every key", A_REVERSE | A_BOLD);
-	for (int i = 0; i < n; i++)
-		tui_put(y0 + 2 + i, x0 + 2, bw - 4, keys[i], A_NORMAL);
+	int y = y0 + 2;
+	for (int i = 0; i < nk; i++)
+		tui_putf(y++, x0 + 2, bw - 4, A_NORMAL, "%-*s %s", TUI_HELP_NAME_W, keys[i]->name,
+		         keys[i]->note);
+	y++;
+	for (int i = 0; with_glyphs && i < NGLYPHS; i++)
+		tui_put(y++, x0 + 2, bw - 4, glyphs[i], A_NORMAL);
+	if (with_glyphs)
+		y++;
+	tui_put(y, x0 + 2, bw - 4, "press any key to close", A_NORMAL);
 }

@@ -75,8 +75,8 @@ void tui_replay_draw(struct tui *t)
 	tui_put(LINES - 4, COLS - w - 2, w, box, A_REVERSE);
 }
 
-/* Keys of the play head; returns 1 when the key was one of them. */
-int tui_replay_key(struct tui *t, int ch)
+/* Keys of the play head (their entries in keys.c say which). */
+void tui_replay_key(struct tui *t, int ch)
 {
 	uint64_t step = t->vp.dt > 0 ? t->vp.dt : 1;
 	size_t nm = model_milestone_count(t->model);
@@ -84,38 +84,38 @@ int tui_replay_key(struct tui *t, int ch)
 	switch (ch) {
 	case ' ':
 		tui_replay_play(t, !t->playing);
-		return 1;
+		return;
 	case ']':
 		t->playing = 0;
 		tui_replay_seek(t, t->head + step);
-		return 1;
+		return;
 	case '[':
 		t->playing = 0;
 		tui_replay_seek(t, t->head > step ? t->head - step : 0);
-		return 1;
+		return;
 	case 'n': /* next milestone */
 		for (size_t k = 0; k < nm; k++)
 			if (model_milestone_get(t->model, k, &mk) == 0 && mk.t_ns > t->head) {
 				tui_replay_seek(t, mk.t_ns);
-				return 1;
+				return;
 			}
 		tui_replay_seek(t, tui_replay_end(t));
-		return 1;
+		return;
 	case 'N': /* previous milestone */
 		for (size_t k = nm; k-- > 0;)
 			if (model_milestone_get(t->model, k, &mk) == 0 && mk.t_ns < t->head) {
 				tui_replay_seek(t, mk.t_ns);
-				return 1;
+				return;
 			}
 		tui_replay_seek(t, 0);
-		return 1;
+		return;
 	case KEY_HOME:
 		tui_replay_seek(t, 0);
-		return 1;
+		return;
 	case KEY_END:
 		tui_replay_seek(t, tui_replay_end(t));
-		return 1;
+		return;
 	default:
-		return 0;
+		return;
 	}
 }

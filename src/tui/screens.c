@@ -60,15 +60,64 @@ void tui_draw_run(struct tui *t)
 		mvaddstr(y, lo->sep[0], t->ascii ? "|" : "\u2502");
 		mvaddstr(y, lo->sep[1], t->ascii ? "|" : "\u2502");
 	}
-	tui_keybar(lo->keybar.y, lo->keybar.w,
-	           t->ascii ? " Space pause  h/l pan  +/- zoom  0 fit  j/k task  Enter detail  Tab pane"
-	                      "  r rerun  t theme  ? help  Esc back  q quit"
-	                    : " Space pause  \u2190\u2192 pan  +/- zoom  0 fit  \u2191\u2193 task  Enter detail"
-	                      "  Tab pane  r rerun  t theme  ? help  Esc back  q quit");
-	if (t->overlay == OVERLAY_DETAIL)
-		tui_draw_detail(t, COLS, LINES);
-	else if (t->overlay == OVERLAY_HELP)
-		tui_draw_help(COLS, LINES);
+	tui_keybar(t, KEYS_RUN, lo->keybar.y, lo->keybar.w);
+}
+
+/* ---- the screens and overlays: each draws itself and takes its keys ---- */
+
+static void run_screen_key(struct tui *t, int ch)
+{
+	tui_keys_dispatch(t, t->replay ? KEYS_REPLAY | KEYS_RUN : KEYS_RUN, ch);
+}
+
+/* The help closes on any key; on the run screen q also quits. */
+static void help_key(struct tui *t, int ch)
+{
+	t->overlay = OVERLAY_NONE;
+	if (ch == 'q' && t->screen == SCREEN_RUN)
+		tui_quit(t);
+}
+
+/* The detail's own keys, or any other closes it. */
+static void detail_key(struct tui *t, int ch)
+{
+	if (!tui_keys_dispatch(t, KEYS_DETAIL, ch))
+		t->overlay = OVERLAY_NONE;
+}
+
+struct tui_view {
+	void (*draw)(struct tui *t);
+	void (*key)(struct tui *t, int ch);
+};
+
+static const struct tui_view screens[] = {
+    [SCREEN_MENU] = {tui_draw_menu, tui_menu_key},
+    [SCREEN_RUN] = {tui_draw_run, run_screen_key},
+};
+
+static const struct tui_view overlays[] = {
+    [OVERLAY_NONE] = {NULL, NULL},
+    [OVERLAY_HELP] = {tui_draw_help, help_key},
+    [OVERLAY_DETAIL] = {tui_draw_detail, detail_key},
+};
+
+_Static_assert(sizeof(screens) / sizeof(screens[0]) == SCREEN_COUNT, "a screen without a view");
+_Static_assert(sizeof(overlays) / sizeof(overlays[0]) == OVERLAY_COUNT, "an overlay without a view");
+
+/* The run screen needs a run and its model; without them, the menu. */
+static enum tui_screen tui_screen_shown(const struct tui *t)
+{
+	if (t->screen == SCREEN_RUN && (t->run == NULL || t->model == NULL))
+		return SCREEN_MENU;
+	return t->screen;
+}
+
+void tui_key(struct tui *t, int ch)
+{
+	if (t->overlay != OVERLAY_NONE)
+		overlays[t->overlay].key(t, ch);
+	else
+		screens[tui_screen_shown(t)].key(t, ch);
 }
 
 void tui_draw(struct tui *t)
@@ -78,10 +127,10 @@ void tui_draw(struct tui *t)
 		tui_putf(0, 0, COLS, A_BOLD, "Terminal too small: %dx%d.", COLS, LINES);
 		tui_putf(1, 0, COLS, A_NORMAL, "simul needs at least %dx%d.", TUI_MIN_COLS, TUI_MIN_ROWS);
 		tui_put(2, 0, COLS, "Enlarge the window (q quits).", A_NORMAL);
-	} else if (t->screen == SCREEN_RUN && t->run != NULL && t->model != NULL) {
-		tui_draw_run(t);
 	} else {
-		tui_draw_menu(t);
+		screens[tui_screen_shown(t)].draw(t);
+		if (overlays[t->overlay].draw != NULL)
+			overlays[t->overlay].draw(t);
 	}
 	tui_key_draw(t);
 	tui_replay_draw(t);

@@ -146,8 +146,11 @@ void tui_fill(int y, int x, int w, attr_t attr)
 }
 
 
-void tui_keybar(int y, int w, const char *text)
+/* The key bar of `where`, from the key table. */
+void tui_keybar(const struct tui *t, unsigned where, int y, int w)
 {
+	char text[512];
+	tui_keys_bar(where, t->ascii, text, sizeof(text));
 	tui_fill(y, 0, w, A_REVERSE);
 	tui_put(y, 0, w, text, A_REVERSE);
 }

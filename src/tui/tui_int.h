@@ -56,6 +56,39 @@
 #define TUI_STATE_COL_W 6       /* a space, then the state at the cursor */
 #define TUI_MIN_CELLS 10
 
+struct tui;
+
+/* Key codes ncurses passes through as they are. */
+#define TUI_KEY_CTRL_H 8
+#define TUI_KEY_ESC 27
+#define TUI_KEY_DEL 127
+
+/* Where a key acts (keys.c). */
+enum {
+	KEYS_MENU = 1u << 0,   /* the menu's list of demos */
+	KEYS_PARAMS = 1u << 1, /* the menu's parameters */
+	KEYS_RUN = 1u << 2,    /* the run screen */
+	KEYS_REPLAY = 1u << 3, /* the run screen of a saved run, before KEYS_RUN */
+	KEYS_DETAIL = 1u << 4, /* the task detail */
+};
+
+#define TUI_KEY_ALIASES 4
+
+/* One entry of the key table: the dispatch, the help, the key bar and the
+ * man page check read it. */
+struct tui_key {
+	int keys[TUI_KEY_ALIASES]; /* as ncurses reads them; 0 ends the list */
+	unsigned where;            /* KEYS_*: where it acts */
+	unsigned bar_in;           /* KEYS_*: where the key bar shows it */
+	const char *name;          /* as the help and the man page spell it */
+	const char *note;          /* what it does */
+	const char *bar, *bar_ascii; /* in the key bar; bar_ascii, when not bar, for --ascii */
+	void (*handler)(struct tui *t, int ch); /* NULL: a note only (a signal, say) */
+};
+
+extern const struct tui_key tui_keys[];
+extern const size_t tui_nkeys;
+
 struct tui_rect {
 	int y, x, h, w;
 };
@@ -71,9 +104,9 @@ struct tui_layout {
 	int sep[2];                                   /* the separators' columns */
 };
 
-enum tui_screen { SCREEN_MENU, SCREEN_RUN };
+enum tui_screen { SCREEN_MENU, SCREEN_RUN, SCREEN_COUNT };
 enum pane { PANE_TIMELINE, PANE_OUTPUT, PANE_STATS, PANE_LESSON, PANE_COUNT };
-enum overlay { OVERLAY_NONE, OVERLAY_HELP, OVERLAY_DETAIL };
+enum overlay { OVERLAY_NONE, OVERLAY_HELP, OVERLAY_DETAIL, OVERLAY_COUNT };
 enum action { ACTION_NONE, ACTION_RERUN, ACTION_MENU };
 
 struct menu_item {
@@ -187,7 +220,7 @@ int tui_put(int y, int x, int w, const char *s, attr_t attr);
 int tui_putf(int y, int x, int w, attr_t attr, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 void tui_fill(int y, int x, int w, attr_t attr);
-void tui_keybar(int y, int w, const char *text);
+void tui_keybar(const struct tui *t, unsigned where, int y, int w);
 
 /* text.c */
 char *tui_reflow(const char *text);
@@ -210,17 +243,24 @@ void tui_draw_panel(char panel[][RUN_PANEL_WIDTH], int n, const char *title, int
 void tui_draw_lesson(struct tui *t, int y0, int x0, int h, int w);
 
 /* overlays.c */
-void tui_draw_detail(struct tui *t, int w, int h);
-void tui_draw_help(int w, int h);
+void tui_draw_detail(struct tui *t);
+void tui_draw_help(struct tui *t);
+void tui_detail_scroll(struct tui *t, int ch);
 
 /* screens.c */
 void tui_draw_run(struct tui *t);
 void tui_draw(struct tui *t);
+void tui_key(struct tui *t, int ch); /* to the overlay if one is open, else the screen */
 
 /* menu.c */
 void tui_menu_filter(struct tui *t);
 void tui_draw_menu(struct tui *t);
 void tui_menu_key(struct tui *t, int ch);
+void tui_menu_filter_start(struct tui *t, int ch);
+void tui_menu_back(struct tui *t, int ch);
+void tui_menu_params(struct tui *t, int ch);
+void tui_menu_updown(struct tui *t, int ch);
+void tui_menu_enter(struct tui *t, int ch);
 
 /* session.c */
 uint64_t tui_run_end(const struct tui *t);
@@ -239,10 +279,17 @@ void tui_key_draw(struct tui *t);
 void tui_replay_clip(struct tui *t, int ncols);
 uint64_t tui_replay_end(const struct tui *t);
 void tui_replay_draw(struct tui *t);
-int tui_replay_key(struct tui *t, int ch);
+void tui_replay_key(struct tui *t, int ch);
 
 /* keys.c */
 void tui_quit(struct tui *t);
+/* Runs the first entry that has ch and acts in `where`; 0 when none. */
+int tui_keys_dispatch(struct tui *t, unsigned where, int ch);
+/* The entries of `where` that the help lists (not those an earlier entry
+ * takes every key of). */
+size_t tui_keys_help(unsigned where, const struct tui_key **out, size_t max);
+/* The key bar of `where`. */
+void tui_keys_bar(unsigned where, int ascii, char *buf, size_t n);
 void tui_on_input(uv_poll_t *h, int status, int events);
 
 /* loop.c */
