@@ -35,23 +35,83 @@ void tui_install_fatal(void)
 
 /* ---- themes ---- */
 
-static const char *const theme_names[TUI_THEME_COUNT] = {"dark", "light", "contrast", "cb"};
+enum tui_theme { THEME_DARK, THEME_LIGHT, THEME_CONTRAST, THEME_CB };
+
+static const char *const theme_names[TUI_THEME_COUNT] = {
+    [THEME_DARK] = "dark", [THEME_LIGHT] = "light", [THEME_CONTRAST] = "contrast", [THEME_CB] = "cb"};
+
+/* A colour in the tables below, stored plus one so that a state a theme
+ * forgot reads 0, "no colour", which tests/test_tui.c catches. */
+#define FG(c) ((short)((c) + 1))
 
 /* Foreground of each state per theme (the glyphs differ too, so colour is
  * never the only cue). The colour-blind theme keeps to blue/yellow/white
  * contrasts that stay apart under the common deficiencies. */
 static const short theme_fg[TUI_THEME_COUNT][STATE_COUNT] = {
-	{COLOR_GREEN, COLOR_RED, COLOR_YELLOW, COLOR_BLUE, COLOR_CYAN, COLOR_MAGENTA, COLOR_RED,
-	 COLOR_WHITE, COLOR_WHITE, COLOR_WHITE},
-	{COLOR_GREEN, COLOR_RED, COLOR_YELLOW, COLOR_BLUE, COLOR_CYAN, COLOR_MAGENTA, COLOR_RED,
-	 COLOR_BLACK, COLOR_BLACK, COLOR_BLACK},
-	{COLOR_GREEN, COLOR_RED, COLOR_YELLOW, COLOR_CYAN, COLOR_WHITE, COLOR_MAGENTA, COLOR_RED,
-	 COLOR_WHITE, COLOR_WHITE, COLOR_WHITE},
-	{COLOR_BLUE, COLOR_YELLOW, COLOR_WHITE, COLOR_CYAN, COLOR_WHITE, COLOR_MAGENTA, COLOR_YELLOW,
-	 COLOR_WHITE, COLOR_WHITE, COLOR_WHITE},
+    [THEME_DARK] =
+        {
+            [STATE_RUNNING] = FG(COLOR_GREEN),
+            [STATE_PREEMPTED] = FG(COLOR_RED),
+            [STATE_READY] = FG(COLOR_YELLOW),
+            [STATE_IO] = FG(COLOR_BLUE),
+            [STATE_SLEEP] = FG(COLOR_CYAN),
+            [STATE_LOCK] = FG(COLOR_MAGENTA),
+            [STATE_GIL] = FG(COLOR_RED),
+            [STATE_JOIN] = FG(COLOR_WHITE),
+            [STATE_IDLE] = FG(COLOR_WHITE),
+            [STATE_DONE] = FG(COLOR_WHITE),
+        },
+    [THEME_LIGHT] =
+        {
+            [STATE_RUNNING] = FG(COLOR_GREEN),
+            [STATE_PREEMPTED] = FG(COLOR_RED),
+            [STATE_READY] = FG(COLOR_YELLOW),
+            [STATE_IO] = FG(COLOR_BLUE),
+            [STATE_SLEEP] = FG(COLOR_CYAN),
+            [STATE_LOCK] = FG(COLOR_MAGENTA),
+            [STATE_GIL] = FG(COLOR_RED),
+            [STATE_JOIN] = FG(COLOR_BLACK),
+            [STATE_IDLE] = FG(COLOR_BLACK),
+            [STATE_DONE] = FG(COLOR_BLACK),
+        },
+    [THEME_CONTRAST] =
+        {
+            [STATE_RUNNING] = FG(COLOR_GREEN),
+            [STATE_PREEMPTED] = FG(COLOR_RED),
+            [STATE_READY] = FG(COLOR_YELLOW),
+            [STATE_IO] = FG(COLOR_CYAN),
+            [STATE_SLEEP] = FG(COLOR_WHITE),
+            [STATE_LOCK] = FG(COLOR_MAGENTA),
+            [STATE_GIL] = FG(COLOR_RED),
+            [STATE_JOIN] = FG(COLOR_WHITE),
+            [STATE_IDLE] = FG(COLOR_WHITE),
+            [STATE_DONE] = FG(COLOR_WHITE),
+        },
+    [THEME_CB] =
+        {
+            [STATE_RUNNING] = FG(COLOR_BLUE),
+            [STATE_PREEMPTED] = FG(COLOR_YELLOW),
+            [STATE_READY] = FG(COLOR_WHITE),
+            [STATE_IO] = FG(COLOR_CYAN),
+            [STATE_SLEEP] = FG(COLOR_WHITE),
+            [STATE_LOCK] = FG(COLOR_MAGENTA),
+            [STATE_GIL] = FG(COLOR_YELLOW),
+            [STATE_JOIN] = FG(COLOR_WHITE),
+            [STATE_IDLE] = FG(COLOR_WHITE),
+            [STATE_DONE] = FG(COLOR_WHITE),
+        },
 };
-static const short task_fg[6] = {COLOR_CYAN, COLOR_YELLOW, COLOR_GREEN, COLOR_MAGENTA, COLOR_BLUE,
-                                 COLOR_RED};
+
+/* Background (-1: the terminal's own) and plain text of each theme. */
+static const short theme_bg[TUI_THEME_COUNT] = {
+    [THEME_DARK] = -1, [THEME_LIGHT] = COLOR_WHITE, [THEME_CONTRAST] = COLOR_BLACK, [THEME_CB] = -1};
+static const short theme_text[TUI_THEME_COUNT] = {
+    [THEME_DARK] = COLOR_WHITE, [THEME_LIGHT] = COLOR_BLACK, [THEME_CONTRAST] = COLOR_WHITE,
+    [THEME_CB] = COLOR_WHITE};
+
+/* Lane names cycle through these. */
+static const short task_fg[TUI_TASK_COLORS] = {COLOR_CYAN, COLOR_YELLOW, COLOR_GREEN, COLOR_MAGENTA,
+                                               COLOR_BLUE, COLOR_RED};
 
 int tui_theme_from_name(const char *name)
 {
@@ -61,33 +121,37 @@ int tui_theme_from_name(const char *name)
 	return -1;
 }
 
+short tui_theme_state_fg(int theme, enum state s)
+{
+	return (short)(theme_fg[theme][s] - 1);
+}
+
 void tui_colors_apply(struct tui *t)
 {
 	if (!t->color)
 		return;
-	short bg = -1;
-	if (t->theme == 1)
-		bg = COLOR_WHITE;
-	else if (t->theme == 2)
-		bg = COLOR_BLACK;
+	short bg = theme_bg[t->theme];
 	for (int s = 0; s < STATE_COUNT; s++) {
-		init_pair(PAIR_STATE(s), theme_fg[t->theme][s], bg);
-		init_pair(PAIR_MIXED(s), theme_fg[t->theme][STATE_RUNNING], theme_fg[t->theme][s]);
+		short fg = tui_theme_state_fg(t->theme, (enum state)s);
+		init_pair(PAIR_STATE(s), fg, bg);
+		init_pair(PAIR_MIXED(s), tui_theme_state_fg(t->theme, STATE_RUNNING), fg);
 	}
-	for (int i = 0; i < 6; i++)
-		init_pair(PAIR_TASK(i), t->theme == 1 && task_fg[i] == COLOR_YELLOW ? COLOR_BLACK : task_fg[i],
-		          bg);
-	init_pair(60, t->theme == 1 ? COLOR_BLACK : COLOR_WHITE, bg);
-	bkgd(COLOR_PAIR(60));
+	/* yellow does not read on the light theme's white */
+	for (int i = 0; i < TUI_TASK_COLORS; i++)
+		init_pair(PAIR_TASK(i),
+		          t->theme == THEME_LIGHT && task_fg[i] == COLOR_YELLOW ? COLOR_BLACK : task_fg[i], bg);
+	init_pair(PAIR_TEXT, theme_text[t->theme], bg);
+	bkgd(COLOR_PAIR(PAIR_TEXT));
 }
 
+/* A state's colour; without colour, running is bold. The contrast theme
+ * makes every state bold. */
 attr_t tui_state_attr(const struct tui *t, enum state s)
 {
 	if (!t->color)
 		return s == STATE_RUNNING ? A_BOLD : A_NORMAL;
-	return COLOR_PAIR(PAIR_STATE(s)) | (t->theme == 2 ? A_BOLD : A_NORMAL);
+	return COLOR_PAIR(PAIR_STATE(s)) | (t->theme == THEME_CONTRAST ? A_BOLD : A_NORMAL);
 }
-
 
 /* ---- text helpers ---- */
 

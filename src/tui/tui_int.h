@@ -191,11 +191,20 @@ struct tui {
 	struct tui_layout lo; /* of the last run screen drawn */
 };
 
-/* Colour pairs: one per state, one per task colour, one per state under a
- * running share (the eighths of a partly running cell). */
-#define PAIR_STATE(s) ((short)(1 + (s)))
-#define PAIR_TASK(i) ((short)(16 + (i) % 6))
-#define PAIR_MIXED(s) ((short)(32 + (s)))
+/* Colour pairs: plain text, one per state, one per task colour, one per
+ * state under a running share (the eighths of a partly running cell). */
+#define TUI_TASK_COLORS 6
+enum tui_pair {
+	PAIR_TEXT = 1,
+	PAIR_STATE_FIRST,
+	PAIR_TASK_FIRST = PAIR_STATE_FIRST + STATE_COUNT,
+	PAIR_MIXED_FIRST = PAIR_TASK_FIRST + TUI_TASK_COLORS,
+	PAIR_COUNT = PAIR_MIXED_FIRST + STATE_COUNT
+};
+_Static_assert(PAIR_COUNT <= 64, "more colour pairs than an 8-colour terminal has");
+#define PAIR_STATE(s) ((short)(PAIR_STATE_FIRST + (s)))
+#define PAIR_TASK(i) ((short)(PAIR_TASK_FIRST + (i) % TUI_TASK_COLORS))
+#define PAIR_MIXED(s) ((short)(PAIR_MIXED_FIRST + (s)))
 
 /* Split text into o->lines of at most w bytes, breaking at spaces (the
  * lesson text is mostly ASCII, so bytes are close to columns). */
@@ -215,6 +224,8 @@ int tui_lane_rows(void);                                    /* lanes that fit at
 /* term.c */
 void tui_install_fatal(void);
 void tui_colors_apply(struct tui *t);
+/* A state's foreground in a theme; -1 when the theme gives it none. */
+short tui_theme_state_fg(int theme, enum state s);
 attr_t tui_state_attr(const struct tui *t, enum state s);
 int tui_put(int y, int x, int w, const char *s, attr_t attr);
 int tui_putf(int y, int x, int w, attr_t attr, const char *fmt, ...)

@@ -1,8 +1,9 @@
 /*
- * test_tui_keys.c: the TUI's key table (src/tui/keys.c) against what it
- * drives and what documents it: every key it reads is named in the man
+ * test_tui.c: the TUI's tables. The key table (src/tui/keys.c) against what
+ * it drives and what documents it: every key it reads is named in the man
  * page's KEYS section; no key is claimed twice where it acts; every entry
- * the key bar shows has a label; the help of each screen fits 80x24.
+ * the key bar shows has a label; the help of each screen fits 80x24. The
+ * themes (src/tui/term.c): every state has a colour in every theme.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -153,16 +154,28 @@ START_TEST(key_bar_fits_80_columns)
 }
 END_TEST
 
+START_TEST(every_state_has_a_colour_in_every_theme)
+{
+	for (int th = 0; th < TUI_THEME_COUNT; th++)
+		for (int st = 0; st < STATE_COUNT; st++)
+			ck_assert_msg(tui_theme_state_fg(th, (enum state)st) >= 0, "theme %d gives state %s no colour",
+			              th, state_name((enum state)st));
+	ck_assert_int_eq(tui_theme_from_name("cb"), TUI_THEME_COUNT - 1);
+	ck_assert_int_eq(tui_theme_from_name("nope"), -1);
+}
+END_TEST
+
 int main(void)
 {
-	Suite *s = suite_create("tui_keys");
-	TCase *tc = tcase_create("tui_keys");
+	Suite *s = suite_create("tui");
+	TCase *tc = tcase_create("tui");
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, man_page_names_every_key);
 	tcase_add_test(tc, no_key_claimed_twice_where_it_acts);
 	tcase_add_test(tc, every_entry_is_complete);
 	tcase_add_test(tc, help_fits_the_smallest_screen);
 	tcase_add_test(tc, key_bar_fits_80_columns);
+	tcase_add_test(tc, every_state_has_a_colour_in_every_theme);
 	suite_add_tcase(s, tc);
 	return support_main(s);
 }
