@@ -13,6 +13,7 @@ _Static_assert(SCRIPT_KEY_UP == KEY_UP && SCRIPT_KEY_LEFT == KEY_LEFT && SCRIPT_
                "script key codes are ncurses'");
 
 #define TUI_KEY_SHOW_MS 1200
+#define TUI_KEY_SHOW_SLACK_MS 10 /* the redraw that hides it comes just after */
 
 
 /* `select NAME`, `set KEY=VALUE` and `run` of a script: what no single key
@@ -20,8 +21,9 @@ _Static_assert(SCRIPT_KEY_UP == KEY_UP && SCRIPT_KEY_LEFT == KEY_LEFT && SCRIPT_
 static void tui_cmd_apply(struct tui *t, const char *line)
 {
 	char err[200];
-	if (strncmp(line, "select ", 7) == 0 && t->model != NULL) {
-		const char *name = line + 7;
+	static const char select_cmd[] = "select ", set_cmd[] = "set ";
+	if (strncmp(line, select_cmd, strlen(select_cmd)) == 0 && t->model != NULL) {
+		const char *name = line + strlen(select_cmd);
 		for (size_t i = 0; i < model_task_count(t->model); i++) {
 			const struct model_task *mt = model_task(t->model, i);
 			if (strcmp(mt->name, name) != 0)
@@ -46,9 +48,9 @@ static void tui_cmd_apply(struct tui *t, const char *line)
 			tui_menu_key(t, '\n');
 		else
 			tui_request(t, ACTION_RERUN);
-	} else if (strncmp(line, "set ", 4) == 0) {
+	} else if (strncmp(line, set_cmd, strlen(set_cmd)) == 0) {
 		int i = t->screen == SCREEN_RUN ? t->item : t->nshown > 0 ? t->shown[t->msel] : -1;
-		if (i >= 0 && params_set_kv(&t->items[i].params, line + 4, err, sizeof(err)) != 0)
+		if (i >= 0 && params_set_kv(&t->items[i].params, line + strlen(set_cmd), err, sizeof(err)) != 0)
 			snprintf(t->msg, sizeof(t->msg), "script: %s", err);
 	}
 }
@@ -96,17 +98,19 @@ void tui_key_show(struct tui *t, int ch)
 		return;
 	script_key_name(ch, t->key_shown, sizeof(t->key_shown));
 	t->key_shown_ns = clock_now_ns();
-	uv_timer_start(&t->keys_timer, tui_on_keys_timer, TUI_KEY_SHOW_MS + 10, 0);
+	uv_timer_start(&t->keys_timer, tui_on_keys_timer, TUI_KEY_SHOW_MS + TUI_KEY_SHOW_SLACK_MS, 0);
 }
 
 /* The last key, in a box in the bottom-right corner, for a while. */
 void tui_key_draw(struct tui *t)
 {
 	if (t->opt == NULL || !t->opt->keys_overlay || t->key_shown[0] == '\0' ||
-	    clock_now_ns() - t->key_shown_ns > (uint64_t)TUI_KEY_SHOW_MS * 1000000)
+	    clock_now_ns() - t->key_shown_ns > (uint64_t)TUI_KEY_SHOW_MS * NS_PER_MS)
 		return;
 	char box[48];
 	int n = snprintf(box, sizeof(box), " key: %s ", t->key_shown);
-	if (n < COLS - 2 && LINES > 5)
-		tui_put(LINES - (t->replay ? 5 : 4), COLS - n - 2, n, box, A_REVERSE | A_BOLD);
+	/* above the replay's box when there is one */
+	int y = LINES - TUI_CORNER_UP - (t->replay ? 1 : 0);
+	if (n < COLS - TUI_CORNER_RIGHT && LINES > TUI_CORNER_UP + 1)
+		tui_put(y, COLS - n - TUI_CORNER_RIGHT, n, box, A_REVERSE | A_BOLD);
 }

@@ -17,6 +17,9 @@
  */
 #include "tui_int.h"
 
+#define TUI_ESC_DELAY_MS 25 /* how long curses waits to tell Esc from a key's escape sequence */
+#define TUI_CORES_READ_NS (NS_PER_S / 2)
+
 void tui_on_tick(uv_timer_t *h)
 {
 	struct tui *t = h->data;
@@ -25,7 +28,7 @@ void tui_on_tick(uv_timer_t *h)
 		return;
 	model_drain(t->model, now);
 	record_milestones_publish(t->model);
-	if (now - t->cores_read_ns >= NS_PER_S / 2)
+	if (now - t->cores_read_ns >= TUI_CORES_READ_NS)
 		tui_cores_read(t);
 	tui_draw(t);
 }
@@ -51,92 +54,58 @@ static void tui_close_handle(uv_handle_t *h, void *arg)
 		uv_close(h, NULL);
 }
 
-int tui_main(const struct app_options *o)
+static void tui_run_free(struct run *r)
 {
-	struct tui *t;
-	struct run *first = malloc(sizeof(*first));
-	int theme = o->theme ? tui_theme_from_name(o->theme) : 0;
-	if (first == NULL) {
+	if (r == NULL)
+		return;
+	run_destroy(r);
+	free(r);
+}
+
+/* Bad input is reported before the terminal is touched: the theme, the
+ * demo and its parameters or the save file, and the lack of a terminal.
+ * Returns 0 or an exit status. */
+static int tui_prepare(const struct app_options *o, struct run **first, struct model **saved, int *theme)
+{
+	*theme = o->theme ? tui_theme_from_name(o->theme) : 0;
+	if (*theme < 0) {
+		fprintf(stderr, "simul: --theme '%s': allowed: dark, light, contrast, cb\n", o->theme);
+		return APP_EXIT_USAGE;
+	}
+	*first = malloc(sizeof(**first));
+	if (*first == NULL) {
 		fprintf(stderr, "simul: out of memory\n");
 		return APP_EXIT_FAIL;
 	}
-	if (theme < 0) {
-		fprintf(stderr, "simul: --theme '%s': allowed: dark, light, contrast, cb\n", o->theme);
-		free(first);
-		return APP_EXIT_USAGE;
-	}
-	/* Bad input is reported before the terminal is touched. */
-	struct model *saved = NULL;
 	int rc;
 	if (o->replay != NULL) {
 		char err[512];
-		rc = savefile_load(o->replay, first, &saved, err, sizeof(err)) == 0 ? 0 : APP_EXIT_USAGE;
+		rc = savefile_load(o->replay, *first, saved, err, sizeof(err)) == 0 ? 0 : APP_EXIT_USAGE;
 		if (rc != 0)
 			fprintf(stderr, "simul: --replay %s\n", err);
 	} else {
-		rc = app_prepare_run(first, o);
+		rc = app_prepare_run(*first, o);
 	}
 	if (rc != 0) {
-		free(first);
+		free(*first); /* neither loader leaves anything in it on failure */
+		*first = NULL;
 		return rc;
 	}
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "simul: the interactive view needs a terminal; use --plain or --report\n");
-		run_destroy(first);
-		free(first);
-		model_free(saved);
 		return APP_EXIT_USAGE;
 	}
-	t = calloc(1, sizeof(*t));
-	if (t == NULL) {
-		run_destroy(first);
-		free(first);
-		return APP_EXIT_FAIL;
-	}
-	t->opt = o;
-	t->theme = theme;
-	t->ascii = o->ascii || strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
-	t->open_group = -1;
-	t->mparam = -1;
-	t->cursor = -1;
+	return 0;
+}
 
-	/* the menu: every demo, with its own copy of the parameters */
-	const struct demo_module *const *mods;
-	size_t nm = registry_modules(&mods);
-	for (size_t i = 0; i < nm; i++)
-		t->nitems += mods[i]->ndemos;
-	t->items = calloc(t->nitems ? t->nitems : 1, sizeof(*t->items));
-	t->shown = calloc(t->nitems ? t->nitems : 1, sizeof(*t->shown));
-	if (t->items == NULL || t->shown == NULL) {
-		run_destroy(first);
-		free(first);
-		free(t->items);
-		free(t->shown);
-		free(t);
-		return APP_EXIT_FAIL;
-	}
-	size_t k = 0;
-	for (size_t i = 0; i < nm; i++)
-		for (size_t j = 0; j < mods[i]->ndemos; j++, k++) {
-			t->items[k].mod = mods[i];
-			t->items[k].demo = &mods[i]->demos[j];
-			if (first->demo == &mods[i]->demos[j]) {
-				t->items[k].params = first->params;
-				t->item = (int)k;
-				t->msel = (int)k;
-			} else {
-				params_init(&t->items[k].params, mods[i]->demos[j].params, mods[i]->demos[j].nparams);
-			}
-		}
-	tui_menu_filter(t);
-
+/* curses: raw keys without echo, no cursor, clicks, the theme's colours. */
+static int tui_term_init(struct tui *t)
+{
 	tui_install_fatal();
-	set_escdelay(25);
+	set_escdelay(TUI_ESC_DELAY_MS);
 	if (initscr() == NULL) {
 		fprintf(stderr, "simul: cannot initialise the terminal\n");
-		run_destroy(first);
-		free(first);
-		return APP_EXIT_FAIL;
+		return -1;
 	}
 	cbreak();
 	noecho();
@@ -146,13 +115,19 @@ int tui_main(const struct app_options *o)
 	curs_set(0);
 	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
 	mouseinterval(0);
-	t->color = !o->no_color && has_colors();
+	t->color = !t->opt->no_color && has_colors();
 	if (t->color) {
 		start_color();
 		use_default_colors();
 		tui_colors_apply(t);
 	}
+	return 0;
+}
 
+/* The loop's handles: timers, the keyboard, a script's commands, signals. */
+static void tui_handles_init(struct tui *t)
+{
+	static const int signums[TUI_NSIGNALS] = {SIGINT, SIGTERM, SIGHUP, SIGWINCH};
 	uv_loop_init(&t->loop);
 	uv_timer_init(&t->loop, &t->tick);
 	t->tick.data = t;
@@ -164,17 +139,21 @@ int tui_main(const struct app_options *o)
 	uv_poll_init(&t->loop, &t->input, STDIN_FILENO);
 	t->input.data = t;
 	uv_poll_start(&t->input, UV_READABLE, tui_on_input);
-	static const int signums[4] = {SIGINT, SIGTERM, SIGHUP, SIGWINCH};
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < TUI_NSIGNALS; i++) {
 		uv_signal_init(&t->loop, &t->sig[i]);
 		t->sig[i].data = t;
 		uv_signal_start(&t->sig[i], tui_on_signal, signums[i]);
 	}
-
 	uv_timer_init(&t->loop, &t->play_timer);
 	t->play_timer.data = t;
+}
+
+/* A saved run (the whole timeline, the play head at its end), the demo
+ * named on the command line, or the menu. Takes first and saved. */
+static void tui_first_screen(struct tui *t, struct run *first, struct model *saved)
+{
+	t->screen = SCREEN_MENU;
 	if (saved != NULL) {
-		/* A saved run: the whole timeline, the play head at its end. */
 		t->run = first;
 		t->model = saved;
 		t->replay = 1;
@@ -182,23 +161,21 @@ int tui_main(const struct app_options *o)
 		t->vp.origin = model_origin(saved);
 		t->head = tui_replay_end(t);
 		view_fit(&t->vp, t->vp.origin, t->head, COLS > 0 ? COLS : TUI_MIN_COLS);
-	} else if (o->demo != NULL) {
+	} else if (t->opt->demo != NULL) {
 		t->run = first;
 		if (tui_run_start(t) != 0) {
-			run_destroy(first);
-			free(first);
+			tui_run_free(first);
 			t->run = NULL;
 			t->screen = SCREEN_MENU;
 		}
 	} else {
-		run_destroy(first);
-		free(first);
-		t->screen = SCREEN_MENU;
+		tui_run_free(first);
 	}
-	tui_draw(t);
-	uv_run(&t->loop, UV_RUN_DEFAULT);
+}
 
-	/* Give the terminal back first, then stop the demo and clean up. */
+/* Give the terminal back first, then stop the demo and free everything. */
+static int tui_teardown(struct tui *t)
+{
 	endwin();
 	if (t->run != NULL) {
 		if (t->live)
@@ -208,14 +185,8 @@ int tui_main(const struct app_options *o)
 	uv_walk(&t->loop, tui_close_handle, NULL);
 	uv_run(&t->loop, UV_RUN_DEFAULT);
 	uv_loop_close(&t->loop);
-	if (t->run != NULL) {
-		run_destroy(t->run);
-		free(t->run);
-	}
-	if (t->retired != NULL) {
-		run_destroy(t->retired);
-		free(t->retired);
-	}
+	tui_run_free(t->run);
+	tui_run_free(t->retired);
 	model_free(t->model);
 	free(t->lanes);
 	free(t->cells);
@@ -224,6 +195,44 @@ int tui_main(const struct app_options *o)
 	int sig = t->signum;
 	free(t);
 	return sig != 0 ? APP_EXIT_INTERRUPTED : APP_EXIT_OK;
+}
+
+int tui_main(const struct app_options *o)
+{
+	struct run *first = NULL;
+	struct model *saved = NULL;
+	int theme;
+	int rc = tui_prepare(o, &first, &saved, &theme);
+	struct tui *t = rc == 0 ? calloc(1, sizeof(*t)) : NULL;
+	if (rc == 0 && t == NULL)
+		rc = APP_EXIT_FAIL;
+	if (rc == 0) {
+		t->opt = o;
+		t->theme = theme;
+		t->ascii = o->ascii || strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
+		t->open_group = -1;
+		t->mparam = -1;
+		t->cursor = -1;
+		if (tui_menu_init(t, first) != 0)
+			rc = APP_EXIT_FAIL;
+		else if (tui_term_init(t) != 0)
+			rc = APP_EXIT_FAIL;
+	}
+	if (rc != 0) {
+		tui_run_free(first);
+		model_free(saved);
+		if (t != NULL) {
+			free(t->items);
+			free(t->shown);
+			free(t);
+		}
+		return rc;
+	}
+	tui_handles_init(t);
+	tui_first_screen(t, first, saved);
+	tui_draw(t);
+	uv_run(&t->loop, UV_RUN_DEFAULT);
+	return tui_teardown(t);
 }
 
 void tui_frame_draw(struct run *run, struct model *model, int ascii, int color)

@@ -3,6 +3,9 @@
  */
 #include "tui_int.h"
 
+#define TUI_DETAIL_MARGIN_X 4 /* the detail box, inset from the screen */
+#define TUI_DETAIL_MARGIN_Y 3
+
 void tui_draw_detail(struct tui *t)
 {
 	int w = COLS, h = LINES;
@@ -11,7 +14,8 @@ void tui_draw_detail(struct tui *t)
 	int ti = tui_selected_task(t);
 	if (ti < 0)
 		return;
-	int bw = w - 8, bh = h - 6, x0 = 4, y0 = 3;
+	int x0 = TUI_DETAIL_MARGIN_X, y0 = TUI_DETAIL_MARGIN_Y;
+	int bw = w - 2 * x0, bh = h - 2 * y0;
 	for (int y = y0; y < y0 + bh; y++)
 		tui_fill(y, x0, bw, A_NORMAL);
 	const struct model_task *mt = model_task(t->model, (size_t)ti);

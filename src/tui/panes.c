@@ -4,6 +4,9 @@
  */
 #include "tui_int.h"
 
+#define TUI_PY_MAX_LINES 512 /* of a lesson's Python shown */
+#define PROC_STAT_FIELDS 8   /* user nice system idle iowait irq softirq steal */
+
 static const char *const pane_names[PANE_COUNT] = {"timeline", "output", "stats", "lesson"};
 
 /* ---- per-core utilisation ---- */
@@ -17,7 +20,7 @@ void tui_cores_read(struct tui *t)
 	if (f == NULL)
 		return;
 	while (fgets(line, sizeof(line), f) && n < TUI_MAX_CORES) {
-		unsigned long long v[8] = {0};
+		unsigned long long v[PROC_STAT_FIELDS] = {0};
 		int cpu;
 		if (strncmp(line, "cpu", 3) != 0 || line[3] < '0' || line[3] > '9')
 			continue;
@@ -25,9 +28,9 @@ void tui_cores_read(struct tui *t)
 		           &v[3], &v[4], &v[5], &v[6], &v[7]) < 5)
 			continue;
 		unsigned long long total = 0;
-		for (int i = 0; i < 8; i++)
+		for (int i = 0; i < PROC_STAT_FIELDS; i++)
 			total += v[i];
-		unsigned long long busy = total - v[3] - v[4];
+		unsigned long long busy = total - v[3] - v[4]; /* all but idle and iowait */
 		if (t->cores_read_ns != 0 && total > t->core_total0[n])
 			t->core_busy[n] = (double)(busy - t->core_busy0[n]) / (double)(total - t->core_total0[n]);
 		t->core_busy0[n] = busy;
@@ -83,11 +86,23 @@ void tui_draw_output(struct tui *t, int y0, int x0, int h, int w)
 }
 
 
-void tui_draw_stats(struct tui *t, int y0, int x0, int h, int w)
+enum { STATS_MAXL = 400 };
+static char stats_lines[STATS_MAXL][TUI_LINE_MAX];
+
+/* One line of per-core busy shares, "LABEL 0:97% 1:12%". */
+static void stats_cores(int *n, const char *label, const double *busy, int ncores)
 {
-	enum { MAXL = 400 };
-	static char lines[MAXL][256];
-	int n = 0;
+	char cores[256];
+	int l = 0;
+	cores[0] = '\0';
+	for (int c = 0; c < ncores && l < (int)sizeof(cores) - 16; c++)
+		l += snprintf(cores + l, sizeof(cores) - (size_t)l, " %d:%.0f%%", c, 100 * busy[c]);
+	tui_line(stats_lines, n, STATS_MAXL, "%s%s", label, cores);
+}
+
+/* Wall and CPU time, the cores, the demo's results, its milestones. */
+static void stats_run(struct tui *t, int *n)
+{
 	char a[64], b[64];
 	struct run *run = t->run;
 	uint64_t end = tui_run_end(t);
@@ -97,85 +112,85 @@ void tui_draw_stats(struct tui *t, int y0, int x0, int h, int w)
 	uint64_t cpu = t->live ? clock_process_cpu_ns() - run->cpu0_ns : run->cpu_ns;
 	view_format_duration(wall, t->ascii, a, sizeof(a));
 	view_format_duration(cpu, t->ascii, b, sizeof(b));
-	tui_line(lines, &n, MAXL, "wall %s", a);
-	tui_line(lines, &n, MAXL, "cpu  %s (%.0f%% of a core)", b,
+	tui_line(stats_lines, n, STATS_MAXL, "wall %s", a);
+	tui_line(stats_lines, n, STATS_MAXL, "cpu  %s (%.0f%% of a core)", b,
 	         wall ? 100.0 * (double)cpu / (double)wall : 0.0);
-	if (t->live) {
-		int l = 0;
-		char cores[256];
-		cores[0] = '\0';
-		for (int c = 0; c < t->ncores && l < (int)sizeof(cores) - 16; c++)
-			l += snprintf(cores + l, sizeof(cores) - (size_t)l, " %d:%.0f%%", c, 100 * t->core_busy[c]);
-		tui_line(lines, &n, MAXL, "cores now%s", cores);
-	} else if (run->sampler_stats.ncores > 0) {
-		int l = 0;
-		char cores[256];
-		cores[0] = '\0';
-		for (int c = 0; c < run->sampler_stats.ncores && l < (int)sizeof(cores) - 16; c++)
-			l += snprintf(cores + l, sizeof(cores) - (size_t)l, " %d:%.0f%%", c,
-			              100 * run->sampler_stats.core_busy[c]);
-		tui_line(lines, &n, MAXL, "cores (run)%s", cores);
-	}
+	if (t->live)
+		stats_cores(n, "cores now", t->core_busy, t->ncores);
+	else if (run->sampler_stats.ncores > 0)
+		stats_cores(n, "cores (run)", run->sampler_stats.core_busy, run->sampler_stats.ncores);
 	pthread_mutex_lock(&run->mu);
 	if (run->nresults > 0)
-		tui_line(lines, &n, MAXL, "results:");
+		tui_line(stats_lines, n, STATS_MAXL, "results:");
 	for (int i = 0; i < run->nresults; i++) {
 		if (run->results[i].is_text)
-			tui_line(lines, &n, MAXL, "  %s = %s", run->results[i].key, run->results[i].text);
+			tui_line(stats_lines, n, STATS_MAXL, "  %s = %s", run->results[i].key, run->results[i].text);
 		else
-			tui_line(lines, &n, MAXL, "  %s = %.4g", run->results[i].key, run->results[i].num);
+			tui_line(stats_lines, n, STATS_MAXL, "  %s = %.4g", run->results[i].key, run->results[i].num);
 	}
 	pthread_mutex_unlock(&run->mu);
 	if (!t->live && run->status != 0)
-		tui_line(lines, &n, MAXL, "failed: %s", run->error);
-	for (size_t k = 0; k < model_milestone_count(t->model) && n < MAXL; k++) {
+		tui_line(stats_lines, n, STATS_MAXL, "failed: %s", run->error);
+	for (size_t k = 0; k < model_milestone_count(t->model) && *n < STATS_MAXL; k++) {
 		struct model_mark mk;
 		if (model_milestone_get(t->model, k, &mk) != 0)
 			break;
 		view_format_time(&t->vp, mk.t_ns, t->ascii, a, sizeof(a));
-		tui_line(lines, &n, MAXL, "%s %s: %s", t->ascii ? "v" : "\u25bc", a, mk.text);
+		tui_line(stats_lines, n, STATS_MAXL, "%s %s: %s", t->ascii ? "v" : "\u25bc", a, mk.text);
 	}
-	/* per task: time in each state and share of its life, selected first;
-	 * only the lines that can be seen are formatted (there may be
-	 * thousands of tasks), the rest are counted. */
+}
+
+/* Task i's time in each state and share of its life: one line per state
+ * for the selected task, else all on one line. */
+static void stats_task(struct tui *t, int *n, size_t i, int selected)
+{
+	const struct model_task *mt = model_task(t->model, i);
+	uint64_t tot[STATE_COUNT], life = 0;
+	char a[64], row[256];
+	model_task_totals(t->model, i, tot);
+	for (int s = 0; s < STATE_COUNT; s++)
+		life += tot[s];
+	int l = selected ? snprintf(row, sizeof(row), "> %s (%s %d/%d)", mt->name, kind_name(mt->kind),
+	                            mt->pid, mt->tid)
+	                 : snprintf(row, sizeof(row), "%s", mt->name);
+	for (int s = 0; s < STATE_COUNT && l < (int)sizeof(row) - 32; s++) {
+		if (tot[s] == 0)
+			continue;
+		double share = life ? 100.0 * (double)tot[s] / (double)life : 0.0;
+		if (selected) {
+			view_format_duration(tot[s], t->ascii, a, sizeof(a));
+			tui_line(stats_lines, n, STATS_MAXL, "%s", row);
+			l = snprintf(row, sizeof(row), "   %-9s %10s %5.1f%%", state_name((enum state)s), a, share);
+		} else {
+			l += snprintf(row + l, sizeof(row) - (size_t)l, " %s %.0f%%", state_label((enum state)s),
+			              share);
+		}
+	}
+	tui_line(stats_lines, n, STATS_MAXL, "%s", row);
+}
+
+void tui_draw_stats(struct tui *t, int y0, int x0, int h, int w)
+{
+	int n = 0;
+	stats_run(t, &n);
+	/* per task, selected first; only the lines that can be seen are
+	 * formatted (there may be thousands of tasks), the rest are counted. */
 	int selt = tui_selected_task(t);
 	size_t nt = model_task_count(t->model);
 	int rows = h - 1;
-	int limit = t->scroll[PANE_STATS] + rows < MAXL ? t->scroll[PANE_STATS] + rows : MAXL;
+	int limit = t->scroll[PANE_STATS] + rows < STATS_MAXL ? t->scroll[PANE_STATS] + rows : STATS_MAXL;
 	size_t k;
 	for (k = 0; k <= nt && n < limit; k++) {
 		size_t i = k == 0 ? (size_t)selt : k - 1;
 		if ((k == 0 && selt < 0) || (k > 0 && (int)i == selt))
 			continue;
-		const struct model_task *mt = model_task(t->model, i);
-		uint64_t tot[STATE_COUNT], life = 0;
-		model_task_totals(t->model, i, tot);
-		for (int s = 0; s < STATE_COUNT; s++)
-			life += tot[s];
-		char row[256];
-		int l = k == 0 ? snprintf(row, sizeof(row), "> %s (%s %d/%d)", mt->name, kind_name(mt->kind),
-		                          mt->pid, mt->tid)
-		               : snprintf(row, sizeof(row), "%s", mt->name);
-		for (int s = 0; s < STATE_COUNT && l < (int)sizeof(row) - 32; s++) {
-			if (tot[s] == 0)
-				continue;
-			if (k == 0) {
-				view_format_duration(tot[s], t->ascii, a, sizeof(a));
-				tui_line(lines, &n, MAXL, "%s", row);
-				l = snprintf(row, sizeof(row), "   %-9s %10s %5.1f%%", state_name((enum state)s), a,
-				             life ? 100.0 * (double)tot[s] / (double)life : 0.0);
-			} else {
-				l += snprintf(row + l, sizeof(row) - (size_t)l, " %s %.0f%%", state_label((enum state)s),
-				              life ? 100.0 * (double)tot[s] / (double)life : 0.0);
-			}
-		}
-		tui_line(lines, &n, MAXL, "%s", row);
+		stats_task(t, &n, i, k == 0);
 	}
 	int total = n + (int)(nt + 1 - k);
 	tui_pane_title(t, PANE_STATS, y0, x0, w, NULL);
 	int top = tui_clamp_scroll(&t->scroll[PANE_STATS], total, rows);
 	for (int r = 0; r < rows && top + r < n; r++)
-		tui_put(y0 + 1 + r, x0, w, lines[top + r], lines[top + r][0] == '>' ? A_BOLD : A_NORMAL);
+		tui_put(y0 + 1 + r, x0, w, stats_lines[top + r], stats_lines[top + r][0] == '>' ? A_BOLD : A_NORMAL);
 }
 
 /* A demo's live panel (the chess board grid), as copied by tui_draw_run. */
@@ -191,7 +206,7 @@ void tui_draw_panel(char panel[][RUN_PANEL_WIDTH], int n, const char *title, int
 void tui_draw_lesson(struct tui *t, int y0, int x0, int h, int w)
 {
 	enum { MAXL = 300 };
-	static char lines[MAXL][256];
+	static char lines[MAXL][TUI_LINE_MAX];
 	struct wrap_out o = {lines, 0, MAXL};
 	const char *text = lesson_text(t->run->full_name);
 	const char *py = lesson_python(t->run->full_name);
@@ -211,8 +226,8 @@ void tui_draw_lesson(struct tui *t, int y0, int x0, int h, int w)
 	int py0 = y0 + 1 + text_h, py_h = h - 1 - text_h;
 	int nl = 0;
 	const char *p = py;
-	const char *starts[512];
-	while (*p && nl < 512) {
+	const char *starts[TUI_PY_MAX_LINES];
+	while (*p && nl < TUI_PY_MAX_LINES) {
 		starts[nl++] = p;
 		const char *e = strchr(p, '\n');
 		if (e == NULL)

@@ -70,9 +70,8 @@ void tui_replay_draw(struct tui *t)
 	view_format_duration(tui_replay_end(t) - o, t->ascii, end, sizeof(end));
 	int n = snprintf(box, sizeof(box), " replay %s %s / %s  Space play  [ ] step  n N milestone ",
 	                 t->playing ? (t->ascii ? ">" : "\u25b6") : (t->ascii ? "||" : "\u23f8"), at, end);
-	int w = (int)strlen(box) < COLS - 2 ? (int)strlen(box) : COLS - 2;
-	(void)n;
-	tui_put(LINES - 4, COLS - w - 2, w, box, A_REVERSE);
+	int w = n < COLS - TUI_CORNER_RIGHT ? n : COLS - TUI_CORNER_RIGHT;
+	tui_put(LINES - TUI_CORNER_UP, COLS - w - TUI_CORNER_RIGHT, w, box, A_REVERSE);
 }
 
 /* Keys of the play head (their entries in keys.c say which). */

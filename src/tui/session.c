@@ -93,7 +93,7 @@ void tui_on_done(struct run *run, void *arg)
 	t->live = 0;
 	uv_timer_stop(&t->tick);
 	if (t->follow)
-		view_fit(&t->vp, t->vp.origin, run->end_ns, t->vp.ncols > 0 ? t->vp.ncols : 80);
+		view_fit(&t->vp, t->vp.origin, run->end_ns, t->vp.ncols > 0 ? t->vp.ncols : TUI_MIN_COLS);
 	t->follow = 0;
 	t->cursor = -1;
 	if (t->pending != ACTION_NONE)

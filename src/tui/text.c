@@ -4,6 +4,9 @@
  */
 #include "tui_int.h"
 
+#define TUI_WRAP_MIN_W 10
+#define MD_CODE_INDENT 3 /* more indented than this: a code block, kept as it is */
+
 /* Join the hard-wrapped lines of a Markdown paragraph (and the indented
  * continuation lines of a list item), so that the text flows to the pane's
  * width; blank lines, list items and headings keep their line breaks.
@@ -22,7 +25,7 @@ char *tui_reflow(const char *text)
 		const char *next = text + i + 1;
 		size_t indent = strspn(next, " ");
 		const char *word = next + indent;
-		int keep = *word == '\n' || *word == '\0' || *word == '#' || indent > 3 ||
+		int keep = *word == '\n' || *word == '\0' || *word == '#' || indent > MD_CODE_INDENT ||
 		           ((*word == '-' || *word == '*') && word[1] == ' ') || (*word >= '0' && *word <= '9');
 		if (keep) {
 			out[k++] = '\n';
@@ -37,10 +40,10 @@ char *tui_reflow(const char *text)
 
 void tui_wrap(const char *text, int w, struct wrap_out *o)
 {
-	if (w > 255)
-		w = 255;
-	if (w < 10)
-		w = 10;
+	if (w > TUI_LINE_MAX - 1)
+		w = TUI_LINE_MAX - 1;
+	if (w < TUI_WRAP_MIN_W)
+		w = TUI_WRAP_MIN_W;
 	const char *p = text;
 	while (*p && o->n < o->max) {
 		const char *eol = strchr(p, '\n');
@@ -74,13 +77,13 @@ void tui_wrap(const char *text, int w, struct wrap_out *o)
 }
 
 
-void tui_line(char (*lines)[256], int *n, int max, const char *fmt, ...)
+void tui_line(char (*lines)[TUI_LINE_MAX], int *n, int max, const char *fmt, ...)
 {
 	va_list ap;
 	if (*n >= max)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(lines[*n], 256, fmt, ap);
+	vsnprintf(lines[*n], TUI_LINE_MAX, fmt, ap);
 	va_end(ap);
 	(*n)++;
 }

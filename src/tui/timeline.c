@@ -5,12 +5,15 @@
  */
 #include "tui_int.h"
 
+#define TUI_LANES_FIRST_CAP 64
+#define TUI_EIGHTHS 8 /* a cell's running share, in the eighths of the lower blocks */
+
 /* ---- lanes ---- */
 
 static int tui_lane_push(struct tui *t, int is_group, size_t index)
 {
 	if (t->nlanes == t->lanes_cap) {
-		size_t cap = t->lanes_cap ? t->lanes_cap * 2 : 64;
+		size_t cap = t->lanes_cap ? t->lanes_cap * 2 : TUI_LANES_FIRST_CAP;
 		struct lane *l = realloc(t->lanes, cap * sizeof(*l));
 		if (l == NULL)
 			return -1;
@@ -90,9 +93,9 @@ static void tui_cell(const struct tui *t, const struct model_cell *c, uint64_t d
 	/* A cell that was partly running shows the running share in eighths
 	 * over the colour of the rest, rather than picking one state. */
 	if (!t->ascii && s != STATE_DONE && run > 0 && other >= 0 && present > 0) {
-		int e = (int)((run * 8 + present / 2) / present);
-		if (e >= 1 && e <= 7) {
-			static const char *const eighths[8] = {"", "\u2581", "\u2582", "\u2583",
+		int e = (int)((run * TUI_EIGHTHS + present / 2) / present);
+		if (e >= 1 && e < TUI_EIGHTHS) {
+			static const char *const eighths[TUI_EIGHTHS] = {"", "\u2581", "\u2582", "\u2583",
 			                                       "\u2584", "\u2585", "\u2586", "\u2587"};
 			attr_t a = t->color ? COLOR_PAIR(PAIR_MIXED(other)) : A_NORMAL;
 			attron(a | hl);

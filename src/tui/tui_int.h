@@ -41,6 +41,11 @@
 #define TUI_MIN_COLS 80
 #define TUI_MIN_ROWS 24
 #define TUI_MAX_CORES 64
+/* The corner boxes (replay, key overlay): rows up from the bottom, columns
+ * left of the right edge. */
+#define TUI_CORNER_UP 4
+#define TUI_CORNER_RIGHT 2
+#define TUI_NSIGNALS 4 /* INT, TERM, HUP: quit; WINCH: resize */
 #define TUI_FOLLOW_MIN_NS (2 * NS_PER_S)
 
 /* The run screen's proportions (layout.c). */
@@ -124,7 +129,7 @@ struct tui {
 	const struct app_options *opt;
 	uv_loop_t loop;
 	uv_poll_t input;
-	uv_signal_t sig[4];
+	uv_signal_t sig[TUI_NSIGNALS];
 	uv_timer_t tick;
 	uv_timer_t later;
 	int quit;
@@ -206,10 +211,12 @@ _Static_assert(PAIR_COUNT <= 64, "more colour pairs than an 8-colour terminal ha
 #define PAIR_TASK(i) ((short)(PAIR_TASK_FIRST + (i) % TUI_TASK_COLORS))
 #define PAIR_MIXED(s) ((short)(PAIR_MIXED_FIRST + (s)))
 
+#define TUI_LINE_MAX 256 /* bytes of one line of a pane's text */
+
 /* Split text into o->lines of at most w bytes, breaking at spaces (the
  * lesson text is mostly ASCII, so bytes are close to columns). */
 struct wrap_out {
-	char (*lines)[256];
+	char (*lines)[TUI_LINE_MAX];
 	int n, max;
 };
 
@@ -236,7 +243,7 @@ void tui_keybar(const struct tui *t, unsigned where, int y, int w);
 /* text.c */
 char *tui_reflow(const char *text);
 void tui_wrap(const char *text, int w, struct wrap_out *o);
-void tui_line(char (*lines)[256], int *n, int max, const char *fmt, ...)
+void tui_line(char (*lines)[TUI_LINE_MAX], int *n, int max, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* timeline.c */
@@ -265,6 +272,7 @@ void tui_key(struct tui *t, int ch); /* to the overlay if one is open, else the 
 
 /* menu.c */
 void tui_menu_filter(struct tui *t);
+int tui_menu_init(struct tui *t, const struct run *first);
 void tui_draw_menu(struct tui *t);
 void tui_menu_key(struct tui *t, int ch);
 void tui_menu_filter_start(struct tui *t, int ch);
