@@ -6,7 +6,7 @@
 #   make bench    print benchmark figures as "bench: NAME VALUE UNIT"
 #   make asan | tsan   the test suite under AddressSanitizer+UBSan | ThreadSanitizer
 #   make fuzz     run each libFuzzer harness (tests/fuzz_*.c) for FUZZ_TIME s (clang)
-#   make docs     regenerate the demo catalogue doc/demos.md from the binary
+#   make docs     regenerate the demo catalogue doc/demos.md (and README's list) from the binary
 #   make install | uninstall   (PREFIX, DESTDIR)      make clean
 #
 # NO_AUTO_DEPS=1 turns off apt-get installs and prints the command instead.
@@ -120,7 +120,7 @@ run: $(BIN)
 # The demo catalogue, from --list, --list-params and short runs of each
 # demo; tests/e2e_docs.sh fails when the committed file has drifted.
 docs: $(BIN)
-	bash doc/tools/gen-demos.sh $(BIN) doc/demos.md
+	bash doc/tools/gen-demos.sh $(BIN) doc/demos.md README.md
 
 # ---- tests ----
 

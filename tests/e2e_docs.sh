@@ -1,8 +1,9 @@
 #!/bin/bash
-# The demo catalogue doc/demos.md cannot drift from the binary: regenerate it
-# (doc/tools/gen-demos.sh, as `make docs` does) and compare everything but
-# the sample runs, which are measured and vary: demos, summaries, lessons,
-# parameters with their defaults and ranges, result keys.
+# The demo catalogue doc/demos.md and the README's list of demos cannot
+# drift from the binary: regenerate both (doc/tools/gen-demos.sh, as
+# `make docs` does) and compare everything but the sample runs, which are
+# measured and vary: demos, summaries, lessons, parameters with their
+# defaults and ranges, result keys.
 set -u
 SIMUL=${SIMUL:-build/simul}
 fail() { echo "FAIL: $*"; exit 1; }
@@ -10,7 +11,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 [ -f doc/demos.md ] || fail "doc/demos.md is missing: run make docs"
-bash doc/tools/gen-demos.sh "$SIMUL" "$tmp/demos.md" || fail "doc/tools/gen-demos.sh failed"
+cp README.md "$tmp/README.md"
+bash doc/tools/gen-demos.sh "$SIMUL" "$tmp/demos.md" "$tmp/README.md" || fail "doc/tools/gen-demos.sh failed"
 
 # What is left once the sample runs are cut out.
 checked() {
@@ -31,4 +33,8 @@ if ! diff -u "$tmp/committed" "$tmp/fresh" >"$tmp/diff"; then
 	head -40 "$tmp/diff"
 	fail "doc/demos.md is out of date: run 'make docs' and commit it"
 fi
-echo "doc/demos.md matches the binary ($("$SIMUL" --list | wc -l) demos)"
+if ! diff -u README.md "$tmp/README.md" >"$tmp/diff"; then
+	cat "$tmp/diff"
+	fail "README.md's list of demos is out of date: run 'make docs' and commit it"
+fi
+echo "doc/demos.md and README.md match the binary ($("$SIMUL" --list | wc -l) demos)"

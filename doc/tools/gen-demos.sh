@@ -1,18 +1,22 @@
 #!/bin/bash
-# gen-demos.sh SIMUL OUT: write the demo catalogue (doc/demos.md) from the
-# binary itself, so it cannot drift from it: `simul --list` gives the demos,
-# `--list-params` their parameters, one short run per demo (`--plain` and
-# `--report` at once) the keys of its results and a sample capture, and
-# assets/lessons/ each lesson's title and first paragraph.
+# gen-demos.sh SIMUL OUT [README]: write the demo catalogue (doc/demos.md)
+# from the binary itself, so it cannot drift from it: `simul --list` gives
+# the demos, `--list-params` their parameters, one short run per demo
+# (`--plain` and `--report` at once) the keys of its results and a sample
+# capture, and assets/lessons/ each lesson's title and first paragraph.
+# With README, also rewrite its list of demos, the lines between
+# "<!-- demos: generated" and "<!-- end of demos -->", one line per demo.
 #
 # Everything is deterministic except the sample runs, which sit between
 # "<!-- sample run" and "<!-- end of sample run -->" lines; tests/e2e_docs.sh
 # regenerates the file and compares the rest. `make docs` runs this.
 set -euo pipefail
 SIMUL=${1:?usage: gen-demos.sh SIMUL OUT}
-OUT=${2:?usage: gen-demos.sh SIMUL OUT}
+OUT=${2:?usage: gen-demos.sh SIMUL OUT [README]}
+README=${3:-}
 case $SIMUL in /*) ;; *) SIMUL=$PWD/$SIMUL ;; esac
 case $OUT in /*) ;; *) OUT=$PWD/$OUT ;; esac
+case $README in /* | "") ;; *) README=$PWD/$README ;; esac
 cd "$(dirname "$0")/../.."
 KEYS="awk -f doc/tools/json-keys.awk"
 WIDTH=100
@@ -199,3 +203,20 @@ EOF
 mkdir -p "$(dirname "$OUT")"
 cp "$tmp/out" "$OUT.tmp.$$"
 mv "$OUT.tmp.$$" "$OUT"
+
+# The README's list: "- [`module/demo`](doc/demos.md#anchor): summary".
+if [ -n "$README" ]; then
+	grep -q '^<!-- demos: generated' "$README" && grep -q '^<!-- end of demos -->' "$README" || {
+		echo "gen-demos: $README has no '<!-- demos: generated' ... '<!-- end of demos -->' block" >&2
+		exit 1
+	}
+	awk '{ d = $1; a = d; gsub("/", "", a); sub(/^[^ ]+ +/, "")
+	       printf "- [`%s`](doc/demos.md#%s): %s\n", d, a, $0 }' "$tmp/list" >"$tmp/readme-list"
+	awk -v list="$tmp/readme-list" '
+		/^<!-- end of demos -->/ { skip = 0 }
+		!skip { print }
+		/^<!-- demos: generated/ { while ((getline l < list) > 0) print l; skip = 1 }' \
+		"$README" >"$tmp/readme"
+	cp "$tmp/readme" "$README.tmp.$$"
+	mv "$README.tmp.$$" "$README"
+fi
