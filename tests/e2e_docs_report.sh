@@ -22,13 +22,14 @@ rc=$?
 for f in ok replay error; do keys "$tmp/$f.json"; done | grep -Ev '^(params|results)\.' | sort -u >"$tmp/written"
 grep -qx error "$tmp/written" || fail "the failed run's report has no error key"
 # The table's rows: "| `key` | type | meaning |".
+# shellcheck disable=SC2016
 sed -n 's/^| `\([^`]*\)` |.*/\1/p' doc/report.md | sort -u >"$tmp/documented"
 [ -s "$tmp/documented" ] || fail "no key table in doc/report.md"
 
 missing=$(comm -23 "$tmp/written" "$tmp/documented")
-[ -z "$missing" ] || fail "--report writes keys doc/report.md does not list: $(echo $missing)"
+[ -z "$missing" ] || fail "--report writes keys doc/report.md does not list: $(tr '\n' ' ' <<<"$missing")"
 stale=$(comm -13 "$tmp/written" "$tmp/documented")
-[ -z "$stale" ] || fail "doc/report.md lists keys no report wrote: $(echo $stale)"
+[ -z "$stale" ] || fail "doc/report.md lists keys no report wrote: $(tr '\n' ' ' <<<"$stale")"
 for f in ok replay; do
 	keys "$tmp/$f.json" | grep -Ev '^(params|results)\.' >"$tmp/$f.keys"
 done

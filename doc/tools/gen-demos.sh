@@ -157,7 +157,7 @@ EOF
 			module=$m
 			sep=" "
 		fi
-		printf '%s' "$sep[${d#*/}](#$(anchor "$d"))"
+		printf '%s' "${sep}[${d#*/}](#$(anchor "$d"))"
 		sep=", "
 	done
 	echo
@@ -206,10 +206,10 @@ mv "$OUT.tmp.$$" "$OUT"
 
 # The README's list: "- [`module/demo`](doc/demos.md#anchor): summary".
 if [ -n "$README" ]; then
-	grep -q '^<!-- demos: generated' "$README" && grep -q '^<!-- end of demos -->' "$README" || {
+	if ! grep -q '^<!-- demos: generated' "$README" || ! grep -q '^<!-- end of demos -->' "$README"; then
 		echo "gen-demos: $README has no '<!-- demos: generated' ... '<!-- end of demos -->' block" >&2
 		exit 1
-	}
+	fi
 	awk '{ d = $1; a = d; gsub("/", "", a); sub(/^[^ ]+ +/, "")
 	       printf "- [`%s`](doc/demos.md#%s): %s\n", d, a, $0 }' "$tmp/list" >"$tmp/readme-list"
 	awk -v list="$tmp/readme-list" '
