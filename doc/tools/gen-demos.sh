@@ -37,7 +37,7 @@ quick() {
 	loop/sleep) echo "-s pause_ms=100" ;;
 	loop/gather) echo "-s latency_ms=150" ;;
 	loop/blocking) echo "-s block_ms=300 -s tick_ms=50" ;;
-	loop/c10k) echo "-s tasks=500 -s latency_ms=200" ;;
+	loop/c10k) echo "-s tasks=300 -s latency_ms=200" ;; # 2 fds each: no limiter even at 1024
 	loop/generator) echo "-s pause_ms=50" ;;
 	chess/both) echo "-s boards=4 -s moves=3" ;;
 	chess/sync) echo "-s boards=3 -s moves=3" ;;
