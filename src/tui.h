@@ -9,6 +9,8 @@
 
 /* Index of theme `name` (dark, light, contrast, cb), or -1. */
 int tui_theme_from_name(const char *name);
+/* Name of theme i. */
+const char *tui_theme_name(int theme);
 
 struct run;
 struct model;

@@ -179,3 +179,48 @@ enum state view_cell_state(const struct model_cell *c, uint64_t dt)
 		return STATE_DONE;
 	return s;
 }
+
+int view_state_waits_on_task(enum state s)
+{
+	const char *g = state_glyph(s, 1);
+	return g[0] >= 'A' && g[0] <= 'Z';
+}
+
+void view_cell_look(const struct model_cell *c, uint64_t dt, struct view_cell_look *out)
+{
+	uint64_t present = 0, run = c->ns[STATE_RUNNING];
+	int wait = -1, brief = -1;
+	for (int k = 0; k < STATE_COUNT; k++) {
+		if (k == STATE_DONE)
+			continue;
+		present += c->ns[k];
+		if (k == STATE_RUNNING || c->ns[k] == 0)
+			continue;
+		if (wait < 0 || c->ns[k] > c->ns[wait])
+			wait = k;
+		if (view_state_waits_on_task((enum state)k) && (brief < 0 || c->ns[k] > c->ns[brief]))
+			brief = k;
+	}
+	out->eighths = 0;
+	out->brief = STATE_DONE;
+	out->state = view_cell_state(c, dt);
+	if (out->state == STATE_DONE)
+		return;
+	if (wait >= 0 && run < VIEW_RUN_OVER_WAIT * c->ns[wait]) {
+		out->state = (enum state)wait;
+	} else {
+		out->state = STATE_RUNNING;
+		int e = present ? (int)((run * 8 + present / 2) / present) : 8;
+		out->eighths = e < 1 ? 1 : e > 8 ? 8 : e;
+	}
+	if (brief >= 0 && !view_state_waits_on_task(out->state))
+		out->brief = (enum state)brief;
+}
+
+const char *view_mark_text(const char *task_name, const char *text)
+{
+	size_t n = strlen(task_name);
+	if (n > 0 && strncmp(text, task_name, n) == 0 && text[n] == ':' && text[n + 1] == ' ')
+		return text + n + 2;
+	return text;
+}

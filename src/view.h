@@ -41,4 +41,26 @@ void view_axis(const struct viewport *v, int ascii, char *labels, char *ruler);
  * STATE_DONE when the task was absent from most of the cell. */
 enum state view_cell_state(const struct model_cell *c, uint64_t dt);
 
+/* What one cell of a TUI lane shows, so that a wait is never hidden behind
+ * a block: the longest wait in the cell, unless running lasted at least
+ * VIEW_RUN_OVER_WAIT times as long; then running, with its share of the
+ * time the task was there in eighths (8: all of it). `brief` is set when a
+ * wait on another task (a GIL or lock wait: a state whose ASCII glyph is a
+ * capital letter) was in the cell too but did not win it: the TUI then
+ * draws its small letter instead. */
+#define VIEW_RUN_OVER_WAIT 2
+struct view_cell_look {
+	enum state state;  /* the glyph's state; STATE_DONE: blank */
+	int eighths;       /* running: 1..8 */
+	enum state brief;  /* a shorter wait on another task, else STATE_DONE */
+};
+void view_cell_look(const struct model_cell *c, uint64_t dt, struct view_cell_look *out);
+/* A state that waits on another task (the GIL, a lock): its ASCII glyph is a
+ * capital letter, and its brief form (view_cell_look) the small letter. */
+int view_state_waits_on_task(enum state s);
+
+/* The text of a mark without a leading "NAME: " that repeats its task's
+ * name (a worker that prints "worker 0: ..." on the lane of worker 0). */
+const char *view_mark_text(const char *task_name, const char *text);
+
 #endif

@@ -139,6 +139,55 @@ START_TEST(durations_read_well)
 }
 END_TEST
 
+static enum state look(uint64_t run, enum state w, uint64_t wait, enum state w2, uint64_t wait2,
+                       struct view_cell_look *lk)
+{
+	struct model_cell c;
+	memset(&c, 0, sizeof(c));
+	c.ns[STATE_RUNNING] = run;
+	c.ns[w] += wait;
+	c.ns[w2] += wait2;
+	view_cell_look(&c, 100, lk);
+	return lk->state;
+}
+
+/* A cell shows its longest wait unless running lasted twice as long; a
+ * GIL or lock wait that lost the cell still shows (brief); running shows
+ * its share in eighths. */
+START_TEST(a_cell_never_hides_a_wait)
+{
+	struct view_cell_look lk;
+	ck_assert_int_eq(look(50, STATE_GIL, 50, STATE_DONE, 0, &lk), STATE_GIL);
+	ck_assert_int_eq(lk.brief, STATE_DONE);
+	ck_assert_int_eq(look(60, STATE_GIL, 40, STATE_DONE, 0, &lk), STATE_GIL);
+	ck_assert_int_eq(look(70, STATE_GIL, 30, STATE_DONE, 0, &lk), STATE_RUNNING);
+	ck_assert_int_eq(lk.brief, STATE_GIL);
+	ck_assert_int_eq(lk.eighths, 6);
+	ck_assert_int_eq(look(100, STATE_DONE, 0, STATE_DONE, 0, &lk), STATE_RUNNING);
+	ck_assert_int_eq(lk.eighths, 8);
+	ck_assert_int_eq(lk.brief, STATE_DONE);
+	/* an I/O wait wins, and a shorter lock wait still shows */
+	ck_assert_int_eq(look(10, STATE_IO, 60, STATE_LOCK, 30, &lk), STATE_IO);
+	ck_assert_int_eq(lk.brief, STATE_LOCK);
+	/* the GIL wins over preemption when longer, and needs no brief */
+	ck_assert_int_eq(look(20, STATE_GIL, 50, STATE_PREEMPTED, 30, &lk), STATE_GIL);
+	ck_assert_int_eq(lk.brief, STATE_DONE);
+	/* a task absent from most of the cell is blank */
+	ck_assert_int_eq(look(10, STATE_GIL, 10, STATE_DONE, 0, &lk), STATE_DONE);
+	ck_assert(view_state_waits_on_task(STATE_GIL) && view_state_waits_on_task(STATE_LOCK));
+	ck_assert(!view_state_waits_on_task(STATE_IO) && !view_state_waits_on_task(STATE_PREEMPTED));
+}
+END_TEST
+
+START_TEST(mark_text_drops_a_repeated_name)
+{
+	ck_assert_str_eq(view_mark_text("worker 0", "worker 0: pid 12"), "pid 12");
+	ck_assert_str_eq(view_mark_text("worker 0", "worker 01: x"), "worker 01: x");
+	ck_assert_str_eq(view_mark_text("process 0", "worker 0: pid 12"), "worker 0: pid 12");
+	ck_assert_str_eq(view_mark_text("", ": x"), ": x");
+}
+END_TEST
+
 START_TEST(zoom_keeps_the_cursor_instant)
 {
 	struct viewport v = {.origin = 0};
@@ -161,6 +210,8 @@ int main(void)
 	tcase_add_test(tc, timeline_utf8_simulated_time);
 	tcase_add_test(tc, durations_read_well);
 	tcase_add_test(tc, zoom_keeps_the_cursor_instant);
+	tcase_add_test(tc, a_cell_never_hides_a_wait);
+	tcase_add_test(tc, mark_text_drops_a_repeated_name);
 	suite_add_tcase(s, tc);
 	return support_main(s);
 }

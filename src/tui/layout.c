@@ -24,6 +24,7 @@ void tui_layout_compute(struct tui_layout *lo, int w, int h, int npanel)
 		tl_h = TUI_TIMELINE_MIN_ROWS;
 	lo->timeline = rect(lo->header.h, 0, tl_h, w);
 	lo->lane_y = lo->timeline.y + TUI_AXIS_ROWS;
+	lo->lane_step = 1;
 	lo->lane_rows = tl_h - TUI_AXIS_ROWS - TUI_LEGEND_ROWS;
 	if (lo->lane_rows < 1)
 		lo->lane_rows = 1;

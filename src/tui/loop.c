@@ -135,6 +135,8 @@ static void tui_handles_init(struct tui *t)
 	t->later.data = t;
 	uv_timer_init(&t->loop, &t->keys_timer);
 	t->keys_timer.data = t;
+	uv_timer_init(&t->loop, &t->flash_timer);
+	t->flash_timer.data = t;
 	tui_cmd_start(t);
 	uv_poll_init(&t->loop, &t->input, STDIN_FILENO);
 	t->input.data = t;
@@ -190,6 +192,8 @@ static int tui_teardown(struct tui *t)
 	model_free(t->model);
 	free(t->lanes);
 	free(t->cells);
+	free(t->inst.count);
+	free(t->inst.row_of);
 	free(t->items);
 	free(t->shown);
 	int sig = t->signum;

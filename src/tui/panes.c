@@ -79,8 +79,8 @@ void tui_draw_output(struct tui *t, int y0, int x0, int h, int w)
 		attr_t a = t->color && mk.task >= 0 ? COLOR_PAIR(PAIR_TASK(mk.task)) : A_NORMAL;
 		if (mk.task >= 0 && mk.task == tui_selected_task(t))
 			a |= A_BOLD;
-		int x = tui_put(y0 + 1 + r, x0, w, who, a | A_DIM);
-		x += tui_put(y0 + 1 + r, x0 + x, w - x, ": ", A_DIM);
+		int x = tui_put(y0 + 1 + r, x0, w, who, a | tui_dim(t));
+		x += tui_put(y0 + 1 + r, x0 + x, w - x, ": ", tui_dim(t));
 		tui_put(y0 + 1 + r, x0 + x, w - x, mk.text, a);
 	}
 }
@@ -235,7 +235,7 @@ void tui_draw_lesson(struct tui *t, int y0, int x0, int h, int w)
 		p = e + 1;
 	}
 	tui_fill(py0, x0, w, A_NORMAL);
-	tui_put(py0, x0, w, "python:", A_DIM | A_UNDERLINE);
+	tui_put(py0, x0, w, "python:", tui_dim(t) | A_UNDERLINE);
 	int first = hl > py_h - 1 ? hl - (py_h - 1) / 2 - 1 : 0;
 	for (int r = 0; r < py_h - 1 && first + r < nl; r++) {
 		const char *s = starts[first + r];

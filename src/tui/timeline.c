@@ -8,6 +8,13 @@
 #define TUI_LANES_FIRST_CAP 64
 #define TUI_EIGHTHS 8 /* a cell's running share, in the eighths of the lower blocks */
 
+/* What the lanes on screen show, for the legend. */
+struct tui_used {
+	int state[STATE_COUNT];
+	int brief[STATE_COUNT];
+	int eighths, marks;
+};
+
 /* ---- lanes ---- */
 
 static int tui_lane_push(struct tui *t, int is_group, size_t index)
@@ -78,35 +85,34 @@ int tui_selected_task(const struct tui *t)
 
 /* ---- drawing: run screen ---- */
 
-static void tui_cell(const struct tui *t, const struct model_cell *c, uint64_t dt, int highlight)
+/* One cell: the glyph of the state it shows (view_cell_look), a running
+ * share in eighths of a block, or the small letter of a GIL or lock wait
+ * that a longer state hid; reversed under the cursor. */
+static void tui_cell(const struct tui *t, const struct model_cell *c, uint64_t dt, int highlight,
+                     struct tui_used *used)
 {
-	enum state s = view_cell_state(c, dt);
-	uint64_t present = 0, run = c->ns[STATE_RUNNING];
-	int other = -1;
-	for (int k = 0; k < STATE_COUNT; k++) {
-		present += c->ns[k];
-		if (k != STATE_RUNNING && k != STATE_DONE && c->ns[k] > 0 &&
-		    (other < 0 || c->ns[k] > c->ns[other]))
-			other = k;
+	static const char *const eighths[TUI_EIGHTHS + 1] = {
+	    " ", "\u2581", "\u2582", "\u2583", "\u2584", "\u2585", "\u2586", "\u2587", "\u2588"};
+	struct view_cell_look lk;
+	char small[2] = {0, 0};
+	const char *g;
+	view_cell_look(c, dt, &lk);
+	enum state s = lk.state;
+	used->state[s] = 1;
+	used->eighths |= s == STATE_RUNNING && lk.eighths < TUI_EIGHTHS;
+	if (lk.brief != STATE_DONE) {
+		s = lk.brief;
+		used->brief[s] = 1;
+		small[0] = (char)(state_glyph(s, 1)[0] - 'A' + 'a');
+		g = small;
+	} else if (s == STATE_RUNNING && !t->ascii) {
+		g = eighths[lk.eighths];
+	} else {
+		g = state_glyph(s, t->ascii);
 	}
-	attr_t hl = highlight ? A_REVERSE : A_NORMAL;
-	/* A cell that was partly running shows the running share in eighths
-	 * over the colour of the rest, rather than picking one state. */
-	if (!t->ascii && s != STATE_DONE && run > 0 && other >= 0 && present > 0) {
-		int e = (int)((run * TUI_EIGHTHS + present / 2) / present);
-		if (e >= 1 && e < TUI_EIGHTHS) {
-			static const char *const eighths[TUI_EIGHTHS] = {"", "\u2581", "\u2582", "\u2583",
-			                                       "\u2584", "\u2585", "\u2586", "\u2587"};
-			attr_t a = t->color ? COLOR_PAIR(PAIR_MIXED(other)) : A_NORMAL;
-			attron(a | hl);
-			addstr(eighths[e]);
-			attroff(a | hl);
-			return;
-		}
-	}
-	attr_t a = tui_state_attr(t, s) | hl;
+	attr_t a = tui_state_attr(t, s) | (highlight ? A_REVERSE : A_NORMAL);
 	attron(a);
-	addstr(state_glyph(s, t->ascii));
+	addstr(g);
 	attroff(a);
 }
 
@@ -145,10 +151,10 @@ static void tui_timeline_axis(struct tui *t, const char *labels, const char *rul
 {
 	const struct tui_layout *lo = &t->lo;
 	int y0 = lo->timeline.y;
-	tui_put(y0, 0, lo->name_w, t->vp.sim_scale > 0 ? "sim time" : "time", A_DIM);
+	tui_put(y0, 0, lo->name_w, t->vp.sim_scale > 0 ? "sim time" : "time", tui_dim(t));
 	tui_put(y0, lo->cells_x, lo->ncols, labels, A_NORMAL);
-	tui_put(y0 + 1, lo->cells_x, lo->ncols, ruler, A_DIM);
-	tui_put(y0 + 1, lo->state_x, TUI_STATE_COL_W - 1, "@cur", A_DIM);
+	tui_put(y0 + 1, lo->cells_x, lo->ncols, ruler, tui_dim(t));
+	tui_put(y0 + 1, lo->state_x, TUI_STATE_COL_W - 1, "@cur", tui_dim(t));
 	for (size_t k = 0; k < model_milestone_count(t->model); k++) {
 		struct model_mark mk;
 		if (model_milestone_get(t->model, k, &mk) != 0)
@@ -159,13 +165,13 @@ static void tui_timeline_axis(struct tui *t, const char *labels, const char *rul
 	}
 }
 
-/* Lane li on row y: its name, its cells, its state at time tcur; marks the
- * states it shows in used[]. */
-static void tui_timeline_lane(struct tui *t, int li, int y, uint64_t tcur, int used[STATE_COUNT])
+/* Lane li on visible row r: its name, its cells and marks, its state at
+ * time tcur; notes what it shows in *used. */
+static void tui_timeline_lane(struct tui *t, int li, int r, uint64_t tcur, struct tui_used *used)
 {
 	const struct tui_layout *lo = &t->lo;
 	const struct lane *l = &t->lanes[li];
-	int ncols = lo->ncols;
+	int ncols = lo->ncols, y = lo->lane_y + r * lo->lane_step;
 	uint64_t dt = t->vp.dt;
 	enum state at;
 	char name[128];
@@ -188,29 +194,44 @@ static void tui_timeline_lane(struct tui *t, int li, int y, uint64_t tcur, int u
 	tui_fill(y, 0, lo->name_w, na);
 	tui_put(y, 0, lo->name_w, name, na);
 	move(y, lo->cells_x);
+	for (int c = 0; c < ncols; c++)
+		tui_cell(t, &t->cells[c], dt, c == t->cursor, used);
 	for (int c = 0; c < ncols; c++) {
-		for (int k = 0; k < STATE_COUNT; k++)
-			used[k] |= t->cells[c].ns[k] > 0;
-		tui_cell(t, &t->cells[c], dt, c == t->cursor);
+		int n = tui_instants_at(t, r, c);
+		if (n > 0) {
+			tui_instant_draw(t, y, lo->cells_x + c, n, c == t->cursor);
+			used->marks = 1;
+		}
 	}
 	tui_put(y, lo->state_x, TUI_STATE_COL_W - 1, state_label(at), tui_state_attr(t, at));
 }
 
-/* The legend of the states in use, on the timeline's last row. */
-static void tui_timeline_legend(const struct tui *t, const int used[STATE_COUNT])
+/* The legend of what the lanes show, on the timeline's last row. */
+static void tui_timeline_legend(const struct tui *t, const struct tui_used *used)
 {
 	int w = t->lo.timeline.w, x = 0, y = t->lo.timeline.y + t->lo.timeline.h - 1;
-	x += tui_put(y, x, w - x, "legend: ", A_DIM);
+	x += tui_put(y, x, w - x, "legend: ", tui_dim(t));
 	for (int s = 0; s < STATE_COUNT; s++) {
-		if (!used[s] || s == STATE_DONE)
+		if (!used->state[s] || s == STATE_DONE)
 			continue;
 		x += tui_put(y, x, w - x, state_glyph(s, t->ascii), tui_state_attr(t, s));
-		x += tui_put(y, x, w - x, " ", A_NORMAL);
-		x += tui_put(y, x, w - x, state_name(s), A_NORMAL);
-		x += tui_put(y, x, w - x, "  ", A_NORMAL);
+		x += tui_putf(y, x, w - x, A_NORMAL, " %s  ", state_name(s));
 	}
-	if (!t->ascii && x < w - 20)
-		tui_put(y, x, w - x, "\u2581\u2584\u2587 share running", A_DIM);
+	for (int s = 0; s < STATE_COUNT; s++) {
+		if (!used->brief[s])
+			continue;
+		char small[2] = {(char)(state_glyph(s, 1)[0] - 'A' + 'a'), 0};
+		x += tui_put(y, x, w - x, small, tui_state_attr(t, s));
+		x += tui_putf(y, x, w - x, A_NORMAL, " some %s  ", state_name(s));
+	}
+	if (used->eighths && !t->ascii)
+		x += tui_put(y, x, w - x, "\u2581\u2584\u2587 share running  ", A_NORMAL);
+	if (used->marks) {
+		x += tui_put(y, x, w - x, t->ascii ? "*" : "\u2022", A_BOLD);
+		x += tui_put(y, x, w - x, " printed (2-9, +: that many)  ", A_NORMAL);
+	}
+	if (t->inst.cut)
+		tui_put(y, x, w - x, "(too many prints in view: zoom in)", A_BOLD);
 }
 
 /* The timeline in t->lo.timeline: axis, lanes, legend. */
@@ -247,11 +268,13 @@ void tui_draw_timeline(struct tui *t)
 	uint64_t tcur = t->vp.t0 + (uint64_t)t->cursor * t->vp.dt + t->vp.dt / 2;
 	if (tcur >= end && end > t->vp.origin)
 		tcur = end - 1; /* the model is complete only up to `end` */
-	int used[STATE_COUNT] = {0};
+	struct tui_used used;
+	memset(&used, 0, sizeof(used));
+	tui_instants_collect(t, t->lane_top, rows);
 	for (int r = 0; r < rows && (size_t)(t->lane_top + r) < t->nlanes; r++)
-		tui_timeline_lane(t, t->lane_top + r, t->lo.lane_y + r, tcur, used);
+		tui_timeline_lane(t, t->lane_top + r, r, tcur, &used);
 	if ((size_t)(t->lane_top + rows) < t->nlanes)
-		tui_putf(t->lo.lane_y + rows - 1, 0, t->lo.name_w, A_DIM, "+%zu more",
+		tui_putf(t->lo.lane_y + (rows - 1) * t->lo.lane_step, 0, t->lo.name_w, tui_dim(t), "+%zu more",
 		         t->nlanes - (size_t)(t->lane_top + rows));
-	tui_timeline_legend(t, used);
+	tui_timeline_legend(t, &used);
 }

@@ -102,6 +102,7 @@ struct tui_rect {
 struct tui_layout {
 	struct tui_rect header, timeline, keybar;
 	int lane_y, lane_rows; /* the lanes, inside the timeline */
+	int lane_step;         /* rows from one lane to the next (2 in the presenter layout) */
 	int name_w;            /* timeline columns: names, cells, state at the cursor */
 	int cells_x, ncols, state_x;
 	int panes_y, panes_h;
@@ -136,6 +137,7 @@ struct tui {
 	int signum;
 	enum tui_screen screen;
 	int ascii, color, theme;
+	int present; /* the presenter layout (--present, P) */
 
 	/* menu */
 	struct menu_item *items;
@@ -184,6 +186,9 @@ struct tui {
 	char cmd_buf[512];
 	size_t cmd_len;
 	uv_timer_t keys_timer;
+	/* a short message at the key bar's right end (the theme's name) */
+	uv_timer_t flash_timer;
+	char flash[96];
 	char key_shown[32];
 	uint64_t key_shown_ns;
 
@@ -194,22 +199,29 @@ struct tui {
 	uint64_t cores_read_ns;
 
 	struct tui_layout lo; /* of the last run screen drawn */
+
+	/* the marks of the lanes on screen, per row and column (instants.c) */
+	struct {
+		unsigned char *count;
+		size_t cap;
+		int *row_of; /* task, then ngroups group indexes: visible row or -1 */
+		size_t rowcap;
+		int rows, ncols, top;
+		int cut; /* too many marks in view: only the first were counted */
+	} inst;
 };
 
-/* Colour pairs: plain text, one per state, one per task colour, one per
- * state under a running share (the eighths of a partly running cell). */
+/* Colour pairs: plain text, one per state, one per task colour. */
 #define TUI_TASK_COLORS 6
 enum tui_pair {
 	PAIR_TEXT = 1,
 	PAIR_STATE_FIRST,
 	PAIR_TASK_FIRST = PAIR_STATE_FIRST + STATE_COUNT,
-	PAIR_MIXED_FIRST = PAIR_TASK_FIRST + TUI_TASK_COLORS,
-	PAIR_COUNT = PAIR_MIXED_FIRST + STATE_COUNT
+	PAIR_COUNT = PAIR_TASK_FIRST + TUI_TASK_COLORS
 };
 _Static_assert(PAIR_COUNT <= 64, "more colour pairs than an 8-colour terminal has");
 #define PAIR_STATE(s) ((short)(PAIR_STATE_FIRST + (s)))
 #define PAIR_TASK(i) ((short)(PAIR_TASK_FIRST + (i) % TUI_TASK_COLORS))
-#define PAIR_MIXED(s) ((short)(PAIR_MIXED_FIRST + (s)))
 
 #define TUI_LINE_MAX 256 /* bytes of one line of a pane's text */
 
@@ -231,14 +243,19 @@ int tui_lane_rows(void);                                    /* lanes that fit at
 /* term.c */
 void tui_install_fatal(void);
 void tui_colors_apply(struct tui *t);
-/* A state's foreground in a theme; -1 when the theme gives it none. */
-short tui_theme_state_fg(int theme, enum state s);
+/* A state's foreground in a theme, in 256 colours or in 8; -1 when the
+ * theme gives it none. */
+short tui_theme_state_fg(int theme, enum state s, int colors256);
 attr_t tui_state_attr(const struct tui *t, enum state s);
+attr_t tui_dim(const struct tui *t);
+int tui_text_width(const char *s);
 int tui_put(int y, int x, int w, const char *s, attr_t attr);
 int tui_putf(int y, int x, int w, attr_t attr, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 void tui_fill(int y, int x, int w, attr_t attr);
 void tui_keybar(const struct tui *t, unsigned where, int y, int w);
+/* Show msg at the key bar's right end for a moment. */
+void tui_flash(struct tui *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* text.c */
 char *tui_reflow(const char *text);
@@ -250,6 +267,11 @@ void tui_line(char (*lines)[TUI_LINE_MAX], int *n, int max, const char *fmt, ...
 void tui_lanes_build(struct tui *t, int rows);
 int tui_selected_task(const struct tui *t);
 void tui_draw_timeline(struct tui *t);
+
+/* instants.c */
+void tui_instants_collect(struct tui *t, int top, int rows);
+int tui_instants_at(const struct tui *t, int row, int col);
+void tui_instant_draw(const struct tui *t, int y, int x, int count, int highlight);
 
 /* panes.c */
 void tui_cores_read(struct tui *t);
@@ -307,8 +329,9 @@ int tui_keys_dispatch(struct tui *t, unsigned where, int ch);
 /* The entries of `where` that the help lists (not those an earlier entry
  * takes every key of). */
 size_t tui_keys_help(unsigned where, const struct tui_key **out, size_t max);
-/* The key bar of `where`. */
-void tui_keys_bar(unsigned where, int ascii, char *buf, size_t n);
+/* The key bar of `where`, in at most `width` columns: entries are dropped
+ * from its end, help and quit last. */
+void tui_keys_bar(unsigned where, int ascii, int width, char *buf, size_t n);
 void tui_on_input(uv_poll_t *h, int status, int events);
 
 /* loop.c */
