@@ -34,8 +34,12 @@ static void key_help(struct tui *t, int ch)
 
 static void key_theme(struct tui *t, int ch)
 {
+	static const char *const what[TUI_THEME_COUNT] = {"", " (for a light background)",
+	                                                  " (bold, for projectors)", " (colour-blind safe)"};
 	t->theme = (t->theme + 1) % TUI_THEME_COUNT;
 	tui_colors_apply(t);
+	tui_flash(t, "theme %s%s%s", tui_theme_name(t->theme), what[t->theme],
+	          t->color ? "" : ": no colour here (NO_COLOR or --no-color)");
 }
 
 /* ---- the run screen ---- */
@@ -207,7 +211,8 @@ const struct tui_key tui_keys[] = {
     /* more than one screen */
     {{'t'}, ANY_SCREEN, ANY_SCREEN & ~KEYS_PARAMS, "t", "next theme (dark, light, contrast, cb)",
      "t theme", NULL, key_theme},
-    {{'?'}, ANY_SCREEN, ANY_SCREEN & ~KEYS_PARAMS, "?", "this help", "? help", NULL, key_help},
+    {{'?', KEY_F(1)}, ANY_SCREEN, ANY_SCREEN & ~KEYS_PARAMS, "? F1", "this help", "? help", NULL,
+     key_help},
     {{TUI_KEY_ESC}, KEYS_PARAMS, KEYS_PARAMS, "Esc", "back to the demos", "Esc back to demos", NULL,
      tui_menu_back},
     {{TUI_KEY_ESC}, KEYS_RUN, KEYS_RUN, "Esc", "back (close an overlay, a group; to the menu)",
@@ -262,16 +267,32 @@ size_t tui_keys_help(unsigned where, const struct tui_key **out, size_t max)
 	return n;
 }
 
-void tui_keys_bar(unsigned where, int ascii, char *buf, size_t n)
+void tui_keys_bar(unsigned where, int ascii, int width, char *buf, size_t n)
 {
-	size_t l = 0;
-	buf[0] = '\0';
-	for (size_t i = 0; i < tui_nkeys && l < n; i++) {
+	const char *label[64];
+	int keep[64], len[64], nl = 0, total = 0;
+	for (size_t i = 0; i < tui_nkeys && nl < 64; i++) {
 		const struct tui_key *k = &tui_keys[i];
 		if (!(k->bar_in & where) || k->bar == NULL)
 			continue;
-		const char *b = ascii && k->bar_ascii != NULL ? k->bar_ascii : k->bar;
-		int r = snprintf(buf + l, n - l, "%s%s", l == 0 ? " " : "  ", b);
+		label[nl] = ascii && k->bar_ascii != NULL ? k->bar_ascii : k->bar;
+		keep[nl] = k->handler == key_help || k->handler == key_quit;
+		len[nl] = 2 + tui_text_width(label[nl]); /* two spaces before each */
+		total += len[nl++];
+	}
+	/* drop the last entries that may go, then (if still too long) any */
+	for (int pass = 0; pass < 2 && total > width; pass++)
+		for (int i = nl - 1; i >= 0 && total > width; i--)
+			if (label[i] != NULL && (pass == 1 || !keep[i])) {
+				total -= len[i];
+				label[i] = NULL;
+			}
+	size_t l = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < nl && l < n; i++) {
+		if (label[i] == NULL)
+			continue;
+		int r = snprintf(buf + l, n - l, "%s%s", l == 0 ? " " : "  ", label[i]);
 		if (r < 0)
 			break;
 		l += (size_t)r;
