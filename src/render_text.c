@@ -271,10 +271,9 @@ void render_text(FILE *f, struct run *run, const struct model *m, const struct t
 		fprintf(f, "\nresults:\n");
 		for (int i = 0; i < run->nresults; i++) {
 			const struct run_result *r = &run->results[i];
-			if (r->is_text)
-				fprintf(f, "  %-28s %s\n", r->key, r->text);
-			else
-				fprintf(f, "  %-28s %.6g\n", r->key, r->num);
+			char num[64];
+			view_format_number(r->num, num, sizeof(num));
+			fprintf(f, "  %-28s %s\n", r->key, r->is_text ? r->text : num);
 		}
 	}
 	uint64_t dropped = trace_dropped() + model_spans_dropped(m);

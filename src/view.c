@@ -81,6 +81,29 @@ void view_format_duration(uint64_t ns, int ascii, char *buf, size_t n)
 	}
 }
 
+void view_format_number(double v, char *buf, size_t n)
+{
+	double a = fabs(v);
+	if (!isfinite(v) || (a > 0 && a < 1e-3) || a >= 1e15) {
+		snprintf(buf, n, "%.4g", v);
+		return;
+	}
+	if (v == floor(v)) {
+		snprintf(buf, n, "%.0f", v);
+		return;
+	}
+	int decimals = 3 - (int)floor(log10(a));
+	snprintf(buf, n, "%.*f", decimals < 0 ? 0 : decimals > 6 ? 6 : decimals, v);
+	char *dot = strchr(buf, '.');
+	if (dot != NULL) {
+		char *e = buf + strlen(buf);
+		while (e > dot + 1 && e[-1] == '0')
+			*--e = '\0';
+		if (e == dot + 1)
+			*dot = '\0';
+	}
+}
+
 void view_format_time(const struct viewport *v, uint64_t abs_ns, int ascii, char *buf, size_t n)
 {
 	uint64_t rel = abs_ns > v->origin ? abs_ns - v->origin : 0;

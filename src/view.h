@@ -29,6 +29,10 @@ long view_col(const struct viewport *v, uint64_t t);
 
 /* "850 ns", "12.5 µs"/"12.5 us", "3.20 ms", "1.50 s", "2 m 05 s" (ascii: us). */
 void view_format_duration(uint64_t ns, int ascii, char *buf, size_t n);
+/* A result's number as a person writes it: whole numbers in full
+ * ("10000", not "1e+04"), others to 4 significant digits without trailing
+ * zeros ("870.4", "0.1494", "1.99"). */
+void view_format_number(double v, char *buf, size_t n);
 /* A time since the run's start: real ("1.50 s") or simulated ("1:05:00"). */
 void view_format_time(const struct viewport *v, uint64_t abs_ns, int ascii, char *buf, size_t n);
 

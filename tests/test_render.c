@@ -179,6 +179,22 @@ START_TEST(a_cell_never_hides_a_wait)
 }
 END_TEST
 
+START_TEST(numbers_read_as_written)
+{
+	char b[32];
+	static const struct {
+		double v;
+		const char *s;
+	} cases[] = {{10000, "10000"}, {1e6, "1000000"}, {870.4, "870.4"}, {0.1494, "0.1494"},
+	             {1.992, "1.992"}, {0.5, "0.5"}, {12345.67, "12346"}, {-2.25, "-2.25"}, {0, "0"},
+	             {1.10, "1.1"}};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		view_format_number(cases[i].v, b, sizeof(b));
+		ck_assert_str_eq(b, cases[i].s);
+	}
+}
+END_TEST
+
 START_TEST(mark_text_drops_a_repeated_name)
 {
 	ck_assert_str_eq(view_mark_text("worker 0", "worker 0: pid 12"), "pid 12");
@@ -212,6 +228,7 @@ int main(void)
 	tcase_add_test(tc, zoom_keeps_the_cursor_instant);
 	tcase_add_test(tc, a_cell_never_hides_a_wait);
 	tcase_add_test(tc, mark_text_drops_a_repeated_name);
+	tcase_add_test(tc, numbers_read_as_written);
 	suite_add_tcase(s, tc);
 	return support_main(s);
 }

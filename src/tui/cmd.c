@@ -28,13 +28,13 @@ static void tui_cmd_apply(struct tui *t, const char *line)
 			const struct model_task *mt = model_task(t->model, i);
 			if (strcmp(mt->name, name) != 0)
 				continue;
-			tui_lanes_build(t, tui_lane_rows());
+			tui_lanes_build(t, tui_layout_lanes_max(LINES, t->present));
 			int found = 0;
 			for (size_t l = 0; l < t->nlanes && !found; l++)
 				found = !t->lanes[l].is_group && t->lanes[l].index == i;
 			if (!found && mt->group_index >= 0) {
 				t->open_group = mt->group_index; /* its group's lanes */
-				tui_lanes_build(t, tui_lane_rows());
+				tui_lanes_build(t, tui_layout_lanes_max(LINES, t->present));
 			}
 			for (size_t l = 0; l < t->nlanes; l++)
 				if (!t->lanes[l].is_group && t->lanes[l].index == i)

@@ -13,6 +13,7 @@
 #define TUI_PAN_DIVISOR 8 /* a pan moves the view by this fraction of its columns */
 #define TUI_ZOOM_IN 0.5
 #define TUI_ZOOM_OUT 2.0
+#define TUI_HSCROLL_STEP 8 /* columns a table scrolls sideways */
 
 void tui_quit(struct tui *t)
 {
@@ -71,6 +72,12 @@ static void run_pause(struct tui *t, int ch)
 
 static void run_pan(struct tui *t, int ch)
 {
+	if (t->pane == PANE_STATS) { /* a demo's table, sideways */
+		t->hscroll += ch == KEY_LEFT || ch == 'h' ? -TUI_HSCROLL_STEP : TUI_HSCROLL_STEP;
+		if (t->hscroll < 0)
+			t->hscroll = 0;
+		return;
+	}
 	int n = run_ncols(t) / TUI_PAN_DIVISOR;
 	uint64_t step = t->vp.dt * (uint64_t)(n > 0 ? n : 1);
 	if (ch == KEY_LEFT || ch == 'h')
@@ -104,6 +111,8 @@ static void run_cursor(struct tui *t, int ch)
 static void run_pane(struct tui *t, int ch)
 {
 	t->pane = (t->pane + (ch == KEY_BTAB ? PANE_COUNT - 1 : 1)) % PANE_COUNT;
+	if (t->pane == PANE_OUTPUT || t->pane == PANE_STATS)
+		t->left = t->pane; /* a narrow screen shows it beside the lesson */
 }
 
 /* Up and Down select a lane, or scroll the focused pane (the output pane
@@ -193,7 +202,8 @@ const struct tui_key tui_keys[] = {
     /* the run screen */
     {{' '}, KEYS_RUN, KEYS_RUN, "Space", "pause the view (the run goes on) / follow the present",
      "Space pause", NULL, run_pause},
-    {{KEY_LEFT, KEY_RIGHT, 'h', 'l'}, KEYS_RUN, KEYS_RUN, "Left Right h l", "pan",
+    {{KEY_LEFT, KEY_RIGHT, 'h', 'l'}, KEYS_RUN, KEYS_RUN, "Left Right h l",
+     "pan (the stats pane focused: scroll a wide table sideways)",
      "\u2190\u2192 pan", "h/l pan", run_pan},
     {{'+', '-', '=', '_'}, KEYS_RUN, KEYS_RUN, "+ - (= _)", "zoom about the cursor", "+/- zoom",
      NULL, run_zoom},

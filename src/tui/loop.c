@@ -194,6 +194,7 @@ static int tui_teardown(struct tui *t)
 	free(t->cells);
 	free(t->inst.count);
 	free(t->inst.row_of);
+	free(t->names.dup);
 	free(t->items);
 	free(t->shown);
 	int sig = t->signum;

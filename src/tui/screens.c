@@ -39,6 +39,20 @@ static void tui_draw_cursor_label(struct tui *t, int x)
 	tui_putf(0, w - lw > x ? w - lw : x, lw, A_REVERSE, "cursor %s  %s/col ", c, a);
 }
 
+/* The layout of this frame: the lanes (one per task, or per group when
+ * they do not fit), then the rectangles. */
+static void tui_run_layout(struct tui *t, int npanel, char panel[][RUN_PANEL_WIDTH])
+{
+	struct tui_layout_want want = {npanel, 0, t->present, t->left == PANE_STATS ? PANE_STATS : PANE_OUTPUT};
+	for (int i = 0; i < npanel; i++) {
+		int pw = tui_text_width(panel[i]);
+		if (pw > want.panel_w)
+			want.panel_w = pw;
+	}
+	tui_lanes_build(t, tui_layout_lanes_max(LINES, t->present));
+	tui_layout_compute(&t->lo, COLS, LINES, (int)t->nlanes, &want);
+}
+
 void tui_draw_run(struct tui *t)
 {
 	char title[64] = "";
@@ -46,21 +60,23 @@ void tui_draw_run(struct tui *t)
 	static char panel[RUN_PANEL_LINES][RUN_PANEL_WIDTH];
 	int npanel = run_panel_copy(t->run, panel, RUN_PANEL_LINES, title, sizeof(title), &version);
 	const struct tui_layout *lo = &t->lo;
-	tui_layout_compute(&t->lo, COLS, LINES, npanel);
+	tui_run_layout(t, npanel, panel);
 
 	int x = tui_draw_header(t);
 	tui_draw_timeline(t);
 	tui_draw_cursor_label(t, x);
-	tui_draw_output(t, lo->output.y, lo->output.x, lo->output.h, lo->output.w);
-	if (npanel > 0)
-		tui_draw_panel(panel, npanel, title, lo->panel.y, lo->panel.x, lo->panel.h, lo->panel.w);
-	tui_draw_stats(t, lo->stats.y, lo->stats.x, lo->stats.h, lo->stats.w);
+	if (lo->output.w > 0)
+		tui_draw_output(t, lo->output.y, lo->output.x, lo->output.h, lo->output.w);
+	if (lo->panel.h > 0 && lo->panel.w > 0)
+		tui_draw_panel(t, panel, npanel, title, &lo->panel);
+	if (lo->stats.w > 0)
+		tui_draw_stats(t, lo->stats.y, lo->stats.x, lo->stats.h, lo->stats.w);
 	tui_draw_lesson(t, lo->lesson.y, lo->lesson.x, lo->lesson.h, lo->lesson.w);
-	for (int y = lo->panes_y; y < lo->panes_y + lo->panes_h; y++) {
-		mvaddstr(y, lo->sep[0], t->ascii ? "|" : "\u2502");
-		mvaddstr(y, lo->sep[1], t->ascii ? "|" : "\u2502");
-	}
-	tui_keybar(t, KEYS_RUN, lo->keybar.y, lo->keybar.w);
+	for (int y = lo->panes_y; y < lo->panes_y + lo->panes_h; y++)
+		for (int i = 0; i < 2; i++)
+			if (lo->sep[i] >= 0)
+				mvaddstr(y, lo->sep[i], t->ascii ? "|" : "\u2502");
+	tui_keybar(t, t->replay ? KEYS_REPLAY | KEYS_RUN : KEYS_RUN, lo->keybar.y, lo->keybar.w);
 }
 
 /* ---- the screens and overlays: each draws itself and takes its keys ---- */

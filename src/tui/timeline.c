@@ -66,13 +66,68 @@ void tui_lanes_build(struct tui *t, int rows)
 	free(seen);
 }
 
-static void tui_lane_name(const struct tui *t, const struct lane *l, char *buf, size_t n)
+/* Mark in t->names.dup the tasks whose name another task has too (loop
+ * demos run the same coroutines twice), once per new task count: names
+ * hashed into a table of task indexes. */
+static void tui_names_update(struct tui *t)
+{
+	size_t n = model_task_count(t->model);
+	if (n == t->names.n && t->names.dup != NULL)
+		return;
+	size_t cap = 16;
+	while (cap < 2 * n)
+		cap *= 2;
+	int *slot = malloc(cap * sizeof(*slot));
+	if (n > t->names.cap) {
+		free(t->names.dup);
+		t->names.dup = calloc(n, 1);
+		t->names.cap = t->names.dup ? n : 0;
+	}
+	if (slot == NULL || t->names.dup == NULL) {
+		free(slot);
+		t->names.n = 0;
+		return;
+	}
+	memset(t->names.dup, 0, n);
+	for (size_t i = 0; i < cap; i++)
+		slot[i] = -1;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = model_task(t->model, i)->name;
+		uint64_t h = 1469598103934665603ull;
+		for (const char *c = name; *c; c++)
+			h = (h ^ (unsigned char)*c) * 1099511628211ull;
+		size_t k = (size_t)h & (cap - 1);
+		while (slot[k] >= 0 && strcmp(model_task(t->model, (size_t)slot[k])->name, name) != 0)
+			k = (k + 1) & (cap - 1);
+		if (slot[k] >= 0)
+			t->names.dup[i] = t->names.dup[slot[k]] = 1;
+		else
+			slot[k] = (int)i;
+	}
+	free(slot);
+	t->names.n = n;
+}
+
+const char *tui_task_label(struct tui *t, size_t i, char *buf, size_t n)
+{
+	const struct model_task *mt = model_task(t->model, i);
+	tui_names_update(t);
+	if (i < t->names.n && t->names.dup[i] && mt->group[0])
+		snprintf(buf, n, "%s (%s)", mt->name, mt->group);
+	else if (i < t->names.n && t->names.dup[i])
+		snprintf(buf, n, "%s #%zu", mt->name, i);
+	else
+		snprintf(buf, n, "%s", mt->name);
+	return buf;
+}
+
+static void tui_lane_name(struct tui *t, const struct lane *l, char *buf, size_t n)
 {
 	if (l->is_group)
 		snprintf(buf, n, "%s %s%zu", model_group_name(t->model, l->index), t->ascii ? "x" : "\u00d7",
 		         model_group_size(t->model, l->index));
 	else
-		snprintf(buf, n, "%s", model_task(t->model, l->index)->name);
+		tui_task_label(t, l->index, buf, n);
 }
 
 int tui_selected_task(const struct tui *t)
@@ -123,7 +178,6 @@ static void tui_timeline_fit(struct tui *t, uint64_t end)
 	struct tui_layout *lo = &t->lo;
 	char name[128];
 	int nw = TUI_NAME_MIN;
-	tui_lanes_build(t, lo->lane_rows);
 	for (size_t i = 0; i < t->nlanes; i++) {
 		tui_lane_name(t, &t->lanes[i], name, sizeof(name));
 		int l = (int)strlen(name);
@@ -209,7 +263,7 @@ static void tui_timeline_lane(struct tui *t, int li, int r, uint64_t tcur, struc
 /* The legend of what the lanes show, on the timeline's last row. */
 static void tui_timeline_legend(const struct tui *t, const struct tui_used *used)
 {
-	int w = t->lo.timeline.w, x = 0, y = t->lo.timeline.y + t->lo.timeline.h - 1;
+	int w = t->lo.timeline.w, x = 0, y = t->lo.legend_y;
 	x += tui_put(y, x, w - x, "legend: ", tui_dim(t));
 	for (int s = 0; s < STATE_COUNT; s++) {
 		if (!used->state[s] || s == STATE_DONE)
@@ -268,6 +322,7 @@ void tui_draw_timeline(struct tui *t)
 	uint64_t tcur = t->vp.t0 + (uint64_t)t->cursor * t->vp.dt + t->vp.dt / 2;
 	if (tcur >= end && end > t->vp.origin)
 		tcur = end - 1; /* the model is complete only up to `end` */
+	t->tcur = tcur;
 	struct tui_used used;
 	memset(&used, 0, sizeof(used));
 	tui_instants_collect(t, t->lane_top, rows);
@@ -277,4 +332,5 @@ void tui_draw_timeline(struct tui *t)
 		tui_putf(t->lo.lane_y + (rows - 1) * t->lo.lane_step, 0, t->lo.name_w, tui_dim(t), "+%zu more",
 		         t->nlanes - (size_t)(t->lane_top + rows));
 	tui_timeline_legend(t, &used);
+	tui_draw_why(t);
 }

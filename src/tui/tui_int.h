@@ -38,6 +38,8 @@
 #include "view.h"
 
 #define TUI_TICK_MS 100
+#define TUI_OUTPUT_MAX_ROWS 256 /* of the output pane */
+#define TUI_LINE_MAX 256        /* bytes of one line of a pane's text */
 #define TUI_MIN_COLS 80
 #define TUI_MIN_ROWS 24
 #define TUI_MAX_CORES 64
@@ -49,16 +51,23 @@
 #define TUI_FOLLOW_MIN_NS (2 * NS_PER_S)
 
 /* The run screen's proportions (layout.c). */
-#define TUI_TIMELINE_PCT 55     /* of the rows between header and key bar */
-#define TUI_TIMELINE_MIN_ROWS 8
+#define TUI_TIMELINE_MAX_PCT 65 /* of the rows between header and key bar, at most */
+#define TUI_PANES_MIN_ROWS 7    /* rows the panes keep however many lanes there are */
 #define TUI_AXIS_ROWS 2         /* time labels, then the ruler */
+#define TUI_CALLOUT_ROWS 2      /* the presenter layout's "watch for" band */
+#define TUI_WHY_ROWS 1          /* why the selected lane waits, at the cursor */
 #define TUI_LEGEND_ROWS 1
-#define TUI_OUTPUT_PCT 34       /* of the width, the output pane */
-#define TUI_STATS_PCT 30        /* the panel and stats column; the lesson gets the rest */
-#define TUI_NAME_MIN 4          /* lane name column, from this to TUI_NAME_MAX */
-#define TUI_NAME_MAX 18
+#define TUI_PRESENT_STEP 2      /* rows from lane to lane in the presenter layout */
+#define TUI_WIDE_COLS 120       /* from this width, three panes side by side */
+#define TUI_OUTPUT_PCT 42       /* of what the middle column leaves, the output pane */
+#define TUI_STATS_PCT 26        /* the panel and stats column, at least */
+#define TUI_PANEL_MAX_PCT 45    /* and at most, to fit a demo's table */
+#define TUI_NARROW_LEFT_PCT 50  /* narrow screens: output or stats, beside the lesson */
+#define TUI_STATS_MIN_ROWS 4    /* under a demo's panel */
+#define TUI_NAME_MIN 4          /* lane name column, from this to TUI_NAME_MAX_PCT of the width */
+#define TUI_NAME_MAX_PCT 20
 #define TUI_NAME_GAP 2          /* between the names and the cells */
-#define TUI_STATE_COL_W 6       /* a space, then the state at the cursor */
+#define TUI_STATE_COL_W 9       /* a space, the state at the cursor, the why link */
 #define TUI_MIN_CELLS 10
 
 struct tui;
@@ -101,13 +110,22 @@ struct tui_rect {
 /* The run screen for one frame: what drawing and the mouse both read. */
 struct tui_layout {
 	struct tui_rect header, timeline, keybar;
+	int callout_y;         /* the presenter layout's band, under the axis */
 	int lane_y, lane_rows; /* the lanes, inside the timeline */
 	int lane_step;         /* rows from one lane to the next (2 in the presenter layout) */
+	int why_y, legend_y;
 	int name_w;            /* timeline columns: names, cells, state at the cursor */
 	int cells_x, ncols, state_x;
 	int panes_y, panes_h;
-	struct tui_rect output, panel, stats, lesson; /* panel.h is 0 without a panel */
-	int sep[2];                                   /* the separators' columns */
+	struct tui_rect output, panel, stats, lesson; /* w or h 0: not shown */
+	int sep[2];                                   /* the separators' columns, -1: none */
+};
+
+/* What the layout makes room for. */
+struct tui_layout_want {
+	int npanel, panel_w; /* the demo's panel: lines, widest line */
+	int present;         /* the presenter layout */
+	int left;            /* narrow screens: PANE_OUTPUT or PANE_STATS beside the lesson */
 };
 
 enum tui_screen { SCREEN_MENU, SCREEN_RUN, SCREEN_COUNT };
@@ -165,7 +183,10 @@ struct tui {
 	int lane_top;
 	int open_group; /* -1: lanes of every group */
 	enum pane pane;
+	enum pane left; /* narrow screens: the pane beside the lesson (output or stats) */
 	int scroll[PANE_COUNT];
+	int hscroll; /* a demo's table, sideways */
+	uint64_t tcur; /* the instant under the cursor line, as last drawn */
 	enum overlay overlay;
 	int detail_scroll;
 	struct lane *lanes;
@@ -200,6 +221,18 @@ struct tui {
 
 	struct tui_layout lo; /* of the last run screen drawn */
 
+	/* the output pane's rows, as last laid out (panes.c) */
+	struct {
+		char lines[TUI_OUTPUT_MAX_ROWS][TUI_LINE_MAX];
+		int who_len[TUI_OUTPUT_MAX_ROWS], task[TUI_OUTPUT_MAX_ROWS];
+	} out;
+
+	/* which task names are shared by another task (timeline.c) */
+	struct {
+		unsigned char *dup;
+		size_t n, cap;
+	} names;
+
 	/* the marks of the lanes on screen, per row and column (instants.c) */
 	struct {
 		unsigned char *count;
@@ -223,7 +256,6 @@ _Static_assert(PAIR_COUNT <= 64, "more colour pairs than an 8-colour terminal ha
 #define PAIR_STATE(s) ((short)(PAIR_STATE_FIRST + (s)))
 #define PAIR_TASK(i) ((short)(PAIR_TASK_FIRST + (i) % TUI_TASK_COLORS))
 
-#define TUI_LINE_MAX 256 /* bytes of one line of a pane's text */
 
 /* Split text into o->lines of at most w bytes, breaking at spaces (the
  * lesson text is mostly ASCII, so bytes are close to columns). */
@@ -234,11 +266,12 @@ struct wrap_out {
 
 
 /* layout.c */
-void tui_layout_compute(struct tui_layout *lo, int w, int h, int npanel);
+/* Lanes that fit on a screen h rows high (then grouped if more). */
+int tui_layout_lanes_max(int h, int present);
+void tui_layout_compute(struct tui_layout *lo, int w, int h, int nlanes, const struct tui_layout_want *want);
 void tui_layout_columns(struct tui_layout *lo, int name_w);
 int tui_layout_lane_at(const struct tui_layout *lo, int y); /* row among the lanes, or -1 */
 int tui_layout_col_at(const struct tui_layout *lo, int x);  /* timeline column, or -1 */
-int tui_lane_rows(void);                                    /* lanes that fit at this size */
 
 /* term.c */
 void tui_install_fatal(void);
@@ -260,12 +293,17 @@ void tui_flash(struct tui *t, const char *fmt, ...) __attribute__((format(printf
 /* text.c */
 char *tui_reflow(const char *text);
 void tui_wrap(const char *text, int w, struct wrap_out *o);
+/* The same, continuation lines indented by `indent` spaces. */
+void tui_wrap_indent(const char *text, int w, int indent, struct wrap_out *o);
 void tui_line(char (*lines)[TUI_LINE_MAX], int *n, int max, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* timeline.c */
 void tui_lanes_build(struct tui *t, int rows);
 int tui_selected_task(const struct tui *t);
+/* Task i's name, followed by its group when another task has the same name
+ * ("ticker 1 (blocked)"). */
+const char *tui_task_label(struct tui *t, size_t i, char *buf, size_t n);
 void tui_draw_timeline(struct tui *t);
 
 /* instants.c */
@@ -273,13 +311,18 @@ void tui_instants_collect(struct tui *t, int top, int rows);
 int tui_instants_at(const struct tui *t, int row, int col);
 void tui_instant_draw(const struct tui *t, int y, int x, int count, int highlight);
 
+/* link.c */
+void tui_draw_why(struct tui *t);
+
 /* panes.c */
 void tui_cores_read(struct tui *t);
 int tui_clamp_scroll(int *scroll, int total, int h);
 void tui_draw_output(struct tui *t, int y0, int x0, int h, int w);
 void tui_draw_stats(struct tui *t, int y0, int x0, int h, int w);
-void tui_draw_panel(char panel[][RUN_PANEL_WIDTH], int n, const char *title, int y0, int x0,
-                           int h, int w);
+void tui_draw_panel(struct tui *t, char panel[][RUN_PANEL_WIDTH], int n, const char *title,
+                    const struct tui_rect *r);
+/* The line of the demo's Python that the task was on at instant at (0: none). */
+int tui_task_line_at(const struct tui *t, size_t task, uint64_t at);
 void tui_draw_lesson(struct tui *t, int y0, int x0, int h, int w);
 
 /* overlays.c */
