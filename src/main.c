@@ -52,6 +52,7 @@ static void usage(FILE *f)
 	      "      --size WxH        fixed screen size for the TUI, e.g. 100x30 (recordings)\n"
 	      "      --script FILE     type a script of timed actions into the TUI (doc/recording.md)\n"
 	      "      --keys-overlay    show each key pressed, briefly, in a corner\n"
+	      "      --present         presenter layout for a projector (also P in the TUI)\n"
 	      "  -h, --help            this help\n"
 	      "  -V, --version         version\n"
 	      "\n"
@@ -116,7 +117,8 @@ bad:
 int main(int argc, char **argv)
 {
 	enum { OPT_SEED = 256, OPT_ASCII, OPT_NO_COLOR, OPT_THEME, OPT_SAMPLE_HZ, OPT_LIST_PARAMS,
-	       OPT_TRACE, OPT_SAVE, OPT_REPLAY, OPT_RECORD, OPT_SIZE, OPT_SCRIPT, OPT_KEYS_OVERLAY };
+	       OPT_TRACE, OPT_SAVE, OPT_REPLAY, OPT_RECORD, OPT_SIZE, OPT_SCRIPT, OPT_KEYS_OVERLAY,
+	       OPT_PRESENT };
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -138,6 +140,7 @@ int main(int argc, char **argv)
 		{"size", required_argument, NULL, OPT_SIZE},
 		{"script", required_argument, NULL, OPT_SCRIPT},
 		{"keys-overlay", no_argument, NULL, OPT_KEYS_OVERLAY},
+		{"present", no_argument, NULL, OPT_PRESENT},
 		{NULL, 0, NULL, 0},
 	};
 	struct app_options o = {0};
@@ -240,6 +243,9 @@ int main(int argc, char **argv)
 		case OPT_KEYS_OVERLAY:
 			o.keys_overlay = 1;
 			break;
+		case OPT_PRESENT:
+			o.present = 1;
+			break;
 		case OPT_SIZE: {
 			int w, h, used = 0;
 			if (sscanf(optarg, "%dx%d%n", &w, &h, &used) != 2 || optarg[used] != '\0' || w < 80 ||
@@ -272,8 +278,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "simul: unknown demo '%s'; closest: %s (simul --list shows all)\n", o.demo, near);
 		return APP_EXIT_USAGE;
 	}
-	if ((o.record || o.script || o.size_w || o.keys_overlay) && (o.plain || o.report)) {
-		fprintf(stderr, "simul: --record, --script, --size and --keys-overlay are for the TUI: "
+	if ((o.record || o.script || o.size_w || o.keys_overlay || o.present) && (o.plain || o.report)) {
+		fprintf(stderr, "simul: --record, --script, --size, --keys-overlay and --present are for the TUI: "
 		                "not with --plain or --report\n");
 		return APP_EXIT_USAGE;
 	}

@@ -109,8 +109,7 @@ void tui_key_draw(struct tui *t)
 		return;
 	char box[48];
 	int n = snprintf(box, sizeof(box), " key: %s ", t->key_shown);
-	/* above the replay's box when there is one */
-	int y = LINES - TUI_CORNER_UP - (t->replay ? 1 : 0);
+	int y = LINES - TUI_CORNER_UP;
 	if (n < COLS - TUI_CORNER_RIGHT && LINES > TUI_CORNER_UP + 1)
 		tui_put(y, COLS - n - TUI_CORNER_RIGHT, n, box, A_REVERSE | A_BOLD);
 }

@@ -31,6 +31,7 @@ static void key_quit(struct tui *t, int ch)
 static void key_help(struct tui *t, int ch)
 {
 	t->overlay = OVERLAY_HELP;
+	t->help_scroll = 0;
 }
 
 static void key_theme(struct tui *t, int ch)
@@ -58,6 +59,18 @@ static void run_back(struct tui *t, int ch)
 	} else {
 		tui_request(t, ACTION_MENU);
 	}
+}
+
+static void run_cores(struct tui *t, int ch)
+{
+	t->cv.on = !t->cv.on;
+	tui_flash(t, t->cv.on ? "per-core view: which task ran on each CPU" : "a lane per task");
+}
+
+static void run_present(struct tui *t, int ch)
+{
+	t->present = !t->present;
+	tui_flash(t, t->present ? "presenter layout: spaced lanes, watch-for callouts, no dim text" : "normal layout");
 }
 
 static void run_rerun(struct tui *t, int ch)
@@ -120,6 +133,10 @@ static void run_pane(struct tui *t, int ch)
 static void run_updown(struct tui *t, int ch)
 {
 	int up = ch == KEY_UP || ch == 'k';
+	if (t->pane == PANE_TIMELINE && t->cv.on) { /* cores, then other programs */
+		t->cv.sel += up ? (t->cv.sel > 0 ? -1 : 0) : (t->cv.sel < tui_cores_count(t) ? 1 : 0);
+		return;
+	}
 	if (t->pane == PANE_TIMELINE) {
 		if (up && t->sel > 0)
 			t->sel--;
@@ -135,6 +152,16 @@ static void run_updown(struct tui *t, int ch)
 /* Enter: a group lane opens; a task's opens its detail at the cursor. */
 static void run_enter(struct tui *t, int ch)
 {
+	if (t->cv.on) { /* the task on the selected core at the cursor */
+		int task = tui_cores_selected_task(t);
+		if (task >= 0) {
+			uint64_t tc = t->vp.t0 + (uint64_t)t->cursor * t->vp.dt;
+			size_t k = model_span_find(t->model, (size_t)task, tc);
+			t->detail_scroll = k < model_span_count(t->model, (size_t)task) ? (int)k : 0;
+			t->overlay = OVERLAY_DETAIL;
+		}
+		return;
+	}
 	if (t->sel < 0 || (size_t)t->sel >= t->nlanes)
 		return;
 	const struct lane *l = &t->lanes[t->sel];
@@ -159,9 +186,15 @@ static void run_mouse(struct tui *t, int ch)
 		return;
 	int row = tui_layout_lane_at(&t->lo, me.y);
 	int li = t->lane_top + row;
-	if (row < 0 || (size_t)li >= t->nlanes)
+	if (row >= 0 && t->cv.on) {
+		int top = t->cv.sel >= t->lo.lane_rows ? t->cv.sel - t->lo.lane_rows + 1 : 0;
+		if (top + row <= tui_cores_count(t))
+			t->cv.sel = top + row;
+	} else if (row < 0 || (size_t)li >= t->nlanes) {
 		return;
-	t->sel = li;
+	} else {
+		t->sel = li;
+	}
 	t->pane = PANE_TIMELINE;
 	int c = tui_layout_col_at(&t->lo, me.x);
 	if (c >= 0) {
@@ -177,9 +210,12 @@ static void run_mouse(struct tui *t, int ch)
 
 const struct tui_key tui_keys[] = {
     /* a replay's play head, before the run screen's keys */
-    {{' '}, KEYS_REPLAY, 0, "Space", "play or pause the saved run", NULL, NULL, tui_replay_key},
-    {{'[', ']'}, KEYS_REPLAY, 0, "[ ]", "step the play head back, forward", NULL, NULL, tui_replay_key},
-    {{'n', 'N'}, KEYS_REPLAY, 0, "n N", "next, previous milestone", NULL, NULL, tui_replay_key},
+    {{' '}, KEYS_REPLAY, KEYS_REPLAY, "Space", "play or pause the saved run", "Space play", NULL,
+     tui_replay_key},
+    {{'[', ']'}, KEYS_REPLAY, KEYS_REPLAY, "[ ]", "step the play head back, forward", "[ ] step", NULL,
+     tui_replay_key},
+    {{'n', 'N'}, KEYS_REPLAY, KEYS_REPLAY, "n N", "next, previous milestone", "n N milestone", NULL,
+     tui_replay_key},
     {{KEY_HOME, KEY_END}, KEYS_REPLAY, 0, "Home End", "start, end of the run", NULL, NULL,
      tui_replay_key},
     /* the task detail */
@@ -217,6 +253,10 @@ const struct tui_key tui_keys[] = {
      run_pane},
     {{KEY_MOUSE}, KEYS_RUN, 0, "mouse", "click a lane: select it and put the cursor there", NULL,
      NULL, run_mouse},
+    {{'c'}, KEYS_RUN, KEYS_RUN, "c", "per-core view: the task on each CPU, other programs' share; c again: tasks",
+     "c cores", NULL, run_cores},
+    {{'P'}, KEYS_RUN, 0, "P", "presenter layout (projectors): spaced lanes, callouts, no dim text", NULL,
+     NULL, run_present},
     {{'r'}, KEYS_RUN, KEYS_RUN, "r", "run again", "r rerun", NULL, run_rerun},
     /* more than one screen */
     {{'t'}, ANY_SCREEN, ANY_SCREEN & ~KEYS_PARAMS, "t", "next theme (dark, light, contrast, cb)",
@@ -283,7 +323,7 @@ void tui_keys_bar(unsigned where, int ascii, int width, char *buf, size_t n)
 	int keep[64], len[64], nl = 0, total = 0;
 	for (size_t i = 0; i < tui_nkeys && nl < 64; i++) {
 		const struct tui_key *k = &tui_keys[i];
-		if (!(k->bar_in & where) || k->bar == NULL)
+		if (!(k->bar_in & where) || k->bar == NULL || key_shadowed(i, where))
 			continue;
 		label[nl] = ascii && k->bar_ascii != NULL ? k->bar_ascii : k->bar;
 		keep[nl] = k->handler == key_help || k->handler == key_quit;

@@ -18,7 +18,7 @@
 #include "tui_int.h"
 
 #define TUI_ESC_DELAY_MS 25 /* how long curses waits to tell Esc from a key's escape sequence */
-#define TUI_CORES_READ_NS (NS_PER_S / 2)
+#define TUI_CORES_READ_NS (NS_PER_S / 5)
 
 void tui_on_tick(uv_timer_t *h)
 {
@@ -195,6 +195,7 @@ static int tui_teardown(struct tui *t)
 	free(t->inst.count);
 	free(t->inst.row_of);
 	free(t->names.dup);
+	tui_cores_free(t);
 	free(t->items);
 	free(t->shown);
 	int sig = t->signum;
@@ -214,6 +215,7 @@ int tui_main(const struct app_options *o)
 	if (rc == 0) {
 		t->opt = o;
 		t->theme = theme;
+		t->present = o->present;
 		t->ascii = o->ascii || strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
 		t->open_group = -1;
 		t->mparam = -1;

@@ -45,6 +45,8 @@ void tui_cores_read(struct tui *t)
 	}
 	fclose(f);
 	t->ncores = n;
+	if (t->cores_read_ns != 0)
+		tui_machine_push(t, now);
 	t->cores_read_ns = now;
 }
 

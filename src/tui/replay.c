@@ -58,20 +58,15 @@ static void tui_replay_play(struct tui *t, int on)
 		uv_timer_start(&t->play_timer, tui_on_play, TUI_PLAY_TICK_MS, TUI_PLAY_TICK_MS);
 }
 
-/* Where the play head is, and its keys, in the bottom-right corner. */
-void tui_replay_draw(struct tui *t)
+/* Where the play head is, for the header: "replay > 1.20 s / 4.98 s". */
+void tui_replay_status(const struct tui *t, char *buf, size_t n)
 {
-	if (!t->replay || t->screen != SCREEN_RUN || t->model == NULL || COLS < TUI_MIN_COLS ||
-	    LINES < TUI_MIN_ROWS)
-		return;
-	char at[32], end[32], box[160];
+	char at[32], end[32];
 	uint64_t o = model_origin(t->model);
 	view_format_duration(t->head - o, t->ascii, at, sizeof(at));
 	view_format_duration(tui_replay_end(t) - o, t->ascii, end, sizeof(end));
-	int n = snprintf(box, sizeof(box), " replay %s %s / %s  Space play  [ ] step  n N milestone ",
-	                 t->playing ? (t->ascii ? ">" : "\u25b6") : (t->ascii ? "||" : "\u23f8"), at, end);
-	int w = n < COLS - TUI_CORNER_RIGHT ? n : COLS - TUI_CORNER_RIGHT;
-	tui_put(LINES - TUI_CORNER_UP, COLS - w - TUI_CORNER_RIGHT, w, box, A_REVERSE);
+	snprintf(buf, n, "replay %s %s / %s", t->playing ? (t->ascii ? ">" : "\u25b6") : (t->ascii ? "||" : "\u23f8"),
+	         at, end);
 }
 
 /* Keys of the play head (their entries in keys.c say which). */

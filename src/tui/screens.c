@@ -15,12 +15,18 @@ static int tui_draw_header(struct tui *t)
 	char a[64];
 	uint64_t end = tui_run_end(t);
 	view_format_duration(end > t->vp.origin ? end - t->vp.origin : 0, t->ascii, a, sizeof(a));
-	const char *status = t->live ? (t->pending != ACTION_NONE ? "stopping" : "running")
-	                             : (t->run->status != 0 ? "failed" : "finished");
+	char replay[64] = "";
+	if (t->replay)
+		tui_replay_status(t, replay, sizeof(replay));
+	const char *status = t->replay ? replay
+	                     : t->live ? (t->pending != ACTION_NONE ? "stopping" : "running")
+	                               : (t->run->status != 0 ? "failed" : "finished");
 	tui_fill(0, 0, w, A_REVERSE);
 	int x = tui_putf(0, 0, w, A_REVERSE | A_BOLD, " simul  %s ", t->run->full_name);
-	x += tui_putf(0, x, w - x, A_REVERSE, " %s %s  %s", status, a,
+	x += tui_putf(0, x, w - x, A_REVERSE, " %s %s  %s", status, t->replay ? "" : a,
 	              t->live ? (t->follow ? "[following]" : "[PAUSED view]") : "");
+	if (t->cv.on)
+		x += tui_put(0, x, w - x, "  [per-core view: c returns]", A_REVERSE);
 	if (t->open_group >= 0)
 		x += tui_putf(0, x, w - x, A_REVERSE, "  group %s (Esc closes)",
 		              model_group_name(t->model, (size_t)t->open_group));
@@ -36,7 +42,8 @@ static void tui_draw_cursor_label(struct tui *t, int x)
 	uint64_t tc = t->vp.t0 + (uint64_t)t->cursor * t->vp.dt;
 	view_format_time(&t->vp, tc, t->ascii, c, sizeof(c));
 	view_format_duration(t->vp.dt, t->ascii, a, sizeof(a));
-	tui_putf(0, w - lw > x ? w - lw : x, lw, A_REVERSE, "cursor %s  %s/col ", c, a);
+	int at = w - lw > x ? w - lw : x;
+	tui_putf(0, at, w - at, A_REVERSE, "cursor %s  %s/col ", c, a);
 }
 
 /* The layout of this frame: the lanes (one per task, or per group when
@@ -50,7 +57,7 @@ static void tui_run_layout(struct tui *t, int npanel, char panel[][RUN_PANEL_WID
 			want.panel_w = pw;
 	}
 	tui_lanes_build(t, tui_layout_lanes_max(LINES, t->present));
-	tui_layout_compute(&t->lo, COLS, LINES, (int)t->nlanes, &want);
+	tui_layout_compute(&t->lo, COLS, LINES, t->cv.on ? tui_cores_count(t) + 1 : (int)t->nlanes, &want);
 }
 
 void tui_draw_run(struct tui *t)
@@ -89,6 +96,8 @@ static void run_screen_key(struct tui *t, int ch)
 /* The help closes on any key; on the run screen q also quits. */
 static void help_key(struct tui *t, int ch)
 {
+	if (tui_help_scroll(t, ch))
+		return;
 	t->overlay = OVERLAY_NONE;
 	if (ch == 'q' && t->screen == SCREEN_RUN)
 		tui_quit(t);
@@ -149,6 +158,5 @@ void tui_draw(struct tui *t)
 			overlays[t->overlay].draw(t);
 	}
 	tui_key_draw(t);
-	tui_replay_draw(t);
 	refresh();
 }

@@ -132,6 +132,8 @@ static void tui_lane_name(struct tui *t, const struct lane *l, char *buf, size_t
 
 int tui_selected_task(const struct tui *t)
 {
+	if (t->cv.on)
+		return tui_cores_selected_task(t);
 	if (t->sel < 0 || (size_t)t->sel >= t->nlanes || t->lanes[t->sel].is_group)
 		return -1;
 	return (int)t->lanes[t->sel].index;
@@ -177,8 +179,8 @@ static void tui_timeline_fit(struct tui *t, uint64_t end)
 {
 	struct tui_layout *lo = &t->lo;
 	char name[128];
-	int nw = TUI_NAME_MIN;
-	for (size_t i = 0; i < t->nlanes; i++) {
+	int nw = t->cv.on ? (int)strlen("other programs") : TUI_NAME_MIN;
+	for (size_t i = 0; i < t->nlanes && !t->cv.on; i++) {
 		tui_lane_name(t, &t->lanes[i], name, sizeof(name));
 		int l = (int)strlen(name);
 		if (l > nw)
@@ -252,8 +254,8 @@ static void tui_timeline_lane(struct tui *t, int li, int r, uint64_t tcur, struc
 		tui_cell(t, &t->cells[c], dt, c == t->cursor, used);
 	for (int c = 0; c < ncols; c++) {
 		int n = tui_instants_at(t, r, c);
-		if (n > 0) {
-			tui_instant_draw(t, y, lo->cells_x + c, n, c == t->cursor);
+		if (n > 0) { /* on the lane, or under it when lanes are spaced out */
+			tui_instant_draw(t, y + (lo->lane_step > 1), lo->cells_x + c, n, c == t->cursor);
 			used->marks = 1;
 		}
 	}
@@ -323,6 +325,12 @@ void tui_draw_timeline(struct tui *t)
 	if (tcur >= end && end > t->vp.origin)
 		tcur = end - 1; /* the model is complete only up to `end` */
 	t->tcur = tcur;
+	if (t->present)
+		tui_draw_callout(t);
+	if (t->cv.on) {
+		tui_draw_cores(t);
+		return;
+	}
 	struct tui_used used;
 	memset(&used, 0, sizeof(used));
 	tui_instants_collect(t, t->lane_top, rows);

@@ -54,7 +54,7 @@
 #define TUI_TIMELINE_MAX_PCT 65 /* of the rows between header and key bar, at most */
 #define TUI_PANES_MIN_ROWS 7    /* rows the panes keep however many lanes there are */
 #define TUI_AXIS_ROWS 2         /* time labels, then the ruler */
-#define TUI_CALLOUT_ROWS 2      /* the presenter layout's "watch for" band */
+#define TUI_CALLOUT_ROWS 3      /* the presenter layout's "watch for" band */
 #define TUI_WHY_ROWS 1          /* why the selected lane waits, at the cursor */
 #define TUI_LEGEND_ROWS 1
 #define TUI_PRESENT_STEP 2      /* rows from lane to lane in the presenter layout */
@@ -144,6 +144,29 @@ struct lane {
 	size_t index; /* task, or group */
 };
 
+/* The per-core view (cores.c). */
+struct tui_machine_sample {
+	uint64_t t0_ns, t1_ns; /* a /proc/stat interval */
+	float busy;            /* share of every core busy over it */
+	float ours;            /* the run's own share, -1 until the model is complete there */
+	int ncores;
+};
+
+struct tui_coreview {
+	int on;
+	int sel;            /* selected lane: a core, or ncores for other programs */
+	int ncores, ncols;  /* of who[] */
+	int *who;           /* [core * ncols + col]: the task that ran there longest, -1 none */
+	uint64_t *best, *acc;
+	size_t *touched;
+	size_t cap;
+	int cut;            /* too many spans in view: only the first were read */
+	uint64_t key_t0, key_dt, key_t1, key_now; /* who[] is for this view and model */
+	size_t key_spans;
+	struct tui_machine_sample *mach; /* while live, every TUI_CORES_READ_NS */
+	size_t nmach, capmach;
+};
+
 struct tui {
 	const struct app_options *opt;
 	uv_loop_t loop;
@@ -189,6 +212,7 @@ struct tui {
 	uint64_t tcur; /* the instant under the cursor line, as last drawn */
 	enum overlay overlay;
 	int detail_scroll;
+	int help_scroll, help_rows;
 	struct lane *lanes;
 	size_t nlanes, lanes_cap;
 	struct model_cell *cells;
@@ -220,6 +244,7 @@ struct tui {
 	uint64_t cores_read_ns;
 
 	struct tui_layout lo; /* of the last run screen drawn */
+	struct tui_coreview cv;
 
 	/* the output pane's rows, as last laid out (panes.c) */
 	struct {
@@ -311,6 +336,20 @@ void tui_instants_collect(struct tui *t, int top, int rows);
 int tui_instants_at(const struct tui *t, int row, int col);
 void tui_instant_draw(const struct tui *t, int y, int x, int count, int highlight);
 
+/* cores.c */
+void tui_machine_push(struct tui *t, uint64_t now);
+int tui_cores_count(const struct tui *t);
+int tui_cores_selected_task(const struct tui *t);
+void tui_draw_cores(struct tui *t);
+void tui_cores_free(struct tui *t);
+
+/* present.c */
+#define TUI_BULLET_MAX 640
+int tui_lesson_points(const char *md, char (*out)[TUI_BULLET_MAX], int max);
+/* The point that goes with a milestone, or -1. */
+int tui_point_for(const char *milestone, char (*points)[TUI_BULLET_MAX], int n);
+void tui_draw_callout(struct tui *t);
+
 /* link.c */
 void tui_draw_why(struct tui *t);
 
@@ -329,6 +368,10 @@ void tui_draw_lesson(struct tui *t, int y0, int x0, int h, int w);
 void tui_draw_detail(struct tui *t);
 void tui_draw_help(struct tui *t);
 void tui_detail_scroll(struct tui *t, int ch);
+/* The help's lines for the keys of `where` (and a replay's, and the
+ * glyphs, on the run screen); returns how many. */
+int tui_help_lines(unsigned where, int ascii, char (*lines)[TUI_LINE_MAX], int max);
+int tui_help_scroll(struct tui *t, int ch); /* 1 when ch scrolled it */
 
 /* screens.c */
 void tui_draw_run(struct tui *t);
@@ -362,7 +405,7 @@ void tui_key_draw(struct tui *t);
 /* replay.c */
 void tui_replay_clip(struct tui *t, int ncols);
 uint64_t tui_replay_end(const struct tui *t);
-void tui_replay_draw(struct tui *t);
+void tui_replay_status(const struct tui *t, char *buf, size_t n);
 void tui_replay_key(struct tui *t, int ch);
 
 /* keys.c */
