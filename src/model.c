@@ -317,21 +317,28 @@ static void gtrack_cum_at(const struct gtrack *g, uint64_t t, uint64_t upto, uin
 	}
 	size_t k = lo / CP_EVERY;
 	int32_t count[STATE_COUNT];
+	uint64_t since[STATE_COUNT];
 	memcpy(out, g->cp[k].cum, sizeof(uint64_t) * STATE_COUNT);
 	memcpy(count, g->cp[k].count, sizeof(count));
-	uint64_t at = g->steps[k * CP_EVERY].t;
+	/* A state's count is constant until a step changes it, so its time is
+	 * added only then (two states a step), not for every state at every step. */
+	for (int s = 0; s < STATE_COUNT; s++)
+		since[s] = g->steps[k * CP_EVERY].t;
 	for (size_t j = k * CP_EVERY; j <= lo; j++) {
 		const struct gstep *st = &g->steps[j];
-		for (int s = 0; s < STATE_COUNT; s++)
-			out[s] += (uint64_t)count[s] * (st->t - at);
-		at = st->t;
-		if (st->from >= 0)
+		if (st->from >= 0) {
+			out[st->from] += (uint64_t)count[st->from] * (st->t - since[st->from]);
+			since[st->from] = st->t;
 			count[st->from]--;
-		if (st->to >= 0)
+		}
+		if (st->to >= 0) {
+			out[st->to] += (uint64_t)count[st->to] * (st->t - since[st->to]);
+			since[st->to] = st->t;
 			count[st->to]++;
+		}
 	}
 	for (int s = 0; s < STATE_COUNT; s++)
-		out[s] += (uint64_t)count[s] * (t - at);
+		out[s] += (uint64_t)count[s] * (t - since[s]);
 }
 
 /* ---- threads the sampler reports on ---- */

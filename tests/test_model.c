@@ -224,6 +224,48 @@ START_TEST(groups_sum_their_tasks)
 }
 END_TEST
 
+/* A group's columns are its tasks' columns summed, across many
+ * checkpoints of its steps. */
+START_TEST(group_summaries_match_their_tasks)
+{
+	struct model *m = fresh(0);
+	enum { NT = 3 };
+	trace_task_t t[NT];
+	for (int i = 0; i < NT; i++)
+		t[i] = trace_task_new(i == 0 ? "a" : i == 1 ? "b" : "c", KIND_THREAD, "g");
+	uint64_t seed = 7, time = 1000;
+	for (int i = 0; i < 3000; i++) {
+		time += 1 + run_rand(&seed) % 499;
+		at(time);
+		trace_state(t[run_rand(&seed) % NT], (enum state)(run_rand(&seed) % STATE_DONE), NULL);
+		if (i % 1000 == 999)
+			model_drain(m, 0);
+	}
+	at(time + 500);
+	for (int i = 0; i < NT; i++)
+		trace_end(t[i]);
+	model_finish(m, time + 500);
+	for (int q = 0; q < 50; q++) {
+		uint64_t t0 = run_rand(&seed) % (time + 1000), dt = 1 + run_rand(&seed) % 40000;
+		struct model_cell g[11], one[11];
+		uint64_t want[11][STATE_COUNT];
+		memset(want, 0, sizeof(want));
+		model_group_columns(m, 0, t0, dt, 11, g);
+		for (int i = 0; i < NT; i++) {
+			model_task_columns(m, (size_t)i, t0, dt, 11, one);
+			for (int c = 0; c < 11; c++)
+				for (int s = 0; s < STATE_DONE; s++)
+					want[c][s] += one[c].ns[s];
+		}
+		for (int c = 0; c < 11; c++)
+			for (int s = 0; s < STATE_DONE; s++)
+				ck_assert_uint_eq(g[c].ns[s], want[c][s]);
+	}
+	clock_set_fake(NULL);
+	model_free(m);
+}
+END_TEST
+
 START_TEST(span_cap_keeps_totals_exact)
 {
 	struct model *m = fresh(10);
@@ -283,6 +325,7 @@ int main(void)
 	tcase_add_test(tc, late_events_are_counted_not_reordered);
 	tcase_add_test(tc, range_summaries_match_brute_force);
 	tcase_add_test(tc, groups_sum_their_tasks);
+	tcase_add_test(tc, group_summaries_match_their_tasks);
 	tcase_add_test(tc, span_cap_keeps_totals_exact);
 	tcase_add_test(tc, marks_in_time_order_with_milestones);
 	suite_add_tcase(s, tc);
