@@ -36,6 +36,7 @@
 
 #include "chessboard.h"
 #include "clock.h"
+#include "pace.h"
 #include "cpuburn.h"
 #include "demo.h"
 #include "run.h"
@@ -401,7 +402,8 @@ static void chess_on_idle(uv_idle_t *h)
 	chess_think(ms, b);
 	uv_update_time(&ms->loop); /* she thought for a while: time moved */
 	chess_reply_start(ex, b);
-	uv_timer_start(&b->timer, chess_on_reply, (b->reply_budget + NS_PER_MS / 2) / NS_PER_MS, 0);
+	uint64_t real = pace_real_ns(b->reply_budget); /* lesson time (pace.h) */
+	uv_timer_start(&b->timer, chess_on_reply, (real + NS_PER_MS / 2) / NS_PER_MS, 0);
 	if (ms->qcount == 0) {
 		uv_idle_stop(&ms->idle);
 		ms->clock_from = 0; /* she idles: every opponent's clock runs */

@@ -41,6 +41,7 @@
 #include <uv.h>
 
 #include "clock.h"
+#include "pace.h"
 #include "run.h"
 
 #define CO_STACK_SIZE (256 * 1024)
@@ -74,6 +75,7 @@ struct co_task {
 	 * 2 the watcher already marked it ready. */
 	int sleep_phase;
 	uint64_t deadline_ns;
+	uint64_t wake_ns; /* lesson time (clock.h) its co_sleep ends */
 };
 
 struct co_pool_lane {
@@ -547,6 +549,13 @@ static void co_sleep_done(uv_timer_t *h)
 	struct co_task *t = h->data;
 	struct co_loop *l = t->loop;
 	int marked = 0;
+	/* The sleep is lesson time (pace.h): slower in a slowed-down run,
+	 * longer by any pause. */
+	uint64_t wait = pace_real_ms_until(t->wake_ns);
+	if (wait > 0) {
+		uv_timer_start(&t->timer, co_sleep_done, wait, 0);
+		return;
+	}
 	if (l->watch) {
 		pthread_mutex_lock(&l->watch_mu);
 		marked = t->sleep_phase == 2;
@@ -585,7 +594,8 @@ int co_sleep(struct co_task *t, uint64_t ms, int line)
 	/* libuv's clock is cached per turn; a task that has run long since
 	 * would otherwise get a timer that is already partly spent. */
 	uv_update_time(&l->uv);
-	uv_timer_start(&t->timer, co_sleep_done, ms, 0);
+	t->wake_ns = clock_now_ns() + ms * NS_PER_MS;
+	uv_timer_start(&t->timer, co_sleep_done, pace_real_ms_until(t->wake_ns), 0);
 	char why[48];
 	snprintf(why, sizeof(why), "await asyncio.sleep(%.3g)", (double)ms / 1000.0);
 	return co_wait(t, STATE_SLEEP, line, l->many ? NULL : why, co_sleep_cancel);

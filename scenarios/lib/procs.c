@@ -36,7 +36,8 @@ static uint64_t procs_cpu_ns(pid_t pid)
 	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
 		return 0;
 	long hz = sysconf(_SC_CLK_TCK);
-	return (ut + st) * NS_PER_S / (uint64_t)(hz > 0 ? hz : 100);
+	/* in lesson time: a slowed-down child does its work 1/speed times */
+	return clock_lesson_span((ut + st) * NS_PER_S / (uint64_t)(hz > 0 ? hz : 100));
 }
 
 /* Refresh the run's panel: one line per child. force: even if it was
