@@ -36,6 +36,7 @@ struct app_options {
 	const char *script;  /* --script FILE: actions typed into the TUI */
 	int size_w, size_h;  /* --size WxH, 0: the terminal's */
 	int keys_overlay;    /* --keys-overlay */
+	double speed;        /* --speed 0.01..1 (pace.h); 0: not given (1) */
 };
 
 /* Exit codes. */

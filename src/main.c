@@ -11,6 +11,7 @@
 
 #include "app.h"
 #include "demo.h"
+#include "pace.h"
 #include "params.h"
 #include "record.h"
 #include "run.h"
@@ -44,6 +45,8 @@ static void usage(FILE *f)
 	      "      --ascii           ASCII glyphs only\n"
 	      "      --no-color        no colour (also when NO_COLOR is set)\n"
 	      "      --theme NAME      dark (default), light, contrast, cb (colour-blind safe)\n"
+	      "      --speed F         slow motion of the real run, 0.01..1 (e.g. 0.1 or 1/10): sleeps,\n"
+	      "                        delays and CPU work last 1/F as long; figures stay in lesson time\n"
 	      "      --sample-hz N     OS sampler rate, 1..1000 (0 turns it off; default 100)\n"
 	      "      --trace FILE.json write the run as Chrome trace events (Perfetto, chrome://tracing)\n"
 	      "      --save FILE       save the whole run, to look at again with --replay\n"
@@ -116,7 +119,8 @@ bad:
 int main(int argc, char **argv)
 {
 	enum { OPT_SEED = 256, OPT_ASCII, OPT_NO_COLOR, OPT_THEME, OPT_SAMPLE_HZ, OPT_LIST_PARAMS,
-	       OPT_TRACE, OPT_SAVE, OPT_REPLAY, OPT_RECORD, OPT_SIZE, OPT_SCRIPT, OPT_KEYS_OVERLAY };
+	       OPT_TRACE, OPT_SAVE, OPT_REPLAY, OPT_RECORD, OPT_SIZE, OPT_SCRIPT, OPT_KEYS_OVERLAY,
+	       OPT_SPEED };
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -138,6 +142,7 @@ int main(int argc, char **argv)
 		{"size", required_argument, NULL, OPT_SIZE},
 		{"script", required_argument, NULL, OPT_SCRIPT},
 		{"keys-overlay", no_argument, NULL, OPT_KEYS_OVERLAY},
+		{"speed", required_argument, NULL, OPT_SPEED},
 		{NULL, 0, NULL, 0},
 	};
 	struct app_options o = {0};
@@ -239,6 +244,13 @@ int main(int argc, char **argv)
 			break;
 		case OPT_KEYS_OVERLAY:
 			o.keys_overlay = 1;
+			break;
+		case OPT_SPEED:
+			if (pace_speed_parse(optarg, &o.speed) != 0) {
+				fprintf(stderr, "simul: --speed '%s': expected a speed 0.01..1 (e.g. 0.25, 1/4 or 25%%)\n",
+				        optarg);
+				return APP_EXIT_USAGE;
+			}
 			break;
 		case OPT_SIZE: {
 			int w, h, used = 0;
