@@ -450,12 +450,15 @@ int record_main(const struct app_options *o, char **argv)
 				break;
 			case SCRIPT_RUN:
 			case SCRIPT_SELECT:
-			case SCRIPT_SET: {
+			case SCRIPT_SET:
+			case SCRIPT_PAUSE:
+			case SCRIPT_RESUME:
+			case SCRIPT_STEP:
+			case SCRIPT_SPEED: {
 				char line[SCRIPT_TEXT_MAX + 16];
-				int len = a->op == SCRIPT_RUN ? snprintf(line, sizeof(line), "run\n")
-				          : snprintf(line, sizeof(line), "%s %s\n", a->op == SCRIPT_SET ? "set" : "select",
-				                     a->text);
-				write_all(cmdfd[1], line, (size_t)len);
+				int len = script_command(a, line, sizeof(line));
+				if (len > 0)
+					write_all(cmdfd[1], line, (size_t)len);
 				break;
 			}
 			}
