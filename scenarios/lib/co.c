@@ -501,7 +501,7 @@ int co_loop_run(struct co_loop *l)
 
 uint64_t co_loop_idle_ns(struct co_loop *l)
 {
-	return uv_metrics_idle_time(&l->uv);
+	return clock_lesson_span(uv_metrics_idle_time(&l->uv)); /* libuv counts real ns */
 }
 
 static void co_walk_close(uv_handle_t *h, void *arg)
