@@ -34,6 +34,7 @@ static _Atomic int owner;        /* pace_begin was called in this process */
 static pthread_t owner_thread;   /* never blocks in a gate */
 static _Atomic int gate_closed;  /* the run is paused */
 static _Atomic int step_pending; /* a step waits for its event */
+static uint64_t step_base;       /* children's events when it began (owner's thread) */
 
 static void init_once(void)
 {
@@ -176,6 +177,7 @@ void pace_step(void)
 	pthread_once(&once, init_once);
 	pthread_mutex_lock(&mu);
 	if (map.paused_since != 0) {
+		step_base = trace_shm_work();
 		atomic_store(&step_pending, 1);
 		resume_locked();
 	}
@@ -243,10 +245,19 @@ static void end_step(void)
 	}
 }
 
-void pace_note_events(uint64_t n)
+void pace_step_check(void)
 {
-	if (n > 0)
+	if (atomic_load(&step_pending) && trace_shm_work() != step_base)
 		end_step();
+}
+
+uint64_t pace_holdback_credit(uint64_t real_ns)
+{
+	struct clock_map m;
+	clock_map_get(&m);
+	if (m.paused_since != 0)
+		return real_ns;
+	return real_ns - clock_map_lesson_span(&m, real_ns);
 }
 
 void pace_wake(void)

@@ -52,9 +52,13 @@ uint64_t pace_paused_ns(void);
 double pace_speed(void);
 /* A child process of the run: stopped and continued with the run. */
 void pace_watch_pid(pid_t pid);
-/* The UI drained `n` events that a step may wait for (state changes or
- * prints, e.g. of child processes): a step under way ends. */
-void pace_note_events(uint64_t n);
+/* The owner's timer: a step under way ends once a child process has
+ * written an event (the run's own threads end it at their gate). */
+void pace_step_check(void);
+/* How much of a holdback of real_ns (time left for events on their way
+ * before a view takes the record as complete) the lesson clock does not
+ * need: real_ns x (1 - speed) while running, all of it while paused. */
+uint64_t pace_holdback_credit(uint64_t real_ns);
 /* Wake every pace_sleep_ns (the run is stopping). */
 void pace_wake(void);
 

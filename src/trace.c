@@ -42,7 +42,8 @@ struct ring {
 	char pad0[64 - 20];
 	/* the lesson clock, for the child process that writes a shm ring */
 	struct clock_pace pace;
-	char padp[128 - sizeof(struct clock_pace)];
+	_Atomic uint64_t work; /* a child's state changes and prints (a step waits for one) */
+	char padp[128 - sizeof(struct clock_pace) - 8];
 	/* producer's line */
 	_Atomic uint64_t head;
 	uint64_t tail_cache;
@@ -234,6 +235,8 @@ static void append(int32_t task, uint8_t type, uint8_t state, int16_t line, uint
 	if (len > sizeof(((struct trace_event *)0)->text))
 		n += (unsigned)((len - sizeof(((struct trace_event *)0)->text) + 63) / 64);
 
+	if (r->shm && (type == TRACE_EV_STATE || type == TRACE_EV_MARK || type == TRACE_EV_END))
+		atomic_fetch_add_explicit(&r->work, 1, memory_order_relaxed);
 	uint64_t head;
 	struct trace_event *e = ring_claim(r, n, &head);
 	if (e != NULL) {
@@ -609,6 +612,17 @@ int trace_shm_attach(int fd)
 	forced_ring = r;
 	clock_pace_attach(&r->pace);
 	return 0;
+}
+
+uint64_t trace_shm_work(void)
+{
+	uint64_t w = 0;
+	pthread_mutex_lock(&rings_mu);
+	for (size_t i = 0; i < nrings; i++)
+		if (rings[i]->shm)
+			w += atomic_load_explicit(&rings[i]->work, memory_order_relaxed);
+	pthread_mutex_unlock(&rings_mu);
+	return w;
 }
 
 void trace_shm_set_pace(const struct clock_map *m)

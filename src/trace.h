@@ -151,5 +151,8 @@ int trace_shm_attach(int fd);
  * ring; a child follows the one in its ring from trace_shm_attach on. */
 struct clock_map;
 void trace_shm_set_pace(const struct clock_map *m);
+/* State changes and prints the children have written so far (a step of a
+ * paused run ends at the next one). */
+uint64_t trace_shm_work(void);
 
 #endif
