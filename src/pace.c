@@ -343,8 +343,10 @@ uint64_t pace_real_ms_until(uint64_t lesson_deadline_ns)
 		return 0;
 	if (m.paused_since != 0)
 		return PACE_POLL_NS / NS_PER_MS;
-	uint64_t ms = (clock_map_real_span(&m, lesson_deadline_ns - now) + NS_PER_MS - 1) / NS_PER_MS;
-	return ms ? ms : 1;
+	/* Within a libuv timer's granularity (1 ms, which it may fire early
+	 * by) it is due; else the nearest ms. */
+	uint64_t real = clock_map_real_span(&m, lesson_deadline_ns - now);
+	return real < NS_PER_MS ? 0 : (real + NS_PER_MS / 2) / NS_PER_MS;
 }
 
 double pace_cycles(void)

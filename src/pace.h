@@ -76,8 +76,9 @@ int pace_sleep_ns(uint64_t lesson_ns, atomic_int *stop);
 /* Real ns that lesson_ns take at the run's speed (for timed waits). */
 uint64_t pace_real_ns(uint64_t lesson_ns);
 /* Real ms to wait for the lesson clock to reach deadline (a libuv timer
- * re-armed until clock_now_ns() >= deadline): 0 when it has; while paused, a
- * short poll. */
+ * re-armed until this says 0): 0 when less than a real ms is left (a libuv
+ * timer fires up to 1 ms early), else the nearest ms; while paused, a short
+ * poll. */
 uint64_t pace_real_ms_until(uint64_t lesson_deadline_ns);
 /* How many times CPU work is done over (1/speed, >= 1). */
 double pace_cycles(void);
