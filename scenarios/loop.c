@@ -246,12 +246,16 @@ struct blocking_state {
 	double blocked_ms, offloaded_ms;
 };
 
-/* The blocking work itself: time.sleep or a CPU-bound loop. */
+/* The blocking work itself: time.sleep or a CPU-bound loop. On a pool
+ * thread (to_thread) its lane shows the sleep as a sleep. */
 static void blocking_work(void *arg)
 {
 	struct blocking_state *b = arg;
 	uint64_t end = clock_now_ns() + b->block_ms * NS_PER_MS;
 	if (!b->cpu) {
+		trace_task_t lane = co_pool_lane_self();
+		if (lane != TRACE_NO_TASK)
+			trace_state(lane, STATE_SLEEP, "time.sleep (a pool thread: the loop goes on)");
 		run_sleep_ns(b->run, b->block_ms * NS_PER_MS);
 		return;
 	}
@@ -278,11 +282,14 @@ static void culprit_task(struct co_task *task, void *arg)
 	struct run *run = co_task_run(task);
 	if (co_sleep(task, b->tick_ms, LINE(run, "culprit_sleep")) != 0)
 		return;
-	trace_state_at(co_task_id(task), STATE_RUNNING, LINE(run, "block"),
-	               b->cpu ? "CPU-bound work, no await" : "time.sleep: blocks the loop");
+	/* No await: the loop's thread is held. A sleep is not on a core
+	 * (blocked), CPU work is (running). */
+	co_block(task, b->cpu ? STATE_RUNNING : STATE_BLOCKED, LINE(run, "block"),
+	         b->cpu ? "CPU-bound work, no await" : "time.sleep, no await: the loop is held");
 	uint64_t t0 = clock_now_ns();
 	blocking_work(b);
 	b->blocked_ms = (double)(clock_now_ns() - t0) / 1e6;
+	co_unblock(task);
 }
 
 static void fixed_task(struct co_task *task, void *arg)
@@ -522,6 +529,9 @@ static void grep_gen(struct co_gen *gen, void *arg)
 		trace_state_at(s->gen_task, STATE_RUNNING, LINE(run, "gen_match"), "filter");
 		if (strncmp(line, s->prefix, strlen(s->prefix)) == 0)
 			trace_markf(s->gen_task, "%s", line);
+		/* A pause only for the viewer's eyes: not in the Python, and shown
+		 * as what it is, a sleep. */
+		trace_state_at(s->gen_task, STATE_SLEEP, LINE(run, "gen_match"), "pause_ms / 4, to watch (not in the Python)");
 		run_sleep_ns(run, (uint64_t)run_int(run, "pause_ms") * NS_PER_MS / 4);
 	}
 	trace_state_at(s->gen_task, STATE_RUNNING, LINE(run, "gen_close"), "GeneratorExit");
@@ -548,8 +558,9 @@ static int generator_main(struct run *run)
 	co_gen_send(g, NULL);
 	int handovers = 1;
 	for (size_t i = 0; i < DEMO_COUNT(words) && !run_stopping(run); i++) {
-		trace_state_at(s.main_task, STATE_RUNNING, LINE(run, "main_send"), "next word");
+		trace_state_at(s.main_task, STATE_SLEEP, LINE(run, "main_send"), "pause_ms, to watch (not in the Python)");
 		run_sleep_ns(run, pause);
+		trace_state_at(s.main_task, STATE_RUNNING, LINE(run, "main_send"), "next word");
 		trace_markf(s.main_task, "send %s", words[i]);
 		trace_state_at(s.main_task, STATE_JOIN, LINE(run, "main_send"), "g.send(word)");
 		co_gen_send(g, (void *)words[i]);

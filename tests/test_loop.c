@@ -146,7 +146,42 @@ START_TEST(blocking_freezes_then_offload_flows)
 	}
 	ck_assert_uint_ge(longest_ready, (uint64_t)(blocked * 0.8 * MS));
 	ck_assert_int_ge(pool, 0);
-	ck_assert_uint_ge(longest_span(m, (size_t)pool, STATE_RUNNING), 250 * MS);
+	/* A time.sleep is a sleep, on a pool thread too: never `running`. */
+	ck_assert_uint_ge(longest_span(m, (size_t)pool, STATE_SLEEP), 250 * MS);
+	ck_assert_uint_lt(longest_span(m, (size_t)pool, STATE_RUNNING), 50 * MS);
+	/* The culprit's time.sleep holds the loop without using a core: its
+	 * lane and the loop's are `blocked` for it, not `running`. */
+	int culprit = support_task(m, "culprit"), loop = support_task(m, "event loop");
+	ck_assert_int_ge(culprit, 0);
+	ck_assert_int_ge(loop, 0);
+	ck_assert_uint_ge(longest_span(m, (size_t)culprit, STATE_BLOCKED), (uint64_t)(blocked * 0.9 * MS));
+	ck_assert_uint_ge(longest_span(m, (size_t)loop, STATE_BLOCKED), (uint64_t)(blocked * 0.9 * MS));
+	uint64_t tot[STATE_COUNT];
+	model_task_totals(m, (size_t)culprit, tot);
+	ck_assert_uint_lt(tot[STATE_RUNNING] + tot[STATE_PREEMPTED], 50 * MS);
+	model_free(m);
+	run_destroy(&run);
+}
+END_TEST
+
+/* work=cpu: the culprit's lane and the loop's are on a core (running or
+ * preempted) for the blocking time, never `blocked`. */
+START_TEST(blocking_cpu_work_runs_not_blocked)
+{
+	static const char *const sets[] = {"block_ms=200", "tick_ms=50", "tickers=1", "work=cpu", NULL};
+	struct run run;
+	struct model *m = support_run_demo("loop/blocking", sets, &run);
+	support_check_invariants(m, 1, 0.01);
+	int culprit = support_task(m, "culprit");
+	ck_assert_int_ge(culprit, 0);
+	uint64_t tot[STATE_COUNT];
+	model_task_totals(m, (size_t)culprit, tot);
+	ck_assert_uint_eq(tot[STATE_BLOCKED], 0);
+	ck_assert_uint_ge(tot[STATE_RUNNING] + tot[STATE_PREEMPTED], 180 * MS);
+	for (size_t i = 0; i < model_task_count(m); i++) {
+		model_task_totals(m, i, tot);
+		ck_assert_msg(tot[STATE_BLOCKED] == 0, "%s blocked with work=cpu", model_task(m, i)->name);
+	}
 	model_free(m);
 	run_destroy(&run);
 }
@@ -231,6 +266,28 @@ START_TEST(generator_hands_over)
 }
 END_TEST
 
+/* The pauses that slow the generator down for the eye are sleeps, not
+ * work: with pause_ms=40 (14 pauses, about 330 ms), the two lanes are
+ * `running` for a small part of that. */
+START_TEST(generator_pauses_are_sleeps)
+{
+	static const char *const sets[] = {"pause_ms=40", NULL};
+	struct run run;
+	struct model *m = support_run_demo("loop/generator", sets, &run);
+	uint64_t running = 0, sleeping = 0, tot[STATE_COUNT];
+	for (size_t i = 0; i < model_task_count(m); i++) {
+		model_task_totals(m, i, tot);
+		running += tot[STATE_RUNNING];
+		sleeping += tot[STATE_SLEEP];
+	}
+	ck_assert_uint_ge(sleeping, 7 * 40 * MS);
+	ck_assert_msg(running < 50 * MS, "running %.1f ms for %.1f ms of pauses", (double)running / MS,
+	              (double)sleeping / MS);
+	model_free(m);
+	run_destroy(&run);
+}
+END_TEST
+
 /* ---- stopping ---- */
 
 static double stop_after(const char *name, const char *const *sets, uint64_t after_ms)
@@ -271,9 +328,11 @@ int main(void)
 	tcase_add_test(tc, sleep_alternates_one_at_a_time);
 	tcase_add_test(tc, gather_overlaps_downloads);
 	tcase_add_test(tc, blocking_freezes_then_offload_flows);
+	tcase_add_test(tc, blocking_cpu_work_runs_not_blocked);
 	tcase_add_test(tc, c10k_closes_every_connection);
 	tcase_add_test(tc, c10k_sleep_mode);
 	tcase_add_test(tc, generator_hands_over);
+	tcase_add_test(tc, generator_pauses_are_sleeps);
 	tcase_add_test(tc, every_demo_stops_soon);
 	suite_add_tcase(s, tc);
 	return support_main(s);

@@ -294,6 +294,23 @@ static void co_check_cb(uv_check_t *h)
 	uv_idle_stop(&l->idle);
 }
 
+void co_block(struct co_task *t, enum state s, int line, const char *what)
+{
+	struct co_loop *l = t->loop;
+	t->line = line;
+	trace_state_at(t->id, s, line, what);
+	l->lane_state = s;
+	trace_statef(l->lane, s, line, "%s %s: %s", s == STATE_RUNNING ? "running" : "held by", t->name, what);
+}
+
+void co_unblock(struct co_task *t)
+{
+	struct co_loop *l = t->loop;
+	trace_state_at(t->id, STATE_RUNNING, t->line, NULL);
+	l->lane_state = STATE_RUNNING;
+	trace_statef(l->lane, STATE_RUNNING, t->line, "running %s", t->name);
+}
+
 /* Suspend t in state s until something calls co_enqueue on it; returns the
  * result given then. */
 static int co_wait(struct co_task *t, enum state s, int line, const char *why,
@@ -827,12 +844,21 @@ static trace_task_t co_pool_lane(struct co_loop *l)
 	return lane;
 }
 
+static _Thread_local trace_task_t co_tl_pool_lane = TRACE_NO_TASK;
+
+trace_task_t co_pool_lane_self(void)
+{
+	return co_tl_pool_lane;
+}
+
 static void co_work_run(uv_work_t *req)
 {
 	struct co_work *w = req->data;
 	trace_task_t lane = co_pool_lane(w->task->loop);
 	trace_state(lane, STATE_RUNNING, w->what);
+	co_tl_pool_lane = lane;
 	w->fn(w->arg);
+	co_tl_pool_lane = TRACE_NO_TASK;
 	trace_state(lane, STATE_IDLE, "waiting for work");
 }
 
@@ -858,10 +884,11 @@ int co_to_thread(struct co_task *t, void (*fn)(void *), void *arg, const char *w
 	if (rc == 0) {
 		char why[96];
 		snprintf(why, sizeof(why), "await asyncio.to_thread(%s)", what);
-		/* Not cancellable once started: the pool thread runs it to the end. */
+		/* Not cancellable once started: the pool thread runs it to the end.
+		 * The task waits for a thread (join), whatever the thread does. */
 		t->line = line;
 		t->cancel = NULL;
-		trace_state_at(t->id, STATE_IO, line, why);
+		trace_state_at(t->id, STATE_JOIN, line, why);
 		co_suspend(t);
 		rc = t->result;
 	}
