@@ -20,8 +20,6 @@
 #define PROCS_PANEL_EVERY_NS (100 * NS_PER_MS)
 #define PROCS_ENV_MAX 512
 
-extern char **environ;
-
 /* The child's start cost travels in its environment: "NS WHAT". */
 #define PROCS_START_ENV "SIMUL_START_COST"
 
@@ -149,13 +147,14 @@ void procs_set_start(struct procs_set *s, enum pycost_start m, trace_task_t lane
 	s->lane = lane;
 }
 
-/* The environment of a child: ours, and its start cost when it has one
- * (env_cost NULL: none). Returns envp (a static table: one thread spawns). */
-static char **procs_child_env(const char *env_cost)
+/* The environment of a child: a worker's (run_worker_env), and its start
+ * cost when it has one (env_cost NULL: none). Returns envp, a static table
+ * pointing into base (one thread spawns). */
+static char **procs_child_env(char **base, const char *env_cost)
 {
 	static char *envp[PROCS_ENV_MAX + 2];
 	int n = 0;
-	for (char **e = environ; e != NULL && *e != NULL && n < PROCS_ENV_MAX; e++)
+	for (char **e = base; e != NULL && *e != NULL && n < PROCS_ENV_MAX; e++)
 		if (strncmp(*e, PROCS_START_ENV "=", sizeof(PROCS_START_ENV)) != 0)
 			envp[n++] = *e;
 	if (env_cost != NULL)
@@ -237,14 +236,26 @@ static int procs_spawn_raw(struct procs_set *s, trace_task_t task, const char *n
 	c->sock = -1;
 	snprintf(c->name, sizeof(c->name), "%s", name);
 
+	const char *exe = run_self_exe();
+	if (exe == NULL) {
+		run_fail(s->run, "%s", RUN_NO_SIMUL_EXE);
+		return -ENOENT;
+	}
+	char **env = run_worker_env();
+	if (env == NULL) {
+		run_fail(s->run, "could not start a worker process: out of memory");
+		return -ENOMEM;
+	}
 	int ring = trace_shm_ring_new();
 	if (ring < 0) {
+		free(env);
 		run_fail(s->run, "could not make a shared ring for a worker: %s", strerror(-ring));
 		return ring;
 	}
 	int sv[2] = {-1, -1};
 	if (with_socket && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
 		int e = errno;
+		free(env);
 		close(ring);
 		run_fail(s->run, "could not make a socket pair for a worker: %s", strerror(e));
 		return -e;
@@ -252,7 +263,7 @@ static int procs_spawn_raw(struct procs_set *s, trace_task_t task, const char *n
 
 	char *argv[PROCS_ARGS_MAX + 4];
 	int argc = 0;
-	argv[argc++] = (char *)run_self_exe();
+	argv[argc++] = (char *)exe;
 	argv[argc++] = "--worker";
 	argv[argc++] = "processes";
 	for (int i = 0; args[i] != NULL && argc < PROCS_ARGS_MAX + 3; i++)
@@ -274,12 +285,13 @@ static int procs_spawn_raw(struct procs_set *s, trace_task_t task, const char *n
 		.exit_cb = procs_exited,
 		.file = argv[0],
 		.args = argv,
-		.env = procs_child_env(env_cost),
+		.env = procs_child_env(env, env_cost),
 		.stdio = stdio,
 		.stdio_count = 4,
 	};
 	c->proc.data = c;
 	int rc = uv_spawn(&s->loop, &c->proc, &o);
+	free(env);
 	close(ring);
 	if (with_socket)
 		close(sv[1]);
