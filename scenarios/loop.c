@@ -25,6 +25,7 @@
 #include "cpuburn.h"
 #include "demo.h"
 #include "httpd.h"
+#include "pycost.h"
 #include "run.h"
 #include "trace.h"
 
@@ -377,6 +378,7 @@ struct c10k_state {
 	struct co_loop *loop;
 	struct co_sem slots;
 	int limited, net, port, latency_ms;
+	uint64_t cost_ns; /* CPython's CPU per task on the loop (0: the C loop's own) */
 	long n;
 	long in_flight, max_in_flight, errors;
 };
@@ -389,6 +391,13 @@ static void c10k_task(struct co_task *task, void *arg)
 		return;
 	if (++c->in_flight > c->max_in_flight)
 		c->max_in_flight = c->in_flight;
+	/* What CPython spends on this task, on the loop's one thread: half
+	 * before the await (make the task, the request), half after. */
+	if (c->cost_ns > 0) {
+		trace_state_at(co_task_id(task), STATE_RUNNING, LINE(run, c->net ? "get" : "sleep"),
+		               c->net ? "aiohttp: the request (CPython's CPU)" : "asyncio: the task (CPython's CPU)");
+		pycost_spend(run, c->cost_ns / 2);
+	}
 	int rc;
 	if (c->net) {
 		char path[64];
@@ -396,6 +405,11 @@ static void c10k_task(struct co_task *task, void *arg)
 		rc = co_get(task, c->port, path, LINE(run, "get"), NULL);
 	} else {
 		rc = co_sleep(task, (uint64_t)c->latency_ms, LINE(run, "sleep"));
+	}
+	if (c->cost_ns > 0 && rc == 0) {
+		trace_state_at(co_task_id(task), STATE_RUNNING, LINE(run, c->net ? "get" : "sleep"),
+		               c->net ? "aiohttp: the reply (CPython's CPU)" : "asyncio: the task (CPython's CPU)");
+		pycost_spend(run, c->cost_ns - c->cost_ns / 2);
 	}
 	if (rc != 0 && rc != UV_ECANCELED)
 		c->errors++;
@@ -444,6 +458,11 @@ static int c10k_main(struct run *run)
 	c.n = run_int(run, "tasks");
 	c.net = strcmp(run_enum(run, "io"), "net") == 0;
 	c.latency_ms = (int)run_int(run, "latency_ms");
+	if (strcmp(run_enum(run, "cost"), "cpython") == 0) {
+		c.cost_ns = c.net ? pycost_aiohttp_get_ns(c.n) : PYCOST_ASYNCIO_SLEEP_TASK_NS;
+		cpuburn_calibrate();
+	}
+	run_result_num(run, "cost_per_task_us", (double)c.cost_ns / 1e3);
 
 	struct httpd *server = NULL;
 	if (c.net) {
@@ -607,6 +626,7 @@ static const struct param_spec blocking_params[] = {
 };
 
 static const char *const c10k_io_choices[] = {"net", "sleep", NULL};
+static const char *const c10k_cost_choices[] = {"cpython", "c", NULL};
 static const struct param_spec c10k_params[] = {
 	{.name = "tasks", .type = PARAM_INT, .def = 10000, .min = 1, .max = 100000, .unit = "tasks",
 	 .help = "coroutines, one connection each"},
@@ -614,6 +634,8 @@ static const struct param_spec c10k_params[] = {
 	 .help = "net: a slow GET to the loopback server; sleep: timers only"},
 	{.name = "latency_ms", .type = PARAM_INT, .def = 1000, .min = 0, .max = 10000, .unit = "ms",
 	 .help = "how slow each response (or sleep) is"},
+	{.name = "cost", .type = PARAM_ENUM, .def = 0, .choices = c10k_cost_choices,
+	 .help = "cpython: each task also spends CPython's CPU on the loop (aiohttp, asyncio); c: simul's own"},
 };
 
 static const struct param_spec generator_params[] = {

@@ -228,6 +228,41 @@ START_TEST(c10k_sleep_mode)
 }
 END_TEST
 
+/* Time task i spent on a core or waiting for one. */
+static uint64_t oncpu(const struct model *m, size_t i)
+{
+	uint64_t tot[STATE_COUNT];
+	model_task_totals(m, i, tot);
+	return tot[STATE_RUNNING] + tot[STATE_PREEMPTED];
+}
+
+/* cost=cpython: every request also costs the loop what CPython and aiohttp
+ * spend on one (a third of a millisecond and up), so the loop's one thread
+ * is busy for N times that; cost=c leaves only the C loop's own. */
+START_TEST(c10k_pays_cpythons_cost_per_request)
+{
+	static const char *const py[] = {"tasks=300", "latency_ms=100", "cost=cpython", NULL};
+	static const char *const c[] = {"tasks=300", "latency_ms=100", "cost=c", NULL};
+	struct run run;
+	struct model *m = support_run_demo("loop/c10k", py, &run);
+	double per_task_us = support_result(&run, "cost_per_task_us");
+	ck_assert_double_ge(per_task_us, 100);
+	int loop = support_task(m, "event loop");
+	ck_assert_int_ge(loop, 0);
+	uint64_t busy_py = oncpu(m, (size_t)loop);
+	ck_assert_uint_ge(busy_py, (uint64_t)(300 * per_task_us * 1000 * 0.9));
+	model_free(m);
+	run_destroy(&run);
+	m = support_run_demo("loop/c10k", c, &run);
+	ck_assert_double_eq(support_result(&run, "cost_per_task_us"), 0);
+	loop = support_task(m, "event loop");
+	ck_assert_int_ge(loop, 0);
+	ck_assert_uint_lt(oncpu(m, (size_t)loop), busy_py / 2);
+	model_free(m);
+	run_destroy(&run);
+}
+END_TEST
+
 START_TEST(generator_hands_over)
 {
 	static const char *const sets[] = {"pause_ms=5", NULL};
@@ -331,6 +366,7 @@ int main(void)
 	tcase_add_test(tc, blocking_cpu_work_runs_not_blocked);
 	tcase_add_test(tc, c10k_closes_every_connection);
 	tcase_add_test(tc, c10k_sleep_mode);
+	tcase_add_test(tc, c10k_pays_cpythons_cost_per_request);
 	tcase_add_test(tc, generator_hands_over);
 	tcase_add_test(tc, generator_pauses_are_sleeps);
 	tcase_add_test(tc, every_demo_stops_soon);
