@@ -24,6 +24,7 @@
 #include "co.h"
 #include "cpuburn.h"
 #include "demo.h"
+#include "gil.h"
 #include "httpd.h"
 #include "pycost.h"
 #include "run.h"
@@ -241,6 +242,7 @@ static int gather_main(struct run *run)
 struct blocking_state {
 	struct co_loop *loop;
 	struct run *run;
+	struct gil *gil; /* the loop's emulated GIL */
 	int cpu;             /* burn the CPU instead of sleeping */
 	uint64_t block_ms, tick_ms;
 	long ticks, tickers;
@@ -260,9 +262,22 @@ static void blocking_work(void *arg)
 		run_sleep_ns(b->run, b->block_ms * NS_PER_MS);
 		return;
 	}
-	/* In slices, only so that a stopped run does not wait for the rest. */
-	while (clock_now_ns() < end && !run_stopping(b->run))
-		cpuburn_ns(5 * NS_PER_MS);
+	/* Pure-Python CPU work holds the GIL: on a pool thread it must take it
+	 * from the loop, and hand it back when the loop asks (every 5 ms at
+	 * most), as CPython's threads do. On the loop's thread (the culprit)
+	 * the loop already holds it. Small slices, so that a request to drop
+	 * it is seen soon, as the eval loop sees it within a few bytecodes. */
+	trace_task_t lane = co_pool_lane_self();
+	struct gil *gil = lane != TRACE_NO_TASK ? b->gil : NULL;
+	gil_acquire(gil, lane, 0);
+	while (clock_now_ns() < end && !run_stopping(b->run)) {
+		cpuburn_ns(NS_PER_MS / 5);
+		gil_check(gil, lane, 0);
+	}
+	if (gil) {
+		trace_state(lane, STATE_IDLE, "returned: the GIL let go");
+		gil_release(gil, lane);
+	}
 }
 
 static void ticker_task(struct co_task *task, void *arg)
@@ -358,13 +373,21 @@ static int blocking_main(struct run *run)
 	b.ticks = (long)((b.block_ms + 3 * b.tick_ms) / b.tick_ms);
 	if (b.cpu)
 		cpuburn_calibrate();
-	b.loop = co_loop_new(run, &(struct co_loop_options){.watch_blocking = 1, .pool = 1});
-	if (!b.loop)
+	b.gil = gil_new(0);
+	if (!b.gil) {
+		run_fail(run, "out of memory");
 		return -1;
+	}
+	b.loop = co_loop_new(run, &(struct co_loop_options){.watch_blocking = 1, .pool = 1, .gil = b.gil});
+	if (!b.loop) {
+		gil_free(b.gil);
+		return -1;
+	}
 	int rc = co_create_task(b.loop, NULL, "main", NULL, blocking_main_task, &b) ? co_loop_run(b.loop)
 	                                                                             : -1;
 	run_result_num(run, "loop_idle_ms", (double)co_loop_idle_ns(b.loop) / 1e6);
 	co_loop_free(b.loop);
+	gil_free(b.gil);
 	if (rc != 0 && !run_stopping(run)) {
 		run_fail(run, "the event loop failed (%d)", rc);
 		return -1;

@@ -165,7 +165,8 @@ START_TEST(blocking_freezes_then_offload_flows)
 END_TEST
 
 /* work=cpu: the culprit's lane and the loop's are on a core (running or
- * preempted) for the blocking time, never `blocked`. */
+ * preempted) for the blocking time, never `blocked`; offloaded, the work
+ * and the loop share the GIL. */
 START_TEST(blocking_cpu_work_runs_not_blocked)
 {
 	static const char *const sets[] = {"block_ms=200", "tick_ms=50", "tickers=1", "work=cpu", NULL};
@@ -182,6 +183,14 @@ START_TEST(blocking_cpu_work_runs_not_blocked)
 		model_task_totals(m, i, tot);
 		ck_assert_msg(tot[STATE_BLOCKED] == 0, "%s blocked with work=cpu", model_task(m, i)->name);
 	}
+	/* Offloaded, the Python-level CPU work holds the GIL on its pool
+	 * thread: each time a ticker is due, the loop waits for the GIL (up
+	 * to the 5 ms switch interval) before it can run it. */
+	int loop = support_task(m, "event loop");
+	ck_assert_int_ge(loop, 0);
+	model_task_totals(m, (size_t)loop, tot);
+	ck_assert_msg(tot[STATE_GIL] >= 5 * MS, "the loop waited %.1f ms for the GIL", (double)tot[STATE_GIL] / MS);
+	ck_assert_double_ge(support_result(&run, "offloaded_max_ready_ms"), 1);
 	model_free(m);
 	run_destroy(&run);
 }

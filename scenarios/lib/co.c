@@ -41,6 +41,7 @@
 #include <uv.h>
 
 #include "clock.h"
+#include "gil.h"
 #include "run.h"
 
 #define CO_STACK_SIZE (256 * 1024)
@@ -107,6 +108,8 @@ struct co_loop {
 	pthread_mutex_t pool_mu;
 	struct co_pool_lane pool[CO_POOL_MAX];
 	int npool;
+
+	struct gil *gil; /* NULL: none */
 
 	int watch;
 	pthread_mutex_t watch_mu;
@@ -274,6 +277,9 @@ static void co_check_cb(uv_check_t *h)
 		l->lane_state = STATE_RUNNING;
 		trace_state(l->lane, STATE_RUNNING, why);
 	}
+	/* Running tasks is running Python: under the GIL, when there is one. */
+	if (l->gil)
+		gil_acquire(l->gil, l->lane, 0);
 	struct co_task *t;
 	while ((t = l->ready_head) != NULL) {
 		l->ready_head = t->next;
@@ -292,6 +298,13 @@ static void co_check_cb(uv_check_t *h)
 		co_resume(t);
 	}
 	uv_idle_stop(&l->idle);
+	if (l->gil) {
+		/* Off to poll: said before the GIL goes, so that two lanes never
+		 * hold it at once. */
+		l->lane_state = STATE_IDLE;
+		trace_state(l->lane, STATE_IDLE, "waiting in poll (the GIL let go)");
+		gil_release(l->gil, l->lane);
+	}
 }
 
 void co_block(struct co_task *t, enum state s, int line, const char *what)
@@ -475,6 +488,8 @@ struct co_loop *co_loop_new(struct run *run, const struct co_loop_options *opt)
 	trace_bind(l->lane);
 	l->lane_state = STATE_RUNNING;
 	trace_state(l->lane, STATE_RUNNING, "asyncio.run");
+	l->gil = opt ? opt->gil : NULL;
+	gil_name_task(l->gil, l->lane, opt && opt->name ? opt->name : "event loop");
 	pthread_mutex_init(&l->pool_mu, NULL);
 	uv_idle_init(&l->uv, &l->idle);
 	uv_prepare_init(&l->uv, &l->prepare);
@@ -839,6 +854,7 @@ static trace_task_t co_pool_lane(struct co_loop *l)
 		l->pool[l->npool].thread = self;
 		l->pool[l->npool].lane = lane;
 		l->npool++;
+		gil_name_task(l->gil, lane, name);
 	}
 	pthread_mutex_unlock(&l->pool_mu);
 	return lane;

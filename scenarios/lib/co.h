@@ -54,6 +54,10 @@ struct co_loop_options {
 	/* Start libuv's thread pool now, so that its one-time start-up (thread
 	 * creation) does not stall the loop at the first co_to_thread. */
 	int pool;
+	/* An emulated GIL (gil.h) the loop holds while it runs tasks and lets
+	 * go of while it waits in poll, as CPython's loop thread does; pool
+	 * threads doing Python-level CPU work take it too. NULL: none. */
+	struct gil *gil;
 };
 
 /* Make a loop bound to run (for run_stopping) on the calling thread.
