@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "pycost.h"
 #include "support.h"
 #include "trace.h"
 
@@ -573,6 +574,28 @@ START_TEST(vs_threads_gil_serialises_threads_not_processes)
 }
 END_TEST
 
+/* CPython's costs: spent as CPU time, in the order CPython pays them. */
+START_TEST(pycost_spends_cpu_in_cpythons_order)
+{
+	uint64_t cpu0 = clock_thread_cpu_ns();
+	pycost_spend(NULL, 30 * NS_PER_MS);
+	uint64_t used = clock_thread_cpu_ns() - cpu0;
+	ck_assert_uint_ge(used, 30 * NS_PER_MS);
+	ck_assert_uint_lt(used, 40 * NS_PER_MS); /* CPU time: load does not stretch it */
+	ck_assert_uint_gt(pycost_child_start_ns(PYCOST_SPAWN), 4 * pycost_child_start_ns(PYCOST_FORKSERVER));
+	ck_assert_uint_gt(pycost_child_start_ns(PYCOST_FORKSERVER), pycost_child_start_ns(PYCOST_FORK));
+	ck_assert_uint_ge(pycost_forkserver_start_ns(), pycost_child_start_ns(PYCOST_SPAWN));
+	ck_assert_uint_le(pycost_aiohttp_get_ns(1000), pycost_aiohttp_get_ns(3000));
+	ck_assert_uint_le(pycost_aiohttp_get_ns(3000), pycost_aiohttp_get_ns(10000));
+	struct pycost_pickle small, big;
+	pycost_pickle(1024, 0, &small);
+	pycost_pickle(1 << 20, 0, &big);
+	ck_assert_int_eq(small.measured, 0);
+	ck_assert_double_ge(big.recv_ns, small.recv_ns);
+	ck_assert_double_gt(small.send_ns, 5); /* far above a C memcpy's ns a float */
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("processes");
@@ -589,6 +612,7 @@ int main(void)
 	tcase_add_test(tc, pool_big_payloads_eat_the_gain);
 	tcase_add_test(tc, start_methods_cost_what_cpython_pays);
 	tcase_add_test(tc, forkserver_starts_once_then_forks);
+	tcase_add_test(tc, pycost_spends_cpu_in_cpythons_order);
 	tcase_add_test(tc, vs_threads_gil_serialises_threads_not_processes);
 	suite_add_tcase(s, tc);
 	return support_main(s);

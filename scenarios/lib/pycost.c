@@ -66,10 +66,17 @@ static int pycost_measure(size_t n, struct pycost_pickle *out)
 	return 0;
 }
 
-static void pycost_builtin(struct pycost_pickle *out)
+static void pycost_builtin(size_t nfloats, struct pycost_pickle *out)
 {
-	out->send_ns = PYCOST_PICKLE_SEND_NS;
-	out->recv_ns = PYCOST_PICKLE_RECV_NS;
+	double n = (double)nfloats, f;
+	if (n <= PYCOST_PICKLE_SMALL)
+		f = 0;
+	else if (n >= PYCOST_PICKLE_BIG)
+		f = 1;
+	else
+		f = log(n / PYCOST_PICKLE_SMALL) / log(PYCOST_PICKLE_BIG / PYCOST_PICKLE_SMALL);
+	out->send_ns = PYCOST_PICKLE_SEND_SMALL_NS + f * (PYCOST_PICKLE_SEND_BIG_NS - PYCOST_PICKLE_SEND_SMALL_NS);
+	out->recv_ns = PYCOST_PICKLE_RECV_SMALL_NS + f * (PYCOST_PICKLE_RECV_BIG_NS - PYCOST_PICKLE_RECV_SMALL_NS);
 	out->measured = 0;
 	snprintf(out->source, sizeof(out->source), "built in: CPython 3.11 on a 2-core development machine");
 }
@@ -93,7 +100,7 @@ int pycost_pickle_known(size_t nfloats)
 void pycost_pickle(size_t nfloats, int measure, struct pycost_pickle *out)
 {
 	if (!measure) {
-		pycost_builtin(out);
+		pycost_builtin(nfloats, out);
 		return;
 	}
 	int k = pycost_class(nfloats);
@@ -103,7 +110,7 @@ void pycost_pickle(size_t nfloats, int measure, struct pycost_pickle *out)
 	if (!pycost_tried[k]) {
 		pycost_tried[k] = 1;
 		if (pycost_measure(n, &pycost_cache[k]) != 0)
-			pycost_builtin(&pycost_cache[k]);
+			pycost_builtin(n, &pycost_cache[k]);
 	}
 	*out = pycost_cache[k];
 	pthread_mutex_unlock(&pycost_mu);

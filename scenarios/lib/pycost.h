@@ -40,10 +40,17 @@ struct pycost_pickle {
 	char source[96]; /* "measured with python3 3.11.7 on this machine" or "built in: ..." */
 };
 
-/* Built-in figures (CPython 3.11.7, a list of 1,048,576 floats, 8 MiB,
- * through a multiprocessing Pipe): 24 ns a float to send, 60 to receive. */
-#define PYCOST_PICKLE_SEND_NS 24.0
-#define PYCOST_PICKLE_RECV_NS 60.0
+/* Built-in figures (CPython 3.11.7 through a multiprocessing Pipe, the
+ * median of 3, on a busy 2-core machine): a list of 8,192 floats (64 KiB)
+ * 21 ns a float to send and 22 to receive; of 1,048,576 (8 MiB) 24 and 55
+ * (a big list's new floats no longer fit the caches). In between, linear
+ * in log(size). */
+#define PYCOST_PICKLE_SMALL 8192.0
+#define PYCOST_PICKLE_SEND_SMALL_NS 21.0
+#define PYCOST_PICKLE_RECV_SMALL_NS 22.0
+#define PYCOST_PICKLE_BIG 1048576.0
+#define PYCOST_PICKLE_SEND_BIG_NS 24.0
+#define PYCOST_PICKLE_RECV_BIG_NS 55.0
 
 /* CPython's cost for lists of about nfloats floats. With measure, the
  * first call for a size runs python3 once (a fraction of a second: it
