@@ -65,10 +65,10 @@ void verdict_report(struct run *run, const struct verdict_mark *m, int order_ok,
 	double other = verdict_other_load(m);
 	int busy = other >= VERDICT_BUSY;
 	char text[160];
-	if (other >= 0)
-		run_result_num(run, "other_load", other);
+	run_result_num(run, "other_load", other);
 	if (what == NULL)
 		return;
+	run_result_num(run, "too_busy", !order_ok && busy);
 	if (order_ok && !busy)
 		snprintf(text, sizeof(text), "as the lesson says: %s", what);
 	else if (order_ok)
@@ -81,8 +81,6 @@ void verdict_report(struct run *run, const struct verdict_mark *m, int order_ok,
 		snprintf(text, sizeof(text), "NOT as the lesson says (%s), on a machine %s", what,
 		         other < 0 ? "whose other load is unknown" : "free of other load");
 	run_result_text(run, "verdict", text);
-	if (!order_ok && busy)
-		run_result_num(run, "too_busy", 1);
 	if (!order_ok)
 		trace_milestone(text);
 }

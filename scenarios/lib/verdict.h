@@ -8,7 +8,8 @@
  * comparison can come out upside down without anything being wrong with
  * the lesson. So the demo takes a mark before its timed phases and, at the
  * end, says one of three things, on screen (a milestone) and in the
- * results (`other_load`, `verdict`, and `too_busy` when it is so):
+ * results (`other_load`: 0..1 of the cores, -1 unknown; `verdict`, a
+ * sentence; `too_busy`, 1 when the order did not show on a busy machine):
  *   - the order held (and, when others were busy, that the figures are
  *     lower than on a quiet machine);
  *   - the machine was too busy to measure: others kept X of N cores busy;
