@@ -521,7 +521,7 @@ START_TEST(forkserver_starts_once_then_forks)
 	}
 	ck_assert_uint_gt(ready, 0);
 	for (int i = 0; i < 3; i++) {
-		char name[16];
+		char name[32];
 		snprintf(name, sizeof(name), "worker %d", i);
 		int t = support_task(m, name);
 		ck_assert_int_ge(t, 0);
