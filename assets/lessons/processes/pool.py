@@ -48,5 +48,5 @@ if __name__ == "__main__":
     print(f"speedup: {sequential / pooled:.2f}")
 
 # The same with concurrent.futures:
-#   with ProcessPoolExecutor(WORKERS) as ex:
-#       results = list(ex.map(f, items, chunksize=CHUNK))
+#   with ProcessPoolExecutor(P["workers"]) as ex:
+#       results = list(ex.map(f, items, chunksize=P["chunksize"]))
