@@ -19,6 +19,7 @@
 
 #include "clock.h"
 #include "export_trace.h"
+#include "feed.h"
 #include "model.h"
 #include "render.h"
 #include "run.h"
@@ -65,7 +66,7 @@ struct batch {
 static void on_drain(uv_timer_t *t)
 {
 	struct batch *b = t->data;
-	model_drain(b->model, clock_now_ns());
+	feed_drain(b->model, clock_now_ns());
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -238,7 +239,7 @@ int app_batch(const struct app_options *o)
 	run_finish(&run);
 	uv_run(&b.loop, UV_RUN_NOWAIT); /* let the close callbacks run */
 	uv_loop_close(&b.loop);
-	model_finish(b.model, run.end_ns);
+	feed_finish(b.model, run.end_ns);
 
 	int out_rc = APP_EXIT_OK;
 	if (run.status != 0) {

@@ -453,34 +453,29 @@ static int group_index(struct model *m, const char *name)
 	return (int)m->ngroups++;
 }
 
-/* Make the model's task table as long as the recorder's. */
-static void sync_tasks(struct model *m, size_t upto)
+size_t model_task_add(struct model *m, const struct trace_task_info *info)
 {
-	while (m->ntasks < upto) {
-		struct trace_task_info info;
-		if (trace_task_get((trace_task_t)m->ntasks, &info) != 0)
-			break;
-		grow((void **)&m->tasks, &m->captasks, m->ntasks + 1, sizeof(*m->tasks));
-		struct task *t = &m->tasks[m->ntasks];
-		memset(t, 0, sizeof(*t));
-		/* Name and group share one allocation: "name\0group\0". */
-		size_t nl = strlen(info.name), gl = strlen(info.group);
-		char *buf = xmalloc(nl + gl + 2);
-		memcpy(buf, info.name, nl + 1);
-		memcpy(buf + nl + 1, info.group, gl + 1);
-		t->pub.name = buf;
-		t->pub.group = buf + nl + 1;
-		t->pub.group_index = group_index(m, info.group);
-		if (t->pub.group_index >= 0)
-			m->groups[t->pub.group_index].size++;
-		t->pub.kind = info.kind;
-		t->pub.parent = info.parent;
-		t->pub.state = STATE_DONE;
-		t->pub.core = -1;
-		t->reported = STATE_DONE;
-		t->slot = -1;
-		m->ntasks++;
-	}
+	grow((void **)&m->tasks, &m->captasks, m->ntasks + 1, sizeof(*m->tasks));
+	struct task *t = &m->tasks[m->ntasks];
+	memset(t, 0, sizeof(*t));
+	/* Name and group share one allocation: "name\0group\0". */
+	const char *name = info->name ? info->name : "?", *group = info->group ? info->group : "";
+	size_t nl = strlen(name), gl = strlen(group);
+	char *buf = xmalloc(nl + gl + 2);
+	memcpy(buf, name, nl + 1);
+	memcpy(buf + nl + 1, group, gl + 1);
+	t->pub.name = buf;
+	t->pub.group = buf + nl + 1;
+	t->pub.group_index = group_index(m, group);
+	if (t->pub.group_index >= 0)
+		m->groups[t->pub.group_index].size++;
+	t->pub.kind = info->kind;
+	t->pub.parent = info->parent >= 0 && (size_t)info->parent < m->ntasks ? info->parent : -1;
+	t->pub.state = STATE_DONE;
+	t->pub.core = -1;
+	t->reported = STATE_DONE;
+	t->slot = -1;
+	return m->ntasks++;
 }
 
 void model_ingest(struct model *m, const struct trace_record *rec)
@@ -500,11 +495,6 @@ void model_ingest(struct model *m, const struct trace_record *rec)
 		.b = rec->b,
 		.text = text,
 	};
-}
-
-static void ingest_cb(const struct trace_record *rec, void *arg)
-{
-	model_ingest(arg, rec);
 }
 
 /* ---- thread slots ---- */
@@ -655,12 +645,8 @@ static void apply_one(struct model *m, const struct pending *p)
 			m->last_event = at;
 		return;
 	}
-	if (p->task < 0)
-		return;
-	if ((size_t)p->task >= m->ntasks)
-		sync_tasks(m, (size_t)p->task + 1);
-	if ((size_t)p->task >= m->ntasks)
-		return;
+	if (p->task < 0 || (size_t)p->task >= m->ntasks)
+		return; /* a task never added (only hostile input does this) */
 	struct task *t = &m->tasks[p->task];
 	if (t->pub.end_ns != 0 && p->type != TRACE_EV_MARK)
 		return;
@@ -723,7 +709,6 @@ static int pend_cmp(const void *x, const void *y)
 
 void model_apply(struct model *m, uint64_t upto_ns)
 {
-	sync_tasks(m, trace_task_count());
 	if (m->npend > 1)
 		qsort(m->pend, m->npend, sizeof(*m->pend), pend_cmp);
 	size_t i = 0;
@@ -739,19 +724,8 @@ void model_apply(struct model *m, uint64_t upto_ns)
 	/* Totals run to `now` for tasks still alive. */
 }
 
-size_t model_drain(struct model *m, uint64_t now_ns)
+void model_apply_all(struct model *m, uint64_t now_ns)
 {
-	size_t n = trace_drain(ingest_cb, m);
-	uint64_t upto = now_ns > MODEL_HOLDBACK_NS ? now_ns - MODEL_HOLDBACK_NS : 0;
-	if (upto < m->origin)
-		upto = m->origin;
-	model_apply(m, upto);
-	return n;
-}
-
-void model_finish(struct model *m, uint64_t now_ns)
-{
-	trace_drain(ingest_cb, m);
 	uint64_t upto = now_ns;
 	for (size_t i = 0; i < m->npend; i++)
 		if (m->pend[i].t > upto)

@@ -66,6 +66,10 @@ void record_milestones_publish(const struct model *m)
 		if (model_milestone_get(m, told, &mk) != 0)
 			continue;
 		int n = snprintf(line, sizeof(line), "%s\n", mk.text);
+		if (n >= (int)sizeof(line)) { /* cut: still one line */
+			n = (int)sizeof(line) - 1;
+			line[n - 1] = '\n';
+		}
 		for (char *p = line; *p && p < line + n - 1; p++)
 			if (*p == '\n')
 				*p = ' ';

@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "render.h"
+#include "trace.h" /* until the run carries its counters */
 #include "state.h"
 #include "view.h"
 

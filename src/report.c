@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "json.h"
 #include "render.h"
+#include "trace.h" /* until the run carries its counters */
 #include "sampler.h"
 #include "state.h"
 

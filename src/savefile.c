@@ -336,9 +336,9 @@ static const char *rec_task(struct loader *L, struct cursor *c)
 		L->tasks = n;
 		L->cap = cap;
 	}
-	if (trace_task_new_child(L->s1, (enum task_kind)k, L->s2, (trace_task_t)parent) !=
-	    (trace_task_t)L->ntasks)
-		return "could not register the task";
+	struct trace_task_info info = {
+		.name = L->s1, .group = L->s2, .kind = (enum task_kind)k, .parent = (trace_task_t)parent};
+	model_task_add(L->m, &info);
 	L->tasks[L->ntasks++] = (struct ltask){
 		.pid = (int)pid, .tid = (int)tid, .end = end, .last_state = STATE_DONE, .last_core = -1,
 		.fake_core = -1};
@@ -564,7 +564,6 @@ int savefile_parse(const char *buf, size_t len, struct run *run, struct model **
 	memset(&L, 0, sizeof(L));
 	L.run = run;
 	*model = NULL;
-	trace_reset();
 	L.m = model_new(0);
 	if (L.m == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -638,7 +637,6 @@ fail_msg:
 		run_destroy(run);
 	model_free(L.m);
 	free(L.tasks);
-	trace_reset();
 	return -1;
 }
 

@@ -11,6 +11,7 @@
 
 #include "app.h"
 #include "clock.h"
+#include "feed.h"
 #include "trace.h"
 
 struct sync_run {
@@ -21,7 +22,7 @@ struct sync_run {
 static void sync_drain(uv_timer_t *t)
 {
 	struct sync_run *s = t->data;
-	model_drain(s->model, clock_now_ns());
+	feed_drain(s->model, clock_now_ns());
 }
 
 static void sync_done(struct run *run, void *arg)
@@ -59,7 +60,7 @@ struct model *support_run_demo(const char *name, const char *const *sets, struct
 	run_finish(run);
 	uv_run(&loop, UV_RUN_NOWAIT);
 	uv_loop_close(&loop);
-	model_finish(s.model, run->end_ns);
+	feed_finish(s.model, run->end_ns);
 	ck_assert_msg(run->status == 0, "%s failed: %s", name, run->error);
 	return s.model;
 }
