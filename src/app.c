@@ -23,6 +23,7 @@
 #include "model.h"
 #include "render.h"
 #include "run.h"
+#include "sampler.h"
 #include "savefile.h"
 #include "trace.h"
 
@@ -52,6 +53,19 @@ int app_prepare_run(struct run *run, const struct app_options *o)
 	if (o->sampler_hz != 0)
 		run->sampler_hz = o->sampler_hz < 0 ? 0 : o->sampler_hz;
 	return 0;
+}
+
+void app_run_end(struct run *run, struct model *m)
+{
+	run_finish(run);
+	feed_finish(m, run->end_ns);
+	run->counters = (struct run_counters){
+		.events = trace_written(),
+		.dropped = trace_dropped() + model_spans_dropped(m),
+		.late = model_late_events(m),
+		.model_bytes = model_memory_bytes(m),
+		.cores = sampler_cores(),
+	};
 }
 
 struct batch {
@@ -236,10 +250,9 @@ int app_batch(const struct app_options *o)
 		return APP_EXIT_FAIL;
 	}
 	uv_run(&b.loop, UV_RUN_DEFAULT);
-	run_finish(&run);
+	app_run_end(&run, b.model);
 	uv_run(&b.loop, UV_RUN_NOWAIT); /* let the close callbacks run */
 	uv_loop_close(&b.loop);
-	feed_finish(b.model, run.end_ns);
 
 	int out_rc = APP_EXIT_OK;
 	if (run.status != 0) {

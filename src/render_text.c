@@ -12,7 +12,6 @@
 
 #include "clock.h"
 #include "render.h"
-#include "trace.h" /* until the run carries its counters */
 #include "state.h"
 #include "view.h"
 
@@ -180,7 +179,7 @@ void render_text(FILE *f, struct run *run, const struct model *m, const struct t
 	print_params(f, run);
 	view_format_duration(end - origin, o->ascii, a, sizeof(a));
 	view_format_duration(run->cpu_ns, o->ascii, b, sizeof(b));
-	fprintf(f, "wall %s, cpu %s, %zu tasks, %d cores", a, b, model_task_count(m), sampler_cores());
+	fprintf(f, "wall %s, cpu %s, %zu tasks, %d cores", a, b, model_task_count(m), run->counters.cores);
 	if (run->sim_scale > 0) {
 		view_format_time(&v, end, o->ascii, a, sizeof(a));
 		fprintf(f, ", simulated %s (h:mm:ss)", a);
@@ -278,7 +277,7 @@ void render_text(FILE *f, struct run *run, const struct model *m, const struct t
 				fprintf(f, "  %-28s %.6g\n", r->key, r->num);
 		}
 	}
-	uint64_t dropped = trace_dropped() + model_spans_dropped(m);
+	uint64_t dropped = run->counters.dropped;
 	if (dropped > 0)
 		fprintf(f, "\nwarning: %llu events could not be recorded (buffers full)\n",
 		        (unsigned long long)dropped);

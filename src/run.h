@@ -35,6 +35,17 @@ struct run_result {
 	char text[160];
 };
 
+/* What the machinery counted about a run, captured when it ended
+ * (app_run_end), saved with it and loaded back: a replay reports these
+ * figures of the original run, not its own. */
+struct run_counters {
+	uint64_t events;      /* events the recorder took */
+	uint64_t dropped;     /* events lost: a full ring, or spans past the model's cap */
+	uint64_t late;        /* events the model applied late */
+	uint64_t model_bytes; /* the model's memory at the end */
+	int cores;            /* cores online on the machine it ran on */
+};
+
 struct run {
 	const struct demo *demo;
 	const struct demo_module *module;
@@ -66,6 +77,7 @@ struct run {
 	struct sampler *sampler;
 	struct sampler_stats sampler_stats;
 	int sampler_hz;
+	struct run_counters counters;
 
 	pthread_t thread;
 	int thread_started;

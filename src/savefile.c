@@ -24,7 +24,6 @@
 
 #include "demo.h"
 #include "state.h"
-#include "trace.h"
 
 #define SAVE_MAX_TASKS 65536
 #define SAVE_MAX_STR 4096
@@ -85,8 +84,9 @@ int savefile_write(FILE *f, struct run *run, const struct model *m)
 	fprintf(f, "sampler %.17g %" PRIu64 " %d", ss->mean_hz, ss->cpu_ns, nc);
 	for (int c = 0; c < nc; c++)
 		fprintf(f, " %.17g", ss->core_busy[c]);
-	fprintf(f, "\nrecorder %" PRIu64 " %" PRIu64 " %" PRIu64 "\nmachine %d\n", trace_written(),
-	        trace_dropped() + model_spans_dropped(m), model_late_events(m), sampler_cores());
+	const struct run_counters *cnt = &run->counters;
+	fprintf(f, "\nrecorder %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\nmachine %d\n", cnt->events,
+	        cnt->dropped, cnt->late, cnt->model_bytes, cnt->cores);
 	for (int i = 0; i < run->nresults; i++) {
 		const struct run_result *r = &run->results[i];
 		fputs("result ", f);
@@ -274,6 +274,7 @@ struct ltask {
 };
 
 struct loader {
+	int version;
 	struct run *run;
 	struct model *m;
 	int have_run, have_origin, have_now;
@@ -507,13 +508,22 @@ static const char *rec_run(struct loader *L, const char *name, struct cursor *c,
 				return "expected: sampler HZ CPU_NS NCORES then NCORES busy shares";
 		if (!at_end(c))
 			return "expected: sampler HZ CPU_NS NCORES then NCORES busy shares";
-	} else if (strcmp(name, "recorder") == 0 || strcmp(name, "machine") == 0) {
-		int want = name[0] == 'r' ? 3 : 1;
-		for (int k = 0; k < want; k++)
-			if (tok_i64(c, 0, INT64_MAX, &v))
-				return name[0] == 'r' ? "expected: recorder EVENTS DROPPED LATE" : "expected: machine CORES";
-		if (!at_end(c))
-			return name[0] == 'r' ? "expected: recorder EVENTS DROPPED LATE" : "expected: machine CORES";
+	} else if (strcmp(name, "recorder") == 0) {
+		struct run_counters *k = &run->counters;
+		int64_t ev, dr, late, bytes = 0;
+		if (tok_i64(c, 0, INT64_MAX, &ev) || tok_i64(c, 0, INT64_MAX, &dr) ||
+		    tok_i64(c, 0, INT64_MAX, &late) || (L->version >= 2 && tok_i64(c, 0, INT64_MAX, &bytes)) ||
+		    !at_end(c))
+			return L->version >= 2 ? "expected: recorder EVENTS DROPPED LATE BYTES"
+			                       : "expected: recorder EVENTS DROPPED LATE";
+		k->events = (uint64_t)ev;
+		k->dropped = (uint64_t)dr;
+		k->late = (uint64_t)late;
+		k->model_bytes = (uint64_t)bytes;
+	} else if (strcmp(name, "machine") == 0) {
+		if (tok_i64(c, 0, INT32_MAX, &v) || !at_end(c))
+			return "expected: machine CORES";
+		run->counters.cores = (int)v;
 	} else if (strcmp(name, "result") == 0) {
 		char type[8];
 		if (run->nresults >= RUN_RESULTS_MAX)
@@ -588,11 +598,13 @@ int savefile_parse(const char *buf, size_t len, struct run *run, struct model **
 				         SAVEFILE_MAGIC);
 				goto fail_msg;
 			}
-			if (tok_i64(&c, 0, INT32_MAX, &ver) || !at_end(&c) || ver != SAVEFILE_VERSION) {
-				snprintf(err, errlen, "unsupported save file version (this simul reads version %d)",
-				         SAVEFILE_VERSION);
+			if (tok_i64(&c, 0, INT32_MAX, &ver) || !at_end(&c) || ver < SAVEFILE_OLDEST ||
+			    ver > SAVEFILE_VERSION) {
+				snprintf(err, errlen, "unsupported save file version (this simul reads versions %d to %d)",
+				         SAVEFILE_OLDEST, SAVEFILE_VERSION);
 				goto fail_msg;
 			}
+			L.version = (int)ver;
 			continue;
 		}
 		if (memchr(c.p, '\0', (size_t)(le - c.p)) != NULL) {
@@ -625,6 +637,8 @@ int savefile_parse(const char *buf, size_t len, struct run *run, struct model **
 	}
 	finish_tasks(&L);
 	model_apply(L.m, L.origin + (uint64_t)L.now);
+	if (L.version < 2)
+		run->counters.model_bytes = model_memory_bytes(L.m);
 	free(L.tasks);
 	*model = L.m;
 	return 0;
