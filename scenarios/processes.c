@@ -25,6 +25,7 @@
 #include "clock.h"
 #include "cpuburn.h"
 #include "demo.h"
+#include "fdio.h"
 #include "gil.h"
 #include "procs.h"
 #include "run.h"
@@ -291,9 +292,9 @@ static int pool_send(struct pool_state *p, struct pool_slot *sl, uint32_t item, 
 	pool_pickle(p->vals, (uint32_t)n, p->wire);
 	struct pool_msg h = {.index = item, .count = count, .nfloats = p->nfloats, .units = p->units};
 	int fd = p->ps.kids[sl->child].sock;
-	int rc = procs_write_full(fd, &h, sizeof(h));
+	int rc = fd_write_all(fd, &h, sizeof(h));
 	if (rc == 0)
-		rc = procs_write_full(fd, p->wire, bytes);
+		rc = fd_write_all(fd, p->wire, bytes);
 	p->ipc_ns += clock_now_ns() - t0;
 	sl->busy = rc == 0;
 	sl->item = item;
@@ -307,13 +308,13 @@ static int pool_receive(struct pool_state *p, struct pool_slot *sl, uint64_t *ch
 	struct pool_msg h;
 	int fd = p->ps.kids[sl->child].sock;
 	uint64_t t0 = clock_now_ns();
-	if (procs_read_full(fd, &h, sizeof(h)) != 0 || h.nfloats != p->nfloats || h.count != sl->count)
+	if (fd_read_all(fd, &h, sizeof(h)) != 0 || h.nfloats != p->nfloats || h.count != sl->count)
 		return -1;
 	size_t n = (size_t)h.nfloats * h.count, bytes = n * POOL_FLOAT_BYTES;
 	trace_statef(p->owner, STATE_IO, p->line_recv, "unpickling %s (%s) from worker %d",
 	             pool_size_text(n * 8, sz, sizeof(sz)), pool_range(rg, sizeof(rg), "result", h.index, h.count),
 	             sl->child);
-	if (procs_read_full(fd, p->wire, bytes) != 0 || pool_unpickle(p->wire, (uint32_t)n, p->vals) != 0)
+	if (fd_read_all(fd, p->wire, bytes) != 0 || pool_unpickle(p->wire, (uint32_t)n, p->vals) != 0)
 		return -1;
 	p->ipc_ns += clock_now_ns() - t0;
 	p->checksum += h.units;
@@ -499,7 +500,7 @@ static int worker_pool(int argc, char **argv)
 	for (;;) {
 		struct pool_msg h;
 		trace_state_at(task, STATE_READY, line_recv, "waiting for a task from the pool");
-		if (procs_read_full(0, &h, sizeof(h)) != 0)
+		if (fd_read_all(0, &h, sizeof(h)) != 0)
 			break; /* the pool closed: no more work */
 		uint64_t t0 = clock_now_ns();
 		uint64_t nf = (uint64_t)h.nfloats * h.count;
@@ -522,7 +523,7 @@ static int worker_pool(int argc, char **argv)
 		trace_statef(task, STATE_IO, line_recv, "unpickling %s (%s)",
 		             pool_size_text((size_t)nf * 8, sz, sizeof(sz)),
 		             pool_range(rg, sizeof(rg), "item", h.index, h.count));
-		if (procs_read_full(0, wire, bytes) != 0 || pool_unpickle(wire, (uint32_t)nf, vals) != 0) {
+		if (fd_read_all(0, wire, bytes) != 0 || pool_unpickle(wire, (uint32_t)nf, vals) != 0) {
 			rc = 1;
 			break;
 		}
@@ -539,7 +540,7 @@ static int worker_pool(int argc, char **argv)
 		pool_pickle(vals, (uint32_t)nf, wire);
 		struct pool_msg r = {.index = h.index, .count = h.count, .nfloats = h.nfloats, .units = sum};
 		r.ipc_ns = ipc + (clock_now_ns() - t0); /* sending time is the parent's receiving */
-		if (procs_write_full(0, &r, sizeof(r)) != 0 || procs_write_full(0, wire, bytes) != 0) {
+		if (fd_write_all(0, &r, sizeof(r)) != 0 || fd_write_all(0, wire, bytes) != 0) {
 			rc = 1;
 			break;
 		}

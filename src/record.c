@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "fdio.h"
 #include "model.h"
 #include "run.h"
 #include "script.h"
@@ -222,21 +223,6 @@ static void forward_signal(int sig)
 		kill((pid_t)child_pid, sig);
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	while (n > 0) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int spawn_in_pty(char **argv, const struct winsize *ws, int mark_w, int cmd_r, int *master_out,
                         pid_t *pid_out)
 {
@@ -401,7 +387,7 @@ int record_main(const struct app_options *o, char **argv)
 			if (r <= 0) {
 				master_open = 0; /* EIO: the TUI has exited */
 			} else {
-				write_all(STDOUT_FILENO, buf, (size_t)r);
+				fd_write_all(STDOUT_FILENO, buf, (size_t)r);
 				cast_output(&cast, buf, (size_t)r);
 			}
 		}
@@ -425,7 +411,7 @@ int record_main(const struct app_options *o, char **argv)
 		if (n > 0 && interactive && (pf[2].revents & POLLIN)) {
 			ssize_t r = read(STDIN_FILENO, buf, sizeof(buf));
 			if (r > 0)
-				write_all(master, buf, (size_t)r);
+				fd_write_all(master, buf, (size_t)r);
 		}
 		/* Script actions that are due. */
 		while (next < sc.n && clock_now_ns() >= due) {
@@ -437,14 +423,14 @@ int record_main(const struct app_options *o, char **argv)
 				break;
 			case SCRIPT_KEY: {
 				const char *k = key_bytes(a->key, one);
-				write_all(master, k, strlen(k));
+				fd_write_all(master, k, strlen(k));
 				/* Let the TUI read an Esc alone, not as the start of a sequence. */
 				if (a->key == 27)
 					due = clock_now_ns() + 60 * 1000000ull;
 				break;
 			}
 			case SCRIPT_QUIT:
-				write_all(master, "q", 1);
+				fd_write_all(master, "q", 1);
 				break;
 			case SCRIPT_MARKER:
 				cast_marker(&cast, a->text);
@@ -456,7 +442,7 @@ int record_main(const struct app_options *o, char **argv)
 				int len = a->op == SCRIPT_RUN ? snprintf(line, sizeof(line), "run\n")
 				          : snprintf(line, sizeof(line), "%s %s\n", a->op == SCRIPT_SET ? "set" : "select",
 				                     a->text);
-				write_all(cmdfd[1], line, (size_t)len);
+				fd_write_all(cmdfd[1], line, (size_t)len);
 				break;
 			}
 			}

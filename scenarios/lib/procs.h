@@ -91,9 +91,4 @@ void procs_set_close(struct procs_set *s);
  * task id as text) to this thread. Returns the task or TRACE_NO_TASK. */
 trace_task_t procs_child_attach(const char *task_arg);
 
-/* Read or write exactly n bytes on fd (send with MSG_NOSIGNAL on a socket:
- * a dead peer is an error, not a SIGPIPE). Return 0, or -1 on EOF/error. */
-int procs_read_full(int fd, void *buf, size_t n);
-int procs_write_full(int fd, const void *buf, size_t n);
-
 #endif
