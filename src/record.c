@@ -32,6 +32,12 @@
 #define RECORD_ENV "SIMUL_RELAYED"
 #define RECORD_MARK_FD_ENV "SIMUL_MARK_FD"
 #define RECORD_CMD_FD_ENV "SIMUL_CMD_FD"
+/* Screen size when neither --size nor a terminal gives one. */
+#define RECORD_DEFAULT_COLS 100
+#define RECORD_DEFAULT_ROWS 30
+/* Quiet time after a scripted Esc, longer than the TUI's Esc delay (25 ms),
+ * so that it reads a lone Esc and not the start of a key sequence. */
+#define RECORD_ESC_PAUSE_NS (60 * NS_PER_MS)
 
 int record_wanted(const struct app_options *o)
 {
@@ -53,18 +59,28 @@ int record_command_fd(void)
 	return env_fd(RECORD_CMD_FD_ENV);
 }
 
+/* In the TUI: the milestones already told to the relay, and of which model
+ * (a re-run starts a new one, to be told from its first milestone). */
+static struct {
+	int fd; /* the relay's pipe; -2 until looked up, -1 none */
+	const struct model *model;
+	size_t told;
+} relay_marks = {.fd = -2};
+
 void record_milestones_publish(const struct model *m)
 {
-	static size_t told;
-	static int fd = -2;
-	if (fd == -2)
-		fd = env_fd(RECORD_MARK_FD_ENV);
-	if (fd < 0)
+	if (relay_marks.fd == -2)
+		relay_marks.fd = env_fd(RECORD_MARK_FD_ENV);
+	if (relay_marks.fd < 0)
 		return;
-	for (; told < model_milestone_count(m); told++) {
+	if (m != relay_marks.model || model_milestone_count(m) < relay_marks.told) {
+		relay_marks.model = m;
+		relay_marks.told = 0;
+	}
+	for (; relay_marks.told < model_milestone_count(m); relay_marks.told++) {
 		struct model_mark mk;
 		char line[TRACE_TEXT_MAX + 2];
-		if (model_milestone_get(m, told, &mk) != 0)
+		if (model_milestone_get(m, relay_marks.told, &mk) != 0)
 			continue;
 		int n = snprintf(line, sizeof(line), "%s\n", mk.text);
 		if (n >= (int)sizeof(line)) { /* cut: still one line */
@@ -74,7 +90,7 @@ void record_milestones_publish(const struct model *m)
 		for (char *p = line; *p && p < line + n - 1; p++)
 			if (*p == '\n')
 				*p = ' ';
-		if (write(fd, line, (size_t)n) < 0)
+		if (write(relay_marks.fd, line, (size_t)n) < 0)
 			return;
 	}
 }
@@ -192,8 +208,8 @@ static const char *key_bytes(int key, char *one)
 	case SCRIPT_KEY_BACKSPACE: return "\177";
 	default: break;
 	}
-	if (key > SCRIPT_KEY_F0 && key <= SCRIPT_KEY_F0 + 12) {
-		static const char *const fk[12] = {"\033OP", "\033OQ", "\033OR", "\033OS", "\033[15~", "\033[17~",
+	if (key > SCRIPT_KEY_F0 && key <= SCRIPT_KEY_F0 + SCRIPT_KEY_NFUNC) {
+		static const char *const fk[SCRIPT_KEY_NFUNC] = {"\033OP", "\033OQ", "\033OR", "\033OS", "\033[15~", "\033[17~",
 		                                   "\033[18~", "\033[19~", "\033[20~", "\033[21~", "\033[23~", "\033[24~"};
 		return fk[key - SCRIPT_KEY_F0 - 1];
 	}
@@ -281,7 +297,7 @@ int record_main(const struct app_options *o, char **argv)
 	struct script sc = {0};
 	struct cast cast = {0};
 	char err[512];
-	struct winsize ws = {.ws_col = 100, .ws_row = 30};
+	struct winsize ws = {.ws_col = RECORD_DEFAULT_COLS, .ws_row = RECORD_DEFAULT_ROWS};
 
 	if (o->script != NULL && script_load(o->script, &sc, err, sizeof(err)) != 0) {
 		fprintf(stderr, "simul: --script %s\n", err);
@@ -425,8 +441,8 @@ int record_main(const struct app_options *o, char **argv)
 				const char *k = key_bytes(a->key, one);
 				fd_write_all(master, k, strlen(k));
 				/* Let the TUI read an Esc alone, not as the start of a sequence. */
-				if (a->key == 27)
-					due = clock_now_ns() + 60 * 1000000ull;
+				if (a->key == SCRIPT_KEY_ESC)
+					due = clock_now_ns() + RECORD_ESC_PAUSE_NS;
 				break;
 			}
 			case SCRIPT_QUIT:

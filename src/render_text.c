@@ -14,6 +14,7 @@
 #include "render.h"
 #include "state.h"
 #include "view.h"
+#include "xalloc.h"
 
 #define NAME_MAX_COLS 18
 /* Past this many tasks, the tasks of a group share one lane (as in the TUI). */
@@ -257,14 +258,15 @@ void render_text(FILE *f, struct run *run, const struct model *m, const struct t
 	free(lanes);
 
 	{
-		static char panel[RUN_PANEL_LINES][RUN_PANEL_WIDTH];
-		char title[64];
+		char(*panel)[RUN_PANEL_WIDTH] = xcalloc(RUN_PANEL_LINES, sizeof(*panel));
+		char title[RUN_PANEL_TITLE];
 		int np = run_panel_copy(run, panel, RUN_PANEL_LINES, title, sizeof(title), NULL);
 		if (np > 0) {
 			fprintf(f, "\n%s:\n", title[0] ? title : "panel");
 			for (int i = 0; i < np; i++)
 				fprintf(f, "  %s\n", panel[i]);
 		}
+		free(panel);
 	}
 
 	if (run->nresults > 0) {

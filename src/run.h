@@ -27,6 +27,7 @@
 #define RUN_RESULTS_MAX 128
 #define RUN_PANEL_LINES 48
 #define RUN_PANEL_WIDTH 160
+#define RUN_PANEL_TITLE 64
 
 struct run_result {
 	char key[64];   /* "speedup", or "threads.wall_ms" for nested objects */
@@ -71,7 +72,7 @@ struct run {
 	 * timeline; guarded by mu. */
 	char panel[RUN_PANEL_LINES][RUN_PANEL_WIDTH];
 	int panel_lines;
-	char panel_title[64];
+	char panel_title[RUN_PANEL_TITLE];
 	uint64_t panel_version;
 
 	struct sampler *sampler;

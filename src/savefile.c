@@ -24,6 +24,7 @@
 
 #include "demo.h"
 #include "state.h"
+#include "xalloc.h"
 
 #define SAVE_MAX_TASKS 65536
 #define SAVE_MAX_STR 4096
@@ -99,8 +100,8 @@ int savefile_write(FILE *f, struct run *run, const struct model *m)
 		}
 		fputc('\n', f);
 	}
-	static char panel[RUN_PANEL_LINES][RUN_PANEL_WIDTH];
-	char title[64];
+	char(*panel)[RUN_PANEL_WIDTH] = xcalloc(RUN_PANEL_LINES, sizeof(*panel));
+	char title[RUN_PANEL_TITLE];
 	int np = run_panel_copy(run, panel, RUN_PANEL_LINES, title, sizeof(title), NULL);
 	if (np > 0) {
 		fputs("panel_title ", f);
@@ -112,6 +113,7 @@ int savefile_write(FILE *f, struct run *run, const struct model *m)
 		put_str(f, panel[i]);
 		fputc('\n', f);
 	}
+	free(panel);
 	size_t nt = model_task_count(m);
 	for (size_t i = 0; i < nt; i++) {
 		const struct model_task *t = model_task(m, i);
