@@ -32,6 +32,12 @@ void support_check_invariants(const struct model *m, int require_end, double tol
 double support_stop_after(const char *name, const char *const *sets, uint64_t after_ms, char *error,
                           size_t error_len);
 
+/* The same, polling for the condition rather than trusting a delay: ask
+ * the demo to stop after_ms after a task called `task` is registered (NULL:
+ * after_ms after the start). */
+double support_stop_when(const char *name, const char *const *sets, const char *task, uint64_t after_ms,
+                         char *error, size_t error_len);
+
 /* Descriptors this process has open now (entries of /proc/self/fd). */
 int support_open_fds(void);
 
