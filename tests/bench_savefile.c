@@ -48,7 +48,8 @@ int main(void)
 	for (int k = 0; k < TASKS; k++) {
 		char name[32];
 		snprintf(name, sizeof(name), "worker-%d", k);
-		trace_task_new(name, KIND_THREAD, "pool");
+		model_task_add(m, &(struct trace_task_info){.name = name, .kind = KIND_THREAD, .group = "pool",
+		                                            .parent = TRACE_NO_TASK});
 		feed(m, t0, TRACE_EV_BIND, k, 0, 0, 4242, 5000 + (uint32_t)k, NULL);
 	}
 	for (int i = 0; i < SPANS; i++)
