@@ -172,6 +172,27 @@ static void track_push(struct track *tr, const struct span *s)
 	tr->n++;
 }
 
+static int span_same(const struct span *a, const struct span *b)
+{
+	return a->state == b->state && a->reason == b->reason && a->line == b->line && a->core == b->core;
+}
+
+/* The last span is empty (it starts at s's instant): s replaces it, or, when
+ * s only continues the span before it (a state left and taken again at one
+ * instant), it is removed, so that no two spans in a row are alike. Returns
+ * the number of spans removed (0 or 1). */
+static int track_replace_last(struct track *tr, const struct span *s)
+{
+	if (tr->n >= 2 && span_same(track_at(tr, tr->n - 2), s)) {
+		const struct span *prev = track_at(tr, tr->n - 2);
+		tr->cum[prev->state] -= track_at(tr, tr->n - 1)->t - prev->t;
+		tr->n--;
+		return 1;
+	}
+	*track_at(tr, tr->n - 1) = *s;
+	return 0;
+}
+
 /* Last span whose start is <= t, or (size_t)-1 when t is before the first. */
 static size_t track_find(const struct track *tr, uint64_t t)
 {
@@ -588,8 +609,7 @@ static void task_refresh(struct model *m, size_t idx, uint64_t at)
 	};
 	if (t->have_span) {
 		struct span *c = &t->cur;
-		if (c->state == sp.state && c->reason == sp.reason && c->line == sp.line &&
-		    c->core == sp.core)
+		if (span_same(c, &sp))
 			return;
 		t->pub.totals_ns[c->state] += at - c->t;
 	} else {
@@ -599,7 +619,7 @@ static void task_refresh(struct model *m, size_t idx, uint64_t at)
 	if (m->nspans < m->max_spans) {
 		if (t->tr.n > 0 && track_at(&t->tr, t->tr.n - 1)->t == at) {
 			/* Same instant: the new span replaces the empty one. */
-			*track_at(&t->tr, t->tr.n - 1) = sp;
+			m->nspans -= track_replace_last(&t->tr, &sp);
 		} else {
 			track_push(&t->tr, &sp);
 			m->nspans++;

@@ -139,6 +139,44 @@ START_TEST(events_are_put_in_time_order)
 }
 END_TEST
 
+START_TEST(a_state_left_and_taken_again_at_one_instant_is_one_span)
+{
+	struct model *m = fresh(0);
+	trace_task_t t = add_task(m, "t", KIND_THREAD);
+	struct trace_record r = {.task = t, .type = TRACE_EV_BIND, .a = 10, .b = 11, .text = ""};
+	r.t_ns = 0; model_ingest(m, &r);
+	r.type = TRACE_EV_STATE; r.state = STATE_RUNNING;
+	r.t_ns = 100; model_ingest(m, &r);
+	/* The sampler: waiting for a core from 200 to 300, and again from 300
+	 * (two sweeps meet at 300): one preempted span, 200 to 400. */
+	struct trace_record p = {.task = -1, .type = TRACE_EV_PREEMPT, .a = 10, .b = 11, .text = ""};
+	p.t_ns = 200; p.state = 1; model_ingest(m, &p);
+	p.t_ns = 300; p.state = 0; model_ingest(m, &p);
+	p.t_ns = 300; p.state = 1; model_ingest(m, &p);
+	p.t_ns = 400; p.state = 0; model_ingest(m, &p);
+	r.type = TRACE_EV_END; r.t_ns = 500; model_ingest(m, &r);
+	model_apply(m, 1000);
+	ck_assert_uint_eq(model_span_count(m, 0), 4);
+	span_is(m, 0, 0, 100, 200, STATE_RUNNING);
+	span_is(m, 0, 1, 200, 400, STATE_PREEMPTED);
+	span_is(m, 0, 2, 400, 500, STATE_RUNNING);
+	ck_assert_uint_eq(model_span_total(m), 4);
+	uint64_t tot[STATE_COUNT];
+	model_task_totals(m, 0, tot);
+	ck_assert_uint_eq(tot[STATE_PREEMPTED], 200);
+	ck_assert_uint_eq(tot[STATE_RUNNING], 200);
+	/* Range queries agree with the spans (the checkpoints were mended). */
+	struct model_cell cells[5];
+	model_task_columns(m, 0, 0, 100, 5, cells);
+	ck_assert_uint_eq(cells[2].ns[STATE_PREEMPTED], 100);
+	ck_assert_uint_eq(cells[3].ns[STATE_PREEMPTED], 100);
+	ck_assert_uint_eq(cells[4].ns[STATE_RUNNING], 100);
+	support_check_invariants(m, 1, 0.0);
+	clock_set_fake(NULL);
+	model_free(m);
+}
+END_TEST
+
 START_TEST(late_events_are_counted_not_reordered)
 {
 	struct model *m = fresh(0);
@@ -288,6 +326,7 @@ int main(void)
 	tcase_add_test(tc, spans_from_state_changes);
 	tcase_add_test(tc, preempted_overlay_from_sampler);
 	tcase_add_test(tc, events_are_put_in_time_order);
+	tcase_add_test(tc, a_state_left_and_taken_again_at_one_instant_is_one_span);
 	tcase_add_test(tc, late_events_are_counted_not_reordered);
 	tcase_add_test(tc, range_summaries_match_brute_force);
 	tcase_add_test(tc, groups_sum_their_tasks);
