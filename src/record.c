@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "xalloc.h"
 #include "fdio.h"
 #include "model.h"
 #include "run.h"
@@ -160,9 +161,7 @@ static void cast_output(struct cast *c, const unsigned char *data, size_t n)
 {
 	if (c->f == NULL)
 		return;
-	unsigned char *buf = malloc(c->ncarry + n);
-	if (buf == NULL)
-		return;
+	unsigned char *buf = xmalloc(c->ncarry + n);
 	memcpy(buf, c->carry, c->ncarry);
 	memcpy(buf + c->ncarry, data, n);
 	size_t total = c->ncarry + n;

@@ -34,14 +34,8 @@ static size_t lanes_make(const struct model *m, struct lane **out)
 {
 	size_t nt = model_task_count(m), n = 0;
 	int grouped = nt > TEXT_MAX_LANES;
-	unsigned char *seen = calloc(model_group_count(m) + 1, 1);
-	struct lane *l = malloc(sizeof(*l) * (nt ? nt : 1));
-	if (l == NULL || seen == NULL) {
-		free(seen);
-		free(l);
-		*out = NULL;
-		return 0;
-	}
+	unsigned char *seen = xcalloc(model_group_count(m) + 1, 1);
+	struct lane *l = xcalloc(nt ? nt : 1, sizeof(*l));
 	for (size_t i = 0; i < nt; i++) {
 		const struct model_task *t = model_task(m, i);
 		if (grouped && t->group_index >= 0) {
@@ -94,13 +88,11 @@ void render_text_timeline(FILE *f, const struct model *m, uint64_t start, uint64
 	struct viewport v = {.origin = model_origin(m), .sim_scale = sim_scale};
 	view_fit(&v, start, end, ncols);
 
-	char *labels = malloc((size_t)ncols * 2 + 1);
-	char *ruler = malloc((size_t)ncols * 2 + 1);
-	struct model_cell *cells = malloc(sizeof(*cells) * (size_t)ncols);
-	unsigned char *printed = malloc((size_t)ncols);
+	char *labels = xmalloc((size_t)ncols * 2 + 1);
+	char *ruler = xmalloc((size_t)ncols * 2 + 1);
+	struct model_cell *cells = xcalloc((size_t)ncols, sizeof(*cells));
+	unsigned char *printed = xmalloc((size_t)ncols);
 	int used[STATE_COUNT] = {0}, any_mark = 0;
-	if (labels == NULL || ruler == NULL || cells == NULL || printed == NULL)
-		goto out;
 	view_axis(&v, o->ascii, labels, ruler);
 	fprintf(f, "%*s  %s\n", nw, sim_scale > 0 ? "sim time" : "time", labels);
 	fprintf(f, "%*s  %s\n", nw, "", ruler);
@@ -143,7 +135,6 @@ void render_text_timeline(FILE *f, const struct model *m, uint64_t start, uint64
 	if (any_mark)
 		fprintf(f, "  %s printed a line", o->ascii ? "*" : "\u2022");
 	fprintf(f, "  (blank: not alive)\n");
-out:
 	free(lanes);
 	free(printed);
 	free(labels);

@@ -332,12 +332,8 @@ static const char *rec_task(struct loader *L, struct cursor *c)
 	if (L->ntasks >= SAVE_MAX_TASKS)
 		return "too many tasks";
 	if (L->ntasks == L->cap) {
-		size_t cap = L->cap ? L->cap * 2 : 16;
-		struct ltask *n = realloc(L->tasks, cap * sizeof(*n));
-		if (n == NULL)
-			return "out of memory";
-		L->tasks = n;
-		L->cap = cap;
+		L->cap = L->cap ? L->cap * 2 : 16;
+		L->tasks = xreallocarray(L->tasks, L->cap, sizeof(*L->tasks));
 	}
 	struct trace_task_info info = {
 		.name = L->s1, .group = L->s2, .kind = (enum task_kind)k, .parent = (trace_task_t)parent};

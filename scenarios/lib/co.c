@@ -41,6 +41,7 @@
 #include <uv.h>
 
 #include "clock.h"
+#include "xalloc.h"
 #include "run.h"
 
 #define CO_STACK_SIZE (256 * 1024)
@@ -169,10 +170,7 @@ static void co_stack_save(struct co_task *t)
 		abort(); /* the task overflowed the run stack */
 	size_t used = (size_t)(top - from);
 	if (used > t->saved_cap) {
-		char *n = realloc(t->saved, used);
-		if (!n)
-			abort(); /* a suspended task without its stack cannot go on */
-		t->saved = n;
+		t->saved = xrealloc(t->saved, used);
 		t->saved_cap = used;
 	}
 	co_stack_copy(t->saved, from, used);
