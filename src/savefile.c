@@ -286,6 +286,7 @@ struct loader {
 	size_t ntasks, cap;
 	int nspans_seen;
 	char s1[SAVE_MAX_STR], s2[SAVE_MAX_STR];
+	char perr[256]; /* a parameter's own message */
 };
 
 static void feed(struct loader *L, int64_t t, enum trace_ev_type type, int task, int state, int line,
@@ -422,150 +423,251 @@ static void finish_tasks(struct loader *L)
 	}
 }
 
-static const char *rec_run(struct loader *L, const char *name, struct cursor *c, char *perr, size_t perrlen)
+static const char *rec_demo(struct loader *L, struct cursor *c)
+{
+	const struct demo_module *mod;
+	const struct demo *d;
+	if (L->have_run)
+		return "a second 'demo'";
+	if (tok_str(c, L->s1, sizeof(L->s1)) || !at_end(c))
+		return "expected: demo \"module/demo\"";
+	if ((d = registry_find(L->s1, &mod)) == NULL)
+		return "unknown demo (simul --list shows them)";
+	run_init(L->run, mod, d);
+	L->have_run = 1;
+	return NULL;
+}
+
+static const char *rec_param(struct loader *L, struct cursor *c)
+{
+	if (tok_str(c, L->s1, sizeof(L->s1)) || tok_str(c, L->s2, sizeof(L->s2)) || !at_end(c))
+		return "expected: param \"name\" \"value\"";
+	if (params_set(&L->run->params, L->s1, L->s2, L->perr, sizeof(L->perr)) != 0)
+		return L->perr;
+	return NULL;
+}
+
+static const char *rec_seed(struct loader *L, struct cursor *c)
+{
+	char w[32], *e;
+	if (tok_word(c, w, sizeof(w)) || !at_end(c) || w[0] == '-')
+		return "expected: seed N";
+	errno = 0;
+	uint64_t s = strtoull(w, &e, 10);
+	if (errno || *e)
+		return "expected: seed N";
+	L->run->seed = s;
+	return NULL;
+}
+
+static const char *rec_origin(struct loader *L, struct cursor *c)
+{
+	int64_t v;
+	if (tok_i64(c, 0, (int64_t)SAVE_MAX_TIME, &v) || !at_end(c))
+		return "expected: origin NS";
+	L->origin = (uint64_t)v;
+	L->have_origin = 1;
+	model_set_origin(L->m, L->origin);
+	return NULL;
+}
+
+static const char *rec_now(struct loader *L, struct cursor *c)
+{
+	int64_t v;
+	if (!L->have_origin || L->have_now)
+		return "'now' must follow 'origin', once";
+	if (tok_i64(c, 0, (int64_t)SAVE_MAX_TIME, &v) || !at_end(c))
+		return "expected: now NS";
+	L->now = v;
+	L->have_now = 1;
+	return NULL;
+}
+
+static const char *rec_ended(struct loader *L, struct cursor *c)
+{
+	int64_t v;
+	if (!L->have_origin || !L->have_now)
+		return "'ended' before 'origin' and 'now'";
+	if (tok_i64(c, -1, (int64_t)SAVE_MAX_TIME, &v) || !at_end(c))
+		return "expected: ended NS (or -1)";
+	L->run->end_ns = v < 0 ? 0 : L->origin + (uint64_t)v;
+	return NULL;
+}
+
+static const char *rec_cpu(struct loader *L, struct cursor *c)
+{
+	int64_t v;
+	if (tok_i64(c, 0, INT64_MAX, &v) || !at_end(c))
+		return "expected: cpu NS";
+	L->run->cpu_ns = (uint64_t)v;
+	return NULL;
+}
+
+static const char *rec_status(struct loader *L, struct cursor *c)
+{
+	int64_t v;
+	if (tok_i64(c, INT32_MIN, INT32_MAX, &v) || !at_end(c))
+		return "expected: status N";
+	L->run->status = (int)v;
+	return NULL;
+}
+
+static const char *rec_error(struct loader *L, struct cursor *c)
+{
+	if (tok_str(c, L->run->error, sizeof(L->run->error)) || !at_end(c))
+		return "expected: error \"text\" (at most 255 bytes)";
+	return NULL;
+}
+
+static const char *rec_interrupted(struct loader *L, struct cursor *c)
+{
+	int64_t v;
+	if (tok_i64(c, 0, 1, &v) || !at_end(c))
+		return "expected: interrupted 0|1";
+	atomic_store(&L->run->stop, (int)v);
+	return NULL;
+}
+
+static const char *rec_sim_scale(struct loader *L, struct cursor *c)
+{
+	if (tok_real(c, &L->run->sim_scale) || !at_end(c) || !(L->run->sim_scale >= 0))
+		return "expected: sim_scale R (R >= 0)";
+	return NULL;
+}
+
+static const char *rec_sampler(struct loader *L, struct cursor *c)
+{
+	struct sampler_stats *ss = &L->run->sampler_stats;
+	int64_t v, nc;
+	if (tok_real(c, &ss->mean_hz) || tok_i64(c, 0, INT64_MAX, &v) || tok_i64(c, 0, SAMPLER_MAX_CORES, &nc))
+		return "expected: sampler HZ CPU_NS NCORES BUSY...";
+	ss->cpu_ns = (uint64_t)v;
+	ss->ncores = (int)nc;
+	for (int k = 0; k < ss->ncores; k++)
+		if (tok_real(c, &ss->core_busy[k]))
+			return "expected: sampler HZ CPU_NS NCORES then NCORES busy shares";
+	if (!at_end(c))
+		return "expected: sampler HZ CPU_NS NCORES then NCORES busy shares";
+	return NULL;
+}
+
+static const char *rec_recorder(struct loader *L, struct cursor *c)
+{
+	struct run_counters *k = &L->run->counters;
+	int64_t ev, dr, late, bytes = 0;
+	if (tok_i64(c, 0, INT64_MAX, &ev) || tok_i64(c, 0, INT64_MAX, &dr) || tok_i64(c, 0, INT64_MAX, &late) ||
+	    (L->version >= 2 && tok_i64(c, 0, INT64_MAX, &bytes)) || !at_end(c))
+		return L->version >= 2 ? "expected: recorder EVENTS DROPPED LATE BYTES"
+		                       : "expected: recorder EVENTS DROPPED LATE";
+	k->events = (uint64_t)ev;
+	k->dropped = (uint64_t)dr;
+	k->late = (uint64_t)late;
+	k->model_bytes = (uint64_t)bytes;
+	return NULL;
+}
+
+static const char *rec_machine(struct loader *L, struct cursor *c)
+{
+	int64_t v;
+	if (tok_i64(c, 0, INT32_MAX, &v) || !at_end(c))
+		return "expected: machine CORES";
+	L->run->counters.cores = (int)v;
+	return NULL;
+}
+
+static const char *rec_result(struct loader *L, struct cursor *c)
+{
+	struct run *run = L->run;
+	char type[8];
+	if (run->nresults >= RUN_RESULTS_MAX)
+		return "too many results";
+	struct run_result *r = &run->results[run->nresults];
+	memset(r, 0, sizeof(*r));
+	if (tok_str(c, r->key, sizeof(r->key)) || tok_word(c, type, sizeof(type)))
+		return "expected: result \"key\" num R | result \"key\" text \"text\"";
+	if (strcmp(type, "num") == 0 && tok_real(c, &r->num) == 0 && at_end(c))
+		r->is_text = 0;
+	else if (strcmp(type, "text") == 0 && tok_str(c, r->text, sizeof(r->text)) == 0 && at_end(c))
+		r->is_text = 1;
+	else
+		return "expected: result \"key\" num R | result \"key\" text \"text\"";
+	run->nresults++;
+	return NULL;
+}
+
+static const char *rec_panel_title(struct loader *L, struct cursor *c)
+{
+	if (tok_str(c, L->run->panel_title, sizeof(L->run->panel_title)) || !at_end(c))
+		return "expected: panel_title \"text\"";
+	return NULL;
+}
+
+static const char *rec_panel(struct loader *L, struct cursor *c)
 {
 	struct run *run = L->run;
 	int64_t v;
-	if (strcmp(name, "demo") == 0) {
-		const struct demo_module *mod;
-		const struct demo *d;
-		if (L->have_run)
-			return "a second 'demo'";
-		if (tok_str(c, L->s1, sizeof(L->s1)) || !at_end(c))
-			return "expected: demo \"module/demo\"";
-		if ((d = registry_find(L->s1, &mod)) == NULL)
-			return "unknown demo (simul --list shows them)";
-		run_init(run, mod, d);
-		L->have_run = 1;
-		return NULL;
-	}
-	if (!L->have_run)
-		return "expected 'demo' on line 2";
-	if (strcmp(name, "param") == 0) {
-		if (tok_str(c, L->s1, sizeof(L->s1)) || tok_str(c, L->s2, sizeof(L->s2)) || !at_end(c))
-			return "expected: param \"name\" \"value\"";
-		if (params_set(&run->params, L->s1, L->s2, perr, perrlen) != 0)
-			return perr;
-	} else if (strcmp(name, "seed") == 0) {
-		uint64_t s;
-		char w[32], *e;
-		if (tok_word(c, w, sizeof(w)) || !at_end(c) || w[0] == '-')
-			return "expected: seed N";
-		errno = 0;
-		s = strtoull(w, &e, 10);
-		if (errno || *e)
-			return "expected: seed N";
-		run->seed = s;
-	} else if (strcmp(name, "origin") == 0) {
-		if (tok_i64(c, 0, (int64_t)SAVE_MAX_TIME, &v) || !at_end(c))
-			return "expected: origin NS";
-		L->origin = (uint64_t)v;
-		L->have_origin = 1;
-		model_set_origin(L->m, L->origin);
-	} else if (strcmp(name, "now") == 0) {
-		if (!L->have_origin || L->have_now)
-			return "'now' must follow 'origin', once";
-		if (tok_i64(c, 0, (int64_t)SAVE_MAX_TIME, &v) || !at_end(c))
-			return "expected: now NS";
-		L->now = v;
-		L->have_now = 1;
-	} else if (strcmp(name, "ended") == 0) {
-		if (!L->have_origin || !L->have_now)
-			return "'ended' before 'origin' and 'now'";
-		if (tok_i64(c, -1, (int64_t)SAVE_MAX_TIME, &v) || !at_end(c))
-			return "expected: ended NS (or -1)";
-		run->end_ns = v < 0 ? 0 : L->origin + (uint64_t)v;
-	} else if (strcmp(name, "cpu") == 0) {
-		if (tok_i64(c, 0, INT64_MAX, &v) || !at_end(c))
-			return "expected: cpu NS";
-		run->cpu_ns = (uint64_t)v;
-	} else if (strcmp(name, "status") == 0) {
-		if (tok_i64(c, INT32_MIN, INT32_MAX, &v) || !at_end(c))
-			return "expected: status N";
-		run->status = (int)v;
-	} else if (strcmp(name, "error") == 0) {
-		if (tok_str(c, run->error, sizeof(run->error)) || !at_end(c))
-			return "expected: error \"text\" (at most 255 bytes)";
-	} else if (strcmp(name, "interrupted") == 0) {
-		if (tok_i64(c, 0, 1, &v) || !at_end(c))
-			return "expected: interrupted 0|1";
-		atomic_store(&run->stop, (int)v);
-	} else if (strcmp(name, "sim_scale") == 0) {
-		if (tok_real(c, &run->sim_scale) || !at_end(c) || !(run->sim_scale >= 0))
-			return "expected: sim_scale R (R >= 0)";
-	} else if (strcmp(name, "sampler") == 0) {
-		struct sampler_stats *ss = &run->sampler_stats;
-		int64_t nc;
-		if (tok_real(c, &ss->mean_hz) || tok_i64(c, 0, INT64_MAX, &v) ||
-		    tok_i64(c, 0, SAMPLER_MAX_CORES, &nc))
-			return "expected: sampler HZ CPU_NS NCORES BUSY...";
-		ss->cpu_ns = (uint64_t)v;
-		ss->ncores = (int)nc;
-		for (int k = 0; k < ss->ncores; k++)
-			if (tok_real(c, &ss->core_busy[k]))
-				return "expected: sampler HZ CPU_NS NCORES then NCORES busy shares";
-		if (!at_end(c))
-			return "expected: sampler HZ CPU_NS NCORES then NCORES busy shares";
-	} else if (strcmp(name, "recorder") == 0) {
-		struct run_counters *k = &run->counters;
-		int64_t ev, dr, late, bytes = 0;
-		if (tok_i64(c, 0, INT64_MAX, &ev) || tok_i64(c, 0, INT64_MAX, &dr) ||
-		    tok_i64(c, 0, INT64_MAX, &late) || (L->version >= 2 && tok_i64(c, 0, INT64_MAX, &bytes)) ||
-		    !at_end(c))
-			return L->version >= 2 ? "expected: recorder EVENTS DROPPED LATE BYTES"
-			                       : "expected: recorder EVENTS DROPPED LATE";
-		k->events = (uint64_t)ev;
-		k->dropped = (uint64_t)dr;
-		k->late = (uint64_t)late;
-		k->model_bytes = (uint64_t)bytes;
-	} else if (strcmp(name, "machine") == 0) {
-		if (tok_i64(c, 0, INT32_MAX, &v) || !at_end(c))
-			return "expected: machine CORES";
-		run->counters.cores = (int)v;
-	} else if (strcmp(name, "result") == 0) {
-		char type[8];
-		if (run->nresults >= RUN_RESULTS_MAX)
-			return "too many results";
-		struct run_result *r = &run->results[run->nresults];
-		memset(r, 0, sizeof(*r));
-		if (tok_str(c, r->key, sizeof(r->key)) || tok_word(c, type, sizeof(type)))
-			return "expected: result \"key\" num R | result \"key\" text \"text\"";
-		if (strcmp(type, "num") == 0 && tok_real(c, &r->num) == 0 && at_end(c))
-			r->is_text = 0;
-		else if (strcmp(type, "text") == 0 && tok_str(c, r->text, sizeof(r->text)) == 0 && at_end(c))
-			r->is_text = 1;
-		else
-			return "expected: result \"key\" num R | result \"key\" text \"text\"";
-		run->nresults++;
-	} else if (strcmp(name, "panel_title") == 0) {
-		if (tok_str(c, run->panel_title, sizeof(run->panel_title)) || !at_end(c))
-			return "expected: panel_title \"text\"";
-	} else if (strcmp(name, "panel") == 0) {
-		if (tok_i64(c, 0, RUN_PANEL_LINES - 1, &v) || tok_str(c, run->panel[v], RUN_PANEL_WIDTH) ||
-		    !at_end(c))
-			return "expected: panel LINE \"text\"";
-		if (v + 1 > run->panel_lines)
-			run->panel_lines = (int)v + 1;
-	} else if (strcmp(name, "task") == 0) {
-		return rec_task(L, c);
-	} else if (strcmp(name, "span") == 0) {
-		return rec_span(L, c);
-	} else if (strcmp(name, "mark") == 0) {
-		return rec_mark(L, c, 0);
-	} else if (strcmp(name, "milestone") == 0) {
-		return rec_mark(L, c, 1);
-	} else {
-		return "unknown record (allowed: demo param seed origin now ended cpu status error interrupted "
-		       "sim_scale sampler recorder machine result panel_title panel task span mark milestone)";
-	}
+	if (tok_i64(c, 0, RUN_PANEL_LINES - 1, &v) || tok_str(c, run->panel[v], RUN_PANEL_WIDTH) || !at_end(c))
+		return "expected: panel LINE \"text\"";
+	if (v + 1 > run->panel_lines)
+		run->panel_lines = (int)v + 1;
 	return NULL;
+}
+
+static const char *rec_mark_line(struct loader *L, struct cursor *c)
+{
+	return rec_mark(L, c, 0);
+}
+
+static const char *rec_milestone(struct loader *L, struct cursor *c)
+{
+	return rec_mark(L, c, 1);
+}
+
+/* Every record after the first line, by name. */
+static const struct record_kind {
+	const char *name;
+	const char *(*parse)(struct loader *L, struct cursor *c);
+} record_kinds[] = {
+	{"demo", rec_demo},
+	{"param", rec_param},
+	{"seed", rec_seed},
+	{"origin", rec_origin},
+	{"now", rec_now},
+	{"ended", rec_ended},
+	{"cpu", rec_cpu},
+	{"status", rec_status},
+	{"error", rec_error},
+	{"interrupted", rec_interrupted},
+	{"sim_scale", rec_sim_scale},
+	{"sampler", rec_sampler},
+	{"recorder", rec_recorder},
+	{"machine", rec_machine},
+	{"result", rec_result},
+	{"panel_title", rec_panel_title},
+	{"panel", rec_panel},
+	{"task", rec_task},
+	{"span", rec_span},
+	{"mark", rec_mark_line},
+	{"milestone", rec_milestone},
+};
+
+static const char *rec_any(struct loader *L, const char *name, struct cursor *c)
+{
+	for (size_t i = 0; i < sizeof(record_kinds) / sizeof(record_kinds[0]); i++) {
+		if (strcmp(name, record_kinds[i].name) != 0)
+			continue;
+		if (!L->have_run && record_kinds[i].parse != rec_demo)
+			return "expected 'demo' on line 2";
+		return record_kinds[i].parse(L, c);
+	}
+	return "unknown record (allowed: demo param seed origin now ended cpu status error interrupted "
+	       "sim_scale sampler recorder machine result panel_title panel task span mark milestone)";
 }
 
 int savefile_parse(const char *buf, size_t len, struct run *run, struct model **model, char *err,
                    size_t errlen)
 {
 	struct loader L;
-	char perr[256];
 	const char *why = NULL;
 	int lineno = 0, done = 0;
 
@@ -619,7 +721,7 @@ int savefile_parse(const char *buf, size_t len, struct run *run, struct model **
 			done = 1;
 			continue;
 		}
-		why = rec_run(&L, name, &c, perr, sizeof(perr));
+		why = rec_any(&L, name, &c);
 	}
 	if (why != NULL) {
 		snprintf(err, errlen, "line %d: %s", lineno, why);
