@@ -11,6 +11,7 @@
 #include "feed.h"
 #include "render.h"
 #include "support.h"
+#include "trace.h"
 #include "view.h"
 
 static uint64_t now;
