@@ -31,4 +31,9 @@ uint64_t clock_children_cpu_ns(void);
 /* CPU time used by the calling thread, in ns. */
 uint64_t clock_thread_cpu_ns(void);
 
+/* CPU time (user + system, all threads) of live process pid so far, from
+ * /proc/PID/stat, in ns (clock ticks: 10 ms steps at USER_HZ 100); 0 once
+ * it is gone. */
+uint64_t clock_pid_cpu_ns(int pid);
+
 #endif

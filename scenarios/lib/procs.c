@@ -18,27 +18,6 @@
 #define PROCS_ARGS_MAX 32
 #define PROCS_PANEL_EVERY_NS (100 * NS_PER_MS)
 
-/* CPU time (user + system) of a live child, or 0 once it is gone. */
-static uint64_t procs_cpu_ns(pid_t pid)
-{
-	char path[64], buf[512];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return 0;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* Fields after the command name (which may hold spaces): state is the
-	 * 3rd field, utime and stime the 14th and 15th. */
-	char *p = strrchr(buf, ')');
-	unsigned long long ut, st;
-	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-		return 0;
-	long hz = sysconf(_SC_CLK_TCK);
-	return (ut + st) * NS_PER_S / (uint64_t)(hz > 0 ? hz : 100);
-}
-
 /* Refresh the run's panel: one line per child. force: even if it was
  * refreshed less than PROCS_PANEL_EVERY_NS ago. */
 static void procs_panel(struct procs_set *s, int force)
@@ -53,7 +32,7 @@ static void procs_panel(struct procs_set *s, int force)
 	for (int i = 0; i < s->n; i++) {
 		struct procs_child *c = &s->kids[i];
 		if (!c->exited) {
-			uint64_t cpu = procs_cpu_ns(c->pid);
+			uint64_t cpu = clock_pid_cpu_ns((int)c->pid);
 			if (cpu > c->cpu_ns)
 				c->cpu_ns = cpu;
 			snprintf(status, sizeof(status), "alive");
