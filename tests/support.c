@@ -81,6 +81,15 @@ struct model *support_run_demo(const char *name, const char *const *sets, struct
 	return s.model;
 }
 
+void support_feed(struct model *m, uint64_t t, enum trace_ev_type type, int task, int state, int line,
+                  uint32_t a, uint32_t b, const char *text)
+{
+	struct trace_record r = {.t_ns = t, .task = task, .type = type, .state = (enum state)state,
+	                         .line = line, .a = a, .b = b, .text = text ? text : "",
+	                         .text_len = text ? strlen(text) : 0};
+	model_ingest(m, &r);
+}
+
 int support_task(const struct model *m, const char *name)
 {
 	for (size_t i = 0; i < model_task_count(m); i++)

@@ -16,6 +16,10 @@
  * calls run_destroy). Fails the test on bad names or parameters. */
 struct model *support_run_demo(const char *name, const char *const *sets, struct run *run);
 
+/* Queue one event in the model, as the recorder or a save file would. */
+void support_feed(struct model *m, uint64_t t, enum trace_ev_type type, int task, int state, int line,
+                  uint32_t a, uint32_t b, const char *text);
+
 /* Index of the task called name, or -1. */
 int support_task(const struct model *m, const char *name);
 

@@ -124,15 +124,6 @@ START_TEST(real_run_round_trips)
 }
 END_TEST
 
-static void feed(struct model *m, uint64_t t, enum trace_ev_type type, int task, int state, int line,
-                 uint32_t a, uint32_t b, const char *text)
-{
-	struct trace_record r = {.t_ns = t, .task = task, .type = type, .state = (enum state)state,
-	                         .line = line, .a = a, .b = b, .text = text ? text : "",
-	                         .text_len = text ? strlen(text) : 0};
-	model_ingest(m, &r);
-}
-
 static int add(struct model *m, const char *name, enum task_kind kind, const char *group, int parent)
 {
 	struct trace_task_info info = {.name = name, .kind = kind, .group = group, .parent = parent};
@@ -152,22 +143,22 @@ START_TEST(awkward_run_round_trips)
 	int w1 = add(m, "worker\tone", KIND_THREAD, "pool é", main_task);
 	int w2 = add(m, "worker\\two", KIND_THREAD, "pool é", main_task);
 	int alive = add(m, "still alive", KIND_PROCESS, "", -1);
-	feed(m, t0, TRACE_EV_BIND, main_task, 0, 0, 100, 100, NULL);
-	feed(m, t0, TRACE_EV_STATE, main_task, STATE_RUNNING, 1, 0, 0, "start");
-	feed(m, t0 + ms, TRACE_EV_BIND, w1, 0, 0, 100, 101, NULL);
-	feed(m, t0 + ms, TRACE_EV_BIND, w2, 0, 0, 100, 101, NULL); /* same thread: coroutines */
-	feed(m, t0 + ms, TRACE_EV_STATE, w1, STATE_RUNNING, 7, 0, 0, "line one\nline two\x01");
-	feed(m, t0 + 2 * ms, TRACE_EV_CORE, -1, 0, 1, 100, 101, NULL);
-	feed(m, t0 + 3 * ms, TRACE_EV_PREEMPT, -1, 1, 0, 100, 101, NULL);
-	feed(m, t0 + 4 * ms, TRACE_EV_PREEMPT, -1, 0, 0, 100, 101, NULL);
-	feed(m, t0 + 4 * ms, TRACE_EV_STATE, w2, STATE_READY, 8, 0, 0, "waiting \"its\" turn");
-	feed(m, t0 + 5 * ms, TRACE_EV_MARK, w1, 0, 0, 0, 0, "printed: \"ok\" \\ done\r");
-	feed(m, t0 + 5 * ms, TRACE_EV_MILESTONE, -1, 0, 0, 0, 0, "halfway \xe2\x86\x92 there");
-	feed(m, t0 + 6 * ms, TRACE_EV_STATE, w1, STATE_IO, 9, 0, 0, "");
-	feed(m, t0 + 7 * ms, TRACE_EV_END, w1, STATE_DONE, 0, 0, 0, NULL);
-	feed(m, t0 + 7 * ms, TRACE_EV_END, w2, STATE_DONE, 0, 0, 0, NULL);
-	feed(m, t0 + 7 * ms, TRACE_EV_STATE, alive, STATE_SLEEP, 0, 0, 0, "time.sleep(60)");
-	feed(m, t0 + 8 * ms, TRACE_EV_END, main_task, STATE_DONE, 0, 0, 0, NULL);
+	support_feed(m, t0, TRACE_EV_BIND, main_task, 0, 0, 100, 100, NULL);
+	support_feed(m, t0, TRACE_EV_STATE, main_task, STATE_RUNNING, 1, 0, 0, "start");
+	support_feed(m, t0 + ms, TRACE_EV_BIND, w1, 0, 0, 100, 101, NULL);
+	support_feed(m, t0 + ms, TRACE_EV_BIND, w2, 0, 0, 100, 101, NULL); /* same thread: coroutines */
+	support_feed(m, t0 + ms, TRACE_EV_STATE, w1, STATE_RUNNING, 7, 0, 0, "line one\nline two\x01");
+	support_feed(m, t0 + 2 * ms, TRACE_EV_CORE, -1, 0, 1, 100, 101, NULL);
+	support_feed(m, t0 + 3 * ms, TRACE_EV_PREEMPT, -1, 1, 0, 100, 101, NULL);
+	support_feed(m, t0 + 4 * ms, TRACE_EV_PREEMPT, -1, 0, 0, 100, 101, NULL);
+	support_feed(m, t0 + 4 * ms, TRACE_EV_STATE, w2, STATE_READY, 8, 0, 0, "waiting \"its\" turn");
+	support_feed(m, t0 + 5 * ms, TRACE_EV_MARK, w1, 0, 0, 0, 0, "printed: \"ok\" \\ done\r");
+	support_feed(m, t0 + 5 * ms, TRACE_EV_MILESTONE, -1, 0, 0, 0, 0, "halfway \xe2\x86\x92 there");
+	support_feed(m, t0 + 6 * ms, TRACE_EV_STATE, w1, STATE_IO, 9, 0, 0, "");
+	support_feed(m, t0 + 7 * ms, TRACE_EV_END, w1, STATE_DONE, 0, 0, 0, NULL);
+	support_feed(m, t0 + 7 * ms, TRACE_EV_END, w2, STATE_DONE, 0, 0, 0, NULL);
+	support_feed(m, t0 + 7 * ms, TRACE_EV_STATE, alive, STATE_SLEEP, 0, 0, 0, "time.sleep(60)");
+	support_feed(m, t0 + 8 * ms, TRACE_EV_END, main_task, STATE_DONE, 0, 0, 0, NULL);
 	model_apply(m, t0 + 9 * ms);
 	run.end_ns = t0 + 9 * ms;
 	run.cpu_ns = 3 * ms;
