@@ -203,6 +203,7 @@ START_TEST(version_1_still_loads)
 		}
 		line += ll;
 	}
+	v1[n] = '\0';
 	char err[512];
 	struct model *m2;
 	ck_assert_msg(savefile_parse(v1, n, &back, &m2, err, sizeof(err)) == 0, "load: %s", err);
