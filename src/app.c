@@ -258,9 +258,7 @@ int app_batch(const struct app_options *o)
 
 	memset(&b, 0, sizeof(b));
 	b.run = &run;
-	b.model = model_new(0);
-	trace_reset();
-	model_set_origin(b.model, clock_now_ns());
+	b.model = feed_start();
 	batch_loop_init(&b);
 	rc = run_start(&run, &b.loop, on_done, &b);
 	if (rc != 0) {

@@ -3,6 +3,7 @@
  */
 #include "feed.h"
 
+#include "clock.h"
 #include "trace.h"
 
 static void feed_event(const struct trace_record *rec, void *arg)
@@ -25,6 +26,14 @@ static size_t feed_take(struct model *m)
 	return n;
 }
 
+struct model *feed_start(void)
+{
+	trace_reset();
+	struct model *m = model_new(0);
+	model_set_origin(m, clock_now_ns());
+	return m;
+}
+
 size_t feed_drain(struct model *m, uint64_t now_ns)
 {
 	size_t n = feed_take(m);
@@ -39,14 +48,4 @@ void feed_finish(struct model *m, uint64_t now_ns)
 {
 	feed_take(m);
 	model_apply_all(m, now_ns);
-}
-
-size_t model_drain(struct model *m, uint64_t now_ns)
-{
-	return feed_drain(m, now_ns);
-}
-
-void model_finish(struct model *m, uint64_t now_ns)
-{
-	feed_finish(m, now_ns);
 }

@@ -98,10 +98,6 @@ void model_apply(struct model *m, uint64_t upto_ns);
  * event, whichever is later. */
 void model_apply_all(struct model *m, uint64_t now_ns);
 
-/* Transitional: the same as feed_drain and feed_finish (feed.h), for
- * callers not yet moved there; defined in feed.c. */
-size_t model_drain(struct model *m, uint64_t now_ns);
-void model_finish(struct model *m, uint64_t now_ns);
 
 size_t model_task_count(const struct model *m);
 const struct model_task *model_task(const struct model *m, size_t i);

@@ -65,10 +65,7 @@ struct model *support_run_demo(const char *name, const char *const *sets, struct
 	uv_loop_t loop;
 	struct sync_run s;
 	uv_loop_init(&loop);
-	s.model = model_new(0);
-	ck_assert_ptr_nonnull(s.model);
-	trace_reset();
-	model_set_origin(s.model, clock_now_ns());
+	s.model = feed_start();
 	uv_timer_init(&loop, &s.drain);
 	s.drain.data = &s;
 	uv_timer_start(&s.drain, sync_drain, 20, 20);
@@ -172,10 +169,8 @@ double support_stop_when(const char *name, const char *const *sets, const char *
 	struct run run;
 	uv_loop_t loop;
 	prepare(&run, name, sets);
-	trace_reset();
 	uv_loop_init(&loop);
-	struct stopper s = {.run = &run, .model = model_new(0), .task = task, .after_ns = after_ms * NS_PER_MS};
-	model_set_origin(s.model, clock_now_ns());
+	struct stopper s = {.run = &run, .model = feed_start(), .task = task, .after_ns = after_ms * NS_PER_MS};
 	uv_timer_init(&loop, &s.timer);
 	s.timer.data = &s;
 	uv_timer_start(&s.timer, stopper_poll, STOPPER_POLL_MS, STOPPER_POLL_MS);

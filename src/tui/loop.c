@@ -17,6 +17,8 @@
  */
 #include "tui_int.h"
 
+#include "feed.h"
+
 #define TUI_ESC_DELAY_MS 25 /* how long curses waits to tell Esc from a key's escape sequence */
 #define TUI_CORES_READ_NS (NS_PER_S / 2)
 
@@ -26,7 +28,7 @@ void tui_on_tick(uv_timer_t *h)
 	uint64_t now = clock_now_ns();
 	if (t->model == NULL)
 		return;
-	model_drain(t->model, now);
+	feed_drain(t->model, now);
 	record_milestones_publish(t->model);
 	if (now - t->cores_read_ns >= TUI_CORES_READ_NS)
 		tui_cores_read(t);
@@ -72,11 +74,7 @@ static int tui_prepare(const struct app_options *o, struct run **first, struct m
 		fprintf(stderr, "simul: --theme '%s': allowed: dark, light, contrast, cb\n", o->theme);
 		return APP_EXIT_USAGE;
 	}
-	*first = malloc(sizeof(**first));
-	if (*first == NULL) {
-		fprintf(stderr, "simul: out of memory\n");
-		return APP_EXIT_FAIL;
-	}
+	*first = xmalloc(sizeof(**first));
 	int rc;
 	if (o->replay != NULL) {
 		char err[512];
@@ -203,9 +201,7 @@ int tui_main(const struct app_options *o)
 	struct model *saved = NULL;
 	int theme;
 	int rc = tui_prepare(o, &first, &saved, &theme);
-	struct tui *t = rc == 0 ? calloc(1, sizeof(*t)) : NULL;
-	if (rc == 0 && t == NULL)
-		rc = APP_EXIT_FAIL;
+	struct tui *t = rc == 0 ? xcalloc(1, sizeof(*t)) : NULL;
 	if (rc == 0) {
 		t->opt = o;
 		t->theme = theme;
