@@ -19,6 +19,7 @@
 
 #include "clock.h"
 #include "pace.h"
+#include "xalloc.h"
 
 #define GIL_NAMES_MAX 64
 
@@ -110,14 +111,10 @@ static void gil_note_holder(struct gil *g, trace_task_t task)
 		g->switches++;
 		if (g->nintervals == g->cap) {
 			size_t cap = g->cap ? 2 * g->cap : 256;
-			uint64_t *iv = realloc(g->intervals, cap * sizeof(*iv));
-			if (iv) {
-				g->intervals = iv;
-				g->cap = cap;
-			}
+			g->intervals = xreallocarray(g->intervals, cap, sizeof(*g->intervals));
+			g->cap = cap;
 		}
-		if (g->nintervals < g->cap)
-			g->intervals[g->nintervals++] = now - g->t_last_switch;
+		g->intervals[g->nintervals++] = now - g->t_last_switch;
 	}
 	g->last_holder = task;
 	g->t_last_switch = now;
@@ -222,9 +219,7 @@ double gil_switch_interval_median_ms(const struct gil *g)
 	size_t n = gil_switch_intervals(g, NULL, 0);
 	if (n == 0)
 		return 0;
-	uint64_t *v = malloc(n * sizeof(*v));
-	if (!v)
-		return 0;
+	uint64_t *v = xreallocarray(NULL, n, sizeof(*v));
 	n = gil_switch_intervals(g, v, n);
 	qsort(v, n, sizeof(*v), cmp_u64);
 	double med = n % 2 ? (double)v[n / 2] : ((double)v[n / 2 - 1] + (double)v[n / 2]) / 2;
