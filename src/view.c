@@ -203,10 +203,9 @@ enum state view_cell_state(const struct model_cell *c, uint64_t dt)
 	return s;
 }
 
-int view_state_waits_on_task(enum state s)
+int view_state_never_hidden(enum state s)
 {
-	const char *g = state_glyph(s, 1);
-	return g[0] >= 'A' && g[0] <= 'Z';
+	return s == STATE_GIL || s == STATE_LOCK || s == STATE_BLOCKED;
 }
 
 void view_cell_look(const struct model_cell *c, uint64_t dt, struct view_cell_look *out)
@@ -221,7 +220,7 @@ void view_cell_look(const struct model_cell *c, uint64_t dt, struct view_cell_lo
 			continue;
 		if (wait < 0 || c->ns[k] > c->ns[wait])
 			wait = k;
-		if (view_state_waits_on_task((enum state)k) && (brief < 0 || c->ns[k] > c->ns[brief]))
+		if (view_state_never_hidden((enum state)k) && (brief < 0 || c->ns[k] > c->ns[brief]))
 			brief = k;
 	}
 	out->eighths = 0;
@@ -236,7 +235,7 @@ void view_cell_look(const struct model_cell *c, uint64_t dt, struct view_cell_lo
 		int e = present ? (int)((run * 8 + present / 2) / present) : 8;
 		out->eighths = e < 1 ? 1 : e > 8 ? 8 : e;
 	}
-	if (brief >= 0 && !view_state_waits_on_task(out->state))
+	if (brief >= 0 && !view_state_never_hidden(out->state))
 		out->brief = (enum state)brief;
 }
 

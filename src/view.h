@@ -49,19 +49,20 @@ enum state view_cell_state(const struct model_cell *c, uint64_t dt);
  * a block: the longest wait in the cell, unless running lasted at least
  * VIEW_RUN_OVER_WAIT times as long; then running, with its share of the
  * time the task was there in eighths (8: all of it). `brief` is set when a
- * wait on another task (a GIL or lock wait: a state whose ASCII glyph is a
- * capital letter) was in the cell too but did not win it: the TUI then
- * draws its small letter instead. */
+ * state that must never be hidden (view_state_never_hidden) was in the
+ * cell too but did not win it: the TUI then draws the small letter of its
+ * glyph instead (g, l, b). */
 #define VIEW_RUN_OVER_WAIT 2
 struct view_cell_look {
 	enum state state;  /* the glyph's state; STATE_DONE: blank */
 	int eighths;       /* running: 1..8 */
-	enum state brief;  /* a shorter wait on another task, else STATE_DONE */
+	enum state brief;  /* a shorter never-hidden state, else STATE_DONE */
 };
 void view_cell_look(const struct model_cell *c, uint64_t dt, struct view_cell_look *out);
-/* A state that waits on another task (the GIL, a lock): its ASCII glyph is a
- * capital letter, and its brief form (view_cell_look) the small letter. */
-int view_state_waits_on_task(enum state s);
+/* The states a cell never hides, however short: waiting for the GIL or a
+ * lock, and a blocking call that holds its thread (the loop's culprit).
+ * Their glyphs are capital letters; their brief form is the small one. */
+int view_state_never_hidden(enum state s);
 
 /* The text of a mark without a leading "NAME: " that repeats its task's
  * name (a worker that prints "worker 0: ..." on the lane of worker 0). */

@@ -66,7 +66,7 @@ static int thread_holder(const struct model *m, size_t task, uint64_t t)
 		if (i == task || mt->tid != w->tid || mt->pid != w->pid || !alive_at(mt, t))
 			continue;
 		enum state s = model_task_state_at(m, i, t);
-		if (s != STATE_RUNNING && s != STATE_PREEMPTED)
+		if (s != STATE_RUNNING && s != STATE_PREEMPTED && s != STATE_BLOCKED)
 			continue;
 		if (mt->kind != KIND_LOOP)
 			return (int)i;
@@ -164,6 +164,9 @@ static void why_verdict(const struct model *m, size_t task, const struct model_s
 		snprintf(line, sizeof(line), ", line %d", out->line);
 	if (out->state == STATE_RUNNING) {
 		snprintf(out->verdict, sizeof(out->verdict), "%s ran for %s%s", who, dur, line);
+	} else if (out->state == STATE_BLOCKED) {
+		snprintf(out->verdict, sizeof(out->verdict), "%s blocked %s in a call that held its thread%s%s%s", who,
+		         dur, sp->reason[0] ? ": " : "", sp->reason, line);
 	} else if (out->target >= 0 && out->state == STATE_JOIN) {
 		name_of(m, (size_t)out->target, label, arg, other, sizeof(other));
 		snprintf(out->verdict, sizeof(out->verdict), "%s waited %s for %s%s to finish (%s)%s", who, dur, other,

@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include "clock.h"
+#include "feed.h"
 #include "render.h"
 #include "support.h"
+#include "trace.h"
 #include "view.h"
 
 static uint64_t now;
@@ -80,7 +82,7 @@ static struct model *scripted(void)
 	trace_end(a);
 	trace_end(b);
 	trace_end(main_task);
-	model_finish(m, now);
+	feed_finish(m, now);
 	clock_set_fake(NULL);
 	return m;
 }
@@ -174,8 +176,13 @@ START_TEST(a_cell_never_hides_a_wait)
 	ck_assert_int_eq(lk.brief, STATE_DONE);
 	/* a task absent from most of the cell is blank */
 	ck_assert_int_eq(look(10, STATE_GIL, 10, STATE_DONE, 0, &lk), STATE_DONE);
-	ck_assert(view_state_waits_on_task(STATE_GIL) && view_state_waits_on_task(STATE_LOCK));
-	ck_assert(!view_state_waits_on_task(STATE_IO) && !view_state_waits_on_task(STATE_PREEMPTED));
+	ck_assert(view_state_never_hidden(STATE_GIL) && view_state_never_hidden(STATE_LOCK) &&
+	          view_state_never_hidden(STATE_BLOCKED));
+	ck_assert(!view_state_never_hidden(STATE_IO) && !view_state_never_hidden(STATE_PREEMPTED));
+	/* their brief form is the small letter of a capital */
+	for (int s = 0; s < STATE_COUNT; s++)
+		if (view_state_never_hidden((enum state)s))
+			ck_assert(state_glyph((enum state)s, 1)[0] >= 'A' && state_glyph((enum state)s, 1)[0] <= 'Z');
 }
 END_TEST
 

@@ -23,8 +23,10 @@ static int tui_draw_header(struct tui *t)
 	                               : (t->run->status != 0 ? "failed" : "finished");
 	tui_fill(0, 0, w, A_REVERSE);
 	int x = tui_putf(0, 0, w, A_REVERSE | A_BOLD, " simul  %s ", t->run->full_name);
-	x += tui_putf(0, x, w - x, A_REVERSE, " %s %s  %s", status, t->replay ? "" : a,
-	              t->live ? (t->follow ? "[following]" : "[PAUSED view]") : "");
+	char pace[64];
+	tui_pace_status(t, pace, sizeof(pace));
+	x += tui_putf(0, x, w - x, A_REVERSE, " %s %s%s  %s", status, t->replay ? "" : a, pace,
+	              t->live ? (t->follow ? "[following]" : "[view frozen]") : "");
 	if (t->cv.on)
 		x += tui_put(0, x, w - x, "  [per-core view: c returns]", A_REVERSE);
 	if (t->open_group >= 0)

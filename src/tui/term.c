@@ -9,7 +9,9 @@
 static struct termios tui_saved_tty;
 static int tui_have_tty;
 
-static void tui_fatal(int sig)
+/* Mouse off, main screen, cursor on, colours reset, the saved termios:
+ * async-signal-safe, for dying in the middle of a frame. */
+static void tui_term_restore(void)
 {
 	static const char reset[] = "\033[?1000l\033[?1006l\033[?1049l\033[?25h\033[0m\r\n";
 	if (write(STDOUT_FILENO, reset, sizeof(reset) - 1) < 0) {
@@ -17,6 +19,11 @@ static void tui_fatal(int sig)
 	}
 	if (tui_have_tty)
 		tcsetattr(STDIN_FILENO, TCSANOW, &tui_saved_tty);
+}
+
+static void tui_fatal(int sig)
+{
+	tui_term_restore();
 	raise(sig);
 }
 
@@ -31,6 +38,8 @@ void tui_install_fatal(void)
 	tui_have_tty = tcgetattr(STDIN_FILENO, &tui_saved_tty) == 0;
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
+	/* Out of memory ends the process too: give the terminal back first. */
+	xalloc_on_failure(tui_term_restore);
 }
 
 /* ---- themes ---- */
@@ -50,8 +59,9 @@ struct tui_color {
 
 /* Foreground of each state per theme; the glyphs differ too, so colour is
  * never the only cue. Warm colours wait for a CPU or a turn (preempted
- * red, GIL orange, ready yellow), lock is magenta, I/O and sleep blue and
- * cyan, join and idle grey. With 256 colours every state has its own; with
+ * red, GIL orange, ready yellow), lock is magenta, a blocking call that
+ * holds its thread deep pink (white in cb), I/O and sleep blue and cyan,
+ * join and idle grey. With 256 colours every state has its own; with
  * 8, GIL still differs from preempted and running from every wait.
  * cb keeps to the Okabe-Ito palette (sky blue, vermillion, orange, yellow,
  * reddish purple, bluish green, blue), which stays apart under the common
@@ -64,6 +74,7 @@ static const struct tui_color theme_fg[TUI_THEME_COUNT][STATE_COUNT] = {
             [STATE_READY] = C(222, COLOR_WHITE),
             [STATE_IO] = C(39, COLOR_BLUE),
             [STATE_SLEEP] = C(44, COLOR_CYAN),
+            [STATE_BLOCKED] = C(197, COLOR_MAGENTA),
             [STATE_LOCK] = C(207, COLOR_MAGENTA),
             [STATE_GIL] = C(208, COLOR_YELLOW),
             [STATE_JOIN] = C(252, COLOR_WHITE),
@@ -77,6 +88,7 @@ static const struct tui_color theme_fg[TUI_THEME_COUNT][STATE_COUNT] = {
             [STATE_READY] = C(136, COLOR_BLACK),
             [STATE_IO] = C(25, COLOR_BLUE),
             [STATE_SLEEP] = C(30, COLOR_CYAN),
+            [STATE_BLOCKED] = C(161, COLOR_MAGENTA),
             [STATE_LOCK] = C(90, COLOR_CYAN),
             [STATE_GIL] = C(166, COLOR_MAGENTA),
             [STATE_JOIN] = C(238, COLOR_BLACK),
@@ -90,6 +102,7 @@ static const struct tui_color theme_fg[TUI_THEME_COUNT][STATE_COUNT] = {
             [STATE_READY] = C(228, COLOR_WHITE),
             [STATE_IO] = C(51, COLOR_CYAN),
             [STATE_SLEEP] = C(147, COLOR_BLUE),
+            [STATE_BLOCKED] = C(199, COLOR_MAGENTA),
             [STATE_LOCK] = C(201, COLOR_MAGENTA),
             [STATE_GIL] = C(208, COLOR_YELLOW),
             [STATE_JOIN] = C(231, COLOR_WHITE),
@@ -103,6 +116,7 @@ static const struct tui_color theme_fg[TUI_THEME_COUNT][STATE_COUNT] = {
             [STATE_READY] = C(221, COLOR_WHITE),
             [STATE_IO] = C(36, COLOR_CYAN),
             [STATE_SLEEP] = C(32, COLOR_WHITE),
+            [STATE_BLOCKED] = C(231, COLOR_WHITE),
             [STATE_LOCK] = C(175, COLOR_MAGENTA),
             [STATE_GIL] = C(214, COLOR_YELLOW),
             [STATE_JOIN] = C(252, COLOR_WHITE),
