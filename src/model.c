@@ -247,11 +247,14 @@ struct gstep {
 struct gtrack {
 	struct gstep *steps;
 	size_t n, cap;
-	/* Checkpoint k describes the moment of step k*CP_EVERY, before it. */
+	/* Checkpoint k describes the moment of step k*CP_EVERY, before it; cpt[k]
+	 * is that step's time, kept apart so that finding a checkpoint reads a
+	 * dense array (32 times smaller than the steps) rather than the steps. */
 	struct gcp {
 		uint64_t cum[STATE_COUNT];
 		int32_t count[STATE_COUNT];
 	} *cp;
+	uint64_t *cpt;
 	size_t capcp;
 	uint64_t cum[STATE_COUNT];
 	int32_t count[STATE_COUNT];
@@ -271,8 +274,10 @@ static void gtrack_push(struct gtrack *g, uint64_t t, int from, int to)
 		if (k >= g->capcp) {
 			size_t cap = g->capcp ? g->capcp * 2 : 4;
 			g->cp = xreallocarray(g->cp, cap, sizeof(*g->cp));
+			g->cpt = xreallocarray(g->cpt, cap, sizeof(*g->cpt));
 			g->capcp = cap;
 		}
+		g->cpt[k] = t; /* t is already no earlier than the last step */
 		memcpy(g->cp[k].cum, g->cum, sizeof(g->cum));
 		memcpy(g->cp[k].count, g->count, sizeof(g->count));
 	}
@@ -295,15 +300,16 @@ static void gtrack_cum_at(const struct gtrack *g, uint64_t t, uint64_t upto, uin
 		t = upto;
 	if (g->n == 0 || g->steps[0].t > t)
 		return;
-	size_t lo = 0, hi = g->n - 1;
+	/* the last checkpoint at or before t, then its steps up to t */
+	size_t lo = 0, hi = (g->n - 1) / CP_EVERY;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo + 1) / 2;
-		if (g->steps[mid].t <= t)
+		if (g->cpt[mid] <= t)
 			lo = mid;
 		else
 			hi = mid - 1;
 	}
-	size_t k = lo / CP_EVERY;
+	size_t k = lo, end = (k + 1) * CP_EVERY < g->n ? (k + 1) * CP_EVERY : g->n;
 	int32_t count[STATE_COUNT];
 	uint64_t since[STATE_COUNT];
 	memcpy(out, g->cp[k].cum, sizeof(uint64_t) * STATE_COUNT);
@@ -311,8 +317,8 @@ static void gtrack_cum_at(const struct gtrack *g, uint64_t t, uint64_t upto, uin
 	/* A state's count is constant until a step changes it, so its time is
 	 * added only then (two states a step), not for every state at every step. */
 	for (int s = 0; s < STATE_COUNT; s++)
-		since[s] = g->steps[k * CP_EVERY].t;
-	for (size_t j = k * CP_EVERY; j <= lo; j++) {
+		since[s] = g->cpt[k];
+	for (size_t j = k * CP_EVERY; j < end && g->steps[j].t <= t; j++) {
 		const struct gstep *st = &g->steps[j];
 		if (st->from >= 0) {
 			out[st->from] += (uint64_t)count[st->from] * (st->t - since[st->from]);
@@ -432,6 +438,7 @@ void model_free(struct model *m)
 		free(m->groups[i].name);
 		free(m->groups[i].g.steps);
 		free(m->groups[i].g.cp);
+		free(m->groups[i].g.cpt);
 	}
 	for (size_t i = 0; i < m->capslots; i++)
 		free(m->slots[i].running);
@@ -951,6 +958,6 @@ size_t model_memory_bytes(const struct model *m)
 		b += tr->capcp * sizeof(*tr->cp) + tr->capchunks * sizeof(*tr->chunks);
 	}
 	for (size_t g = 0; g < m->ngroups; g++)
-		b += m->groups[g].g.cap * sizeof(struct gstep) + m->groups[g].g.capcp * sizeof(struct gcp);
+		b += m->groups[g].g.cap * sizeof(struct gstep) + m->groups[g].g.capcp * (sizeof(struct gcp) + sizeof(uint64_t));
 	return b;
 }

@@ -15,7 +15,8 @@ const char *tui_theme_name(int theme);
 struct run;
 struct model;
 /* Draw and refresh one frame of the run screen of a finished run over the
- * whole of it, on the current curses screen (the benchmark's newterm). */
-void tui_frame_draw(struct run *run, struct model *model, int ascii, int color);
+ * whole of it, on the current curses screen (the benchmark's newterm);
+ * cold: as after the view changed (no lane's cells reused). */
+void tui_frame_draw(struct run *run, struct model *model, int ascii, int color, int cold);
 
 #endif

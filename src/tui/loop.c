@@ -201,6 +201,9 @@ static int tui_teardown(struct tui *t)
 	free(t->inst.count);
 	free(t->inst.row_of);
 	free(t->names.dup);
+	for (int i = 0; i < t->ncache; i++)
+		free(t->cache[i].cells);
+	free(t->cache);
 	tui_cores_free(t);
 	free(t->items);
 	free(t->shown);
@@ -248,9 +251,11 @@ int tui_main(const struct app_options *o)
 	return tui_teardown(t);
 }
 
-void tui_frame_draw(struct run *run, struct model *model, int ascii, int color)
+void tui_frame_draw(struct run *run, struct model *model, int ascii, int color, int cold)
 {
 	static struct tui t;
+	if (cold)
+		tui_cells_forget(&t);
 	t.run = run;
 	t.model = model;
 	t.screen = SCREEN_RUN;

@@ -4,6 +4,8 @@
  */
 #include "tui_int.h"
 
+#include <limits.h>
+
 /* ---- terminal safety ---- */
 
 static struct termios tui_saved_tty;
@@ -222,8 +224,18 @@ int tui_put(int y, int x, int w, const char *s, attr_t attr)
 	move(y, x);
 	attron(attr);
 	while (*s && used < w) {
+		/* a run of plain ASCII goes to curses in one call */
+		size_t run = 0;
+		while (s[run] >= ' ' && s[run] < 0x7f && used + (int)run < w)
+			run++;
+		if (run > 0) {
+			addnstr(s, (int)run);
+			used += (int)run;
+			s += run;
+			continue;
+		}
 		wchar_t wc;
-		size_t n = mbrtowc(&wc, s, strlen(s), &st);
+		size_t n = mbrtowc(&wc, s, strnlen(s, MB_LEN_MAX), &st);
 		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
 			addch('?');
 			used++;

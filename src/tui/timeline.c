@@ -215,6 +215,56 @@ static void tui_timeline_axis(struct tui *t, const char *labels, const char *rul
 	}
 }
 
+/* Lane l's cells for the view into t->cells: from the cache of visible row
+ * r when neither the view nor the model changed, else from the model. */
+static void tui_lane_cells(struct tui *t, const struct lane *l, int r, int ncols)
+{
+	if (r >= t->ncache) {
+		struct tui_cells_cached *c = realloc(t->cache, (size_t)(r + 1) * sizeof(*c));
+		if (c == NULL)
+			goto direct;
+		memset(c + t->ncache, 0, (size_t)(r + 1 - t->ncache) * sizeof(*c));
+		t->cache = c;
+		t->ncache = r + 1;
+	}
+	struct tui_cells_cached *c = &t->cache[r];
+	uint64_t now = model_now(t->model), origin = model_origin(t->model);
+	size_t spans = model_span_total(t->model);
+	if (c->ncols == ncols && c->is_group == l->is_group && c->index == l->index && c->t0 == t->vp.t0 &&
+	    c->dt == t->vp.dt && c->now == now && c->spans == spans && c->model == t->model && c->origin == origin) {
+		memcpy(t->cells, c->cells, (size_t)ncols * sizeof(*t->cells));
+		return;
+	}
+	if (c->cap < ncols) {
+		free(c->cells);
+		c->cells = malloc((size_t)ncols * sizeof(*c->cells));
+		c->cap = c->cells ? ncols : 0;
+	}
+	c->ncols = 0;
+	if (l->is_group)
+		model_group_columns(t->model, l->index, t->vp.t0, t->vp.dt, ncols, t->cells);
+	else
+		model_task_columns(t->model, l->index, t->vp.t0, t->vp.dt, ncols, t->cells);
+	if (c->cells == NULL)
+		return;
+	memcpy(c->cells, t->cells, (size_t)ncols * sizeof(*t->cells));
+	*c = (struct tui_cells_cached){l->is_group, l->index, t->vp.t0, t->vp.dt, now, origin, spans, t->model,
+	                               ncols, c->cells, c->cap};
+	return;
+direct:
+	if (l->is_group)
+		model_group_columns(t->model, l->index, t->vp.t0, t->vp.dt, ncols, t->cells);
+	else
+		model_task_columns(t->model, l->index, t->vp.t0, t->vp.dt, ncols, t->cells);
+}
+
+/* Drop the cached cells (the bench's cold frames). */
+void tui_cells_forget(struct tui *t)
+{
+	for (int i = 0; i < t->ncache; i++)
+		t->cache[i].ncols = 0;
+}
+
 /* Lane li on visible row r: its name, its cells and marks, its state at
  * time tcur; notes what it shows in *used. */
 static void tui_timeline_lane(struct tui *t, int li, int r, uint64_t tcur, struct tui_used *used)
@@ -226,14 +276,13 @@ static void tui_timeline_lane(struct tui *t, int li, int r, uint64_t tcur, struc
 	enum state at;
 	char name[128];
 	tui_lane_name(t, l, name, sizeof(name));
+	tui_lane_cells(t, l, r, ncols);
 	if (l->is_group) {
-		model_group_columns(t->model, l->index, t->vp.t0, t->vp.dt, ncols, t->cells);
 		dt *= model_group_size(t->model, l->index);
 		struct model_cell one;
 		model_group_columns(t->model, l->index, tcur, 1, 1, &one);
 		at = view_cell_state(&one, model_group_size(t->model, l->index));
 	} else {
-		model_task_columns(t->model, l->index, t->vp.t0, t->vp.dt, ncols, t->cells);
 		at = model_task_state_at(t->model, l->index, tcur);
 	}
 	if (t->replay)

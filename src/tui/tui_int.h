@@ -144,6 +144,19 @@ struct lane {
 	size_t index; /* task, or group */
 };
 
+/* One visible lane's cells as last computed, reused while the view and the
+ * model are unchanged (a cursor move, a key, a replay's redraw). */
+struct tui_cells_cached {
+	int is_group;
+	size_t index;
+	uint64_t t0, dt, now, origin;
+	size_t spans;
+	const struct model *model;
+	int ncols; /* 0: empty */
+	struct model_cell *cells;
+	int cap;
+};
+
 /* The per-core view (cores.c). */
 struct tui_machine_sample {
 	uint64_t t0_ns, t1_ns; /* a /proc/stat interval */
@@ -251,6 +264,8 @@ struct tui {
 
 	struct tui_layout lo; /* of the last run screen drawn */
 	struct tui_coreview cv;
+	struct tui_cells_cached *cache; /* one per visible lane row */
+	int ncache;
 
 	/* the output pane's rows, as last laid out (panes.c) */
 	struct {
@@ -336,6 +351,7 @@ int tui_selected_task(const struct tui *t);
  * ("ticker 1 (blocked)"). */
 const char *tui_task_label(struct tui *t, size_t i, char *buf, size_t n);
 void tui_draw_timeline(struct tui *t);
+void tui_cells_forget(struct tui *t);
 
 /* instants.c */
 void tui_instants_collect(struct tui *t, int top, int rows);
