@@ -96,22 +96,47 @@ static int join_target(const struct model *m, size_t task, uint64_t t, int *coun
 	return best;
 }
 
-/* Extend span k of task to the spans in the same state around it. */
-static void wait_extent(const struct model *m, size_t task, size_t k, struct model_span *sp, struct why *out)
+/* Extend span k of task to the spans in the same state around it; *first
+ * and *last are their indexes. */
+static void wait_extent(const struct model *m, size_t task, size_t k, struct model_span *sp, struct why *out,
+                        size_t *first, size_t *last)
 {
 	size_t n = model_span_count(m, task);
 	struct model_span o;
 	out->start_ns = sp->start_ns;
 	out->end_ns = sp->end_ns;
+	*first = *last = k;
 	for (size_t j = k, i = 0; j > 0 && i < WHY_WALK_MAX; j--, i++) {
 		if (model_span_get(m, task, j - 1, &o) != 0 || o.state != sp->state)
 			break;
 		out->start_ns = o.start_ns;
+		*first = j - 1;
 	}
 	for (size_t j = k + 1, i = 0; j < n && i < WHY_WALK_MAX; j++, i++) {
 		if (model_span_get(m, task, j, &o) != 0 || o.state != sp->state)
 			break;
 		out->end_ns = o.end_ns;
+		*last = j;
+	}
+}
+
+/* A wait's spans may not all name what they wait for (a GIL holder that
+ * drops it and waits says "dropping the GIL"): the reason of the span
+ * nearest to k, in [first, last], that names a task, copied into *sp. */
+static void reason_naming_a_task(const struct model *m, size_t task, size_t k, size_t first, size_t last,
+                                 uint64_t t, struct model_span *sp)
+{
+	struct model_span o;
+	for (size_t d = 1; d <= last - first; d++) {
+		size_t c[2] = {k + d, k - d};
+		for (int i = 0; i < 2; i++) {
+			if ((i == 0 && (k + d > last)) || (i == 1 && (d > k || k - d < first)))
+				continue;
+			if (model_span_get(m, task, c[i], &o) == 0 && why_reason_target(m, task, o.reason, t) >= 0) {
+				sp->reason = o.reason;
+				return;
+			}
+		}
 	}
 }
 
@@ -214,6 +239,9 @@ void why_at(const struct model *m, size_t task, uint64_t t, int ascii, why_label
 		return;
 	}
 	out->state = sp.state;
-	wait_extent(m, task, k, &sp, out);
+	size_t first, last;
+	wait_extent(m, task, k, &sp, out, &first, &last);
+	if (sp.state != STATE_RUNNING && sp.state != STATE_JOIN && why_reason_target(m, task, sp.reason, t) < 0)
+		reason_naming_a_task(m, task, k, first, last, t, &sp);
 	why_verdict(m, task, &sp, t, ascii, label, arg, out);
 }
