@@ -12,8 +12,11 @@
 struct tui_used {
 	int state[STATE_COUNT];
 	int brief[STATE_COUNT];
-	int eighths, marks;
+	int eighths, marks, marks_hidden;
 };
+
+/* A group lane shows its prints only when they mark at most 1/4 of its columns. */
+#define TUI_GROUP_MARKS_MAX_SHARE 4
 
 /* ---- lanes ---- */
 
@@ -295,7 +298,16 @@ static void tui_timeline_lane(struct tui *t, int li, int r, uint64_t tcur, struc
 	move(y, lo->cells_x);
 	for (int c = 0; c < ncols; c++)
 		tui_cell(t, &t->cells[c], dt, c == t->cursor, used);
-	for (int c = 0; c < ncols; c++) {
+	/* A group's prints would cover its states when its tasks print all the
+	 * time (chess boards): then they wait for the group to be opened. */
+	int marked = 0;
+	for (int c = 0; c < ncols; c++)
+		marked += tui_instants_at(t, r, c) > 0;
+	if (l->is_group && marked * TUI_GROUP_MARKS_MAX_SHARE > ncols) {
+		used->marks_hidden = 1;
+		marked = 0;
+	}
+	for (int c = 0; c < ncols && marked > 0; c++) {
 		int n = tui_instants_at(t, r, c);
 		if (n > 0) { /* on the lane, or under it when lanes are spaced out */
 			tui_instant_draw(t, y + (lo->lane_step > 1), lo->cells_x + c, n, c == t->cursor);
@@ -329,6 +341,8 @@ static void tui_timeline_legend(const struct tui *t, const struct tui_used *used
 		x += tui_put(y, x, w - x, t->ascii ? "*" : "\u2022", A_BOLD);
 		x += tui_put(y, x, w - x, " printed (2-9, +: that many)  ", A_NORMAL);
 	}
+	if (used->marks_hidden)
+		x += tui_put(y, x, w - x, "a busy group's prints: Enter opens it  ", A_NORMAL);
 	if (t->inst.cut)
 		tui_put(y, x, w - x, "(too many prints in view: zoom in)", A_BOLD);
 }
