@@ -37,7 +37,7 @@ CFLAGS_ALL  = -std=c11 -D_GNU_SOURCE -DSIMUL_VERSION='"$(VERSION)"' $(OPT) $(WAR
 LDLIBS_ALL  = $(DEP_LIBS) -lpthread -lm $(LDLIBS)
 
 SRC_LIB   := $(filter-out src/main.c,$(wildcard src/*.c))
-SCEN_SRC  := $(wildcard scenarios/*.c) $(wildcard scenarios/lib/*.c)
+SCEN_SRC  := $(wildcard scenarios/*.c) $(wildcard scenarios/*/*.c)
 MODULES   := $(basename $(notdir $(wildcard scenarios/*.c)))
 ASSETS    := $(sort $(shell find assets -type f ! -name '*~' ! -name '*.1' 2>/dev/null))
 GEN_SRC   := $(BUILD)/gen/modules.c $(BUILD)/gen/assets_data.c
