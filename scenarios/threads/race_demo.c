@@ -24,13 +24,18 @@
  * the time CPython takes for the bytecodes in between (measured on CPython
  * 3.11 on the development machine), the read and the write of the shared
  * counter, gil_check exactly where CPython checks the eval breaker, and the
- * lock. A contended `lock.acquire()` releases the GIL while it blocks, as
- * CPython's does. Without the GIL the same programs run on every core at
- * once, and the checks do nothing.
+ * lock. counter_lock is a POSIX semaphore, as threading.Lock is in CPython
+ * 3.11 on Linux, and a contended acquire releases the GIL while it blocks,
+ * as CPython's does: together they make the lock convoy CPython shows (a
+ * woken waiter takes the lock, then waits for the GIL its holder keeps).
+ * Without the GIL the same programs run on every core at once and the
+ * checks do nothing (a free-threaded CPython's lock is its own PyMutex, not
+ * a semaphore: the timing of that phase is not compared with CPython).
  */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,7 +134,7 @@ struct race_shared {
 	struct run *run;
 	struct gil *gil; /* NULL: no GIL (free-threaded) */
 	atomic_long counter;
-	pthread_mutex_t mu;
+	sem_t lock;        /* counter_lock */
 	atomic_int holder; /* index of the racer that holds counter_lock */
 	atomic_int go;     /* set once every racer is started, so they overlap */
 	long m;
@@ -153,7 +158,7 @@ struct racer {
 static void racer_lock(struct racer *r)
 {
 	struct race_shared *s = r->s;
-	if (pthread_mutex_trylock(&s->mu) != 0) {
+	if (sem_trywait(&s->lock) != 0) {
 		uint64_t t0 = clock_now_ns();
 		int draw = t0 - r->last_draw >= NS_PER_MS;
 		if (draw)
@@ -161,7 +166,8 @@ static void racer_lock(struct racer *r)
 			             s->names[atomic_load_explicit(&s->holder, memory_order_relaxed)],
 			             s->gil ? " (GIL released)" : "");
 		gil_release(s->gil, r->task);
-		pthread_mutex_lock(&s->mu);
+		while (sem_wait(&s->lock) != 0)
+			;
 		if (draw)
 			gil_acquire(s->gil, r->task, r->line);
 		else
@@ -200,7 +206,7 @@ static void racer_step_all(struct racer *r, long *value)
 			racer_lock(r);
 			break;
 		case PY_UNLOCK:
-			pthread_mutex_unlock(&s->mu);
+			sem_post(&s->lock);
 			break;
 		}
 	}
@@ -266,7 +272,7 @@ static struct race_outcome race_phase(struct run *run, trace_task_t main_task, c
 	s.gil = gil_on ? gil_new(0) : NULL;
 	if (!r || !th || !s.names || (gil_on && !s.gil))
 		goto out;
-	pthread_mutex_init(&s.mu, NULL);
+	sem_init(&s.lock, 0, 1);
 	race_phase_setup(&s, r, t, main_task, group);
 
 	trace_state_at(main_task, STATE_RUNNING, run_lesson_line(run, "start"), "t.start()");
@@ -286,7 +292,7 @@ static struct race_outcome race_phase(struct run *run, trace_task_t main_task, c
 	out.ms = threads_ms(clock_now_ns() - t0);
 	out.total = started < t ? -1 : atomic_load(&s.counter);
 	out.switches = s.gil ? gil_switches(s.gil) : 0;
-	pthread_mutex_destroy(&s.mu);
+	sem_destroy(&s.lock);
 out:
 	gil_free(s.gil);
 	free(r);
