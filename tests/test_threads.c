@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "assets.h"
 #include "support.h"
 
 #define MS 1000000ull
@@ -377,11 +378,34 @@ START_TEST(interleave_without_gil_busy_threads_share_the_cores)
 }
 END_TEST
 
+START_TEST(lessons_mark_every_line_the_demos_light)
+{
+	/* Every #@tag the demos ask for is in their Python. */
+	static const struct {
+		const char *demo;
+		const char *tags[10];
+	} want[] = {
+		{"threads/interleave",
+		 {"numbers_sleep", "numbers_print", "letters_sleep", "letters_print", "busy", "start", "join"}},
+		{"threads/download", {"seq_get", "seq_print", "thread_get", "thread_print", "start", "join"}},
+		{"threads/gil",
+		 {"work", "seq", "start", "join", "io_get", "io_work", "cpu_work", "convoy_start", "convoy_join"}},
+		{"threads/race", {"inplace", "inc", "lock", "locked_inc", "start", "join", "print"}},
+		{"threads/pool", {"pool", "submit", "fetch", "as_completed", "print", "shutdown"}},
+	};
+	for (size_t d = 0; d < sizeof(want) / sizeof(want[0]); d++)
+		for (size_t t = 0; t < 10 && want[d].tags[t]; t++)
+			ck_assert_msg(lesson_line(want[d].demo, want[d].tags[t]) > 0, "%s: no #@%s", want[d].demo,
+			              want[d].tags[t]);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("threads");
 	TCase *tc = tcase_create("demos");
 	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, lessons_mark_every_line_the_demos_light);
 	tcase_add_test(tc, download_threads_overlap_the_waits);
 	tcase_add_test(tc, gil_serialises_cpu_bound_threads);
 	tcase_add_test(tc, gil_on_a_busy_machine_keeps_the_order_or_says_so);
