@@ -47,7 +47,7 @@ int threads_gil_main(struct run *run);
 #define THREADS_GIL_NPARAMS 6
 extern const struct param_spec threads_gil_params[THREADS_GIL_NPARAMS];
 int threads_race_main(struct run *run);
-#define THREADS_RACE_NPARAMS 4
+#define THREADS_RACE_NPARAMS 5
 extern const struct param_spec threads_race_params[THREADS_RACE_NPARAMS];
 
 #endif

@@ -269,7 +269,7 @@ static struct race_outcome race_phase(struct run *run, trace_task_t main_task, c
 	struct racer *r = calloc((size_t)t, sizeof(*r));
 	pthread_t *th = calloc((size_t)t, sizeof(*th));
 	s.names = calloc((size_t)t, sizeof(*s.names));
-	s.gil = gil_on ? gil_new(0) : NULL;
+	s.gil = gil_on ? gil_new((uint64_t)(run_num(run, "switch_interval_ms") * (double)NS_PER_MS)) : NULL;
 	if (!r || !th || !s.names || (gil_on && !s.gil))
 		goto out;
 	sem_init(&s.lock, 0, 1);
@@ -385,4 +385,6 @@ const struct param_spec threads_race_params[THREADS_RACE_NPARAMS] = {
 	 .help = "with the emulated GIL (CPython), without (free-threaded 3.13t), or both"},
 	{.name = "inplace", .type = PARAM_BOOL, .def = 1, .min = 0, .max = 1,
 	 .help = "also run `counter += 1` (no call between read and write)"},
+	{.name = "switch_interval_ms", .type = PARAM_FLOAT, .def = 5, .min = 0.1, .max = 100, .unit = "ms",
+	 .help = "the GIL's switch interval (sys.setswitchinterval)"},
 };
