@@ -13,6 +13,7 @@
 #include "demo.h"
 #include "params.h"
 #include "record.h"
+#include "run.h"
 
 #ifndef SIMUL_VERSION
 #define SIMUL_VERSION "0.1.0"
@@ -144,9 +145,13 @@ int main(int argc, char **argv)
 	uint64_t v = 0;
 
 	setlocale(LC_ALL, "");
+	if (!(argc >= 2 && strcmp(argv[1], "--worker") == 0))
+		run_process_init(1);
 
 	/* Hidden worker mode: simul --worker MODULE ARGS... (child processes). */
 	if (argc >= 3 && strcmp(argv[1], "--worker") == 0) {
+		if (run_worker_guard() != 0)
+			return 1;
 		const struct demo_module *m = registry_module(argv[2]);
 		if (m == NULL || m->worker == NULL) {
 			fprintf(stderr, "simul: --worker: no worker mode for '%s'\n", argv[2]);
