@@ -555,7 +555,8 @@ static const struct demo threads_demos[] = {
 		.summary = "two threads print numbers and letters; the scheduler picks the order",
 		.description = "One thread prints Number 1..5, the other Letter a..e, each pausing "
 		               "before every line. Both run at once, so their lines interleave, "
-		               "in an order neither thread controls.",
+		               "in an order neither thread controls. busy=N adds CPU-bound Python "
+		               "threads: they take turns holding the GIL and the lines come late.",
 		.params = interleave_params,
 		.nparams = DEMO_COUNT(interleave_params),
 		.main = interleave_main,
@@ -576,17 +577,19 @@ static const struct demo threads_demos[] = {
 		.description = "CPU-bound threads run in parallel without a GIL; with the emulated "
 		               "CPython 3.2+ GIL they take turns every switch interval (5 ms) and gain "
 		               "nothing. Then the convoy effect: an I/O thread waits for the GIL after "
-		               "every reply.",
+		               "its socket calls. Says so when the machine is too busy to measure.",
 		.params = threads_gil_params,
 		.nparams = THREADS_GIL_NPARAMS,
 		.main = threads_gil_main,
 	},
 	{
 		.name = "race",
-		.summary = "a shared counter: lost updates without a lock, exact with one",
-		.description = "T threads do counter += 1 M times each. Without a lock, updates are "
-		               "lost (expected vs actual); with a mutex the total is exact and the "
-		               "threads wait for each other.",
+		.summary = "a shared counter: where CPython switches threads decides the lost updates",
+		.description = "T threads update a global counter M times each: `counter += 1`, "
+		               "then a read, a call and a write, then the same under a lock; with the "
+		               "emulated GIL (CPython) and without it (free-threaded). Under the GIL "
+		               "only the version with a call between read and write loses updates; "
+		               "without it both do; the lock is exact in both.",
 		.params = threads_race_params,
 		.nparams = THREADS_RACE_NPARAMS,
 		.main = threads_race_main,
