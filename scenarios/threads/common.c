@@ -5,6 +5,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "clock.h"
@@ -71,4 +72,27 @@ void threads_sched_self(uint64_t *cpu_ns, uint64_t *run_delay_ns)
 	}
 	*cpu_ns = cpu;
 	*run_delay_ns = delay;
+}
+
+int threads_panel_wrap(struct run *run, int line, const char *text, int width)
+{
+	char buf[RUN_PANEL_WIDTH];
+	if (width >= RUN_PANEL_WIDTH)
+		width = RUN_PANEL_WIDTH - 1;
+	while (*text != '\0' && line < RUN_PANEL_LINES) {
+		int n = (int)strlen(text);
+		if (n > width) {
+			n = width;
+			while (n > 0 && text[n] != ' ')
+				n--;
+			if (n == 0)
+				n = width;
+		}
+		snprintf(buf, sizeof(buf), "%.*s", n, text);
+		run_panel_set(run, line++, NULL, buf);
+		text += n;
+		while (*text == ' ')
+			text++;
+	}
+	return line;
 }

@@ -41,6 +41,11 @@ void stop_watch_end(struct stop_watch *w);
  * the kernel's schedstat (0, 0 when it cannot be read). */
 void threads_sched_self(uint64_t *cpu_ns, uint64_t *run_delay_ns);
 
+/* Put text into the run's panel from line `line` on, in lines of at most
+ * width characters broken at spaces (the TUI's panel is narrow). Returns
+ * the line after the last. */
+int threads_panel_wrap(struct run *run, int line, const char *text, int width);
+
 /* threads/gil (threads/gil_demo.c) and threads/race
  * (threads/race_demo.c). */
 int threads_gil_main(struct run *run);

@@ -346,7 +346,7 @@ static int gil_verdict(const struct gil_usage *seq, const struct gil_usage *off,
 	if (delay > GIL_BUSY_DELAY_SHARE || (other >= 0 && other > 0.25) || !order_ok) {
 		snprintf(out, n,
 		         "machine too busy to measure: our threads waited %.0f%% of the time for a core%s; "
-		         "these timings are not the GIL's",
+		         "these timings are not the GIL's: close other programs, press r",
 		         100 * delay, order_ok ? "" : " and the results came out of order");
 		return 1;
 	}
@@ -354,27 +354,29 @@ static int gil_verdict(const struct gil_usage *seq, const struct gil_usage *off,
 	return 0;
 }
 
+/* The TUI's panel is about 44 columns wide. */
+#define GIL_PANEL_WIDTH 42
+
 static void gil_panel(struct run *run, const struct gil_usage *seq, const struct gil_usage *off,
                       const struct gil_usage *on, const char *verdict)
 {
 	char line[RUN_PANEL_WIDTH];
-	const char *title = "measured (cores used = CPU / wall)";
-	snprintf(line, sizeof(line), "sequential %8.0f ms          %.2f cores", threads_ms(seq->wall_ns),
+	snprintf(line, sizeof(line), "sequential %6.0f ms         %.2f cores", threads_ms(seq->wall_ns),
 	         usage_cores(seq));
-	run_panel_set(run, 0, title, line);
-	snprintf(line, sizeof(line), "GIL off    %8.0f ms  x%.2f  %.2f cores", threads_ms(off->wall_ns),
+	run_panel_set(run, 0, "measured (cores used = CPU / wall)", line);
+	snprintf(line, sizeof(line), "GIL off    %6.0f ms  x%.2f  %.2f cores", threads_ms(off->wall_ns),
 	         (double)seq->wall_ns / (double)off->wall_ns, usage_cores(off));
 	run_panel_set(run, 1, NULL, line);
-	snprintf(line, sizeof(line), "GIL on     %8.0f ms  x%.2f  %.2f cores", threads_ms(on->wall_ns),
+	snprintf(line, sizeof(line), "GIL on     %6.0f ms  x%.2f  %.2f cores", threads_ms(on->wall_ns),
 	         (double)seq->wall_ns / (double)on->wall_ns, usage_cores(on));
 	run_panel_set(run, 2, NULL, line);
-	run_panel_set(run, 3, NULL, verdict);
+	threads_panel_wrap(run, 3, verdict, GIL_PANEL_WIDTH);
 }
 
 static void gil_results(struct run *run, trace_task_t main_task, const struct gil_usage *seq,
                         const struct gil_usage *off, const struct gil_usage *on, int k)
 {
-	char verdict[RUN_PANEL_WIDTH];
+	char verdict[256];
 	int busy = gil_verdict(seq, off, on, k, verdict, sizeof(verdict));
 	run_result_num(run, "sequential_ms", threads_ms(seq->wall_ns));
 	run_result_num(run, "gil_off_ms", threads_ms(off->wall_ns));
@@ -389,7 +391,7 @@ static void gil_results(struct run *run, trace_task_t main_task, const struct gi
 	gil_panel(run, seq, off, on, verdict);
 	if (busy) {
 		trace_state(main_task, STATE_RUNNING, "the machine was too busy");
-		trace_markf(main_task, "%s", verdict);
+		trace_markf(main_task, "machine too busy to measure (see the panel)");
 	}
 }
 
