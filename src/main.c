@@ -50,13 +50,13 @@ static void usage(FILE *f)
 	      "      --replay FILE     show a saved run instead of running a demo\n"
 	      "      --record FILE.cast  record the TUI's screen as an asciicast v2 (asciinema)\n"
 	      "      --size WxH        fixed screen size for the TUI, e.g. 100x30 (recordings)\n"
-	      "      --script FILE     type a script of timed actions into the TUI (see README)\n"
+	      "      --script FILE     type a script of timed actions into the TUI (doc/recording.md)\n"
 	      "      --keys-overlay    show each key pressed, briefly, in a corner\n"
 	      "  -h, --help            this help\n"
 	      "  -V, --version         version\n"
 	      "\n"
 	      "exit status: 0 done, 1 the demo failed, 2 bad usage, 130 interrupted.\n"
-	      "Keys in the TUI: press ? inside it. More: man simul, README.md.\n",
+	      "Keys in the TUI: press ? inside it. More: man simul, doc/ in the source tree.\n",
 	      f);
 }
 
