@@ -210,6 +210,8 @@ int app_batch(const struct app_options *o)
 		run_destroy(&run);
 		return APP_EXIT_FAIL;
 	}
+	if (run.sampler_hz > 0)
+		run_measure_before(&run); /* before the origin: it blocks 100 ms */
 	trace_reset();
 	model_set_origin(b.model, clock_now_ns());
 	uv_timer_init(&b.loop, &b.drain);

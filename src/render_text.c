@@ -169,6 +169,18 @@ static uint64_t run_end_ns(struct run *run, const struct model *m)
 	return end > model_origin(m) ? end : model_origin(m) + 1;
 }
 
+/* One line when other programs loaded the machine during the run (load.h). */
+static void print_machine_busy(FILE *f, struct run *run)
+{
+	struct run_load l;
+	run_machine_load(run, &l);
+	if (!l.busy)
+		return;
+	double share = l.during >= 0 ? l.during : l.before;
+	fprintf(f, "machine busy: other programs used %.1f of %d cores%s; figures may be off\n",
+	        share * l.ncores, l.ncores, l.during >= 0 ? "" : " before the run");
+}
+
 void render_text(FILE *f, struct run *run, const struct model *m, const struct text_options *o)
 {
 	char a[32], b[32];
@@ -184,7 +196,9 @@ void render_text(FILE *f, struct run *run, const struct model *m, const struct t
 		view_format_time(&v, end, o->ascii, a, sizeof(a));
 		fprintf(f, ", simulated %s (h:mm:ss)", a);
 	}
-	fputs("\n\n", f);
+	fputc('\n', f);
+	print_machine_busy(f, run);
+	fputc('\n', f);
 
 	render_text_timeline(f, m, origin, end, run->sim_scale, o);
 

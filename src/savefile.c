@@ -87,6 +87,9 @@ int savefile_write(FILE *f, struct run *run, const struct model *m)
 		fprintf(f, " %.17g", ss->core_busy[c]);
 	fprintf(f, "\nrecorder %" PRIu64 " %" PRIu64 " %" PRIu64 "\nmachine %d\n", trace_written(),
 	        trace_dropped() + model_spans_dropped(m), model_late_events(m), sampler_cores());
+	struct run_load l;
+	run_machine_load(run, &l);
+	fprintf(f, "load %.17g %.17g %d\n", l.before, l.during, l.ncores);
 	for (int i = 0; i < run->nresults; i++) {
 		const struct run_result *r = &run->results[i];
 		fputs("result ", f);
@@ -423,6 +426,12 @@ static void finish_tasks(struct loader *L)
 	}
 }
 
+/* A share of the machine's cores (load.h): 0..1, or -1 for unknown. */
+static int load_share_ok(double v)
+{
+	return v == -1 || (v >= 0 && v <= 1);
+}
+
 static const char *rec_run(struct loader *L, const char *name, struct cursor *c, char *perr, size_t perrlen)
 {
 	struct run *run = L->run;
@@ -514,6 +523,13 @@ static const char *rec_run(struct loader *L, const char *name, struct cursor *c,
 				return name[0] == 'r' ? "expected: recorder EVENTS DROPPED LATE" : "expected: machine CORES";
 		if (!at_end(c))
 			return name[0] == 'r' ? "expected: recorder EVENTS DROPPED LATE" : "expected: machine CORES";
+	} else if (strcmp(name, "load") == 0) {
+		int64_t nc;
+		if (tok_real(c, &run->load_before) || tok_real(c, &run->load_during) ||
+		    tok_i64(c, 0, SAMPLER_MAX_CORES, &nc) || !at_end(c) || !load_share_ok(run->load_before) ||
+		    !load_share_ok(run->load_during))
+			return "expected: load BEFORE DURING NCORES (shares 0..1, or -1)";
+		run->load0.ncores = (int)nc;
 	} else if (strcmp(name, "result") == 0) {
 		char type[8];
 		if (run->nresults >= RUN_RESULTS_MAX)
@@ -589,9 +605,10 @@ int savefile_parse(const char *buf, size_t len, struct run *run, struct model **
 				         SAVEFILE_MAGIC);
 				goto fail_msg;
 			}
-			if (tok_i64(&c, 0, INT32_MAX, &ver) || !at_end(&c) || ver != SAVEFILE_VERSION) {
-				snprintf(err, errlen, "unsupported save file version (this simul reads version %d)",
-				         SAVEFILE_VERSION);
+			if (tok_i64(&c, 0, INT32_MAX, &ver) || !at_end(&c) || ver < SAVEFILE_OLDEST ||
+			    ver > SAVEFILE_VERSION) {
+				snprintf(err, errlen, "unsupported save file version (this simul reads versions %d to %d)",
+				         SAVEFILE_OLDEST, SAVEFILE_VERSION);
 				goto fail_msg;
 			}
 			continue;

@@ -22,6 +22,9 @@
  *   recorder EVENTS DROPPED LATE      recorder health of the process that wrote
  *                                     the file (0 when it was itself a replay)
  *   machine CORES                     cores online where it was recorded
+ *   load BEFORE DURING NCORES         other programs' share of the cores (load.h)
+ *                                     before and during the run, -1 unknown;
+ *                                     cores in /proc/stat (from version 2)
  *   result "key" num R | result "key" text "text"
  *   panel_title "text"
  *   panel LINE "text"                 one line of the demo's panel
@@ -50,7 +53,8 @@
 #include "model.h"
 #include "run.h"
 
-#define SAVEFILE_VERSION 1
+#define SAVEFILE_VERSION 2
+#define SAVEFILE_OLDEST 1 /* the oldest version this simul still reads */
 #define SAVEFILE_MAGIC "simul-save"
 
 /* Write run and model. Returns 0, or -1 when writing failed. */

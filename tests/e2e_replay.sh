@@ -12,7 +12,7 @@ trap 'rm -rf "$tmp"' EXIT
 "$SIMUL" threads/interleave -s pause_ms=5 -s count=4 --seed 7 --plain --ascii --width 100 \
 	--report "$tmp/a.json" --save "$tmp/a.save" --trace "$tmp/a.trace.json" >"$tmp/a.txt" \
 	|| fail "run with --save/--trace"
-head -1 "$tmp/a.save" | grep -qx 'simul-save 1' || fail "save file header"
+head -1 "$tmp/a.save" | grep -qx 'simul-save 2' || fail "save file header"
 
 # Replay: the text view is identical, so is the report (but for the
 # recorder's live counters, which describe the process that recorded).
@@ -86,7 +86,7 @@ bad "unknown state" "$tmp/state.save" "unknown state"
 sed 's/^span 1 /span 99 /' "$tmp/a.save" >"$tmp/task.save"
 bad "undeclared task" "$tmp/task.save" "TASK declared"
 sed '1s/.*/simul-save 99/' "$tmp/a.save" >"$tmp/ver.save"
-bad "newer version" "$tmp/ver.save" "version 1"
+bad "newer version" "$tmp/ver.save" "versions 1 to 2"
 bad "foreign file" "$tmp/a.json" "not a simul save file"
 : >"$tmp/empty.save"
 bad "empty file" "$tmp/empty.save" "empty"
