@@ -31,6 +31,7 @@ static void usage(FILE *f)
 	      "  simul DEMO --plain         run DEMO, then print its timeline as text\n"
 	      "  simul DEMO --report FILE   run DEMO, write its summary as JSON (- = stdout)\n"
 	      "  simul --list               list every demo\n"
+	      "  simul --serve PORT         only the loopback HTTP server, for the lessons' Python\n"
 	      "\n"
 	      "options:\n"
 	      "  -l, --list            list demos as 'module/demo  summary' and exit\n"
@@ -51,6 +52,9 @@ static void usage(FILE *f)
 	      "      --size WxH        fixed screen size for the TUI, e.g. 100x30 (recordings)\n"
 	      "      --script FILE     type a script of timed actions into the TUI (see README)\n"
 	      "      --keys-overlay    show each key pressed, briefly, in a corner\n"
+	      "      --serve PORT      run only the HTTP server the demos download from, on\n"
+	      "                        127.0.0.1:PORT (0: any free port); print its URL, serve\n"
+	      "                        until Ctrl-C (SIMUL_URL=URL python3 LESSON.py uses it)\n"
 	      "  -h, --help            this help\n"
 	      "  -V, --version         version\n"
 	      "\n"
@@ -115,7 +119,8 @@ bad:
 int main(int argc, char **argv)
 {
 	enum { OPT_SEED = 256, OPT_ASCII, OPT_NO_COLOR, OPT_THEME, OPT_SAMPLE_HZ, OPT_LIST_PARAMS,
-	       OPT_TRACE, OPT_SAVE, OPT_REPLAY, OPT_RECORD, OPT_SIZE, OPT_SCRIPT, OPT_KEYS_OVERLAY };
+	       OPT_TRACE, OPT_SAVE, OPT_REPLAY, OPT_RECORD, OPT_SIZE, OPT_SCRIPT, OPT_KEYS_OVERLAY,
+	       OPT_SERVE };
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -137,10 +142,12 @@ int main(int argc, char **argv)
 		{"size", required_argument, NULL, OPT_SIZE},
 		{"script", required_argument, NULL, OPT_SCRIPT},
 		{"keys-overlay", no_argument, NULL, OPT_KEYS_OVERLAY},
+		{"serve", required_argument, NULL, OPT_SERVE},
 		{NULL, 0, NULL, 0},
 	};
 	struct app_options o = {0};
-	int c;
+	const char *serve = NULL;
+	int c, nopts = 0;
 	uint64_t v = 0;
 
 	setlocale(LC_ALL, "");
@@ -159,6 +166,7 @@ int main(int argc, char **argv)
 		o.no_color = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":hVlpr:w:s:", longopts, NULL)) != -1) {
+		nopts++;
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -235,6 +243,9 @@ int main(int argc, char **argv)
 		case OPT_KEYS_OVERLAY:
 			o.keys_overlay = 1;
 			break;
+		case OPT_SERVE:
+			serve = optarg;
+			break;
 		case OPT_SIZE: {
 			int w, h, used = 0;
 			if (sscanf(optarg, "%dx%d%n", &w, &h, &used) != 2 || optarg[used] != '\0' || w < 80 ||
@@ -254,6 +265,13 @@ int main(int argc, char **argv)
 			fprintf(stderr, "simul: unknown option '%s' (simul --help lists them)\n", argv[optind - 1]);
 			return APP_EXIT_USAGE;
 		}
+	}
+	if (serve != NULL) {
+		if (nopts > 1 || optind < argc) {
+			fprintf(stderr, "simul: --serve runs the HTTP server alone: give no demo or other option\n");
+			return APP_EXIT_USAGE;
+		}
+		return serve_main(serve);
 	}
 	if (optind < argc)
 		o.demo = argv[optind++];
