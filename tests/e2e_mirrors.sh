@@ -1,0 +1,18 @@
+#!/bin/bash
+# Every lesson's Python (assets/lessons/MODULE/DEMO.py) runs as written:
+# tests/mirrors.py check starts one `simul --serve 0`, runs each mirror with
+# SIMUL_URL set to it and SIMUL_QUICK=1 under a time limit, with the
+# interpreter that has what the mirror imports, and fails on any error. A
+# mirror that no interpreter can run is skipped with a note, and counted.
+#
+# MIRRORS=REGEX runs only the mirrors whose MODULE/DEMO matches;
+# MIRROR_TIME_LIMIT=S is each one's limit (default 60), MIRRORS_BUDGET=S
+# all of theirs (default 240, inside run-tests.sh's limit).
+set -u
+SIMUL=${SIMUL:-build/simul}
+cd "$(dirname "$0")/.." || exit 1
+py=$(command -v python3 || command -v /usr/bin/python3) || {
+	echo "skipped: no python3 (apt-get install python3)"
+	exit 0
+}
+exec "$py" tests/mirrors.py check --simul "$SIMUL"
