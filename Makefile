@@ -21,6 +21,9 @@ VERSION  := 0.1.0
 ARGS     ?=
 
 BUILD_PKGS := libncurses-dev libuv1-dev pkg-config
+# PYTHON: Debian's, the one python3-aiohttp installs into, even when another
+# python3 (pyenv, a venv) comes first on PATH.
+PYTHON     ?= /usr/bin/python3
 TEST_PKGS  := check tmux python3 python3-aiohttp
 PKGS       := ncursesw libuv
 
@@ -52,8 +55,6 @@ TESTS     := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 BENCHES   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/bench_*.c))
 TEST_SUPPORT := $(BUILD)/obj/tests/support.o
 
-PYTHON     ?= $(shell command -v python3 || echo /usr/bin/python3)
-
 .PHONY: all run docs check bench compare asan tsan install uninstall clean deps test-deps valgrind fuzz fuzz-build fuzzers
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -81,7 +82,7 @@ deps:
 	$(call ensure,$(BUILD_PKGS),command -v pkg-config && pkg-config --exists $(PKGS))
 
 test-deps: deps
-	$(call ensure,$(TEST_PKGS),pkg-config --exists check && command -v tmux && /usr/bin/python3 -c 'import aiohttp')
+	$(call ensure,$(TEST_PKGS),pkg-config --exists check && command -v tmux && $(PYTHON) -c 'import aiohttp')
 
 # ---- build ----
 

@@ -7,7 +7,7 @@
 set -u
 SIMUL=${SIMUL:-build/simul}
 fail() { echo "FAIL: $*"; exit 1; }
-command -v python3 >/dev/null || { echo "skipped: python3 absent (reads the JSON report)"; exit 0; }
+command -v python3 >/dev/null || { echo "SKIP: missing tool: python3 (reads the JSON report)"; exit 77; }
 tmp=$(mktemp -d)
 hogs=()
 stop_hogs() {
@@ -66,7 +66,7 @@ awk -v h="$before" 'BEGIN { exit !(h >= 0.6) }' || fail "two hogs read as other 
 grep -Eq '^machine busy: other programs used [0-9.]+ of [0-9]+ cores; figures may be off$' "$tmp/hogs.txt" ||
 	fail "--plain beside two hogs does not say the machine was busy"
 if awk -v q="$quiet" 'BEGIN { exit !(q >= 0.6) }'; then
-	echo "skipped: the quiet side: the machine was already busy without the hogs ($quiet)"
+	echo "SKIP: machine busy: the quiet side: other programs used $quiet of the cores without the hogs"
 else
 	awk -v h="$hogged" -v q="$quiet" 'BEGIN { exit !(h >= q + 0.3) }' ||
 		fail "two hogs ($hogged) are not clearly above the quiet run ($quiet)"

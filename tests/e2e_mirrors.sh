@@ -3,7 +3,8 @@
 # tests/mirrors.py check starts one `simul --serve 0`, runs each mirror with
 # SIMUL_URL set to it and SIMUL_QUICK=1 under a time limit, with the
 # interpreter that has what the mirror imports, and fails on any error. A
-# mirror that no interpreter can run is skipped with a note, and counted.
+# mirror that no interpreter can run is skipped with a "SKIP: DEMO: missing
+# tool: ..." line, which run-tests.sh counts.
 #
 # MIRRORS=REGEX runs only the mirrors whose MODULE/DEMO matches;
 # MIRROR_TIME_LIMIT=S is each one's limit (default 60), MIRRORS_BUDGET=S
@@ -11,8 +12,8 @@
 set -u
 SIMUL=${SIMUL:-build/simul}
 cd "$(dirname "$0")/.." || exit 1
-py=$(command -v python3 || command -v /usr/bin/python3) || {
-	echo "skipped: no python3 (apt-get install python3)"
-	exit 0
+py=$(command -v "${PYTHON:-python3}" || command -v python3 || command -v /usr/bin/python3) || {
+	echo "SKIP: missing tool: python3 (Debian package python3, in the Makefile's TEST_PKGS)"
+	exit 77
 }
 exec "$py" tests/mirrors.py check --simul "$SIMUL"

@@ -233,7 +233,7 @@ def check(args, interp, server):
                 continue
             py, why = interp.pick(path)
             if py is None:
-                print("skipped: %s: no interpreter has what it imports (%s)" % (name, why))
+                print("SKIP: %s: missing tool: no interpreter has what it imports (%s)" % (name, why))
                 skipped.append(name)
                 continue
             ran += 1
