@@ -54,9 +54,6 @@ int app_batch(const struct app_options *o);
 /* Show a saved run (o->replay) without a terminal UI: what app_batch
  * writes, from the file instead of a fresh run. */
 int app_replay_batch(const struct app_options *o);
-/* `simul --serve PORT`: the loopback HTTP server alone until SIGINT or
- * SIGTERM (src/serve.c). Returns the exit status. */
-int serve_main(const char *port);
 /* The interactive TUI (src/tui.c). */
 int tui_main(const struct app_options *o);
 

@@ -13,6 +13,7 @@
 #include "demo.h"
 #include "params.h"
 #include "record.h"
+#include "serve.h"
 #include "run.h"
 
 #ifndef SIMUL_VERSION

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "serve.h"
+
 #include "app.h"
 #include "httpd.h"
 
