@@ -34,6 +34,9 @@
 
 /* Worker threads get small stacks, so a thousand of them stay cheap. */
 #define THREAD_STACK (256 * 1024)
+/* Parameter maxima that size arrays on the stack. */
+#define INTERLEAVE_BUSY_MAX 16 /* threads/interleave busy= */
+#define GIL_THREADS_MAX 16     /* threads/gil threads= */
 
 static int thread_start(pthread_t *th, void *(*fn)(void *), void *arg)
 {
@@ -113,8 +116,8 @@ static int interleave_main(struct run *run)
 	pthread_t th[2];
 	int started = 0;
 	int nbusy = (int)run_int(run, "busy"), busy_started = 0;
-	struct busy busy[16];
-	pthread_t busy_th[16];
+	struct busy busy[INTERLEAVE_BUSY_MAX];
+	pthread_t busy_th[INTERLEAVE_BUSY_MAX];
 	atomic_int busy_stop = 0;
 
 	trace_bind(main_task);
@@ -154,7 +157,7 @@ static const struct param_spec interleave_params[] = {
 	 .help = "pause before each line"},
 	{.name = "count", .type = PARAM_INT, .def = 5, .min = 1, .max = 26, .unit = "lines",
 	 .help = "lines each thread prints"},
-	{.name = "busy", .type = PARAM_INT, .def = 0, .min = 0, .max = 16, .unit = "threads",
+	{.name = "busy", .type = PARAM_INT, .def = 0, .min = 0, .max = INTERLEAVE_BUSY_MAX, .unit = "threads",
 	 .help = "CPU-bound threads beside the printers (more than cores: preempted)"},
 };
 
@@ -375,8 +378,8 @@ static void *spinner_main(void *arg)
 static uint64_t gil_phase(struct run *run, trace_task_t main_task, const char *group, struct gil *g, int k,
                           uint64_t units, uint64_t chunk)
 {
-	struct spinner s[16];
-	pthread_t th[16];
+	struct spinner s[GIL_THREADS_MAX];
+	pthread_t th[GIL_THREADS_MAX];
 	int started = 0;
 	trace_state_at(main_task, STATE_RUNNING, run_lesson_line(run, "start"), "t.start()");
 	uint64_t t0 = clock_now_ns();
@@ -912,7 +915,7 @@ static const struct param_spec download_params[] = {
 };
 
 static const struct param_spec gil_params[] = {
-	{.name = "threads", .type = PARAM_INT, .def = 2, .min = 1, .max = 16, .unit = "threads",
+	{.name = "threads", .type = PARAM_INT, .def = 2, .min = 1, .max = GIL_THREADS_MAX, .unit = "threads",
 	 .help = "CPU-bound threads"},
 	{.name = "work_ms", .type = PARAM_INT, .def = 300, .min = 10, .max = 5000, .unit = "ms",
 	 .help = "CPU work per thread (on a free core)"},

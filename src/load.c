@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -36,16 +38,31 @@ uint64_t load_pid_cpu_ns(pid_t pid)
 	return (v[0] + v[1] + v[2] + v[3]) * procstat_tick_ns();
 }
 
+/* Real CPU time of this process and its reaped children: /proc/stat is
+ * real time, so the lesson clock's dilation (--speed, clock.h) stays out. */
+static uint64_t own_real_cpu_ns(void)
+{
+	struct timespec ts;
+	struct rusage ru;
+	uint64_t ns = 0;
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) == 0)
+		ns += (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
+	if (getrusage(RUSAGE_CHILDREN, &ru) == 0)
+		ns += (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * NS_PER_S +
+		      (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * NS_PER_US;
+	return ns;
+}
+
 void load_snap_take(struct load_snap *s, const pid_t *kids, int nkids)
 {
 	struct procstat ps;
 	memset(s, 0, sizeof(*s));
 	/* The two reads are microseconds apart: what runs between them is far
 	 * below the tick the machine's side is counted in. */
-	s->own_ns = clock_process_cpu_ns() + clock_children_cpu_ns();
+	s->own_ns = own_real_cpu_ns();
 	for (int i = 0; i < nkids; i++)
 		s->own_ns += load_pid_cpu_ns(kids[i]);
-	s->t_ns = clock_now_ns();
+	s->t_ns = clock_real_ns();
 	if (procstat_read(&ps) != 0)
 		return;
 	uint64_t tick = procstat_tick_ns();

@@ -41,7 +41,7 @@
 
 /* The machine's and simul's CPU time at one instant. */
 struct load_snap {
-	uint64_t t_ns;     /* when (CLOCK_MONOTONIC) */
+	uint64_t t_ns;     /* when (clock_real_ns: real time, never the lesson clock) */
 	uint64_t busy_ns;  /* the machine's busy CPU time, all cores */
 	uint64_t total_ns; /* the machine's CPU time, all cores (about cores × uptime) */
 	uint64_t own_ns;   /* simul's: process + reaped children + kids below */

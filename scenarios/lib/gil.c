@@ -18,6 +18,8 @@
 #include <time.h>
 
 #include "clock.h"
+#include "pace.h"
+#include "xalloc.h"
 
 #define GIL_NAMES_MAX 64
 
@@ -109,14 +111,10 @@ static void gil_note_holder(struct gil *g, trace_task_t task)
 		g->switches++;
 		if (g->nintervals == g->cap) {
 			size_t cap = g->cap ? 2 * g->cap : 256;
-			uint64_t *iv = realloc(g->intervals, cap * sizeof(*iv));
-			if (iv) {
-				g->intervals = iv;
-				g->cap = cap;
-			}
+			g->intervals = xreallocarray(g->intervals, cap, sizeof(*g->intervals));
+			g->cap = cap;
 		}
-		if (g->nintervals < g->cap)
-			g->intervals[g->nintervals++] = now - g->t_last_switch;
+		g->intervals[g->nintervals++] = now - g->t_last_switch;
 	}
 	g->last_holder = task;
 	g->t_last_switch = now;
@@ -132,7 +130,8 @@ void gil_acquire(struct gil *g, trace_task_t task, int line)
 		gil_report_wait(g, task);
 		while (g->locked) {
 			uint64_t saved = g->switch_number;
-			uint64_t deadline = clock_now_ns() + g->interval_ns;
+			/* The interval is lesson time: 1/speed as long in a slowed run. */
+			uint64_t deadline = clock_real_ns() + pace_real_ns(g->interval_ns);
 			struct timespec ts = {(time_t)(deadline / NS_PER_S), (long)(deadline % NS_PER_S)};
 			int timed_out = pthread_cond_timedwait(&g->cond, &g->mu, &ts) != 0;
 			/* A whole interval went by with no hand-over: ask the holder
@@ -220,9 +219,7 @@ double gil_switch_interval_median_ms(const struct gil *g)
 	size_t n = gil_switch_intervals(g, NULL, 0);
 	if (n == 0)
 		return 0;
-	uint64_t *v = malloc(n * sizeof(*v));
-	if (!v)
-		return 0;
+	uint64_t *v = xreallocarray(NULL, n, sizeof(*v));
 	n = gil_switch_intervals(g, v, n);
 	qsort(v, n, sizeof(*v), cmp_u64);
 	double med = n % 2 ? (double)v[n / 2] : ((double)v[n / 2 - 1] + (double)v[n / 2]) / 2;
