@@ -1,11 +1,12 @@
 /*
  * cores.c: the per-core view (key c). One lane per CPU shows which of the
  * run's tasks ran on it in each column: the task that ran there longest,
- * as its symbol (1-9, a-z, A-Z by task) in its colour; blank when none of
- * the run's tasks did. An "other programs" lane under them shows how much
+ * as its symbol (1-9, a-z, A-Z by task) in its colour, when the run's tasks
+ * had the core at least half the column; a dot when they had it less, blank
+ * when not at all. An "other programs" lane under them shows how much
  * of the machine other programs used: /proc/stat's busy time of every core,
- * sampled while the run is live, minus what the run's own tasks ran then,
- * in eighths of a block. So "processes really use two cores", "the GIL
+ * sampled while the run is live, minus simul's own CPU time and its
+ * children's (load.h), in eighths of a block. So "processes really use two cores", "the GIL
  * serialises" and a busy machine are hard to miss.
  *
  * Which core a task ran on comes from the OS sampler (each span's core).
@@ -20,49 +21,37 @@
 
 /* ---- other programs, from /proc/stat ---- */
 
-/* A /proc/stat reading: the share of every core busy since the one before. */
+/* With each /proc/stat reading while a run is live (and one as it starts): other programs'
+ * share of the machine since the reading before (load.h: the machine's
+ * busy time minus simul's own and its watched children's). */
 void tui_machine_push(struct tui *t, uint64_t now)
 {
 	struct tui_coreview *cv = &t->cv;
-	if (t->ncores <= 0 || cv->nmach >= TUI_MACHINE_MAX)
+	struct load_snap snap;
+	if (t->run == NULL)
 		return;
-	if (cv->nmach == cv->capmach) {
-		size_t cap = cv->capmach ? cv->capmach * 2 : 256;
-		struct tui_machine_sample *p = realloc(cv->mach, cap * sizeof(*p));
-		if (p == NULL)
-			return;
-		cv->mach = p;
-		cv->capmach = cap;
+	run_load_mark(t->run, &snap);
+	if (cv->have_snap && cv->nmach < TUI_MACHINE_MAX) {
+		if (cv->nmach == cv->capmach) {
+			size_t cap = cv->capmach ? cv->capmach * 2 : 256;
+			struct tui_machine_sample *p = realloc(cv->mach, cap * sizeof(*p));
+			if (p == NULL)
+				return;
+			cv->mach = p;
+			cv->capmach = cap;
+		}
+		struct tui_machine_sample *m = &cv->mach[cv->nmach++];
+		m->t0_ns = cv->snap.t_ns;
+		m->t1_ns = snap.t_ns;
+		m->others = (float)load_other(&cv->snap, &snap);
 	}
-	double busy = 0;
-	for (int c = 0; c < t->ncores; c++)
-		busy += t->core_busy[c];
-	struct tui_machine_sample *s = &cv->mach[cv->nmach++];
-	s->t0_ns = t->cores_read_ns;
-	s->t1_ns = now;
-	s->busy = busy / t->ncores;
-	s->ours = -1;
-	s->ncores = t->ncores;
-}
-
-/* The run's own share of the machine during sample s: its tasks' running
- * time over cores x the sample's length; once the model is complete there. */
-static double machine_ours(struct tui *t, struct tui_machine_sample *s)
-{
-	if (s->ours >= 0 || s->t1_ns > model_now(t->model) || s->t1_ns <= s->t0_ns)
-		return s->ours;
-	uint64_t ran = 0;
-	struct model_cell c;
-	for (size_t i = 0; i < model_task_count(t->model); i++) {
-		model_task_columns(t->model, i, s->t0_ns, s->t1_ns - s->t0_ns, 1, &c);
-		ran += c.ns[STATE_RUNNING];
-	}
-	s->ours = (float)((double)ran / ((double)(s->t1_ns - s->t0_ns) * s->ncores));
-	return s->ours;
+	cv->snap = snap;
+	cv->have_snap = 1;
+	(void)now;
 }
 
 /* Other programs' share of the machine at instant at: from the sample
- * holding it; -1 when there is none (a saved run, or not yet known). */
+ * holding it; -1 when there is none (a saved run, or not measured). */
 static double machine_others_at(struct tui *t, uint64_t at)
 {
 	struct tui_coreview *cv = &t->cv;
@@ -76,11 +65,7 @@ static double machine_others_at(struct tui *t, uint64_t at)
 	}
 	if (lo >= cv->nmach || cv->mach[lo].t0_ns > at)
 		return -1;
-	double ours = machine_ours(t, &cv->mach[lo]);
-	if (ours < 0)
-		return -1;
-	double o = cv->mach[lo].busy - ours;
-	return o < 0 ? 0 : o > 1 ? 1 : o;
+	return cv->mach[lo].others;
 }
 
 /* ---- which task ran on each core ---- */
@@ -101,13 +86,15 @@ static int cores_alloc(struct tui_coreview *cv, size_t need)
 		return 0;
 	free(cv->who);
 	free(cv->best);
+	free(cv->tot);
 	free(cv->acc);
 	free(cv->touched);
 	cv->who = malloc(need * sizeof(*cv->who));
 	cv->best = malloc(need * sizeof(*cv->best));
+	cv->tot = malloc(need * sizeof(*cv->tot));
 	cv->acc = calloc(need, sizeof(*cv->acc));
 	cv->touched = malloc(need * sizeof(*cv->touched));
-	cv->cap = cv->who && cv->best && cv->acc && cv->touched ? need : 0;
+	cv->cap = cv->who && cv->best && cv->tot && cv->acc && cv->touched ? need : 0;
 	return cv->cap ? 0 : -1;
 }
 
@@ -158,13 +145,14 @@ static void cores_compute(struct tui *t)
 	cv->cut = 0;
 	for (size_t c = 0; c < cells; c++) {
 		cv->who[c] = -1;
-		cv->best[c] = 0;
+		cv->best[c] = cv->tot[c] = 0;
 	}
 	for (size_t i = 0; i < model_task_count(t->model) && budget > 0; i++) {
 		size_t ntouched = 0;
 		budget -= cores_task(t, i, t1, &ntouched, budget);
 		for (size_t j = 0; j < ntouched; j++) {
 			size_t idx = cv->touched[j];
+			cv->tot[idx] += cv->acc[idx];
 			if (cv->acc[idx] > cv->best[idx]) {
 				cv->best[idx] = cv->acc[idx];
 				cv->who[idx] = (int)i;
@@ -205,8 +193,14 @@ static void cores_lane(struct tui *t, int core, int r)
 	tui_fill(y, 0, lo->name_w, na);
 	tui_putf(y, 0, lo->name_w, na, "cpu %d", core);
 	for (int c = 0; c < lo->ncols; c++) {
-		int who = cv->who[(size_t)core * (size_t)cv->ncols + (size_t)c];
-		char g[2] = {who >= 0 ? task_symbol(who) : ' ', 0};
+		size_t idx = (size_t)core * (size_t)cv->ncols + (size_t)c;
+		int who = cv->who[idx];
+		/* a task when the run's tasks had the core most of the column */
+		char g[2] = {who < 0 ? ' ' : 2 * cv->tot[idx] >= t->vp.dt ? task_symbol(who) : t->ascii ? '.' : 0, 0};
+		if (g[0] == 0) {
+			tui_put(y, lo->cells_x + c, 1, "\u00b7", c == t->cursor ? A_REVERSE : A_NORMAL);
+			continue;
+		}
 		attr_t a = (who >= 0 && t->color ? COLOR_PAIR(PAIR_TASK(who)) | A_BOLD : A_BOLD) |
 		           (c == t->cursor ? A_REVERSE : A_NORMAL);
 		tui_put(y, lo->cells_x + c, 1, g, a);
@@ -263,7 +257,8 @@ static void cores_legend(struct tui *t)
 		x += tui_putf(y, x, w - x, A_NORMAL, " %s  ", tui_task_label(t, i, name, sizeof(name)));
 	}
 	free(seen);
-	x += tui_put(y, x, w - x, "blank: none of the run's tasks  ", A_NORMAL);
+	x += tui_putf(y, x, w - x, A_NORMAL, "%s: the run's tasks less than half the time  blank: none  ",
+	              t->ascii ? "." : "\u00b7");
 	if (cv->cut)
 		tui_put(y, x, w - x, "(too many spans in view: zoom in)", A_BOLD);
 }
@@ -323,6 +318,7 @@ void tui_cores_free(struct tui *t)
 {
 	free(t->cv.who);
 	free(t->cv.best);
+	free(t->cv.tot);
 	free(t->cv.acc);
 	free(t->cv.touched);
 	free(t->cv.mach);

@@ -1,7 +1,7 @@
 /*
  * layout.c: where everything goes on the run screen, computed once per frame
- * from the terminal's size and what there is to show: the header row; the
- * timeline (axis labels and ruler, in the presenter layout a callout band,
+ * from the terminal's size and what there is to show: the header row; a
+ * banner row when the machine is busy; the timeline (axis labels and ruler, in the presenter layout a callout band,
  * the lanes, the why line, the legend), which takes the rows its lanes need
  * up to a share of the screen; the panes under it, which take the rest; and
  * the key bar. Wide screens show three panes side by side (output, the
@@ -26,7 +26,7 @@ static int timeline_extra_rows(int present)
 
 int tui_layout_lanes_max(int h, int present)
 {
-	int avail = h - 2; /* header, key bar */
+	int avail = h - 3; /* header, key bar, and room for a banner */
 	int tl = avail * TUI_TIMELINE_MAX_PCT / 100;
 	if (avail - tl < TUI_PANES_MIN_ROWS)
 		tl = avail - TUI_PANES_MIN_ROWS;
@@ -77,11 +77,12 @@ void tui_layout_compute(struct tui_layout *lo, int w, int h, int nlanes, const s
 	int step = want->present ? TUI_PRESENT_STEP : 1;
 	int max = tui_layout_lanes_max(h, want->present);
 	lo->header = rect(0, 0, 1, w);
+	lo->banner = rect(1, 0, want->banner ? 1 : 0, w);
 	lo->keybar = rect(h - 1, 0, 1, w);
 	lo->lane_rows = nlanes < 1 ? 1 : nlanes > max ? max : nlanes;
 	lo->lane_step = step;
 	int tl_h = timeline_extra_rows(want->present) + lo->lane_rows * step;
-	lo->timeline = rect(lo->header.h, 0, tl_h, w);
+	lo->timeline = rect(lo->header.h + lo->banner.h, 0, tl_h, w);
 	lo->callout_y = lo->timeline.y + TUI_AXIS_ROWS;
 	lo->lane_y = lo->callout_y + (want->present ? TUI_CALLOUT_ROWS : 0);
 	lo->why_y = lo->lane_y + lo->lane_rows * step;

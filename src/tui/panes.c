@@ -6,8 +6,9 @@
  */
 #include "tui_int.h"
 
+#include "procstat.h"
+
 #define TUI_PY_MAX_LINES 512 /* of a lesson's Python shown */
-#define PROC_STAT_FIELDS 8   /* user nice system idle iowait irq softirq steal */
 #define TUI_WRAP_INDENT 2    /* continuation lines of a wrapped line */
 #define TUI_LINE_BACK_MAX 64 /* spans looked back for the line a task was on */
 
@@ -15,38 +16,24 @@ static const char *const pane_names[PANE_COUNT] = {"timeline", "output", "stats"
 
 /* ---- per-core utilisation ---- */
 
-/* TODO(procstat): read through the shared /proc/stat reader (src/procstat.c)
- * once it is on main, instead of this copy. */
+/* Each core's busy share since the last reading, from the shared reader of
+ * /proc/stat; every reading after the first is kept for the per-core view. */
 void tui_cores_read(struct tui *t)
 {
-	FILE *f = fopen("/proc/stat", "r");
-	char line[512];
+	struct procstat ps;
 	uint64_t now = clock_now_ns();
-	int n = 0;
-	if (f == NULL)
+	if (procstat_read(&ps) != 0)
 		return;
-	while (fgets(line, sizeof(line), f) && n < TUI_MAX_CORES) {
-		unsigned long long v[PROC_STAT_FIELDS] = {0};
-		int cpu;
-		if (strncmp(line, "cpu", 3) != 0 || line[3] < '0' || line[3] > '9')
-			continue;
-		if (sscanf(line, "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1], &v[2],
-		           &v[3], &v[4], &v[5], &v[6], &v[7]) < 5)
-			continue;
-		unsigned long long total = 0;
-		for (int i = 0; i < PROC_STAT_FIELDS; i++)
-			total += v[i];
-		unsigned long long busy = total - v[3] - v[4]; /* all but idle and iowait */
-		if (t->cores_read_ns != 0 && total > t->core_total0[n])
-			t->core_busy[n] = (double)(busy - t->core_busy0[n]) / (double)(total - t->core_total0[n]);
-		t->core_busy0[n] = busy;
-		t->core_total0[n] = total;
-		n++;
+	int n = ps.ncores < TUI_MAX_CORES ? ps.ncores : TUI_MAX_CORES;
+	for (int c = 0; c < n; c++) {
+		if (t->cores_read_ns != 0 && ps.core_total[c] > t->core_total0[c])
+			t->core_busy[c] = (double)(ps.core_busy[c] - t->core_busy0[c]) /
+			                  (double)(ps.core_total[c] - t->core_total0[c]);
+		t->core_busy0[c] = ps.core_busy[c];
+		t->core_total0[c] = ps.core_total[c];
 	}
-	fclose(f);
 	t->ncores = n;
-	if (t->cores_read_ns != 0)
-		tui_machine_push(t, now);
+	tui_machine_push(t, now);
 	t->cores_read_ns = now;
 }
 

@@ -50,9 +50,12 @@ static void tui_draw_cursor_label(struct tui *t, int x)
 
 /* The layout of this frame: the lanes (one per task, or per group when
  * they do not fit), then the rectangles. */
-static void tui_run_layout(struct tui *t, int npanel, char panel[][RUN_PANEL_WIDTH])
+static void tui_run_layout(struct tui *t, int npanel, char panel[][RUN_PANEL_WIDTH], int banner)
 {
-	struct tui_layout_want want = {npanel, 0, t->present, t->left == PANE_STATS ? PANE_STATS : PANE_OUTPUT};
+	struct tui_layout_want want = {.npanel = npanel,
+	                               .present = t->present,
+	                               .banner = banner,
+	                               .left = t->left == PANE_STATS ? PANE_STATS : PANE_OUTPUT};
 	for (int i = 0; i < npanel; i++) {
 		int pw = tui_text_width(panel[i]);
 		if (pw > want.panel_w)
@@ -62,6 +65,19 @@ static void tui_run_layout(struct tui *t, int npanel, char panel[][RUN_PANEL_WID
 	tui_layout_compute(&t->lo, COLS, LINES, t->cv.on ? tui_cores_count(t) + 1 : (int)t->nlanes, &want);
 }
 
+/* Other programs load the machine: say so over the timeline, with their
+ * share, for as long as it lasts (live) or for the whole run (finished). */
+static void tui_draw_busy(struct tui *t, const struct run_load *l)
+{
+	const struct tui_rect *r = &t->lo.banner;
+	double share = l->live ? l->recent : l->during >= 0 ? l->during : l->before;
+	tui_fill(r->y, r->x, r->w, A_REVERSE | A_BOLD);
+	tui_putf(r->y, r->x, r->w, A_REVERSE | A_BOLD,
+	         " machine busy: other programs %s %.1f of %d cores%s; timings may be off (c: per-core view) ",
+	         l->live ? "are using" : "used", share * l->ncores, l->ncores,
+	         !l->live && l->during < 0 ? " before the run" : "");
+}
+
 void tui_draw_run(struct tui *t)
 {
 	char title[64] = "";
@@ -69,7 +85,11 @@ void tui_draw_run(struct tui *t)
 	static char panel[RUN_PANEL_LINES][RUN_PANEL_WIDTH];
 	int npanel = run_panel_copy(t->run, panel, RUN_PANEL_LINES, title, sizeof(title), &version);
 	const struct tui_layout *lo = &t->lo;
-	tui_run_layout(t, npanel, panel);
+	struct run_load load;
+	run_machine_load(t->run, &load);
+	tui_run_layout(t, npanel, panel, load.busy);
+	if (load.busy)
+		tui_draw_busy(t, &load);
 
 	int x = tui_draw_header(t);
 	tui_draw_timeline(t);

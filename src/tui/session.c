@@ -31,6 +31,7 @@ int tui_run_start(struct tui *t)
 	memset(t->scroll, 0, sizeof(t->scroll));
 	t->cores_read_ns = 0;
 	t->cv.nmach = 0;
+	t->cv.have_snap = 0;
 	t->cv.key_spans = (size_t)-1; /* a new model: the core lanes are worked out again */
 	tui_cores_read(t);
 	int rc = run_start(t->run, &t->loop, tui_on_done, t);

@@ -109,7 +109,7 @@ struct tui_rect {
 
 /* The run screen for one frame: what drawing and the mouse both read. */
 struct tui_layout {
-	struct tui_rect header, timeline, keybar;
+	struct tui_rect header, banner, timeline, keybar; /* banner.h 0: none */
 	int callout_y;         /* the presenter layout's band, under the axis */
 	int lane_y, lane_rows; /* the lanes, inside the timeline */
 	int lane_step;         /* rows from one lane to the next (2 in the presenter layout) */
@@ -125,6 +125,7 @@ struct tui_layout {
 struct tui_layout_want {
 	int npanel, panel_w; /* the demo's panel: lines, widest line */
 	int present;         /* the presenter layout */
+	int banner;          /* a row under the header: the machine is busy */
 	int left;            /* narrow screens: PANE_OUTPUT or PANE_STATS beside the lesson */
 };
 
@@ -159,10 +160,8 @@ struct tui_cells_cached {
 
 /* The per-core view (cores.c). */
 struct tui_machine_sample {
-	uint64_t t0_ns, t1_ns; /* a /proc/stat interval */
-	float busy;            /* share of every core busy over it */
-	float ours;            /* the run's own share, -1 until the model is complete there */
-	int ncores;
+	uint64_t t0_ns, t1_ns; /* between two /proc/stat readings */
+	float others;          /* other programs' share of the machine then (load.h), -1 unknown */
 };
 
 struct tui_coreview {
@@ -170,7 +169,7 @@ struct tui_coreview {
 	int sel;            /* selected lane: a core, or ncores for other programs */
 	int ncores, ncols;  /* of who[] */
 	int *who;           /* [core * ncols + col]: the task that ran there longest, -1 none */
-	uint64_t *best, *acc;
+	uint64_t *best, *tot, *acc; /* the task's time there, all the run's tasks', one task's */
 	size_t *touched;
 	size_t cap;
 	int cut;            /* too many spans in view: only the first were read */
@@ -178,6 +177,8 @@ struct tui_coreview {
 	size_t key_spans;
 	struct tui_machine_sample *mach; /* while live, every TUI_CORES_READ_NS */
 	size_t nmach, capmach;
+	struct load_snap snap; /* the last reading */
+	int have_snap;
 };
 
 struct tui {
@@ -257,7 +258,7 @@ struct tui {
 	uint64_t key_shown_ns;
 
 	/* per-core utilisation from /proc/stat while live */
-	unsigned long long core_busy0[TUI_MAX_CORES], core_total0[TUI_MAX_CORES];
+	uint64_t core_busy0[TUI_MAX_CORES], core_total0[TUI_MAX_CORES];
 	double core_busy[TUI_MAX_CORES];
 	int ncores;
 	uint64_t cores_read_ns;
