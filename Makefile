@@ -18,7 +18,24 @@ VERSION  := 0.1.0
 ARGS     ?=
 
 BUILD_PKGS := libncurses-dev libuv1-dev pkg-config
-TEST_PKGS  := check tmux
+# Everything the tests use, each with its line in TEST_CHECK (which must
+# fail when any one of them is missing, or the package is never installed):
+# check (unit tests), tmux (e2e_tui, e2e_record), python3 (JSON and cast
+# checks), python3-aiohttp (the asyncio lessons' mirrors), clang and its
+# libFuzzer runtime (e2e_fuzz; the runtime is only a Recommends of clang,
+# and installs here skip Recommends), groff-base (groff: e2e_install's man
+# page check), procps (pgrep, ps). To come with the job-queue lessons:
+# redis-server and libhiredis-dev (add them here and in TEST_CHECK).
+# PYTHON is the interpreter the tests run (as $PYTHON): Debian's, the one
+# python3-aiohttp installs into, even when another python3 (pyenv, a venv)
+# comes first on PATH.
+PYTHON     ?= /usr/bin/python3
+TEST_PKGS  := check tmux python3 python3-aiohttp clang libclang-rt-dev groff-base procps
+FUZZ_PROBE := printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }\n' | \
+              clang -x c -fsanitize=fuzzer,address -o /dev/null -
+TEST_CHECK := pkg-config --exists check && command -v tmux && command -v $(PYTHON) && \
+              $(PYTHON) -c 'import aiohttp' && command -v clang && $(FUZZ_PROBE) && \
+              command -v groff && command -v pgrep
 PKGS       := ncursesw libuv
 
 WARN := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wno-unused-parameter
@@ -76,7 +93,7 @@ deps:
 	$(call ensure,$(BUILD_PKGS),command -v pkg-config && pkg-config --exists $(PKGS))
 
 test-deps: deps
-	$(call ensure,$(TEST_PKGS),pkg-config --exists check && command -v tmux)
+	$(call ensure,$(TEST_PKGS),$(TEST_CHECK))
 
 # ---- build ----
 
@@ -128,7 +145,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT) $(LIB)
 
 check: test-deps $(BIN) $(TESTS)
 	@SIMUL=$(BIN) SIMUL_EXE=$(abspath $(BIN)) BUILD=$(BUILD) SIMUL_SANITIZER=$(SIMUL_SANITIZER) \
-		ONLY='$(ONLY)' bash tests/run-tests.sh $(TESTS)
+		PYTHON=$(PYTHON) ONLY='$(ONLY)' bash tests/run-tests.sh $(TESTS)
 
 bench: test-deps $(BIN) $(BENCHES)
 	@for b in $(BENCHES); do SIMUL=$(BIN) SIMUL_EXE=$(abspath $(BIN)) $$b || exit 1; done

@@ -5,6 +5,7 @@
 #  2. Ctrl-C (SIGINT) mid-run: simul stops soon, and no worker is left,
 #     running or zombie.
 set -u
+. "$(dirname "$0")/lib.sh"
 SIMUL=${SIMUL:-build/simul}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
@@ -13,11 +14,11 @@ trap 'rm -f "$out"' EXIT
 wait_workers() {
 	local n=0
 	for _ in $(seq 1 400); do
-		n=$(pgrep -c -P "$1" -f "worker processes burn")
+		n=$(children_of "$1" "worker processes burn" | wc -l)
 		[ "$n" -ge "$2" ] && break
 		sleep 0.05
 	done
-	pgrep -P "$1" -f "worker processes burn"
+	children_of "$1" "worker processes burn"
 }
 
 # 1. kill -9 one worker.

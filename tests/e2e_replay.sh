@@ -4,8 +4,10 @@
 # replays to the same text view and the same JSON report; truncated,
 # corrupted and foreign files get one line on stderr and exit status 2.
 set -u
+. "$(dirname "$0")/lib.sh"
 SIMUL=${SIMUL:-build/simul}
 fail() { echo "FAIL: $*"; exit 1; }
+need "$PYTHON" python3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -25,8 +27,7 @@ diff <(grep -v '^recorder ' "$tmp/a.save") <(grep -v '^recorder ' "$tmp/b.save")
 	|| { head -20 "$tmp/d.txt"; fail "save of the replay differs from the save"; }
 cmp -s "$tmp/a.trace.json" "$tmp/b.trace.json" || fail "trace of the replay differs"
 
-if command -v python3 >/dev/null; then
-	python3 - "$tmp/a.json" "$tmp/b.json" "$tmp/a.trace.json" "$tmp/a.save" <<'PY' || fail "JSON checks"
+"$PYTHON" - "$tmp/a.json" "$tmp/b.json" "$tmp/a.trace.json" "$tmp/a.save" <<'PY' || fail "JSON checks"
 import json, sys
 a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 for r in (a, b):
@@ -62,9 +63,6 @@ assert len(marks) == sum(len(t["marks"]) for t in a["tasks"]) > 0, len(marks)
 texts = {e["name"] for e in marks}
 assert "Number 1" in texts and "Letter a" in texts, texts
 PY
-else
-	echo "python3 absent: JSON checks skipped"
-fi
 
 # Bad files: one line naming the problem, exit status 2, never a crash.
 bad() {
