@@ -95,20 +95,22 @@ static int list_params(const char *name)
 	return 0;
 }
 
-static int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out)
+/* A whole number in min..max for option opt, or -1 after one line that
+ * says what is allowed. */
+static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
 	char *end;
 	errno = 0;
 	if (s[0] == '-' || s[0] == '\0')
 		goto bad;
 	unsigned long long v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > max)
+	if (errno != 0 || *end != '\0' || v < min || v > max)
 		goto bad;
 	*out = v;
 	return 0;
 bad:
-	fprintf(stderr, "simul: %s '%s': expected a whole number 0..%llu\n", opt, s,
-	        (unsigned long long)max);
+	fprintf(stderr, "simul: %s '%s': expected a whole number %llu..%llu\n", opt, s,
+	        (unsigned long long)min, (unsigned long long)max);
 	return -1;
 }
 
@@ -178,12 +180,8 @@ int main(int argc, char **argv)
 			o.report = optarg;
 			break;
 		case 'w':
-			if (parse_u64("--width", optarg, 1000, &v) != 0)
+			if (parse_u64("--width", optarg, 40, 1000, &v) != 0)
 				return APP_EXIT_USAGE;
-			if (v < 40) {
-				fprintf(stderr, "simul: --width '%s': expected a whole number 40..1000\n", optarg);
-				return APP_EXIT_USAGE;
-			}
 			o.width = (int)v;
 			break;
 		case 's':
@@ -194,7 +192,7 @@ int main(int argc, char **argv)
 			o.sets[o.nsets++] = optarg;
 			break;
 		case OPT_SEED:
-			if (parse_u64("--seed", optarg, UINT64_MAX, &o.seed) != 0)
+			if (parse_u64("--seed", optarg, 0, UINT64_MAX, &o.seed) != 0)
 				return APP_EXIT_USAGE;
 			o.have_seed = 1;
 			break;
@@ -213,7 +211,7 @@ int main(int argc, char **argv)
 			o.theme = optarg;
 			break;
 		case OPT_SAMPLE_HZ:
-			if (parse_u64("--sample-hz", optarg, 1000, &v) != 0)
+			if (parse_u64("--sample-hz", optarg, 0, 1000, &v) != 0)
 				return APP_EXIT_USAGE;
 			o.sampler_hz = v == 0 ? -1 : (int)v;
 			break;
