@@ -3,9 +3,11 @@
  * their simulated totals, the master's lane and the parallel variant have
  * the shape the lesson's arithmetic predicts.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "chessboard.h"
 #include "clock.h"
@@ -22,18 +24,34 @@ static double chess_margin(void)
 
 /* A loaded machine (or a CPU quota) can stall the master's thread for
  * longer than a whole move: noise only ever adds time. So each run must
- * not beat the formula, and the best of up to three runs must match it. */
+ * not beat the formula, and the best of up to three runs must match it.
+ * When none did and other programs kept the cores busy during every run
+ * that missed (support_load_other), the figure is untestable now: a
+ * counted skip. A miss on a machine that was free is a failure. */
 #define CHESS_TRIES 3
 
-static int chess_check_total(double got, double want, int try, const char *what)
+struct chess_tries {
+	int busy;          /* runs that missed while other programs were busy */
+	double worst_load; /* the lowest other load among them */
+};
+
+static int chess_check_total(double got, double want, int try, const char *what,
+                             const struct support_load *load, struct chess_tries *tr)
 {
 	double frac = chess_margin();
 	ck_assert_msg(got >= want * (1 - frac), "%s: %.1f, faster than the schedule's %.1f", what, got, want);
 	if (got <= want * (1 + frac))
 		return 1;
-	ck_assert_msg(try + 1 < CHESS_TRIES, "%s: %.1f, expected %.1f within %.0f%% (best of %d)", what, got,
-	              want, frac * 100, CHESS_TRIES);
-	return 0;
+	double other = support_load_other(load);
+	if (other >= SUPPORT_BUSY) {
+		tr->worst_load = tr->busy == 0 || other < tr->worst_load ? other : tr->worst_load;
+		tr->busy++;
+	}
+	if (try + 1 < CHESS_TRIES)
+		return 0;
+	ck_assert_msg(tr->busy == CHESS_TRIES, "%s: %.1f, expected %.1f within %.0f%% (best of %d; other load %.0f%%)",
+	              what, got, want, frac * 100, CHESS_TRIES, 100 * other);
+	return -1;
 }
 
 START_TEST(chess_sync_matches_formula)
@@ -41,19 +59,26 @@ START_TEST(chess_sync_matches_formula)
 	/* 4 boards x 3 pairs x (5 + 55) s, less the last reply: 665 s. */
 	static const char *const sets[] = {"boards=4", "moves=3", "master_move_s=5", "opponent_move_s=55",
 	                                   "time_scale=200", "sync_full=on", NULL};
+	struct chess_tries tr = {0};
 	for (int try = 0; try < CHESS_TRIES; try++) {
 		struct run run;
+		struct support_load load;
+		support_load_start(&load);
 		struct model *m = support_run_demo("chess/sync", sets, &run);
 		support_check_invariants(m, 1, 0.01);
 		ck_assert(support_result(&run, "sync_projected") == 0);
 		/* The sync master mostly waits: 5 of every 60 s are hers. */
 		ck_assert(support_result(&run, "master_busy_share") < 0.2);
-		int ok = chess_check_total(support_result(&run, "sync_sim_s"), 4 * 3 * 60 - 55, try, "sync_sim_s");
+		int ok = chess_check_total(support_result(&run, "sync_sim_s"), 4 * 3 * 60 - 55, try, "sync_sim_s",
+		                           &load, &tr);
 		model_free(m);
 		run_destroy(&run);
-		if (ok)
+		if (ok != 0)
 			break;
 	}
+	if (tr.busy == CHESS_TRIES)
+		support_skip("machine busy: other programs used at least %.0f%% of the cores in every run; "
+		             "the 2%% figure is not testable now", 100 * tr.worst_load);
 }
 END_TEST
 
@@ -87,17 +112,24 @@ START_TEST(chess_async_matches_formula_one_board_at_a_time)
 	/* Rounds last max(4 x 5, 5 + 55) = 60 s: 2 x 60 + 4 x 5 = 140 s. */
 	static const char *const sets[] = {"boards=4", "moves=3", "master_move_s=5", "opponent_move_s=55",
 	                                   "time_scale=100", NULL};
+	struct chess_tries tr = {0};
 	for (int try = 0; try < CHESS_TRIES; try++) {
 		struct run run;
+		struct support_load load;
+		support_load_start(&load);
 		struct model *m = support_run_demo("chess/async", sets, &run);
 		support_check_invariants(m, 1, 0.01);
 		chess_check_one_at_a_time(m);
-		int ok = chess_check_total(support_result(&run, "async_sim_s"), 2 * 60 + 4 * 5, try, "async_sim_s");
+		int ok = chess_check_total(support_result(&run, "async_sim_s"), 2 * 60 + 4 * 5, try, "async_sim_s",
+		                           &load, &tr);
 		model_free(m);
 		run_destroy(&run);
-		if (ok)
+		if (ok != 0)
 			break;
 	}
+	if (tr.busy == CHESS_TRIES)
+		support_skip("machine busy: other programs used at least %.0f%% of the cores in every run; "
+		             "the 2%% figure is not testable now", 100 * tr.worst_load);
 }
 END_TEST
 
@@ -141,6 +173,72 @@ START_TEST(chess_two_masters_finish_sooner)
 }
 END_TEST
 
+/* The lesson's arithmetic, written again here from LESSONS.md and the
+ * lesson text, not taken from scenarios/chess.c: a round of the async
+ * exhibition lasts max(boards x master, master + opponent), and the last
+ * round ends with her move on the last board; the sync master plays every
+ * game back to back, and the exhibition ends with her last move (the last
+ * opponent's reply is not waited for). */
+static double lesson_async_s(int boards, int moves, double m, double o)
+{
+	double round = boards * m > m + o ? boards * m : m + o;
+	return (moves - 1) * round + boards * m;
+}
+
+static double lesson_sync_s(int boards, int moves, double m, double o)
+{
+	return boards * moves * (m + o) - o;
+}
+
+static void chess_check_formulas(const char *const *sets, int boards, int moves, double m, double o,
+                                 int masters)
+{
+	struct run run;
+	struct model *model = support_run_demo("chess/both", sets, &run);
+	int share = (boards + masters - 1) / masters;
+	double async_s = support_result(&run, "async_formula_sim_s");
+	double sync_s = support_result(&run, "sync_formula_sim_s");
+	ck_assert_msg(fabs(async_s - lesson_async_s(share, moves, m, o)) < 1e-6,
+	              "%d boards, %d moves, %g s + %g s, %d masters: async formula %.3f s, the lesson's %.3f s",
+	              boards, moves, m, o, masters, async_s, lesson_async_s(share, moves, m, o));
+	ck_assert_msg(fabs(sync_s - lesson_sync_s(share, moves, m, o)) < 1e-6,
+	              "%d boards, %d moves: sync formula %.3f s, the lesson's %.3f s", boards, moves, sync_s,
+	              lesson_sync_s(share, moves, m, o));
+	if (masters > 1) {
+		double one = support_result(&run, "parallel.one_master_async_formula_sim_s");
+		ck_assert_msg(fabs(one - lesson_async_s(boards, moves, m, o)) < 1e-6,
+		              "one master's async formula %.3f s, the lesson's %.3f s", one,
+		              lesson_async_s(boards, moves, m, o));
+	}
+	model_free(model);
+	run_destroy(&run);
+}
+
+START_TEST(chess_formulas_are_the_lessons_arithmetic)
+{
+	/* The headline: 24 boards, 30 pairs, 5 s + 55 s. Her rounds of 24 x 5
+	 * = 120 s outlast an opponent's 60 s: 30 rounds, 3,600 s, one hour;
+	 * one game after another, 12 hours (less the last reply). Checked
+	 * against the figures LESSONS.md states, not only the formula. */
+	static const char *const headline[] = {"time_scale=10000", NULL};
+	chess_check_formulas(headline, 24, 30, 5, 55, 1);
+	ck_assert_double_eq(lesson_async_s(24, 30, 5, 55), 3600);
+	ck_assert_double_eq(lesson_sync_s(24, 30, 5, 55) + 55, 43200);
+	/* Few boards: the opponent's 60 s sets the round (2 x 60 + 4 x 5). */
+	static const char *const few[] = {"boards=4", "moves=3", "time_scale=10000", NULL};
+	chess_check_formulas(few, 4, 3, 5, 55, 1);
+	ck_assert_double_eq(lesson_async_s(4, 3, 5, 55), 140);
+	/* Exactly balanced (12 x 5 = 5 + 55) and split between two masters. */
+	static const char *const two[] = {"masters=2", "moves=4", "time_scale=10000", NULL};
+	chess_check_formulas(two, 24, 4, 5, 55, 2);
+	/* Odd sizes: the master's move dominates (7 x 3 s > 3 s + 10 s). */
+	static const char *const odd[] = {"boards=7", "moves=5", "master_move_s=3", "opponent_move_s=10",
+	                                  "time_scale=10000", NULL};
+	chess_check_formulas(odd, 7, 5, 3, 10, 1);
+	ck_assert_double_eq(lesson_async_s(7, 5, 3, 10), 4 * 21 + 21);
+}
+END_TEST
+
 /* ---- the master's real player ---- */
 
 static int chess_square(const char *name)
@@ -175,17 +273,25 @@ START_TEST(chessboard_search_takes_a_hanging_queen_and_keeps_time)
 	p.side = 1;
 	struct chess_move best;
 	uint64_t nodes = 0, budget = 30 * 1000000ull, t = clock_now_ns();
+	struct timespec c0, c1;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
 	atomic_int stop = 0;
 	int depth = chess_search(&p, t + budget, &stop, &best, &nodes);
 	uint64_t took = clock_now_ns() - t;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+	uint64_t cpu = (uint64_t)(c1.tv_sec - c0.tv_sec) * 1000000000ull + (uint64_t)c1.tv_nsec - (uint64_t)c0.tv_nsec;
 	ck_assert_int_ge(depth, 2);
 	ck_assert_uint_gt(nodes, 100);
 	char text[5];
 	chess_move_text(best, text);
 	ck_assert_str_eq(text, "a1a5");
-	/* It thinks for its time, not much more (generous: a loaded machine). */
+	/* It thinks for its time, not much more. The wall clock can run far
+	 * past the deadline while other programs hold the core; the search's
+	 * own CPU time cannot: it stops at the first check after the deadline
+	 * (every 32 nodes). */
 	ck_assert_uint_ge(took, budget);
-	ck_assert_uint_lt(took, budget * 4);
+	ck_assert_msg(cpu < budget * 2, "searched for %.1f ms of CPU (%.1f ms wall) on a %.0f ms budget",
+	              (double)cpu / 1e6, (double)took / 1e6, (double)budget / 1e6);
 }
 END_TEST
 
@@ -219,6 +325,7 @@ int main(void)
 	tcase_add_test(tc, chess_async_matches_formula_one_board_at_a_time);
 	tcase_add_test(tc, chess_few_boards_leave_the_master_idle);
 	tcase_add_test(tc, chess_two_masters_finish_sooner);
+	tcase_add_test(tc, chess_formulas_are_the_lessons_arithmetic);
 	suite_add_tcase(s, tc);
 	TCase *engine = tcase_create("chessboard");
 	tcase_set_timeout(engine, 10);
