@@ -101,9 +101,10 @@ START_TEST(gil_serialises_cpu_bound_threads)
 {
 	static const char *const sets[] = {"threads=2", "work_ms=150", "io_rounds=6", "io_ms=5", NULL};
 	struct run run;
+	struct support_load load;
+	support_load_start(&load);
 	struct model *m = support_run_demo("threads/gil", sets, &run);
 	support_check_invariants(m, 1, 0.01);
-	ck_assert_double_ge(support_result(&run, "gil_switches"), 10);
 	double med = support_result(&run, "gil_switch_interval_median_ms");
 	ck_assert_msg(med > 2 && med < 60, "median turn %.2f ms at a 5 ms interval", med);
 
@@ -113,6 +114,14 @@ START_TEST(gil_serialises_cpu_bound_threads)
 	uint64_t t1[STATE_COUNT], t2[STATE_COUNT];
 	model_task_totals(m, (size_t)g1, t1);
 	model_task_totals(m, (size_t)g2, t2);
+	/* A turn lasts about one 5 ms interval, so the hand-overs follow from
+	 * the time the two threads spent on a core (a busy machine shortens
+	 * that time, and the count with it; it never makes a GIL that is
+	 * handed over look like one that is not). */
+	double ran_ms = (double)(t1[STATE_RUNNING] + t2[STATE_RUNNING]) / 1e6;
+	double switches = support_result(&run, "gil_switches");
+	ck_assert_msg(switches >= 2 && switches >= 0.3 * ran_ms / 5,
+	              "%.0f GIL hand-overs in %.1f ms of running at a 5 ms interval", switches, ran_ms);
 	ck_assert_uint_gt(t1[STATE_GIL], 10 * MS);
 	ck_assert_uint_gt(t2[STATE_GIL], 10 * MS);
 	uint64_t ov = running_overlap(m, g1, g2);
@@ -129,25 +138,42 @@ START_TEST(gil_serialises_cpu_bound_threads)
 	ck_assert_double_gt(support_result(&run, "convoy_gil_wait_median_ms"), 0.5);
 
 	/* On is slower than off and gains nothing over sequential, when the
-	 * GIL-off threads really had two cores. Other programs share these
-	 * cores and can leave them about one (the claim then does not apply),
-	 * so the timing gets up to three tries. */
+	 * GIL-off threads could have two cores. Other programs share these
+	 * cores and can leave them about one (the claim then does not apply):
+	 * up to three tries; when all miss while other programs used the
+	 * cores (measured from /proc/stat, not from our threads' waits, which
+	 * a serialising bug would cause), a counted skip. */
 	double off = support_result(&run, "gil_off_ms"), on = support_result(&run, "gil_on_ms");
 	double sp_on = support_result(&run, "speedup_gil_on"), cores = cores_used(m, off);
+	double other = support_load_other(&load), worst = 1;
+	int busy = 0, tries = 1;
 	model_free(m);
 	run_destroy(&run);
 	static const char *const again[] = {"threads=2", "work_ms=150", "convoy=off", NULL};
-	for (int attempt = 1; attempt < 3 && !(on > off && sp_on < 1.3); attempt++) {
+	for (; tries <= 3 && !(on > off && sp_on < 1.3); tries++) {
+		if (other >= SUPPORT_BUSY) {
+			busy++;
+			worst = other < worst ? other : worst;
+		}
+		if (tries == 3)
+			break;
+		support_load_start(&load);
 		m = support_run_demo("threads/gil", again, &run);
 		off = support_result(&run, "gil_off_ms");
 		on = support_result(&run, "gil_on_ms");
 		sp_on = support_result(&run, "speedup_gil_on");
 		cores = cores_used(m, off);
+		other = support_load_other(&load);
 		model_free(m);
 		run_destroy(&run);
 	}
-	ck_assert_msg((on > off && sp_on < 1.3) || cores < 1.5,
-	              "GIL on %.1f ms (speedup %.2f) vs off %.1f ms, which had %.2f cores", on, sp_on, off, cores);
+	if (!(on > off && sp_on < 1.3) && busy == 3) {
+		support_skip("machine busy: other programs used at least %.0f%% of the cores in every run; "
+		             "GIL on %.1f ms vs off %.1f ms (%.2f cores) not testable now", 100 * worst, on, off, cores);
+		return;
+	}
+	ck_assert_msg(on > off && sp_on < 1.3, "GIL on %.1f ms (speedup %.2f) vs off %.1f ms, which had %.2f cores",
+	              on, sp_on, off, cores);
 }
 END_TEST
 
@@ -177,6 +203,45 @@ START_TEST(race_lock_makes_the_total_exact)
 	ck_assert_str_eq(mk.text, "with lock: expected 600000, got 600000");
 	model_free(m);
 	run_destroy(&run);
+}
+END_TEST
+
+/* The lesson's point: without the lock, counter += 1 from several threads
+ * loses updates; the same work with the lock is exact. Whatever model the
+ * demo uses (threads truly in parallel, or CPython's switch points under
+ * the GIL), a run must show lost updates. Up to three runs; when none lost
+ * any and other programs kept the cores busy during each, the claim is
+ * untestable now (a counted skip); on a free machine it fails. */
+START_TEST(race_unlocked_loses_updates)
+{
+	static const char *const sets[] = {"threads=2", "increments=300000", NULL};
+	double lost = 0, expected = 0, worst = 1;
+	int busy = 0, tries = 0;
+	for (; tries < 3 && lost <= 0; tries++) {
+		struct run run;
+		struct support_load load;
+		support_load_start(&load);
+		struct model *m = support_run_demo("threads/race", sets, &run);
+		expected = support_result(&run, "expected");
+		double unlocked = support_result(&run, "unlocked_total");
+		lost = support_result(&run, "lost_updates");
+		ck_assert_double_eq(lost, expected - unlocked);
+		ck_assert_double_eq(support_result(&run, "locked_total"), expected);
+		double other = support_load_other(&load);
+		if (lost <= 0 && other >= SUPPORT_BUSY) {
+			busy++;
+			worst = other < worst ? other : worst;
+		}
+		model_free(m);
+		run_destroy(&run);
+	}
+	if (lost <= 0 && busy == tries) {
+		support_skip("machine busy: other programs used at least %.0f%% of the cores in every run, "
+		             "and no update was lost", 100 * worst);
+		return;
+	}
+	ck_assert_msg(lost > 0, "counter += 1 without the lock lost no update of %.0f in %d runs", expected,
+	              tries);
 }
 END_TEST
 
@@ -258,6 +323,7 @@ int main(void)
 	tcase_add_test(tc, download_threads_overlap_the_waits);
 	tcase_add_test(tc, gil_serialises_cpu_bound_threads);
 	tcase_add_test(tc, race_lock_makes_the_total_exact);
+	tcase_add_test(tc, race_unlocked_loses_updates);
 	tcase_add_test(tc, pool_completes_out_of_order);
 	tcase_add_test(tc, interleave_busy_threads_get_preempted);
 	suite_add_tcase(s, tc);
