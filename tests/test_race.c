@@ -42,6 +42,45 @@ static double get(struct run *run, const char *model, const char *field)
 	return support_result(run, key);
 }
 
+/* Under the GIL, threads with CPU work take turns, on any machine however
+ * busy: each waits for the GIL, and no two of them run at the same
+ * instant (within a sampling period of the sampler's placement). */
+static void race_check_gil(const struct model *m, struct run *run)
+{
+	if (run_int(run, "jobs") < 2 || run_int(run, "cpu_ms") < 20)
+		return;
+	uint64_t gil = 0, running = 0, overlap = 0;
+	int lanes[16], n = 0;
+	for (size_t i = 0; i < model_task_count(m) && n < 16; i++)
+		if (strcmp(model_task(m, i)->group, "threads+GIL") == 0)
+			lanes[n++] = (int)i;
+	for (int a = 0; a < n; a++) {
+		uint64_t tot[STATE_COUNT];
+		model_task_totals(m, (size_t)lanes[a], tot);
+		gil += tot[STATE_GIL];
+		running += tot[STATE_RUNNING];
+		for (int b = a + 1; b < n; b++)
+			for (size_t i = 0; i < model_span_count(m, (size_t)lanes[a]); i++) {
+				struct model_span x;
+				model_span_get(m, (size_t)lanes[a], i, &x);
+				if (x.state != STATE_RUNNING)
+					continue;
+				for (size_t k = 0; k < model_span_count(m, (size_t)lanes[b]); k++) {
+					struct model_span y;
+					model_span_get(m, (size_t)lanes[b], k, &y);
+					uint64_t lo = x.start_ns > y.start_ns ? x.start_ns : y.start_ns;
+					uint64_t hi = x.end_ns < y.end_ns ? x.end_ns : y.end_ns;
+					if (y.state == STATE_RUNNING && hi > lo)
+						overlap += hi - lo;
+				}
+			}
+	}
+	ck_assert_msg(n >= 2 && gil > running / 10, "threads+GIL: %d lanes waited %.1f ms for the GIL, ran %.1f ms",
+	              n, (double)gil / 1e6, (double)running / 1e6);
+	ck_assert_msg(overlap < running / 20, "threads+GIL: two lanes ran at once for %.1f ms of %.1f ms",
+	              (double)overlap / 1e6, (double)running / 1e6);
+}
+
 /* Run a race; check what must hold on every run; copy its speedups and
  * advice out, and the share of the machine other programs used meanwhile
  * (support_load_other). */
@@ -76,6 +115,7 @@ static void race_once_d(const char *demo, const char *const *sets, double speedu
 		ck_assert_msg(lanes >= 1, "no lane in group %s", groups[g]);
 	}
 	ck_assert_uint_ge(model_milestone_count(m), NMODELS);
+	race_check_gil(m, &run);
 
 	model_free(m);
 	run_destroy(&run);
