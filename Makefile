@@ -4,6 +4,8 @@
 #   make check    install missing test dependencies, build, run every test
 #                 (ONLY=REGEX runs the tests whose names match, e.g. ONLY=e2e_cli)
 #   make bench    print benchmark figures as "bench: NAME VALUE UNIT"
+#   make mutate   apply each small bug in tests/mutants/ to a scratch copy, run
+#                 the tests that should catch it, report survivors (MUTANTS=REGEX)
 #   make asan | tsan   the test suite under AddressSanitizer+UBSan | ThreadSanitizer
 #   make fuzz     run each libFuzzer harness (tests/fuzz_*.c) for FUZZ_TIME s (clang)
 #   make install | uninstall   (PREFIX, DESTDIR)      make clean
@@ -66,7 +68,7 @@ TESTS     := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 BENCHES   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/bench_*.c))
 TEST_SUPPORT := $(BUILD)/obj/tests/support.o
 
-.PHONY: all run check bench asan tsan install uninstall clean deps test-deps valgrind fuzz fuzz-build fuzzers
+.PHONY: all run check mutate bench asan tsan install uninstall clean deps test-deps valgrind fuzz fuzz-build fuzzers
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -146,6 +148,10 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT) $(LIB)
 check: test-deps $(BIN) $(TESTS)
 	@SIMUL=$(BIN) SIMUL_EXE=$(abspath $(BIN)) BUILD=$(BUILD) SIMUL_SANITIZER=$(SIMUL_SANITIZER) \
 		PYTHON=$(PYTHON) ONLY='$(ONLY)' bash tests/run-tests.sh $(TESTS)
+
+# A scratch copy per mutant (tests/mutate.sh); the working tree is never touched.
+mutate: test-deps $(BIN) $(TESTS)
+	@BUILD=$(BUILD) PYTHON=$(PYTHON) MUTANTS='$(MUTANTS)' bash tests/mutate.sh
 
 bench: test-deps $(BIN) $(BENCHES)
 	@for b in $(BENCHES); do SIMUL=$(BIN) SIMUL_EXE=$(abspath $(BIN)) $$b || exit 1; done
