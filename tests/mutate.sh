@@ -99,7 +99,9 @@ for p in "${mutants[@]}"; do
 	if [ $rc -ne 0 ]; then
 		killed=$((killed + 1))
 		by=$(grep -E '^failed: ' "$scratch/$name.log" | tail -1 | sed 's/^failed: //')
-		report+=("killed    $name (${secs}s): $what; caught by ${by:-the build}")
+		why=$(grep -m1 -E ':[EF]:|: FAIL: ' "$scratch/$name.log" | sed -E 's/^[^ ]+ //; s/^[^:]*:[0-9]+:[EF]:/ /' | cut -c1-160)
+		report+=("killed    $name (${secs}s): $what; caught by ${by:-the build}${why:+
+    $why}")
 	else
 		survived=$((survived + 1))
 		skips=$(sed -n '/^skipped:$/,/^[0-9]* passed/p' "$scratch/$name.log" | grep '^  ' | sed 's/^ */    skip: /')
