@@ -8,6 +8,7 @@
 #                 the tests that should catch it, report survivors (MUTANTS=REGEX)
 #   make asan | tsan   the test suite under AddressSanitizer+UBSan | ThreadSanitizer
 #   make fuzz     run each libFuzzer harness (tests/fuzz_*.c) for FUZZ_TIME s (clang)
+#   make docs     regenerate the demo catalogue doc/demos.md (and README's list) from the binary
 #   make install | uninstall   (PREFIX, DESTDIR)      make clean
 #
 # NO_AUTO_DEPS=1 turns off apt-get installs and prints the command instead.
@@ -68,7 +69,7 @@ TESTS     := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 BENCHES   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/bench_*.c))
 TEST_SUPPORT := $(BUILD)/obj/tests/support.o
 
-.PHONY: all run check mutate bench asan tsan install uninstall clean deps test-deps valgrind fuzz fuzz-build fuzzers
+.PHONY: all run docs check mutate bench asan tsan install uninstall clean deps test-deps valgrind fuzz fuzz-build fuzzers
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -134,6 +135,11 @@ $(BIN): $(BUILD)/obj/src/main.o $(LIB)
 
 run: $(BIN)
 	$(BIN) $(ARGS)
+
+# The demo catalogue, from --list, --list-params and short runs of each
+# demo; tests/e2e_docs.sh fails when the committed file has drifted.
+docs: $(BIN)
+	bash doc/tools/gen-demos.sh $(BIN) doc/demos.md README.md
 
 # ---- tests ----
 

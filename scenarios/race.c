@@ -311,6 +311,11 @@ static int race_threads(struct race *r, int model)
 /* Start one pool worker: fd 0 the job queue, fd 3 its ring, no output. */
 static pid_t race_spawn(struct race *r, int queue_fd, trace_task_t task)
 {
+	const char *exe = run_self_exe();
+	if (exe == NULL) {
+		run_fail(r->run, "%s", RUN_NO_SIMUL_EXE);
+		return -1;
+	}
 	int ring = trace_shm_ring_new();
 	if (ring < 0) {
 		run_fail(r->run, "could not make a shared ring for a worker: %s", strerror(-ring));
@@ -325,7 +330,7 @@ static pid_t race_spawn(struct race *r, int queue_fd, trace_task_t task)
 	snprintf(a_port, sizeof(a_port), "%d", r->network ? r->port : 0);
 	snprintf(a_lc, sizeof(a_lc), "%d", r->line_cpu[RACE_PROCS]);
 	snprintf(a_li, sizeof(a_li), "%d", r->line_io[RACE_PROCS]);
-	char *argv[] = {(char *)run_self_exe(), "--worker", "race", "pool", a_task, a_units,
+	char *argv[] = {(char *)exe, "--worker", "race", "pool", a_task, a_units,
 	                a_slice, a_io, a_port, a_lc, a_li, NULL};
 
 	posix_spawn_file_actions_t fa;
@@ -335,7 +340,9 @@ static pid_t race_spawn(struct race *r, int queue_fd, trace_task_t task)
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, ring, 3);
 	pid_t pid;
-	int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+	char **env = run_worker_env();
+	int rc = env != NULL ? posix_spawn(&pid, argv[0], &fa, NULL, argv, env) : ENOMEM;
+	free(env);
 	posix_spawn_file_actions_destroy(&fa);
 	close(ring);
 	if (rc != 0) {
