@@ -3,6 +3,7 @@
 # pipe, the JSON report, and every kind of bad input: one line on stderr that
 # names the problem and what is allowed, exit status 2, nothing run.
 set -u
+# shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 SIMUL=${SIMUL:-build/simul}
 fail() { echo "FAIL: $*"; exit 1; }
@@ -65,7 +66,7 @@ bad "--width" threads/interleave --plain --width 5
 
 # Every numeric option at both edges of its documented range: the edge is
 # taken, one past it is refused with the range.
-quick="threads/interleave -s count=1 -s pause_ms=0"
+quick=(threads/interleave -s count=1 -s pause_ms=0)
 good() { # good WHAT ARGS...: exit 0, nothing on stderr
 	local what=$1; shift
 	"$SIMUL" "$@" >"$tmp/out" 2>"$tmp/err" || fail "$what: '$*' exited $?: $(cat "$tmp/err")"
@@ -73,32 +74,32 @@ good() { # good WHAT ARGS...: exit 0, nothing on stderr
 }
 # (The timeline keeps to the width; the prose lines around it do not wrap.)
 timeline_width() { awk '/^ *(sim )?time |^ +\||^(main|numbers|letters) / { if (length($0) > w) w = length($0) } END { print w + 0 }' "$1"; }
-good "--width 40" $quick --plain --ascii --width 40
+good "--width 40" "${quick[@]}" --plain --ascii --width 40
 [ "$(timeline_width "$tmp/out")" -eq 40 ] || fail "--width 40: the timeline is $(timeline_width "$tmp/out") wide"
-good "--width 1000" $quick --plain --ascii -w 1000
+good "--width 1000" "${quick[@]}" --plain --ascii -w 1000
 [ "$(timeline_width "$tmp/out")" -eq 1000 ] || fail "--width 1000: the timeline is $(timeline_width "$tmp/out") wide"
-bad "--width '39': expected a whole number 40..1000" $quick --plain --width 39
-bad "--width '1001': expected a whole number 40..1000" $quick --plain --width 1001
-bad "--width '-40'" $quick --plain -w -40
-good "--sample-hz 0" $quick --plain --sample-hz 0
-good "--sample-hz 1000" $quick --plain --sample-hz 1000
-bad "--sample-hz '1001': expected a whole number 0..1000" $quick --plain --sample-hz 1001
-good "--seed 0" $quick --report - --seed 0
+bad "--width '39': expected a whole number 40..1000" "${quick[@]}" --plain --width 39
+bad "--width '1001': expected a whole number 40..1000" "${quick[@]}" --plain --width 1001
+bad "--width '-40'" "${quick[@]}" --plain -w -40
+good "--sample-hz 0" "${quick[@]}" --plain --sample-hz 0
+good "--sample-hz 1000" "${quick[@]}" --plain --sample-hz 1000
+bad "--sample-hz '1001': expected a whole number 0..1000" "${quick[@]}" --plain --sample-hz 1001
+good "--seed 0" "${quick[@]}" --report - --seed 0
 grep -q '"seed": 0,' "$tmp/out" || fail "--seed 0 is not the report's seed"
-good "--seed 2^64-1" $quick --plain --seed 18446744073709551615
+good "--seed 2^64-1" "${quick[@]}" --plain --seed 18446744073709551615
 bad "--seed '18446744073709551616': expected a whole number 0..18446744073709551615" \
-	$quick --plain --seed 18446744073709551616
+	"${quick[@]}" --plain --seed 18446744073709551616
 # --size is for the TUI: a headless scripted session (stdin not a terminal)
 # records the screen at that size.
 printf 'wait 50ms\nquit\n' >"$tmp/quit.txt"
 for size in 80x24 500x200; do
-	good "--size $size" $quick --size "$size" --script "$tmp/quit.txt" --record "$tmp/s.cast" </dev/null
+	good "--size $size" "${quick[@]}" --size "$size" --script "$tmp/quit.txt" --record "$tmp/s.cast" </dev/null
 	w=${size%x*} h=${size#*x}
 	head -1 "$tmp/s.cast" | grep -q "\"width\": *$w, *\"height\": *$h\b" ||
 		fail "--size $size: the recording is $(head -c 80 "$tmp/s.cast")"
 done
 for size in 79x24 80x23 501x200 500x201; do
-	bad "--size '$size': expected WxH, width 80..500, height 24..200" $quick --size "$size" </dev/null
+	bad "--size '$size': expected WxH, width 80..500, height 24..200" "${quick[@]}" --size "$size" </dev/null
 done
 bad "--seed" threads/interleave --plain --seed -4
 bad "--theme" threads/interleave --theme neon

@@ -4,7 +4,8 @@
 # them longer. Skipped (a missing tool: make check installs both) when clang
 # or its fuzzer runtime is not installed.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
+# shellcheck source=tests/lib.sh
 . tests/lib.sh
 secs=${FUZZ_CHECK_TIME:-3}
 need clang clang

@@ -3,6 +3,7 @@
 # runs from any directory (its lessons are compiled in) and the man page is
 # well formed.
 set -u
+# shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 fail() { echo "FAIL: $*"; exit 1; }
 need groff groff-base

@@ -5,6 +5,7 @@
 #  2. Ctrl-C (SIGINT) mid-run: simul stops soon, and no worker is left,
 #     running or zombie.
 set -u
+# shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 SIMUL=${SIMUL:-build/simul}
 out=$(mktemp)

@@ -4,6 +4,7 @@
 # with no work is refused in one line, and no worker child is left behind
 # (looked for in this test's own process group, not machine-wide).
 set -u
+# shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 SIMUL=${SIMUL:-build/simul}
 fail() { echo "FAIL: $*"; exit 1; }

@@ -8,6 +8,7 @@
 # the TUI under a play head; bad scripts and
 # sizes are refused with one line and exit status 2.
 set -u
+# shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 SIMUL=${SIMUL:-build/simul}
 SIMUL=$(cd "$(dirname "$SIMUL")" && pwd)/$(basename "$SIMUL")

@@ -4,6 +4,7 @@
 # replays to the same text view and the same JSON report; truncated,
 # corrupted and foreign files get one line on stderr and exit status 2.
 set -u
+# shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 SIMUL=${SIMUL:-build/simul}
 fail() { echo "FAIL: $*"; exit 1; }

@@ -8,6 +8,7 @@
 #     a trace, and every string comes back as it was (invalid bytes as
 #     U+FFFD: JSON is UTF-8).
 set -u
+# shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 SIMUL=${SIMUL:-build/simul}
 fail() { echo "FAIL: $*"; exit 1; }

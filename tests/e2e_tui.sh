@@ -13,6 +13,7 @@ cd "$(dirname "$0")/.."
 SIMUL=${SIMUL:-build/simul}
 case $SIMUL in /*) ;; *) SIMUL=$PWD/$SIMUL ;; esac
 [ -x "$SIMUL" ] || { echo "no simul binary at $SIMUL"; exit 1; }
+# shellcheck source=tests/lib.sh
 . tests/lib.sh
 need tmux tmux
 

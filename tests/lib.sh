@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh: what the e2e scripts share; `. tests/lib.sh` (or
 # `. "$(dirname "$0")/lib.sh"`) near the top of a script.
 #
@@ -37,6 +38,7 @@ need_python_module() {
 own_pgid() {
 	local stat
 	read -r stat </proc/$$/stat
+	# shellcheck disable=SC2086 # the fields after the command's name
 	set -- ${stat##*) }
 	echo "$3"
 }
@@ -50,6 +52,7 @@ own_procs() {
 		read -r stat <"$f" 2>/dev/null || continue
 		pid=${stat%% *}
 		[ "$pid" = $$ ] && continue
+		# shellcheck disable=SC2086 # the fields after the command's name
 		set -- ${stat##*) }
 		[ "$3" = "$pg" ] || continue
 		cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || continue
@@ -61,6 +64,7 @@ own_procs() {
 # contains TEXT, when given).
 children_of() {
 	local kid cmd
+	# shellcheck disable=SC2013 # pids, separated by spaces
 	for kid in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
 		if [ -n "${2:-}" ]; then
 			cmd=$(tr '\0' ' ' <"/proc/$kid/cmdline" 2>/dev/null) || continue

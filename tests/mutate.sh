@@ -24,7 +24,7 @@
 # A new lesson adds its mutants here: the bug a learner would be misled by,
 # and the test that catches it.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 pick=${MUTANTS:-}
 limit=${TEST_TIME_LIMIT:-240}

@@ -24,7 +24,7 @@
 #    cores, measured from /proc/stat minus our own CPU): counted, shown,
 #    never a failure; more than a few of them are called out.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 passed=0
 failed=0
 skipped=0
