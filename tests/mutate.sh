@@ -59,6 +59,8 @@ for p in tests/mutants/*.patch; do
 done
 [ ${#mutants[@]} -gt 0 ] || { echo "mutate: no mutant in tests/mutants matches '$pick'"; exit 1; }
 [ "$union" = all ] && union=
+# Each test once.
+union=$(tr '|' '\n' <<<"$union" | sort -u | paste -sd'|')
 
 echo "mutate: baseline (no mutant): ${union:-every test}"
 run_check "$scratch/base" "$union" "$scratch/base.log"
@@ -99,7 +101,7 @@ for p in "${mutants[@]}"; do
 	if [ $rc -ne 0 ]; then
 		killed=$((killed + 1))
 		by=$(grep -E '^failed: ' "$scratch/$name.log" | tail -1 | sed 's/^failed: //')
-		why=$(grep -m1 -E ':[EF]:|: FAIL: ' "$scratch/$name.log" | sed -E 's/^[^ ]+ //; s/^[^:]*:[0-9]+:[EF]:/ /' | cut -c1-160)
+		why=$(grep -m1 -E ':[EF]:|: FAIL' "$scratch/$name.log" | sed -E 's/^[^ ]+ //; s/^[^:]*:[0-9]+:[EF]:/ /' | cut -c1-160)
 		report+=("killed    $name (${secs}s): $what; caught by ${by:-the build}${why:+
     $why}")
 	else

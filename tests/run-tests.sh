@@ -96,7 +96,9 @@ for s in tests/e2e_*.sh; do
 		skipped=$((skipped + ns))
 	else
 		echo "$out" | tail -25 | sed "s/^/$name: /"
-		echo "$name: FAILED"
+		# The reason, in case the tail (a screen dump) hid it.
+		why=$(echo "$out" | grep -m1 -E '^FAIL' | cut -c1-200)
+		echo "$name: FAILED${why:+ ($why)}"
 		failed=$((failed + 1))
 		failures+=("$name")
 	fi
