@@ -56,7 +56,7 @@ CFLAGS_ALL  = -std=c11 -D_GNU_SOURCE -DSIMUL_VERSION='"$(VERSION)"' $(OPT) $(WAR
               -Isrc -Iscenarios -Iscenarios/lib $(DEP_CFLAGS) $(CFLAGS)
 LDLIBS_ALL  = $(DEP_LIBS) -lpthread -lm $(LDLIBS)
 
-SRC_LIB   := $(filter-out src/main.c,$(wildcard src/*.c))
+SRC_LIB   := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard src/tui/*.c)
 SCEN_SRC  := $(wildcard scenarios/*.c) $(wildcard scenarios/lib/*.c)
 MODULES   := $(basename $(notdir $(wildcard scenarios/*.c)))
 ASSETS    := $(sort $(shell find assets -type f ! -name '*~' ! -name '*.1' 2>/dev/null))
