@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "pace.h"
 #include "co.h"
 #include "cpuburn.h"
 #include "demo.h"
@@ -465,9 +466,7 @@ static int race_pool_worker(int argc, char **argv)
 				return 3;
 		} else if (io_ms > 0) {
 			trace_statef(t, STATE_SLEEP, li, "time.sleep(%g)", io_ms / 1000.0);
-			struct timespec ts = {io_ms / 1000, (long)(io_ms % 1000) * 1000000L};
-			while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-				;
+			pace_sleep_ns((uint64_t)io_ms * NS_PER_MS, NULL); /* lesson time (pace.h) */
 		}
 		trace_markf(t, "job %d done", job);
 	}

@@ -48,6 +48,8 @@ int app_prepare_run(struct run *run, const struct app_options *o)
 	}
 	if (o->have_seed)
 		run->seed = o->seed;
+	if (o->speed > 0)
+		run->speed = o->speed;
 	if (o->sampler_hz != 0)
 		run->sampler_hz = o->sampler_hz < 0 ? 0 : o->sampler_hz;
 	return 0;

@@ -36,6 +36,8 @@ struct app_options {
 	const char *script;  /* --script FILE: actions typed into the TUI */
 	int size_w, size_h;  /* --size WxH, 0: the terminal's */
 	int keys_overlay;    /* --keys-overlay */
+	int tui;             /* --tui, or an option only the TUI has: it writes the outputs */
+	double speed;        /* --speed 0.01..1 (pace.h); 0: not given (1) */
 };
 
 /* Exit codes. */

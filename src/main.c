@@ -11,6 +11,7 @@
 
 #include "app.h"
 #include "demo.h"
+#include "pace.h"
 #include "params.h"
 #include "record.h"
 #include "run.h"
@@ -44,6 +45,8 @@ static void usage(FILE *f)
 	      "      --ascii           ASCII glyphs only\n"
 	      "      --no-color        no colour (also when NO_COLOR is set)\n"
 	      "      --theme NAME      dark (default), light, contrast, cb (colour-blind safe)\n"
+	      "      --speed F         slow motion of the real run, 0.01..1 (e.g. 0.1 or 1/10): sleeps,\n"
+	      "                        delays and CPU work last 1/F as long; figures stay in lesson time\n"
 	      "      --sample-hz N     OS sampler rate, 1..1000 (0 turns it off; default 100)\n"
 	      "      --trace FILE.json write the run as Chrome trace events (Perfetto, chrome://tracing)\n"
 	      "      --save FILE       save the whole run, to look at again with --replay\n"
@@ -52,6 +55,8 @@ static void usage(FILE *f)
 	      "      --size WxH        fixed screen size for the TUI, e.g. 100x30 (recordings)\n"
 	      "      --script FILE     type a script of timed actions into the TUI (doc/recording.md)\n"
 	      "      --keys-overlay    show each key pressed, briefly, in a corner\n"
+	      "      --tui             the TUI even with --report, --trace or --save (it writes them\n"
+	      "                        when the run ends, or on quit; implied by the four above)\n"
 	      "  -h, --help            this help\n"
 	      "  -V, --version         version\n"
 	      "\n"
@@ -96,6 +101,33 @@ static int list_params(const char *name)
 	return 0;
 }
 
+/* The TUI is asked for by --tui or by an option only it has; then it writes
+ * --report, --trace and --save itself, to files (standard output is its
+ * screen). What cannot be honoured is refused, never dropped. */
+static int check_tui_options(struct app_options *o)
+{
+	const char *only = o->record ? "--record" : o->script ? "--script" : o->size_w ? "--size"
+	                   : o->keys_overlay ? "--keys-overlay" : NULL;
+	if (only != NULL)
+		o->tui = 1;
+	if (!o->tui)
+		return 0;
+	const char *by = only ? only : "--tui";
+	if (o->plain) {
+		fprintf(stderr, "simul: %s asks for the TUI and --plain runs without it: give one of them\n", by);
+		return -1;
+	}
+	const char *opt[3] = {"--report", "--trace", "--save"};
+	const char *path[3] = {o->report, o->trace, o->save};
+	for (int i = 0; i < 3; i++)
+		if (path[i] != NULL && strcmp(path[i], "-") == 0) {
+			fprintf(stderr, "simul: %s -: with %s the screen is standard output; give %s a file\n",
+			        opt[i], by, opt[i]);
+			return -1;
+		}
+	return 0;
+}
+
 /* A whole number in min..max for option opt, or -1 after one line that
  * says what is allowed. */
 static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out)
@@ -118,7 +150,8 @@ bad:
 int main(int argc, char **argv)
 {
 	enum { OPT_SEED = 256, OPT_ASCII, OPT_NO_COLOR, OPT_THEME, OPT_SAMPLE_HZ, OPT_LIST_PARAMS,
-	       OPT_TRACE, OPT_SAVE, OPT_REPLAY, OPT_RECORD, OPT_SIZE, OPT_SCRIPT, OPT_KEYS_OVERLAY };
+	       OPT_TRACE, OPT_SAVE, OPT_REPLAY, OPT_RECORD, OPT_SIZE, OPT_SCRIPT, OPT_KEYS_OVERLAY,
+	       OPT_SPEED, OPT_TUI };
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -140,6 +173,8 @@ int main(int argc, char **argv)
 		{"size", required_argument, NULL, OPT_SIZE},
 		{"script", required_argument, NULL, OPT_SCRIPT},
 		{"keys-overlay", no_argument, NULL, OPT_KEYS_OVERLAY},
+		{"speed", required_argument, NULL, OPT_SPEED},
+		{"tui", no_argument, NULL, OPT_TUI},
 		{NULL, 0, NULL, 0},
 	};
 	struct app_options o = {0};
@@ -238,6 +273,16 @@ int main(int argc, char **argv)
 		case OPT_KEYS_OVERLAY:
 			o.keys_overlay = 1;
 			break;
+		case OPT_TUI:
+			o.tui = 1;
+			break;
+		case OPT_SPEED:
+			if (pace_speed_parse(optarg, &o.speed) != 0) {
+				fprintf(stderr, "simul: --speed '%s': expected a speed 0.01..1 (e.g. 0.25, 1/4 or 25%%)\n",
+				        optarg);
+				return APP_EXIT_USAGE;
+			}
+			break;
 		case OPT_SIZE: {
 			int w, h, used = 0;
 			if (sscanf(optarg, "%dx%d%n", &w, &h, &used) != 2 || optarg[used] != '\0' || w < 80 ||
@@ -270,25 +315,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "simul: unknown demo '%s'; closest: %s (simul --list shows all)\n", o.demo, near);
 		return APP_EXIT_USAGE;
 	}
-	if ((o.record || o.script || o.size_w || o.keys_overlay) && (o.plain || o.report)) {
-		fprintf(stderr, "simul: --record, --script, --size and --keys-overlay are for the TUI: "
-		                "not with --plain or --report\n");
+	if (check_tui_options(&o) != 0)
 		return APP_EXIT_USAGE;
-	}
 	if (o.replay != NULL) {
 		if (o.demo != NULL || o.nsets > 0 || o.have_seed) {
 			fprintf(stderr, "simul: --replay shows a saved run: give no demo, --set or --seed with it\n");
 			return APP_EXIT_USAGE;
 		}
-		if (o.plain || o.report || o.trace || o.save)
+		if (!o.tui && (o.plain || o.report || o.trace || o.save))
 			return app_replay_batch(&o);
 	} else {
-		if ((o.trace || o.save) && !o.plain && !o.report)
-			o.plain = 1; /* the TUI does not write them yet: run in batch mode */
-		if ((o.plain || o.report) && o.demo == NULL)
-			o.demo = REGISTRY_DEFAULT_DEMO;
-		if (o.plain || o.report)
+		/* --report, --trace, --save alone: a run without the TUI */
+		if (!o.tui && (o.plain || o.report || o.trace || o.save)) {
+			if (o.demo == NULL)
+				o.demo = REGISTRY_DEFAULT_DEMO;
 			return app_batch(&o);
+		}
 	}
 	if (record_wanted(&o))
 		return record_main(&o, argv);

@@ -86,7 +86,7 @@ struct cast {
 
 static double cast_time(struct cast *c)
 {
-	double t = (double)(clock_now_ns() - c->t0) / 1e9;
+	double t = (double)(clock_real_ns() - c->t0) / 1e9;
 	if (t < c->last)
 		t = c->last;
 	c->last = t;
@@ -356,7 +356,7 @@ int record_main(const struct app_options *o, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
-	cast.t0 = clock_now_ns();
+	cast.t0 = clock_real_ns();
 	if (cast.f != NULL) {
 		const char *term = "xterm-256color", *shell = getenv("SHELL");
 		fprintf(cast.f, "{\"version\": 2, \"width\": %d, \"height\": %d, \"timestamp\": %lld, \"title\": ",
@@ -376,7 +376,7 @@ int record_main(const struct app_options *o, char **argv)
 	}
 
 	size_t next = 0;
-	uint64_t due = clock_now_ns();
+	uint64_t due = clock_real_ns();
 	char markbuf[1024];
 	size_t nmark = 0;
 	unsigned char buf[16384];
@@ -389,7 +389,7 @@ int record_main(const struct app_options *o, char **argv)
 		};
 		int timeout = -1;
 		if (next < sc.n) {
-			uint64_t now = clock_now_ns();
+			uint64_t now = clock_real_ns();
 			timeout = due > now ? (int)((due - now) / 1000000) + 1 : 0;
 		}
 		int n = poll(pf, 3, timeout);
@@ -427,19 +427,19 @@ int record_main(const struct app_options *o, char **argv)
 				write_all(master, buf, (size_t)r);
 		}
 		/* Script actions that are due. */
-		while (next < sc.n && clock_now_ns() >= due) {
+		while (next < sc.n && clock_real_ns() >= due) {
 			const struct script_action *a = &sc.actions[next++];
 			char one[2];
 			switch (a->op) {
 			case SCRIPT_WAIT:
-				due = clock_now_ns() + a->ns;
+				due = clock_real_ns() + a->ns;
 				break;
 			case SCRIPT_KEY: {
 				const char *k = key_bytes(a->key, one);
 				write_all(master, k, strlen(k));
 				/* Let the TUI read an Esc alone, not as the start of a sequence. */
 				if (a->key == 27)
-					due = clock_now_ns() + 60 * 1000000ull;
+					due = clock_real_ns() + 60 * 1000000ull;
 				break;
 			}
 			case SCRIPT_QUIT:
@@ -450,12 +450,15 @@ int record_main(const struct app_options *o, char **argv)
 				break;
 			case SCRIPT_RUN:
 			case SCRIPT_SELECT:
-			case SCRIPT_SET: {
+			case SCRIPT_SET:
+			case SCRIPT_PAUSE:
+			case SCRIPT_RESUME:
+			case SCRIPT_STEP:
+			case SCRIPT_SPEED: {
 				char line[SCRIPT_TEXT_MAX + 16];
-				int len = a->op == SCRIPT_RUN ? snprintf(line, sizeof(line), "run\n")
-				          : snprintf(line, sizeof(line), "%s %s\n", a->op == SCRIPT_SET ? "set" : "select",
-				                     a->text);
-				write_all(cmdfd[1], line, (size_t)len);
+				int len = script_command(a, line, sizeof(line));
+				if (len > 0)
+					write_all(cmdfd[1], line, (size_t)len);
 				break;
 			}
 			}

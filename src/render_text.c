@@ -184,6 +184,10 @@ void render_text(FILE *f, struct run *run, const struct model *m, const struct t
 		view_format_time(&v, end, o->ascii, a, sizeof(a));
 		fprintf(f, ", simulated %s (h:mm:ss)", a);
 	}
+	if (run->speed > 0 && run->speed < 1) { /* --speed: times are lesson time */
+		view_format_duration(run->real_ns, o->ascii, a, sizeof(a));
+		fprintf(f, ", speed %g: lesson time (real %s)", run->speed, a);
+	}
 	fputs("\n\n", f);
 
 	render_text_timeline(f, m, origin, end, run->sim_scale, o);

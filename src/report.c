@@ -96,6 +96,10 @@ int report_write(FILE *f, struct run *run, const struct model *m)
 	json_num(&j, "seed", (double)run->seed);
 	json_num(&j, "wall_ms", rel_ms(m, end));
 	json_num(&j, "cpu_ms", ms(run->cpu_ns));
+	/* Times are lesson time: real time x speed, pauses left out (pace.h). */
+	json_num(&j, "speed", run->speed);
+	json_num(&j, "paused_ms", ms(run->paused_ns));
+	json_num(&j, "real_ms", ms(run->real_ns));
 	if (run->status != 0 || run->error[0])
 		json_str(&j, "error", run->error);
 	json_bool(&j, "interrupted", atomic_load(&run->stop) != 0);

@@ -41,9 +41,12 @@ struct run {
 	char full_name[96];
 	struct params params;
 	uint64_t seed;
+	double speed;                  /* --speed: 0.01..1 (pace.h); set before run_start */
 
 	/* filled by run_start / the scenario thread */
-	uint64_t start_ns, end_ns;
+	uint64_t start_ns, end_ns;     /* lesson clock (clock.h) */
+	uint64_t paused_ns;            /* real time the run spent paused */
+	uint64_t real_ns;              /* real time from start to end, pauses included */
 	uint64_t cpu0_ns, cpu_ns;      /* this process plus reaped children */
 	int status;                    /* demo's return value */
 	char error[256];               /* run_fail's message */
@@ -97,8 +100,9 @@ const char *run_enum(const struct run *run, const char *param);
 
 /* True once the run should end (user quit, re-run, Ctrl-C). */
 int run_stopping(struct run *run);
-/* Sleep ns nanoseconds, or less if the run is stopped. Returns 0 after the
- * full sleep, -1 when cut short. */
+/* Sleep ns nanoseconds of lesson time (1/speed as long, plus any pause),
+ * or less if the run is stopped. Returns 0 after the full sleep, -1 when cut
+ * short. */
 int run_sleep_ns(struct run *run, uint64_t ns);
 
 void run_result_num(struct run *run, const char *key, double value);

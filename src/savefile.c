@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "demo.h"
 #include "state.h"
 #include "trace.h"
@@ -80,6 +81,7 @@ int savefile_write(FILE *f, struct run *run, const struct model *m)
 	        run->cpu_ns, run->status);
 	put_str(f, run->error);
 	fprintf(f, "\ninterrupted %d\nsim_scale %.17g\n", atomic_load(&run->stop) != 0, run->sim_scale);
+	fprintf(f, "pace %.17g %" PRIu64 " %" PRIu64 "\n", run->speed, run->paused_ns, run->real_ns);
 	const struct sampler_stats *ss = &run->sampler_stats;
 	int nc = ss->ncores < 0 ? 0 : ss->ncores > SAMPLER_MAX_CORES ? SAMPLER_MAX_CORES : ss->ncores;
 	fprintf(f, "sampler %.17g %" PRIu64 " %d", ss->mean_hz, ss->cpu_ns, nc);
@@ -494,6 +496,13 @@ static const char *rec_run(struct loader *L, const char *name, struct cursor *c,
 	} else if (strcmp(name, "sim_scale") == 0) {
 		if (tok_real(c, &run->sim_scale) || !at_end(c) || !(run->sim_scale >= 0))
 			return "expected: sim_scale R (R >= 0)";
+	} else if (strcmp(name, "pace") == 0) {
+		int64_t real;
+		if (tok_real(c, &run->speed) || tok_i64(c, 0, INT64_MAX, &v) || tok_i64(c, 0, INT64_MAX, &real) ||
+		    !at_end(c) || !(run->speed >= CLOCK_SPEED_MIN && run->speed <= CLOCK_SPEED_MAX))
+			return "expected: pace SPEED PAUSED_NS REAL_NS (speed 0.01..1)";
+		run->paused_ns = (uint64_t)v;
+		run->real_ns = (uint64_t)real;
 	} else if (strcmp(name, "sampler") == 0) {
 		struct sampler_stats *ss = &run->sampler_stats;
 		int64_t nc;

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "pace.h"
 
 #define RING_CAP 65536u /* events (4 MiB of address space, touched only where written) */
 #define RING_MAGIC 0x53696d52u
@@ -39,6 +40,10 @@ struct ring {
 	_Atomic int on_free; /* on the free list: nobody produces, the drainer skips it */
 	_Atomic int orphan; /* its thread has exited */
 	char pad0[64 - 20];
+	/* the lesson clock, for the child process that writes a shm ring */
+	struct clock_pace pace;
+	_Atomic uint64_t work; /* a child's state changes and prints (a step waits for one) */
+	char padp[128 - sizeof(struct clock_pace) - 8];
 	/* producer's line */
 	_Atomic uint64_t head;
 	uint64_t tail_cache;
@@ -230,6 +235,8 @@ static void append(int32_t task, uint8_t type, uint8_t state, int16_t line, uint
 	if (len > sizeof(((struct trace_event *)0)->text))
 		n += (unsigned)((len - sizeof(((struct trace_event *)0)->text) + 63) / 64);
 
+	if (r->shm && (type == TRACE_EV_STATE || type == TRACE_EV_MARK || type == TRACE_EV_END))
+		atomic_fetch_add_explicit(&r->work, 1, memory_order_relaxed);
 	uint64_t head;
 	struct trace_event *e = ring_claim(r, n, &head);
 	if (e != NULL) {
@@ -389,6 +396,7 @@ void trace_state_at(trace_task_t task, enum state s, int line, const char *reaso
 {
 	if (!ENABLED() || task < 0)
 		return;
+	pace_gate();
 	append(task, TRACE_EV_STATE, (uint8_t)s, (int16_t)line, 0, 0, reason, clock_now_ns());
 }
 
@@ -414,6 +422,7 @@ void trace_mark(trace_task_t task, const char *text)
 {
 	if (!ENABLED() || task < 0)
 		return;
+	pace_gate();
 	append(task, TRACE_EV_MARK, 0, 0, 0, 0, text ? text : "", clock_now_ns());
 }
 
@@ -434,6 +443,7 @@ void trace_end(trace_task_t task)
 {
 	if (!ENABLED() || task < 0)
 		return;
+	pace_gate();
 	append(task, TRACE_EV_END, STATE_DONE, 0, 0, 0, NULL, clock_now_ns());
 }
 
@@ -441,6 +451,7 @@ void trace_milestone(const char *text)
 {
 	if (!ENABLED())
 		return;
+	pace_gate();
 	append(TRACE_NO_TASK, TRACE_EV_MILESTONE, 0, 0, 0, 0, text ? text : "", clock_now_ns());
 }
 
@@ -574,6 +585,9 @@ int trace_shm_ring_new(void)
 	}
 	struct ring *r = m;
 	ring_init(r, 1);
+	struct clock_map cm;
+	clock_map_get(&cm);
+	clock_pace_write(&r->pace, &cm);
 	pthread_mutex_lock(&rings_mu);
 	int rc = rings_add_locked(r);
 	pthread_mutex_unlock(&rings_mu);
@@ -596,5 +610,26 @@ int trace_shm_attach(int fd)
 		return -EINVAL;
 	}
 	forced_ring = r;
+	clock_pace_attach(&r->pace);
 	return 0;
+}
+
+uint64_t trace_shm_work(void)
+{
+	uint64_t w = 0;
+	pthread_mutex_lock(&rings_mu);
+	for (size_t i = 0; i < nrings; i++)
+		if (rings[i]->shm)
+			w += atomic_load_explicit(&rings[i]->work, memory_order_relaxed);
+	pthread_mutex_unlock(&rings_mu);
+	return w;
+}
+
+void trace_shm_set_pace(const struct clock_map *m)
+{
+	pthread_mutex_lock(&rings_mu);
+	for (size_t i = 0; i < nrings; i++)
+		if (rings[i]->shm)
+			clock_pace_write(&rings[i]->pace, m);
+	pthread_mutex_unlock(&rings_mu);
 }

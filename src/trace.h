@@ -147,5 +147,12 @@ int trace_shm_ring_new(void);
 /* Child: every thread of this process now appends to the shared ring behind
  * fd (a lock serialises producers in the child). Returns 0 or -errno. */
 int trace_shm_attach(int fd);
+/* Parent: publish the lesson clock's mapping (clock.h) to every child's
+ * ring; a child follows the one in its ring from trace_shm_attach on. */
+struct clock_map;
+void trace_shm_set_pace(const struct clock_map *m);
+/* State changes and prints the children have written so far (a step of a
+ * paused run ends at the next one). */
+uint64_t trace_shm_work(void);
 
 #endif

@@ -17,8 +17,11 @@ double cpuburn_calibrate(void);
 /* Units of work that take about ns on one free core. */
 uint64_t cpuburn_units(uint64_t ns);
 /* Do `units` units of work; returns a checksum so it cannot be optimised
- * away. */
+ * away. A slowed-down run (pace.h) does them 1/speed times over. */
 uint64_t cpuburn_run(uint64_t units);
+/* Units really done for `units` when the work is done `cycles` times over
+ * (pace_cycles()); unit-tested arithmetic. */
+uint64_t cpuburn_dilated_units(uint64_t units, double cycles);
 /* Do about ns of work (on a free core). */
 uint64_t cpuburn_ns(uint64_t ns);
 /* Count primes below n by trial division (one unit of work is n = 600). */

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "pace.h"
 
 #define GIL_NAMES_MAX 64
 
@@ -132,7 +133,8 @@ void gil_acquire(struct gil *g, trace_task_t task, int line)
 		gil_report_wait(g, task);
 		while (g->locked) {
 			uint64_t saved = g->switch_number;
-			uint64_t deadline = clock_now_ns() + g->interval_ns;
+			/* The interval is lesson time: 1/speed as long in a slowed run. */
+			uint64_t deadline = clock_real_ns() + pace_real_ns(g->interval_ns);
 			struct timespec ts = {(time_t)(deadline / NS_PER_S), (long)(deadline % NS_PER_S)};
 			int timed_out = pthread_cond_timedwait(&g->cond, &g->mu, &ts) != 0;
 			/* A whole interval went by with no hand-over: ask the holder

@@ -59,6 +59,7 @@ struct run *tui_run_new(struct tui *t, int i)
 		return NULL;
 	run_init(r, t->items[i].mod, t->items[i].demo);
 	r->params = t->items[i].params;
+	r->speed = t->speed > 0 ? t->speed : 1.0;
 	if (t->opt->have_seed)
 		r->seed = t->opt->seed;
 	if (t->opt->sampler_hz != 0)
@@ -91,6 +92,7 @@ void tui_on_done(struct run *run, void *arg)
 	run_finish(run);
 	model_finish(t->model, run->end_ns);
 	t->live = 0;
+	tui_outputs_write(t); /* --report, --trace, --save: the run as it ended */
 	uv_timer_stop(&t->tick);
 	if (t->follow)
 		view_fit(&t->vp, t->vp.origin, run->end_ns, t->vp.ncols > 0 ? t->vp.ncols : TUI_MIN_COLS);
