@@ -89,6 +89,12 @@ grep -q '"seed": 0,' "$tmp/out" || fail "--seed 0 is not the report's seed"
 good "--seed 2^64-1" "${quick[@]}" --plain --seed 18446744073709551615
 bad "--seed '18446744073709551616': expected a whole number 0..18446744073709551615" \
 	"${quick[@]}" --plain --seed 18446744073709551616
+for speed in 0.01 1 1/100 100%; do
+	good "--speed $speed" "${quick[@]}" --plain --speed "$speed"
+done
+for speed in 0.0099 1.01 1/101 0; do
+	bad "--speed '$speed': expected a speed 0.01..1" "${quick[@]}" --plain --speed "$speed"
+done
 # --size is for the TUI: a headless scripted session (stdin not a terminal)
 # records the screen at that size.
 printf 'wait 50ms\nquit\n' >"$tmp/quit.txt"
