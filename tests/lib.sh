@@ -73,3 +73,27 @@ children_of() {
 		echo "$kid"
 	done
 }
+
+# Other programs' share of the machine while this script ran something:
+# load_start, run it, then load_other prints the percentage of every core
+# that others used meanwhile: the machine's busy time (/proc/stat) minus
+# this shell's own and its reaped children's CPU time (/proc/$$/stat), so
+# never our own work, and never a bug of ours that makes us wait. Empty
+# when the window is too short to tell (under 50 ms).
+load_ticks() { # prints "busy total own" in clock ticks
+	local u n s idle io irq sirq steal stat
+	read -r _ u n s idle io irq sirq steal _ </proc/stat
+	read -r stat </proc/$$/stat
+	# shellcheck disable=SC2086 # the fields after the command's name
+	set -- ${stat##*) }
+	echo "$((u + n + s + irq + sirq + steal)) $((u + n + s + idle + io + irq + sirq + steal)) $((${12} + ${13} + ${14} + ${15}))"
+}
+load_start() { load_at=$(load_ticks); }
+load_other() {
+	local b0 t0 o0 b1 t1 o1
+	read -r b0 t0 o0 <<<"$load_at"
+	read -r b1 t1 o1 <<<"$(load_ticks)"
+	[ $((t1 - t0)) -ge $((5 * $(nproc))) ] || return 0
+	local pct=$(((100 * (b1 - b0 - (o1 - o0))) / (t1 - t0)))
+	echo $((pct < 0 ? 0 : pct))
+}
