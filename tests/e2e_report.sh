@@ -93,7 +93,7 @@ for l in lines:
     elif w[0] == "task" and '"numbers"' in l:
         l = l.replace('"numbers" thread ""', "%s thread %s" % (save_str(texts["task"]), save_str(texts["group"])))
         did.add("task")
-    elif w[0] == "span" and "reason" not in did and l.endswith('"time.sleep(pause)"'):
+    elif w[0] == "span" and "reason" not in did and w[1] == "1" and l.endswith('"'):
         l = l[: l.rindex(' "')] + " " + save_str(texts["reason"]); did.add("reason")
     elif w[0] == "status":
         l = "status 1"
