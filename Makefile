@@ -3,7 +3,9 @@
 #   make run      install missing build dependencies, build, launch simul
 #   make check    install missing test dependencies, build, run every test
 #                 (ONLY=REGEX runs the tests whose names match, e.g. ONLY=e2e_cli)
-#   make bench    print benchmark figures as "bench: NAME VALUE UNIT"
+#   make bench    print benchmark figures as "bench: NAME VALUE UNIT" (then make compare)
+#   make compare  run each lesson's Python at full size and its demo; print each
+#                 figure beside CPython's (MIRRORS=REGEX: some; COMPARE_MD=FILE: a table)
 #   make mutate   apply each small bug in tests/mutants/ to a scratch copy, run
 #                 the tests that should catch it, report survivors (MUTANTS=REGEX)
 #   make asan | tsan   the test suite under AddressSanitizer+UBSan | ThreadSanitizer
@@ -71,7 +73,7 @@ TESTS     := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 BENCHES   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/bench_*.c))
 TEST_SUPPORT := $(BUILD)/obj/tests/support.o
 
-.PHONY: all run docs check mutate bench asan tsan install uninstall clean deps test-deps valgrind fuzz fuzz-build fuzzers
+.PHONY: all run docs check mutate bench compare asan tsan install uninstall clean deps test-deps valgrind fuzz fuzz-build fuzzers
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -163,6 +165,10 @@ mutate: test-deps $(BIN) $(TESTS)
 
 bench: test-deps $(BIN) $(BENCHES)
 	@for b in $(BENCHES); do SIMUL=$(BIN) SIMUL_EXE=$(abspath $(BIN)) $$b || exit 1; done
+	@$(MAKE) --no-print-directory compare
+
+compare: test-deps $(BIN)
+	@$(PYTHON) tests/mirrors.py compare --simul $(BIN) $(if $(MIRRORS),--only '$(MIRRORS)') $(if $(COMPARE_MD),--markdown $(COMPARE_MD))
 
 asan:
 	$(MAKE) check BUILD=build-asan OPT="-O1 -g" \
