@@ -8,12 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include "app.h"
 #include "clock.h"
+#include "load.h"
 #include "feed.h"
 #include "trace.h"
 
@@ -244,56 +244,16 @@ void support_skip_(const char *test, const char *fmt, ...)
 	fflush(stdout);
 }
 
-/* TODO: switch to the shared reader (src/procstat.h, src/load.h) once it
- * is on main; this is the same measure, kept small. */
-static int support_procstat(uint64_t *busy_ns, uint64_t *total_ns)
-{
-	unsigned long long v[10] = {0};
-	FILE *f = fopen("/proc/stat", "r");
-	if (f == NULL)
-		return -1;
-	int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
-	               &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]);
-	fclose(f);
-	if (n < 4)
-		return -1;
-	/* user nice system idle iowait irq softirq steal (guest is in user) */
-	uint64_t tick = 1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK);
-	uint64_t idle = v[3] + v[4];
-	uint64_t busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
-	*busy_ns = busy * tick;
-	*total_ns = (busy + idle) * tick;
-	return 0;
-}
-
-static uint64_t support_own_cpu_ns(void)
-{
-	struct rusage a, b;
-	getrusage(RUSAGE_SELF, &a);
-	getrusage(RUSAGE_CHILDREN, &b);
-	uint64_t us = (uint64_t)(a.ru_utime.tv_sec + a.ru_stime.tv_sec + b.ru_utime.tv_sec + b.ru_stime.tv_sec) *
-	                      1000000ull +
-	              (uint64_t)(a.ru_utime.tv_usec + a.ru_stime.tv_usec + b.ru_utime.tv_usec + b.ru_stime.tv_usec);
-	return us * 1000;
-}
-
 void support_load_start(struct support_load *l)
 {
-	l->ok = support_procstat(&l->busy_ns, &l->total_ns) == 0;
-	l->own_ns = support_own_cpu_ns();
+	/* Our own CPU: this process and the children it reaped (a demo's
+	 * workers are reaped by the time support_run_demo returns). */
+	load_snap_take(&l->at, NULL, 0);
 }
 
 double support_load_other(const struct support_load *l)
 {
-	uint64_t busy, total, own = support_own_cpu_ns();
-	if (!l->ok || support_procstat(&busy, &total) != 0)
-		return -1;
-	uint64_t dt = total - l->total_ns;
-	long ncores = sysconf(_SC_NPROCESSORS_ONLN);
-	if (ncores < 1)
-		ncores = 1;
-	if (dt < 50000000ull * (uint64_t)ncores)
-		return -1;
-	double other = ((double)(busy - l->busy_ns) - (double)(own - l->own_ns)) / (double)dt;
-	return other < 0 ? 0 : other > 1 ? 1 : other;
+	struct load_snap now;
+	load_snap_take(&now, NULL, 0);
+	return load_other(&l->at, &now);
 }

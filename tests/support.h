@@ -8,6 +8,7 @@
 #include <check.h>
 #include <stdint.h>
 
+#include "load.h"
 #include "model.h"
 #include "run.h"
 
@@ -64,15 +65,15 @@ void support_skip_(const char *test, const char *fmt, ...) __attribute__((format
  * use them, and only then: whether the machine was busy is measured from
  * /proc/stat (the whole machine's busy time) minus this test's own CPU
  * time (this process and its reaped children), never from our own tasks'
- * waits, which a bug can cause. */
+ * waits, which a bug can cause. The measure is src/load.h's, as the
+ * demos' own busy-machine verdicts use. */
 struct support_load {
-	uint64_t busy_ns, total_ns, own_ns;
-	int ok;
+	struct load_snap at;
 };
 
 /* At or above this share of the machine (a quarter: half a core of two),
  * other programs' load makes a free-core claim untestable. */
-#define SUPPORT_BUSY 0.25
+#define SUPPORT_BUSY LOAD_BUSY_THRESHOLD
 
 /* Start a window. */
 void support_load_start(struct support_load *l);
