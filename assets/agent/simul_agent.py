@@ -632,13 +632,19 @@ def _hook_asyncio(be):
             lane = TASK_LANE | _task_seq
             name = kw.get("name")
             q = getattr(coro, "__qualname__", None) or type(coro).__name__
-            wrapped = _Coro(coro, lane, q)
+            if q.startswith("BaseEventLoop.shutdown_"):
+                # asyncio.run's own housekeeping as it ends: no lane
+                wrapped = coro
+            else:
+                wrapped = _Coro(coro, lane, q)
             if user is not None:
                 task = user(loop, wrapped, **kw)
             else:
                 if _asyncio_Task is None:
                     _asyncio_types()
                 task = _asyncio_Task(wrapped, loop=loop, **kw)
+            if wrapped is coro:
+                return task
             label = "%s (%s)" % (q, name or task.get_name())
             _task_names[id(task)] = label
             task.add_done_callback(_task_gone)
