@@ -38,7 +38,7 @@ CFLAGS_ALL  = -std=c11 -D_GNU_SOURCE -DSIMUL_VERSION='"$(VERSION)"' $(OPT) $(WAR
 LDLIBS_ALL  = $(DEP_LIBS) -lpthread -lm $(LDLIBS)
 
 SRC_LIB   := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard src/tui/*.c)
-SCEN_SRC  := $(wildcard scenarios/*.c) $(wildcard scenarios/lib/*.c)
+SCEN_SRC  := $(wildcard scenarios/*.c) $(wildcard scenarios/*/*.c)
 MODULES   := $(basename $(notdir $(wildcard scenarios/*.c)))
 # Only lessons and the Python agent are compiled in (src/assets.c looks up
 # lessons/MODULE/DEMO.md and .py; `simul python` writes agent/*.py to a
