@@ -30,6 +30,10 @@
 
 #define PY_FIFO_BYTES (1 << 20)   /* the FIFO's capacity, when the kernel allows it */
 #define PY_POLL_MS 20
+/* After a read, the reader rests this long: records pile up in the FIFO
+ * meanwhile, and a write into a FIFO nobody waits on wakes nobody, so the
+ * program does not pay a wake-up per record. The view is that much later. */
+#define PY_REST_US 4000
 #define PY_GRACE_MS 500           /* SIGTERM, then SIGKILL after this */
 #define PY_ARGS_MAX 256
 #define PY_FIND_TIMEOUT_MS 15000
@@ -336,6 +340,7 @@ static int watch(struct run *run, struct reader *r, struct pychild *c, int fifo,
 		struct pollfd p[3] = {{fifo, POLLIN, 0}, {c->out, POLLIN, 0}, {c->err, POLLIN, 0}};
 		poll(p, 3, PY_POLL_MS);
 		read_all(r, c, fifo);
+		usleep(PY_REST_US);
 		int st;
 		if (waitpid(c->pid, &st, WNOHANG) == c->pid) {
 			c->exited = 1;
@@ -357,7 +362,7 @@ static int watch(struct run *run, struct reader *r, struct pychild *c, int fifo,
 static void script_imports(const char *script, char *out, size_t n)
 {
 	out[0] = '\0';
-	FILE *f = fopen(script, "r");
+	FILE *f = script != NULL ? fopen(script, "r") : NULL;
 	if (f == NULL)
 		return;
 	char line[1024];
