@@ -253,11 +253,12 @@ def _install_threading():
 
     def start_(self):
         self._simul_parent = _tl.lane
-        _tl.depth += 1  # the wait for the thread to start is part of start()
+        # start() waits until the new thread runs, and it needs the GIL to
+        _enter(JOIN, "Thread.start(): until %s runs" % self.name)
         try:
             start(self)
         finally:
-            _tl.depth -= 1
+            _leave()
     T.start = start_
 
     join = T.join
@@ -476,14 +477,15 @@ def _hook_mp_synchronize(mps):
 
 def _hook_mp_connection(mpc):
     C = mpc.Connection
-    for name in ("recv", "recv_bytes", "recv_bytes_into"):
+    # a send blocks while the pipe is full: the other end reads too slowly
+    for name in ("recv", "recv_bytes", "recv_bytes_into", "send", "send_bytes"):
         _patch(C, name, lambda f: _conn_recv(f))
     _patch(mpc, "wait", lambda f: _blocking(f, IO, "connection.wait()"))
 
 
 def _hook_mp_pool(mpool):
-    _patch(mpool.ApplyResult, "get", lambda f: _future_wait(f, "AsyncResult.get(): the pool's results"))
-    _patch(mpool.ApplyResult, "wait", lambda f: _future_wait_w(f))
+    _patch(mpool.ApplyResult, "get", _result_get)
+    _patch(mpool.ApplyResult, "wait", _future_wait_w)
 
 
 def _conn_recv(f):
@@ -494,6 +496,18 @@ def _conn_recv(f):
         finally:
             _leave()
     return recv
+
+
+def _result_get(f):
+    def get(self, timeout=None):
+        if self.ready():
+            return f(self, timeout)
+        _enter(JOIN, "AsyncResult.get(): waiting for the pool's results")
+        try:
+            return f(self, timeout)
+        finally:
+            _leave()
+    return get
 
 
 def _future_wait_w(f):
@@ -539,9 +553,10 @@ def _await_state(r, coro):
     if isinstance(r, _asyncio_Task):
         return JOIN, "await %s" % _task_names.get(id(r), r.get_name()), line
     for q in names:
-        if q in ("wait", "wait_for", "as_completed", "_wait", "_wait_for_one", "TaskGroup.__aexit__",
-                 "to_thread", "shield"):
-            return JOIN, "asyncio.%s()" % q, line
+        base = q.rsplit(".", 1)[-1]
+        if base in ("wait", "wait_for", "_wait", "_wait_for_one", "to_thread", "shield") or \
+                q.startswith("as_completed") or q == "TaskGroup.__aexit__":
+            return JOIN, "asyncio.%s()" % (q.split(".")[0] if q.startswith("as_completed") else q), line
         head = q.split(".")[0]
         if head in ("Queue", "Event", "Lock", "Condition", "Semaphore", "BoundedSemaphore", "Barrier",
                     "PriorityQueue", "LifoQueue"):
