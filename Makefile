@@ -61,9 +61,10 @@ LDLIBS_ALL  = $(DEP_LIBS) -lpthread -lm $(LDLIBS)
 SRC_LIB   := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard src/tui/*.c)
 SCEN_SRC  := $(wildcard scenarios/*.c) $(wildcard scenarios/*/*.c)
 MODULES   := $(basename $(notdir $(wildcard scenarios/*.c)))
-# Only lessons are compiled in (src/assets.c looks up lessons/MODULE/DEMO.md
-# and .py): never editor backups, __pycache__ or the man page.
-ASSETS    := $(sort $(wildcard assets/lessons/*/*.md assets/lessons/*/*.py))
+# Only lessons and the Python agent are compiled in (src/assets.c looks up
+# lessons/MODULE/DEMO.md and .py; `simul python` writes agent/*.py to a
+# temporary directory): never editor backups, __pycache__ or the man page.
+ASSETS    := $(sort $(wildcard assets/lessons/*/*.md assets/lessons/*/*.py assets/agent/*.py))
 GEN_SRC   := $(BUILD)/gen/modules.c $(BUILD)/gen/assets_data.c
 LIB_OBJ   := $(patsubst %.c,$(BUILD)/obj/%.o,$(SRC_LIB) $(SCEN_SRC)) \
              $(BUILD)/obj/gen/modules.o $(BUILD)/obj/gen/assets_data.o
@@ -126,7 +127,7 @@ $(BUILD)/embed: src/tools/embed.c
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -o $@ $<
 
-$(BUILD)/gen/assets_data.c: $(BUILD)/embed $(ASSETS)
+$(BUILD)/gen/assets_data.c: $(BUILD)/embed $(ASSETS) Makefile
 	@mkdir -p $(dir $@)
 	$(BUILD)/embed $@ assets $(ASSETS)
 
