@@ -205,7 +205,7 @@ enum state view_cell_state(const struct model_cell *c, uint64_t dt)
 
 int view_state_never_hidden(enum state s)
 {
-	return s == STATE_GIL || s == STATE_LOCK || s == STATE_BLOCKED;
+	return s == STATE_GIL || s == STATE_GIL_INFERRED || s == STATE_LOCK || s == STATE_BLOCKED;
 }
 
 void view_cell_look(const struct model_cell *c, uint64_t dt, struct view_cell_look *out)

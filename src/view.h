@@ -59,9 +59,10 @@ struct view_cell_look {
 	enum state brief;  /* a shorter never-hidden state, else STATE_DONE */
 };
 void view_cell_look(const struct model_cell *c, uint64_t dt, struct view_cell_look *out);
-/* The states a cell never hides, however short: waiting for the GIL or a
- * lock, and a blocking call that holds its thread (the loop's culprit).
- * Their glyphs are capital letters; their brief form is the small one. */
+/* The states a cell never hides, however short: waiting for the GIL (the
+ * emulated one, or CPython's as inferred) or a lock, and a blocking call
+ * that holds its thread (the loop's culprit). Their ASCII glyphs are
+ * letters; their brief form is the small letter (g, g, l, b). */
 int view_state_never_hidden(enum state s);
 
 /* The text of a mark without a leading "NAME: " that repeats its task's

@@ -3,6 +3,7 @@
  * recorded times exact, so the output is the same on every machine; the
  * expected text lives in tests/golden/. UPDATE_GOLDEN=1 rewrites it.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,10 +180,18 @@ START_TEST(a_cell_never_hides_a_wait)
 	ck_assert(view_state_never_hidden(STATE_GIL) && view_state_never_hidden(STATE_LOCK) &&
 	          view_state_never_hidden(STATE_BLOCKED));
 	ck_assert(!view_state_never_hidden(STATE_IO) && !view_state_never_hidden(STATE_PREEMPTED));
-	/* their brief form is the small letter of a capital */
-	for (int s = 0; s < STATE_COUNT; s++)
-		if (view_state_never_hidden((enum state)s))
-			ck_assert(state_glyph((enum state)s, 1)[0] >= 'A' && state_glyph((enum state)s, 1)[0] <= 'Z');
+	ck_assert(view_state_never_hidden(STATE_GIL_INFERRED));
+	/* their brief form, the small letter, is no other state's glyph, but
+	 * for the GIL's: g, the glyph of an inferred GIL wait (both GIL waits) */
+	for (int s = 0; s < STATE_COUNT; s++) {
+		if (!view_state_never_hidden((enum state)s))
+			continue;
+		char g = state_glyph((enum state)s, 1)[0];
+		ck_assert(isalpha((unsigned char)g));
+		for (int o = 0; o < STATE_COUNT; o++)
+			if (o != s && state_glyph((enum state)o, 1)[0] == tolower((unsigned char)g))
+				ck_assert(s == STATE_GIL && o == STATE_GIL_INFERRED);
+	}
 }
 END_TEST
 

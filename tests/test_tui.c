@@ -203,7 +203,7 @@ END_TEST
  * nearest (or greys, for the states that wait on nothing in particular). */
 START_TEST(cb_theme_is_okabe_ito)
 {
-	static const short okabe_ito[] = {214, 74, 36, 221, 32, 166, 175};
+	static const short okabe_ito[] = {214, 178, 74, 36, 221, 32, 166, 175}; /* 178: orange too */
 	int th = tui_theme_from_name("cb");
 	for (int s = 0; s < STATE_COUNT; s++) {
 		short c = tui_theme_state_fg(th, (enum state)s, 1);

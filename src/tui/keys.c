@@ -73,8 +73,15 @@ static void run_present(struct tui *t, int ch)
 	tui_flash(t, t->present ? "presenter layout: spaced lanes, watch-for callouts, no dim text" : "normal layout");
 }
 
+/* r: run again; m: mirror=on for the next runs (or off again), and run
+ * again now. */
 static void run_rerun(struct tui *t, int ch)
 {
+	if (ch == 'm' && t->opt->py_script == NULL) {
+		t->mirror = !t->mirror;
+		snprintf(t->msg, sizeof(t->msg), "%s",
+		         t->mirror ? "mirror on: the demo, then its lesson's .py under CPython" : "mirror off: the demo alone");
+	}
 	tui_request(t, ACTION_RERUN);
 }
 
@@ -257,7 +264,8 @@ const struct tui_key tui_keys[] = {
      "c cores", NULL, run_cores},
     {{'P'}, KEYS_RUN, 0, "P", "presenter layout (projectors): spaced lanes, callouts, no dim text", NULL,
      NULL, run_present},
-    {{'r'}, KEYS_RUN, KEYS_RUN, "r", "run again", "r rerun", NULL, run_rerun},
+    {{'r', 'm'}, KEYS_RUN, KEYS_RUN, "r m", "run again; m: and then its lesson's .py under CPython, same "
+     "time axis (mirror=on; m again: off)", "r rerun", NULL, run_rerun},
     /* more than one screen */
     {{'{', '}'}, ANY_SCREEN, 0, "{ }", "slower, faster: the speed of the next run (1 down to 1/100)", NULL,
      NULL, tui_key_speed},

@@ -5,6 +5,8 @@
  */
 #include "tui_int.h"
 
+#include <ctype.h>
+
 #define TUI_LANES_FIRST_CAP 64
 #define TUI_EIGHTHS 8 /* a cell's running share, in the eighths of the lower blocks */
 
@@ -157,7 +159,7 @@ static void tui_cell(const struct tui *t, const struct model_cell *c, uint64_t d
 	if (lk.brief != STATE_DONE) {
 		s = lk.brief;
 		used->brief[s] = 1;
-		small[0] = (char)(state_glyph(s, 1)[0] - 'A' + 'a');
+		small[0] = (char)tolower((unsigned char)state_glyph(s, 1)[0]);
 		g = small;
 	} else if (s == STATE_RUNNING && !t->ascii) {
 		g = eighths[lk.eighths];
@@ -331,7 +333,7 @@ static void tui_timeline_legend(const struct tui *t, const struct tui_used *used
 	for (int s = 0; s < STATE_COUNT; s++) {
 		if (!used->brief[s])
 			continue;
-		char small[2] = {(char)(state_glyph(s, 1)[0] - 'A' + 'a'), 0};
+		char small[2] = {(char)tolower((unsigned char)state_glyph(s, 1)[0]), 0};
 		x += tui_put(y, x, w - x, small, tui_state_attr(t, s));
 		x += tui_putf(y, x, w - x, A_NORMAL, " some %s  ", state_name(s));
 	}
