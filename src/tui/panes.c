@@ -349,7 +349,9 @@ void tui_draw_lesson(struct tui *t, int y0, int x0, int h, int w)
 {
 	enum { MAXL = 300 };
 	static char lines[MAXL][TUI_LINE_MAX];
-	struct wrap_out o = {lines, 0, MAXL};
+	static struct wrap_out o = {lines, 0, MAXL};
+	static const char *wrapped_text; /* the lesson o holds, wrapped to wrapped_w */
+	static int wrapped_w;
 	const char *text = lesson_text(t->run->full_name);
 	const char *py = lesson_python(t->run->full_name);
 	int selt = tui_selected_task(t);
@@ -361,9 +363,14 @@ void tui_draw_lesson(struct tui *t, int y0, int x0, int h, int w)
 	}
 	tui_pane_title(t, PANE_LESSON, y0, x0, w, note);
 	int text_h = py ? (h - 1) / 2 : h - 1;
-	char *flowed = tui_reflow(text ? text : "(no lesson for this demo)");
-	tui_wrap(flowed ? flowed : "", w, &o);
-	free(flowed);
+	if (text == NULL || text != wrapped_text || w != wrapped_w) { /* the same lesson each frame */
+		char *flowed = tui_reflow(text ? text : "(no lesson for this demo)");
+		o.n = 0;
+		tui_wrap(flowed, w, &o);
+		free(flowed);
+		wrapped_text = text;
+		wrapped_w = w;
+	}
 	int top = tui_clamp_scroll(&t->scroll[PANE_LESSON], o.n, text_h);
 	for (int r = 0; r < text_h && top + r < o.n; r++)
 		tui_put(y0 + 1 + r, x0, w, lines[top + r], lines[top + r][0] == '#' ? A_BOLD : A_NORMAL);
