@@ -87,15 +87,22 @@ static struct model *scripted(void)
 	return m;
 }
 
-START_TEST(timeline_ascii)
+/* render_text_timeline of [0, end) as a string (free it). */
+static char *timeline_text(const struct model *m, uint64_t end, double sim_scale, int width, int ascii)
 {
-	struct model *m = scripted();
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	struct text_options o = {.width = 80, .ascii = 1};
-	render_text_timeline(f, m, 0, 600 * NS_PER_MS, 0, &o);
+	struct text_options o = {.width = width, .ascii = ascii};
+	render_text_timeline(f, m, 0, end, sim_scale, &o);
 	fclose(f);
+	return buf;
+}
+
+START_TEST(timeline_ascii)
+{
+	struct model *m = scripted();
+	char *buf = timeline_text(m, 600 * NS_PER_MS, 0, 80, 1);
 	golden("timeline_ascii.txt", buf);
 	free(buf);
 	model_free(m);
@@ -105,13 +112,8 @@ END_TEST
 START_TEST(timeline_utf8_simulated_time)
 {
 	struct model *m = scripted();
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	struct text_options o = {.width = 72, .ascii = 0};
 	/* 600 ms shown as 6 simulated hours: 36,000 simulated s per real s. */
-	render_text_timeline(f, m, 0, 600 * NS_PER_MS, 36000, &o);
-	fclose(f);
+	char *buf = timeline_text(m, 600 * NS_PER_MS, 36000, 72, 0);
 	golden("timeline_sim_utf8.txt", buf);
 	free(buf);
 	model_free(m);
@@ -204,12 +206,7 @@ START_TEST(lanes_group_past_the_limit)
 
 	/* --plain groups past its limit too, naming each group's size. */
 	m = grouped_model(80);
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	struct text_options o = {.width = 80, .ascii = 1};
-	render_text_timeline(f, m, 0, 10 * NS_PER_MS, 0, &o);
-	fclose(f);
+	char *buf = timeline_text(m, 10 * NS_PER_MS, 0, 80, 1);
 	ck_assert_msg(strstr(buf, "\nw x40 ") != NULL && strstr(buf, "\nv x40 ") != NULL &&
 	                  strstr(buf, "\nlogger ") != NULL && strstr(buf, "\nw0 ") == NULL,
 	              "got:\n%s", buf);
