@@ -714,16 +714,17 @@ static void *vs_thread_main(void *arg)
 	return NULL;
 }
 
-static int vs_main(struct run *run)
-{
-	int njobs = (int)run_int(run, "jobs");
-	uint64_t units = cpuburn_units((uint64_t)run_int(run, "job_ms") * NS_PER_MS);
-	int line_work = run_lesson_line(run, "work");
-	char name[32];
-	struct verdict_mark mark;
-	verdict_mark(&mark);
+/* What the three runs of processes/vs-threads measured. */
+struct vs_figures {
+	double seq_ms, thr_ms, proc_ms;
+	uint64_t thr_cpu, proc_cpu; /* CPU time the jobs used */
+	double switches;            /* of the GIL */
+	int crashed;
+};
 
-	/* Baseline: one job after another. */
+/* Baseline: one job after another. */
+static void vs_sequential(struct run *run, int njobs, uint64_t units, struct vs_figures *fig)
+{
 	trace_task_t seq = trace_task_new("sequential", KIND_MAIN, "sequential");
 	trace_bind(seq);
 	trace_milestone("one job after another");
@@ -732,10 +733,15 @@ static int vs_main(struct run *run)
 		trace_statef(seq, STATE_RUNNING, run_lesson_line(run, "sequential"), "job %d", i);
 		burn(run, units);
 	}
-	double seq_ms = ms_since(t0);
+	fig->seq_ms = ms_since(t0);
 	trace_end(seq);
+}
 
-	/* Threads, one job each, under the emulated GIL. */
+/* Threads, one job each, under the emulated GIL. Returns 0, or -1 after
+ * run_fail. */
+static int vs_threads(struct run *run, int njobs, uint64_t units, int line_work, struct vs_figures *fig)
+{
+	char name[32];
 	struct gil *gil = gil_new(0);
 	struct vs_thread *th = calloc((size_t)njobs, sizeof(*th));
 	pthread_t *tids = calloc((size_t)njobs, sizeof(*tids));
@@ -763,7 +769,7 @@ static int vs_main(struct run *run)
 		};
 		gil_name_task(gil, th[i].task, name);
 	}
-	t0 = clock_now_ns();
+	uint64_t t0 = clock_now_ns();
 	for (int i = 0; i < njobs; i++) {
 		if (pthread_create(&tids[i], NULL, vs_thread_main, &th[i]) != 0) {
 			run_fail(run, "could not start a thread");
@@ -773,23 +779,29 @@ static int vs_main(struct run *run)
 		started++;
 	}
 	trace_state_at(tmain, STATE_JOIN, run_lesson_line(run, "threads"), "waiting for the threads");
-	uint64_t thr_cpu = 0;
+	fig->thr_cpu = 0;
 	for (int i = 0; i < started; i++) {
 		pthread_join(tids[i], NULL);
-		thr_cpu += th[i].cpu_ns;
+		fig->thr_cpu += th[i].cpu_ns;
 	}
-	double thr_ms = ms_since(t0);
+	fig->thr_ms = ms_since(t0);
 	trace_end(tmain);
-	double switches = (double)gil_switches(gil);
+	fig->switches = (double)gil_switches(gil);
 	gil_free(gil);
 	free(th);
 	free(tids);
+	return rc;
+}
 
-	/* Processes, one job each: no GIL between them. */
+/* Processes, one job each: no GIL between them. Returns 0, or -1 after
+ * run_fail. */
+static int vs_processes(struct run *run, int njobs, uint64_t units, int line_work, struct vs_figures *fig)
+{
+	char name[32];
 	struct procs_set ps;
-	if (rc != 0 || procs_set_init(&ps, run) != 0) {
-		if (rc == 0)
-			run_fail(run, "could not make an event loop for the workers");
+	int rc = 0;
+	if (procs_set_init(&ps, run) != 0) {
+		run_fail(run, "could not make an event loop for the workers");
 		return -1;
 	}
 	trace_task_t pmain = trace_task_new("processes main", KIND_MAIN, "processes");
@@ -798,7 +810,7 @@ static int vs_main(struct run *run)
 	processes_start_method(run, &ps, pmain);
 	trace_state_at(pmain, STATE_RUNNING, run_lesson_line(run, "processes"), "ProcessPoolExecutor.map");
 	uint64_t proc_cpu = clock_children_cpu_ns();
-	t0 = clock_now_ns();
+	uint64_t t0 = clock_now_ns();
 	for (int i = 0; i < njobs && !run_stopping(run); i++) {
 		snprintf(name, sizeof(name), "process %d", i);
 		if (spawn_burner(&ps, pmain, name, i, units, line_work, line_work) != 0) {
@@ -808,34 +820,57 @@ static int vs_main(struct run *run)
 	}
 	trace_state_at(pmain, STATE_JOIN, run_lesson_line(run, "processes"), "waiting for the processes");
 	procs_wait_all(&ps);
-	double proc_ms = ms_since(t0);
-	int crashed = ps.crashed;
+	fig->proc_ms = ms_since(t0);
+	fig->crashed = ps.crashed;
 	procs_set_close(&ps);
-	proc_cpu = clock_children_cpu_ns() - proc_cpu;
+	fig->proc_cpu = clock_children_cpu_ns() - proc_cpu;
 	trace_end(pmain);
+	return rc;
+}
 
-	if (rc != 0 || report_stopped(run, crashed))
-		return rc;
-	run_result_num(run, "sequential_ms", seq_ms);
-	run_result_num(run, "threads_ms", thr_ms);
-	run_result_num(run, "processes_ms", proc_ms);
-	double thr_speedup = thr_ms > 0 ? seq_ms / thr_ms : 0, proc_speedup = proc_ms > 0 ? seq_ms / proc_ms : 0;
+static void vs_results(struct run *run, int njobs, const struct verdict_mark *mark, const struct vs_figures *f)
+{
+	run_result_num(run, "sequential_ms", f->seq_ms);
+	run_result_num(run, "threads_ms", f->thr_ms);
+	run_result_num(run, "processes_ms", f->proc_ms);
+	double thr_speedup = f->thr_ms > 0 ? f->seq_ms / f->thr_ms : 0;
+	double proc_speedup = f->proc_ms > 0 ? f->seq_ms / f->proc_ms : 0;
 	run_result_num(run, "threads_speedup", thr_speedup);
 	run_result_num(run, "processes_speedup", proc_speedup);
 	/* CPU time over wall time: how many cores the jobs kept busy on
 	 * average. Under one GIL it cannot exceed 1, whatever the load. */
-	double thr_par = thr_ms > 0 ? (double)thr_cpu / NS_PER_MS / thr_ms : 0;
-	double proc_par = proc_ms > 0 ? (double)proc_cpu / NS_PER_MS / proc_ms : 0;
+	double thr_par = f->thr_ms > 0 ? (double)f->thr_cpu / NS_PER_MS / f->thr_ms : 0;
+	double proc_par = f->proc_ms > 0 ? (double)f->proc_cpu / NS_PER_MS / f->proc_ms : 0;
 	run_result_num(run, "threads_parallelism", thr_par);
 	run_result_num(run, "processes_parallelism", proc_par);
 	if (njobs >= 2 && sampler_cores() >= 2)
-		verdict_report(run, &mark, proc_speedup > thr_speedup && proc_par > thr_par,
+		verdict_report(run, mark, proc_speedup > thr_speedup && proc_par > thr_par,
 		               "processes beat threads, on more cores at once");
 	else
-		verdict_report(run, &mark, 1, NULL);
-	run_result_num(run, "gil_switches", switches);
+		verdict_report(run, mark, 1, NULL);
+	run_result_num(run, "gil_switches", f->switches);
 	run_result_num(run, "cores", sampler_cores());
-	run_result_num(run, "crashed_workers", crashed);
+	run_result_num(run, "crashed_workers", f->crashed);
+}
+
+/* The same CPU-bound jobs one after another, in threads under the GIL,
+ * then in processes. */
+static int vs_main(struct run *run)
+{
+	int njobs = (int)run_int(run, "jobs");
+	uint64_t units = cpuburn_units((uint64_t)run_int(run, "job_ms") * NS_PER_MS);
+	int line_work = run_lesson_line(run, "work");
+	struct vs_figures fig = {0};
+	struct verdict_mark mark;
+	verdict_mark(&mark);
+
+	vs_sequential(run, njobs, units, &fig);
+	if (vs_threads(run, njobs, units, line_work, &fig) != 0)
+		return -1;
+	int rc = vs_processes(run, njobs, units, line_work, &fig);
+	if (rc != 0 || report_stopped(run, fig.crashed))
+		return rc;
+	vs_results(run, njobs, &mark, &fig);
 	return rc;
 }
 

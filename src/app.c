@@ -185,16 +185,18 @@ static const char *report_path(const struct app_options *o) { return o->report; 
 static const char *trace_path(const struct app_options *o) { return o->trace; }
 static const char *save_path(const struct app_options *o) { return o->save; }
 
-/* What batch mode can write, in the order it writes them. */
+/* What batch mode can write, in the order it writes them; the TUI writes
+ * the files (not the text, its screen being standard output). */
 static const struct output_format {
 	const char *option;
 	const char *(*path)(const struct app_options *o);
 	int (*write)(FILE *f, const struct app_options *o, struct run *run, const struct model *m);
+	int file; /* a file the TUI writes too */
 } output_formats[] = {
-	{"--plain", plain_path, write_plain},
-	{"--report", report_path, write_report},
-	{"--trace", trace_path, write_trace},
-	{"--save", save_path, write_save},
+	{"--plain", plain_path, write_plain, 0},
+	{"--report", report_path, write_report, 1},
+	{"--trace", trace_path, write_trace, 1},
+	{"--save", save_path, write_save, 1},
 };
 #define NFORMATS (sizeof(output_formats) / sizeof(output_formats[0]))
 
@@ -227,6 +229,28 @@ static int outputs_write(struct output out[NFORMATS], const struct app_options *
 		int wrc = out[i].f != NULL ? output_formats[i].write(out[i].f, o, run, m) : 0;
 		if (output_close(&out[i], wrc) != 0)
 			rc = APP_EXIT_FAIL;
+	}
+	return rc;
+}
+
+int app_outputs_write_files(const struct app_options *o, struct run *run, const struct model *m, char *err,
+                            size_t errlen)
+{
+	int rc = 0;
+	for (size_t i = 0; i < NFORMATS; i++) {
+		struct output out;
+		if (!output_formats[i].file)
+			continue;
+		if (output_open_quiet(&out, output_formats[i].option, output_formats[i].path(o)) != 0) {
+			snprintf(err, errlen, "%s", out.err);
+			rc = -1;
+			continue;
+		}
+		int wrc = out.f != NULL ? output_formats[i].write(out.f, o, run, m) : 0;
+		if (output_close(&out, wrc) != 0) {
+			snprintf(err, errlen, "%s", out.err);
+			rc = -1;
+		}
 	}
 	return rc;
 }

@@ -9,6 +9,7 @@
 #ifndef SIMUL_APP_H
 #define SIMUL_APP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "demo.h"
@@ -60,6 +61,12 @@ struct model;
  * into the model, and capture the recorder's, the model's and the
  * machine's counters into run->counters. */
 void app_run_end(struct run *run, struct model *m);
+/* Write the files asked for (--report, --trace, --save; not the text view)
+ * of a finished run at once, each a temporary file renamed into place when
+ * whole, as batch mode does. Returns 0, or -1 with the last failure's one
+ * line in err (errlen bytes; nothing is printed). */
+int app_outputs_write_files(const struct app_options *o, struct run *run, const struct model *m, char *err,
+                            size_t errlen);
 /* Run o->demo to the end without a terminal UI and write what was asked. */
 int app_batch(const struct app_options *o);
 /* Show a saved run (o->replay) without a terminal UI: what app_batch

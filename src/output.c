@@ -4,10 +4,25 @@
 #include "output.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* ---- errors ---- */
+
+__attribute__((format(printf, 2, 3))) static void output_error(struct output *o, const char *fmt, ...)
+{
+	char why[PATH_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	snprintf(o->err, sizeof(o->err), "simul: %s %s: %s", o->option, o->path, why);
+	if (!o->quiet)
+		fprintf(stderr, "%s\n", o->err);
+}
 
 /* Written in place rather than replaced: standard output, and anything
  * that exists but is not a plain file. */
@@ -50,11 +65,12 @@ static FILE *output_make_temp(struct output *o)
 	return f;
 }
 
-int output_open(struct output *o, const char *option, const char *path)
+static int output_open_as(struct output *o, const char *option, const char *path, int quiet)
 {
 	memset(o, 0, sizeof(*o));
 	o->option = option;
 	o->path = path;
+	o->quiet = quiet;
 	if (path == NULL)
 		return 0;
 	if (strcmp(path, "-") == 0)
@@ -64,11 +80,21 @@ int output_open(struct output *o, const char *option, const char *path)
 	else
 		o->f = output_make_temp(o);
 	if (o->f == NULL) {
-		fprintf(stderr, "simul: %s %s: %s\n", option, path, strerror(errno));
+		output_error(o, "%s", strerror(errno));
 		o->tmp[0] = '\0';
 		return -1;
 	}
 	return 0;
+}
+
+int output_open(struct output *o, const char *option, const char *path)
+{
+	return output_open_as(o, option, path, 0);
+}
+
+int output_open_quiet(struct output *o, const char *option, const char *path)
+{
+	return output_open_as(o, option, path, 1);
 }
 
 int output_close(struct output *o, int write_rc)
@@ -78,18 +104,18 @@ int output_close(struct output *o, int write_rc)
 		return 0;
 	errno = 0;
 	if (write_rc != 0 || fflush(o->f) != 0 || ferror(o->f)) {
-		fprintf(stderr, "simul: %s %s: write failed%s%s\n", o->option, o->path, errno ? ": " : "",
-		        errno ? strerror(errno) : "");
+		int e = errno;
+		output_error(o, "write failed%s%s", e ? ": " : "", e ? strerror(e) : "");
 		rc = -1;
 	}
 	if (o->f != stdout && fclose(o->f) != 0 && rc == 0) {
-		fprintf(stderr, "simul: %s %s: %s\n", o->option, o->path, strerror(errno));
+		output_error(o, "%s", strerror(errno));
 		rc = -1;
 	}
 	o->f = NULL;
 	if (o->tmp[0] != '\0') {
 		if (rc == 0 && rename(o->tmp, o->path) != 0) {
-			fprintf(stderr, "simul: %s %s: %s\n", o->option, o->path, strerror(errno));
+			output_error(o, "%s", strerror(errno));
 			rc = -1;
 		}
 		if (rc != 0)

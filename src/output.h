@@ -10,7 +10,9 @@
  * standard output; a path that is not a plain file (/dev/null, a FIFO, a
  * symbolic link) is written in place.
  *
- * Errors are printed as one line naming the option and the path.
+ * Errors are one line naming the option and the path, printed on stderr,
+ * or, with output_open_quiet (the TUI, whose screen stderr would spoil),
+ * kept in o->err for the caller to show.
  */
 #ifndef SIMUL_OUTPUT_H
 #define SIMUL_OUTPUT_H
@@ -18,18 +20,25 @@
 #include <limits.h>
 #include <stdio.h>
 
+#define OUTPUT_ERR_MAX (PATH_MAX + 160)
+
 struct output {
 	const char *option; /* "--report", for messages */
 	const char *path;   /* as given; NULL when not asked for */
 	FILE *f;            /* NULL when not asked for */
 	char tmp[PATH_MAX]; /* the temporary file, "" when written in place */
+	int quiet;          /* errors into err only */
+	char err[OUTPUT_ERR_MAX]; /* the last error, "" when none */
 };
 
 /* Open path for option (path NULL: nothing asked, *o stays closed).
  * Returns 0, or -1 after printing why. */
 int output_open(struct output *o, const char *option, const char *path);
+/* The same, the reason kept in o->err instead of printed. */
+int output_open_quiet(struct output *o, const char *option, const char *path);
 /* Finish: when write_rc is 0 and everything reached the file, rename it
- * into place; otherwise remove it. Returns 0, or -1 after printing why. */
+ * into place; otherwise remove it. Returns 0, or -1 after printing why
+ * (or keeping it in o->err, when opened quietly). */
 int output_close(struct output *o, int write_rc);
 /* Remove the temporary file without a word (a run that never started). */
 void output_abandon(struct output *o);

@@ -29,33 +29,37 @@ struct lane {
 	char name[48];
 };
 
-/* Lanes in task order; a group's lane stands where its first task would. */
+struct lanes_fill {
+	const struct model *m;
+	struct lane *l;
+	size_t n;
+};
+
+static void lane_add(void *arg, int is_group, size_t index)
+{
+	struct lanes_fill *lf = arg;
+	struct lane *l = &lf->l[lf->n++];
+	if (is_group) {
+		l->task = -1;
+		l->group = (int)index;
+		snprintf(l->name, sizeof(l->name), "%s x%zu", model_group_name(lf->m, index),
+		         model_group_size(lf->m, index));
+	} else {
+		const struct model_task *t = model_task(lf->m, index);
+		l->task = (int)index;
+		l->group = t->group_index;
+		snprintf(l->name, sizeof(l->name), "%s", t->name);
+	}
+}
+
+/* The lanes, grouped as in the TUI (view_lanes). */
 static size_t lanes_make(const struct model *m, struct lane **out)
 {
-	size_t nt = model_task_count(m), n = 0;
-	int grouped = nt > TEXT_MAX_LANES;
-	unsigned char *seen = xcalloc(model_group_count(m) + 1, 1);
-	struct lane *l = xcalloc(nt ? nt : 1, sizeof(*l));
-	for (size_t i = 0; i < nt; i++) {
-		const struct model_task *t = model_task(m, i);
-		if (grouped && t->group_index >= 0) {
-			if (seen[t->group_index])
-				continue;
-			seen[t->group_index] = 1;
-			l[n].task = -1;
-			l[n].group = t->group_index;
-			snprintf(l[n].name, sizeof(l[n].name), "%s x%zu", t->group,
-			         model_group_size(m, (size_t)t->group_index));
-		} else {
-			l[n].task = (int)i;
-			l[n].group = t->group_index;
-			snprintf(l[n].name, sizeof(l[n].name), "%s", t->name);
-		}
-		n++;
-	}
-	free(seen);
-	*out = l;
-	return n;
+	size_t nt = model_task_count(m);
+	struct lanes_fill lf = {.m = m, .l = xcalloc(nt ? nt : 1, sizeof(struct lane))};
+	view_lanes(m, TEXT_MAX_LANES, -1, lane_add, &lf);
+	*out = lf.l;
+	return lf.n;
 }
 
 static int lane_has_task(const struct model *m, const struct lane *l, int task)

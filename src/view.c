@@ -5,9 +5,11 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
+#include "xalloc.h"
 
 static uint64_t round_step(uint64_t want)
 {
@@ -57,6 +59,36 @@ long view_col(const struct viewport *v, uint64_t t)
 	if (t < v->t0)
 		return -(long)((v->t0 - t) / v->dt) - 1;
 	return (long)((t - v->t0) / v->dt);
+}
+
+size_t view_lanes(const struct model *m, size_t max_tasks, int open_group,
+                  void (*lane)(void *arg, int is_group, size_t index), void *arg)
+{
+	size_t nt = model_task_count(m), ng = model_group_count(m), n = 0;
+	if (open_group >= 0) {
+		for (size_t i = 0; i < nt; i++)
+			if (model_task(m, i)->group_index == open_group) {
+				lane(arg, 0, i);
+				n++;
+			}
+		return n;
+	}
+	int grouped = nt > max_tasks && ng > 0;
+	unsigned char *seen = grouped ? xcalloc(ng, 1) : NULL;
+	for (size_t i = 0; i < nt; i++) {
+		int g = model_task(m, i)->group_index;
+		if (!grouped || g < 0) {
+			lane(arg, 0, i);
+		} else if (!seen[g]) {
+			seen[g] = 1;
+			lane(arg, 1, (size_t)g);
+		} else {
+			continue;
+		}
+		n++;
+	}
+	free(seen);
+	return n;
 }
 
 void view_format_duration(uint64_t ns, int ascii, char *buf, size_t n)

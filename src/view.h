@@ -1,7 +1,7 @@
 /*
  * view.h: a viewport over the model (time to columns) and the formatting
  * every renderer shares: durations with units, time-axis ticks, the state
- * that a cell shows. No drawing here and no curses: the text renderer and
+ * that a cell shows, which tasks share a lane. No drawing here and no curses: the text renderer and
  * the TUI both use it.
  */
 #ifndef SIMUL_VIEW_H
@@ -19,6 +19,16 @@ struct viewport {
 	uint64_t origin;  /* run start: times are shown relative to it */
 	double sim_scale; /* simulated s per real s; 0 shows real time */
 };
+
+/* The lanes of a timeline, the one grouping policy of the TUI and --plain:
+ * in task order, one lane per task while there are at most max_tasks of
+ * them; past that the tasks of a group share one lane, standing where its
+ * first task would, and a task of no group keeps its own. open_group >= 0:
+ * that group's tasks only, one lane each. Calls lane(arg, is_group, index)
+ * for each lane in order, index being the task's or the group's; returns
+ * how many lanes there are. */
+size_t view_lanes(const struct model *m, size_t max_tasks, int open_group,
+                  void (*lane)(void *arg, int is_group, size_t index), void *arg);
 
 /* Show [start, end) in ncols columns, with a round ns-per-column. */
 void view_fit(struct viewport *v, uint64_t start, uint64_t end, int ncols);

@@ -129,7 +129,7 @@ printf 'wait 1500ms\nquit\n' >"$tmp/q.txt"
 "$PYTHON" -c "import json,sys; d=json.load(open(sys.argv[1])); assert len(d['traceEvents']) > 10" "$tmp/t.json" ||
 	fail "--trace beside --record"
 "$SIMUL" --replay "$tmp/r.save" --report - | grep -q '"speed": 1' || fail "--save beside --record"
-ls -a "$tmp" | grep -q 'tmp\.' && fail "a temporary file was left behind"
+ls -A "$tmp" | grep -q '^\.' && fail "a temporary file was left behind"
 # Quit early: the files say the run was interrupted.
 printf 'wait 200ms\nquit\n' >"$tmp/early.txt"
 "$SIMUL" threads/interleave --script "$tmp/early.txt" --size 100x30 --report "$tmp/e.json" >/dev/null

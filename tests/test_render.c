@@ -88,15 +88,22 @@ static struct model *scripted(void)
 	return m;
 }
 
-START_TEST(timeline_ascii)
+/* render_text_timeline of [0, end) as a string (free it). */
+static char *timeline_text(const struct model *m, uint64_t end, double sim_scale, int width, int ascii)
 {
-	struct model *m = scripted();
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	struct text_options o = {.width = 80, .ascii = 1};
-	render_text_timeline(f, m, 0, 600 * NS_PER_MS, 0, &o);
+	struct text_options o = {.width = width, .ascii = ascii};
+	render_text_timeline(f, m, 0, end, sim_scale, &o);
 	fclose(f);
+	return buf;
+}
+
+START_TEST(timeline_ascii)
+{
+	struct model *m = scripted();
+	char *buf = timeline_text(m, 600 * NS_PER_MS, 0, 80, 1);
 	golden("timeline_ascii.txt", buf);
 	free(buf);
 	model_free(m);
@@ -106,13 +113,8 @@ END_TEST
 START_TEST(timeline_utf8_simulated_time)
 {
 	struct model *m = scripted();
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	struct text_options o = {.width = 72, .ascii = 0};
 	/* 600 ms shown as 6 simulated hours: 36,000 simulated s per real s. */
-	render_text_timeline(f, m, 0, 600 * NS_PER_MS, 36000, &o);
-	fclose(f);
+	char *buf = timeline_text(m, 600 * NS_PER_MS, 36000, 72, 0);
 	golden("timeline_sim_utf8.txt", buf);
 	free(buf);
 	model_free(m);
@@ -233,12 +235,72 @@ START_TEST(zoom_keeps_the_cursor_instant)
 }
 END_TEST
 
+/* The lanes view_lanes gives, as "t3" (task 3) or "g1" (group 1). */
+static void lane_say(void *arg, int is_group, size_t index)
+{
+	char *out = arg;
+	snprintf(out + strlen(out), 16, "%s%c%zu", out[0] ? " " : "", is_group ? 'g' : 't', index);
+}
+
+/* Tasks: main (no group), then workers of group "w" and "v" interleaved,
+ * and a logger of no group among them. */
+static struct model *grouped_model(int nworkers)
+{
+	trace_reset();
+	clock_set_fake(&now);
+	now = 0;
+	struct model *m = model_new(0);
+	model_set_origin(m, 0);
+	trace_task_t main_task = trace_task_new("main", KIND_MAIN, NULL);
+	trace_state(main_task, STATE_RUNNING, NULL);
+	for (int i = 0; i < nworkers; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "w%d", i);
+		trace_task_t w = trace_task_new(name, KIND_THREAD, i % 2 ? "v" : "w");
+		trace_state(w, STATE_RUNNING, NULL);
+		if (i == 1)
+			trace_state(trace_task_new("logger", KIND_THREAD, NULL), STATE_SLEEP, NULL);
+	}
+	now = 10 * NS_PER_MS;
+	feed_finish(m, now);
+	clock_set_fake(NULL);
+	return m;
+}
+
+/* One grouping policy for the TUI and --plain: tasks while they fit, then
+ * a group's lane where its first task stood; an open group alone. */
+START_TEST(lanes_group_past_the_limit)
+{
+	struct model *m = grouped_model(4); /* main w0 w1 logger w2 w3 */
+	char got[256] = "";
+	ck_assert_int_eq(view_lanes(m, 6, -1, lane_say, got), 6);
+	ck_assert_str_eq(got, "t0 t1 t2 t3 t4 t5");
+	got[0] = '\0';
+	ck_assert_int_eq(view_lanes(m, 5, -1, lane_say, got), 4);
+	ck_assert_str_eq(got, "t0 g0 g1 t3");
+	got[0] = '\0';
+	ck_assert_int_eq(view_lanes(m, 5, 1, lane_say, got), 2);
+	ck_assert_str_eq(got, "t2 t5");
+	model_free(m);
+
+	/* --plain groups past its limit too, naming each group's size. */
+	m = grouped_model(80);
+	char *buf = timeline_text(m, 10 * NS_PER_MS, 0, 80, 1);
+	ck_assert_msg(strstr(buf, "\nw x40 ") != NULL && strstr(buf, "\nv x40 ") != NULL &&
+	                  strstr(buf, "\nlogger ") != NULL && strstr(buf, "\nw0 ") == NULL,
+	              "got:\n%s", buf);
+	free(buf);
+	model_free(m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("render");
 	TCase *tc = tcase_create("render");
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, timeline_ascii);
+	tcase_add_test(tc, lanes_group_past_the_limit);
 	tcase_add_test(tc, timeline_utf8_simulated_time);
 	tcase_add_test(tc, durations_read_well);
 	tcase_add_test(tc, zoom_keeps_the_cursor_instant);

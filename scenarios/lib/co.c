@@ -117,31 +117,38 @@ void co_suspend(struct co_task *t)
 
 static void co_task_finish(struct co_task *t);
 
-static void co_resume(struct co_task *t)
+void co_context_make(ucontext_t *ctx, char *stack, size_t size, ucontext_t *link, void (*fn)(void))
 {
-	struct co_loop *l = t->loop;
-	co_tl_loop = l;
+	getcontext(ctx);
+	ctx->uc_stack.ss_sp = stack;
+	ctx->uc_stack.ss_size = size;
+	ctx->uc_link = link;
+	makecontext(ctx, fn, 0);
+}
+
+/* The task on the run stack (the watcher reads it, under watch_mu). */
+static void co_set_current(struct co_loop *l, struct co_task *t)
+{
 	if (l->watch)
 		pthread_mutex_lock(&l->watch_mu);
 	l->current = t;
 	if (l->watch)
 		pthread_mutex_unlock(&l->watch_mu);
+}
+
+static void co_resume(struct co_task *t)
+{
+	struct co_loop *l = t->loop;
+	co_tl_loop = l;
+	co_set_current(l, t);
 	if (!t->started) {
 		t->started = 1;
-		getcontext(&t->ctx);
-		t->ctx.uc_stack.ss_sp = l->stack;
-		t->ctx.uc_stack.ss_size = CO_STACK_SIZE;
-		t->ctx.uc_link = &l->sched;
-		makecontext(&t->ctx, co_trampoline, 0);
+		co_context_make(&t->ctx, l->stack, CO_STACK_SIZE, &l->sched, co_trampoline);
 	} else {
 		co_stack_copy(l->stack + CO_STACK_SIZE - t->saved_len, t->saved, t->saved_len);
 	}
 	swapcontext(&l->sched, &t->ctx);
-	if (l->watch)
-		pthread_mutex_lock(&l->watch_mu);
-	l->current = NULL;
-	if (l->watch)
-		pthread_mutex_unlock(&l->watch_mu);
+	co_set_current(l, NULL);
 	if (t->done)
 		co_task_finish(t);
 	else
@@ -149,6 +156,29 @@ static void co_resume(struct co_task *t)
 }
 
 /* ---- the ready queue ---- */
+
+/* A queue of tasks linked by their `next`: the ready queue, a semaphore's
+ * waiters. */
+static void co_queue_push(struct co_task **head, struct co_task **tail, struct co_task *t)
+{
+	t->next = NULL;
+	if (*tail)
+		(*tail)->next = t;
+	else
+		*head = t;
+	*tail = t;
+}
+
+static struct co_task *co_queue_pop(struct co_task **head, struct co_task **tail)
+{
+	struct co_task *t = *head;
+	if (t != NULL) {
+		*head = t->next;
+		if (!*head)
+			*tail = NULL;
+	}
+	return t;
+}
 
 static void co_idle_cb(uv_idle_t *h)
 {
@@ -168,12 +198,7 @@ void co_enqueue(struct co_task *t, int result, int already_ready, const char *wh
 		t->ready_since = clock_now_ns();
 		trace_state_at(t->id, STATE_READY, t->line, l->many ? NULL : why);
 	}
-	t->next = NULL;
-	if (l->ready_tail)
-		l->ready_tail->next = t;
-	else
-		l->ready_head = t;
-	l->ready_tail = t;
+	co_queue_push(&l->ready_head, &l->ready_tail, t);
 	l->nready++;
 	uv_idle_start(&l->idle, co_idle_cb);
 }
@@ -208,10 +233,7 @@ static void co_check_cb(uv_check_t *h)
 	if (l->gil)
 		gil_acquire(l->gil, l->lane, 0);
 	struct co_task *t;
-	while ((t = l->ready_head) != NULL) {
-		l->ready_head = t->next;
-		if (!l->ready_head)
-			l->ready_tail = NULL;
+	while ((t = co_queue_pop(&l->ready_head, &l->ready_tail)) != NULL) {
 		l->nready--;
 		t->queued = 0;
 		uint64_t now = clock_now_ns();
@@ -704,12 +726,7 @@ int co_sem_acquire(struct co_task *t, struct co_sem *sem, int line)
 		sem->slots--;
 		return 0;
 	}
-	t->next = NULL;
-	if (sem->tail)
-		sem->tail->next = t;
-	else
-		sem->head = t;
-	sem->tail = t;
+	co_queue_push(&sem->head, &sem->tail, t);
 	t->ready_since = clock_now_ns();
 	/* Runnable in every sense but the limit: ready, with the reason. */
 	return co_wait(t, STATE_READY, line, sem->reason, NULL);
@@ -717,14 +734,11 @@ int co_sem_acquire(struct co_task *t, struct co_sem *sem, int line)
 
 void co_sem_release(struct co_sem *sem)
 {
-	struct co_task *t = sem->head;
+	struct co_task *t = co_queue_pop(&sem->head, &sem->tail);
 	if (!t) {
 		sem->slots++;
 		return;
 	}
-	sem->head = t->next;
-	if (!sem->head)
-		sem->tail = NULL;
 	/* The slot passes straight to the next waiter, already ready. */
 	co_enqueue(t, t->loop->cancelling ? UV_ECANCELED : 0, 1, NULL);
 }

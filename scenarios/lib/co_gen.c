@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <ucontext.h>
 
+#include "co_impl.h" /* co_context_make */
+
 #define CO_GEN_STACK_SIZE (64 * 1024)
 
 struct co_gen {
@@ -53,11 +55,7 @@ static void co_gen_enter(struct co_gen *g)
 	co_tl_gen = g;
 	if (!g->started) {
 		g->started = 1;
-		getcontext(&g->ctx);
-		g->ctx.uc_stack.ss_sp = g->stack;
-		g->ctx.uc_stack.ss_size = CO_GEN_STACK_SIZE;
-		g->ctx.uc_link = &g->caller;
-		makecontext(&g->ctx, co_gen_trampoline, 0);
+		co_context_make(&g->ctx, g->stack, CO_GEN_STACK_SIZE, &g->caller, co_gen_trampoline);
 	}
 	swapcontext(&g->caller, &g->ctx);
 }

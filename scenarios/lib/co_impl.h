@@ -1,6 +1,7 @@
 /*
  * co_impl.h: the inside of co.c's tasks and loop, for the files that
- * implement awaits beside it (co_io.c). Not for scenarios: they use co.h.
+ * implement awaits beside it (co_io.c) and generators (co_gen.c). Not for
+ * scenarios: they use co.h.
  *
  * Everything here runs on the loop's thread, as co.h says, except what is
  * marked as guarded by watch_mu or pool_mu.
@@ -100,5 +101,9 @@ void co_enqueue(struct co_task *t, int result, int already_ready, const char *wh
 /* Suspend t in state s until something calls co_enqueue on it; returns the
  * result given then. cancel ends the await early when the run stops. */
 int co_wait(struct co_task *t, enum state s, int line, const char *why, void (*cancel)(struct co_task *));
+/* Make ctx run fn on stack (size bytes) when first switched to, and resume
+ * link when fn returns: how a task (co.c) and a generator (co_gen.c)
+ * start. */
+void co_context_make(ucontext_t *ctx, char *stack, size_t size, ucontext_t *link, void (*fn)(void));
 
 #endif

@@ -22,8 +22,9 @@ struct tui_used {
 
 /* ---- lanes ---- */
 
-static void tui_lane_push(struct tui *t, int is_group, size_t index)
+static void tui_lane_push(void *arg, int is_group, size_t index)
 {
+	struct tui *t = arg;
 	if (t->nlanes == t->lanes_cap) {
 		size_t cap = t->lanes_cap ? t->lanes_cap * 2 : TUI_LANES_FIRST_CAP;
 		t->lanes = xreallocarray(t->lanes, cap, sizeof(*t->lanes));
@@ -35,34 +36,11 @@ static void tui_lane_push(struct tui *t, int is_group, size_t index)
 }
 
 /* One lane per task when they fit in `rows` (or a group is open), else one
- * per group plus the tasks that have none. */
+ * per group plus the tasks that have none: view_lanes, as --plain. */
 void tui_lanes_build(struct tui *t, int rows)
 {
-	size_t n = model_task_count(t->model);
-	size_t ng = model_group_count(t->model);
 	t->nlanes = 0;
-	if (t->open_group >= 0) {
-		for (size_t i = 0; i < n; i++)
-			if (model_task(t->model, i)->group_index == t->open_group)
-				tui_lane_push(t, 0, i);
-		return;
-	}
-	if (n <= (size_t)rows || ng == 0) {
-		for (size_t i = 0; i < n; i++)
-			tui_lane_push(t, 0, i);
-		return;
-	}
-	unsigned char *seen = xcalloc(ng, 1);
-	for (size_t i = 0; i < n; i++) {
-		const struct model_task *mt = model_task(t->model, i);
-		if (mt->group_index < 0)
-			tui_lane_push(t, 0, i);
-		else if (!seen[mt->group_index]) {
-			seen[mt->group_index] = 1;
-			tui_lane_push(t, 1, (size_t)mt->group_index);
-		}
-	}
-	free(seen);
+	view_lanes(t->model, (size_t)rows, t->open_group, tui_lane_push, t);
 }
 
 /* Mark in t->names.dup the tasks whose name another task has too (loop
