@@ -44,7 +44,7 @@ static uint64_t procs_cpu_ns(pid_t pid)
 static void procs_panel(struct procs_set *s, int force)
 {
 	uint64_t now = clock_now_ns();
-	if (!force && now - s->panel_ns < PROCS_PANEL_EVERY_NS)
+	if (s->no_panel || (!force && now - s->panel_ns < PROCS_PANEL_EVERY_NS))
 		return;
 	s->panel_ns = now;
 	char line[RUN_PANEL_WIDTH], status[64];
@@ -136,6 +136,18 @@ int procs_set_init(struct procs_set *s, struct run *run)
 int procs_spawn(struct procs_set *s, trace_task_t task, const char *name, int with_socket,
                 const char *const *args)
 {
+	struct procs_spawn_options o = {.with_socket = with_socket, .stdin_fd = -1, .stdout_fd = -1};
+	return procs_spawn_with(s, task, name, &o, args);
+}
+
+int procs_spawn_with(struct procs_set *s, trace_task_t task, const char *name,
+                     const struct procs_spawn_options *o, const char *const *args)
+{
+	static const struct procs_spawn_options defaults = {.stdin_fd = -1, .stdout_fd = -1};
+	if (o == NULL)
+		o = &defaults;
+	int with_socket = o->with_socket;
+	s->no_panel |= o->no_panel;
 	if (s->n == PROCS_MAX) {
 		run_fail(s->run, "at most %d worker processes", PROCS_MAX);
 		return -EINVAL;
@@ -164,7 +176,7 @@ int procs_spawn(struct procs_set *s, trace_task_t task, const char *name, int wi
 	int argc = 0;
 	argv[argc++] = (char *)run_self_exe();
 	argv[argc++] = "--worker";
-	argv[argc++] = "processes";
+	argv[argc++] = (char *)(o->module ? o->module : "processes");
 	for (int i = 0; args[i] != NULL && argc < PROCS_ARGS_MAX + 3; i++)
 		argv[argc++] = (char *)args[i];
 	argv[argc] = NULL;
@@ -176,11 +188,15 @@ int procs_spawn(struct procs_set *s, trace_task_t task, const char *name, int wi
 		{.flags = UV_IGNORE},
 		{.flags = UV_INHERIT_FD, .data.fd = ring},
 	};
-	if (with_socket) {
+	if (with_socket || o->stdin_fd >= 0) {
 		stdio[0].flags = UV_INHERIT_FD;
-		stdio[0].data.fd = sv[1];
+		stdio[0].data.fd = with_socket ? sv[1] : o->stdin_fd;
 	}
-	uv_process_options_t o = {
+	if (o->stdout_fd >= 0) {
+		stdio[1].flags = UV_INHERIT_FD;
+		stdio[1].data.fd = o->stdout_fd;
+	}
+	uv_process_options_t po = {
 		.exit_cb = procs_exited,
 		.file = argv[0],
 		.args = argv,
@@ -188,7 +204,7 @@ int procs_spawn(struct procs_set *s, trace_task_t task, const char *name, int wi
 		.stdio_count = 4,
 	};
 	c->proc.data = c;
-	int rc = uv_spawn(&s->loop, &c->proc, &o);
+	int rc = uv_spawn(&s->loop, &c->proc, &po);
 	close(ring);
 	if (with_socket)
 		close(sv[1]);

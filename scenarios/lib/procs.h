@@ -10,7 +10,8 @@
  * on its lane saying so and its lane ends, and is counted in `crashed`.
  * When the run is stopped every child still alive is killed and reaped.
  * The run's live panel lists the children: pid, parent pid, CPU time (read
- * from /proc while they live) and how they ended.
+ * from /proc while they live) and how they ended, unless a spawn asked the
+ * set to leave the panel to the demo.
  *
  * Not thread-safe: one thread (the demo's scenario thread) owns a set.
  */
@@ -50,10 +51,23 @@ struct procs_set {
 	int alive;    /* spawned and not yet reaped */
 	int crashed;  /* died of a signal or a non-zero status, not by us */
 	int stopping; /* we killed them because the run is stopping */
+	int no_panel; /* the demo draws its own panel */
 	uint64_t panel_ns; /* when the panel was last refreshed */
 };
 
 int procs_set_init(struct procs_set *s, struct run *run);
+
+/* How to start one worker. Zero-initialised is procs_spawn's default but
+ * for the fds: set stdin_fd and stdout_fd to -1 when unused. */
+struct procs_spawn_options {
+	const char *module; /* `simul --worker MODULE`; NULL: "processes" */
+	int with_socket;    /* a socket pair whose child end is its fd 0 */
+	/* Else these as its fd 0 and fd 1, e.g. one pipe shared by every
+	 * worker of a pool (a job queue, a result queue); -1: none. */
+	int stdin_fd, stdout_fd;
+	int no_panel;       /* leave the run's panel to the demo (for the set) */
+};
+
 /*
  * Start `simul --worker processes ARGS...` for task (registered by the
  * caller, kind KIND_PROCESS, called name in the panel), with its ring on fd 3 and, when with_socket,
@@ -62,6 +76,9 @@ int procs_set_init(struct procs_set *s, struct run *run);
  */
 int procs_spawn(struct procs_set *s, trace_task_t task, const char *name, int with_socket,
                 const char *const *args);
+/* The same with options (o may be NULL). */
+int procs_spawn_with(struct procs_set *s, trace_task_t task, const char *name,
+                     const struct procs_spawn_options *o, const char *const *args);
 /* Reap whatever has exited, without blocking. */
 void procs_poll(struct procs_set *s);
 /* Block until every child has exited; kills them all when the run stops. */
