@@ -90,6 +90,16 @@ ssize_t co_read_file(struct co_task *task, const char *path, char *buf, size_t l
 /* await asyncio.to_thread(fn, arg): fn runs on a libuv pool thread
  * (uv_queue_work) while the loop goes on; `what` names it in the pool lane. */
 int co_to_thread(struct co_task *task, void (*fn)(void *arg), void *arg, const char *what, int line);
+
+/* For awaitables built outside this file (executor.h): the libuv loop under
+ * a co_loop (handles on it are closed by co_loop_free), and a plain park /
+ * wake. co_park suspends the task in state s until co_wake, or until the run
+ * stops (it then returns UV_ECANCELED); co_wake runs on the loop's thread
+ * (from a handle's callback) and returns at once. */
+struct uv_loop_s *co_loop_uv(struct co_loop *loop);
+struct co_loop *co_task_loop(const struct co_task *task);
+int co_park(struct co_task *task, enum state s, int line, const char *why);
+void co_wake(struct co_task *task, int result, const char *why);
 /* await asyncio.gather(*tasks): until every one of them has returned. */
 int co_gather(struct co_task *task, struct co_task *const *tasks, size_t n, int line);
 /* One step of asyncio.as_completed: waits until one of tasks[i] with
