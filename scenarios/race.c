@@ -119,6 +119,7 @@ struct race {
 	 * is, whatever else the machine is doing meanwhile. */
 	uint64_t seq_cpu_ns, seq_wait_ns;
 	atomic_uint_fast64_t sink;
+	int panel_end; /* the panel's lines so far */
 
 	/* peak memory sampler */
 	pthread_t mem_thread;
@@ -663,10 +664,9 @@ static void race_advise(const struct race *r, const struct race_figures *f, char
 /* ---- what is shown ---- */
 
 enum {
-	RACE_PANEL_HEAD = 2,                            /* title, workload */
-	RACE_PANEL_NOTE = RACE_PANEL_HEAD + 1 + RACE_NMODELS, /* under the table */
-	RACE_PANEL_MACHINE,
-	RACE_PANEL_ADVICE,
+	RACE_PANEL_HEAD = 2, /* title, workload, blank */
+	RACE_PANEL_TAIL = RACE_PANEL_HEAD + 1 + RACE_NMODELS, /* under the table */
+	RACE_PANEL_WRAP = 64, /* a panel beside the timeline need not be wide */
 };
 
 static void race_publish(struct race *r, const struct race_figures *f, int done)
@@ -689,16 +689,37 @@ static void race_publish(struct race *r, const struct race_figures *f, int done)
 			         m < done ? "stopped" : m == done ? "running" : "-");
 		run_panel_set(r->run, RACE_PANEL_HEAD + 1 + m, NULL, line);
 	}
-	run_panel_set(r->run, RACE_PANEL_NOTE, NULL,
-	              "* what free-threaded CPython (3.13t+) or C code that releases the GIL would do; "
-	              "not plain CPython");
 }
 
-/* Say whether other programs shared the cores, and while which models:
- * their figures are then more the machine's than the model's. */
-static int race_publish_machine(struct race *r, const struct race_figures *f, int done)
+/* Text from panel line `line` on, wrapped at spaces, each piece after
+ * `indent`; returns the next free line. */
+static int race_panel_text(struct run *run, int line, const char *indent, const char *text)
 {
-	char line[RUN_PANEL_WIDTH];
+	char buf[RUN_PANEL_WIDTH];
+	while (*text != '\0' && line < RUN_PANEL_LINES) {
+		size_t n = strlen(text), width = RACE_PANEL_WRAP - strlen(indent);
+		if (n > width) {
+			n = width;
+			while (n > 0 && text[n] != ' ')
+				n--;
+			if (n == 0)
+				n = width;
+		}
+		snprintf(buf, sizeof(buf), "%s%.*s", indent, (int)n, text);
+		run_panel_set(run, line++, NULL, buf);
+		text += n;
+		while (*text == ' ')
+			text++;
+		indent = "  ";
+	}
+	return line;
+}
+
+/* Did other programs share the cores, and while how many models? Their
+ * figures are then more the machine's than the model's. */
+static int race_machine_line(struct race *r, const struct race_figures *f, int done, char *out,
+                             size_t n)
+{
 	double most = 0;
 	int nbusy = 0;
 	for (int m = 0; m < done; m++) {
@@ -707,42 +728,41 @@ static int race_publish_machine(struct race *r, const struct race_figures *f, in
 		nbusy += f[m].busy;
 	}
 	if (nbusy > 0)
-		snprintf(line, sizeof(line),
+		snprintf(out, n,
 		         "machine BUSY: other programs took up to %.1f of %d cores while %d of %d models "
 		         "ran (marked !): those figures are not the models' own; run again when quiet",
 		         most, r->ncores, nbusy, done);
 	else
-		snprintf(line, sizeof(line), "machine quiet: other programs took at most %.1f of %d cores",
-		         most, r->ncores);
-	run_panel_set(r->run, RACE_PANEL_MACHINE, NULL, line);
-	run_result_num(r->run, "machine_busy", nbusy > 0);
+		snprintf(out, n, "machine quiet: other programs took at most %.1f of %d cores", most,
+		         r->ncores);
 	return nbusy;
 }
 
-/* The advice under the table, "advice:" first, wrapped at spaces so that
- * a panel beside the timeline need not be wide. Returns the next line. */
-static int race_panel_wrap(struct run *run, int line, const char *text)
+/* Under the table: what the starred row stands for, whether the machine
+ * was busy, and the advice when there is one. Returns how many models were
+ * measured on a busy machine. */
+static int race_publish_tail(struct race *r, const struct race_figures *f, int done,
+                             const char *advice)
 {
-	enum { WIDTH = 64 };
-	char buf[RUN_PANEL_WIDTH];
-	run_panel_set(run, line++, NULL, "");
-	run_panel_set(run, line++, NULL, "advice:");
-	while (*text != '\0' && line < RUN_PANEL_LINES) {
-		size_t n = strlen(text);
-		if (n > WIDTH) {
-			n = WIDTH;
-			while (n > 0 && text[n] != ' ')
-				n--;
-			if (n == 0)
-				n = WIDTH;
-		}
-		snprintf(buf, sizeof(buf), "  %.*s", (int)n, text);
-		run_panel_set(run, line++, NULL, buf);
-		text += n;
-		while (*text == ' ')
-			text++;
+	char text[RUN_PANEL_WIDTH];
+	int line = race_panel_text(r->run, RACE_PANEL_TAIL, "",
+	                           "* what free-threaded CPython (3.13t+) or C code that releases the "
+	                           "GIL would do; not plain CPython");
+	int nbusy = race_machine_line(r, f, done, text, sizeof(text));
+	line = race_panel_text(r->run, line, "", text);
+	if (advice != NULL) {
+		run_panel_set(r->run, line++, NULL, "");
+		run_panel_set(r->run, line++, NULL, "advice:");
+		line = race_panel_text(r->run, line, "  ", advice);
+		if (nbusy > 0)
+			line = race_panel_text(r->run, line, "  ",
+			                       "(its speedups were measured on a busy machine)");
 	}
-	return line;
+	for (int i = line; i < r->panel_end; i++)
+		run_panel_set(r->run, i, NULL, "");
+	r->panel_end = line;
+	run_result_num(r->run, "machine_busy", nbusy > 0);
+	return nbusy;
 }
 
 static void race_results(struct run *run, int model, const struct race_figures *f)
@@ -798,7 +818,7 @@ static int race_main(struct run *run)
 	if (race_setup(&r, run) != 0)
 		return -1;
 	struct race_figures f[RACE_NMODELS] = {0};
-	int rc = 0, done = 0, nbusy = 0;
+	int rc = 0, done = 0;
 	for (int m = 0; m < RACE_NMODELS && !run_stopping(run); m++) {
 		race_publish(&r, f, m);
 		rc = race_measure(&r, m, &f[m]);
@@ -807,7 +827,7 @@ static int race_main(struct run *run)
 		if (rc != 0 || run_stopping(run))
 			break;
 		race_results(run, m, &f[m]);
-		nbusy = race_publish_machine(&r, f, done);
+		race_publish_tail(&r, f, done, NULL);
 	}
 	race_publish(&r, f, done);
 	if (done >= 1 && f[RACE_SEQ].ok) {
@@ -823,9 +843,7 @@ static int race_main(struct run *run)
 		char advice[RUN_PANEL_WIDTH];
 		race_advise(&r, f, advice, sizeof(advice));
 		run_result_text(run, "advice", advice);
-		int line = race_panel_wrap(run, RACE_PANEL_ADVICE, advice);
-		if (nbusy > 0)
-			run_panel_set(run, line, NULL, "  (the speedups quoted were measured on a busy machine)");
+		race_publish_tail(&r, f, done, advice);
 	}
 	return 0;
 }

@@ -32,7 +32,9 @@ assert res["machine_busy"] in (0, 1)
 assert isinstance(res["advice"], str) and res["advice"].startswith(("CPU-bound", "I/O-bound", "mixed"))
 PY
 fi
-pgrep -f -- '--worker race' >/dev/null && fail "a pool worker outlived the run"
+# Workers are started by their absolute path: match ours only, not those of
+# another checkout's tests running meanwhile.
+pgrep -f -- "$(realpath "$SIMUL") --worker race" >/dev/null && fail "a pool worker outlived the run"
 
 out=$("$SIMUL" race/cpu -s jobs=2 -s cpu_ms=20 --plain 2>&1) || fail "race/cpu --plain exit status"
 echo "$out" | grep -Eq 'machine (quiet|BUSY)' || fail "--plain does not say whether the machine was busy"
