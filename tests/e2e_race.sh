@@ -10,7 +10,7 @@ SIMUL=${SIMUL:-build/simul}
 fail() { echo "FAIL: $*"; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-models="sequential threads_gil processes event_loop loop_offload loop_processes threads_nogil"
+models="sequential threads_gil processes event_loop loop_offload loop_processes threads_nogil sequential_again"
 
 "$SIMUL" --list | grep -Eq '^race/all ' || fail "--list lacks race/all"
 for d in cpu io mixed; do

@@ -30,12 +30,13 @@
 
 #define ATTEMPTS 3
 
-enum { SEQ, GIL, PROCS, LOOP, OFFLOAD, LOOP_PROCS, NOGIL, NMODELS };
-static const char *const models[NMODELS] = {"sequential", "threads_gil", "processes", "event_loop",
-                                            "loop_offload", "loop_processes", "threads_nogil"};
-static const char *const groups[NMODELS] = {"sequential", "threads+GIL", "processes",
-                                            "event loop", "loop+to_thread", "loop+processes",
-                                            "threads, no GIL"};
+enum { SEQ, GIL, PROCS, LOOP, OFFLOAD, LOOP_PROCS, NOGIL, SEQ_AGAIN, NMODELS };
+static const char *const models[NMODELS] = {"sequential",     "threads_gil",   "processes",
+                                            "event_loop",     "loop_offload",  "loop_processes",
+                                            "threads_nogil",  "sequential_again"};
+static const char *const groups[NMODELS] = {"sequential",      "threads+GIL",     "processes",
+                                            "event loop",      "loop+to_thread",  "loop+processes",
+                                            "threads, no GIL", "sequential again"};
 
 /* What one race gave. */
 struct race_out {
@@ -127,7 +128,11 @@ static void race_once(const char *demo, const char *const *sets, struct race_out
 		ck_assert_double_gt(get(&run, models[k], "peak_rss_mb"), 0.5);
 		ck_assert_double_gt(get(&run, models[k], "ctx_switches"), 0);
 	}
-	ck_assert_double_eq_tol(o->speedup[SEQ], 1.0, 1e-9);
+	/* The baseline is the faster of the two sequential runs. */
+	double base = o->speedup[SEQ] > o->speedup[SEQ_AGAIN] ? o->speedup[SEQ] : o->speedup[SEQ_AGAIN];
+	ck_assert_double_eq_tol(base, 1.0, 1e-9);
+	ck_assert_double_le(o->speedup[SEQ], 1.0 + 1e-9);
+	ck_assert_double_le(o->speedup[SEQ_AGAIN], 1.0 + 1e-9);
 	o->busy = support_result(&run, "machine_busy") != 0;
 	const char *advice = advice_of(&run);
 	/* The advice fits its result (no truncation) and never rests on a
@@ -240,7 +245,7 @@ START_TEST(race_io_concurrency_wins)
 		ck_assert_msg(strncmp(o.advice, "I/O-bound", 9) == 0 && strstr(o.advice, "use threads"),
 		              "io advice: %s", o.advice);
 		ok = 1;
-		for (int k = 1; k < NMODELS; k++) {
+		for (int k = 1; k < SEQ_AGAIN; k++) {
 			/* A pool of one process per core overlaps only as many waits
 			 * as there are cores: 8 jobs on 2 workers is x2 at best. */
 			double need = k == PROCS ? 1.5 : 3.0;
@@ -387,13 +392,13 @@ END_TEST
 START_TEST(race_lessons_mark_every_model)
 {
 	static const char *const demos[] = {"race/all", "race/cpu", "race/io", "race/mixed"};
-	static const char *const tags[NMODELS] = {"seq", "gil", "proc", "loop", "off", "lpp", "nogil"};
+	static const char *const tags[] = {"seq", "gil", "proc", "loop", "off", "lpp", "nogil"};
 	const char *py = lesson_python("race/all");
 	ck_assert_ptr_nonnull(py);
 	for (size_t d = 0; d < 4; d++) {
 		ck_assert_ptr_nonnull(lesson_text(demos[d]));
 		ck_assert_ptr_eq(lesson_python(demos[d]), py);
-		for (size_t t = 0; t < NMODELS; t++) {
+		for (size_t t = 0; t < sizeof(tags) / sizeof(tags[0]); t++) {
 			char tag[16];
 			snprintf(tag, sizeof(tag), "%s_cpu", tags[t]);
 			int cpu = lesson_line(demos[d], tag);
