@@ -6,6 +6,7 @@
 #   make bench    print benchmark figures as "bench: NAME VALUE UNIT"
 #   make asan | tsan   the test suite under AddressSanitizer+UBSan | ThreadSanitizer
 #   make fuzz     run each libFuzzer harness (tests/fuzz_*.c) for FUZZ_TIME s (clang)
+#   make docs     regenerate the demo catalogue doc/demos.md (and README's list) from the binary
 #   make install | uninstall   (PREFIX, DESTDIR)      make clean
 #
 # NO_AUTO_DEPS=1 turns off apt-get installs and prints the command instead.
@@ -36,7 +37,7 @@ CFLAGS_ALL  = -std=c11 -D_GNU_SOURCE -DSIMUL_VERSION='"$(VERSION)"' $(OPT) $(WAR
               -Isrc -Iscenarios -Iscenarios/lib $(DEP_CFLAGS) $(CFLAGS)
 LDLIBS_ALL  = $(DEP_LIBS) -lpthread -lm $(LDLIBS)
 
-SRC_LIB   := $(filter-out src/main.c,$(wildcard src/*.c))
+SRC_LIB   := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard src/tui/*.c)
 SCEN_SRC  := $(wildcard scenarios/*.c) $(wildcard scenarios/lib/*.c)
 MODULES   := $(basename $(notdir $(wildcard scenarios/*.c)))
 ASSETS    := $(sort $(shell find assets -type f ! -name '*~' ! -name '*.1' 2>/dev/null))
@@ -49,7 +50,7 @@ TESTS     := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 BENCHES   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/bench_*.c))
 TEST_SUPPORT := $(BUILD)/obj/tests/support.o
 
-.PHONY: all run check bench asan tsan install uninstall clean deps test-deps valgrind fuzz fuzz-build fuzzers
+.PHONY: all run docs check bench asan tsan install uninstall clean deps test-deps valgrind fuzz fuzz-build fuzzers
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -115,6 +116,11 @@ $(BIN): $(BUILD)/obj/src/main.o $(LIB)
 
 run: $(BIN)
 	$(BIN) $(ARGS)
+
+# The demo catalogue, from --list, --list-params and short runs of each
+# demo; tests/e2e_docs.sh fails when the committed file has drifted.
+docs: $(BIN)
+	bash doc/tools/gen-demos.sh $(BIN) doc/demos.md README.md
 
 # ---- tests ----
 

@@ -54,7 +54,7 @@ int app_batch(const struct app_options *o);
 /* Show a saved run (o->replay) without a terminal UI: what app_batch
  * writes, from the file instead of a fresh run. */
 int app_replay_batch(const struct app_options *o);
-/* The interactive TUI (src/tui.c). */
+/* The interactive TUI (src/tui/). */
 int tui_main(const struct app_options *o);
 
 #endif

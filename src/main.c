@@ -13,6 +13,7 @@
 #include "demo.h"
 #include "params.h"
 #include "record.h"
+#include "run.h"
 
 #ifndef SIMUL_VERSION
 #define SIMUL_VERSION "0.1.0"
@@ -49,13 +50,13 @@ static void usage(FILE *f)
 	      "      --replay FILE     show a saved run instead of running a demo\n"
 	      "      --record FILE.cast  record the TUI's screen as an asciicast v2 (asciinema)\n"
 	      "      --size WxH        fixed screen size for the TUI, e.g. 100x30 (recordings)\n"
-	      "      --script FILE     type a script of timed actions into the TUI (see README)\n"
+	      "      --script FILE     type a script of timed actions into the TUI (doc/recording.md)\n"
 	      "      --keys-overlay    show each key pressed, briefly, in a corner\n"
 	      "  -h, --help            this help\n"
 	      "  -V, --version         version\n"
 	      "\n"
 	      "exit status: 0 done, 1 the demo failed, 2 bad usage, 130 interrupted.\n"
-	      "Keys in the TUI: press ? inside it. More: man simul, README.md.\n",
+	      "Keys in the TUI: press ? inside it. More: man simul, doc/ in the source tree.\n",
 	      f);
 }
 
@@ -144,9 +145,13 @@ int main(int argc, char **argv)
 	uint64_t v = 0;
 
 	setlocale(LC_ALL, "");
+	if (!(argc >= 2 && strcmp(argv[1], "--worker") == 0))
+		run_process_init(1);
 
 	/* Hidden worker mode: simul --worker MODULE ARGS... (child processes). */
 	if (argc >= 3 && strcmp(argv[1], "--worker") == 0) {
+		if (run_worker_guard() != 0)
+			return 1;
 		const struct demo_module *m = registry_module(argv[2]);
 		if (m == NULL || m->worker == NULL) {
 			fprintf(stderr, "simul: --worker: no worker mode for '%s'\n", argv[2]);

@@ -236,6 +236,9 @@ static int write_all(int fd, const void *p, size_t n)
 static int spawn_in_pty(char **argv, const struct winsize *ws, int mark_w, int cmd_r, int *master_out,
                         pid_t *pid_out)
 {
+	const char *exe = run_self_exe();
+	if (exe == NULL)
+		return -ENOENT;
 	int master = posix_openpt(O_RDWR | O_NOCTTY);
 	if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0) {
 		if (master >= 0)
@@ -278,7 +281,7 @@ static int spawn_in_pty(char **argv, const struct winsize *ws, int mark_w, int c
 		setenv("TERM", "xterm-256color", 1);
 		unsetenv("LINES");
 		unsetenv("COLUMNS");
-		execv(run_self_exe(), argv);
+		execv(exe, argv);
 		_exit(127);
 	}
 	*master_out = master;

@@ -21,7 +21,7 @@ void render_text(FILE *f, struct run *run, const struct model *m, const struct t
 void render_text_timeline(FILE *f, const struct model *m, uint64_t start, uint64_t end,
                           double sim_scale, const struct text_options *o);
 
-/* The JSON report; keys are documented in README.md. Returns 0 or -1. */
+/* The JSON report; keys are documented in doc/report.md. Returns 0 or -1. */
 int report_write(FILE *f, struct run *run, const struct model *m);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * report.c: the machine-readable summary of a run (--report FILE).
  *
- * Keys are stable; README.md documents each. Times are milliseconds since
+ * Keys are stable; doc/report.md documents each. Times are milliseconds since
  * the run's start. Result keys with a dot ("threads.wall_ms") become nested
  * objects.
  */

@@ -4,11 +4,14 @@
 #include "run.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "assets.h"
 #include "clock.h"
@@ -265,8 +268,87 @@ int run_panel_copy(struct run *run, char out[][RUN_PANEL_WIDTH], int max, char *
 	return n;
 }
 
-const char *run_self_exe(void)
+#define RUN_PARENT_ENV "SIMUL_WORKER_PARENT"
+
+static int self_is_simul;
+static char self_exe[4096];
+static pthread_once_t self_exe_once = PTHREAD_ONCE_INIT;
+
+void run_process_init(int is_simul)
+{
+	self_is_simul = is_simul;
+}
+
+char **run_worker_env(void)
+{
+	enum { OWN_MAX = sizeof(RUN_PARENT_ENV) + 24 };
+	size_t n = 0;
+	while (environ[n] != NULL)
+		n++;
+	char **env = malloc((n + 2) * sizeof(*env) + OWN_MAX);
+	if (env == NULL)
+		return NULL;
+	char *own = (char *)(env + n + 2);
+	snprintf(own, OWN_MAX, RUN_PARENT_ENV "=%ld", (long)getpid());
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], RUN_PARENT_ENV "=", sizeof(RUN_PARENT_ENV)) != 0)
+			env[k++] = environ[i];
+	env[k++] = own;
+	env[k] = NULL;
+	return env;
+}
+
+/* An executable `simul` in dir or its parent, into self_exe. */
+static void find_simul_near(char *dir)
+{
+	for (int up = 0; up < 2; up++) {
+		snprintf(self_exe, sizeof(self_exe), "%s/simul", dir);
+		if (access(self_exe, X_OK) == 0)
+			return;
+		char *slash = strrchr(dir, '/');
+		if (slash == NULL || slash == dir)
+			break;
+		*slash = '\0';
+	}
+	self_exe[0] = '\0';
+}
+
+static void self_exe_find(void)
 {
 	const char *e = getenv("SIMUL_EXE");
-	return e != NULL && e[0] != '\0' ? e : "/proc/self/exe";
+	if (e != NULL && e[0] != '\0') {
+		snprintf(self_exe, sizeof(self_exe), "%s", e);
+		return;
+	}
+	if (self_is_simul) {
+		snprintf(self_exe, sizeof(self_exe), "/proc/self/exe");
+		return;
+	}
+	char me[sizeof(self_exe) - sizeof("/simul")];
+	ssize_t n = readlink("/proc/self/exe", me, sizeof(me) - 1);
+	if (n <= 0)
+		return;
+	me[n] = '\0';
+	char *slash = strrchr(me, '/');
+	if (slash == NULL)
+		return;
+	*slash = '\0';
+	find_simul_near(me);
+}
+
+const char *run_self_exe(void)
+{
+	pthread_once(&self_exe_once, self_exe_find);
+	return self_exe[0] != '\0' ? self_exe : NULL;
+}
+
+int run_worker_guard(void)
+{
+	const char *parent = getenv(RUN_PARENT_ENV);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Parent gone between our fork and the prctl: we were reparented. */
+	if (parent != NULL && strtol(parent, NULL, 10) != (long)getppid())
+		return -1;
+	return 0;
 }

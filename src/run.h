@@ -123,10 +123,32 @@ void run_panel_set(struct run *run, int line, const char *title, const char *tex
 int run_panel_copy(struct run *run, char out[][RUN_PANEL_WIDTH], int max, char *title, size_t title_len,
                    uint64_t *version);
 
+/* Workers are only ever started from the simul binary. run_process_init is
+ * called once at the start of a process, before any thread: is_simul says
+ * whether this program is simul itself (its main) or another program that
+ * runs demos in-process (a test or benchmark). */
+void run_process_init(int is_simul);
+
+/* The environment for a worker child: ours, plus SIMUL_WORKER_PARENT set to
+ * our pid, so the worker can tell that its parent died before it could arm
+ * PR_SET_PDEATHSIG. One block: free() it after the spawn. NULL when out of
+ * memory. */
+char **run_worker_env(void);
+
 /* Path of the simul executable, for spawning worker children: $SIMUL_EXE
- * when set (tests run in-process, so /proc/self/exe is the test), else
- * /proc/self/exe. */
+ * when set; /proc/self/exe when this program is simul; else a `simul` in
+ * this program's directory or the one above it (build/tests/test_x finds
+ * build/simul). NULL when there is none: the caller refuses to start
+ * workers with RUN_NO_SIMUL_EXE, never runs itself in their place. */
 const char *run_self_exe(void);
+#define RUN_NO_SIMUL_EXE                                                                           \
+	"cannot start worker processes: this program is not simul and no simul binary is next to "   \
+	"it (set SIMUL_EXE to simul's path)"
+
+/* The first thing `simul --worker ...` does: die with the parent
+ * (PR_SET_PDEATHSIG), and exit at once (returns nonzero) when the parent
+ * that started it is already gone. */
+int run_worker_guard(void);
 
 /* A seeded random number for repeatable choices (xorshift over *state,
  * which the caller seeds from run->seed). */

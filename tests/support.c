@@ -7,11 +7,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "app.h"
 #include "clock.h"
 #include "trace.h"
+
+/* Before main: a test binary is never a worker. Started as one (by a bug
+ * that execs the running program to make a worker) it says so and exits at
+ * once instead of running its whole suite again, which would start more
+ * workers in turn. Otherwise it notes that it is not simul, so workers come
+ * from the simul binary only (run_self_exe). glibc passes main's arguments
+ * to constructors. */
+__attribute__((constructor)) static void support_not_a_worker(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "--worker") == 0) {
+		fprintf(stderr, "%s: a test program is not simul and runs no --worker; workers are started "
+		                "from the simul binary\n", argv[0]);
+		_exit(2);
+	}
+	run_process_init(0);
+}
 
 struct sync_run {
 	uv_timer_t drain;

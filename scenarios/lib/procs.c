@@ -159,14 +159,26 @@ int procs_spawn_with(struct procs_set *s, trace_task_t task, const char *name,
 	c->sock = -1;
 	snprintf(c->name, sizeof(c->name), "%s", name);
 
+	const char *exe = run_self_exe();
+	if (exe == NULL) {
+		run_fail(s->run, "%s", RUN_NO_SIMUL_EXE);
+		return -ENOENT;
+	}
+	char **env = run_worker_env();
+	if (env == NULL) {
+		run_fail(s->run, "could not start a worker process: out of memory");
+		return -ENOMEM;
+	}
 	int ring = trace_shm_ring_new();
 	if (ring < 0) {
+		free(env);
 		run_fail(s->run, "could not make a shared ring for a worker: %s", strerror(-ring));
 		return ring;
 	}
 	int sv[2] = {-1, -1};
 	if (with_socket && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
 		int e = errno;
+		free(env);
 		close(ring);
 		run_fail(s->run, "could not make a socket pair for a worker: %s", strerror(e));
 		return -e;
@@ -174,7 +186,7 @@ int procs_spawn_with(struct procs_set *s, trace_task_t task, const char *name,
 
 	char *argv[PROCS_ARGS_MAX + 4];
 	int argc = 0;
-	argv[argc++] = (char *)run_self_exe();
+	argv[argc++] = (char *)exe;
 	argv[argc++] = "--worker";
 	argv[argc++] = (char *)(o->module ? o->module : "processes");
 	for (int i = 0; args[i] != NULL && argc < PROCS_ARGS_MAX + 3; i++)
@@ -200,11 +212,13 @@ int procs_spawn_with(struct procs_set *s, trace_task_t task, const char *name,
 		.exit_cb = procs_exited,
 		.file = argv[0],
 		.args = argv,
+		.env = env,
 		.stdio = stdio,
 		.stdio_count = 4,
 	};
 	c->proc.data = c;
 	int rc = uv_spawn(&s->loop, &c->proc, &po);
+	free(env);
 	close(ring);
 	if (with_socket)
 		close(sv[1]);

@@ -1,0 +1,251 @@
+/*
+ * loop.c: the interactive front end (ncursesw on the main thread's libuv loop).
+ *
+ * Two screens: the menu (every demo, its description and parameters, which
+ * can be edited in place) and the run screen (one timeline lane per task or
+ * per group of tasks, a legend, what the tasks printed, statistics, the
+ * lesson and its Python). The demo runs on its own thread; the loop here
+ * only drains the recorder into the model on a timer while the run is live,
+ * reads keys when stdin is readable and redraws when something changed, so
+ * a finished or idle screen costs no CPU and a workload that spins every
+ * core cannot block the UI.
+ *
+ * The terminal is restored on every exit: q, Esc-to-quit, SIGINT, SIGTERM
+ * and SIGHUP go through endwin; a fatal signal resets the saved termios and
+ * leaves the alternate screen before dying; Ctrl-Z is ncurses' own
+ * suspend/resume.
+ */
+#include "tui_int.h"
+
+#define TUI_ESC_DELAY_MS 25 /* how long curses waits to tell Esc from a key's escape sequence */
+#define TUI_CORES_READ_NS (NS_PER_S / 2)
+
+void tui_on_tick(uv_timer_t *h)
+{
+	struct tui *t = h->data;
+	uint64_t now = clock_now_ns();
+	if (t->model == NULL)
+		return;
+	model_drain(t->model, now);
+	record_milestones_publish(t->model);
+	if (now - t->cores_read_ns >= TUI_CORES_READ_NS)
+		tui_cores_read(t);
+	tui_draw(t);
+}
+
+static void tui_on_signal(uv_signal_t *h, int signum)
+{
+	struct tui *t = h->data;
+	if (signum == SIGWINCH) {
+		struct winsize ws;
+		if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+			resizeterm(ws.ws_row, ws.ws_col);
+		tui_draw(t);
+		return;
+	}
+	t->signum = signum;
+	tui_quit(t);
+}
+
+static void tui_close_handle(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static void tui_run_free(struct run *r)
+{
+	if (r == NULL)
+		return;
+	run_destroy(r);
+	free(r);
+}
+
+/* Bad input is reported before the terminal is touched: the theme, the
+ * demo and its parameters or the save file, and the lack of a terminal.
+ * Returns 0 or an exit status. */
+static int tui_prepare(const struct app_options *o, struct run **first, struct model **saved, int *theme)
+{
+	*theme = o->theme ? tui_theme_from_name(o->theme) : 0;
+	if (*theme < 0) {
+		fprintf(stderr, "simul: --theme '%s': allowed: dark, light, contrast, cb\n", o->theme);
+		return APP_EXIT_USAGE;
+	}
+	*first = malloc(sizeof(**first));
+	if (*first == NULL) {
+		fprintf(stderr, "simul: out of memory\n");
+		return APP_EXIT_FAIL;
+	}
+	int rc;
+	if (o->replay != NULL) {
+		char err[512];
+		rc = savefile_load(o->replay, *first, saved, err, sizeof(err)) == 0 ? 0 : APP_EXIT_USAGE;
+		if (rc != 0)
+			fprintf(stderr, "simul: --replay %s\n", err);
+	} else {
+		rc = app_prepare_run(*first, o);
+	}
+	if (rc != 0) {
+		free(*first); /* neither loader leaves anything in it on failure */
+		*first = NULL;
+		return rc;
+	}
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "simul: the interactive view needs a terminal; use --plain or --report\n");
+		return APP_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* curses: raw keys without echo, no cursor, clicks, the theme's colours. */
+static int tui_term_init(struct tui *t)
+{
+	tui_install_fatal();
+	set_escdelay(TUI_ESC_DELAY_MS);
+	if (initscr() == NULL) {
+		fprintf(stderr, "simul: cannot initialise the terminal\n");
+		return -1;
+	}
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	curs_set(0);
+	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
+	mouseinterval(0);
+	t->color = !t->opt->no_color && has_colors();
+	if (t->color) {
+		start_color();
+		use_default_colors();
+		tui_colors_apply(t);
+	}
+	return 0;
+}
+
+/* The loop's handles: timers, the keyboard, a script's commands, signals. */
+static void tui_handles_init(struct tui *t)
+{
+	static const int signums[TUI_NSIGNALS] = {SIGINT, SIGTERM, SIGHUP, SIGWINCH};
+	uv_loop_init(&t->loop);
+	uv_timer_init(&t->loop, &t->tick);
+	t->tick.data = t;
+	uv_timer_init(&t->loop, &t->later);
+	t->later.data = t;
+	uv_timer_init(&t->loop, &t->keys_timer);
+	t->keys_timer.data = t;
+	tui_cmd_start(t);
+	uv_poll_init(&t->loop, &t->input, STDIN_FILENO);
+	t->input.data = t;
+	uv_poll_start(&t->input, UV_READABLE, tui_on_input);
+	for (int i = 0; i < TUI_NSIGNALS; i++) {
+		uv_signal_init(&t->loop, &t->sig[i]);
+		t->sig[i].data = t;
+		uv_signal_start(&t->sig[i], tui_on_signal, signums[i]);
+	}
+	uv_timer_init(&t->loop, &t->play_timer);
+	t->play_timer.data = t;
+}
+
+/* A saved run (the whole timeline, the play head at its end), the demo
+ * named on the command line, or the menu. Takes first and saved. */
+static void tui_first_screen(struct tui *t, struct run *first, struct model *saved)
+{
+	t->screen = SCREEN_MENU;
+	if (saved != NULL) {
+		t->run = first;
+		t->model = saved;
+		t->replay = 1;
+		t->screen = SCREEN_RUN;
+		t->vp.origin = model_origin(saved);
+		t->head = tui_replay_end(t);
+		view_fit(&t->vp, t->vp.origin, t->head, COLS > 0 ? COLS : TUI_MIN_COLS);
+	} else if (t->opt->demo != NULL) {
+		t->run = first;
+		if (tui_run_start(t) != 0) {
+			tui_run_free(first);
+			t->run = NULL;
+			t->screen = SCREEN_MENU;
+		}
+	} else {
+		tui_run_free(first);
+	}
+}
+
+/* Give the terminal back first, then stop the demo and free everything. */
+static int tui_teardown(struct tui *t)
+{
+	endwin();
+	if (t->run != NULL) {
+		if (t->live)
+			run_request_stop(t->run);
+		run_finish(t->run);
+	}
+	uv_walk(&t->loop, tui_close_handle, NULL);
+	uv_run(&t->loop, UV_RUN_DEFAULT);
+	uv_loop_close(&t->loop);
+	tui_run_free(t->run);
+	tui_run_free(t->retired);
+	model_free(t->model);
+	free(t->lanes);
+	free(t->cells);
+	free(t->items);
+	free(t->shown);
+	int sig = t->signum;
+	free(t);
+	return sig != 0 ? APP_EXIT_INTERRUPTED : APP_EXIT_OK;
+}
+
+int tui_main(const struct app_options *o)
+{
+	struct run *first = NULL;
+	struct model *saved = NULL;
+	int theme;
+	int rc = tui_prepare(o, &first, &saved, &theme);
+	struct tui *t = rc == 0 ? calloc(1, sizeof(*t)) : NULL;
+	if (rc == 0 && t == NULL)
+		rc = APP_EXIT_FAIL;
+	if (rc == 0) {
+		t->opt = o;
+		t->theme = theme;
+		t->ascii = o->ascii || strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
+		t->open_group = -1;
+		t->mparam = -1;
+		t->cursor = -1;
+		if (tui_menu_init(t, first) != 0)
+			rc = APP_EXIT_FAIL;
+		else if (tui_term_init(t) != 0)
+			rc = APP_EXIT_FAIL;
+	}
+	if (rc != 0) {
+		tui_run_free(first);
+		model_free(saved);
+		if (t != NULL) {
+			free(t->items);
+			free(t->shown);
+			free(t);
+		}
+		return rc;
+	}
+	tui_handles_init(t);
+	tui_first_screen(t, first, saved);
+	tui_draw(t);
+	uv_run(&t->loop, UV_RUN_DEFAULT);
+	return tui_teardown(t);
+}
+
+void tui_frame_draw(struct run *run, struct model *model, int ascii, int color)
+{
+	static struct tui t;
+	t.run = run;
+	t.model = model;
+	t.screen = SCREEN_RUN;
+	t.ascii = ascii;
+	t.color = color;
+	t.open_group = -1;
+	t.vp.origin = model_origin(model);
+	/* The whole run, as after 0; the columns are set by the first frame. */
+	view_fit(&t.vp, t.vp.origin, tui_run_end(&t), t.vp.ncols > 0 ? t.vp.ncols : COLS);
+	tui_draw(&t);
+}

@@ -1,0 +1,271 @@
+/*
+ * menu.c: the menu: every demo, its description and parameters, a filter;
+ * its drawing and its keys.
+ */
+#include "tui_int.h"
+
+/* ---- menu ---- */
+
+void tui_menu_filter(struct tui *t)
+{
+	t->nshown = 0;
+	for (size_t i = 0; i < t->nitems; i++) {
+		char full[128];
+		snprintf(full, sizeof(full), "%s/%s %s", t->items[i].mod->name, t->items[i].demo->name,
+		         t->items[i].demo->summary ? t->items[i].demo->summary : "");
+		if (t->filter[0] == '\0' || strcasestr(full, t->filter) != NULL)
+			t->shown[t->nshown++] = (int)i;
+	}
+	if (t->msel >= t->nshown)
+		t->msel = t->nshown - 1;
+	if (t->msel < 0)
+		t->msel = 0;
+}
+
+/* The menu's rows: the lists start at MENU_TOP; counted from the bottom,
+ * the key bar, the message line, the filter or edit line. */
+enum {
+	MENU_LIST_PCT = 36, /* of the width, the list of demos */
+	MENU_TOP = 2,
+	MENU_MSG_UP = 2,
+	MENU_INPUT_UP = 3,
+	MENU_SCROLL_UP = 8,    /* the list scrolls once the selection is this near the bottom */
+	MENU_DESC_UP = 10,     /* the description stops this far from the bottom */
+	MENU_PARAMS_UP = 4,    /* and the parameters this far */
+	MENU_DESC_LINES = 60,
+};
+
+/* Every demo that passes the filter, under its module's title. */
+static void menu_draw_list(struct tui *t, int lw, int h)
+{
+	int y = MENU_TOP;
+	const struct demo_module *last = NULL;
+	int top = 0;
+	if (t->msel > h - MENU_SCROLL_UP)
+		top = t->msel - (h - MENU_SCROLL_UP);
+	for (int k = top; k < t->nshown && y < h - MENU_INPUT_UP; k++) {
+		const struct menu_item *it = &t->items[t->shown[k]];
+		if (it->mod != last) {
+			tui_put(y++, 1, lw - 1, it->mod->title ? it->mod->title : it->mod->name, A_BOLD | A_UNDERLINE);
+			last = it->mod;
+			if (y >= h - MENU_INPUT_UP)
+				break;
+		}
+		attr_t a = k == t->msel ? (t->mparam < 0 ? A_REVERSE : A_BOLD) : A_NORMAL;
+		tui_fill(y, 1, lw - 1, a);
+		int x = tui_putf(y, 1, lw - 1, a, "  %s/%s  ", it->mod->name, it->demo->name);
+		tui_put(y++, 1 + x, lw - 1 - x, it->demo->summary ? it->demo->summary : "", a | A_DIM);
+	}
+	if (t->nshown == 0)
+		tui_put(MENU_TOP, 1, lw - 1, "(no demo matches the filter)", A_DIM);
+	if (t->filtering || t->filter[0])
+		tui_putf(h - MENU_INPUT_UP, 1, lw - 1, t->filtering ? A_BOLD : A_DIM, "/%s%s", t->filter,
+		         t->filtering ? "_" : "");
+}
+
+/* The selected demo: its description and parameters, the one being edited. */
+static void menu_draw_demo(struct tui *t, const struct menu_item *it, int x0, int rw, int h)
+{
+	static char lines[MENU_DESC_LINES][TUI_LINE_MAX];
+	struct wrap_out o = {lines, 0, MENU_DESC_LINES};
+	int y = MENU_TOP;
+	tui_putf(y++, x0, rw, A_BOLD, "%s/%s", it->mod->name, it->demo->name);
+	tui_put(y++, x0, rw, it->demo->summary ? it->demo->summary : "", A_NORMAL);
+	y++;
+	tui_wrap(it->demo->description ? it->demo->description : "", rw, &o);
+	for (int i = 0; i < o.n && y < h - MENU_DESC_UP; i++)
+		tui_put(y++, x0, rw, lines[i], A_NORMAL);
+	y++;
+	tui_put(y++, x0, rw, "parameters (p to edit, Enter to run):", A_BOLD);
+	for (size_t i = 0; i < it->params.n && y < h - MENU_PARAMS_UP; i++) {
+		const struct param_spec *ps = &it->params.spec[i];
+		char val[64], allowed[128];
+		params_format(&it->params, i, val, sizeof(val));
+		params_allowed(ps, allowed, sizeof(allowed));
+		attr_t a = t->mparam == (int)i ? A_REVERSE : A_NORMAL;
+		tui_fill(y, x0, rw, a);
+		tui_putf(y++, x0, rw, a, "  %-14s %-8s %s  (%s)", ps->name, val, ps->help ? ps->help : "",
+		         allowed);
+	}
+	if (it->params.n == 0)
+		tui_put(y++, x0, rw, "  (none)", A_DIM);
+	if (t->editing) {
+		char allowed[128];
+		params_allowed(&it->params.spec[t->mparam], allowed, sizeof(allowed));
+		tui_putf(h - MENU_INPUT_UP, x0, rw, A_BOLD, "%s (%s) = %s_", it->params.spec[t->mparam].name,
+		         allowed, t->edit);
+	}
+}
+
+void tui_draw_menu(struct tui *t)
+{
+	int w = COLS, h = LINES;
+	int lw = w * MENU_LIST_PCT / 100;
+	tui_fill(0, 0, w, A_REVERSE);
+	tui_put(0, 0, w, " simul  concurrency you can watch: pick a demo", A_REVERSE | A_BOLD);
+	menu_draw_list(t, lw, h);
+	for (int y = 1; y < h - 1; y++)
+		mvaddstr(y, lw, t->ascii ? "|" : "\u2502");
+	if (t->nshown > 0)
+		menu_draw_demo(t, &t->items[t->shown[t->msel]], lw + 1, w - lw - 2, h);
+	if (t->msg[0])
+		tui_put(h - MENU_MSG_UP, 1, w - 2, t->msg, A_BOLD);
+	tui_keybar(t, t->mparam >= 0 ? KEYS_PARAMS : KEYS_MENU, h - 1, w);
+}
+
+static struct menu_item *menu_current(struct tui *t)
+{
+	return t->nshown > 0 ? &t->items[t->shown[t->msel]] : NULL;
+}
+
+static int is_enter(int ch)
+{
+	return ch == '\n' || ch == '\r' || ch == KEY_ENTER;
+}
+
+static int is_erase(int ch)
+{
+	return ch == KEY_BACKSPACE || ch == TUI_KEY_DEL || ch == TUI_KEY_CTRL_H;
+}
+
+static int is_printable(int ch)
+{
+	return ch >= ' ' && ch < TUI_KEY_DEL;
+}
+
+/* Typing the filter: Enter keeps it, Esc clears it. */
+static void menu_filter_key(struct tui *t, int ch)
+{
+	size_t l = strlen(t->filter);
+	if (is_enter(ch) || ch == TUI_KEY_ESC)
+		t->filtering = 0;
+	else if (is_erase(ch) && l > 0)
+		t->filter[l - 1] = '\0';
+	else if (is_printable(ch) && l + 1 < sizeof(t->filter)) {
+		t->filter[l] = (char)ch;
+		t->filter[l + 1] = '\0';
+	}
+	if (ch == TUI_KEY_ESC)
+		t->filter[0] = '\0';
+	tui_menu_filter(t);
+}
+
+/* Typing a parameter's value: Enter sets it (or says what is allowed), Esc
+ * gives up. */
+static void menu_edit_key(struct tui *t, int ch)
+{
+	struct menu_item *it = menu_current(t);
+	size_t l = strlen(t->edit);
+	if (ch == TUI_KEY_ESC) {
+		t->editing = 0;
+	} else if (is_enter(ch)) {
+		char err[256];
+		if (params_set(&it->params, it->params.spec[t->mparam].name, t->edit, err, sizeof(err)) != 0)
+			snprintf(t->msg, sizeof(t->msg), "%s", err);
+		else
+			t->editing = 0;
+	} else if (is_erase(ch) && l > 0) {
+		t->edit[l - 1] = '\0';
+	} else if (is_printable(ch) && l + 1 < sizeof(t->edit)) {
+		t->edit[l] = (char)ch;
+		t->edit[l + 1] = '\0';
+	}
+}
+
+void tui_menu_filter_start(struct tui *t, int ch)
+{
+	t->filtering = 1;
+	t->mparam = -1;
+}
+
+void tui_menu_back(struct tui *t, int ch)
+{
+	t->mparam = -1;
+}
+
+void tui_menu_params(struct tui *t, int ch)
+{
+	struct menu_item *it = menu_current(t);
+	if (it != NULL && it->params.n > 0)
+		t->mparam = t->mparam < 0 ? 0 : -1;
+}
+
+void tui_menu_updown(struct tui *t, int ch)
+{
+	struct menu_item *it = menu_current(t);
+	if (ch == KEY_UP || ch == 'k') {
+		if (t->mparam > 0)
+			t->mparam--;
+		else if (t->mparam < 0 && t->msel > 0)
+			t->msel--;
+	} else {
+		if (t->mparam >= 0 && it != NULL && (size_t)t->mparam + 1 < it->params.n)
+			t->mparam++;
+		else if (t->mparam < 0 && t->msel + 1 < t->nshown)
+			t->msel++;
+	}
+}
+
+/* Enter: edit the selected parameter, or run the selected demo. */
+void tui_menu_enter(struct tui *t, int ch)
+{
+	struct menu_item *it = menu_current(t);
+	if (it == NULL)
+		return;
+	if (t->mparam >= 0) {
+		t->editing = 1;
+		params_format(&it->params, (size_t)t->mparam, t->edit, sizeof(t->edit));
+		return;
+	}
+	t->item = t->shown[t->msel];
+	t->run = tui_run_new(t, t->item);
+	if (t->run == NULL || tui_run_start(t) != 0) {
+		if (t->run != NULL) {
+			run_destroy(t->run);
+			free(t->run);
+			t->run = NULL;
+		}
+		t->screen = SCREEN_MENU;
+	}
+}
+
+void tui_menu_key(struct tui *t, int ch)
+{
+	t->msg[0] = '\0';
+	if (t->filtering)
+		menu_filter_key(t, ch);
+	else if (t->editing)
+		menu_edit_key(t, ch);
+	else
+		tui_keys_dispatch(t, t->mparam >= 0 ? KEYS_PARAMS : KEYS_MENU, ch);
+}
+
+/* The menu: every demo, with its own copy of the parameters; the demo of
+ * `first` (the command line's) selected, with its parameters. */
+int tui_menu_init(struct tui *t, const struct run *first)
+{
+	const struct demo_module *const *mods;
+	size_t nm = registry_modules(&mods);
+	for (size_t i = 0; i < nm; i++)
+		t->nitems += mods[i]->ndemos;
+	t->items = calloc(t->nitems ? t->nitems : 1, sizeof(*t->items));
+	t->shown = calloc(t->nitems ? t->nitems : 1, sizeof(*t->shown));
+	if (t->items == NULL || t->shown == NULL)
+		return -1;
+	size_t k = 0;
+	for (size_t i = 0; i < nm; i++)
+		for (size_t j = 0; j < mods[i]->ndemos; j++, k++) {
+			const struct demo *d = &mods[i]->demos[j];
+			t->items[k].mod = mods[i];
+			t->items[k].demo = d;
+			if (first->demo == d) {
+				t->items[k].params = first->params;
+				t->item = (int)k;
+				t->msel = (int)k;
+			} else {
+				params_init(&t->items[k].params, d->params, d->nparams);
+			}
+		}
+	tui_menu_filter(t);
+	return 0;
+}

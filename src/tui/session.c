@@ -1,0 +1,137 @@
+/*
+ * session.c: a run on the TUI: start one, stop it, run it again or go back
+ * to the menu once the demo's thread is done.
+ */
+#include "tui_int.h"
+
+/* ---- the run ---- */
+
+
+uint64_t tui_run_end(const struct tui *t)
+{
+	if (t->replay)
+		return t->head;
+	if (t->live)
+		return model_now(t->model);
+	return t->run->end_ns ? t->run->end_ns : model_now(t->model);
+}
+
+int tui_run_start(struct tui *t)
+{
+	trace_reset();
+	t->model = model_new(0);
+	if (t->model == NULL) {
+		snprintf(t->msg, sizeof(t->msg), "out of memory");
+		return -1;
+	}
+	uint64_t now = clock_now_ns();
+	model_set_origin(t->model, now);
+	memset(&t->vp, 0, sizeof(t->vp));
+	t->vp.origin = now;
+	t->follow = 1;
+	t->sel = 0;
+	t->lane_top = 0;
+	t->open_group = -1;
+	t->overlay = OVERLAY_NONE;
+	memset(t->scroll, 0, sizeof(t->scroll));
+	t->cores_read_ns = 0;
+	tui_cores_read(t);
+	int rc = run_start(t->run, &t->loop, tui_on_done, t);
+	if (rc != 0) {
+		snprintf(t->msg, sizeof(t->msg), "could not start %s: %s", t->run->full_name, strerror(-rc));
+		model_free(t->model);
+		t->model = NULL;
+		return -1;
+	}
+	t->live = 1;
+	t->replay = 0;
+	t->playing = 0;
+	t->screen = SCREEN_RUN;
+	uv_timer_start(&t->tick, tui_on_tick, TUI_TICK_MS, TUI_TICK_MS);
+	return 0;
+}
+
+/* Build a fresh run of menu item i (its edited parameters). */
+struct run *tui_run_new(struct tui *t, int i)
+{
+	struct run *r = malloc(sizeof(*r));
+	if (r == NULL)
+		return NULL;
+	run_init(r, t->items[i].mod, t->items[i].demo);
+	r->params = t->items[i].params;
+	if (t->opt->have_seed)
+		r->seed = t->opt->seed;
+	if (t->opt->sampler_hz != 0)
+		r->sampler_hz = t->opt->sampler_hz < 0 ? 0 : t->opt->sampler_hz;
+	return r;
+}
+
+static void tui_run_drop(struct tui *t)
+{
+	if (t->run == NULL)
+		return;
+	run_finish(t->run);
+	/* run_finish closed the async handle inside the run; the memory is
+	 * freed on a later loop turn, once libuv is done with it. */
+	if (t->retired != NULL) {
+		run_destroy(t->retired);
+		free(t->retired);
+	}
+	t->retired = t->run;
+	t->run = NULL;
+	model_free(t->model);
+	t->model = NULL;
+	t->live = 0;
+}
+
+
+void tui_on_done(struct run *run, void *arg)
+{
+	struct tui *t = arg;
+	run_finish(run);
+	model_finish(t->model, run->end_ns);
+	t->live = 0;
+	uv_timer_stop(&t->tick);
+	if (t->follow)
+		view_fit(&t->vp, t->vp.origin, run->end_ns, t->vp.ncols > 0 ? t->vp.ncols : TUI_MIN_COLS);
+	t->follow = 0;
+	t->cursor = -1;
+	if (t->pending != ACTION_NONE)
+		uv_timer_start(&t->later, tui_do_action, 0, 0);
+	tui_draw(t);
+}
+
+void tui_request(struct tui *t, enum action a)
+{
+	t->pending = a;
+	if (t->live)
+		run_request_stop(t->run);
+	else
+		uv_timer_start(&t->later, tui_do_action, 0, 0);
+}
+
+void tui_do_action(uv_timer_t *h)
+{
+	struct tui *t = h->data;
+	enum action a = t->pending;
+	t->pending = ACTION_NONE;
+	if (t->retired != NULL) {
+		run_destroy(t->retired);
+		free(t->retired);
+		t->retired = NULL;
+	}
+	tui_run_drop(t);
+	if (a == ACTION_RERUN) {
+		t->run = tui_run_new(t, t->item);
+		if (t->run != NULL && tui_run_start(t) != 0) {
+			run_destroy(t->run);
+			free(t->run);
+			t->run = NULL;
+		}
+		if (t->run == NULL)
+			t->screen = SCREEN_MENU;
+	} else {
+		t->screen = SCREEN_MENU;
+	}
+	tui_draw(t);
+}

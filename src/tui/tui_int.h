@@ -1,0 +1,318 @@
+/*
+ * tui_int.h: what the files of the interactive front end (src/tui/) share:
+ * struct tui, the state of one TUI session (screen, menu, run, view, replay,
+ * script), and the functions one component offers the others. Nothing
+ * outside src/tui/ includes it; the public API is tui.h and tui_main (app.h).
+ *
+ * Everything here runs on the main thread, on the libuv loop of tui_main;
+ * the demo runs on its own thread and reaches the TUI only through the run
+ * (run.h) and the recorder, drained into the model on a timer.
+ */
+#ifndef SIMUL_TUI_INT_H
+#define SIMUL_TUI_INT_H
+
+#include <curses.h>
+#include <langinfo.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+#include <uv.h>
+#include <wchar.h>
+
+#include "app.h"
+#include "assets.h"
+#include "clock.h"
+#include "model.h"
+#include "record.h"
+#include "savefile.h"
+#include "script.h"
+#include "run.h"
+#include "state.h"
+#include "trace.h"
+#include "tui.h"
+#include "view.h"
+
+#define TUI_TICK_MS 100
+#define TUI_MIN_COLS 80
+#define TUI_MIN_ROWS 24
+#define TUI_MAX_CORES 64
+/* The corner boxes (replay, key overlay): rows up from the bottom, columns
+ * left of the right edge. */
+#define TUI_CORNER_UP 4
+#define TUI_CORNER_RIGHT 2
+#define TUI_NSIGNALS 4 /* INT, TERM, HUP: quit; WINCH: resize */
+#define TUI_FOLLOW_MIN_NS (2 * NS_PER_S)
+
+/* The run screen's proportions (layout.c). */
+#define TUI_TIMELINE_PCT 55     /* of the rows between header and key bar */
+#define TUI_TIMELINE_MIN_ROWS 8
+#define TUI_AXIS_ROWS 2         /* time labels, then the ruler */
+#define TUI_LEGEND_ROWS 1
+#define TUI_OUTPUT_PCT 34       /* of the width, the output pane */
+#define TUI_STATS_PCT 30        /* the panel and stats column; the lesson gets the rest */
+#define TUI_NAME_MIN 4          /* lane name column, from this to TUI_NAME_MAX */
+#define TUI_NAME_MAX 18
+#define TUI_NAME_GAP 2          /* between the names and the cells */
+#define TUI_STATE_COL_W 6       /* a space, then the state at the cursor */
+#define TUI_MIN_CELLS 10
+
+struct tui;
+
+/* Key codes ncurses passes through as they are. */
+#define TUI_KEY_CTRL_H 8
+#define TUI_KEY_ESC 27
+#define TUI_KEY_DEL 127
+
+/* Where a key acts (keys.c). */
+enum {
+	KEYS_MENU = 1u << 0,   /* the menu's list of demos */
+	KEYS_PARAMS = 1u << 1, /* the menu's parameters */
+	KEYS_RUN = 1u << 2,    /* the run screen */
+	KEYS_REPLAY = 1u << 3, /* the run screen of a saved run, before KEYS_RUN */
+	KEYS_DETAIL = 1u << 4, /* the task detail */
+};
+
+#define TUI_KEY_ALIASES 4
+
+/* One entry of the key table: the dispatch, the help, the key bar and the
+ * man page check read it. */
+struct tui_key {
+	int keys[TUI_KEY_ALIASES]; /* as ncurses reads them; 0 ends the list */
+	unsigned where;            /* KEYS_*: where it acts */
+	unsigned bar_in;           /* KEYS_*: where the key bar shows it */
+	const char *name;          /* as the help and the man page spell it */
+	const char *note;          /* what it does */
+	const char *bar, *bar_ascii; /* in the key bar; bar_ascii, when not bar, for --ascii */
+	void (*handler)(struct tui *t, int ch); /* NULL: a note only (a signal, say) */
+};
+
+extern const struct tui_key tui_keys[];
+extern const size_t tui_nkeys;
+
+struct tui_rect {
+	int y, x, h, w;
+};
+
+/* The run screen for one frame: what drawing and the mouse both read. */
+struct tui_layout {
+	struct tui_rect header, timeline, keybar;
+	int lane_y, lane_rows; /* the lanes, inside the timeline */
+	int name_w;            /* timeline columns: names, cells, state at the cursor */
+	int cells_x, ncols, state_x;
+	int panes_y, panes_h;
+	struct tui_rect output, panel, stats, lesson; /* panel.h is 0 without a panel */
+	int sep[2];                                   /* the separators' columns */
+};
+
+enum tui_screen { SCREEN_MENU, SCREEN_RUN, SCREEN_COUNT };
+enum pane { PANE_TIMELINE, PANE_OUTPUT, PANE_STATS, PANE_LESSON, PANE_COUNT };
+enum overlay { OVERLAY_NONE, OVERLAY_HELP, OVERLAY_DETAIL, OVERLAY_COUNT };
+enum action { ACTION_NONE, ACTION_RERUN, ACTION_MENU };
+
+struct menu_item {
+	const struct demo_module *mod;
+	const struct demo *demo;
+	struct params params;
+};
+
+struct lane {
+	int is_group;
+	size_t index; /* task, or group */
+};
+
+struct tui {
+	const struct app_options *opt;
+	uv_loop_t loop;
+	uv_poll_t input;
+	uv_signal_t sig[TUI_NSIGNALS];
+	uv_timer_t tick;
+	uv_timer_t later;
+	int quit;
+	int signum;
+	enum tui_screen screen;
+	int ascii, color, theme;
+
+	/* menu */
+	struct menu_item *items;
+	size_t nitems;
+	int *shown; /* indexes of items passing the filter */
+	int nshown;
+	int msel;
+	int mparam; /* selected parameter, -1 when the demo list has focus */
+	int filtering, editing;
+	char filter[64];
+	char edit[64];
+	char msg[256];
+
+	/* run */
+	struct run *run;
+	struct run *retired; /* freed once its async handle is closed */
+	int item; /* menu item being run */
+	int live;
+	enum action pending;
+	struct model *model;
+	struct viewport vp;
+	int follow;
+	int cursor;
+	int sel; /* selected lane */
+	int lane_top;
+	int open_group; /* -1: lanes of every group */
+	enum pane pane;
+	int scroll[PANE_COUNT];
+	enum overlay overlay;
+	int detail_scroll;
+	struct lane *lanes;
+	size_t nlanes, lanes_cap;
+	struct model_cell *cells;
+	int cells_cap;
+
+	/* replay of a saved run (--replay): a play head over the whole model */
+	int replay;
+	int playing;
+	uint64_t head;
+	uv_timer_t play_timer;
+	uint64_t play_last_ns;
+
+	/* driven by a script (record.c) and the key overlay */
+	uv_poll_t cmd;
+	int cmd_fd;
+	char cmd_buf[512];
+	size_t cmd_len;
+	uv_timer_t keys_timer;
+	char key_shown[32];
+	uint64_t key_shown_ns;
+
+	/* per-core utilisation from /proc/stat while live */
+	unsigned long long core_busy0[TUI_MAX_CORES], core_total0[TUI_MAX_CORES];
+	double core_busy[TUI_MAX_CORES];
+	int ncores;
+	uint64_t cores_read_ns;
+
+	struct tui_layout lo; /* of the last run screen drawn */
+};
+
+/* Colour pairs: plain text, one per state, one per task colour, one per
+ * state under a running share (the eighths of a partly running cell). */
+#define TUI_TASK_COLORS 6
+enum tui_pair {
+	PAIR_TEXT = 1,
+	PAIR_STATE_FIRST,
+	PAIR_TASK_FIRST = PAIR_STATE_FIRST + STATE_COUNT,
+	PAIR_MIXED_FIRST = PAIR_TASK_FIRST + TUI_TASK_COLORS,
+	PAIR_COUNT = PAIR_MIXED_FIRST + STATE_COUNT
+};
+_Static_assert(PAIR_COUNT <= 64, "more colour pairs than an 8-colour terminal has");
+#define PAIR_STATE(s) ((short)(PAIR_STATE_FIRST + (s)))
+#define PAIR_TASK(i) ((short)(PAIR_TASK_FIRST + (i) % TUI_TASK_COLORS))
+#define PAIR_MIXED(s) ((short)(PAIR_MIXED_FIRST + (s)))
+
+#define TUI_LINE_MAX 256 /* bytes of one line of a pane's text */
+
+/* Split text into o->lines of at most w bytes, breaking at spaces (the
+ * lesson text is mostly ASCII, so bytes are close to columns). */
+struct wrap_out {
+	char (*lines)[TUI_LINE_MAX];
+	int n, max;
+};
+
+
+/* layout.c */
+void tui_layout_compute(struct tui_layout *lo, int w, int h, int npanel);
+void tui_layout_columns(struct tui_layout *lo, int name_w);
+int tui_layout_lane_at(const struct tui_layout *lo, int y); /* row among the lanes, or -1 */
+int tui_layout_col_at(const struct tui_layout *lo, int x);  /* timeline column, or -1 */
+int tui_lane_rows(void);                                    /* lanes that fit at this size */
+
+/* term.c */
+void tui_install_fatal(void);
+void tui_colors_apply(struct tui *t);
+/* A state's foreground in a theme; -1 when the theme gives it none. */
+short tui_theme_state_fg(int theme, enum state s);
+attr_t tui_state_attr(const struct tui *t, enum state s);
+int tui_put(int y, int x, int w, const char *s, attr_t attr);
+int tui_putf(int y, int x, int w, attr_t attr, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+void tui_fill(int y, int x, int w, attr_t attr);
+void tui_keybar(const struct tui *t, unsigned where, int y, int w);
+
+/* text.c */
+char *tui_reflow(const char *text);
+void tui_wrap(const char *text, int w, struct wrap_out *o);
+void tui_line(char (*lines)[TUI_LINE_MAX], int *n, int max, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* timeline.c */
+void tui_lanes_build(struct tui *t, int rows);
+int tui_selected_task(const struct tui *t);
+void tui_draw_timeline(struct tui *t);
+
+/* panes.c */
+void tui_cores_read(struct tui *t);
+int tui_clamp_scroll(int *scroll, int total, int h);
+void tui_draw_output(struct tui *t, int y0, int x0, int h, int w);
+void tui_draw_stats(struct tui *t, int y0, int x0, int h, int w);
+void tui_draw_panel(char panel[][RUN_PANEL_WIDTH], int n, const char *title, int y0, int x0,
+                           int h, int w);
+void tui_draw_lesson(struct tui *t, int y0, int x0, int h, int w);
+
+/* overlays.c */
+void tui_draw_detail(struct tui *t);
+void tui_draw_help(struct tui *t);
+void tui_detail_scroll(struct tui *t, int ch);
+
+/* screens.c */
+void tui_draw_run(struct tui *t);
+void tui_draw(struct tui *t);
+void tui_key(struct tui *t, int ch); /* to the overlay if one is open, else the screen */
+
+/* menu.c */
+void tui_menu_filter(struct tui *t);
+int tui_menu_init(struct tui *t, const struct run *first);
+void tui_draw_menu(struct tui *t);
+void tui_menu_key(struct tui *t, int ch);
+void tui_menu_filter_start(struct tui *t, int ch);
+void tui_menu_back(struct tui *t, int ch);
+void tui_menu_params(struct tui *t, int ch);
+void tui_menu_updown(struct tui *t, int ch);
+void tui_menu_enter(struct tui *t, int ch);
+
+/* session.c */
+uint64_t tui_run_end(const struct tui *t);
+int tui_run_start(struct tui *t);
+struct run *tui_run_new(struct tui *t, int i);
+void tui_on_done(struct run *run, void *arg);
+void tui_request(struct tui *t, enum action a);
+void tui_do_action(uv_timer_t *h);
+
+/* cmd.c */
+void tui_cmd_start(struct tui *t);
+void tui_key_show(struct tui *t, int ch);
+void tui_key_draw(struct tui *t);
+
+/* replay.c */
+void tui_replay_clip(struct tui *t, int ncols);
+uint64_t tui_replay_end(const struct tui *t);
+void tui_replay_draw(struct tui *t);
+void tui_replay_key(struct tui *t, int ch);
+
+/* keys.c */
+void tui_quit(struct tui *t);
+/* Runs the first entry that has ch and acts in `where`; 0 when none. */
+int tui_keys_dispatch(struct tui *t, unsigned where, int ch);
+/* The entries of `where` that the help lists (not those an earlier entry
+ * takes every key of). */
+size_t tui_keys_help(unsigned where, const struct tui_key **out, size_t max);
+/* The key bar of `where`. */
+void tui_keys_bar(unsigned where, int ascii, char *buf, size_t n);
+void tui_on_input(uv_poll_t *h, int status, int events);
+
+/* loop.c */
+void tui_on_tick(uv_timer_t *h);
+
+
+#endif
