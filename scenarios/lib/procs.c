@@ -140,6 +140,22 @@ int procs_spawn(struct procs_set *s, trace_task_t task, const char *name, int wi
 	return procs_spawn_with(s, task, name, &o, args);
 }
 
+/* The child's fds 0-3: its socket end or the shared stdin, the shared
+ * stdout, and its ring; stdout and stderr go nowhere otherwise (the TUI
+ * owns the terminal). */
+static void procs_stdio(uv_stdio_container_t stdio[4], const struct procs_spawn_options *o,
+                        int sock, int ring)
+{
+	for (int i = 0; i < 3; i++)
+		stdio[i] = (uv_stdio_container_t){.flags = UV_IGNORE};
+	stdio[3] = (uv_stdio_container_t){.flags = UV_INHERIT_FD, .data.fd = ring};
+	int in = sock >= 0 ? sock : o->stdin_fd;
+	if (in >= 0)
+		stdio[0] = (uv_stdio_container_t){.flags = UV_INHERIT_FD, .data.fd = in};
+	if (o->stdout_fd >= 0)
+		stdio[1] = (uv_stdio_container_t){.flags = UV_INHERIT_FD, .data.fd = o->stdout_fd};
+}
+
 int procs_spawn_with(struct procs_set *s, trace_task_t task, const char *name,
                      const struct procs_spawn_options *o, const char *const *args)
 {
@@ -193,21 +209,8 @@ int procs_spawn_with(struct procs_set *s, trace_task_t task, const char *name,
 		argv[argc++] = (char *)args[i];
 	argv[argc] = NULL;
 
-	/* stdout and stderr go nowhere: the TUI owns the terminal. */
-	uv_stdio_container_t stdio[4] = {
-		{.flags = UV_IGNORE},
-		{.flags = UV_IGNORE},
-		{.flags = UV_IGNORE},
-		{.flags = UV_INHERIT_FD, .data.fd = ring},
-	};
-	if (with_socket || o->stdin_fd >= 0) {
-		stdio[0].flags = UV_INHERIT_FD;
-		stdio[0].data.fd = with_socket ? sv[1] : o->stdin_fd;
-	}
-	if (o->stdout_fd >= 0) {
-		stdio[1].flags = UV_INHERIT_FD;
-		stdio[1].data.fd = o->stdout_fd;
-	}
+	uv_stdio_container_t stdio[4];
+	procs_stdio(stdio, o, with_socket ? sv[1] : -1, ring);
 	uv_process_options_t po = {
 		.exit_cb = procs_exited,
 		.file = argv[0],
