@@ -95,7 +95,7 @@ static const struct {
 	[RACE_LOOP] = {"event_loop", "event loop", "event loop", "loop", 1},
 	[RACE_OFFLOAD] = {"loop_offload", "loop+to_thread", "loop+to_thread", "off", 1},
 	[RACE_LOOP_PROCS] = {"loop_processes", "loop+processes", "loop+processes", "lpp", 1},
-	[RACE_NOGIL] = {"threads_nogil", "threads, no GIL", "no-GIL threads*", "nogil", 0},
+	[RACE_NOGIL] = {"threads_nogil", "threads, no GIL", "no-GIL*", "nogil", 0},
 	[RACE_SEQ_AGAIN] = {"sequential_again", "sequential again", "sequential (2)", "seq", 1},
 };
 
@@ -672,9 +672,9 @@ static void race_advise(const struct race *r, const struct race_figures *f, char
 /* ---- what is shown ---- */
 
 enum {
-	RACE_PANEL_HEAD = 2, /* title, workload, blank */
+	RACE_PANEL_HEAD = 2, /* workload, units */
 	RACE_PANEL_TAIL = RACE_PANEL_HEAD + 1 + RACE_NMODELS, /* under the table */
-	RACE_PANEL_WRAP = 64, /* a panel beside the timeline need not be wide */
+	RACE_PANEL_WRAP = 59, /* a panel beside the timeline need not be wide */
 };
 
 static void race_publish(struct race *r, const struct race_figures *f, int done)
@@ -684,16 +684,17 @@ static void race_publish(struct race *r, const struct race_figures *f, int done)
 	snprintf(line, sizeof(line), "%d jobs x (%d ms CPU + %d ms %s), %d cores", r->jobs, r->cpu_ms,
 	         r->io_ms, r->network ? "download" : "sleep", r->ncores);
 	run_panel_set(r->run, 0, title, line);
-	run_panel_set(r->run, 1, NULL, "");
-	run_panel_set(r->run, RACE_PANEL_HEAD, NULL,
-	              "model            wall ms   CPU ms  speedup   par  other  peak MB  ctx sw");
+	run_panel_set(r->run, 1, NULL, "wall, CPU: ms; par, other: cores; peak: MB; ctx: switches");
+	snprintf(line, sizeof(line), "%-14s %6s %6s %7s %4s %5s %5s %5s", "model", "wall", "CPU",
+	         "speedup", "par", "other", "peak", "ctx");
+	run_panel_set(r->run, RACE_PANEL_HEAD, NULL, line);
 	for (int m = 0; m < RACE_NMODELS; m++) {
 		if (m < done && f[m].ok)
-			snprintf(line, sizeof(line), "%-15s %8.0f %8.0f  x%6.2f %5.2f %5.1f%s %7.1f %7.0f",
+			snprintf(line, sizeof(line), "%-14s %6.0f %6.0f x%6.2f %4.2f %4.1f%c %5.1f %5.0f",
 			         race_models[m].label, f[m].wall_ms, f[m].cpu_ms, f[m].speedup, f[m].parallelism,
-			         f[m].other_cores, f[m].busy ? "!" : " ", f[m].peak_rss_mb, f[m].ctx);
+			         f[m].other_cores, f[m].busy ? '!' : ' ', f[m].peak_rss_mb, f[m].ctx);
 		else
-			snprintf(line, sizeof(line), "%-15s %8s", race_models[m].label,
+			snprintf(line, sizeof(line), "%-14s %6s", race_models[m].label,
 			         m < done ? "stopped" : m == done ? "running" : "-");
 		run_panel_set(r->run, RACE_PANEL_HEAD + 1 + m, NULL, line);
 	}
@@ -738,7 +739,7 @@ static int race_machine_line(struct race *r, const struct race_figures *f, int d
 	if (nbusy > 0)
 		snprintf(out, n,
 		         "machine BUSY: other programs took up to %.1f of %d cores while %d of %d models "
-		         "ran (marked !): those figures are not the models' own; run again when quiet",
+		         "ran (marked !): their figures are not the models' own; run again when quiet",
 		         most, r->ncores, nbusy, done);
 	else
 		snprintf(out, n, "machine quiet: other programs took at most %.1f of %d cores", most,
@@ -754,8 +755,8 @@ static int race_publish_tail(struct race *r, const struct race_figures *f, int d
 {
 	char text[RUN_PANEL_WIDTH];
 	int line = race_panel_text(r->run, RACE_PANEL_TAIL, "",
-	                           "* what free-threaded CPython (3.13t+) or C code that releases the "
-	                           "GIL would do; not plain CPython");
+	                           "* no-GIL: what free-threaded CPython (3.13t+) would do, or C code "
+	                           "that releases the GIL; not plain CPython");
 	int nbusy = race_machine_line(r, f, done, text, sizeof(text));
 	line = race_panel_text(r->run, line, "", text);
 	if (advice != NULL) {
