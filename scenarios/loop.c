@@ -24,11 +24,16 @@
 #include "co.h"
 #include "cpuburn.h"
 #include "demo.h"
+#include "gil.h"
 #include "httpd.h"
+#include "pycost.h"
 #include "run.h"
 #include "trace.h"
 
 #define LINE(run, tag) run_lesson_line(run, tag)
+/* Parameter maxima that size arrays. */
+#define GATHER_DOWNLOADS_MAX 16 /* loop/gather downloads= */
+#define BLOCKING_TICKERS_MAX 8  /* loop/blocking tickers= (plus the culprit) */
 
 /* ---- loop/sleep ---- */
 
@@ -122,7 +127,7 @@ struct gather_state {
 	struct co_loop *loop;
 	int port, n, latency_ms;
 	long size;
-	struct download d[3][16]; /* sequential, gathered, as_completed */
+	struct download d[3][GATHER_DOWNLOADS_MAX]; /* sequential, gathered, as_completed */
 	double sequential_ms, gathered_ms;
 	char order[96];
 	int failed;
@@ -148,7 +153,7 @@ static void gather_main_task(struct co_task *task, void *arg)
 
 	/* Gathered: all in flight at once; main waits for the last. */
 	trace_milestone("asyncio.gather");
-	struct co_task *t[16];
+	struct co_task *t[GATHER_DOWNLOADS_MAX];
 	t0 = clock_now_ns();
 	for (int i = 0; i < g->n; i++) {
 		char name[24];
@@ -166,7 +171,7 @@ static void gather_main_task(struct co_task *task, void *arg)
 
 	/* as_completed: latencies differ, so results come back out of order. */
 	trace_milestone("asyncio.as_completed");
-	unsigned char taken[16] = {0};
+	unsigned char taken[GATHER_DOWNLOADS_MAX] = {0};
 	for (int i = 0; i < g->n; i++) {
 		char name[24];
 		snprintf(name, sizeof(name), "download %d", i + 1);
@@ -240,24 +245,42 @@ static int gather_main(struct run *run)
 struct blocking_state {
 	struct co_loop *loop;
 	struct run *run;
+	struct gil *gil; /* the loop's emulated GIL */
 	int cpu;             /* burn the CPU instead of sleeping */
 	uint64_t block_ms, tick_ms;
 	long ticks, tickers;
 	double blocked_ms, offloaded_ms;
 };
 
-/* The blocking work itself: time.sleep or a CPU-bound loop. */
+/* The blocking work itself: time.sleep or a CPU-bound loop. On a pool
+ * thread (to_thread) its lane shows the sleep as a sleep. */
 static void blocking_work(void *arg)
 {
 	struct blocking_state *b = arg;
 	uint64_t end = clock_now_ns() + b->block_ms * NS_PER_MS;
 	if (!b->cpu) {
+		trace_task_t lane = co_pool_lane_self();
+		if (lane != TRACE_NO_TASK)
+			trace_state(lane, STATE_SLEEP, "time.sleep (a pool thread: the loop goes on)");
 		run_sleep_ns(b->run, b->block_ms * NS_PER_MS);
 		return;
 	}
-	/* In slices, only so that a stopped run does not wait for the rest. */
-	while (clock_now_ns() < end && !run_stopping(b->run))
-		cpuburn_ns(5 * NS_PER_MS);
+	/* Pure-Python CPU work holds the GIL: on a pool thread it must take it
+	 * from the loop, and hand it back when the loop asks (every 5 ms at
+	 * most), as CPython's threads do. On the loop's thread (the culprit)
+	 * the loop already holds it. Small slices, so that a request to drop
+	 * it is seen soon, as the eval loop sees it within a few bytecodes. */
+	trace_task_t lane = co_pool_lane_self();
+	struct gil *gil = lane != TRACE_NO_TASK ? b->gil : NULL;
+	gil_acquire(gil, lane, 0);
+	while (clock_now_ns() < end && !run_stopping(b->run)) {
+		cpuburn_ns(NS_PER_MS / 5);
+		gil_check(gil, lane, 0);
+	}
+	if (gil) {
+		trace_state(lane, STATE_IDLE, "returned: the GIL let go");
+		gil_release(gil, lane);
+	}
 }
 
 static void ticker_task(struct co_task *task, void *arg)
@@ -278,11 +301,14 @@ static void culprit_task(struct co_task *task, void *arg)
 	struct run *run = co_task_run(task);
 	if (co_sleep(task, b->tick_ms, LINE(run, "culprit_sleep")) != 0)
 		return;
-	trace_state_at(co_task_id(task), STATE_RUNNING, LINE(run, "block"),
-	               b->cpu ? "CPU-bound work, no await" : "time.sleep: blocks the loop");
+	/* No await: the loop's thread is held. A sleep is not on a core
+	 * (blocked), CPU work is (running). */
+	co_block(task, b->cpu ? STATE_RUNNING : STATE_BLOCKED, LINE(run, "block"),
+	         b->cpu ? "CPU-bound work, no await" : "time.sleep, no await: the loop is held");
 	uint64_t t0 = clock_now_ns();
 	blocking_work(b);
 	b->blocked_ms = (double)(clock_now_ns() - t0) / 1e6;
+	co_unblock(task);
 }
 
 static void fixed_task(struct co_task *task, void *arg)
@@ -310,7 +336,7 @@ static void blocking_main_task(struct co_task *task, void *arg)
 {
 	struct blocking_state *b = arg;
 	struct run *run = co_task_run(task);
-	struct co_task *t[9];
+	struct co_task *t[BLOCKING_TICKERS_MAX + 1];
 	static const char *const group[2] = {"blocked", "offloaded"};
 	double max_ready[2] = {0, 0};
 
@@ -350,13 +376,21 @@ static int blocking_main(struct run *run)
 	b.ticks = (long)((b.block_ms + 3 * b.tick_ms) / b.tick_ms);
 	if (b.cpu)
 		cpuburn_calibrate();
-	b.loop = co_loop_new(run, &(struct co_loop_options){.watch_blocking = 1, .pool = 1});
-	if (!b.loop)
+	b.gil = gil_new(0);
+	if (!b.gil) {
+		run_fail(run, "out of memory");
 		return -1;
+	}
+	b.loop = co_loop_new(run, &(struct co_loop_options){.watch_blocking = 1, .pool = 1, .gil = b.gil});
+	if (!b.loop) {
+		gil_free(b.gil);
+		return -1;
+	}
 	int rc = co_create_task(b.loop, NULL, "main", NULL, blocking_main_task, &b) ? co_loop_run(b.loop)
 	                                                                             : -1;
 	run_result_num(run, "loop_idle_ms", (double)co_loop_idle_ns(b.loop) / 1e6);
 	co_loop_free(b.loop);
+	gil_free(b.gil);
 	if (rc != 0 && !run_stopping(run)) {
 		run_fail(run, "the event loop failed (%d)", rc);
 		return -1;
@@ -370,6 +404,7 @@ struct c10k_state {
 	struct co_loop *loop;
 	struct co_sem slots;
 	int limited, net, port, latency_ms;
+	uint64_t cost_ns; /* CPython's CPU per task on the loop (0: the C loop's own) */
 	long n;
 	long in_flight, max_in_flight, errors;
 };
@@ -382,6 +417,13 @@ static void c10k_task(struct co_task *task, void *arg)
 		return;
 	if (++c->in_flight > c->max_in_flight)
 		c->max_in_flight = c->in_flight;
+	/* What CPython spends on this task, on the loop's one thread: half
+	 * before the await (make the task, the request), half after. */
+	if (c->cost_ns > 0) {
+		trace_state_at(co_task_id(task), STATE_RUNNING, LINE(run, c->net ? "get" : "sleep"),
+		               c->net ? "aiohttp: the request (CPython's CPU)" : "asyncio: the task (CPython's CPU)");
+		pycost_spend(run, c->cost_ns / 2);
+	}
 	int rc;
 	if (c->net) {
 		char path[64];
@@ -389,6 +431,11 @@ static void c10k_task(struct co_task *task, void *arg)
 		rc = co_get(task, c->port, path, LINE(run, "get"), NULL);
 	} else {
 		rc = co_sleep(task, (uint64_t)c->latency_ms, LINE(run, "sleep"));
+	}
+	if (c->cost_ns > 0 && rc == 0) {
+		trace_state_at(co_task_id(task), STATE_RUNNING, LINE(run, c->net ? "get" : "sleep"),
+		               c->net ? "aiohttp: the reply (CPython's CPU)" : "asyncio: the task (CPython's CPU)");
+		pycost_spend(run, c->cost_ns - c->cost_ns / 2);
 	}
 	if (rc != 0 && rc != UV_ECANCELED)
 		c->errors++;
@@ -437,6 +484,11 @@ static int c10k_main(struct run *run)
 	c.n = run_int(run, "tasks");
 	c.net = strcmp(run_enum(run, "io"), "net") == 0;
 	c.latency_ms = (int)run_int(run, "latency_ms");
+	if (strcmp(run_enum(run, "cost"), "cpython") == 0) {
+		c.cost_ns = c.net ? pycost_aiohttp_get_ns(c.n) : PYCOST_ASYNCIO_SLEEP_TASK_NS;
+		cpuburn_calibrate();
+	}
+	run_result_num(run, "cost_per_task_us", (double)c.cost_ns / 1e3);
 
 	struct httpd *server = NULL;
 	if (c.net) {
@@ -522,6 +574,9 @@ static void grep_gen(struct co_gen *gen, void *arg)
 		trace_state_at(s->gen_task, STATE_RUNNING, LINE(run, "gen_match"), "filter");
 		if (strncmp(line, s->prefix, strlen(s->prefix)) == 0)
 			trace_markf(s->gen_task, "%s", line);
+		/* A pause only for the viewer's eyes: not in the Python, and shown
+		 * as what it is, a sleep. */
+		trace_state_at(s->gen_task, STATE_SLEEP, LINE(run, "gen_match"), "pause_ms / 4, to watch (not in the Python)");
 		run_sleep_ns(run, (uint64_t)run_int(run, "pause_ms") * NS_PER_MS / 4);
 	}
 	trace_state_at(s->gen_task, STATE_RUNNING, LINE(run, "gen_close"), "GeneratorExit");
@@ -548,8 +603,9 @@ static int generator_main(struct run *run)
 	co_gen_send(g, NULL);
 	int handovers = 1;
 	for (size_t i = 0; i < DEMO_COUNT(words) && !run_stopping(run); i++) {
-		trace_state_at(s.main_task, STATE_RUNNING, LINE(run, "main_send"), "next word");
+		trace_state_at(s.main_task, STATE_SLEEP, LINE(run, "main_send"), "pause_ms, to watch (not in the Python)");
 		run_sleep_ns(run, pause);
+		trace_state_at(s.main_task, STATE_RUNNING, LINE(run, "main_send"), "next word");
 		trace_markf(s.main_task, "send %s", words[i]);
 		trace_state_at(s.main_task, STATE_JOIN, LINE(run, "main_send"), "g.send(word)");
 		co_gen_send(g, (void *)words[i]);
@@ -575,7 +631,7 @@ static const struct param_spec sleep_params[] = {
 };
 
 static const struct param_spec gather_params[] = {
-	{.name = "downloads", .type = PARAM_INT, .def = 3, .min = 1, .max = 16, .unit = "downloads",
+	{.name = "downloads", .type = PARAM_INT, .def = 3, .min = 1, .max = GATHER_DOWNLOADS_MAX, .unit = "downloads",
 	 .help = "how many downloads"},
 	{.name = "latency_ms", .type = PARAM_INT, .def = 500, .min = 0, .max = 10000, .unit = "ms",
 	 .help = "server's time to first byte per download"},
@@ -591,11 +647,12 @@ static const struct param_spec blocking_params[] = {
 	 .help = "time.sleep or CPU-bound work"},
 	{.name = "tick_ms", .type = PARAM_INT, .def = 100, .min = 5, .max = 2000, .unit = "ms",
 	 .help = "each ticker's await asyncio.sleep"},
-	{.name = "tickers", .type = PARAM_INT, .def = 3, .min = 1, .max = 8, .unit = "tasks",
+	{.name = "tickers", .type = PARAM_INT, .def = 3, .min = 1, .max = BLOCKING_TICKERS_MAX, .unit = "tasks",
 	 .help = "well-behaved tasks beside the culprit"},
 };
 
 static const char *const c10k_io_choices[] = {"net", "sleep", NULL};
+static const char *const c10k_cost_choices[] = {"cpython", "c", NULL};
 static const struct param_spec c10k_params[] = {
 	{.name = "tasks", .type = PARAM_INT, .def = 10000, .min = 1, .max = 100000, .unit = "tasks",
 	 .help = "coroutines, one connection each"},
@@ -603,6 +660,8 @@ static const struct param_spec c10k_params[] = {
 	 .help = "net: a slow GET to the loopback server; sleep: timers only"},
 	{.name = "latency_ms", .type = PARAM_INT, .def = 1000, .min = 0, .max = 10000, .unit = "ms",
 	 .help = "how slow each response (or sleep) is"},
+	{.name = "cost", .type = PARAM_ENUM, .def = 0, .choices = c10k_cost_choices,
+	 .help = "cpython: each task also spends CPython's CPU on the loop (aiohttp, asyncio); c: simul's own"},
 };
 
 static const struct param_spec generator_params[] = {

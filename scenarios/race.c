@@ -51,6 +51,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "pace.h"
 #include "co.h"
 #include "cpuburn.h"
 #include "demo.h"
@@ -59,6 +60,7 @@
 #include "httpd.h"
 #include "run.h"
 #include "trace.h"
+#include "verdict.h"
 
 #define RACE_JOBS_MAX 200
 #define RACE_SLICE_NS 200000ull /* CPU work between GIL checks and stop checks */
@@ -222,38 +224,30 @@ static void *race_mem_main(void *arg)
 }
 
 struct race_mark {
-	uint64_t t_ns, machine_busy_ns;
+	uint64_t t_ns;
 	struct rusage self, kids;
+	/* The machine's busy time and ours, for the other programs' load:
+	 * verdict.h's reading of /proc/stat, the one shared by the demos. */
+	struct verdict_mark load;
 };
-
-/*
- * CPU time all programs together have spent on the machine's cores so far,
- * from /proc/stat's first line (busy = all but idle and iowait), or 0 when
- * it cannot be read. The one place race reads /proc/stat: it moves to the
- * shared reader (procstat_read) once that is in.
- */
-static uint64_t race_machine_busy_ns(void)
-{
-	FILE *f = fopen("/proc/stat", "r");
-	unsigned long long v[8] = {0};
-	int n = f ? fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
-	                   &v[4], &v[5], &v[6], &v[7])
-	          : 0;
-	if (f)
-		fclose(f);
-	if (n < 5)
-		return 0;
-	long hz = sysconf(_SC_CLK_TCK);
-	uint64_t busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
-	return busy * NS_PER_S / (uint64_t)(hz > 0 ? hz : 100);
-}
 
 static void race_mark_now(struct race_mark *m)
 {
-	m->machine_busy_ns = race_machine_busy_ns();
+	verdict_mark(&m->load);
 	getrusage(RUSAGE_SELF, &m->self);
 	getrusage(RUSAGE_CHILDREN, &m->kids);
 	m->t_ns = clock_now_ns();
+}
+
+/* Other programs' use of the cores between two marks, in cores (0 when
+ * /proc/stat cannot be read). */
+static double race_other_cores(const struct race_mark *a, const struct race_mark *b)
+{
+	if (!a->load.ok || !b->load.ok || b->load.t_ns <= a->load.t_ns)
+		return 0;
+	double other = ((double)b->load.busy_ns - (double)a->load.busy_ns) -
+	               ((double)b->load.own_ns - (double)a->load.own_ns);
+	return other > 0 ? other / (double)(b->load.t_ns - a->load.t_ns) : 0;
 }
 
 static double race_tv_ms(struct timeval tv)
@@ -438,9 +432,7 @@ static int race_child_job(void *ctx, const struct executor_call *c)
 			return -EIO;
 	} else if (k->io_ms > 0) {
 		trace_statef(c->lane, STATE_SLEEP, k->line_io, "time.sleep(%g)", k->io_ms / 1000.0);
-		struct timespec ts = {k->io_ms / 1000, (long)(k->io_ms % 1000) * 1000000L};
-		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-			;
+		pace_sleep_ns((uint64_t)k->io_ms * NS_PER_MS, NULL); /* lesson time (pace.h) */
 	}
 	return 0;
 }
@@ -609,9 +601,7 @@ static int race_measure(struct race *r, int model, struct race_figures *f)
 	f->cpu_ms = race_cpu_ms(&b.self) - race_cpu_ms(&a.self) + race_cpu_ms(&b.kids) -
 	            race_cpu_ms(&a.kids);
 	f->parallelism = f->wall_ms > 0 ? f->cpu_ms / f->wall_ms : 0;
-	/* Everyone's busy time less ours, per ms of wall time: cores. */
-	double all_ms = (double)(b.machine_busy_ns - a.machine_busy_ns) / 1e6;
-	f->other_cores = f->wall_ms > 0 && all_ms > f->cpu_ms ? (all_ms - f->cpu_ms) / f->wall_ms : 0;
+	f->other_cores = race_other_cores(&a, &b);
 	double limit = RACE_BUSY_SHARE * r->ncores;
 	f->busy = f->other_cores >= (limit > RACE_BUSY_MIN_CORES ? limit : RACE_BUSY_MIN_CORES);
 	f->ctx = race_ctx(&b.self) - race_ctx(&a.self) + race_ctx(&b.kids) - race_ctx(&a.kids);

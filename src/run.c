@@ -15,6 +15,7 @@
 
 #include "assets.h"
 #include "clock.h"
+#include "pace.h"
 #include "trace.h"
 
 void run_init(struct run *run, const struct demo_module *module, const struct demo *demo)
@@ -26,6 +27,7 @@ void run_init(struct run *run, const struct demo_module *module, const struct de
 	snprintf(run->full_name, sizeof(run->full_name), "%s/%s", module->name, demo->name);
 	params_init(&run->params, demo->params, demo->nparams);
 	run->seed = 1;
+	run->speed = 1.0;
 	run->sampler_hz = SAMPLER_DEFAULT_HZ;
 	pthread_mutex_init(&run->mu, NULL);
 	pthread_condattr_init(&ca);
@@ -39,6 +41,8 @@ static void *scenario_main(void *arg)
 	struct run *run = arg;
 	int rc = run->demo->main(run);
 	run->end_ns = clock_now_ns();
+	run->paused_ns = pace_paused_ns();
+	run->real_ns = clock_real_ns() - run->real_ns; /* run_start left the start there */
 	run->cpu_ns = clock_process_cpu_ns() + clock_children_cpu_ns() - run->cpu0_ns;
 	run->status = rc;
 	if (rc != 0 && run->error[0] == '\0')
@@ -71,7 +75,9 @@ int run_start(struct run *run, uv_loop_t *loop, void (*on_done)(struct run *, vo
 	run->on_done_arg = arg;
 	if (run->sampler_hz > 0 && sampler_start(&run->sampler, run->sampler_hz) != 0)
 		run->sampler = NULL; /* the timeline then shows reported states only */
+	pace_begin(run->speed);
 	run->start_ns = clock_now_ns();
+	run->real_ns = clock_real_ns();
 	run->cpu0_ns = clock_process_cpu_ns() + clock_children_cpu_ns();
 	rc = pthread_create(&run->thread, NULL, scenario_main, run);
 	if (rc != 0) {
@@ -91,6 +97,7 @@ void run_request_stop(struct run *run)
 	atomic_store(&run->stop, 1);
 	pthread_cond_broadcast(&run->cv);
 	pthread_mutex_unlock(&run->mu);
+	pace_wake(); /* a paused run resumes to stop; sleepers wake */
 }
 
 void run_finish(struct run *run)
@@ -98,6 +105,7 @@ void run_finish(struct run *run)
 	if (run->thread_started) {
 		pthread_join(run->thread, NULL);
 		run->thread_started = 0;
+		pace_end();
 		if (!uv_is_closing((uv_handle_t *)&run->done_async))
 			uv_close((uv_handle_t *)&run->done_async, NULL);
 	}
@@ -141,19 +149,7 @@ int run_stopping(struct run *run)
 
 int run_sleep_ns(struct run *run, uint64_t ns)
 {
-	struct timespec until;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	uint64_t t = (uint64_t)until.tv_nsec + ns;
-	until.tv_sec += (time_t)(t / NS_PER_S);
-	until.tv_nsec = (long)(t % NS_PER_S);
-	pthread_mutex_lock(&run->mu);
-	while (!atomic_load(&run->stop)) {
-		if (pthread_cond_timedwait(&run->cv, &run->mu, &until) == ETIMEDOUT)
-			break;
-	}
-	int stopped = atomic_load(&run->stop);
-	pthread_mutex_unlock(&run->mu);
-	return stopped ? -1 : 0;
+	return pace_sleep_ns(ns, &run->stop);
 }
 
 static struct run_result *result_slot(struct run *run, const char *key)
@@ -227,6 +223,7 @@ void run_set_sim_scale(struct run *run, double sim_per_real)
 void run_watch_pid(struct run *run, pid_t pid)
 {
 	sampler_watch(run->sampler, pid);
+	pace_watch_pid(pid);
 }
 
 uint64_t run_rand(uint64_t *state)

@@ -27,6 +27,7 @@
 #define RUN_RESULTS_MAX 128
 #define RUN_PANEL_LINES 48
 #define RUN_PANEL_WIDTH 160
+#define RUN_PANEL_TITLE 64
 
 struct run_result {
 	char key[64];   /* "speedup", or "threads.wall_ms" for nested objects */
@@ -35,15 +36,29 @@ struct run_result {
 	char text[160];
 };
 
+/* What the machinery counted about a run, captured when it ended
+ * (app_run_end), saved with it and loaded back: a replay reports these
+ * figures of the original run, not its own. */
+struct run_counters {
+	uint64_t events;      /* events the recorder took */
+	uint64_t dropped;     /* events lost: a full ring, or spans past the model's cap */
+	uint64_t late;        /* events the model applied late */
+	uint64_t model_bytes; /* the model's memory at the end */
+	int cores;            /* cores online on the machine it ran on */
+};
+
 struct run {
 	const struct demo *demo;
 	const struct demo_module *module;
 	char full_name[96];
 	struct params params;
 	uint64_t seed;
+	double speed;                  /* --speed: 0.01..1 (pace.h); set before run_start */
 
 	/* filled by run_start / the scenario thread */
-	uint64_t start_ns, end_ns;
+	uint64_t start_ns, end_ns;     /* lesson clock (clock.h) */
+	uint64_t paused_ns;            /* real time the run spent paused */
+	uint64_t real_ns;              /* real time from start to end, pauses included */
 	uint64_t cpu0_ns, cpu_ns;      /* this process plus reaped children */
 	int status;                    /* demo's return value */
 	char error[256];               /* run_fail's message */
@@ -60,12 +75,13 @@ struct run {
 	 * timeline; guarded by mu. */
 	char panel[RUN_PANEL_LINES][RUN_PANEL_WIDTH];
 	int panel_lines;
-	char panel_title[64];
+	char panel_title[RUN_PANEL_TITLE];
 	uint64_t panel_version;
 
 	struct sampler *sampler;
 	struct sampler_stats sampler_stats;
 	int sampler_hz;
+	struct run_counters counters;
 
 	pthread_t thread;
 	int thread_started;
@@ -97,8 +113,9 @@ const char *run_enum(const struct run *run, const char *param);
 
 /* True once the run should end (user quit, re-run, Ctrl-C). */
 int run_stopping(struct run *run);
-/* Sleep ns nanoseconds, or less if the run is stopped. Returns 0 after the
- * full sleep, -1 when cut short. */
+/* Sleep ns nanoseconds of lesson time (1/speed as long, plus any pause),
+ * or less if the run is stopped. Returns 0 after the full sleep, -1 when cut
+ * short. */
 int run_sleep_ns(struct run *run, uint64_t ns);
 
 void run_result_num(struct run *run, const char *key, double value);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "xalloc.h"
 #include "trace.h"
 
 #define MAX_PIDS 4096
@@ -125,10 +126,7 @@ static void thr_add(struct sampler *s, pid_t pid, pid_t tid)
 	char path[96];
 	if (s->nthr == s->capthr) {
 		size_t cap = s->capthr ? s->capthr * 2 : 64;
-		struct thr *t = realloc(s->thr, cap * sizeof(*t));
-		if (t == NULL)
-			return;
-		s->thr = t;
+		s->thr = xreallocarray(s->thr, cap, sizeof(*s->thr));
 		s->capthr = cap;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", (int)pid, (int)tid);
@@ -150,7 +148,7 @@ static void thr_add(struct sampler *s, pid_t pid, pid_t tid)
 	t->stat_fd = fd2;
 	t->core = -1;
 	t->seen = 1;
-	t->t = clock_now_ns();
+	t->t = clock_real_ns();
 	if (pread_all(fd, buf, sizeof(buf)) == 0)
 		parse_schedstat(buf, &t->run, &t->wait);
 	s->nthr++;
@@ -209,21 +207,26 @@ static void sweep(struct sampler *s, pid_t self_tid)
 			continue;
 		}
 		s->reads++;
-		uint64_t now = clock_now_ns();
+		/* schedstat counts real ns: intervals are found in real time and
+		 * stamped in lesson time (clock.h). */
+		uint64_t now = clock_real_ns();
 		if (t->tid != self_tid) {
 			uint64_t dw = wait > t->wait ? wait - t->wait : 0;
 			if (dw > 0) {
 				uint64_t span = now - t->t;
 				if (dw > span)
 					dw = span;
-				trace_raw(now - dw, TRACE_EV_PREEMPT, -1, 1, 0, (uint32_t)t->pid, (uint32_t)t->tid);
-				trace_raw(now, TRACE_EV_PREEMPT, -1, 0, 0, (uint32_t)t->pid, (uint32_t)t->tid);
+				trace_raw(clock_lesson_of(now - dw), TRACE_EV_PREEMPT, -1, 1, 0, (uint32_t)t->pid,
+				          (uint32_t)t->tid);
+				trace_raw(clock_lesson_of(now), TRACE_EV_PREEMPT, -1, 0, 0, (uint32_t)t->pid,
+				          (uint32_t)t->tid);
 			}
 			if (run > t->run && pread_all(t->stat_fd, buf, sizeof(buf)) == 0) {
 				int core = parse_core(buf);
 				if (core >= 0 && core != t->core) {
-					trace_raw(now - (run - t->run < now - t->t ? run - t->run : now - t->t),
-					          TRACE_EV_CORE, -1, 0, core, (uint32_t)t->pid, (uint32_t)t->tid);
+					uint64_t ran = run - t->run < now - t->t ? run - t->run : now - t->t;
+					trace_raw(clock_lesson_of(now - ran), TRACE_EV_CORE, -1, 0, core,
+					          (uint32_t)t->pid, (uint32_t)t->tid);
 					t->core = core;
 				}
 			}
@@ -244,9 +247,9 @@ static void *sampler_main(void *arg)
 	pthread_mutex_lock(&s->mu);
 	while (!s->stop) {
 		pthread_mutex_unlock(&s->mu);
-		uint64_t c0 = clock_thread_cpu_ns();
+		uint64_t c0 = clock_thread_cpu_real_ns();
 		sweep(s, self_tid);
-		uint64_t cost = clock_thread_cpu_ns() - c0;
+		uint64_t cost = clock_thread_cpu_real_ns() - c0;
 		/* Keep the sampler within its budget of one core. */
 		uint64_t want = (uint64_t)((double)cost / BUDGET);
 		s->period_ns = want > s->min_period_ns ? want : s->min_period_ns;
@@ -264,16 +267,14 @@ static void *sampler_main(void *arg)
 		}
 	}
 	pthread_mutex_unlock(&s->mu);
-	s->cpu_ns = clock_thread_cpu_ns();
+	s->cpu_ns = clock_thread_cpu_real_ns();
 	return NULL;
 }
 
 int sampler_start(struct sampler **out, int hz)
 {
-	struct sampler *s = calloc(1, sizeof(*s));
+	struct sampler *s = xcalloc(1, sizeof(*s));
 	pthread_condattr_t ca;
-	if (s == NULL)
-		return -ENOMEM;
 	if (hz <= 0)
 		hz = SAMPLER_DEFAULT_HZ;
 	s->min_period_ns = NS_PER_S / (uint64_t)hz;
@@ -284,7 +285,7 @@ int sampler_start(struct sampler **out, int hz)
 	pthread_cond_init(&s->cv, &ca);
 	pthread_condattr_destroy(&ca);
 	s->pids[s->npids++] = getpid();
-	s->start_ns = clock_now_ns();
+	s->start_ns = clock_real_ns();
 	s->ncores = read_proc_stat(s->stat0_busy, s->stat0_total);
 	int rc = pthread_create(&s->thread, NULL, sampler_main, s);
 	if (rc != 0) {
@@ -327,7 +328,7 @@ void sampler_stop(struct sampler *s, struct sampler_stats *st)
 	pthread_join(s->thread, NULL);
 	if (st != NULL) {
 		uint64_t busy[SAMPLER_MAX_CORES], total[SAMPLER_MAX_CORES];
-		uint64_t life = clock_now_ns() - s->start_ns;
+		uint64_t life = clock_real_ns() - s->start_ns;
 		memset(st, 0, sizeof(*st));
 		st->sweeps = s->sweeps;
 		st->reads = s->reads;

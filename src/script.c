@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pace.h"
+
 #define SCRIPT_MAX_ACTIONS 100000
 #define SCRIPT_MAX_FILE (1u << 24)
 #define SCRIPT_MAX_WAIT_S 3600.0
@@ -20,7 +22,7 @@ static const struct {
 	const char *name;
 	int key;
 } key_names[] = {
-	{"space", ' '},       {"enter", '\n'},       {"tab", '\t'},         {"esc", 27},
+	{"space", ' '},       {"enter", '\n'},       {"tab", '\t'},         {"esc", SCRIPT_KEY_ESC},
 	{"up", SCRIPT_KEY_UP}, {"down", SCRIPT_KEY_DOWN}, {"left", SCRIPT_KEY_LEFT},
 	{"right", SCRIPT_KEY_RIGHT}, {"home", SCRIPT_KEY_HOME}, {"end", SCRIPT_KEY_END},
 	{"pgup", SCRIPT_KEY_PPAGE}, {"pgdn", SCRIPT_KEY_NPAGE}, {"backspace", SCRIPT_KEY_BACKSPACE},
@@ -33,7 +35,7 @@ static const struct {
 
 const char *script_key_name(int key, char *buf, size_t n)
 {
-	if (key == '\r' || key == 0527) { /* Enter as a terminal sends it, KEY_ENTER */
+	if (key == '\r' || key == SCRIPT_KEY_ENTER) { /* Enter as a terminal sends it, or the keypad's */
 		snprintf(buf, n, "enter");
 		return buf;
 	}
@@ -42,7 +44,7 @@ const char *script_key_name(int key, char *buf, size_t n)
 			snprintf(buf, n, "%s", key_names[i].name);
 			return buf;
 		}
-	if (key > SCRIPT_KEY_F0 && key <= SCRIPT_KEY_F0 + 12)
+	if (key > SCRIPT_KEY_F0 && key <= SCRIPT_KEY_F0 + SCRIPT_KEY_NFUNC)
 		snprintf(buf, n, "F%d", key - SCRIPT_KEY_F0);
 	else if (key >= 1 && key <= 26)
 		snprintf(buf, n, "ctrl-%c", 'a' + key - 1);
@@ -68,7 +70,7 @@ static int parse_key(const char *w, int *key)
 	if ((w[0] == 'F' || w[0] == 'f') && n >= 2 && n <= 3 && isdigit((unsigned char)w[1]) &&
 	    (n == 2 || isdigit((unsigned char)w[2]))) {
 		int f = atoi(w + 1);
-		if (f >= 1 && f <= 12) {
+		if (f >= 1 && f <= SCRIPT_KEY_NFUNC) {
 			*key = SCRIPT_KEY_F0 + f;
 			return 0;
 		}
@@ -79,6 +81,9 @@ static int parse_key(const char *w, int *key)
 	}
 	return -1;
 }
+
+#define UNKNOWN_ACTION                                                                             \
+	"unknown action: allowed wait, key, select, set, run, pause, resume, step, speed, marker, quit"
 
 /* "2s", "500ms", "1.5s", "250us": to nanoseconds. */
 static int parse_duration(const char *w, uint64_t *ns)
@@ -135,7 +140,7 @@ static const char *parse_line(const char *p, const char *e, struct script_action
 		p++;
 	while (p < e && *p != ' ' && *p != '\t' && *p != '\r') {
 		if (n + 1 >= sizeof(cmd))
-			return "unknown action: allowed wait, key, select, set, run, marker, quit";
+			return UNKNOWN_ACTION;
 		cmd[n++] = *p++;
 	}
 	cmd[n] = '\0';
@@ -172,6 +177,15 @@ static const char *parse_line(const char *p, const char *e, struct script_action
 		a->op = cmd[0] == 'r' ? SCRIPT_RUN : SCRIPT_QUIT;
 		if (n != 0)
 			return cmd[0] == 'r' ? "run takes nothing" : "quit takes nothing";
+	} else if (strcmp(cmd, "pause") == 0 || strcmp(cmd, "resume") == 0 || strcmp(cmd, "step") == 0) {
+		a->op = cmd[0] == 'p' ? SCRIPT_PAUSE : cmd[0] == 'r' ? SCRIPT_RESUME : SCRIPT_STEP;
+		if (n != 0)
+			return cmd[0] == 'p' ? "pause takes nothing" : cmd[0] == 'r' ? "resume takes nothing"
+			                                                                : "step takes nothing";
+	} else if (strcmp(cmd, "speed") == 0) {
+		a->op = SCRIPT_SPEED;
+		if (!one_word || pace_speed_parse(arg, &a->speed) != 0)
+			return "speed takes one speed 0.01..1: e.g. speed 0.25, speed 1/10, speed 1";
 	} else if (strcmp(cmd, "marker") == 0) {
 		a->op = SCRIPT_MARKER;
 		const char *s = p;
@@ -184,7 +198,7 @@ static const char *parse_line(const char *p, const char *e, struct script_action
 		    rest_text(s, t, a->text, sizeof(a->text), 1) != 0 || strchr(a->text, '"') != NULL)
 			return "marker takes a quoted text, e.g. marker \"GIL turned on\" (at most 159 bytes)";
 	} else {
-		return "unknown action: allowed wait, key, select, set, run, marker, quit";
+		return UNKNOWN_ACTION;
 	}
 	return NULL;
 }
@@ -268,6 +282,28 @@ int script_load(const char *path, struct script *out, char *err, size_t errlen)
 	if (rc != 0)
 		snprintf(err, errlen, "%s: %s", path, inner);
 	return rc;
+}
+
+int script_command(const struct script_action *a, char *buf, size_t n)
+{
+	switch (a->op) {
+	case SCRIPT_RUN:
+		return snprintf(buf, n, "run\n");
+	case SCRIPT_SELECT:
+		return snprintf(buf, n, "select %s\n", a->text);
+	case SCRIPT_SET:
+		return snprintf(buf, n, "set %s\n", a->text);
+	case SCRIPT_PAUSE:
+		return snprintf(buf, n, "pause\n");
+	case SCRIPT_RESUME:
+		return snprintf(buf, n, "resume\n");
+	case SCRIPT_STEP:
+		return snprintf(buf, n, "step\n");
+	case SCRIPT_SPEED:
+		return snprintf(buf, n, "speed %.17g\n", a->speed);
+	default:
+		return 0;
+	}
 }
 
 void script_free(struct script *s)

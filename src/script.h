@@ -9,6 +9,9 @@
  *   select worker-2                    move the selection to the named task
  *   set gil=on                         set a demo parameter (for the next run)
  *   run                                (re)start the demo
+ *   pause | resume | step              pause the run, resume it, step it
+ *                                      to its next event (pace.h)
+ *   speed 0.25                         the speed of the next run, 0.01..1
  *   marker "GIL turned on"             a chapter marker in the recording
  *   quit                               leave simul
  *
@@ -22,7 +25,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum script_op { SCRIPT_WAIT, SCRIPT_KEY, SCRIPT_SELECT, SCRIPT_SET, SCRIPT_RUN, SCRIPT_MARKER, SCRIPT_QUIT };
+enum script_op {
+	SCRIPT_WAIT,
+	SCRIPT_KEY,
+	SCRIPT_SELECT,
+	SCRIPT_SET,
+	SCRIPT_RUN,
+	SCRIPT_MARKER,
+	SCRIPT_QUIT,
+	SCRIPT_PAUSE,
+	SCRIPT_RESUME,
+	SCRIPT_STEP,
+	SCRIPT_SPEED,
+};
 
 /* Keys that are not one printable character (values are ncurses' where
  * ncurses has one, so the TUI can feed them as typed). */
@@ -37,7 +52,11 @@ enum script_key {
 	SCRIPT_KEY_NPAGE = 0522,
 	SCRIPT_KEY_PPAGE = 0523,
 	SCRIPT_KEY_END = 0550,
+	SCRIPT_KEY_ENTER = 0527, /* KEY_ENTER (the keypad's) */
+	SCRIPT_KEY_ESC = 27,     /* the Esc character itself */
 };
+/* Function keys F1..F<SCRIPT_KEY_NFUNC>. */
+#define SCRIPT_KEY_NFUNC 12
 
 #define SCRIPT_TEXT_MAX 160
 
@@ -46,6 +65,7 @@ struct script_action {
 	int line;       /* in the file, for messages */
 	uint64_t ns;    /* SCRIPT_WAIT */
 	int key;        /* SCRIPT_KEY: a character or a SCRIPT_KEY_* code */
+	double speed;   /* SCRIPT_SPEED */
 	char text[SCRIPT_TEXT_MAX]; /* SELECT: task; SET: key=value; MARKER: text */
 };
 
@@ -60,6 +80,9 @@ int script_parse(const char *buf, size_t len, struct script *out, char *err, siz
 /* Same, reading the file at path. */
 int script_load(const char *path, struct script *out, char *err, size_t errlen);
 void script_free(struct script *s);
+/* The line the relay sends the TUI for a command action (run, select, set,
+ * pause, resume, step, speed), newline included; its length, 0 for others. */
+int script_command(const struct script_action *a, char *buf, size_t n);
 /* The key's name as a script writes it ("space", "+", "F1"). */
 const char *script_key_name(int key, char *buf, size_t n);
 

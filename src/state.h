@@ -19,6 +19,7 @@
 	X(READY,     "ready",     "rdy",  "\u2591", '-', "runnable, waiting for its scheduler (loop, pool, GIL turn)") \
 	X(IO,        "io",        "io",   "\u2248", '~', "blocked on I/O")                              \
 	X(SLEEP,     "sleep",     "slp",  "\u00b7", '.', "sleeping on a timer")                         \
+	X(BLOCKED,   "blocked",   "blk",  "B",      'B', "stuck in a blocking call that holds its thread (time.sleep on a loop)") \
 	X(LOCK,      "lock",      "lck",  "L",      'L', "waiting for a lock")                          \
 	X(GIL,       "gil",       "gil",  "G",      'G', "waiting for the (emulated) GIL")              \
 	X(JOIN,      "join",      "join", "\u2500", '=', "waiting for a thread, child or task")         \

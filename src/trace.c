@@ -28,6 +28,8 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "pace.h"
+#include "xalloc.h"
 
 #define RING_CAP 65536u /* events (4 MiB of address space, touched only where written) */
 #define RING_MAGIC 0x53696d52u
@@ -39,6 +41,10 @@ struct ring {
 	_Atomic int on_free; /* on the free list: nobody produces, the drainer skips it */
 	_Atomic int orphan; /* its thread has exited */
 	char pad0[64 - 20];
+	/* the lesson clock, for the child process that writes a shm ring */
+	struct clock_pace pace;
+	_Atomic uint64_t work; /* a child's state changes and prints (a step waits for one) */
+	char padp[128 - sizeof(struct clock_pace) - 8];
 	/* producer's line */
 	_Atomic uint64_t head;
 	uint64_t tail_cache;
@@ -111,25 +117,15 @@ static void ring_init(struct ring *r, int shm)
 	ring_rewind(r);
 }
 
-static int rings_add_locked(struct ring *r)
+static void rings_add_locked(struct ring *r)
 {
 	if (nrings == caprings) {
 		size_t cap = caprings ? caprings * 2 : 64;
-		struct ring **n = realloc(rings, cap * sizeof(*n));
-		struct ring **f = realloc(free_rings, cap * sizeof(*f));
-		if (n == NULL || f == NULL) {
-			if (n)
-				rings = n;
-			if (f)
-				free_rings = f;
-			return -ENOMEM;
-		}
-		rings = n;
-		free_rings = f;
+		rings = xreallocarray(rings, cap, sizeof(*rings));
+		free_rings = xreallocarray(free_rings, cap, sizeof(*free_rings));
 		caprings = cap;
 	}
 	rings[nrings++] = r;
-	return 0;
 }
 
 static void ring_key_destroy(void *p)
@@ -160,10 +156,7 @@ static struct ring *ring_for_thread(void)
 		if (m != MAP_FAILED) {
 			r = m;
 			ring_init(r, 0);
-			if (rings_add_locked(r) != 0) {
-				munmap(m, RING_BYTES);
-				r = NULL;
-			}
+			rings_add_locked(r);
 		}
 	}
 	pthread_mutex_unlock(&rings_mu);
@@ -230,6 +223,8 @@ static void append(int32_t task, uint8_t type, uint8_t state, int16_t line, uint
 	if (len > sizeof(((struct trace_event *)0)->text))
 		n += (unsigned)((len - sizeof(((struct trace_event *)0)->text) + 63) / 64);
 
+	if (r->shm && (type == TRACE_EV_STATE || type == TRACE_EV_MARK || type == TRACE_EV_END))
+		atomic_fetch_add_explicit(&r->work, 1, memory_order_relaxed);
 	uint64_t head;
 	struct trace_event *e = ring_claim(r, n, &head);
 	if (e != NULL) {
@@ -311,31 +306,19 @@ void trace_reset(void)
 trace_task_t trace_task_new_child(const char *name, enum task_kind kind, const char *group,
                                   trace_task_t parent)
 {
-	trace_task_t id = TRACE_NO_TASK;
-	char *n = strdup(name ? name : "?");
-	char *g = strdup(group ? group : "");
+	char *n = xstrdup(name ? name : "?");
+	char *g = xstrdup(group ? group : "");
 
-	if (n == NULL || g == NULL)
-		goto fail;
 	pthread_mutex_lock(&tasks_mu);
 	if (ntasks == captasks) {
 		size_t cap = captasks ? captasks * 2 : 64;
-		struct task_entry *t = realloc(tasks, cap * sizeof(*t));
-		if (t == NULL) {
-			pthread_mutex_unlock(&tasks_mu);
-			goto fail;
-		}
-		tasks = t;
+		tasks = xreallocarray(tasks, cap, sizeof(*tasks));
 		captasks = cap;
 	}
 	tasks[ntasks] = (struct task_entry){.name = n, .group = g, .kind = kind, .parent = parent};
-	id = (trace_task_t)ntasks++;
+	trace_task_t id = (trace_task_t)ntasks++;
 	pthread_mutex_unlock(&tasks_mu);
 	return id;
-fail:
-	free(n);
-	free(g);
-	return TRACE_NO_TASK;
 }
 
 trace_task_t trace_task_new(const char *name, enum task_kind kind, const char *group)
@@ -389,6 +372,7 @@ void trace_state_at(trace_task_t task, enum state s, int line, const char *reaso
 {
 	if (!ENABLED() || task < 0)
 		return;
+	pace_gate();
 	append(task, TRACE_EV_STATE, (uint8_t)s, (int16_t)line, 0, 0, reason, clock_now_ns());
 }
 
@@ -414,6 +398,7 @@ void trace_mark(trace_task_t task, const char *text)
 {
 	if (!ENABLED() || task < 0)
 		return;
+	pace_gate();
 	append(task, TRACE_EV_MARK, 0, 0, 0, 0, text ? text : "", clock_now_ns());
 }
 
@@ -434,6 +419,7 @@ void trace_end(trace_task_t task)
 {
 	if (!ENABLED() || task < 0)
 		return;
+	pace_gate();
 	append(task, TRACE_EV_END, STATE_DONE, 0, 0, 0, NULL, clock_now_ns());
 }
 
@@ -441,6 +427,7 @@ void trace_milestone(const char *text)
 {
 	if (!ENABLED())
 		return;
+	pace_gate();
 	append(TRACE_NO_TASK, TRACE_EV_MILESTONE, 0, 0, 0, 0, text ? text : "", clock_now_ns());
 }
 
@@ -503,11 +490,7 @@ size_t trace_drain(void (*fn)(const struct trace_record *rec, void *arg), void *
 	atomic_store(&news, 0);
 	pthread_mutex_lock(&rings_mu);
 	size_t n = nrings;
-	struct ring **snap = malloc((n ? n : 1) * sizeof(*snap));
-	if (snap == NULL) {
-		pthread_mutex_unlock(&rings_mu);
-		return 0;
-	}
+	struct ring **snap = xreallocarray(NULL, n ? n : 1, sizeof(*snap));
 	if (n > 0)
 		memcpy(snap, rings, n * sizeof(*snap));
 	pthread_mutex_unlock(&rings_mu);
@@ -574,14 +557,12 @@ int trace_shm_ring_new(void)
 	}
 	struct ring *r = m;
 	ring_init(r, 1);
+	struct clock_map cm;
+	clock_map_get(&cm);
+	clock_pace_write(&r->pace, &cm);
 	pthread_mutex_lock(&rings_mu);
-	int rc = rings_add_locked(r);
+	rings_add_locked(r);
 	pthread_mutex_unlock(&rings_mu);
-	if (rc != 0) {
-		munmap(m, RING_BYTES);
-		close(fd);
-		return rc;
-	}
 	return fd;
 }
 
@@ -596,5 +577,26 @@ int trace_shm_attach(int fd)
 		return -EINVAL;
 	}
 	forced_ring = r;
+	clock_pace_attach(&r->pace);
 	return 0;
+}
+
+uint64_t trace_shm_work(void)
+{
+	uint64_t w = 0;
+	pthread_mutex_lock(&rings_mu);
+	for (size_t i = 0; i < nrings; i++)
+		if (rings[i]->shm)
+			w += atomic_load_explicit(&rings[i]->work, memory_order_relaxed);
+	pthread_mutex_unlock(&rings_mu);
+	return w;
+}
+
+void trace_shm_set_pace(const struct clock_map *m)
+{
+	pthread_mutex_lock(&rings_mu);
+	for (size_t i = 0; i < nrings; i++)
+		if (rings[i]->shm)
+			clock_pace_write(&rings[i]->pace, m);
+	pthread_mutex_unlock(&rings_mu);
 }

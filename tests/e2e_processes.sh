@@ -4,10 +4,15 @@
 #     says so, and the results count it.
 #  2. Ctrl-C (SIGINT) mid-run: simul stops soon, and no worker is left,
 #     running or zombie.
+#  3. Two CPU hogs beside processes/workers and processes/vs-threads: each
+#     either keeps the lesson's order or says the machine was too busy, and
+#     it sees the hogs as other load.
 set -u
 SIMUL=${SIMUL:-build/simul}
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+hogs=()
+stop_hogs() { [ ${#hogs[@]} -gt 0 ] && kill "${hogs[@]}" 2>/dev/null; hogs=(); }
+trap 'stop_hogs; rm -f "$out"' EXIT
 
 # Pids of simul's (pid $1) worker children, once there are $2 of them.
 wait_workers() {
@@ -54,4 +59,32 @@ for k in $kids; do
 	[ -e "/proc/$k" ] && { echo "worker $k left behind: $(cat /proc/$k/stat)"; exit 1; }
 done
 grep -q "stopped with the run" "$out" || { echo "the stop is not on the lanes"; cat "$out"; exit 1; }
+
+# 3. Two busy loops on the side (sanitized builds are too slow to judge).
+if [ -z "${SIMUL_SANITIZER:-}" ] && [ "$(nproc)" -ge 2 ]; then
+	for _ in 1 2; do
+		timeout 60 sh -c 'while :; do :; done' &
+		hogs+=($!)
+	done
+	# The verdict must agree with the figures: the order held, or too_busy
+	# is set; and the hogs must be seen (other_load at least a quarter).
+	check_busy() { # DEMO ORDER-EXPRESSION ARGS...
+		local demo=$1 order=$2
+		shift 2
+		"$SIMUL" "$demo" --report - "$@" >"$out" 2>&1 || { echo "$demo failed under load"; cat "$out"; exit 1; }
+		python3 - "$out" "$order" <<'PY' || { echo "$demo under load:"; cat "$out"; exit 1; }
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+held = eval(sys.argv[2], {}, r)
+print(f"{r['verdict']} (other_load {r.get('other_load', -1):.2f})")
+assert r.get("other_load", 0) >= 0.25, "two busy loops beside it, yet other_load is low"
+assert held or r.get("too_busy") == 1, "the order flipped and the demo did not say the machine was too busy"
+assert not (held and r.get("too_busy") == 1), "too_busy, yet the order held"
+PY
+	}
+	check_busy processes/workers "parallelism > 1.2 and speedup > 1.0" -s workers=2 -s job_ms=400
+	check_busy processes/vs-threads "processes_speedup > threads_speedup and processes_parallelism > threads_parallelism" \
+		-s jobs=2 -s job_ms=400
+	stop_hogs
+fi
 exit 0

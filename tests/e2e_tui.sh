@@ -3,7 +3,7 @@
 # socket) and reads the screen back: the menu lists every demo, edits a
 # parameter (refusing a bad value with what is allowed) and filters; a run
 # of threads/interleave shows both lanes and the printed lines in order; a
-# mouse click selects a lane; r re-runs; pause, pan and zoom change the view
+# mouse click selects a lane; r re-runs; f (freeze), pan and zoom change the view
 # as they should; help and task detail open and close; a 60x20 window gets
 # the size message and 120x40 redraws; q, Ctrl-Z, Ctrl-C, SIGTERM and a
 # fatal signal leave a sane terminal; SIGHUP ends simul; bad --set values are
@@ -122,23 +122,23 @@ T send-keys -t "$SESS" q
 wait_for 'PROMPT\$' 10
 check_tty q
 
-# ---- pause keeps the view put while the run goes on ----
+# ---- f freezes the view while the run goes on ----
 # (past 2 s, when a following view rescales as the run grows)
 T send-keys -t "$SESS" "clear; $SIMUL threads/interleave -s pause_ms=1000" Enter
 wait_for 'running [2-3]\.[0-9]+ s +\[following\]' 10
-T send-keys -t "$SESS" Space
-wait_for 'PAUSED view' 5
+T send-keys -t "$SESS" f
+wait_for 'view frozen' 5
 axis1=$(screen | sed -n 2p)
 cols1=$(screen | grep -oE '[0-9.]+ [mµu]?s/col' | head -1)
 head1=$(screen | grep -oE 'running [0-9.]+ s')
 sleep 1.2
 s=$(screen)
-echo "$s" | grep -q 'PAUSED view' || fail "pause did not hold"
-[ "$(echo "$s" | grep -oE 'running [0-9.]+ s')" != "$head1" ] || fail "the run stopped while the view paused"
-[ "$(echo "$s" | sed -n 2p)" = "$axis1" ] || fail "paused view moved"
-[ "$(echo "$s" | grep -oE '[0-9.]+ [mµu]?s/col' | head -1)" = "$cols1" ] || fail "paused scale changed"
-# Space again follows the present.
-T send-keys -t "$SESS" Space
+echo "$s" | grep -q 'view frozen' || fail "the frozen view did not hold"
+[ "$(echo "$s" | grep -oE 'running [0-9.]+ s')" != "$head1" ] || fail "the run stopped while the view froze"
+[ "$(echo "$s" | sed -n 2p)" = "$axis1" ] || fail "frozen view moved"
+[ "$(echo "$s" | grep -oE '[0-9.]+ [mµu]?s/col' | head -1)" = "$cols1" ] || fail "frozen scale changed"
+# f again follows the present.
+T send-keys -t "$SESS" f
 wait_for '\[following\]' 5
 wait_for 'finished' 20
 

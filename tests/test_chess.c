@@ -38,7 +38,8 @@ static int chess_check_total(double got, double want, int try, const char *what)
 
 START_TEST(chess_sync_matches_formula)
 {
-	/* 4 boards x 3 pairs x (5 + 55) s, less the last reply: 665 s. */
+	/* 4 boards x 3 pairs x (5 + 55) s = 720 s: the exhibition ends with
+	 * the last game, at the opponent's reply to her last move. */
 	static const char *const sets[] = {"boards=4", "moves=3", "master_move_s=5", "opponent_move_s=55",
 	                                   "time_scale=200", "sync_full=on", NULL};
 	for (int try = 0; try < CHESS_TRIES; try++) {
@@ -48,7 +49,8 @@ START_TEST(chess_sync_matches_formula)
 		ck_assert(support_result(&run, "sync_projected") == 0);
 		/* The sync master mostly waits: 5 of every 60 s are hers. */
 		ck_assert(support_result(&run, "master_busy_share") < 0.2);
-		int ok = chess_check_total(support_result(&run, "sync_sim_s"), 4 * 3 * 60 - 55, try, "sync_sim_s");
+		int ok = chess_check_total(support_result(&run, "sync_sim_s"), 4 * 3 * 60, try, "sync_sim_s");
+		ck_assert_double_eq(support_result(&run, "sync_formula_sim_s"), 4 * 3 * 60);
 		model_free(m);
 		run_destroy(&run);
 		if (ok)
@@ -84,7 +86,8 @@ static void chess_check_one_at_a_time(const struct model *m)
 
 START_TEST(chess_async_matches_formula_one_board_at_a_time)
 {
-	/* Rounds last max(4 x 5, 5 + 55) = 60 s: 2 x 60 + 4 x 5 = 140 s. */
+	/* Rounds last max(4 x 5, 5 + 55) = 60 s: her last move ends at
+	 * 2 x 60 + 4 x 5 = 140 s, the last game 55 s later, at 195 s. */
 	static const char *const sets[] = {"boards=4", "moves=3", "master_move_s=5", "opponent_move_s=55",
 	                                   "time_scale=100", NULL};
 	for (int try = 0; try < CHESS_TRIES; try++) {
@@ -92,7 +95,13 @@ START_TEST(chess_async_matches_formula_one_board_at_a_time)
 		struct model *m = support_run_demo("chess/async", sets, &run);
 		support_check_invariants(m, 1, 0.01);
 		chess_check_one_at_a_time(m);
-		int ok = chess_check_total(support_result(&run, "async_sim_s"), 2 * 60 + 4 * 5, try, "async_sim_s");
+		ck_assert_double_eq(support_result(&run, "async_formula_sim_s"), 2 * 60 + 4 * 5 + 55);
+		double last_move = support_result(&run, "async_last_move_sim_s");
+		double total = support_result(&run, "async_sim_s");
+		/* The last reply is an opponent's 55 s, measured like any other. */
+		ck_assert_msg(total - last_move > 55 * 0.95 && total - last_move < 55 * 1.2,
+		              "last move at %.1f s, last game over at %.1f s", last_move, total);
+		int ok = chess_check_total(total, 2 * 60 + 4 * 5 + 55, try, "async_sim_s");
 		model_free(m);
 		run_destroy(&run);
 		if (ok)
@@ -117,6 +126,27 @@ START_TEST(chess_few_boards_leave_the_master_idle)
 	ck_assert_msg(tot[STATE_IDLE] > life / 10, "idle %llu ns of %llu", (unsigned long long)tot[STATE_IDLE],
 	              (unsigned long long)life);
 	ck_assert(support_result(&run, "master_busy_share") < 0.9);
+	model_free(m);
+	run_destroy(&run);
+}
+END_TEST
+
+/* both with the sync exhibition fast-forwarded: the speedup rests on a
+ * projection and says so; played in full, it does not. */
+START_TEST(chess_speedup_marked_projected_when_sync_is)
+{
+	static const char *const projected[] = {"boards=4", "moves=2", "time_scale=400", NULL};
+	static const char *const full[] = {"boards=2", "moves=2", "time_scale=400", "sync_full=on", NULL};
+	struct run run;
+	struct model *m = support_run_demo("chess/both", projected, &run);
+	ck_assert_double_eq(support_result(&run, "sync_projected"), 1);
+	ck_assert_double_eq(support_result(&run, "speedup_projected"), 1);
+	ck_assert_double_gt(support_result(&run, "speedup"), 1);
+	model_free(m);
+	run_destroy(&run);
+	m = support_run_demo("chess/both", full, &run);
+	ck_assert_double_eq(support_result(&run, "sync_projected"), 0);
+	ck_assert_double_eq(support_result(&run, "speedup_projected"), 0);
 	model_free(m);
 	run_destroy(&run);
 }
@@ -219,6 +249,7 @@ int main(void)
 	tcase_add_test(tc, chess_async_matches_formula_one_board_at_a_time);
 	tcase_add_test(tc, chess_few_boards_leave_the_master_idle);
 	tcase_add_test(tc, chess_two_masters_finish_sooner);
+	tcase_add_test(tc, chess_speedup_marked_projected_when_sync_is);
 	suite_add_tcase(s, tc);
 	TCase *engine = tcase_create("chessboard");
 	tcase_set_timeout(engine, 10);

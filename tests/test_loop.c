@@ -146,7 +146,51 @@ START_TEST(blocking_freezes_then_offload_flows)
 	}
 	ck_assert_uint_ge(longest_ready, (uint64_t)(blocked * 0.8 * MS));
 	ck_assert_int_ge(pool, 0);
-	ck_assert_uint_ge(longest_span(m, (size_t)pool, STATE_RUNNING), 250 * MS);
+	/* A time.sleep is a sleep, on a pool thread too: never `running`. */
+	ck_assert_uint_ge(longest_span(m, (size_t)pool, STATE_SLEEP), 250 * MS);
+	ck_assert_uint_lt(longest_span(m, (size_t)pool, STATE_RUNNING), 50 * MS);
+	/* The culprit's time.sleep holds the loop without using a core: its
+	 * lane and the loop's are `blocked` for it, not `running`. */
+	int culprit = support_task(m, "culprit"), loop = support_task(m, "event loop");
+	ck_assert_int_ge(culprit, 0);
+	ck_assert_int_ge(loop, 0);
+	ck_assert_uint_ge(longest_span(m, (size_t)culprit, STATE_BLOCKED), (uint64_t)(blocked * 0.9 * MS));
+	ck_assert_uint_ge(longest_span(m, (size_t)loop, STATE_BLOCKED), (uint64_t)(blocked * 0.9 * MS));
+	uint64_t tot[STATE_COUNT];
+	model_task_totals(m, (size_t)culprit, tot);
+	ck_assert_uint_lt(tot[STATE_RUNNING] + tot[STATE_PREEMPTED], 50 * MS);
+	model_free(m);
+	run_destroy(&run);
+}
+END_TEST
+
+/* work=cpu: the culprit's lane and the loop's are on a core (running or
+ * preempted) for the blocking time, never `blocked`; offloaded, the work
+ * and the loop share the GIL. */
+START_TEST(blocking_cpu_work_runs_not_blocked)
+{
+	static const char *const sets[] = {"block_ms=200", "tick_ms=50", "tickers=1", "work=cpu", NULL};
+	struct run run;
+	struct model *m = support_run_demo("loop/blocking", sets, &run);
+	support_check_invariants(m, 1, 0.01);
+	int culprit = support_task(m, "culprit");
+	ck_assert_int_ge(culprit, 0);
+	uint64_t tot[STATE_COUNT];
+	model_task_totals(m, (size_t)culprit, tot);
+	ck_assert_uint_eq(tot[STATE_BLOCKED], 0);
+	ck_assert_uint_ge(tot[STATE_RUNNING] + tot[STATE_PREEMPTED], 180 * MS);
+	for (size_t i = 0; i < model_task_count(m); i++) {
+		model_task_totals(m, i, tot);
+		ck_assert_msg(tot[STATE_BLOCKED] == 0, "%s blocked with work=cpu", model_task(m, i)->name);
+	}
+	/* Offloaded, the Python-level CPU work holds the GIL on its pool
+	 * thread: each time a ticker is due, the loop waits for the GIL (up
+	 * to the 5 ms switch interval) before it can run it. */
+	int loop = support_task(m, "event loop");
+	ck_assert_int_ge(loop, 0);
+	model_task_totals(m, (size_t)loop, tot);
+	ck_assert_msg(tot[STATE_GIL] >= 5 * MS, "the loop waited %.1f ms for the GIL", (double)tot[STATE_GIL] / MS);
+	ck_assert_double_ge(support_result(&run, "offloaded_max_ready_ms"), 1);
 	model_free(m);
 	run_destroy(&run);
 }
@@ -193,6 +237,41 @@ START_TEST(c10k_sleep_mode)
 }
 END_TEST
 
+/* Time task i spent on a core or waiting for one. */
+static uint64_t oncpu(const struct model *m, size_t i)
+{
+	uint64_t tot[STATE_COUNT];
+	model_task_totals(m, i, tot);
+	return tot[STATE_RUNNING] + tot[STATE_PREEMPTED];
+}
+
+/* cost=cpython: every request also costs the loop what CPython and aiohttp
+ * spend on one (a third of a millisecond and up), so the loop's one thread
+ * is busy for N times that; cost=c leaves only the C loop's own. */
+START_TEST(c10k_pays_cpythons_cost_per_request)
+{
+	static const char *const py[] = {"tasks=300", "latency_ms=100", "cost=cpython", NULL};
+	static const char *const c[] = {"tasks=300", "latency_ms=100", "cost=c", NULL};
+	struct run run;
+	struct model *m = support_run_demo("loop/c10k", py, &run);
+	double per_task_us = support_result(&run, "cost_per_task_us");
+	ck_assert_double_ge(per_task_us, 100);
+	int loop = support_task(m, "event loop");
+	ck_assert_int_ge(loop, 0);
+	uint64_t busy_py = oncpu(m, (size_t)loop);
+	ck_assert_uint_ge(busy_py, (uint64_t)(300 * per_task_us * 1000 * 0.9));
+	model_free(m);
+	run_destroy(&run);
+	m = support_run_demo("loop/c10k", c, &run);
+	ck_assert_double_eq(support_result(&run, "cost_per_task_us"), 0);
+	loop = support_task(m, "event loop");
+	ck_assert_int_ge(loop, 0);
+	ck_assert_uint_lt(oncpu(m, (size_t)loop), busy_py / 2);
+	model_free(m);
+	run_destroy(&run);
+}
+END_TEST
+
 START_TEST(generator_hands_over)
 {
 	static const char *const sets[] = {"pause_ms=5", NULL};
@@ -231,11 +310,36 @@ START_TEST(generator_hands_over)
 }
 END_TEST
 
+/* The pauses that slow the generator down for the eye are sleeps, not
+ * work: with pause_ms=40 (14 pauses, about 330 ms), the two lanes are
+ * `running` for a small part of that. */
+START_TEST(generator_pauses_are_sleeps)
+{
+	static const char *const sets[] = {"pause_ms=40", NULL};
+	struct run run;
+	struct model *m = support_run_demo("loop/generator", sets, &run);
+	uint64_t running = 0, sleeping = 0, tot[STATE_COUNT];
+	for (size_t i = 0; i < model_task_count(m); i++) {
+		model_task_totals(m, i, tot);
+		running += tot[STATE_RUNNING];
+		sleeping += tot[STATE_SLEEP];
+	}
+	ck_assert_uint_ge(sleeping, 7 * 40 * MS);
+	ck_assert_msg(running < 50 * MS, "running %.1f ms for %.1f ms of pauses", (double)running / MS,
+	              (double)sleeping / MS);
+	model_free(m);
+	run_destroy(&run);
+}
+END_TEST
+
 /* ---- stopping ---- */
 
-static double stop_after(const char *name, const char *const *sets, uint64_t after_ms)
+/* Start demo `name`, and once its task `task` is registered and 100 ms
+ * more have passed (so its workload is under way, however loaded the
+ * machine), ask it to stop; returns how long it took to return, in ms. */
+static double stop_in(const char *name, const char *const *sets, const char *task)
 {
-	return support_stop_after(name, sets, after_ms, NULL, 0);
+	return support_stop_when(name, sets, task, 100, NULL, 0);
 }
 
 START_TEST(every_demo_stops_soon)
@@ -246,19 +350,19 @@ START_TEST(every_demo_stops_soon)
 	static const char *const gather[] = {"latency_ms=10000", NULL};
 	static const char *const blocking[] = {"block_ms=10000", "tick_ms=50", NULL};
 
-	stop_after("loop/c10k", warm, 5000);
+	stop_in("loop/c10k", warm, "no such task"); /* runs to its end */
 	int before = support_open_fds();
 	/* Each would take 10 s or more; stopped, each returns within 4 s (a
 	 * margin for sanitizer builds, several times slower; it takes well under
 	 * 100 ms in a normal build). */
-	double ms = stop_after("loop/c10k", c10k, 300);
+	double ms = stop_in("loop/c10k", c10k, "task 3000");
 	ck_assert_msg(ms >= 0 && ms < 4000, "took %.0f ms to stop", ms);
 	ck_assert_int_eq(support_open_fds(), before);
-	ms = stop_after("loop/sleep", sleep, 100);
+	ms = stop_in("loop/sleep", sleep, "letters");
 	ck_assert_msg(ms >= 0 && ms < 4000, "took %.0f ms to stop", ms);
-	ms = stop_after("loop/gather", gather, 300);
+	ms = stop_in("loop/gather", gather, "download 1");
 	ck_assert_msg(ms >= 0 && ms < 4000, "took %.0f ms to stop", ms);
-	ms = stop_after("loop/blocking", blocking, 300);
+	ms = stop_in("loop/blocking", blocking, "ticker 1");
 	ck_assert_msg(ms >= 0 && ms < 4000, "took %.0f ms to stop", ms);
 }
 END_TEST
@@ -271,9 +375,12 @@ int main(void)
 	tcase_add_test(tc, sleep_alternates_one_at_a_time);
 	tcase_add_test(tc, gather_overlaps_downloads);
 	tcase_add_test(tc, blocking_freezes_then_offload_flows);
+	tcase_add_test(tc, blocking_cpu_work_runs_not_blocked);
 	tcase_add_test(tc, c10k_closes_every_connection);
 	tcase_add_test(tc, c10k_sleep_mode);
+	tcase_add_test(tc, c10k_pays_cpythons_cost_per_request);
 	tcase_add_test(tc, generator_hands_over);
+	tcase_add_test(tc, generator_pauses_are_sleeps);
 	tcase_add_test(tc, every_demo_stops_soon);
 	suite_add_tcase(s, tc);
 	return support_main(s);

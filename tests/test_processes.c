@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "pycost.h"
 #include "support.h"
 #include "trace.h"
 
@@ -307,7 +308,7 @@ START_TEST(pool_maps_through_pipes)
 	ck_assert_double_gt(support_result(&run, "ipc_ms"), 0);
 	int owner = support_task(m, "pool owner");
 	ck_assert_int_ge(owner, 0);
-	int pickled = 0;
+	int pickled = 0, sent = 0;
 	for (int w = 0; w < 2; w++) {
 		int t = support_task(m, w == 0 ? "pool worker 0" : "pool worker 1");
 		ck_assert_int_ge(t, 0);
@@ -315,12 +316,18 @@ START_TEST(pool_maps_through_pipes)
 		for (size_t k = 0; k < model_span_count(m, (size_t)t); k++) {
 			struct model_span sp;
 			model_span_get(m, (size_t)t, k, &sp);
-			if (sp.state == STATE_IO && strstr(sp.reason, "pickling 256.0 KiB") != NULL)
+			/* Pickling is CPU work (running); the bytes then go
+			 * through the socket (io). */
+			if ((sp.state == STATE_RUNNING || sp.state == STATE_PREEMPTED) &&
+			    strncmp(sp.reason, "pickling 256.0 KiB", 18) == 0)
 				pickled++;
+			if (sp.state == STATE_IO && strstr(sp.reason, "sending 256.0 KiB") != NULL)
+				sent++;
 		}
 	}
-	/* Each of the 6 results was pickled by a worker, on an io span. */
+	/* Each of the 6 results was pickled and sent by a worker. */
 	ck_assert_int_ge(pickled, 6);
+	ck_assert_int_ge(sent, 6);
 	model_free(m);
 	run_destroy(&run);
 	assert_nothing_left();
@@ -343,9 +350,11 @@ START_TEST(pool_sends_chunks)
 		for (size_t k = 0; k < model_span_count(m, (size_t)t); k++) {
 			struct model_span sp;
 			model_span_get(m, (size_t)t, k, &sp);
-			if (sp.state == STATE_IO && strncmp(sp.reason, "unpickling 24.0 KiB (items ", 27) == 0)
+			/* One io span per message received (running spans are
+			 * split where the kernel preempted them). */
+			if (sp.state == STATE_IO && strncmp(sp.reason, "receiving 24.0 KiB (items ", 26) == 0)
 				chunks++;
-			if (sp.state == STATE_IO && strncmp(sp.reason, "unpickling 8.0 KiB (item 6)", 27) == 0)
+			if (sp.state == STATE_IO && strcmp(sp.reason, "receiving 8.0 KiB (item 6)") == 0)
 				singles++;
 		}
 	}
@@ -407,6 +416,127 @@ START_TEST(pool_ipc_grows_with_payload)
 }
 END_TEST
 
+/* The lesson's own parameters: 8 MiB lists of floats cost what CPython's
+ * pickling and pipes cost (tens of ns a float, not a C memcpy's one), so
+ * the pool loses to the plain loop; the same bytes as a raw array keep the
+ * gain. Both ways run the same CPU work, so load slows both alike. */
+START_TEST(pool_big_payloads_eat_the_gain)
+{
+	static const char *const list[] = {"workers=2", "items=6", "job_ms=50", "payload_kib=8192", NULL};
+	static const char *const array[] = {"workers=2", "items=6", "job_ms=50", "payload_kib=8192", "data=array",
+	                                    NULL};
+	struct run run;
+	struct model *m = support_run_demo("processes/pool", list, &run);
+	double slow = support_result(&run, "speedup");
+	ck_assert_double_eq(support_result(&run, "checksum_match"), 1);
+	/* CPython's cost, measured or built in: far above C's ns a float. */
+	ck_assert_double_gt(support_result(&run, "pickle_send_ns_per_float"), 5);
+	ck_assert_double_gt(support_result(&run, "pickle_recv_ns_per_float"), 5);
+	model_free(m);
+	run_destroy(&run);
+	m = support_run_demo("processes/pool", array, &run);
+	double fast = support_result(&run, "speedup");
+	ck_assert_double_eq(support_result(&run, "checksum_match"), 1);
+	model_free(m);
+	run_destroy(&run);
+	assert_nothing_left();
+	/* Under a sanitizer simul's own C copies and encodes several times
+	 * slower than it does in a release build: no timing claim holds. */
+	const char *san = getenv("SIMUL_SANITIZER");
+	if (san != NULL && san[0] != '\0')
+		return;
+	ck_assert_msg(slow < 1.0, "8 MiB lists: pool x%.2f, should lose to the loop", slow);
+	ck_assert_msg(fast > slow * 1.5, "8 MiB arrays x%.2f, lists x%.2f", fast, slow);
+}
+END_TEST
+
+/* Time task t spent on a core or waiting for one (running, preempted: the
+ * sampler splits them) in spans whose reason starts with prefix. */
+static uint64_t oncpu_with(const struct model *m, int t, const char *prefix)
+{
+	uint64_t sum = 0;
+	for (size_t k = 0; k < model_span_count(m, (size_t)t); k++) {
+		struct model_span sp;
+		model_span_get(m, (size_t)t, k, &sp);
+		if ((sp.state == STATE_RUNNING || sp.state == STATE_PREEMPTED) &&
+		    strncmp(sp.reason, prefix, strlen(prefix)) == 0)
+			sum += sp.end_ns - sp.start_ns;
+	}
+	return sum;
+}
+
+/* start=spawn: every child starts as a fresh interpreter would, a span of
+ * CPython's start-up cost before its job; start=fork: no such span. */
+START_TEST(start_methods_cost_what_cpython_pays)
+{
+	static const char *const spawn[] = {"workers=2", "job_ms=30", "sequential=off", "start=spawn", NULL};
+	static const char *const fork[] = {"workers=2", "job_ms=30", "sequential=off", "start=fork", NULL};
+	struct run run;
+	struct model *m = support_run_demo("processes/workers", spawn, &run);
+	support_check_invariants(m, 1, 0.02);
+	ck_assert_double_ge(support_result(&run, "start_cost_ms"), 40);
+	for (int i = 0; i < 2; i++) {
+		int t = support_task(m, i == 0 ? "worker 0" : "worker 1");
+		ck_assert_int_ge(t, 0);
+		/* 60 ms of CPU: at least that long on the lane. */
+		ck_assert_uint_ge(oncpu_with(m, t, "spawn: "), 50 * NS_PER_MS);
+		ck_assert_msg(has_mark(m, t, "checksum"), "worker %d did not finish its job", i);
+	}
+	model_free(m);
+	run_destroy(&run);
+	m = support_run_demo("processes/workers", fork, &run);
+	ck_assert_double_eq(support_result(&run, "start_cost_ms"), 0);
+	for (int i = 0; i < 2; i++) {
+		int t = support_task(m, i == 0 ? "worker 0" : "worker 1");
+		ck_assert_int_ge(t, 0);
+		ck_assert_uint_eq(oncpu_with(m, t, "spawn: "), 0);
+	}
+	model_free(m);
+	run_destroy(&run);
+	assert_nothing_left();
+}
+END_TEST
+
+/* start=forkserver: one fork server lane starts first (a spawned
+ * interpreter's cost, once) and lives to the end; the workers start after
+ * it is ready, each at the smaller cost of a child forked from it. */
+START_TEST(forkserver_starts_once_then_forks)
+{
+	static const char *const sets[] = {"workers=3", "job_ms=30", "sequential=off", "start=forkserver", NULL};
+	struct run run;
+	struct model *m = support_run_demo("processes/workers", sets, &run);
+	support_check_invariants(m, 1, 0.02);
+	ck_assert_double_eq(support_result(&run, "workers_started"), 3);
+	ck_assert_double_eq(support_result(&run, "crashed_workers"), 0);
+	int server = support_task(m, "fork server");
+	ck_assert_int_ge(server, 0);
+	ck_assert_uint_ge(oncpu_with(m, server, "the fork server starts"), 50 * NS_PER_MS);
+	const struct model_task *st = model_task(m, (size_t)server);
+	uint64_t ready = 0;
+	for (size_t k = 0; k < model_span_count(m, (size_t)server); k++) {
+		struct model_span sp;
+		model_span_get(m, (size_t)server, k, &sp);
+		if (sp.state == STATE_IDLE && ready == 0)
+			ready = sp.start_ns;
+	}
+	ck_assert_uint_gt(ready, 0);
+	for (int i = 0; i < 3; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "worker %d", i);
+		int t = support_task(m, name);
+		ck_assert_int_ge(t, 0);
+		const struct model_task *wt = model_task(m, (size_t)t);
+		ck_assert_uint_ge(oncpu_with(m, t, "forked by the fork server"), 5 * NS_PER_MS);
+		/* Its job ran after the server was ready, and the server outlived it. */
+		ck_assert_uint_ge(wt->end_ns, ready);
+		ck_assert_uint_ge(st->end_ns, wt->end_ns);
+	}
+	model_free(m);
+	run_destroy(&run);
+	assert_nothing_left();
+}
+END_TEST
+
 /* Threads under the GIL take turns (no speedup, gil spans on every thread
  * lane); the processes beside them have no GIL to wait for. */
 START_TEST(vs_threads_gil_serialises_threads_not_processes)
@@ -449,6 +579,28 @@ START_TEST(vs_threads_gil_serialises_threads_not_processes)
 }
 END_TEST
 
+/* CPython's costs: spent as CPU time, in the order CPython pays them. */
+START_TEST(pycost_spends_cpu_in_cpythons_order)
+{
+	uint64_t cpu0 = clock_thread_cpu_ns();
+	pycost_spend(NULL, 30 * NS_PER_MS);
+	uint64_t used = clock_thread_cpu_ns() - cpu0;
+	ck_assert_uint_ge(used, 30 * NS_PER_MS);
+	ck_assert_uint_lt(used, 40 * NS_PER_MS); /* CPU time: load does not stretch it */
+	ck_assert_uint_gt(pycost_child_start_ns(PYCOST_SPAWN), 4 * pycost_child_start_ns(PYCOST_FORKSERVER));
+	ck_assert_uint_gt(pycost_child_start_ns(PYCOST_FORKSERVER), pycost_child_start_ns(PYCOST_FORK));
+	ck_assert_uint_ge(pycost_forkserver_start_ns(), pycost_child_start_ns(PYCOST_SPAWN));
+	ck_assert_uint_le(pycost_aiohttp_get_ns(1000), pycost_aiohttp_get_ns(3000));
+	ck_assert_uint_le(pycost_aiohttp_get_ns(3000), pycost_aiohttp_get_ns(10000));
+	struct pycost_pickle small, big;
+	pycost_pickle(1024, 0, &small);
+	pycost_pickle(1 << 20, 0, &big);
+	ck_assert_int_eq(small.measured, 0);
+	ck_assert_double_ge(big.recv_ns, small.recv_ns);
+	ck_assert_double_gt(small.send_ns, 5); /* far above a C memcpy's ns a float */
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("processes");
@@ -462,6 +614,10 @@ int main(void)
 	tcase_add_test(tc, pool_sends_chunks);
 	tcase_add_test(tc, pool_survives_a_killed_worker);
 	tcase_add_test(tc, pool_ipc_grows_with_payload);
+	tcase_add_test(tc, pool_big_payloads_eat_the_gain);
+	tcase_add_test(tc, start_methods_cost_what_cpython_pays);
+	tcase_add_test(tc, forkserver_starts_once_then_forks);
+	tcase_add_test(tc, pycost_spends_cpu_in_cpythons_order);
 	tcase_add_test(tc, vs_threads_gil_serialises_threads_not_processes);
 	suite_add_tcase(s, tc);
 	return support_main(s);

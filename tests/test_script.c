@@ -58,6 +58,17 @@ START_TEST(every_action)
 	ck_assert_int_eq(sc.actions[12].line, 15);
 	script_free(&sc);
 
+	/* Pacing the run. */
+	ck_assert_int_eq(parse("speed 1/4\npause\nwait 2s\nstep\nresume\nspeed 1\n"), 0);
+	ck_assert_uint_eq(sc.n, 6);
+	ck_assert_int_eq(sc.actions[0].op, SCRIPT_SPEED);
+	ck_assert(sc.actions[0].speed == 0.25);
+	ck_assert_int_eq(sc.actions[1].op, SCRIPT_PAUSE);
+	ck_assert_int_eq(sc.actions[3].op, SCRIPT_STEP);
+	ck_assert_int_eq(sc.actions[4].op, SCRIPT_RESUME);
+	ck_assert(sc.actions[5].speed == 1.0);
+	script_free(&sc);
+
 	/* Key names print back as a script writes them. */
 	char b[32];
 	ck_assert_str_eq(script_key_name(' ', b, sizeof(b)), "space");
@@ -78,7 +89,13 @@ static void bad(const char *text, const char *line, const char *must_contain)
 
 START_TEST(bad_scripts)
 {
-	bad("jump 3\n", "line 1:", "allowed wait, key, select, set, run, marker, quit");
+	bad("jump 3\n", "line 1:", "allowed wait, key, select, set, run, pause, resume, step, speed, marker, quit");
+	bad("pause now\n", "line 1:", "pause takes nothing");
+	bad("step 2\n", "line 1:", "step takes nothing");
+	bad("speed\n", "line 1:", "speed takes one speed 0.01..1");
+	bad("speed 2\n", "line 1:", "speed takes one speed 0.01..1");
+	bad("speed 0.001\n", "line 1:", "speed takes one speed 0.01..1");
+	bad("speed 0.5 0.25\n", "line 1:", "speed takes one speed 0.01..1");
 	bad("wait 2s\nwait 2\n", "line 2:", "2s, 500ms");
 	bad("wait -1s\n", "line 1:", "duration");
 	bad("wait 2h\n", "line 1:", "duration");

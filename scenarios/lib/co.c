@@ -41,78 +41,11 @@
 #include <uv.h>
 
 #include "clock.h"
+#include "pace.h"
+#include "co_impl.h"
+#include "gil.h"
+#include "xalloc.h"
 #include "run.h"
-
-#define CO_STACK_SIZE (256 * 1024)
-#define CO_GEN_STACK_SIZE (64 * 1024)
-#define CO_POOL_MAX 64
-#define CO_READ_BUF (64 * 1024)
-
-struct co_task {
-	struct co_loop *loop;
-	trace_task_t id;
-	co_fn fn;
-	void *arg;
-	char name[24];
-	ucontext_t ctx;
-	char *saved; /* the task's stack while it is suspended */
-	size_t saved_len, saved_cap;
-	int started, done, queued, line, result;
-	struct co_task *next; /* ready queue or semaphore queue */
-	/* Who awaits this task (co_gather, co_next_completed) and how many
-	 * tasks that waiter still waits for. */
-	struct co_task *waiter;
-	int pending;
-	uint64_t ready_since, max_ready_ns;
-	/* What to do to end the current await early when the run stops. */
-	void (*cancel)(struct co_task *task);
-	void *op;
-	size_t got; /* co_get's body length, set by the closing callback */
-	uv_timer_t timer;
-	int timer_inited;
-	/* Guarded by loop->watch_mu when watching: 1 asleep until deadline_ns,
-	 * 2 the watcher already marked it ready. */
-	int sleep_phase;
-	uint64_t deadline_ns;
-};
-
-struct co_pool_lane {
-	pthread_t thread;
-	trace_task_t lane;
-};
-
-struct co_loop {
-	struct run *run;
-	uv_loop_t uv;
-	uv_idle_t idle;
-	uv_prepare_t prepare;
-	uv_check_t check;
-	uv_timer_t stop_timer;
-	trace_task_t lane;
-	enum state lane_state;
-	int many, cancelling;
-	char group[48];
-
-	ucontext_t sched;
-	char *stack;
-	struct co_task *current;
-
-	struct co_task *ready_head, *ready_tail;
-	size_t nready;
-	struct co_task **tasks;
-	size_t ntasks, cap_tasks, live;
-
-	char *rbuf; /* every TCP read lands here: the loop runs one callback at a time */
-
-	pthread_mutex_t pool_mu;
-	struct co_pool_lane pool[CO_POOL_MAX];
-	int npool;
-
-	int watch;
-	pthread_mutex_t watch_mu;
-	pthread_t watch_thread;
-	int watch_stop; /* guarded by watch_mu */
-};
 
 static _Thread_local struct co_loop *co_tl_loop;
 
@@ -169,10 +102,7 @@ static void co_stack_save(struct co_task *t)
 		abort(); /* the task overflowed the run stack */
 	size_t used = (size_t)(top - from);
 	if (used > t->saved_cap) {
-		char *n = realloc(t->saved, used);
-		if (!n)
-			abort(); /* a suspended task without its stack cannot go on */
-		t->saved = n;
+		t->saved = xrealloc(t->saved, used);
 		t->saved_cap = used;
 	}
 	co_stack_copy(t->saved, from, used);
@@ -180,7 +110,7 @@ static void co_stack_save(struct co_task *t)
 }
 
 /* The task gives the loop back; returns when the scheduler resumes it. */
-static void co_suspend(struct co_task *t)
+void co_suspend(struct co_task *t)
 {
 	swapcontext(&t->ctx, &t->loop->sched);
 }
@@ -226,7 +156,7 @@ static void co_idle_cb(uv_idle_t *h)
 }
 
 
-static void co_enqueue(struct co_task *t, int result, int already_ready, const char *why)
+void co_enqueue(struct co_task *t, int result, int already_ready, const char *why)
 {
 	struct co_loop *l = t->loop;
 	if (t->queued || t->done)
@@ -274,6 +204,9 @@ static void co_check_cb(uv_check_t *h)
 		l->lane_state = STATE_RUNNING;
 		trace_state(l->lane, STATE_RUNNING, why);
 	}
+	/* Running tasks is running Python: under the GIL, when there is one. */
+	if (l->gil)
+		gil_acquire(l->gil, l->lane, 0);
 	struct co_task *t;
 	while ((t = l->ready_head) != NULL) {
 		l->ready_head = t->next;
@@ -292,15 +225,38 @@ static void co_check_cb(uv_check_t *h)
 		co_resume(t);
 	}
 	uv_idle_stop(&l->idle);
+	if (l->gil) {
+		/* Off to poll: said before the GIL goes, so that two lanes never
+		 * hold it at once. */
+		l->lane_state = STATE_IDLE;
+		trace_state(l->lane, STATE_IDLE, "waiting in poll (the GIL let go)");
+		gil_release(l->gil, l->lane);
+	}
 }
 
-/* Suspend t in state s until something calls co_enqueue on it; returns the
- * result given then. */
-static int co_wait(struct co_task *t, enum state s, int line, const char *why,
-                   void (*cancel)(struct co_task *))
+void co_block(struct co_task *t, enum state s, int line, const char *what)
 {
-	if (t->loop->cancelling)
-		return UV_ECANCELED;
+	struct co_loop *l = t->loop;
+	t->line = line;
+	trace_state_at(t->id, s, line, what);
+	l->lane_state = s;
+	trace_statef(l->lane, s, line, "%s %s: %s", s == STATE_RUNNING ? "running" : "held by", t->name, what);
+}
+
+void co_unblock(struct co_task *t)
+{
+	struct co_loop *l = t->loop;
+	trace_state_at(t->id, STATE_RUNNING, t->line, NULL);
+	l->lane_state = STATE_RUNNING;
+	trace_statef(l->lane, STATE_RUNNING, t->line, "running %s", t->name);
+}
+
+/* Suspend t in state s at line (why: the reason its lane shows) until
+ * something calls co_enqueue on it; returns the result given then. cancel,
+ * when not NULL, is how a stopping run cuts the wait short; without it the
+ * wait ends on its own. Every await suspends through here. */
+int co_wait(struct co_task *t, enum state s, int line, const char *why, void (*cancel)(struct co_task *))
+{
 	t->line = line;
 	t->cancel = cancel;
 	trace_state_at(t->id, s, line, why);
@@ -458,6 +414,8 @@ struct co_loop *co_loop_new(struct run *run, const struct co_loop_options *opt)
 	trace_bind(l->lane);
 	l->lane_state = STATE_RUNNING;
 	trace_state(l->lane, STATE_RUNNING, "asyncio.run");
+	l->gil = opt ? opt->gil : NULL;
+	gil_name_task(l->gil, l->lane, opt && opt->name ? opt->name : "event loop");
 	pthread_mutex_init(&l->pool_mu, NULL);
 	uv_idle_init(&l->uv, &l->idle);
 	uv_prepare_init(&l->uv, &l->prepare);
@@ -499,7 +457,7 @@ int co_loop_run(struct co_loop *l)
 
 uint64_t co_loop_idle_ns(struct co_loop *l)
 {
-	return uv_metrics_idle_time(&l->uv);
+	return clock_lesson_span(uv_metrics_idle_time(&l->uv)); /* libuv counts real ns */
 }
 
 static void co_walk_close(uv_handle_t *h, void *arg)
@@ -547,6 +505,13 @@ static void co_sleep_done(uv_timer_t *h)
 	struct co_task *t = h->data;
 	struct co_loop *l = t->loop;
 	int marked = 0;
+	/* The sleep is lesson time (pace.h): slower in a slowed-down run,
+	 * longer by any pause. */
+	uint64_t wait = pace_real_ms_until(t->wake_ns);
+	if (wait > 0) {
+		uv_timer_start(&t->timer, co_sleep_done, wait, 0);
+		return;
+	}
 	if (l->watch) {
 		pthread_mutex_lock(&l->watch_mu);
 		marked = t->sleep_phase == 2;
@@ -570,6 +535,8 @@ static void co_sleep_cancel(struct co_task *t)
 int co_sleep(struct co_task *t, uint64_t ms, int line)
 {
 	struct co_loop *l = t->loop;
+	if (l->cancelling)
+		return UV_ECANCELED;
 	if (!t->timer_inited) {
 		uv_timer_init(&l->uv, &t->timer);
 		t->timer.data = t;
@@ -585,215 +552,11 @@ int co_sleep(struct co_task *t, uint64_t ms, int line)
 	/* libuv's clock is cached per turn; a task that has run long since
 	 * would otherwise get a timer that is already partly spent. */
 	uv_update_time(&l->uv);
-	uv_timer_start(&t->timer, co_sleep_done, ms, 0);
+	t->wake_ns = clock_now_ns() + ms * NS_PER_MS;
+	uv_timer_start(&t->timer, co_sleep_done, pace_real_ms_until(t->wake_ns), 0);
 	char why[48];
 	snprintf(why, sizeof(why), "await asyncio.sleep(%.3g)", (double)ms / 1000.0);
 	return co_wait(t, STATE_SLEEP, line, l->many ? NULL : why, co_sleep_cancel);
-}
-
-/* ---- co_get: HTTP over TCP ---- */
-
-struct co_conn {
-	uv_tcp_t tcp;
-	uv_connect_t connect;
-	uv_write_t write;
-	struct co_task *task;
-	char request[256];
-	int status, closing;
-	int crlf;      /* progress through "\r\n\r\n" */
-	int in_body;
-	size_t body;
-};
-
-static void co_conn_closed(uv_handle_t *h)
-{
-	struct co_conn *c = h->data;
-	struct co_task *t = c->task;
-	t->op = NULL;
-	t->got = c->body;
-	co_enqueue(t, c->status, 0, "response complete");
-	free(c);
-}
-
-static void co_conn_close(struct co_conn *c, int status)
-{
-	if (c->closing)
-		return;
-	c->closing = 1;
-	if (c->status == 0)
-		c->status = status;
-	uv_close((uv_handle_t *)&c->tcp, co_conn_closed);
-}
-
-static void co_conn_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-	struct co_conn *c = h->data;
-	(void)suggested;
-	*buf = uv_buf_init(c->task->loop->rbuf, CO_READ_BUF);
-}
-
-static void co_conn_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
-{
-	struct co_conn *c = s->data;
-	if (n == UV_EOF) {
-		co_conn_close(c, c->in_body ? 0 : UV_EPROTO);
-		return;
-	}
-	if (n < 0) {
-		co_conn_close(c, (int)n);
-		return;
-	}
-	for (ssize_t i = 0; i < n; i++) {
-		if (c->in_body) {
-			c->body += (size_t)(n - i);
-			break;
-		}
-		char ch = buf->base[i];
-		int want = (c->crlf % 2 == 0) ? '\r' : '\n';
-		c->crlf = ch == want ? c->crlf + 1 : (ch == '\r' ? 1 : 0);
-		if (c->crlf == 4)
-			c->in_body = 1;
-	}
-}
-
-static void co_conn_written(uv_write_t *w, int status)
-{
-	struct co_conn *c = w->data;
-	if (status != 0)
-		co_conn_close(c, status);
-}
-
-static void co_conn_connected(uv_connect_t *req, int status)
-{
-	struct co_conn *c = req->data;
-	if (c->closing)
-		return;
-	if (status != 0) {
-		co_conn_close(c, status);
-		return;
-	}
-	struct co_task *t = c->task;
-	if (!t->loop->many)
-		trace_state_at(t->id, STATE_IO, t->line, "awaiting the response");
-	uv_buf_t b = uv_buf_init(c->request, (unsigned)strlen(c->request));
-	c->write.data = c;
-	int rc = uv_write(&c->write, (uv_stream_t *)&c->tcp, &b, 1, co_conn_written);
-	if (rc == 0)
-		rc = uv_read_start((uv_stream_t *)&c->tcp, co_conn_alloc, co_conn_read);
-	if (rc != 0)
-		co_conn_close(c, rc);
-}
-
-static void co_get_cancel(struct co_task *t)
-{
-	co_conn_close(t->op, UV_ECANCELED);
-}
-
-int co_get(struct co_task *t, int port, const char *path, int line, size_t *body_bytes)
-{
-	struct co_loop *l = t->loop;
-	if (l->cancelling)
-		return UV_ECANCELED;
-	struct co_conn *c = calloc(1, sizeof(*c));
-	if (!c)
-		return UV_ENOMEM;
-	c->task = t;
-	snprintf(c->request, sizeof(c->request),
-	         "GET %s HTTP/1.0\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n", path, port);
-	struct sockaddr_in addr;
-	uv_ip4_addr("127.0.0.1", port, &addr);
-	int rc = uv_tcp_init(&l->uv, &c->tcp);
-	if (rc != 0) {
-		free(c);
-		return rc;
-	}
-	c->tcp.data = c;
-	c->connect.data = c;
-	rc = uv_tcp_connect(&c->connect, &c->tcp, (const struct sockaddr *)&addr, co_conn_connected);
-	if (rc != 0) {
-		/* The handle is initialised: it must be closed, which wakes us. */
-		co_conn_close(c, rc);
-	}
-	t->op = c;
-	char why[64];
-	snprintf(why, sizeof(why), "await get %s", path);
-	t->line = line;
-	t->cancel = co_get_cancel;
-	trace_state_at(t->id, STATE_IO, line, l->many ? NULL : why);
-	co_suspend(t);
-	if (body_bytes)
-		*body_bytes = t->got;
-	return t->result;
-}
-
-/* ---- co_read_file ---- */
-
-struct co_file {
-	uv_fs_t req;
-	struct co_task *task;
-	uv_file fd;
-	char *buf;
-	size_t len;
-	ssize_t result;
-};
-
-static void co_file_closed(uv_fs_t *req)
-{
-	struct co_file *f = req->data;
-	uv_fs_req_cleanup(req);
-	co_enqueue(f->task, 0, 0, "file read");
-}
-
-static void co_file_read(uv_fs_t *req)
-{
-	struct co_file *f = req->data;
-	f->result = req->result;
-	uv_fs_req_cleanup(req);
-	uv_fs_close(req->loop, &f->req, f->fd, co_file_closed);
-}
-
-static void co_file_opened(uv_fs_t *req)
-{
-	struct co_file *f = req->data;
-	ssize_t r = req->result;
-	uv_fs_req_cleanup(req);
-	if (r < 0) {
-		f->result = r;
-		co_enqueue(f->task, 0, 0, "open failed");
-		return;
-	}
-	f->fd = (uv_file)r;
-	uv_buf_t b = uv_buf_init(f->buf, (unsigned)f->len);
-	uv_fs_read(req->loop, &f->req, f->fd, &b, 1, 0, co_file_read);
-}
-
-ssize_t co_read_file(struct co_task *t, const char *path, char *buf, size_t len, int line)
-{
-	if (t->loop->cancelling)
-		return UV_ECANCELED;
-	struct co_file *f = calloc(1, sizeof(*f));
-	char *heap = malloc(len ? len : 1);
-	if (!f || !heap) {
-		free(f);
-		free(heap);
-		return UV_ENOMEM;
-	}
-	f->task = t;
-	f->buf = heap;
-	f->len = len;
-	f->req.data = f;
-	int rc = uv_fs_open(&t->loop->uv, &f->req, path, O_RDONLY, 0, co_file_opened);
-	ssize_t result = rc;
-	if (rc == 0) {
-		/* Not cancellable: a local file read is short. */
-		co_wait(t, STATE_IO, line, "await read_file", NULL);
-		result = f->result;
-		if (result > 0)
-			memcpy(buf, heap, (size_t)result);
-	}
-	free(heap);
-	free(f);
-	return result;
 }
 
 /* ---- co_to_thread ---- */
@@ -822,9 +585,17 @@ static trace_task_t co_pool_lane(struct co_loop *l)
 		l->pool[l->npool].thread = self;
 		l->pool[l->npool].lane = lane;
 		l->npool++;
+		gil_name_task(l->gil, lane, name);
 	}
 	pthread_mutex_unlock(&l->pool_mu);
 	return lane;
+}
+
+static _Thread_local trace_task_t co_tl_pool_lane = TRACE_NO_TASK;
+
+trace_task_t co_pool_lane_self(void)
+{
+	return co_tl_pool_lane;
 }
 
 static void co_work_run(uv_work_t *req)
@@ -832,7 +603,9 @@ static void co_work_run(uv_work_t *req)
 	struct co_work *w = req->data;
 	trace_task_t lane = co_pool_lane(w->task->loop);
 	trace_state(lane, STATE_RUNNING, w->what);
+	co_tl_pool_lane = lane;
 	w->fn(w->arg);
+	co_tl_pool_lane = TRACE_NO_TASK;
 	trace_state(lane, STATE_IDLE, "waiting for work");
 }
 
@@ -858,12 +631,9 @@ int co_to_thread(struct co_task *t, void (*fn)(void *), void *arg, const char *w
 	if (rc == 0) {
 		char why[96];
 		snprintf(why, sizeof(why), "await asyncio.to_thread(%s)", what);
-		/* Not cancellable once started: the pool thread runs it to the end. */
-		t->line = line;
-		t->cancel = NULL;
-		trace_state_at(t->id, STATE_IO, line, why);
-		co_suspend(t);
-		rc = t->result;
+		/* Not cancellable once started: the pool thread runs it to the end.
+		 * The task waits for a thread (join), whatever the thread does. */
+		rc = co_wait(t, STATE_JOIN, line, why, NULL);
 	}
 	free(w);
 	return rc;
@@ -904,10 +674,7 @@ int co_gather(struct co_task *t, struct co_task *const *tasks, size_t n, int lin
 		return 0;
 	t->pending = pending;
 	/* Joins end when the children do; a stopping run cancels them. */
-	t->line = line;
-	t->cancel = NULL;
-	trace_state_at(t->id, STATE_JOIN, line, "await asyncio.gather(...)");
-	co_suspend(t);
+	co_wait(t, STATE_JOIN, line, "await asyncio.gather(...)", NULL);
 	for (size_t i = 0; i < n; i++)
 		tasks[i]->waiter = NULL;
 	return t->loop->cancelling ? UV_ECANCELED : 0;
@@ -933,10 +700,7 @@ int co_next_completed(struct co_task *t, struct co_task *const *tasks, unsigned 
 			if (!taken[i])
 				tasks[i]->waiter = t;
 		t->pending = 1;
-		t->line = line;
-		t->cancel = NULL;
-		trace_state_at(t->id, STATE_JOIN, line, "as_completed: next to finish");
-		co_suspend(t);
+		co_wait(t, STATE_JOIN, line, "as_completed: next to finish", NULL);
 		for (size_t i = 0; i < n; i++)
 			if (tasks[i]->waiter == t)
 				tasks[i]->waiter = NULL;
@@ -966,13 +730,9 @@ int co_sem_acquire(struct co_task *t, struct co_sem *sem, int line)
 	else
 		sem->head = t;
 	sem->tail = t;
-	t->line = line;
-	t->cancel = NULL;
 	t->ready_since = clock_now_ns();
 	/* Runnable in every sense but the limit: ready, with the reason. */
-	trace_state_at(t->id, STATE_READY, line, sem->reason);
-	co_suspend(t);
-	return t->result;
+	return co_wait(t, STATE_READY, line, sem->reason, NULL);
 }
 
 void co_sem_release(struct co_sem *sem)
@@ -987,83 +747,4 @@ void co_sem_release(struct co_sem *sem)
 		sem->tail = NULL;
 	/* The slot passes straight to the next waiter, already ready. */
 	co_enqueue(t, t->loop->cancelling ? UV_ECANCELED : 0, 1, NULL);
-}
-
-/* ---- generators ---- */
-
-struct co_gen {
-	ucontext_t ctx, caller;
-	char *stack;
-	co_gen_fn fn;
-	void *arg;
-	void *value;
-	int started, closed, done;
-};
-
-static _Thread_local struct co_gen *co_tl_gen;
-
-static void co_gen_trampoline(void)
-{
-	struct co_gen *g = co_tl_gen;
-	g->fn(g, g->arg);
-	g->done = 1;
-}
-
-struct co_gen *co_gen_new(co_gen_fn fn, void *arg)
-{
-	struct co_gen *g = calloc(1, sizeof(*g));
-	if (!g)
-		return NULL;
-	g->stack = malloc(CO_GEN_STACK_SIZE);
-	if (!g->stack) {
-		free(g);
-		return NULL;
-	}
-	g->fn = fn;
-	g->arg = arg;
-	return g;
-}
-
-static void co_gen_enter(struct co_gen *g)
-{
-	if (g->done)
-		return;
-	co_tl_gen = g;
-	if (!g->started) {
-		g->started = 1;
-		getcontext(&g->ctx);
-		g->ctx.uc_stack.ss_sp = g->stack;
-		g->ctx.uc_stack.ss_size = CO_GEN_STACK_SIZE;
-		g->ctx.uc_link = &g->caller;
-		makecontext(&g->ctx, co_gen_trampoline, 0);
-	}
-	swapcontext(&g->caller, &g->ctx);
-}
-
-void co_gen_send(struct co_gen *g, void *value)
-{
-	g->value = value;
-	co_gen_enter(g);
-}
-
-void *co_gen_receive(struct co_gen *g)
-{
-	swapcontext(&g->ctx, &g->caller);
-	return g->closed ? NULL : g->value;
-}
-
-void co_gen_close(struct co_gen *g)
-{
-	g->closed = 1;
-	if (g->started)
-		co_gen_enter(g);
-	g->done = 1;
-}
-
-void co_gen_free(struct co_gen *g)
-{
-	if (!g)
-		return;
-	free(g->stack);
-	free(g);
 }

@@ -54,6 +54,10 @@ struct co_loop_options {
 	/* Start libuv's thread pool now, so that its one-time start-up (thread
 	 * creation) does not stall the loop at the first co_to_thread. */
 	int pool;
+	/* An emulated GIL (gil.h) the loop holds while it runs tasks and lets
+	 * go of while it waits in poll, as CPython's loop thread does; pool
+	 * threads doing Python-level CPU work take it too. NULL: none. */
+	struct gil *gil;
 };
 
 /* Make a loop bound to run (for run_stopping) on the calling thread.
@@ -90,6 +94,17 @@ ssize_t co_read_file(struct co_task *task, const char *path, char *buf, size_t l
 /* await asyncio.to_thread(fn, arg): fn runs on a libuv pool thread
  * (uv_queue_work) while the loop goes on; `what` names it in the pool lane. */
 int co_to_thread(struct co_task *task, void (*fn)(void *arg), void *arg, const char *what, int line);
+/* The lane of the calling thread when it is one of a loop's pool threads
+ * running co_to_thread's function, else TRACE_NO_TASK: the function can say
+ * what it does there (a time.sleep is `sleep`, not `running`). */
+trace_task_t co_pool_lane_self(void);
+/* A blocking call in a task, with no await (time.sleep, CPU-bound work):
+ * the loop's one thread is held until it returns. co_block shows it on the
+ * task's lane and on the loop's: `blocked` for a call that waits (the
+ * thread is not on a core, yet nothing else can run), `running` for CPU
+ * work. co_unblock, once the call has returned, shows both running again. */
+void co_block(struct co_task *task, enum state s, int line, const char *what);
+void co_unblock(struct co_task *task);
 
 /* For awaitables built outside this file (executor.h): the libuv loop under
  * a co_loop (handles on it are closed by co_loop_free), and a plain park /

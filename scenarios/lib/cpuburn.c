@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include "clock.h"
+#include "pace.h"
 
 #define UNIT_N 600 /* one unit: count the primes below 600 (about 10 us) */
 
@@ -27,12 +28,37 @@ uint64_t cpuburn_count_primes(uint64_t n)
 	return count;
 }
 
-uint64_t cpuburn_run(uint64_t units)
+/* The work itself, undilated. */
+static uint64_t burn(uint64_t units)
 {
 	volatile uint64_t sink = 0;
 	for (uint64_t i = 0; i < units; i++)
 		sink += cpuburn_count_primes(UNIT_N + (i & 1));
 	return sink;
+}
+
+/* At speed F the work is done 1/F times over, in cycles of the same units,
+ * so it takes 1/F as long and stays the same work; a paused run stops
+ * between units. The checksum is the first cycle's. */
+uint64_t cpuburn_run(uint64_t units)
+{
+	uint64_t total = cpuburn_dilated_units(units, pace_cycles());
+	uint64_t sink = 0;
+	for (uint64_t done = 0; done < total; done++) {
+		uint64_t v = cpuburn_count_primes(UNIT_N + ((done % (units ? units : 1)) & 1));
+		if (done < units)
+			sink += v;
+		if ((done & 15) == 15)
+			pace_hold();
+	}
+	return sink;
+}
+
+uint64_t cpuburn_dilated_units(uint64_t units, double cycles)
+{
+	if (!(cycles > 1.0))
+		return units;
+	return (uint64_t)((double)units * cycles + 0.5);
 }
 
 static void calibrate(void)
@@ -42,9 +68,9 @@ static void calibrate(void)
 	uint64_t units = 64;
 	double best = 0;
 	for (int trial = 0; trial < 7; trial++) {
-		uint64_t t0 = clock_thread_cpu_ns();
-		cpuburn_run(units);
-		uint64_t dt = clock_thread_cpu_ns() - t0;
+		uint64_t t0 = clock_thread_cpu_real_ns();
+		burn(units);
+		uint64_t dt = clock_thread_cpu_real_ns() - t0;
 		double per = (double)dt / (double)units;
 		if (best == 0 || per < best)
 			best = per;
@@ -71,4 +97,45 @@ uint64_t cpuburn_units(uint64_t ns)
 uint64_t cpuburn_ns(uint64_t ns)
 {
 	return cpuburn_run(cpuburn_units(ns));
+}
+
+/* ---- short spins ---- */
+
+static pthread_once_t spin_once = PTHREAD_ONCE_INIT;
+static double spins_per_ns = 0.5;
+
+void cpuburn_spin(uint64_t spins)
+{
+	for (volatile uint64_t i = 0; i < spins; i++)
+		;
+}
+
+static void spin_calibrate(void)
+{
+	/* Best of several trials of about a millisecond each, as above. */
+	uint64_t spins = 1u << 16;
+	double best = 0;
+	for (int trial = 0; trial < 9; trial++) {
+		uint64_t t0 = clock_thread_cpu_ns();
+		cpuburn_spin(spins);
+		uint64_t dt = clock_thread_cpu_ns() - t0;
+		double per_ns = dt ? (double)spins / (double)dt : 0;
+		if (per_ns > best)
+			best = per_ns;
+		if (dt < NS_PER_MS)
+			spins *= 2;
+	}
+	if (best > 0)
+		spins_per_ns = best;
+}
+
+double cpuburn_spin_calibrate(void)
+{
+	pthread_once(&spin_once, spin_calibrate);
+	return spins_per_ns;
+}
+
+uint64_t cpuburn_spins(uint64_t ns)
+{
+	return (uint64_t)((double)ns * cpuburn_spin_calibrate() + 0.5);
 }

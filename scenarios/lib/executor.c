@@ -20,6 +20,7 @@
 #include <uv.h>
 
 #include "clock.h"
+#include "fdio.h"
 #include "procs.h"
 
 #define EXECUTOR_TICK_MS 20 /* how often a waiter looks at the run and the children */
@@ -326,7 +327,7 @@ static struct executor_job *executor_enqueue(struct executor *ex, int job, int l
 	if (ex->processes) {
 		unsigned char b = (unsigned char)job;
 		ex->running[b] = j;
-		if (ex->broken || procs_write_full(ex->call_fd, &b, 1) != 0) {
+		if (ex->broken || fd_write_all(ex->call_fd, &b, 1) != 0) {
 			ex->running[b] = NULL;
 			executor_finish_locked(ex, j, -EPIPE);
 		}
@@ -444,7 +445,7 @@ int executor_worker_main(const char *task_arg, executor_fn fn, void *ctx)
 		if (fn(ctx, &c) < 0)
 			return 3;
 		trace_markf(t, "job %d done", b);
-		if (procs_write_full(1, &b, 1) != 0)
+		if (fd_write_all(1, &b, 1) != 0)
 			break; /* the parent has gone */
 	}
 	trace_end(t);

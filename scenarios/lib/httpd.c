@@ -24,6 +24,10 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "clock.h"
+#include "pace.h"
+#include "xalloc.h"
+
 #define CHUNK_MAX (64 * 1024)
 #define REQ_MAX 1024
 #define TICK_MS 10
@@ -47,7 +51,7 @@ struct conn {
 	int hdr_sent;
 	uint64_t size, sent;
 	int kbps;
-	uint64_t t_first; /* loop time (ms) when the first byte was due */
+	uint64_t t_first; /* lesson time (clock.h, ns) when the first byte is due */
 	int writing, closing, open_handles, responded;
 };
 
@@ -121,7 +125,10 @@ static uint64_t conn_allowed(const struct conn *c)
 {
 	if (c->kbps <= 0)
 		return c->size;
-	uint64_t ms = uv_now(c->tcp.loop) - c->t_first;
+	/* Lesson time: a slowed-down run (pace.h) serves slower, a paused one
+	 * not at all. */
+	uint64_t now = clock_now_ns();
+	uint64_t ms = now > c->t_first ? (now - c->t_first) / NS_PER_MS : 0;
 	/* kbps kilobits/s = kbps * 125 bytes/s = kbps / 8 bytes/ms; the first
 	 * tick's worth goes at once so a small file is not stalled. */
 	uint64_t bytes = (ms + TICK_MS) * (uint64_t)c->kbps / 8;
@@ -169,6 +176,11 @@ static void conn_pump(struct conn *c)
 static void conn_tick(uv_timer_t *t)
 {
 	struct conn *c = t->data;
+	uint64_t wait = pace_real_ms_until(c->t_first);
+	if (wait > 0) { /* the latency is not over in lesson time */
+		uv_timer_start(&c->timer, conn_tick, wait, 0);
+		return;
+	}
 	if (c->kbps > 0 && c->sent < c->size)
 		uv_timer_start(&c->timer, conn_tick, TICK_MS, 0);
 	conn_pump(c);
@@ -229,8 +241,8 @@ static void conn_request(struct conn *c)
 	                              "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
 	                              "Content-Length: %llu\r\nConnection: close\r\n\r\n",
 	                              n);
-	c->t_first = uv_now(c->tcp.loop) + (uint64_t)latency;
-	uv_timer_start(&c->timer, conn_tick, (uint64_t)latency, 0);
+	c->t_first = clock_now_ns() + (uint64_t)latency * NS_PER_MS;
+	uv_timer_start(&c->timer, conn_tick, pace_real_ms_until(c->t_first), 0);
 }
 
 static void conn_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
@@ -266,9 +278,7 @@ static void server_accept(uv_stream_t *listener, int status)
 	struct httpd *h = listener->data;
 	if (status < 0)
 		return;
-	struct conn *c = calloc(1, sizeof(*c));
-	if (!c)
-		return;
+	struct conn *c = xcalloc(1, sizeof(*c));
 	c->h = h;
 	uv_tcp_init(&h->loop, &c->tcp);
 	uv_timer_init(&h->loop, &c->timer);

@@ -5,6 +5,7 @@
 #include "procs.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,31 +14,15 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "fdio.h"
 
 #define PROCS_TICK_MS 20
 #define PROCS_ARGS_MAX 32
 #define PROCS_PANEL_EVERY_NS (100 * NS_PER_MS)
+#define PROCS_ENV_MAX 512
 
-/* CPU time (user + system) of a live child, or 0 once it is gone. */
-static uint64_t procs_cpu_ns(pid_t pid)
-{
-	char path[64], buf[512];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return 0;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* Fields after the command name (which may hold spaces): state is the
-	 * 3rd field, utime and stime the 14th and 15th. */
-	char *p = strrchr(buf, ')');
-	unsigned long long ut, st;
-	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-		return 0;
-	long hz = sysconf(_SC_CLK_TCK);
-	return (ut + st) * NS_PER_S / (uint64_t)(hz > 0 ? hz : 100);
-}
+/* The child's start cost travels in its environment: "NS WHAT". */
+#define PROCS_START_ENV "SIMUL_START_COST"
 
 /* Refresh the run's panel: one line per child. force: even if it was
  * refreshed less than PROCS_PANEL_EVERY_NS ago. */
@@ -53,7 +38,8 @@ static void procs_panel(struct procs_set *s, int force)
 	for (int i = 0; i < s->n; i++) {
 		struct procs_child *c = &s->kids[i];
 		if (!c->exited) {
-			uint64_t cpu = procs_cpu_ns(c->pid);
+			/* in lesson time: a slowed-down child does its work 1/speed times */
+			uint64_t cpu = clock_lesson_span(clock_pid_cpu_ns((int)c->pid));
 			if (cpu > c->cpu_ns)
 				c->cpu_ns = cpu;
 			snprintf(status, sizeof(status), "alive");
@@ -124,6 +110,9 @@ int procs_set_init(struct procs_set *s, struct run *run)
 {
 	memset(s, 0, sizeof(*s));
 	s->run = run;
+	s->start = PYCOST_FORK;
+	s->server = -1;
+	s->lane = TRACE_NO_TASK;
 	int rc = uv_loop_init(&s->loop);
 	if (rc != 0)
 		return rc;
@@ -133,27 +122,72 @@ int procs_set_init(struct procs_set *s, struct run *run)
 	return 0;
 }
 
+void procs_set_start(struct procs_set *s, enum pycost_start m, trace_task_t lane)
+{
+	s->start = m;
+	s->lane = lane;
+}
+
+/* The environment of a child: a worker's (run_worker_env), and its start
+ * cost when it has one (env_cost NULL: none). Returns envp, a static table
+ * pointing into base (one thread spawns). */
+static char **procs_child_env(char **base, const char *env_cost)
+{
+	static char *envp[PROCS_ENV_MAX + 2];
+	int n = 0;
+	for (char **e = base; e != NULL && *e != NULL && n < PROCS_ENV_MAX; e++)
+		if (strncmp(*e, PROCS_START_ENV "=", sizeof(PROCS_START_ENV)) != 0)
+			envp[n++] = *e;
+	if (env_cost != NULL)
+		envp[n++] = (char *)env_cost;
+	envp[n] = NULL;
+	return envp;
+}
+
+static int procs_spawn_raw(struct procs_set *s, trace_task_t task, const char *name,
+                           const struct procs_spawn_options *o, const char *const *args, const char *env_cost);
+
+/* Start the fork server (once) and wait until it says it is ready, as the
+ * first Process.start() with forkserver does. Returns 0 or -1. */
+static int procs_forkserver_start(struct procs_set *s)
+{
+	char arg_task[16], env[160];
+	struct trace_task_info parent = {.group = NULL};
+	if (s->lane != TRACE_NO_TASK)
+		trace_task_get(s->lane, &parent);
+	trace_task_t t = trace_task_new_child("fork server", KIND_PROCESS, parent.group, s->lane);
+	snprintf(arg_task, sizeof(arg_task), "%d", (int)t);
+	snprintf(env, sizeof(env), PROCS_START_ENV "=%llu the fork server starts: a fresh interpreter "
+	         "(CPython: %.0f ms of CPU)", (unsigned long long)pycost_forkserver_start_ns(),
+	         (double)pycost_forkserver_start_ns() / (double)NS_PER_MS);
+	const char *args[] = {"forkserver", arg_task, NULL};
+	static const struct procs_spawn_options server = {.with_socket = 1, .stdin_fd = -1, .stdout_fd = -1};
+	int c = procs_spawn_raw(s, t, "fork server", &server, args, env);
+	if (c < 0) {
+		trace_end(t);
+		return -1;
+	}
+	s->server = c;
+	if (s->lane != TRACE_NO_TASK)
+		trace_state(s->lane, STATE_JOIN, "Process.start(): waiting for the fork server to start");
+	/* Its one byte says it is ready; poll, so that a stop is seen. */
+	for (;;) {
+		struct pollfd pfd = {.fd = s->kids[c].sock, .events = POLLIN};
+		int k = poll(&pfd, 1, PROCS_TICK_MS);
+		procs_poll(s);
+		if (run_stopping(s->run) || s->kids[c].exited)
+			return -1;
+		char b;
+		if (k > 0)
+			return fd_read_all(s->kids[c].sock, &b, 1) == 0 ? 0 : -1;
+	}
+}
+
 int procs_spawn(struct procs_set *s, trace_task_t task, const char *name, int with_socket,
                 const char *const *args)
 {
 	struct procs_spawn_options o = {.with_socket = with_socket, .stdin_fd = -1, .stdout_fd = -1};
 	return procs_spawn_with(s, task, name, &o, args);
-}
-
-/* The child's fds 0-3: its socket end or the shared stdin, the shared
- * stdout, and its ring; stdout and stderr go nowhere otherwise (the TUI
- * owns the terminal). */
-static void procs_stdio(uv_stdio_container_t stdio[4], const struct procs_spawn_options *o,
-                        int sock, int ring)
-{
-	for (int i = 0; i < 3; i++)
-		stdio[i] = (uv_stdio_container_t){.flags = UV_IGNORE};
-	stdio[3] = (uv_stdio_container_t){.flags = UV_INHERIT_FD, .data.fd = ring};
-	int in = sock >= 0 ? sock : o->stdin_fd;
-	if (in >= 0)
-		stdio[0] = (uv_stdio_container_t){.flags = UV_INHERIT_FD, .data.fd = in};
-	if (o->stdout_fd >= 0)
-		stdio[1] = (uv_stdio_container_t){.flags = UV_INHERIT_FD, .data.fd = o->stdout_fd};
 }
 
 int procs_spawn_with(struct procs_set *s, trace_task_t task, const char *name,
@@ -162,6 +196,27 @@ int procs_spawn_with(struct procs_set *s, trace_task_t task, const char *name,
 	static const struct procs_spawn_options defaults = {.stdin_fd = -1, .stdout_fd = -1};
 	if (o == NULL)
 		o = &defaults;
+	char env[160];
+	const char *env_cost = NULL;
+	uint64_t ns = pycost_child_start_ns(s->start);
+	if (s->start == PYCOST_FORKSERVER && s->server < 0 && procs_forkserver_start(s) != 0) {
+		if (!run_stopping(s->run))
+			run_fail(s->run, "the fork server did not start");
+		return -ECHILD;
+	}
+	if (ns > 0) {
+		snprintf(env, sizeof(env), PROCS_START_ENV "=%llu %s (CPython: %.0f ms of CPU)", (unsigned long long)ns,
+		         s->start == PYCOST_SPAWN ? "spawn: a fresh interpreter starts, imports the main module"
+		                                  : "forked by the fork server, imports the main module",
+		         (double)ns / (double)NS_PER_MS);
+		env_cost = env;
+	}
+	return procs_spawn_raw(s, task, name, o, args, env_cost);
+}
+
+static int procs_spawn_raw(struct procs_set *s, trace_task_t task, const char *name,
+                           const struct procs_spawn_options *o, const char *const *args, const char *env_cost)
+{
 	int with_socket = o->with_socket;
 	s->no_panel |= o->no_panel;
 	if (s->n == PROCS_MAX) {
@@ -209,13 +264,26 @@ int procs_spawn_with(struct procs_set *s, trace_task_t task, const char *name,
 		argv[argc++] = (char *)args[i];
 	argv[argc] = NULL;
 
-	uv_stdio_container_t stdio[4];
-	procs_stdio(stdio, o, with_socket ? sv[1] : -1, ring);
+	/* stdout and stderr go nowhere: the TUI owns the terminal. */
+	uv_stdio_container_t stdio[4] = {
+		{.flags = UV_IGNORE},
+		{.flags = UV_IGNORE},
+		{.flags = UV_IGNORE},
+		{.flags = UV_INHERIT_FD, .data.fd = ring},
+	};
+	if (with_socket || o->stdin_fd >= 0) {
+		stdio[0].flags = UV_INHERIT_FD;
+		stdio[0].data.fd = with_socket ? sv[1] : o->stdin_fd;
+	}
+	if (o->stdout_fd >= 0) {
+		stdio[1].flags = UV_INHERIT_FD;
+		stdio[1].data.fd = o->stdout_fd;
+	}
 	uv_process_options_t po = {
 		.exit_cb = procs_exited,
 		.file = argv[0],
 		.args = argv,
-		.env = env,
+		.env = procs_child_env(env, env_cost),
 		.stdio = stdio,
 		.stdio_count = 4,
 	};
@@ -255,11 +323,18 @@ void procs_poll(struct procs_set *s)
 	procs_panel(s, 0);
 }
 
+/* Children still alive, not counting the fork server (it lives until the
+ * set is closed, as CPython's lives until its parent exits). */
+static int procs_workers_alive(const struct procs_set *s)
+{
+	return s->alive - (s->server >= 0 && !s->kids[s->server].exited);
+}
+
 void procs_wait_all(struct procs_set *s)
 {
 	uv_timer_start(&s->tick, procs_ticked, 0, PROCS_TICK_MS);
 	uv_ref((uv_handle_t *)&s->tick);
-	while (s->alive > 0)
+	while (procs_workers_alive(s) > 0)
 		uv_run(&s->loop, UV_RUN_ONCE);
 	uv_timer_stop(&s->tick);
 	uv_unref((uv_handle_t *)&s->tick);
@@ -272,6 +347,18 @@ void procs_set_close(struct procs_set *s)
 			close(s->kids[i].sock);
 			s->kids[i].sock = -1;
 		}
+	/* A fork server ends when its socket closes: let it. */
+	if (s->server >= 0 && !s->kids[s->server].exited && !run_stopping(s->run)) {
+		int server = s->server;
+		s->server = -1;
+		uv_timer_start(&s->tick, procs_ticked, 0, PROCS_TICK_MS);
+		uv_ref((uv_handle_t *)&s->tick);
+		while (!s->kids[server].exited)
+			uv_run(&s->loop, UV_RUN_ONCE);
+		uv_timer_stop(&s->tick);
+		uv_unref((uv_handle_t *)&s->tick);
+	}
+	s->server = -1;
 	if (s->alive > 0) {
 		s->stopping = 1;
 		procs_kill_alive(s);
@@ -290,35 +377,39 @@ trace_task_t procs_child_attach(const char *task_arg)
 		return TRACE_NO_TASK;
 	close(3);
 	trace_bind((trace_task_t)task);
+	/* What CPython's child would spend to start this way, before it runs
+	 * anything: on this lane, as real CPU work. */
+	const char *cost = getenv(PROCS_START_ENV);
+	if (cost != NULL) {
+		unsigned long long ns = strtoull(cost, &end, 10);
+		if (ns > 0 && ns < 10ull * NS_PER_S) {
+			trace_state((trace_task_t)task, STATE_RUNNING, *end == ' ' ? end + 1 : "starting");
+			pycost_spend(NULL, ns);
+		}
+	}
 	return (trace_task_t)task;
 }
 
-int procs_read_full(int fd, void *buf, size_t n)
+int procs_forkserver_main(int argc, char **argv)
 {
-	char *p = buf;
-	while (n > 0) {
-		ssize_t k = read(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
+	if (argc != 2) {
+		fprintf(stderr, "simul: --worker processes forkserver: want TASK\n");
+		return 2;
 	}
-	return 0;
-}
-
-int procs_write_full(int fd, const void *buf, size_t n)
-{
-	const char *p = buf;
-	while (n > 0) {
-		ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
+	trace_task_t task = procs_child_attach(argv[1]);
+	if (task == TRACE_NO_TASK) {
+		fprintf(stderr, "simul: --worker processes: no recorder ring on fd 3 (only simul starts workers)\n");
+		return 2;
 	}
+	trace_markf(task, "fork server: pid %d, parent pid %d", (int)getpid(), (int)getppid());
+	char b = 1;
+	if (fd_write_all(0, &b, 1) != 0) {
+		trace_end(task);
+		return 1;
+	}
+	trace_state(task, STATE_IDLE, "waiting for requests to fork a child");
+	while (read(0, &b, 1) > 0)
+		;
+	trace_end(task);
 	return 0;
 }

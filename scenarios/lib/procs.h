@@ -22,6 +22,7 @@
 #include <sys/types.h>
 #include <uv.h>
 
+#include "pycost.h"
 #include "run.h"
 #include "trace.h"
 
@@ -53,6 +54,11 @@ struct procs_set {
 	int stopping; /* we killed them because the run is stopping */
 	int no_panel; /* the demo draws its own panel */
 	uint64_t panel_ns; /* when the panel was last refreshed */
+	/* multiprocessing's start method: what a child costs before it runs
+	 * its target (pycost.h); with forkserver, kids[server] is the server. */
+	enum pycost_start start;
+	int server;        /* index of the fork server, -1 until it runs */
+	trace_task_t lane; /* the lane that starts the children (the server's parent) */
 };
 
 int procs_set_init(struct procs_set *s, struct run *run);
@@ -68,6 +74,16 @@ struct procs_spawn_options {
 	int no_panel;       /* leave the run's panel to the demo (for the set) */
 };
 
+/*
+ * Start the children the way multiprocessing's start method `m` would, at
+ * CPython's cost (default fork). Every child then spends, on its own lane
+ * and before it runs anything, what a CPython child spends to start that
+ * way; with forkserver the first procs_spawn starts a "fork server" lane
+ * first (paying a spawned interpreter's start once, while `lane` waits for
+ * it, as the first Process.start() does), and it lives until
+ * procs_wait_all. Call before the first procs_spawn.
+ */
+void procs_set_start(struct procs_set *s, enum pycost_start m, trace_task_t lane);
 /*
  * Start `simul --worker processes ARGS...` for task (registered by the
  * caller, kind KIND_PROCESS, called name in the panel), with its ring on fd 3 and, when with_socket,
@@ -88,12 +104,12 @@ void procs_wait_all(struct procs_set *s);
 void procs_set_close(struct procs_set *s);
 
 /* Child side: attach fd 3 as this process's ring and bind `task_arg` (the
- * task id as text) to this thread. Returns the task or TRACE_NO_TASK. */
+ * task id as text) to this thread; then spend the start method's cost on
+ * that lane. Returns the task or TRACE_NO_TASK. */
 trace_task_t procs_child_attach(const char *task_arg);
-
-/* Read or write exactly n bytes on fd (send with MSG_NOSIGNAL on a socket:
- * a dead peer is an error, not a SIGPIPE). Return 0, or -1 on EOF/error. */
-int procs_read_full(int fd, void *buf, size_t n);
-int procs_write_full(int fd, const void *buf, size_t n);
+/* The fork server's side (`simul --worker processes forkserver TASK`):
+ * start like a spawned interpreter, say so on fd 0, wait until the parent
+ * closes it. */
+int procs_forkserver_main(int argc, char **argv);
 
 #endif

@@ -42,6 +42,8 @@ static void tui_cmd_apply(struct tui *t, const char *line)
 			return;
 		}
 		snprintf(t->msg, sizeof(t->msg), "script: no task named '%s'", name);
+	} else if (tui_pace_cmd(t, line)) {
+		/* pause, resume, step, speed F */
 	} else if (strcmp(line, "run") == 0) {
 		/* the menu's Enter, or the run screen's rerun */
 		if (t->screen == SCREEN_MENU)
@@ -97,7 +99,7 @@ void tui_key_show(struct tui *t, int ch)
 	if (!t->opt->keys_overlay || ch == KEY_MOUSE)
 		return;
 	script_key_name(ch, t->key_shown, sizeof(t->key_shown));
-	t->key_shown_ns = clock_now_ns();
+	t->key_shown_ns = clock_real_ns();
 	uv_timer_start(&t->keys_timer, tui_on_keys_timer, TUI_KEY_SHOW_MS + TUI_KEY_SHOW_SLACK_MS, 0);
 }
 
@@ -105,7 +107,7 @@ void tui_key_show(struct tui *t, int ch)
 void tui_key_draw(struct tui *t)
 {
 	if (t->opt == NULL || !t->opt->keys_overlay || t->key_shown[0] == '\0' ||
-	    clock_now_ns() - t->key_shown_ns > (uint64_t)TUI_KEY_SHOW_MS * NS_PER_MS)
+	    clock_real_ns() - t->key_shown_ns > (uint64_t)TUI_KEY_SHOW_MS * NS_PER_MS)
 		return;
 	char box[48];
 	int n = snprintf(box, sizeof(box), " key: %s ", t->key_shown);

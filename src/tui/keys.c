@@ -60,11 +60,6 @@ static void run_rerun(struct tui *t, int ch)
 	tui_request(t, ACTION_RERUN);
 }
 
-static void run_pause(struct tui *t, int ch)
-{
-	t->follow = t->live ? !t->follow : 0;
-}
-
 static void run_pan(struct tui *t, int ch)
 {
 	int n = run_ncols(t) / TUI_PAN_DIVISOR;
@@ -90,9 +85,9 @@ static void run_fit(struct tui *t, int ch)
 
 static void run_cursor(struct tui *t, int ch)
 {
-	if ((ch == '<' || ch == ',') && t->cursor > 0)
+	if (ch == '<' && t->cursor > 0)
 		t->cursor--;
-	else if ((ch == '>' || ch == '.') && t->cursor + 1 < run_ncols(t))
+	else if (ch == '>' && t->cursor + 1 < run_ncols(t))
 		t->cursor++;
 	t->follow = 0;
 }
@@ -165,10 +160,12 @@ static void run_mouse(struct tui *t, int ch)
 const struct tui_key tui_keys[] = {
     /* a replay's play head, before the run screen's keys */
     {{' '}, KEYS_REPLAY, 0, "Space", "play or pause the saved run", NULL, NULL, tui_replay_key},
-    {{'[', ']'}, KEYS_REPLAY, 0, "[ ]", "step the play head back, forward", NULL, NULL, tui_replay_key},
-    {{'n', 'N'}, KEYS_REPLAY, 0, "n N", "next, previous milestone", NULL, NULL, tui_replay_key},
-    {{KEY_HOME, KEY_END}, KEYS_REPLAY, 0, "Home End", "start, end of the run", NULL, NULL,
-     tui_replay_key},
+    {{'[', ']', ',', '.'}, KEYS_REPLAY, 0, "[ ] , .", "step the play head back, forward: a column ([ ]), an event (, .)",
+     NULL, NULL, tui_replay_key},
+    {{'n', 'N', KEY_HOME, KEY_END}, KEYS_REPLAY, 0, "n N Home End",
+     "next, previous milestone; start, end of the run", NULL, NULL, tui_replay_key},
+    {{'{', '}'}, KEYS_REPLAY, 0, "{ }", "replay slower, faster (1/10x, 1/4x, 1/2x, 1x, 2x, 4x)", NULL,
+     NULL, tui_key_rate},
     /* the task detail */
     {{'j', KEY_DOWN, 'k', KEY_UP}, KEYS_DETAIL, 0, "j k", "scroll the spans", NULL, NULL,
      tui_detail_scroll},
@@ -187,14 +184,19 @@ const struct tui_key tui_keys[] = {
     {{'/'}, KEYS_MENU | KEYS_PARAMS, KEYS_MENU, "/", "filter the demos", "/ filter", NULL,
      tui_menu_filter_start},
     /* the run screen */
-    {{' '}, KEYS_RUN, KEYS_RUN, "Space", "pause the view (the run goes on) / follow the present",
-     "Space pause", NULL, run_pause},
+    {{' '}, KEYS_RUN, KEYS_RUN, "Space", "pause the run itself (threads, processes, its clock) / resume",
+     "Space pause", NULL, tui_key_pause},
+    {{'.', ','}, KEYS_RUN, KEYS_RUN, ". ,",
+     "paused: . steps the run to its next event; else . , move the cursor to the next, previous event",
+     ". step", NULL, tui_key_step},
+    {{'f'}, KEYS_RUN, KEYS_RUN, "f", "freeze the view / follow the present (the run goes on)", "f follow",
+     NULL, tui_key_follow},
     {{KEY_LEFT, KEY_RIGHT, 'h', 'l'}, KEYS_RUN, KEYS_RUN, "Left Right h l", "pan",
      "\u2190\u2192 pan", "h/l pan", run_pan},
     {{'+', '-', '=', '_'}, KEYS_RUN, KEYS_RUN, "+ - (= _)", "zoom about the cursor", "+/- zoom",
      NULL, run_zoom},
     {{'0'}, KEYS_RUN, KEYS_RUN, "0", "fit the whole run", "0 fit", NULL, run_fit},
-    {{'<', '>', ',', '.'}, KEYS_RUN, 0, "< > (, .)", "move the cursor line", NULL, NULL, run_cursor},
+    {{'<', '>'}, KEYS_RUN, 0, "< >", "move the cursor line a column", NULL, NULL, run_cursor},
     {{KEY_UP, KEY_DOWN, 'k', 'j'}, KEYS_RUN, KEYS_RUN, "Up Down j k",
      "select a task (or scroll the focused pane)", "\u2191\u2193 task", "j/k task", run_updown},
     {ENTER_KEYS, KEYS_RUN, KEYS_RUN, "Enter", "task detail: its spans and why; a group: open it",
@@ -205,6 +207,8 @@ const struct tui_key tui_keys[] = {
      NULL, run_mouse},
     {{'r'}, KEYS_RUN, KEYS_RUN, "r", "run again", "r rerun", NULL, run_rerun},
     /* more than one screen */
+    {{'{', '}'}, ANY_SCREEN, 0, "{ }", "slower, faster: the speed of the next run (1 down to 1/100)", NULL,
+     NULL, tui_key_speed},
     {{'t'}, ANY_SCREEN, ANY_SCREEN & ~KEYS_PARAMS, "t", "next theme (dark, light, contrast, cb)",
      "t theme", NULL, key_theme},
     {{'?'}, ANY_SCREEN, ANY_SCREEN & ~KEYS_PARAMS, "?", "this help", "? help", NULL, key_help},

@@ -17,6 +17,9 @@
  */
 #include "tui_int.h"
 
+#include "pace.h"
+#include "feed.h"
+
 #define TUI_ESC_DELAY_MS 25 /* how long curses waits to tell Esc from a key's escape sequence */
 #define TUI_CORES_READ_NS (NS_PER_S / 2)
 
@@ -26,7 +29,11 @@ void tui_on_tick(uv_timer_t *h)
 	uint64_t now = clock_now_ns();
 	if (t->model == NULL)
 		return;
-	model_drain(t->model, now);
+	/* The model holds back the last MODEL_HOLDBACK_NS for events still on
+	 * their way; that is real time, so less lesson time in a slowed run, and
+	 * none once a paused run's clock stands still. */
+	feed_drain(t->model, now + pace_holdback_credit(MODEL_HOLDBACK_NS));
+	pace_step_check(); /* a step ends at a child process's next event too */
 	record_milestones_publish(t->model);
 	if (now - t->cores_read_ns >= TUI_CORES_READ_NS)
 		tui_cores_read(t);
@@ -72,11 +79,7 @@ static int tui_prepare(const struct app_options *o, struct run **first, struct m
 		fprintf(stderr, "simul: --theme '%s': allowed: dark, light, contrast, cb\n", o->theme);
 		return APP_EXIT_USAGE;
 	}
-	*first = malloc(sizeof(**first));
-	if (*first == NULL) {
-		fprintf(stderr, "simul: out of memory\n");
-		return APP_EXIT_FAIL;
-	}
+	*first = xmalloc(sizeof(**first));
 	int rc;
 	if (o->replay != NULL) {
 		char err[512];
@@ -177,6 +180,9 @@ static void tui_first_screen(struct tui *t, struct run *first, struct model *sav
 static int tui_teardown(struct tui *t)
 {
 	endwin();
+	/* The files asked for: a live run is stopped and written as
+	 * interrupted. */
+	int out_rc = tui_outputs_at_quit(t);
 	if (t->run != NULL) {
 		if (t->live)
 			run_request_stop(t->run);
@@ -194,7 +200,7 @@ static int tui_teardown(struct tui *t)
 	free(t->shown);
 	int sig = t->signum;
 	free(t);
-	return sig != 0 ? APP_EXIT_INTERRUPTED : APP_EXIT_OK;
+	return sig != 0 ? APP_EXIT_INTERRUPTED : out_rc != 0 ? APP_EXIT_FAIL : APP_EXIT_OK;
 }
 
 int tui_main(const struct app_options *o)
@@ -203,9 +209,7 @@ int tui_main(const struct app_options *o)
 	struct model *saved = NULL;
 	int theme;
 	int rc = tui_prepare(o, &first, &saved, &theme);
-	struct tui *t = rc == 0 ? calloc(1, sizeof(*t)) : NULL;
-	if (rc == 0 && t == NULL)
-		rc = APP_EXIT_FAIL;
+	struct tui *t = rc == 0 ? xcalloc(1, sizeof(*t)) : NULL;
 	if (rc == 0) {
 		t->opt = o;
 		t->theme = theme;
@@ -213,6 +217,8 @@ int tui_main(const struct app_options *o)
 		t->open_group = -1;
 		t->mparam = -1;
 		t->cursor = -1;
+		t->speed = o->speed > 0 ? o->speed : 1.0;
+		t->play_rate = 1.0;
 		if (tui_menu_init(t, first) != 0)
 			rc = APP_EXIT_FAIL;
 		else if (tui_term_init(t) != 0)

@@ -4,6 +4,11 @@
  */
 #include "tui_int.h"
 
+#include "pace.h"
+
+#define MENU_SPEED_HELP "slow motion of the real run; figures stay in lesson time"
+#define MENU_SPEED_ALLOWED "0.01..1, e.g. 0.25, 1/4 or 25%"
+
 /* ---- menu ---- */
 
 void tui_menu_filter(struct tui *t)
@@ -87,13 +92,23 @@ static void menu_draw_demo(struct tui *t, const struct menu_item *it, int x0, in
 		tui_putf(y++, x0, rw, a, "  %-14s %-8s %s  (%s)", ps->name, val, ps->help ? ps->help : "",
 		         allowed);
 	}
-	if (it->params.n == 0)
-		tui_put(y++, x0, rw, "  (none)", A_DIM);
+	/* The speed of the run, after the demo's own parameters (every demo has it). */
+	if (y < h - MENU_PARAMS_UP) {
+		char val[16];
+		tui_format_speed(t->speed, val, sizeof(val));
+		attr_t a = t->mparam == (int)it->params.n ? A_REVERSE : A_NORMAL;
+		tui_fill(y, x0, rw, a);
+		tui_putf(y++, x0, rw, a, "  %-14s %-8s %s  (%s)", "speed", val, MENU_SPEED_HELP,
+		         MENU_SPEED_ALLOWED);
+	}
 	if (t->editing) {
 		char allowed[128];
-		params_allowed(&it->params.spec[t->mparam], allowed, sizeof(allowed));
-		tui_putf(h - MENU_INPUT_UP, x0, rw, A_BOLD, "%s (%s) = %s_", it->params.spec[t->mparam].name,
-		         allowed, t->edit);
+		int is_speed = t->mparam == (int)it->params.n;
+		if (!is_speed)
+			params_allowed(&it->params.spec[t->mparam], allowed, sizeof(allowed));
+		tui_putf(h - MENU_INPUT_UP, x0, rw, A_BOLD, "%s (%s) = %s_",
+		         is_speed ? "speed" : it->params.spec[t->mparam].name,
+		         is_speed ? MENU_SPEED_ALLOWED : allowed, t->edit);
 	}
 }
 
@@ -160,7 +175,15 @@ static void menu_edit_key(struct tui *t, int ch)
 		t->editing = 0;
 	} else if (is_enter(ch)) {
 		char err[256];
-		if (params_set(&it->params, it->params.spec[t->mparam].name, t->edit, err, sizeof(err)) != 0)
+		double v;
+		if (t->mparam == (int)it->params.n) {
+			if (pace_speed_parse(t->edit, &v) != 0)
+				snprintf(t->msg, sizeof(t->msg), "speed '%s': expected %s", t->edit, MENU_SPEED_ALLOWED);
+			else {
+				t->speed = v;
+				t->editing = 0;
+			}
+		} else if (params_set(&it->params, it->params.spec[t->mparam].name, t->edit, err, sizeof(err)) != 0)
 			snprintf(t->msg, sizeof(t->msg), "%s", err);
 		else
 			t->editing = 0;
@@ -186,7 +209,7 @@ void tui_menu_back(struct tui *t, int ch)
 void tui_menu_params(struct tui *t, int ch)
 {
 	struct menu_item *it = menu_current(t);
-	if (it != NULL && it->params.n > 0)
+	if (it != NULL) /* there is always the speed */
 		t->mparam = t->mparam < 0 ? 0 : -1;
 }
 
@@ -199,7 +222,7 @@ void tui_menu_updown(struct tui *t, int ch)
 		else if (t->mparam < 0 && t->msel > 0)
 			t->msel--;
 	} else {
-		if (t->mparam >= 0 && it != NULL && (size_t)t->mparam + 1 < it->params.n)
+		if (t->mparam >= 0 && it != NULL && (size_t)t->mparam < it->params.n)
 			t->mparam++;
 		else if (t->mparam < 0 && t->msel + 1 < t->nshown)
 			t->msel++;
@@ -214,7 +237,10 @@ void tui_menu_enter(struct tui *t, int ch)
 		return;
 	if (t->mparam >= 0) {
 		t->editing = 1;
-		params_format(&it->params, (size_t)t->mparam, t->edit, sizeof(t->edit));
+		if (t->mparam == (int)it->params.n)
+			tui_format_speed(t->speed, t->edit, sizeof(t->edit));
+		else
+			params_format(&it->params, (size_t)t->mparam, t->edit, sizeof(t->edit));
 		return;
 	}
 	t->item = t->shown[t->msel];
@@ -248,10 +274,8 @@ int tui_menu_init(struct tui *t, const struct run *first)
 	size_t nm = registry_modules(&mods);
 	for (size_t i = 0; i < nm; i++)
 		t->nitems += mods[i]->ndemos;
-	t->items = calloc(t->nitems ? t->nitems : 1, sizeof(*t->items));
-	t->shown = calloc(t->nitems ? t->nitems : 1, sizeof(*t->shown));
-	if (t->items == NULL || t->shown == NULL)
-		return -1;
+	t->items = xcalloc(t->nitems ? t->nitems : 1, sizeof(*t->items));
+	t->shown = xcalloc(t->nitems ? t->nitems : 1, sizeof(*t->shown));
 	size_t k = 0;
 	for (size_t i = 0; i < nm; i++)
 		for (size_t j = 0; j < mods[i]->ndemos; j++, k++) {

@@ -23,7 +23,7 @@ uint64_t tui_replay_end(const struct tui *t)
 	return t->run->end_ns ? t->run->end_ns : model_now(t->model);
 }
 
-static void tui_replay_seek(struct tui *t, uint64_t head)
+void tui_replay_seek(struct tui *t, uint64_t head)
 {
 	uint64_t end = tui_replay_end(t), o = model_origin(t->model);
 	t->head = head < o ? o : head > end ? end : head;
@@ -37,9 +37,10 @@ static void tui_replay_seek(struct tui *t, uint64_t head)
 static void tui_on_play(uv_timer_t *h)
 {
 	struct tui *t = h->data;
-	uint64_t now = clock_now_ns();
+	uint64_t now = clock_real_ns();
 	if (t->replay && t->playing) {
-		tui_replay_seek(t, t->head + (now - t->play_last_ns));
+		double rate = t->play_rate > 0 ? t->play_rate : 1.0;
+		tui_replay_seek(t, t->head + (uint64_t)((double)(now - t->play_last_ns) * rate));
 		t->play_last_ns = now;
 	}
 	if (!t->replay || !t->playing)
@@ -53,7 +54,7 @@ static void tui_replay_play(struct tui *t, int on)
 	if (on && t->head >= tui_replay_end(t))
 		t->head = model_origin(t->model); /* play again from the start */
 	t->follow = on;
-	t->play_last_ns = clock_now_ns();
+	t->play_last_ns = clock_real_ns();
 	if (on)
 		uv_timer_start(&t->play_timer, tui_on_play, TUI_PLAY_TICK_MS, TUI_PLAY_TICK_MS);
 }
@@ -68,8 +69,14 @@ void tui_replay_draw(struct tui *t)
 	uint64_t o = model_origin(t->model);
 	view_format_duration(t->head - o, t->ascii, at, sizeof(at));
 	view_format_duration(tui_replay_end(t) - o, t->ascii, end, sizeof(end));
-	int n = snprintf(box, sizeof(box), " replay %s %s / %s  Space play  [ ] step  n N milestone ",
-	                 t->playing ? (t->ascii ? ">" : "\u25b6") : (t->ascii ? "||" : "\u23f8"), at, end);
+	char rate[16];
+	double r = t->play_rate > 0 ? t->play_rate : 1.0;
+	if (r < 1.0)
+		tui_format_speed(r, rate, sizeof(rate));
+	else
+		snprintf(rate, sizeof(rate), "%g", r);
+	int n = snprintf(box, sizeof(box), " replay %s %s / %s at %sx  Space play  . , step  { } rate ",
+	                 t->playing ? (t->ascii ? ">" : "\u25b6") : (t->ascii ? "||" : "\u23f8"), at, end, rate);
 	int w = n < COLS - TUI_CORNER_RIGHT ? n : COLS - TUI_CORNER_RIGHT;
 	tui_put(LINES - TUI_CORNER_UP, COLS - w - TUI_CORNER_RIGHT, w, box, A_REVERSE);
 }
@@ -83,6 +90,10 @@ void tui_replay_key(struct tui *t, int ch)
 	switch (ch) {
 	case ' ':
 		tui_replay_play(t, !t->playing);
+		return;
+	case '.':
+	case ',':
+		tui_key_replay_step(t, ch);
 		return;
 	case ']':
 		t->playing = 0;

@@ -19,8 +19,10 @@ static int tui_draw_header(struct tui *t)
 	                             : (t->run->status != 0 ? "failed" : "finished");
 	tui_fill(0, 0, w, A_REVERSE);
 	int x = tui_putf(0, 0, w, A_REVERSE | A_BOLD, " simul  %s ", t->run->full_name);
-	x += tui_putf(0, x, w - x, A_REVERSE, " %s %s  %s", status, a,
-	              t->live ? (t->follow ? "[following]" : "[PAUSED view]") : "");
+	char pace[64];
+	tui_pace_status(t, pace, sizeof(pace));
+	x += tui_putf(0, x, w - x, A_REVERSE, " %s %s%s  %s", status, a, pace,
+	              t->live ? (t->follow ? "[following]" : "[view frozen]") : "");
 	if (t->open_group >= 0)
 		x += tui_putf(0, x, w - x, A_REVERSE, "  group %s (Esc closes)",
 		              model_group_name(t->model, (size_t)t->open_group));

@@ -33,9 +33,9 @@
 #include "script.h"
 #include "run.h"
 #include "state.h"
-#include "trace.h"
 #include "tui.h"
 #include "view.h"
+#include "xalloc.h"
 
 #define TUI_TICK_MS 100
 #define TUI_MIN_COLS 80
@@ -171,8 +171,14 @@ struct tui {
 	struct model_cell *cells;
 	int cells_cap;
 
+	/* pacing (pace.c): the speed of the next run, the files to write */
+	double speed;
+	int outputs_written;
+	char out_err[512];
+
 	/* replay of a saved run (--replay): a play head over the whole model */
 	int replay;
+	double play_rate; /* 1: as fast as it ran */
 	int playing;
 	uint64_t head;
 	uv_timer_t play_timer;
@@ -299,6 +305,24 @@ void tui_replay_clip(struct tui *t, int ncols);
 uint64_t tui_replay_end(const struct tui *t);
 void tui_replay_draw(struct tui *t);
 void tui_replay_key(struct tui *t, int ch);
+void tui_replay_seek(struct tui *t, uint64_t head);
+
+/* pace.c */
+void tui_format_speed(double v, char *buf, size_t n);
+void tui_pace_pause(struct tui *t, int on);
+void tui_pace_step(struct tui *t);
+uint64_t tui_cursor_time(const struct tui *t);
+void tui_pace_status(const struct tui *t, char *buf, size_t n);
+int tui_outputs_wanted(const struct tui *t);
+void tui_outputs_write(struct tui *t);
+int tui_outputs_at_quit(struct tui *t);
+int tui_pace_cmd(struct tui *t, const char *line); /* 1 when line was a pace command */
+void tui_key_pause(struct tui *t, int ch);
+void tui_key_follow(struct tui *t, int ch);
+void tui_key_step(struct tui *t, int ch);
+void tui_key_speed(struct tui *t, int ch);
+void tui_key_rate(struct tui *t, int ch);
+void tui_key_replay_step(struct tui *t, int ch);
 
 /* keys.c */
 void tui_quit(struct tui *t);

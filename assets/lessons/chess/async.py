@@ -1,16 +1,22 @@
 import asyncio
+import os
 import time
 
 BOARDS, MOVES = 24, 30
-MASTER, OPPONENT = 5, 55          # seconds per move
+MASTER, OPPONENT = 5, 55          # simulated seconds per move
+SCALE = 1800                      # simulated seconds per real second
+if os.environ.get("SIMUL_QUICK") == "1":
+    MOVES = 3                     # a quick look: 3 move pairs a game
 
-def master_move(board):
-    time.sleep(MASTER)            # real thinking: blocks the loop, as CPU work does
+def think(seconds):               # her thinking: CPU work, so it blocks the loop
+    end = time.perf_counter() + seconds / SCALE
+    while time.perf_counter() < end:
+        pass
 
 async def play(board):
     for move in range(MOVES):                   #@async_ready
-        master_move(board)                      #@async_think
-        await asyncio.sleep(OPPONENT)           #@async_wait
+        think(MASTER)                           #@async_think
+        await asyncio.sleep(OPPONENT / SCALE)   #@async_wait
     print(f"board {board + 1}: game over")
 
 async def main():
@@ -18,4 +24,7 @@ async def main():
 
 start = time.perf_counter()
 asyncio.run(main())
-print(f"{time.perf_counter() - start:.0f} s")   # 30 x max(24 x 5, 5 + 55) = 3,600 s
+# gather returns when the last game is over: her last move ends after
+# 29 rounds of max(24 x 5, 5 + 55) s and a last round of 24 x 5 s, 3,600 s;
+# the opponent's reply to it ends the last game 55 s later, at 3,655 s.
+print(f"async_sim_s: {(time.perf_counter() - start) * SCALE:.0f}")

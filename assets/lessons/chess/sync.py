@@ -1,18 +1,25 @@
+import os
 import time
 
 BOARDS, MOVES = 24, 30
-MASTER, OPPONENT = 5, 55          # seconds per move
+MASTER, OPPONENT = 5, 55          # simulated seconds per move
+SCALE = 1800                      # simulated seconds per real second
+if os.environ.get("SIMUL_QUICK") == "1":
+    MOVES = 3                     # a quick look: 3 move pairs a game
 
-def master_move(board):
-    time.sleep(MASTER)            # stands for 5 s of real thinking (CPU)
+def think(seconds):               # her thinking: CPU work for that long
+    end = time.perf_counter() + seconds / SCALE
+    while time.perf_counter() < end:
+        pass
 
 def play_all():
     for board in range(BOARDS):                 #@sync_ready
         for move in range(MOVES):
-            master_move(board)                  #@sync_think
-            time.sleep(OPPONENT)                #@sync_wait
+            think(MASTER)                       #@sync_think
+            time.sleep(OPPONENT / SCALE)        #@sync_wait
         print(f"board {board + 1}: game over")
 
 start = time.perf_counter()
 play_all()
-print(f"{time.perf_counter() - start:.0f} s")   # 24 x 30 x 60 = 43,200 s
+# Until the last game is over: 24 x 30 x (5 + 55) = 43,200 s, 12 h.
+print(f"sync_sim_s: {(time.perf_counter() - start) * SCALE:.0f}")

@@ -10,6 +10,9 @@ def grep(prefix):
 
 g = grep("py")                                 #@main_new
 next(g)  # run to the first yield              #@main_prime
+handovers = 1
 for word in ["python", "java", "pypy", "c", "pytest", "rust", "pyx"]:
     g.send(word)                               #@main_send
+    handovers += 1
 g.close()                                      #@main_close
+print(f"handovers: {handovers}")

@@ -1,0 +1,218 @@
+/*
+ * co_io.c: the awaits that do real I/O (see co.h): co_get, one HTTP/1.0
+ * GET over a real TCP connection to the loopback server, and co_read_file,
+ * a file read on libuv's pool. Each starts a libuv request and suspends
+ * its task until the request's callback puts it back on the ready queue.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "co_impl.h"
+#include "run.h"
+
+/* ---- co_get: HTTP over TCP ---- */
+
+struct co_conn {
+	uv_tcp_t tcp;
+	uv_connect_t connect;
+	uv_write_t write;
+	struct co_task *task;
+	char request[256];
+	int status, closing;
+	int crlf;      /* progress through "\r\n\r\n" */
+	int in_body;
+	size_t body;
+};
+
+static void co_conn_closed(uv_handle_t *h)
+{
+	struct co_conn *c = h->data;
+	struct co_task *t = c->task;
+	t->op = NULL;
+	t->got = c->body;
+	co_enqueue(t, c->status, 0, "response complete");
+	free(c);
+}
+
+static void co_conn_close(struct co_conn *c, int status)
+{
+	if (c->closing)
+		return;
+	c->closing = 1;
+	if (c->status == 0)
+		c->status = status;
+	uv_close((uv_handle_t *)&c->tcp, co_conn_closed);
+}
+
+static void co_conn_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct co_conn *c = h->data;
+	(void)suggested;
+	*buf = uv_buf_init(c->task->loop->rbuf, CO_READ_BUF);
+}
+
+static void co_conn_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct co_conn *c = s->data;
+	if (n == UV_EOF) {
+		co_conn_close(c, c->in_body ? 0 : UV_EPROTO);
+		return;
+	}
+	if (n < 0) {
+		co_conn_close(c, (int)n);
+		return;
+	}
+	for (ssize_t i = 0; i < n; i++) {
+		if (c->in_body) {
+			c->body += (size_t)(n - i);
+			break;
+		}
+		char ch = buf->base[i];
+		int want = (c->crlf % 2 == 0) ? '\r' : '\n';
+		c->crlf = ch == want ? c->crlf + 1 : (ch == '\r' ? 1 : 0);
+		if (c->crlf == 4)
+			c->in_body = 1;
+	}
+}
+
+static void co_conn_written(uv_write_t *w, int status)
+{
+	struct co_conn *c = w->data;
+	if (status != 0)
+		co_conn_close(c, status);
+}
+
+static void co_conn_connected(uv_connect_t *req, int status)
+{
+	struct co_conn *c = req->data;
+	if (c->closing)
+		return;
+	if (status != 0) {
+		co_conn_close(c, status);
+		return;
+	}
+	struct co_task *t = c->task;
+	if (!t->loop->many)
+		trace_state_at(t->id, STATE_IO, t->line, "awaiting the response");
+	uv_buf_t b = uv_buf_init(c->request, (unsigned)strlen(c->request));
+	c->write.data = c;
+	int rc = uv_write(&c->write, (uv_stream_t *)&c->tcp, &b, 1, co_conn_written);
+	if (rc == 0)
+		rc = uv_read_start((uv_stream_t *)&c->tcp, co_conn_alloc, co_conn_read);
+	if (rc != 0)
+		co_conn_close(c, rc);
+}
+
+static void co_get_cancel(struct co_task *t)
+{
+	co_conn_close(t->op, UV_ECANCELED);
+}
+
+int co_get(struct co_task *t, int port, const char *path, int line, size_t *body_bytes)
+{
+	struct co_loop *l = t->loop;
+	if (l->cancelling)
+		return UV_ECANCELED;
+	struct co_conn *c = calloc(1, sizeof(*c));
+	if (!c)
+		return UV_ENOMEM;
+	c->task = t;
+	snprintf(c->request, sizeof(c->request),
+	         "GET %s HTTP/1.0\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n", path, port);
+	struct sockaddr_in addr;
+	uv_ip4_addr("127.0.0.1", port, &addr);
+	int rc = uv_tcp_init(&l->uv, &c->tcp);
+	if (rc != 0) {
+		free(c);
+		return rc;
+	}
+	c->tcp.data = c;
+	c->connect.data = c;
+	rc = uv_tcp_connect(&c->connect, &c->tcp, (const struct sockaddr *)&addr, co_conn_connected);
+	if (rc != 0) {
+		/* The handle is initialised: it must be closed, which wakes us. */
+		co_conn_close(c, rc);
+	}
+	t->op = c;
+	char why[64];
+	snprintf(why, sizeof(why), "await get %s", path);
+	rc = co_wait(t, STATE_IO, line, l->many ? NULL : why, co_get_cancel);
+	if (body_bytes)
+		*body_bytes = t->got;
+	return rc;
+}
+
+/* ---- co_read_file ---- */
+
+struct co_file {
+	uv_fs_t req;
+	struct co_task *task;
+	uv_file fd;
+	char *buf;
+	size_t len;
+	ssize_t result;
+};
+
+static void co_file_closed(uv_fs_t *req)
+{
+	struct co_file *f = req->data;
+	uv_fs_req_cleanup(req);
+	co_enqueue(f->task, 0, 0, "file read");
+}
+
+static void co_file_read(uv_fs_t *req)
+{
+	struct co_file *f = req->data;
+	f->result = req->result;
+	uv_fs_req_cleanup(req);
+	uv_fs_close(req->loop, &f->req, f->fd, co_file_closed);
+}
+
+static void co_file_opened(uv_fs_t *req)
+{
+	struct co_file *f = req->data;
+	ssize_t r = req->result;
+	uv_fs_req_cleanup(req);
+	if (r < 0) {
+		f->result = r;
+		co_enqueue(f->task, 0, 0, "open failed");
+		return;
+	}
+	f->fd = (uv_file)r;
+	uv_buf_t b = uv_buf_init(f->buf, (unsigned)f->len);
+	uv_fs_read(req->loop, &f->req, f->fd, &b, 1, 0, co_file_read);
+}
+
+ssize_t co_read_file(struct co_task *t, const char *path, char *buf, size_t len, int line)
+{
+	if (t->loop->cancelling)
+		return UV_ECANCELED;
+	struct co_file *f = calloc(1, sizeof(*f));
+	char *heap = malloc(len ? len : 1);
+	if (!f || !heap) {
+		free(f);
+		free(heap);
+		return UV_ENOMEM;
+	}
+	f->task = t;
+	f->buf = heap;
+	f->len = len;
+	f->req.data = f;
+	int rc = uv_fs_open(&t->loop->uv, &f->req, path, O_RDONLY, 0, co_file_opened);
+	ssize_t result = rc;
+	if (rc == 0) {
+		/* Not cancellable: a local file read is short. */
+		co_wait(t, STATE_IO, line, "await read_file", NULL);
+		result = f->result;
+		if (result > 0)
+			memcpy(buf, heap, (size_t)result);
+	}
+	free(heap);
+	free(f);
+	return result;
+}
+
