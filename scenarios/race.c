@@ -66,11 +66,6 @@
 #define RACE_SLICE_NS 200000ull /* CPU work between GIL checks and stop checks */
 #define RACE_BODY_BYTES 1024
 #define RACE_KIDS_MAX 64
-/* Other programs using this much of the cores while a model ran make its
- * figures more theirs than the model's: at least half a core, or a
- * quarter of the machine. */
-#define RACE_BUSY_SHARE 0.25
-#define RACE_BUSY_MIN_CORES 0.5
 
 enum race_model {
 	RACE_SEQ,
@@ -602,8 +597,9 @@ static int race_measure(struct race *r, int model, struct race_figures *f)
 	            race_cpu_ms(&a.kids);
 	f->parallelism = f->wall_ms > 0 ? f->cpu_ms / f->wall_ms : 0;
 	f->other_cores = race_other_cores(&a, &b);
-	double limit = RACE_BUSY_SHARE * r->ncores;
-	f->busy = f->other_cores >= (limit > RACE_BUSY_MIN_CORES ? limit : RACE_BUSY_MIN_CORES);
+	/* Other programs using this much of the machine while a model ran
+	 * make its figures more theirs than the model's. */
+	f->busy = f->other_cores >= VERDICT_BUSY * r->ncores;
 	f->ctx = race_ctx(&b.self) - race_ctx(&a.self) + race_ctx(&b.kids) - race_ctx(&a.kids);
 	if (sampling)
 		f->ctx = f->ctx > r->mem_ctx ? f->ctx - r->mem_ctx : 0;
@@ -627,35 +623,75 @@ static int race_measure(struct race *r, int model, struct race_figures *f)
  * the event loop for the waits with a process pool for the CPU part; the
  * thread offload is quoted as what it is, one GIL for all.
  */
-static void race_advise(const struct race *r, const struct race_figures *f, char *out, size_t n)
+enum race_kind { RACE_CPU_BOUND, RACE_IO_FEW, RACE_IO_MANY, RACE_MIXED };
+
+/* What the work is, from the sequential run; *cpu_share its CPU share. */
+static enum race_kind race_kind_of(const struct race *r, double *cpu_share)
 {
 	double busy = (double)(r->seq_cpu_ns + r->seq_wait_ns);
-	double cpu_share = busy > 0 ? (double)r->seq_cpu_ns / busy : 0;
 	double wait_ms = (double)r->seq_wait_ns / 1e6 / r->jobs;
-	if (cpu_share >= 0.6) {
+	*cpu_share = busy > 0 ? (double)r->seq_cpu_ns / busy : 0;
+	if (*cpu_share >= 0.6)
+		return RACE_CPU_BOUND;
+	if (*cpu_share > 0.2)
+		return RACE_MIXED;
+	return r->jobs >= 32 && wait_ms >= 20 ? RACE_IO_MANY : RACE_IO_FEW;
+}
+
+static void race_advise(const struct race *r, const struct race_figures *f, char *out, size_t n)
+{
+	double cpu_share, wait_ms = (double)r->seq_wait_ns / 1e6 / r->jobs;
+	switch (race_kind_of(r, &cpu_share)) {
+	case RACE_CPU_BOUND:
 		snprintf(out, n,
 		         "CPU-bound (%.0f%% on a core): use processes, ProcessPoolExecutor (x%.2f; in "
 		         "asyncio, run_in_executor x%.2f); threads under the GIL x%.2f, to_thread x%.2f",
 		         100 * cpu_share, f[RACE_PROCS].speedup, f[RACE_LOOP_PROCS].speedup,
 		         f[RACE_GIL].speedup, f[RACE_OFFLOAD].speedup);
-	} else if (cpu_share <= 0.2) {
-		if (r->jobs >= 32 && wait_ms >= 20)
-			snprintf(out, n,
-			         "I/O-bound (%.0f%% on a core), many slow connections (%d waiting ~%.0f ms "
-			         "each): use an event loop (x%.2f, %.0f switches; threads x%.2f, %.0f switches)",
-			         100 * cpu_share, r->jobs, wait_ms, f[RACE_LOOP].speedup, f[RACE_LOOP].ctx,
-			         f[RACE_GIL].speedup, f[RACE_GIL].ctx);
-		else
-			snprintf(out, n,
-			         "I/O-bound (%.0f%% on a core), few connections (%d waiting ~%.0f ms each): "
-			         "use threads (x%.2f under the GIL; event loop x%.2f)",
-			         100 * cpu_share, r->jobs, wait_ms, f[RACE_GIL].speedup, f[RACE_LOOP].speedup);
-	} else {
+		break;
+	case RACE_IO_MANY:
+		snprintf(out, n,
+		         "I/O-bound (%.0f%% on a core), many slow connections (%d waiting ~%.0f ms "
+		         "each): use an event loop (x%.2f, %.0f switches; threads x%.2f, %.0f switches)",
+		         100 * cpu_share, r->jobs, wait_ms, f[RACE_LOOP].speedup, f[RACE_LOOP].ctx,
+		         f[RACE_GIL].speedup, f[RACE_GIL].ctx);
+		break;
+	case RACE_IO_FEW:
+		snprintf(out, n,
+		         "I/O-bound (%.0f%% on a core), few connections (%d waiting ~%.0f ms each): "
+		         "use threads (x%.2f under the GIL; event loop x%.2f)",
+		         100 * cpu_share, r->jobs, wait_ms, f[RACE_GIL].speedup, f[RACE_LOOP].speedup);
+		break;
+	case RACE_MIXED:
 		snprintf(out, n,
 		         "mixed (%.0f%% on a core): use an event loop with a process pool for the CPU "
 		         "(x%.2f); whole jobs in processes x%.2f; to_thread x%.2f (one GIL)",
 		         100 * cpu_share, f[RACE_LOOP_PROCS].speedup, f[RACE_PROCS].speedup,
 		         f[RACE_OFFLOAD].speedup);
+		break;
+	}
+}
+
+/* The order the lesson expects for this kind of work, for verdict.h: did
+ * it show, or was the machine too busy to show it? */
+static void race_verdict(struct run *run, const struct race *r, const struct race_figures *f,
+                         const struct verdict_mark *mark)
+{
+	double cpu_share, s_procs = f[RACE_PROCS].speedup, s_lpp = f[RACE_LOOP_PROCS].speedup;
+	double s_gil = f[RACE_GIL].speedup, s_off = f[RACE_OFFLOAD].speedup;
+	switch (race_kind_of(r, &cpu_share)) {
+	case RACE_CPU_BOUND:
+		verdict_report(run, mark, (s_procs < s_lpp ? s_procs : s_lpp) > (s_gil > s_off ? s_gil : s_off),
+		               "process pools faster than threads and to_thread");
+		break;
+	case RACE_IO_FEW:
+	case RACE_IO_MANY:
+		verdict_report(run, mark, s_gil > 1 && f[RACE_LOOP].speedup > 1,
+		               "threads and the event loop faster than sequential");
+		break;
+	case RACE_MIXED:
+		verdict_report(run, mark, s_lpp > s_off, "loop+processes faster than loop+to_thread");
+		break;
 	}
 }
 
@@ -764,12 +800,14 @@ static int race_publish_tail(struct race *r, const struct race_figures *f, int d
 	return nbusy;
 }
 
-static void race_results(struct run *run, int model, const struct race_figures *f)
+/* A model's figures in the results; other_load as a share of the cores,
+ * as verdict.h reports it for the whole run. */
+static void race_results(struct run *run, int ncores, int model, const struct race_figures *f)
 {
 	static const char *const fields[] = {"wall_ms", "cpu_ms", "speedup", "parallelism",
 	                                     "other_load", "peak_rss_mb", "ctx_switches"};
 	const double values[] = {f->wall_ms, f->cpu_ms, f->speedup, f->parallelism,
-	                         f->other_cores, f->peak_rss_mb, f->ctx};
+	                         f->other_cores / ncores, f->peak_rss_mb, f->ctx};
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		char key[64];
 		snprintf(key, sizeof(key), "%s.%s", race_models[model].key, fields[i]);
@@ -833,6 +871,8 @@ static int race_main(struct run *run)
 	if (race_setup(&r, run) != 0)
 		return -1;
 	struct race_figures f[RACE_NMODELS] = {0};
+	struct verdict_mark mark;
+	verdict_mark(&mark);
 	int rc = 0, done = 0;
 	for (int m = 0; m < RACE_NMODELS && !run_stopping(run); m++) {
 		race_publish(&r, f, m);
@@ -841,11 +881,11 @@ static int race_main(struct run *run)
 		race_speedups(f, done);
 		if (rc != 0 || run_stopping(run))
 			break;
-		race_results(run, m, &f[m]);
+		race_results(run, r.ncores, m, &f[m]);
 		race_publish_tail(&r, f, done, NULL);
 	}
 	for (int m = 0; m < done && done == RACE_NMODELS; m++)
-		race_results(run, m, &f[m]); /* the final baseline */
+		race_results(run, r.ncores, m, &f[m]); /* the final baseline */
 	race_publish(&r, f, done);
 	if (done >= 1 && f[RACE_SEQ].ok) {
 		/* Neither on a core nor waiting for I/O: runnable, behind other
@@ -861,6 +901,7 @@ static int race_main(struct run *run)
 		race_advise(&r, f, advice, sizeof(advice));
 		run_result_text(run, "advice", advice);
 		race_publish_tail(&r, f, done, advice);
+		race_verdict(run, &r, f, &mark);
 	}
 	return 0;
 }

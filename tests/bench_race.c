@@ -84,8 +84,7 @@ static void bench_preset(const char *demo, const char *label, const char *params
 	}
 	printf("bench: race_%s_machine_busy %.0f (1: other programs took a good part of the cores)\n", label,
 	       support_result(&run, "machine_busy"));
-	printf("bench: race_%s_sequential_other_load %.2f cores\n", label,
-	       support_result(&run, "sequential.other_load"));
+	printf("bench: race_%s_other_load %.2f of the cores\n", label, support_result(&run, "other_load"));
 	printf("bench: race_%s_processes_peak_rss %.1f MB\n", label,
 	       support_result(&run, "processes.peak_rss_mb"));
 	printf("bench: race_%s_threads_gil_peak_rss %.1f MB\n", label,

@@ -28,7 +28,8 @@ res = r["results"]
 for m in sys.argv[2:]:
     for k in ("wall_ms", "cpu_ms", "speedup", "parallelism", "other_load", "peak_rss_mb", "ctx_switches"):
         assert isinstance(res[m][k], (int, float)), (m, k)
-assert res["machine_busy"] in (0, 1)
+assert res["machine_busy"] in (0, 1) and res["too_busy"] in (0, 1)
+assert -1 <= res["other_load"] <= 1 and isinstance(res["verdict"], str)
 assert isinstance(res["advice"], str) and res["advice"].startswith(("CPU-bound", "I/O-bound", "mixed"))
 PY
 fi
