@@ -356,8 +356,8 @@ static int race_threads(struct race *r, int model)
 /* ---- process pools ---- */
 
 /* A pool of one process per core (ProcessPoolExecutor(os.cpu_count())),
- * each child `simul --worker race pool UNITS SLICE IO_MS PORT LINE_CPU
- * LINE_IO TASK`; io_ms 0 when the loop does the waiting itself. */
+ * each child `simul --worker race pool TASK UNITS SLICE IO_MS PORT LINE_CPU
+ * LINE_IO`; io_ms 0 when the loop does the waiting itself. */
 static struct executor *race_process_pool(struct race *r, int model, struct co_loop *loop, int io_ms)
 {
 	/* The child is told the slice size rather than calibrating again. */
@@ -436,16 +436,16 @@ static int race_pool_worker(int argc, char **argv)
 {
 	if (argc != 9)
 		return 2;
-	struct race_child k = {.units = strtoull(argv[2], NULL, 10),
-	                       .slice = strtoull(argv[3], NULL, 10),
-	                       .io_ms = atoi(argv[4]),
-	                       .port = atoi(argv[5]),
-	                       .line_cpu = atoi(argv[6]),
-	                       .line_io = atoi(argv[7])};
+	struct race_child k = {.units = strtoull(argv[3], NULL, 10),
+	                       .slice = strtoull(argv[4], NULL, 10),
+	                       .io_ms = atoi(argv[5]),
+	                       .port = atoi(argv[6]),
+	                       .line_cpu = atoi(argv[7]),
+	                       .line_io = atoi(argv[8])};
 	snprintf(k.path, sizeof(k.path), "/bytes/%d?latency_ms=%d", RACE_BODY_BYTES, k.io_ms);
 	if (k.slice == 0)
 		k.slice = 1;
-	int rc = executor_worker_main(argv[8], race_child_job, &k);
+	int rc = executor_worker_main(argv[2], race_child_job, &k);
 	return rc != 0 ? rc : k.sum == 1; /* sum is never 1: keeps the work from being optimised away */
 }
 

@@ -232,13 +232,15 @@ static int executor_start_processes(struct executor *ex)
 	for (int i = 0; rc == 0 && i < ex->o.workers; i++) {
 		const char *argv[EXECUTOR_ARGS_MAX + 2];
 		char name[32], task_arg[16];
-		int n = 0;
-		for (; ex->o.args[n] != NULL && n < EXECUTOR_ARGS_MAX; n++)
-			argv[n] = ex->o.args[n];
 		snprintf(name, sizeof(name), "worker-%d", i + 1);
 		trace_task_t t = trace_task_new(name, KIND_PROCESS, ex->o.group);
 		snprintf(task_arg, sizeof(task_arg), "%d", (int)t);
+		/* The worker's verb, its lane's task id, then the rest. */
+		int n = 0;
+		argv[n++] = ex->o.args[0];
 		argv[n++] = task_arg;
+		for (int k = 1; ex->o.args[k - 1] != NULL && ex->o.args[k] != NULL && n < EXECUTOR_ARGS_MAX; k++)
+			argv[n++] = ex->o.args[k];
 		argv[n] = NULL;
 		if (procs_spawn_with(&ex->ps, t, name, &po, argv) < 0) {
 			trace_end(t);

@@ -14,8 +14,8 @@
  *
  * Process pool (ProcessPoolExecutor): `workers` children started together
  * at the first submit (as CPython's fork start method does), each
- * `simul --worker MODULE ARGS... TASK` through procs, its lane's task id
- * last. Jobs go down one pipe that every child reads (its fd 0, one byte a
+ * `simul --worker MODULE VERB TASK ARGS...` through procs, its lane's
+ * task id second, as the processes module's workers take it. Jobs go down one pipe that every child reads (its fd 0, one byte a
  * job, the call queue); each child writes the byte back on one shared pipe
  * (its fd 1, the result queue) when the job is done. A manager thread
  * reads the results, as CPython's executor manager thread does. A child
@@ -62,7 +62,7 @@ struct executor_options {
 	executor_fn fn;
 	void *ctx;
 	struct gil *gil;
-	/* processes: `simul --worker module args... TASK` */
+	/* processes: `simul --worker module args[0] TASK args[1]...` */
 	const char *module;
 	const char *const *args;
 };
@@ -88,8 +88,8 @@ int executor_submit(struct executor *ex, int job, int line);
 int executor_wait_all(struct executor *ex);
 void executor_free(struct executor *ex);
 
-/* A child's side of a process pool: attach its lane (task_arg, the last
- * argument), then for each job byte on fd 0 until EOF: run fn with the
+/* A child's side of a process pool: attach its lane (task_arg, the
+ * argument after the verb), then for each job byte on fd 0 until EOF: run fn with the
  * call's lane set, and write the byte to fd 1. Returns 0 (EOF), 2 when it
  * could not attach, 3 when fn failed. */
 int executor_worker_main(const char *task_arg, executor_fn fn, void *ctx);
