@@ -97,7 +97,8 @@ static const struct {
 };
 
 struct race_figures {
-	double wall_ms, cpu_ms, speedup, parallelism, other_cores, peak_rss_mb, ctx;
+	double wall_ms, cpu_ms, speedup, parallelism, peak_rss_mb, ctx;
+	double other_share, other_cores; /* other programs' load: 0..1 (-1 unknown), cores */
 	int ok, busy;
 };
 
@@ -221,28 +222,15 @@ static void *race_mem_main(void *arg)
 struct race_mark {
 	uint64_t t_ns;
 	struct rusage self, kids;
-	/* The machine's busy time and ours, for the other programs' load:
-	 * verdict.h's reading of /proc/stat, the one shared by the demos. */
-	struct verdict_mark load;
+	struct load_snap load; /* for the other programs' load (load.h) */
 };
 
-static void race_mark_now(struct race_mark *m)
+static void race_mark_now(struct race *r, struct race_mark *m)
 {
-	verdict_mark(&m->load);
+	run_load_mark(r->run, &m->load);
 	getrusage(RUSAGE_SELF, &m->self);
 	getrusage(RUSAGE_CHILDREN, &m->kids);
 	m->t_ns = clock_now_ns();
-}
-
-/* Other programs' use of the cores between two marks, in cores (0 when
- * /proc/stat cannot be read). */
-static double race_other_cores(const struct race_mark *a, const struct race_mark *b)
-{
-	if (!a->load.ok || !b->load.ok || b->load.t_ns <= a->load.t_ns)
-		return 0;
-	double other = ((double)b->load.busy_ns - (double)a->load.busy_ns) -
-	               ((double)b->load.own_ns - (double)a->load.own_ns);
-	return other > 0 ? other / (double)(b->load.t_ns - a->load.t_ns) : 0;
 }
 
 static double race_tv_ms(struct timeval tv)
@@ -577,7 +565,7 @@ static int race_measure(struct race *r, int model, struct race_figures *f)
 	int sampling = pthread_create(&r->mem_thread, NULL, race_mem_main, r) == 0;
 
 	struct race_mark a, b;
-	race_mark_now(&a);
+	race_mark_now(r, &a);
 	int rc;
 	switch (model) {
 	case RACE_SEQ:
@@ -587,7 +575,7 @@ static int race_measure(struct race *r, int model, struct race_figures *f)
 	case RACE_PROCS: rc = race_processes(r); break;
 	default: rc = race_loop(r, model); break;
 	}
-	race_mark_now(&b);
+	race_mark_now(r, &b);
 
 	atomic_store(&r->mem_stop, 1);
 	if (sampling)
@@ -596,10 +584,10 @@ static int race_measure(struct race *r, int model, struct race_figures *f)
 	f->cpu_ms = race_cpu_ms(&b.self) - race_cpu_ms(&a.self) + race_cpu_ms(&b.kids) -
 	            race_cpu_ms(&a.kids);
 	f->parallelism = f->wall_ms > 0 ? f->cpu_ms / f->wall_ms : 0;
-	f->other_cores = race_other_cores(&a, &b);
-	/* Other programs using this much of the machine while a model ran
-	 * make its figures more theirs than the model's. */
-	f->busy = f->other_cores >= VERDICT_BUSY * r->ncores;
+	/* Other programs using a quarter of the machine or more while a model
+	 * ran make its figures more theirs than the model's. */
+	f->busy = run_load_busy_since(r->run, &a.load, &f->other_share);
+	f->other_cores = f->other_share > 0 ? f->other_share * r->ncores : 0;
 	f->ctx = race_ctx(&b.self) - race_ctx(&a.self) + race_ctx(&b.kids) - race_ctx(&a.kids);
 	if (sampling)
 		f->ctx = f->ctx > r->mem_ctx ? f->ctx - r->mem_ctx : 0;
@@ -800,14 +788,14 @@ static int race_publish_tail(struct race *r, const struct race_figures *f, int d
 	return nbusy;
 }
 
-/* A model's figures in the results; other_load as a share of the cores,
- * as verdict.h reports it for the whole run. */
-static void race_results(struct run *run, int ncores, int model, const struct race_figures *f)
+/* A model's figures in the results; other_load as a share of the cores
+ * (-1 unknown), as load.h and verdict.h report it for the whole run. */
+static void race_results(struct run *run, int model, const struct race_figures *f)
 {
 	static const char *const fields[] = {"wall_ms", "cpu_ms", "speedup", "parallelism",
 	                                     "other_load", "peak_rss_mb", "ctx_switches"};
 	const double values[] = {f->wall_ms, f->cpu_ms, f->speedup, f->parallelism,
-	                         f->other_cores / ncores, f->peak_rss_mb, f->ctx};
+	                         f->other_share, f->peak_rss_mb, f->ctx};
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		char key[64];
 		snprintf(key, sizeof(key), "%s.%s", race_models[model].key, fields[i]);
@@ -881,11 +869,11 @@ static int race_main(struct run *run)
 		race_speedups(f, done);
 		if (rc != 0 || run_stopping(run))
 			break;
-		race_results(run, r.ncores, m, &f[m]);
+		race_results(run, m, &f[m]);
 		race_publish_tail(&r, f, done, NULL);
 	}
 	for (int m = 0; m < done && done == RACE_NMODELS; m++)
-		race_results(run, r.ncores, m, &f[m]); /* the final baseline */
+		race_results(run, m, &f[m]); /* the final baseline */
 	race_publish(&r, f, done);
 	if (done >= 1 && f[RACE_SEQ].ok) {
 		/* Neither on a core nor waiting for I/O: runnable, behind other
