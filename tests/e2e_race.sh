@@ -4,10 +4,14 @@
 # whether the machine was quiet and what the no-GIL row stands for, the
 # lesson's race.py runs as written and prints figures under the report's
 # keys, a workload with no work is refused in one line, and no worker child
-# is left behind.
+# is left behind (looked for in this test's own process group, not
+# machine-wide).
 set -u
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 SIMUL=${SIMUL:-build/simul}
 fail() { echo "FAIL: $*"; exit 1; }
+need "$PYTHON" python3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 models="sequential threads_gil processes event_loop loop_offload loop_processes threads_nogil sequential_again"
@@ -19,8 +23,8 @@ done
 
 "$SIMUL" race --report "$tmp/r.json" -s jobs=2 -s cpu_ms=20 -s io_ms=20 -s io_kind=sleep \
 	>/dev/null || fail "race --report exit status"
-if command -v python3 >/dev/null; then
-	python3 - "$tmp/r.json" $models <<'PY' || fail "report keys"
+# shellcheck disable=SC2086 # one argument per model
+"$PYTHON" - "$tmp/r.json" $models <<'PY' || fail "report keys"
 import json, sys
 r = json.load(open(sys.argv[1]))
 assert r["demo"] == "race/all", r["demo"]
@@ -32,10 +36,9 @@ assert res["machine_busy"] in (0, 1) and res["too_busy"] in (0, 1)
 assert -1 <= res["other_load"] <= 1 and isinstance(res["verdict"], str)
 assert isinstance(res["advice"], str) and res["advice"].startswith(("CPU-bound", "I/O-bound", "mixed"))
 PY
-fi
-# Workers are started by their absolute path: match ours only, not those of
-# another checkout's tests running meanwhile.
-pgrep -f -- "$(realpath "$SIMUL") --worker race" >/dev/null && fail "a pool worker outlived the run"
+# simul's workers stay in its process group, which is this script's.
+left=$(own_procs '--worker race')
+[ -z "$left" ] || fail "a pool worker outlived the run: $left"
 
 out=$("$SIMUL" race/cpu -s jobs=2 -s cpu_ms=20 --plain 2>&1) || fail "race/cpu --plain exit status"
 echo "$out" | grep -Eq 'machine (quiet|BUSY)' || fail "--plain does not say whether the machine was busy"
@@ -45,10 +48,10 @@ echo "$out" | grep -q 'loop+processes' || fail "--plain has no loop+processes ro
 # The mirror, as a learner would run it (sleeps: no server needed), prints
 # KEY: VALUE lines whose keys are the report's.
 py=assets/lessons/race/race.py
-if command -v python3 >/dev/null && [ -f "$py" ]; then
-	SIMUL_QUICK=1 timeout 60 python3 "$py" jobs=2 cpu_ms=40 io_ms=40 io_kind=sleep >"$tmp/py.txt" 2>&1 ||
+if [ -f "$py" ]; then
+	SIMUL_QUICK=1 timeout 60 "$PYTHON" "$py" jobs=2 cpu_ms=40 io_ms=40 io_kind=sleep >"$tmp/py.txt" 2>&1 ||
 		fail "race.py does not run as written: $(tail -3 "$tmp/py.txt")"
-	python3 - "$tmp/py.txt" "$tmp/r.json" <<'PY' || fail "race.py's keys are not the report's"
+	"$PYTHON" - "$tmp/py.txt" "$tmp/r.json" <<'PY' || fail "race.py's keys are not the report's"
 import json, sys
 lines = [l for l in open(sys.argv[1]) if not l.startswith("#")]
 res = json.load(open(sys.argv[2]))["results"]
