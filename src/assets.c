@@ -60,9 +60,19 @@ const char *lesson_text(const char *full_name)
 	return lesson_file(full_name, "md");
 }
 
+/* A demo's own DEMO.py, or else its module's MODULE.py: the demos of a
+ * module that share one program (race's presets) differ only in its
+ * parameters. */
 const char *lesson_python(const char *full_name)
 {
-	return lesson_file(full_name, "py");
+	const char *py = lesson_file(full_name, "py");
+	const char *slash = strchr(full_name, '/');
+	if (py != NULL || slash == NULL)
+		return py;
+	char shared[128];
+	snprintf(shared, sizeof(shared), "%.*s/%.*s", (int)(slash - full_name), full_name,
+	         (int)(slash - full_name), full_name);
+	return lesson_file(shared, "py");
 }
 
 int lesson_line(const char *full_name, const char *tag)

@@ -22,7 +22,8 @@ const struct asset *asset_get(const char *path);
 size_t asset_count(void);
 const struct asset *asset_at(size_t i);
 
-/* The lesson text / Python of "module/demo", or NULL. */
+/* The lesson text / Python of "module/demo", or NULL. The Python may be the
+ * module's own "lessons/module/module.py", shared by its demos. */
 const char *lesson_text(const char *full_name);
 const char *lesson_python(const char *full_name);
 /* One more lesson, made at run time (`simul python FILE.py`: its text and

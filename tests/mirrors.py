@@ -8,7 +8,9 @@ this starts one `simul --serve 0` and points them all at it.
                        limit; exit 1 when any fails (tests/e2e_mirrors.sh)
   mirrors.py compare   every mirror at full size, then its demo
                        (`simul DEMO --report -`, default parameters), one
-                       after the other; each figure the mirror prints as
+                       after the other (a module's MODULE.py, shared by
+                       its demos, once per demo with that demo's default
+                       parameters as arguments); each figure the mirror prints as
                        `KEY: VALUE`, where KEY is a result key of the demo
                        ("a.b" for a nested one), is printed beside the
                        demo's as `bench: MODULE_DEMO_KEY VALUE UNIT` and
@@ -184,14 +186,14 @@ class Server:
                 self.proc.wait()
 
 
-def run_mirror(py, path, url, quick, limit, cwd):
+def run_mirror(py, path, url, quick, limit, cwd, argv=()):
     env = dict(os.environ, SIMUL_URL=url, PYTHONUNBUFFERED="1")
     env.pop("SIMUL_QUICK", None)
     if quick:
         env["SIMUL_QUICK"] = "1"
     t0 = time.monotonic()
     # Its own session, so that a time-out ends its worker processes too.
-    p = subprocess.Popen([py, path], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+    p = subprocess.Popen([py, path, *argv], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                          start_new_session=True)
     try:
@@ -306,13 +308,35 @@ def fmt_load(x):
     return "–" if x is None else "%.2f" % x
 
 
+def shared_runs(simul, name, demos):
+    """A module's own MODULE/MODULE.py is the Python of each of its demos
+    that has none of its own (race's presets), run with that demo's
+    default parameters as its arguments (name=value, as simul's -s)."""
+    module, _, base = name.partition("/")
+    if base != module:
+        return []
+    runs = []
+    for demo in sorted(d for d in demos if d.startswith(module + "/")):
+        if os.path.exists(os.path.join(LESSONS, demo + ".py")):
+            continue
+        out = subprocess.run([simul, "--list-params", demo], capture_output=True, text=True).stdout
+        argv = ["%s=%s" % m.groups() for m in re.finditer(r"^  (\S+) +default (\S+)", out, re.M)]
+        runs.append((demo, argv))
+    return runs
+
+
 def compare(args, interp, server):
     rows, notes = [], []
     demos = set(subprocess.run([args.simul, "--list"], capture_output=True, text=True).stdout.split())
     with tempfile.TemporaryDirectory() as cwd:
-        for name, path in mirrors(args.only):
-            if name not in demos:
+        runs = []
+        for name, path in mirrors(None):
+            shared = [] if name in demos else shared_runs(args.simul, name, demos)
+            if name not in demos and not shared:
                 notes.append("%s: no demo of that name" % name)
+            runs += [(name, path, [])] if name in demos else [(d, path, a) for d, a in shared]
+        for name, path, argv in runs:
+            if args.only and not re.search(args.only, name):
                 continue
             py, why = interp.pick(path)
             if py is None:
@@ -320,7 +344,7 @@ def compare(args, interp, server):
                 notes.append("%s: skipped, no interpreter has what it imports" % name)
                 continue
             w = LoadWindow(server.proc.pid)
-            rc, out, secs = run_mirror(py, path, server.url, False, args.limit, cwd)
+            rc, out, secs = run_mirror(py, path, server.url, False, args.limit, cwd, argv)
             py_load = w.other()
             if rc != 0:
                 print("compare: %s: the mirror failed (%s)" % (name, "timed out" if rc is None else

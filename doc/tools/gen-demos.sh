@@ -78,9 +78,11 @@ params_table() {
 		END { if (n == 0) print "No parameters." }'
 }
 
-# The lesson's title (its first line) and first paragraph, quoted.
+# The lesson's title (its first line) and first paragraph, quoted. The
+# Python is the demo's own, or its module's (race/cpu shows race/race.py).
 lesson() {
-	local md=assets/lessons/$1.md py=assets/lessons/$1.py links=""
+	local md=assets/lessons/$1.md py=assets/lessons/$1.py links="" module=${1%%/*}
+	[ -f "$py" ] || py=assets/lessons/$module/$module.py
 	[ -f "$md" ] || return 0
 	links="[lesson](../$md)"
 	[ -f "$py" ] && links="$links, [the Python it mirrors](../$py)"

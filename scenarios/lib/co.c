@@ -661,6 +661,26 @@ int co_to_thread(struct co_task *t, void (*fn)(void *), void *arg, const char *w
 	return rc;
 }
 
+/* ---- park and wake, for awaitables built outside ---- */
+
+struct uv_loop_s *co_loop_uv(struct co_loop *l) { return &l->uv; }
+struct co_loop *co_task_loop(const struct co_task *t) { return t->loop; }
+
+static void co_park_cancel(struct co_task *t)
+{
+	co_enqueue(t, UV_ECANCELED, 0, "cancelled");
+}
+
+int co_park(struct co_task *t, enum state s, int line, const char *why)
+{
+	return co_wait(t, s, line, t->loop->many ? NULL : why, co_park_cancel);
+}
+
+void co_wake(struct co_task *t, int result, const char *why)
+{
+	co_enqueue(t, result, 0, why);
+}
+
 /* ---- gather, as_completed ---- */
 
 int co_gather(struct co_task *t, struct co_task *const *tasks, size_t n, int line)
