@@ -18,9 +18,11 @@ CC       ?= cc
 VERSION  := 0.1.0
 ARGS     ?=
 
-BUILD_PKGS := libncurses-dev libuv1-dev pkg-config
-TEST_PKGS  := check tmux
-PKGS       := ncursesw libuv
+BUILD_PKGS := libncurses-dev libuv1-dev libhiredis-dev pkg-config
+# What simul runs, not links: queue/rq starts a Redis server of its own.
+RUN_PKGS   := redis-server
+TEST_PKGS  := check tmux redis-server python3-rq
+PKGS       := ncursesw libuv hiredis
 
 WARN := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wno-unused-parameter
 ifeq ($(WERROR),1)
@@ -38,7 +40,7 @@ CFLAGS_ALL  = -std=c11 -D_GNU_SOURCE -DSIMUL_VERSION='"$(VERSION)"' $(OPT) $(WAR
 LDLIBS_ALL  = $(DEP_LIBS) -lpthread -lm $(LDLIBS)
 
 SRC_LIB   := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard src/tui/*.c)
-SCEN_SRC  := $(wildcard scenarios/*.c) $(wildcard scenarios/lib/*.c)
+SCEN_SRC  := $(wildcard scenarios/*.c) $(wildcard scenarios/*/*.c)
 MODULES   := $(basename $(notdir $(wildcard scenarios/*.c)))
 ASSETS    := $(sort $(shell find assets -type f ! -name '*~' ! -name '*.1' 2>/dev/null))
 GEN_SRC   := $(BUILD)/gen/modules.c $(BUILD)/gen/assets_data.c
@@ -50,7 +52,7 @@ TESTS     := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 BENCHES   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/bench_*.c))
 TEST_SUPPORT := $(BUILD)/obj/tests/support.o
 
-.PHONY: all run docs check bench asan tsan install uninstall clean deps test-deps valgrind fuzz fuzz-build fuzzers
+.PHONY: all run docs check bench asan tsan install uninstall clean deps run-deps test-deps valgrind fuzz fuzz-build fuzzers
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -76,8 +78,11 @@ endef
 deps:
 	$(call ensure,$(BUILD_PKGS),command -v pkg-config && pkg-config --exists $(PKGS))
 
+run-deps: deps
+	$(call ensure,$(RUN_PKGS),command -v redis-server)
+
 test-deps: deps
-	$(call ensure,$(TEST_PKGS),pkg-config --exists check && command -v tmux)
+	$(call ensure,$(TEST_PKGS),pkg-config --exists check && command -v tmux && command -v redis-server && /usr/bin/python3 -c 'import rq')
 
 # ---- build ----
 
@@ -114,7 +119,7 @@ $(LIB): $(LIB_OBJ)
 $(BIN): $(BUILD)/obj/src/main.o $(LIB)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
-run: $(BIN)
+run: run-deps $(BIN)
 	$(BIN) $(ARGS)
 
 # The demo catalogue, from --list, --list-params and short runs of each
