@@ -50,7 +50,7 @@ static uint64_t procs_cpu_ns(pid_t pid)
 static void procs_panel(struct procs_set *s, int force)
 {
 	uint64_t now = clock_now_ns();
-	if (!force && now - s->panel_ns < PROCS_PANEL_EVERY_NS)
+	if (s->no_panel || (!force && now - s->panel_ns < PROCS_PANEL_EVERY_NS))
 		return;
 	s->panel_ns = now;
 	char line[RUN_PANEL_WIDTH], status[64];
@@ -164,8 +164,9 @@ static char **procs_child_env(char **base, const char *env_cost)
 	return envp;
 }
 
-static int procs_spawn_raw(struct procs_set *s, trace_task_t task, const char *name, int with_socket,
-                           const char *const *args, const char *env_cost);
+static int procs_spawn_raw(struct procs_set *s, trace_task_t task, const char *name,
+                           const struct procs_spawn_options *o, const char *const *args,
+                           const char *env_cost);
 
 /* Start the fork server (once) and wait until it says it is ready, as the
  * first Process.start() with forkserver does. Returns 0 or -1. */
@@ -181,7 +182,8 @@ static int procs_forkserver_start(struct procs_set *s)
 	         "(CPython: %.0f ms of CPU)", (unsigned long long)pycost_forkserver_start_ns(),
 	         (double)pycost_forkserver_start_ns() / (double)NS_PER_MS);
 	const char *args[] = {"forkserver", arg_task, NULL};
-	int c = procs_spawn_raw(s, t, "fork server", 1, args, env);
+	const struct procs_spawn_options o = {.with_socket = 1, .stdin_fd = -1, .stdout_fd = -1};
+	int c = procs_spawn_raw(s, t, "fork server", &o, args, env);
 	if (c < 0) {
 		trace_end(t);
 		return -1;
@@ -205,6 +207,14 @@ static int procs_forkserver_start(struct procs_set *s)
 int procs_spawn(struct procs_set *s, trace_task_t task, const char *name, int with_socket,
                 const char *const *args)
 {
+	struct procs_spawn_options o = {.with_socket = with_socket, .stdin_fd = -1, .stdout_fd = -1};
+	return procs_spawn_with(s, task, name, &o, args);
+}
+
+int procs_spawn_with(struct procs_set *s, trace_task_t task, const char *name,
+                     const struct procs_spawn_options *o, const char *const *args)
+{
+	static const struct procs_spawn_options defaults = {.stdin_fd = -1, .stdout_fd = -1};
 	char env[160];
 	const char *env_cost = NULL;
 	uint64_t ns = pycost_child_start_ns(s->start);
@@ -220,12 +230,33 @@ int procs_spawn(struct procs_set *s, trace_task_t task, const char *name, int wi
 		         (double)ns / (double)NS_PER_MS);
 		env_cost = env;
 	}
-	return procs_spawn_raw(s, task, name, with_socket, args, env_cost);
+	return procs_spawn_raw(s, task, name, o != NULL ? o : &defaults, args, env_cost);
 }
 
-static int procs_spawn_raw(struct procs_set *s, trace_task_t task, const char *name, int with_socket,
-                           const char *const *args, const char *env_cost)
+/* The child's fds 0-3: its socket end or the shared stdin, the shared
+ * stdout, and its ring; stdout and stderr go nowhere otherwise (the TUI
+ * owns the terminal). */
+static void procs_stdio(uv_stdio_container_t stdio[4], const struct procs_spawn_options *o, int sock, int ring)
 {
+	for (int i = 0; i < 3; i++)
+		stdio[i] = (uv_stdio_container_t){.flags = UV_IGNORE};
+	stdio[3] = (uv_stdio_container_t){.flags = UV_INHERIT_FD, .data.fd = ring};
+	if (o->with_socket || o->stdin_fd >= 0) {
+		stdio[0].flags = UV_INHERIT_FD;
+		stdio[0].data.fd = o->with_socket ? sock : o->stdin_fd;
+	}
+	if (o->stdout_fd >= 0) {
+		stdio[1].flags = UV_INHERIT_FD;
+		stdio[1].data.fd = o->stdout_fd;
+	}
+}
+
+static int procs_spawn_raw(struct procs_set *s, trace_task_t task, const char *name,
+                           const struct procs_spawn_options *o, const char *const *args,
+                           const char *env_cost)
+{
+	int with_socket = o->with_socket;
+	s->no_panel |= o->no_panel;
 	if (s->n == PROCS_MAX) {
 		run_fail(s->run, "at most %d worker processes", PROCS_MAX);
 		return -EINVAL;
@@ -266,23 +297,14 @@ static int procs_spawn_raw(struct procs_set *s, trace_task_t task, const char *n
 	int argc = 0;
 	argv[argc++] = (char *)exe;
 	argv[argc++] = "--worker";
-	argv[argc++] = "processes";
+	argv[argc++] = (char *)(o->module ? o->module : "processes");
 	for (int i = 0; args[i] != NULL && argc < PROCS_ARGS_MAX + 3; i++)
 		argv[argc++] = (char *)args[i];
 	argv[argc] = NULL;
 
-	/* stdout and stderr go nowhere: the TUI owns the terminal. */
-	uv_stdio_container_t stdio[4] = {
-		{.flags = UV_IGNORE},
-		{.flags = UV_IGNORE},
-		{.flags = UV_IGNORE},
-		{.flags = UV_INHERIT_FD, .data.fd = ring},
-	};
-	if (with_socket) {
-		stdio[0].flags = UV_INHERIT_FD;
-		stdio[0].data.fd = sv[1];
-	}
-	uv_process_options_t o = {
+	uv_stdio_container_t stdio[4];
+	procs_stdio(stdio, o, sv[1], ring);
+	uv_process_options_t po = {
 		.exit_cb = procs_exited,
 		.file = argv[0],
 		.args = argv,
@@ -291,7 +313,7 @@ static int procs_spawn_raw(struct procs_set *s, trace_task_t task, const char *n
 		.stdio_count = 4,
 	};
 	c->proc.data = c;
-	int rc = uv_spawn(&s->loop, &c->proc, &o);
+	int rc = uv_spawn(&s->loop, &c->proc, &po);
 	free(env);
 	close(ring);
 	if (with_socket)

@@ -51,6 +51,7 @@ struct procs_set {
 	int alive;    /* spawned and not yet reaped */
 	int crashed;  /* died of a signal or a non-zero status, not by us */
 	int stopping; /* we killed them because the run is stopping */
+	int no_panel; /* the demo draws its own panel */
 	uint64_t panel_ns; /* when the panel was last refreshed */
 	/* multiprocessing's start method: what a child costs before it runs
 	 * its target (pycost.h); with forkserver, kids[server] is the server. */
@@ -78,6 +79,20 @@ void procs_set_start(struct procs_set *s, enum pycost_start m, trace_task_t lane
  */
 int procs_spawn(struct procs_set *s, trace_task_t task, const char *name, int with_socket,
                 const char *const *args);
+
+/* How to start one worker. Zero-initialised is procs_spawn's default but
+ * for the fds: set stdin_fd and stdout_fd to -1 when unused. */
+struct procs_spawn_options {
+	const char *module; /* `simul --worker MODULE`; NULL: "processes" */
+	int with_socket;    /* a socket pair whose child end is its fd 0 */
+	/* Else these as its fd 0 and fd 1, e.g. one pipe shared by every
+	 * worker of a pool (a job queue, a result queue); -1: none. */
+	int stdin_fd, stdout_fd;
+	int no_panel;       /* leave the run's panel to the demo (for the set) */
+};
+/* procs_spawn with options (o NULL: procs_spawn's defaults). */
+int procs_spawn_with(struct procs_set *s, trace_task_t task, const char *name,
+                     const struct procs_spawn_options *o, const char *const *args);
 /* Reap whatever has exited, without blocking. */
 void procs_poll(struct procs_set *s);
 /* Block until every child has exited; kills them all when the run stops. */
