@@ -33,6 +33,7 @@ static void usage(FILE *f)
 	      "  simul DEMO --plain         run DEMO, then print its timeline as text\n"
 	      "  simul DEMO --report FILE   run DEMO, write its summary as JSON (- = stdout)\n"
 	      "  simul --list               list every demo\n"
+	      "  simul --rq-worker URL      a worker that joins a queue/rq run on the Redis at URL\n"
 	      "\n"
 	      "options:\n"
 	      "  -l, --list            list demos as 'module/demo  summary' and exit\n"
@@ -193,6 +194,17 @@ int main(int argc, char **argv)
 			return APP_EXIT_USAGE;
 		}
 		return m->worker(argc - 2, argv + 2);
+	}
+	/* simul --rq-worker URL: a queue/rq worker that joins a run from another
+	 * terminal or machine; the queue module's worker does it. */
+	if (argc >= 2 && strcmp(argv[1], "--rq-worker") == 0) {
+		const struct demo_module *m = registry_module("queue");
+		if (argc != 3) {
+			fprintf(stderr, "simul: --rq-worker: want one Redis URL (redis://HOST[:PORT][/DB] or unix:///PATH)\n");
+			return APP_EXIT_USAGE;
+		}
+		char *wargv[] = {"queue", "join", argv[2], NULL};
+		return m != NULL && m->worker != NULL ? m->worker(3, wargv) : APP_EXIT_USAGE;
 	}
 
 	if (getenv("NO_COLOR") != NULL && getenv("NO_COLOR")[0] != '\0')
