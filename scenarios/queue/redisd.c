@@ -426,9 +426,13 @@ int redisd_start(struct redisd *d, struct run *run, char *err, size_t errlen)
 	char bin[256];
 	memset(d, 0, sizeof(*d));
 	const char *env = getenv("SIMUL_REDIS_SERVER");
-	if (env != NULL && env[0] != '\0')
+	if (env != NULL && env[0] != '\0') {
 		snprintf(bin, sizeof(bin), "%s", env);
-	else if (find_in_path("redis-server", bin, sizeof(bin)) != 0) {
+		if (access(bin, X_OK) != 0) {
+			snprintf(err, errlen, "cannot run SIMUL_REDIS_SERVER=%s: %s", bin, strerror(errno));
+			return -1;
+		}
+	} else if (find_in_path("redis-server", bin, sizeof(bin)) != 0) {
 		snprintf(err, errlen, "redis-server is not installed (Debian: apt-get install redis-server); or "
 		         "give redis=URL of a running Redis");
 		return -1;
