@@ -26,6 +26,7 @@
 
 #include "clock.h"
 #include "pace.h"
+#include "xalloc.h"
 
 #define CHUNK_MAX (64 * 1024)
 #define REQ_MAX 1024
@@ -277,9 +278,7 @@ static void server_accept(uv_stream_t *listener, int status)
 	struct httpd *h = listener->data;
 	if (status < 0)
 		return;
-	struct conn *c = calloc(1, sizeof(*c));
-	if (!c)
-		return;
+	struct conn *c = xcalloc(1, sizeof(*c));
 	c->h = h;
 	uv_tcp_init(&h->loop, &c->tcp);
 	uv_timer_init(&h->loop, &c->timer);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "fdio.h"
 
 #define PROCS_TICK_MS 20
 #define PROCS_ARGS_MAX 32
@@ -22,28 +23,6 @@
 
 /* The child's start cost travels in its environment: "NS WHAT". */
 #define PROCS_START_ENV "SIMUL_START_COST"
-
-/* CPU time (user + system) of a live child, or 0 once it is gone. */
-static uint64_t procs_cpu_ns(pid_t pid)
-{
-	char path[64], buf[512];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return 0;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* Fields after the command name (which may hold spaces): state is the
-	 * 3rd field, utime and stime the 14th and 15th. */
-	char *p = strrchr(buf, ')');
-	unsigned long long ut, st;
-	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-		return 0;
-	long hz = sysconf(_SC_CLK_TCK);
-	/* in lesson time: a slowed-down child does its work 1/speed times */
-	return clock_lesson_span((ut + st) * NS_PER_S / (uint64_t)(hz > 0 ? hz : 100));
-}
 
 /* Refresh the run's panel: one line per child. force: even if it was
  * refreshed less than PROCS_PANEL_EVERY_NS ago. */
@@ -59,7 +38,8 @@ static void procs_panel(struct procs_set *s, int force)
 	for (int i = 0; i < s->n; i++) {
 		struct procs_child *c = &s->kids[i];
 		if (!c->exited) {
-			uint64_t cpu = procs_cpu_ns(c->pid);
+			/* in lesson time: a slowed-down child does its work 1/speed times */
+			uint64_t cpu = clock_lesson_span(clock_pid_cpu_ns((int)c->pid));
 			if (cpu > c->cpu_ns)
 				c->cpu_ns = cpu;
 			snprintf(status, sizeof(status), "alive");
@@ -165,8 +145,7 @@ static char **procs_child_env(char **base, const char *env_cost)
 }
 
 static int procs_spawn_raw(struct procs_set *s, trace_task_t task, const char *name,
-                           const struct procs_spawn_options *o, const char *const *args,
-                           const char *env_cost);
+                           const struct procs_spawn_options *o, const char *const *args, const char *env_cost);
 
 /* Start the fork server (once) and wait until it says it is ready, as the
  * first Process.start() with forkserver does. Returns 0 or -1. */
@@ -182,8 +161,8 @@ static int procs_forkserver_start(struct procs_set *s)
 	         "(CPython: %.0f ms of CPU)", (unsigned long long)pycost_forkserver_start_ns(),
 	         (double)pycost_forkserver_start_ns() / (double)NS_PER_MS);
 	const char *args[] = {"forkserver", arg_task, NULL};
-	const struct procs_spawn_options o = {.with_socket = 1, .stdin_fd = -1, .stdout_fd = -1};
-	int c = procs_spawn_raw(s, t, "fork server", &o, args, env);
+	static const struct procs_spawn_options server = {.with_socket = 1, .stdin_fd = -1, .stdout_fd = -1};
+	int c = procs_spawn_raw(s, t, "fork server", &server, args, env);
 	if (c < 0) {
 		trace_end(t);
 		return -1;
@@ -200,7 +179,7 @@ static int procs_forkserver_start(struct procs_set *s)
 			return -1;
 		char b;
 		if (k > 0)
-			return procs_read_full(s->kids[c].sock, &b, 1) == 0 ? 0 : -1;
+			return fd_read_all(s->kids[c].sock, &b, 1) == 0 ? 0 : -1;
 	}
 }
 
@@ -215,6 +194,8 @@ int procs_spawn_with(struct procs_set *s, trace_task_t task, const char *name,
                      const struct procs_spawn_options *o, const char *const *args)
 {
 	static const struct procs_spawn_options defaults = {.stdin_fd = -1, .stdout_fd = -1};
+	if (o == NULL)
+		o = &defaults;
 	char env[160];
 	const char *env_cost = NULL;
 	uint64_t ns = pycost_child_start_ns(s->start);
@@ -230,30 +211,11 @@ int procs_spawn_with(struct procs_set *s, trace_task_t task, const char *name,
 		         (double)ns / (double)NS_PER_MS);
 		env_cost = env;
 	}
-	return procs_spawn_raw(s, task, name, o != NULL ? o : &defaults, args, env_cost);
-}
-
-/* The child's fds 0-3: its socket end or the shared stdin, the shared
- * stdout, and its ring; stdout and stderr go nowhere otherwise (the TUI
- * owns the terminal). */
-static void procs_stdio(uv_stdio_container_t stdio[4], const struct procs_spawn_options *o, int sock, int ring)
-{
-	for (int i = 0; i < 3; i++)
-		stdio[i] = (uv_stdio_container_t){.flags = UV_IGNORE};
-	stdio[3] = (uv_stdio_container_t){.flags = UV_INHERIT_FD, .data.fd = ring};
-	if (o->with_socket || o->stdin_fd >= 0) {
-		stdio[0].flags = UV_INHERIT_FD;
-		stdio[0].data.fd = o->with_socket ? sock : o->stdin_fd;
-	}
-	if (o->stdout_fd >= 0) {
-		stdio[1].flags = UV_INHERIT_FD;
-		stdio[1].data.fd = o->stdout_fd;
-	}
+	return procs_spawn_raw(s, task, name, o, args, env_cost);
 }
 
 static int procs_spawn_raw(struct procs_set *s, trace_task_t task, const char *name,
-                           const struct procs_spawn_options *o, const char *const *args,
-                           const char *env_cost)
+                           const struct procs_spawn_options *o, const char *const *args, const char *env_cost)
 {
 	int with_socket = o->with_socket;
 	s->no_panel |= o->no_panel;
@@ -302,8 +264,21 @@ static int procs_spawn_raw(struct procs_set *s, trace_task_t task, const char *n
 		argv[argc++] = (char *)args[i];
 	argv[argc] = NULL;
 
-	uv_stdio_container_t stdio[4];
-	procs_stdio(stdio, o, sv[1], ring);
+	/* stdout and stderr go nowhere: the TUI owns the terminal. */
+	uv_stdio_container_t stdio[4] = {
+		{.flags = UV_IGNORE},
+		{.flags = UV_IGNORE},
+		{.flags = UV_IGNORE},
+		{.flags = UV_INHERIT_FD, .data.fd = ring},
+	};
+	if (with_socket || o->stdin_fd >= 0) {
+		stdio[0].flags = UV_INHERIT_FD;
+		stdio[0].data.fd = with_socket ? sv[1] : o->stdin_fd;
+	}
+	if (o->stdout_fd >= 0) {
+		stdio[1].flags = UV_INHERIT_FD;
+		stdio[1].data.fd = o->stdout_fd;
+	}
 	uv_process_options_t po = {
 		.exit_cb = procs_exited,
 		.file = argv[0],
@@ -428,7 +403,7 @@ int procs_forkserver_main(int argc, char **argv)
 	}
 	trace_markf(task, "fork server: pid %d, parent pid %d", (int)getpid(), (int)getppid());
 	char b = 1;
-	if (procs_write_full(0, &b, 1) != 0) {
+	if (fd_write_all(0, &b, 1) != 0) {
 		trace_end(task);
 		return 1;
 	}
@@ -436,35 +411,5 @@ int procs_forkserver_main(int argc, char **argv)
 	while (read(0, &b, 1) > 0)
 		;
 	trace_end(task);
-	return 0;
-}
-
-int procs_read_full(int fd, void *buf, size_t n)
-{
-	char *p = buf;
-	while (n > 0) {
-		ssize_t k = read(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
-int procs_write_full(int fd, const void *buf, size_t n)
-{
-	const char *p = buf;
-	while (n > 0) {
-		ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
 	return 0;
 }

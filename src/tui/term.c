@@ -9,7 +9,9 @@
 static struct termios tui_saved_tty;
 static int tui_have_tty;
 
-static void tui_fatal(int sig)
+/* Mouse off, main screen, cursor on, colours reset, the saved termios:
+ * async-signal-safe, for dying in the middle of a frame. */
+static void tui_term_restore(void)
 {
 	static const char reset[] = "\033[?1000l\033[?1006l\033[?1049l\033[?25h\033[0m\r\n";
 	if (write(STDOUT_FILENO, reset, sizeof(reset) - 1) < 0) {
@@ -17,6 +19,11 @@ static void tui_fatal(int sig)
 	}
 	if (tui_have_tty)
 		tcsetattr(STDIN_FILENO, TCSANOW, &tui_saved_tty);
+}
+
+static void tui_fatal(int sig)
+{
+	tui_term_restore();
 	raise(sig);
 }
 
@@ -31,6 +38,8 @@ void tui_install_fatal(void)
 	tui_have_tty = tcgetattr(STDIN_FILENO, &tui_saved_tty) == 0;
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
+	/* Out of memory ends the process too: give the terminal back first. */
+	xalloc_on_failure(tui_term_restore);
 }
 
 /* ---- themes ---- */
