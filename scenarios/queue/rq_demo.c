@@ -36,7 +36,7 @@
 
 #define RQ_LOCAL_HB_TTL_MS 1000
 #define RQD_REGISTER_MS 20000
-#define RQD_SPARK 40
+#define RQD_SPARK 20
 #define RQD_PANEL_EVERY_NS (100 * NS_PER_MS)
 
 struct rqd {
@@ -168,8 +168,7 @@ static int rqd_connect(struct rqd *d)
 			return -1;
 		}
 		url = d->srv.url;
-		trace_markf(d->server, "redis-server: pid %d, a unix socket in a private directory, no persistence",
-		            (int)d->srv.pid);
+		trace_markf(d->server, "pid %d, a unix socket in a private directory, no persistence", (int)d->srv.pid);
 	}
 	snprintf(d->url, sizeof(d->url), "%s", url);
 	if (redis_addr_parse(url, &a, d->err, sizeof(d->err)) != 0 ||
@@ -296,19 +295,19 @@ static void rqd_panel(struct rqd *d)
 		spark[i] = levels[d->spark[i] <= 0 ? 0 : 1 + (int)((long)d->spark[i] * 6 / top)];
 	spark[d->nspark] = '\0';
 	snprintf(title, sizeof(title), "Redis %s queue", d->version);
-	snprintf(line, sizeof(line), "queue  [%-*s] %ld waiting, at most %ld", RQD_SPARK, spark, d->st.queued, d->qmax);
+	snprintf(line, sizeof(line), "queued [%-*s] %ld, max %ld", RQD_SPARK, spark, d->st.queued, d->qmax);
 	run_panel_set(d->run, 0, title, line);
-	snprintf(line, sizeof(line), "jobs   %ld done, %ld failed, %ld requeued, of %d", d->st.done, d->st.failed,
-	         d->st.requeued, d->njobs);
+	snprintf(line, sizeof(line), "done %ld  failed %ld  of %d", d->st.done, d->st.failed, d->njobs);
 	run_panel_set(d->run, 1, NULL, line);
-	snprintf(line, sizeof(line), "workers registered now: %ld (%d local started, %d remote seen)", d->st.workers,
-	         d->ps.n, d->remote.n);
+	snprintf(line, sizeof(line), "requeued %ld", d->st.requeued);
 	run_panel_set(d->run, 2, NULL, line);
-	for (int i = 0; i < d->ps.n && i + 3 < RUN_PANEL_LINES; i++) {
+	snprintf(line, sizeof(line), "workers %ld now (%d local, %d remote)", d->st.workers, d->ps.n, d->remote.n);
+	run_panel_set(d->run, 3, NULL, line);
+	for (int i = 0; i < d->ps.n && i + 4 < RUN_PANEL_LINES; i++) {
 		const struct procs_child *c = &d->ps.kids[i];
-		snprintf(line, sizeof(line), "  %-10s pid %-7d %s", c->name, (int)c->pid,
+		snprintf(line, sizeof(line), " %-9s %7d %s", c->name, (int)c->pid,
 		         !c->exited ? "alive" : c->signal ? "killed" : "exited");
-		run_panel_set(d->run, 3 + i, NULL, line);
+		run_panel_set(d->run, 4 + i, NULL, line);
 	}
 }
 
