@@ -36,7 +36,37 @@ static const struct param_spec rq_params[] = {
 	 .help = "use this running Redis instead of starting one (none: simul starts its own)"},
 };
 
+static const char *const work_kinds[] = {"io", "cpu", NULL};
+static const struct param_spec threads_params[] = {
+	{.name = "producers", .type = PARAM_INT, .def = 1, .min = 1, .max = 8, .unit = "threads",
+	 .help = "threads that make items and q.put them"},
+	{.name = "consumers", .type = PARAM_INT, .def = 2, .min = 1, .max = 16, .unit = "threads",
+	 .help = "threads that q.get items and work on them"},
+	{.name = "items", .type = PARAM_INT, .def = 12, .min = 1, .max = 1000, .unit = "items",
+	 .help = "items each producer makes"},
+	{.name = "maxsize", .type = PARAM_INT, .def = 3, .min = 0, .max = 1000, .unit = "items",
+	 .help = "queue.Queue(maxsize): put waits while it is full (0: no limit)"},
+	{.name = "produce_ms", .type = PARAM_INT, .def = 10, .min = 0, .max = 5000, .unit = "ms",
+	 .help = "time to make one item (a time.sleep, standing for I/O)"},
+	{.name = "work_ms", .type = PARAM_INT, .def = 60, .min = 0, .max = 5000, .unit = "ms",
+	 .help = "time a consumer works on one item"},
+	{.name = "work", .type = PARAM_ENUM, .def = 0, .choices = work_kinds,
+	 .help = "io: the work waits (GIL let go); cpu: it computes, holding the GIL"},
+};
+
 static const struct demo queue_demos[] = {
+	{
+		.name = "threads",
+		.summary = "queue.Queue between producer and consumer threads: get waits when empty, put when full",
+		.description = "Producer threads make items and put them on a queue.Queue; consumer "
+		               "threads get them and work. With maxsize the producers wait while the "
+		               "queue is full (back-pressure); consumers wait while it is empty. "
+		               "task_done and join say when every item is handled; a sentinel per "
+		               "consumer stops them. Under the emulated GIL.",
+		.params = threads_params,
+		.nparams = DEMO_COUNT(threads_params),
+		.main = queue_threads_main,
+	},
 	{
 		.name = "rq",
 		.summary = "a job queue on a real Redis server: RQ-style workers in processes, a killed one's job requeued",

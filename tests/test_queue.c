@@ -140,6 +140,71 @@ static int has_mark(const struct model *m, int task, const char *text)
 	return 0;
 }
 
+/* ---- queue/threads ---- */
+
+static uint64_t state_ms(const struct model *m, const char *task, enum state st)
+{
+	int t = support_task(m, task);
+	ck_assert_msg(t >= 0, "no lane %s", task);
+	uint64_t tot[STATE_COUNT];
+	model_task_totals(m, (size_t)t, tot);
+	return tot[st] / NS_PER_MS;
+}
+
+/* maxsize is back-pressure: the producer, faster than the consumers,
+ * waits on the full queue and is never more than maxsize ahead; every
+ * item is handled once; the consumers wait on the empty queue at first;
+ * io work lets two consumers overlap. */
+START_TEST(threads_back_pressure)
+{
+	static const char *const sets[] = {"items=10", "maxsize=2", "produce_ms=5", "work_ms=40", NULL};
+	struct run run;
+	struct model *m = support_run_demo("queue/threads", sets, &run);
+	support_check_invariants(m, 1, 0.02);
+	ck_assert_double_eq(support_result(&run, "items_done"), 10);
+	ck_assert_double_eq(support_result(&run, "items_put"), 10);
+	ck_assert_double_le(support_result(&run, "max_qsize"), 2);
+	/* Consumers drain 2 items per 40 ms, the producer makes 8 in that
+	 * time: most of its life is spent waiting for a free place. */
+	ck_assert_double_gt(support_result(&run, "put_wait_ms"), 40);
+	ck_assert_uint_gt(state_ms(m, "producer 1", STATE_LOCK), 40);
+	ck_assert(has_mark(m, -1, "consumer 1: ") && has_mark(m, -1, "consumer 2: "));
+	/* Two consumers' sleeps overlap: well under one after another. */
+	ck_assert_double_lt(support_result(&run, "wall_ms"), 0.8 * 10 * 40);
+	model_free(m);
+	run_destroy(&run);
+}
+END_TEST
+
+/* maxsize=0: no limit, the producer never waits and the queue grows. */
+START_TEST(threads_unbounded)
+{
+	static const char *const sets[] = {"items=10", "maxsize=0", "produce_ms=2", "work_ms=40", NULL};
+	struct run run;
+	struct model *m = support_run_demo("queue/threads", sets, &run);
+	ck_assert_double_eq(support_result(&run, "items_done"), 10);
+	ck_assert_double_lt(support_result(&run, "put_wait_ms"), 1);
+	ck_assert_double_ge(support_result(&run, "max_qsize"), 4);
+	ck_assert_uint_eq(state_ms(m, "producer 1", STATE_LOCK), 0);
+	model_free(m);
+	run_destroy(&run);
+}
+END_TEST
+
+/* work=cpu: the consumers compute under the emulated GIL and wait for it. */
+START_TEST(threads_cpu_work_takes_turns)
+{
+	static const char *const sets[] = {"items=6", "work=cpu", "work_ms=30", NULL};
+	struct run run;
+	struct model *m = support_run_demo("queue/threads", sets, &run);
+	ck_assert_double_eq(support_result(&run, "items_done"), 6);
+	ck_assert_double_gt(support_result(&run, "gil_switches"), 2);
+	ck_assert_uint_gt(state_ms(m, "consumer 1", STATE_GIL) + state_ms(m, "consumer 2", STATE_GIL), 10);
+	model_free(m);
+	run_destroy(&run);
+}
+END_TEST
+
 /* ---- queue/rq for real ---- */
 
 START_TEST(rq_every_job_done)
@@ -288,6 +353,9 @@ int main(void)
 	TCase *tc = tcase_create("rq");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, redis_urls);
+	tcase_add_test(tc, threads_back_pressure);
+	tcase_add_test(tc, threads_unbounded);
+	tcase_add_test(tc, threads_cpu_work_takes_turns);
 	tcase_add_test(tc, rq_every_job_done);
 	tcase_add_test(tc, rq_killed_worker_requeued);
 	tcase_add_test(tc, rq_killed_worker_job_failed);
