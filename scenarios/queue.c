@@ -54,6 +54,25 @@ static const struct param_spec threads_params[] = {
 	 .help = "io: the work waits (GIL let go); cpu: it computes, holding the GIL"},
 };
 
+static const struct param_spec asyncio_params[] = {
+	{.name = "producers", .type = PARAM_INT, .def = 1, .min = 1, .max = 8, .unit = "tasks",
+	 .help = "coroutines that make items and await q.put"},
+	{.name = "consumers", .type = PARAM_INT, .def = 2, .min = 1, .max = 16, .unit = "tasks",
+	 .help = "coroutines that await q.get and work on the items"},
+	{.name = "items", .type = PARAM_INT, .def = 10, .min = 1, .max = 1000, .unit = "items",
+	 .help = "items each producer makes"},
+	{.name = "maxsize", .type = PARAM_INT, .def = 3, .min = 0, .max = 1000, .unit = "items",
+	 .help = "asyncio.Queue(maxsize): put waits while it is full (0: no limit)"},
+	{.name = "produce_ms", .type = PARAM_INT, .def = 10, .min = 0, .max = 5000, .unit = "ms",
+	 .help = "await asyncio.sleep before each item (making it: I/O)"},
+	{.name = "work_ms", .type = PARAM_INT, .def = 60, .min = 0, .max = 5000, .unit = "ms",
+	 .help = "await asyncio.sleep for each item a consumer takes (its work: I/O)"},
+	{.name = "thread_items", .type = PARAM_INT, .def = 3, .min = 0, .max = 100, .unit = "items",
+	 .help = "items a thread hands to the loop with run_coroutine_threadsafe"},
+	{.name = "thread_ms", .type = PARAM_INT, .def = 40, .min = 0, .max = 5000, .unit = "ms",
+	 .help = "blocking work (time.sleep) in the thread before each of its items"},
+};
+
 static const struct demo queue_demos[] = {
 	{
 		.name = "threads",
@@ -66,6 +85,18 @@ static const struct demo queue_demos[] = {
 		.params = threads_params,
 		.nparams = DEMO_COUNT(threads_params),
 		.main = queue_threads_main,
+	},
+	{
+		.name = "asyncio",
+		.summary = "asyncio.Queue between coroutines; a thread hands items in with run_coroutine_threadsafe",
+		.description = "The same shape on one event loop: producers await q.put, consumers "
+		               "await q.get, maxsize makes producers wait, q.join waits for every "
+		               "task_done, then the consumers are cancelled. A thread (to_thread) does "
+		               "blocking work and puts its items through the loop, since asyncio.Queue "
+		               "is not thread-safe.",
+		.params = asyncio_params,
+		.nparams = DEMO_COUNT(asyncio_params),
+		.main = queue_asyncio_main,
 	},
 	{
 		.name = "rq",

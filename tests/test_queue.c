@@ -205,6 +205,55 @@ START_TEST(threads_cpu_work_takes_turns)
 }
 END_TEST
 
+/* ---- queue/asyncio ---- */
+
+/* Every item, the thread's too, is handled once; the producer waits on
+ * the full queue; the thread's items go in through tasks on the loop
+ * (their own lanes), never from the thread; at the end the consumers are
+ * cancelled while they wait on the empty queue. */
+START_TEST(asyncio_queue_and_thread)
+{
+	static const char *const sets[] = {"items=8", "maxsize=2", "thread_items=3", "thread_ms=20", NULL};
+	struct run run;
+	struct model *m = support_run_demo("queue/asyncio", sets, &run);
+	support_check_invariants(m, 1, 0.02);
+	ck_assert_double_eq(support_result(&run, "items_done"), 8 + 3);
+	ck_assert_double_eq(support_result(&run, "items_from_thread"), 3);
+	ck_assert_double_eq(support_result(&run, "consumers_cancelled"), 2);
+	ck_assert_double_le(support_result(&run, "max_qsize"), 2);
+	ck_assert_double_gt(support_result(&run, "put_wait_ms"), 20);
+	ck_assert_uint_gt(state_ms(m, "producer 1", STATE_LOCK), 20);
+	for (int i = 1; i <= 3; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "q.put (thread) %d", i);
+		int t = support_task(m, name);
+		ck_assert_msg(t >= 0, "no lane %s", name);
+		/* A coroutine on the loop's thread, not on the pool thread. */
+		ck_assert_int_eq(model_task(m, (size_t)t)->kind, KIND_COROUTINE);
+		ck_assert_int_eq(model_task(m, (size_t)t)->tid, model_task(m, (size_t)support_task(m, "main"))->tid);
+	}
+	int pool = support_task(m, "pool thread 1");
+	ck_assert_int_ge(pool, 0);
+	ck_assert_int_ne(model_task(m, (size_t)pool)->tid, model_task(m, (size_t)support_task(m, "main"))->tid);
+	ck_assert_uint_gt(state_ms(m, "pool thread 1", STATE_JOIN), 0); /* waited for its puts */
+	ck_assert(has_mark(m, support_task(m, "consumer 1"), "CancelledError"));
+	model_free(m);
+	run_destroy(&run);
+}
+END_TEST
+
+/* Stopped while the thread waits for the loop: it still returns soon. */
+START_TEST(asyncio_stops_soon)
+{
+	static const char *const sets[] = {"items=200", "thread_items=50", "thread_ms=30", "work_ms=200", NULL};
+	char err[256];
+	double ms = support_stop_after("queue/asyncio", sets, 600, err, sizeof(err));
+	ck_assert_msg(ms >= 0, "ended before it was stopped: %s", err);
+	ck_assert_msg(ms < 1500, "took %.0f ms to stop", ms);
+	ck_assert_int_eq(children_left(), 0);
+}
+END_TEST
+
 /* ---- queue/rq for real ---- */
 
 START_TEST(rq_every_job_done)
@@ -356,6 +405,8 @@ int main(void)
 	tcase_add_test(tc, threads_back_pressure);
 	tcase_add_test(tc, threads_unbounded);
 	tcase_add_test(tc, threads_cpu_work_takes_turns);
+	tcase_add_test(tc, asyncio_queue_and_thread);
+	tcase_add_test(tc, asyncio_stops_soon);
 	tcase_add_test(tc, rq_every_job_done);
 	tcase_add_test(tc, rq_killed_worker_requeued);
 	tcase_add_test(tc, rq_killed_worker_job_failed);
