@@ -33,7 +33,7 @@ static const struct param_spec rq_params[] = {
 	 .help = "times a job lost with its worker is requeued (RQ's Retry(max=N)); then it fails"},
 	{.name = "redis", .type = PARAM_TEXT, .unit = "a Redis URL (redis://HOST[:PORT][/DB] or unix:///PATH)",
 	 .check = redis_url_check,
-	 .help = "use this running Redis instead of starting one (none: simul starts its own)"},
+	 .help = "use this running Redis instead of starting one (by default simul starts its own)"},
 };
 
 static const char *const work_kinds[] = {"io", "cpu", NULL};

@@ -96,6 +96,8 @@ static int list_params(const char *name)
 	for (size_t i = 0; i < d->nparams; i++) {
 		char def[64], allowed[256];
 		params_format(&p, i, def, sizeof(def));
+		if (def[0] == '\0') /* a text parameter left empty */
+			snprintf(def, sizeof(def), "none");
 		params_allowed(&d->params[i], allowed, sizeof(allowed));
 		printf("  %-18s default %-8s %s; %s\n", d->params[i].name, def, allowed, d->params[i].help);
 	}

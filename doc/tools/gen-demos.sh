@@ -46,6 +46,7 @@ quick() {
 	race/cpu) echo "-s jobs=4 -s cpu_ms=50" ;;
 	race/io) echo "-s jobs=4 -s io_ms=100" ;;
 	race/mixed) echo "-s jobs=4 -s cpu_ms=50 -s io_ms=50" ;;
+	queue/rq) echo "-s jobs=6 -s job_ms=20" ;;
 	esac
 }
 
@@ -128,7 +129,9 @@ done
 rare_keys() {
 	local src=scenarios/$1.c
 	[ -f "$src" ] || return 0
-	grep -o 'run_result_[a-z]*([a-z_]*, "[^"]*"' "$src" | sed 's/.*"\(.*\)"/\1/' | sort -u |
+	# The module's file and its own directory's (scenarios/<module>/).
+	{ cat "$src" scenarios/"$1"/*.c 2>/dev/null | grep -o 'run_result_[a-z]*([a-z_>-]*, "[^"]*"' || true; } |
+		sed 's/.*"\(.*\)"/\1/' | sort -u |
 		{ grep -vxF -f "$tmp/$1.keys" || true; } | awk '{ s = s (NR > 1 ? ", " : "") "`" $0 "`" } END { print s }'
 }
 
