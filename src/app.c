@@ -260,6 +260,8 @@ int app_batch(const struct app_options *o)
 
 	memset(&b, 0, sizeof(b));
 	b.run = &run;
+	if (run.sampler_hz > 0)
+		run_measure_before(&run); /* before the origin: it blocks 100 ms */
 	b.model = feed_start();
 	batch_loop_init(&b);
 	rc = run_start(&run, &b.loop, on_done, &b);
