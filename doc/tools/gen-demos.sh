@@ -47,6 +47,10 @@ quick() {
 	race/io) echo "-s jobs=4 -s io_ms=100" ;;
 	race/mixed) echo "-s jobs=4 -s cpu_ms=50 -s io_ms=50" ;;
 	queue/rq) echo "-s jobs=6 -s job_ms=20" ;;
+	loop/wait) echo "-s step_ms=50 -s slow_ms=300 -s timeout_ms=100 -s fail_ms=50" ;;
+	threads/daemon) echo "-s steps=5 -s step_ms=50 -s main_ms=120" ;;
+	threads/wakeup) echo "-s ready_ms=100 -s others_ms=500" ;;
+	processes/order) echo "-s items=8 -s job_ms=40" ;;
 	esac
 }
 
