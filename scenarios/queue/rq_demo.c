@@ -17,6 +17,7 @@
  * `rq worker`.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +94,7 @@ int queue_rq_worker(int argc, char **argv)
 		fprintf(stderr, "simul: --worker queue: no recorder ring on fd 3 (only simul starts workers)\n");
 		return 2;
 	}
+	signal(SIGPIPE, SIG_IGN); /* a Redis that died is an error to report, not a signal */
 	static struct rq_worker w;
 	struct local_sink ls = {.sink = {.state = local_state, .mark = local_mark}, .task = task};
 	ls.sink.arg = &ls;
@@ -428,7 +430,36 @@ static void rqd_results(struct rqd *d, double enqueue_ms, double drain_ms)
 	run_result_num(run, "queue_max", (double)d->qmax);
 }
 
+/* hiredis writes with write(2): to a server that died, that raises
+ * SIGPIPE, which would end simul. This thread blocks it while it talks to
+ * Redis (the write fails with EPIPE instead) and drops any left pending. */
+static void rqd_sigpipe(int block, sigset_t *old)
+{
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, SIGPIPE);
+	if (block) {
+		pthread_sigmask(SIG_BLOCK, &s, old);
+		return;
+	}
+	const struct timespec none = {0, 0};
+	while (sigtimedwait(&s, NULL, &none) > 0)
+		;
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+static int rqd_run(struct run *run);
+
 int queue_rq_main(struct run *run)
+{
+	sigset_t old;
+	rqd_sigpipe(1, &old);
+	int rc = rqd_run(run);
+	rqd_sigpipe(0, &old);
+	return rc;
+}
+
+static int rqd_run(struct run *run)
 {
 	static struct rqd d; /* one run at a time; too big for the stack */
 	memset(&d, 0, sizeof(d));

@@ -153,7 +153,7 @@ static void join_xadd(struct join_sink *js, const char *type, const char *state,
 	char maxlen[16], p[8];
 	snprintf(maxlen, sizeof(maxlen), "%d", RQ_STREAM_MAXLEN);
 	snprintf(p, sizeof(p), "%d", phase);
-	const char *argv[16] = {"XADD", js->stream, "MAXLEN", "~", maxlen, "*", "w", js->w->id, "n", js->w->name,
+	const char *argv[18] = {"XADD", js->stream, "MAXLEN", "~", maxlen, "*", "w", js->w->id, "n", js->w->name,
 	                        "t", type};
 	int argc = 12;
 	if (state != NULL) {
@@ -267,6 +267,7 @@ int rq_join_main(int argc, char **argv)
 	struct sigaction sa = {.sa_handler = join_signal};
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN); /* a Redis that went away is an error to report */
 	cpuburn_calibrate(); /* before any job: its CPU work is timed on this machine */
 	snprintf(err, sizeof(err), "connected to %s (Redis %s); waiting for a queue/rq run (Ctrl-C to stop)", argv[1],
 	         version);
