@@ -25,17 +25,34 @@
 #include "feed.h"
 #include "model.h"
 #include "output.h"
+#include "pyagent.h"
 #include "render.h"
 #include "run.h"
 #include "sampler.h"
 #include "savefile.h"
 #include "trace.h"
 
+/* --set mirror=on|off: for every demo that has no parameter of that name.
+ * Returns 1 when kv was it (0 when not), -1 after the one-line error. */
+static int set_mirror(struct run *run, const char *kv)
+{
+	if (strncmp(kv, "mirror=", 7) != 0 || params_find(&run->params, "mirror") >= 0)
+		return 0;
+	if (run_mirror_parse(kv + 7, &run->mirror) != 0) {
+		fprintf(stderr, "simul: %s: mirror '%s': allowed: on, off\n", run->full_name, kv + 7);
+		return -1;
+	}
+	return 1;
+}
+
 int app_prepare_run(struct run *run, const struct app_options *o)
 {
 	const struct demo_module *mod = NULL;
-	const struct demo *d = registry_find(o->demo ? o->demo : REGISTRY_DEFAULT_DEMO, &mod);
+	const struct demo *d = o->py_script ? &pyagent_module.demos[0]
+	                                    : registry_find(o->demo ? o->demo : REGISTRY_DEFAULT_DEMO, &mod);
 	char err[512];
+	if (o->py_script)
+		mod = &pyagent_module;
 
 	if (d == NULL) {
 		char near[256];
@@ -45,8 +62,19 @@ int app_prepare_run(struct run *run, const struct app_options *o)
 		return APP_EXIT_USAGE;
 	}
 	run_init(run, mod, d);
+	if (o->py_script) {
+		const char *base = strrchr(o->py_script, '/');
+		snprintf(run->full_name, sizeof(run->full_name), "python %s", base ? base + 1 : o->py_script);
+		/* 1 ms sweeps: a GIL turn is 5 ms, and waits for it are inferred */
+		run->sampler_hz = 1000;
+	}
 	for (int i = 0; i < o->nsets; i++) {
-		if (params_set_kv(&run->params, o->sets[i], err, sizeof(err)) != 0) {
+		int m = o->py_script ? 0 : set_mirror(run, o->sets[i]);
+		if (m < 0) {
+			run_destroy(run);
+			return APP_EXIT_USAGE;
+		}
+		if (m == 0 && params_set_kv(&run->params, o->sets[i], err, sizeof(err)) != 0) {
 			fprintf(stderr, "simul: %s: %s\n", run->full_name, err);
 			run_destroy(run);
 			return APP_EXIT_USAGE;

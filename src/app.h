@@ -38,6 +38,9 @@ struct app_options {
 	int keys_overlay;    /* --keys-overlay */
 	int tui;             /* --tui, or an option only the TUI has: it writes the outputs */
 	double speed;        /* --speed 0.01..1 (pace.h); 0: not given (1) */
+	const char *py_script;        /* simul python FILE.py: the program */
+	const char *const *py_args;   /* ... its arguments (NULL-terminated) */
+	const char *python;  /* --python PATH */
 };
 
 /* Exit codes. */

@@ -9,7 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "app.h"
+#include "assets.h"
+#include "pyagent.h"
 #include "demo.h"
 #include "pace.h"
 #include "params.h"
@@ -33,6 +38,8 @@ static void usage(FILE *f)
 	      "  simul DEMO                 open the TUI on DEMO (e.g. threads/interleave)\n"
 	      "  simul DEMO --plain         run DEMO, then print its timeline as text\n"
 	      "  simul DEMO --report FILE   run DEMO, write its summary as JSON (- = stdout)\n"
+	      "  simul python FILE.py [ARGS]  run a Python program under CPython and draw its threads,\n"
+	      "                             processes and asyncio tasks (doc/python.md)\n"
 	      "  simul --list               list every demo\n"
 	      "  simul --serve PORT         only the loopback HTTP server, for the lessons' Python\n"
 	      "  simul --rq-worker URL      a worker that joins a queue/rq run on the Redis at URL\n"
@@ -58,6 +65,10 @@ static void usage(FILE *f)
 	      "      --size WxH        fixed screen size for the TUI, e.g. 100x30 (recordings)\n"
 	      "      --script FILE     type a script of timed actions into the TUI (doc/recording.md)\n"
 	      "      --keys-overlay    show each key pressed, briefly, in a corner\n"
+	      "      --python PATH     the interpreter for simul python and mirror=on (default: the first\n"
+	      "                        python3 that has what the program imports)\n"
+	      "  -s mirror=on          with any demo: then run its lesson's own .py under CPython, on\n"
+	      "                        the same time axis\n"
 	      "      --tui             the TUI even with --report, --trace or --save (it writes them\n"
 	      "                        when the run ends, or on quit; implied by the four above)\n"
 	      "      --serve PORT      run only the HTTP server the demos download from, on\n"
@@ -109,26 +120,28 @@ static int list_params(const char *name)
 	return 0;
 }
 
-static int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out)
+/* A whole number in min..max for option opt, or -1 after one line that
+ * says what is allowed. */
+static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
 	char *end;
 	errno = 0;
 	if (s[0] == '-' || s[0] == '\0')
 		goto bad;
 	unsigned long long v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > max)
+	if (errno != 0 || *end != '\0' || v < min || v > max)
 		goto bad;
 	*out = v;
 	return 0;
 bad:
-	fprintf(stderr, "simul: %s '%s': expected a whole number 0..%llu\n", opt, s,
-	        (unsigned long long)max);
+	fprintf(stderr, "simul: %s '%s': expected a whole number %llu..%llu\n", opt, s,
+	        (unsigned long long)min, (unsigned long long)max);
 	return -1;
 }
 
 enum {
 	OPT_SEED = 256, OPT_ASCII, OPT_NO_COLOR, OPT_THEME, OPT_SAMPLE_HZ, OPT_LIST_PARAMS, OPT_TRACE, OPT_SAVE,
-	OPT_REPLAY, OPT_RECORD, OPT_SIZE, OPT_SCRIPT, OPT_KEYS_OVERLAY, OPT_SPEED, OPT_TUI,
+	OPT_REPLAY, OPT_RECORD, OPT_SIZE, OPT_SCRIPT, OPT_KEYS_OVERLAY, OPT_SPEED, OPT_TUI, OPT_PYTHON,
 	OPT_SERVE
 };
 
@@ -155,6 +168,7 @@ static const struct option longopts[] = {
 	{"keys-overlay", no_argument, NULL, OPT_KEYS_OVERLAY},
 	{"speed", required_argument, NULL, OPT_SPEED},
 	{"tui", no_argument, NULL, OPT_TUI},
+	{"python", required_argument, NULL, OPT_PYTHON},
 	{"serve", required_argument, NULL, OPT_SERVE},
 	{NULL, 0, NULL, 0},
 };
@@ -196,12 +210,8 @@ static int parse_value(int c, const char *arg, struct app_options *o)
 	int w, h, used = 0;
 	switch (c) {
 	case 'w':
-		if (parse_u64("--width", arg, 1000, &v) != 0)
+		if (parse_u64("--width", arg, 40, 1000, &v) != 0)
 			return APP_EXIT_USAGE;
-		if (v < 40) {
-			fprintf(stderr, "simul: --width '%s': expected a whole number 40..1000\n", arg);
-			return APP_EXIT_USAGE;
-		}
 		o->width = (int)v;
 		return 0;
 	case 's':
@@ -212,7 +222,7 @@ static int parse_value(int c, const char *arg, struct app_options *o)
 		o->sets[o->nsets++] = arg;
 		return 0;
 	case OPT_SEED:
-		if (parse_u64("--seed", arg, UINT64_MAX, &o->seed) != 0)
+		if (parse_u64("--seed", arg, 0, UINT64_MAX, &o->seed) != 0)
 			return APP_EXIT_USAGE;
 		o->have_seed = 1;
 		return 0;
@@ -224,7 +234,7 @@ static int parse_value(int c, const char *arg, struct app_options *o)
 		o->theme = arg;
 		return 0;
 	case OPT_SAMPLE_HZ:
-		if (parse_u64("--sample-hz", arg, 1000, &v) != 0)
+		if (parse_u64("--sample-hz", arg, 0, 1000, &v) != 0)
 			return APP_EXIT_USAGE;
 		o->sampler_hz = v == 0 ? -1 : (int)v;
 		return 0;
@@ -274,6 +284,7 @@ static int parse_options(int argc, char **argv, struct app_options *o)
 		case OPT_SCRIPT: o->script = optarg; break;
 		case OPT_KEYS_OVERLAY: o->keys_overlay = 1; break;
 		case OPT_TUI: o->tui = 1; break;
+		case OPT_PYTHON: o->python = optarg; break;
 		case OPT_SERVE: serve = optarg; break;
 		case 'w': case 's': case OPT_SEED: case OPT_THEME: case OPT_SAMPLE_HZ: case OPT_SIZE: case OPT_SPEED:
 			rc = parse_value(c, optarg, o);
@@ -297,6 +308,16 @@ static int parse_options(int argc, char **argv, struct app_options *o)
 	}
 	if (optind < argc)
 		o->demo = argv[optind++];
+	if (o->demo != NULL && strcmp(o->demo, "python") == 0) {
+		/* simul python FILE.py ARGS...: the rest is the program's */
+		if (optind >= argc) {
+			fprintf(stderr, "simul python: give the program: simul python FILE.py [ARGS...]\n");
+			return APP_EXIT_USAGE;
+		}
+		o->py_script = argv[optind++];
+		o->py_args = (const char *const *)&argv[optind];
+		return PARSE_GO_ON;
+	}
 	if (optind < argc) {
 		fprintf(stderr, "simul: unexpected argument '%s'; give one demo (simul --list)\n", argv[optind]);
 		return APP_EXIT_USAGE;
@@ -331,11 +352,74 @@ static int check_tui_options(struct app_options *o)
 	return 0;
 }
 
+/* The program's text, for the code pane (at most 1 MiB), or NULL. */
+static char *read_program(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return NULL;
+	enum { MAX = 1 << 20 };
+	char *buf = malloc(MAX + 1);
+	size_t n = buf ? fread(buf, 1, MAX, f) : 0;
+	fclose(f);
+	if (buf != NULL)
+		buf[n] = '\0';
+	return buf;
+}
+
+/* simul python FILE.py: a readable file and an interpreter, before anything
+ * runs; then the program is the run's lesson (its code in the code pane). */
+static int check_python(struct app_options *o)
+{
+	static char python[4096];
+	char err[512];
+	struct stat st;
+	if (o->py_script != NULL && (stat(o->py_script, &st) != 0 || access(o->py_script, R_OK) != 0)) {
+		fprintf(stderr, "simul python: cannot read '%s': %s\n", o->py_script, strerror(errno));
+		return APP_EXIT_USAGE;
+	}
+	if (o->py_script != NULL && !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "simul python: '%s' is not a file; give a Python program (FILE.py)\n", o->py_script);
+		return APP_EXIT_USAGE;
+	}
+	if (o->py_script != NULL && o->speed > 0 && o->speed != 1) {
+		fprintf(stderr, "simul python: --speed slows simul's own demos; a CPython program runs at its own pace\n");
+		return APP_EXIT_USAGE;
+	}
+	if (o->py_script != NULL && o->replay != NULL) {
+		fprintf(stderr, "simul: --replay shows a saved run: give no program with it\n");
+		return APP_EXIT_USAGE;
+	}
+	if (o->py_script == NULL && o->python == NULL)
+		return 0;
+	if (pyagent_find_python(o->py_script, o->python, python, sizeof(python), err, sizeof(err)) != 0) {
+		fprintf(stderr, "simul python: %s\n", err);
+		return APP_EXIT_USAGE;
+	}
+	pyagent_set_target(o->py_script, o->py_args, python);
+	if (o->py_script == NULL)
+		return 0;
+	char *text = read_program(o->py_script), name[600];
+	const char *base = strrchr(o->py_script, '/');
+	snprintf(name, sizeof(name), "python %s", base ? base + 1 : o->py_script);
+	lesson_set_extra(name,
+	                 "# CPython, live\n\nThe program runs under CPython with simul's agent. Measured: each "
+	                 "thread, process and asyncio task, the waits the agent wraps (time.sleep, sockets, "
+	                 "select, locks, queues, join, await) and what each printed; from the kernel, running "
+	                 "vs preempted. Inferred: `gil?`, a thread that says it runs but sleeps on a futex: "
+	                 "waiting for the GIL. More: doc/python.md.\n",
+	                 text ? text : "");
+	free(text);
+	return 0;
+}
+
 /* Options that do not go together, and an unknown demo. Returns 0 or
  * APP_EXIT_USAGE after the one-line message. */
 static int check_options(struct app_options *o)
 {
-	if (o->demo != NULL && registry_find(o->demo, NULL) == NULL) {
+	if (check_python(o) != 0)
+		return APP_EXIT_USAGE;
+	if (o->demo != NULL && o->py_script == NULL && registry_find(o->demo, NULL) == NULL) {
 		char near[256];
 		registry_suggest(o->demo, near, sizeof(near), 3);
 		fprintf(stderr, "simul: unknown demo '%s'; closest: %s (simul --list shows all)\n", o->demo, near);
@@ -379,6 +463,7 @@ int main(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "--rq-worker") == 0)
 		return rq_worker_main(argc, argv);
 
+	run_set_mirror(pyagent_mirror);
 	if (getenv("NO_COLOR") != NULL && getenv("NO_COLOR")[0] != '\0')
 		o.no_color = 1;
 	int rc = parse_options(argc, argv, &o);

@@ -3,8 +3,9 @@
  *
  * Events are queued (model_ingest), sorted by time, and applied in order up
  * to a watermark. Applying a task's event updates its reported state; the
- * effective state (reported, or preempted when its thread waits for a core)
- * is what spans record. An event older than what a task already has (its
+ * effective state (reported, or preempted when its thread waits for a core,
+ * or gil-inferred when a CPython thread that says it runs is blocked on a
+ * futex) is what spans record. An event older than what a task already has (its
  * thread was descheduled for longer than the hold-back) is applied at the
  * task's last time and counted as late.
  */
@@ -327,6 +328,7 @@ static void gtrack_cum_at(const struct gtrack *g, uint64_t t, uint64_t upto, uin
 struct tslot {
 	uint64_t key; /* pid << 32 | tid; 0 empty */
 	int preempted;
+	int kwait; /* blocked on a futex (a CPython thread: the GIL, inferred) */
 	int core;
 	int *running; /* tasks on this thread that report running */
 	size_t nrunning, caprunning;
@@ -595,7 +597,9 @@ static void task_refresh(struct model *m, size_t idx, uint64_t at)
 	int core = -1;
 	if (t->slot >= 0) {
 		struct tslot *s = &m->slots[t->slot];
-		if (eff == STATE_RUNNING && s->preempted)
+		if (eff == STATE_RUNNING && s->kwait)
+			eff = STATE_GIL_INFERRED;
+		else if (eff == STATE_RUNNING && s->preempted)
 			eff = STATE_PREEMPTED;
 		if (eff == STATE_RUNNING || eff == STATE_PREEMPTED)
 			core = s->core;
@@ -644,13 +648,15 @@ static void apply_one(struct model *m, const struct pending *p)
 		m->miles[m->nmiles++] = (struct mark){.t = at, .task = -1, .text = p->text};
 		return;
 	}
-	if (p->type == TRACE_EV_PREEMPT || p->type == TRACE_EV_CORE) {
+	if (p->type == TRACE_EV_PREEMPT || p->type == TRACE_EV_CORE || p->type == TRACE_EV_KWAIT) {
 		int si = slot_find(m, p->a, p->b, 0);
 		if (si < 0)
 			return;
 		struct tslot *s = &m->slots[si];
 		if (p->type == TRACE_EV_PREEMPT)
 			s->preempted = p->state != 0;
+		else if (p->type == TRACE_EV_KWAIT)
+			s->kwait = p->state != 0;
 		else
 			s->core = p->line;
 		for (size_t i = 0; i < s->nrunning; i++) {

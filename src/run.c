@@ -38,10 +38,31 @@ void run_init(struct run *run, const struct demo_module *module, const struct de
 	pthread_condattr_destroy(&ca);
 }
 
+static int (*mirror_fn)(struct run *run);
+
+void run_set_mirror(int (*fn)(struct run *run))
+{
+	mirror_fn = fn;
+}
+
+int run_mirror_parse(const char *value, int *out)
+{
+	static const char *const on[] = {"on", "1", "true", "yes"}, *const off[] = {"off", "0", "false", "no"};
+	for (int i = 0; i < 4; i++) {
+		if (strcmp(value, on[i]) == 0)
+			return *out = 1, 0;
+		if (strcmp(value, off[i]) == 0)
+			return *out = 0, 0;
+	}
+	return -1;
+}
+
 static void *scenario_main(void *arg)
 {
 	struct run *run = arg;
 	int rc = run->demo->main(run);
+	if (rc == 0 && run->mirror && mirror_fn != NULL && !run_stopping(run))
+		rc = mirror_fn(run);
 	struct load_snap end;
 	run->end_ns = clock_now_ns();
 	run->paused_ns = pace_paused_ns();
@@ -234,6 +255,12 @@ void run_set_sim_scale(struct run *run, double sim_per_real)
 void run_watch_pid(struct run *run, pid_t pid)
 {
 	sampler_watch(run->sampler, pid);
+	pace_watch_pid(pid);
+}
+
+void run_watch_python(struct run *run, pid_t pid, int infer_gil)
+{
+	sampler_watch_flags(run->sampler, pid, infer_gil ? SAMPLER_FUTEX : 0);
 	pace_watch_pid(pid);
 }
 

@@ -55,6 +55,7 @@ struct run {
 	struct params params;
 	uint64_t seed;
 	double speed;                  /* --speed: 0.01..1 (pace.h); set before run_start */
+	int mirror;                    /* mirror=on: the lesson's .py under CPython after the demo */
 
 	/* filled by run_start / the scenario thread */
 	uint64_t start_ns, end_ns;     /* lesson clock (clock.h) */
@@ -111,6 +112,11 @@ void run_request_stop(struct run *run);
 void run_finish(struct run *run);
 void run_destroy(struct run *run);
 
+/* What mirror=on runs once the demo has returned (pyagent_mirror): set once
+ * by the program, before any run. */
+void run_set_mirror(int (*fn)(struct run *run));
+/* Parse "on"/"off" for mirror=; 0 or -1. */
+int run_mirror_parse(const char *value, int *out);
 /* Measure the other load on the machine for RUN_LOAD_BEFORE_MS, before
  * the run starts (call it before run_start, and before the timeline's
  * origin is set: it blocks for that long). Optional: without it the
@@ -164,6 +170,10 @@ void run_set_sim_scale(struct run *run, double sim_per_real);
 /* The sampler should follow a child process too (its CPU is then the
  * run's own, not "other load"). */
 void run_watch_pid(struct run *run, pid_t pid);
+/* The same for a CPython process (simul python): with infer_gil, a thread
+ * of it that sleeps on a futex while its lane says it runs is drawn as a
+ * GIL wait (inferred). */
+void run_watch_python(struct run *run, pid_t pid, int infer_gil);
 
 /* Was the machine busy during my measurement? Take a mark when the
  * measurement starts; at its end run_load_busy_since returns 1 when other

@@ -32,6 +32,8 @@ struct thr {
 	uint64_t run, wait, t;
 	int core;
 	int seen; /* found in the last directory scan */
+	int wchan_fd; /* SAMPLER_FUTEX threads only, else -1 */
+	int kw;       /* blocked on a futex at the last sweep (a KWAIT is open) */
 };
 
 struct sampler {
@@ -42,6 +44,7 @@ struct sampler {
 	uint64_t period_ns, min_period_ns;
 
 	pid_t pids[MAX_PIDS];
+	unsigned pid_flags[MAX_PIDS];
 	int npids;
 
 	struct thr *thr;
@@ -106,7 +109,7 @@ static struct thr *thr_find(struct sampler *s, pid_t pid, pid_t tid)
 	return NULL;
 }
 
-static void thr_add(struct sampler *s, pid_t pid, pid_t tid)
+static void thr_add(struct sampler *s, pid_t pid, pid_t tid, unsigned flags)
 {
 	char path[96];
 	if (s->nthr == s->capthr) {
@@ -133,20 +136,36 @@ static void thr_add(struct sampler *s, pid_t pid, pid_t tid)
 	t->stat_fd = fd2;
 	t->core = -1;
 	t->seen = 1;
+	t->wchan_fd = -1;
+	if (flags & SAMPLER_FUTEX) {
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/wchan", (int)pid, (int)tid);
+		t->wchan_fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
 	t->t = clock_real_ns();
 	if (pread_all(fd, buf, sizeof(buf)) == 0)
 		parse_schedstat(buf, &t->run, &t->wait);
 	s->nthr++;
 }
 
+static void thr_close(struct thr *t)
+{
+	close(t->sched_fd);
+	close(t->stat_fd);
+	if (t->wchan_fd >= 0)
+		close(t->wchan_fd);
+}
+
 static void thr_drop(struct sampler *s, size_t i)
 {
-	close(s->thr[i].sched_fd);
-	close(s->thr[i].stat_fd);
+	struct thr *t = &s->thr[i];
+	if (t->kw)
+		trace_raw(clock_lesson_of(clock_real_ns()), TRACE_EV_KWAIT, -1, 0, 0, (uint32_t)t->pid,
+		          (uint32_t)t->tid);
+	thr_close(t);
 	s->thr[i] = s->thr[--s->nthr];
 }
 
-static void scan_pid(struct sampler *s, pid_t pid)
+static void scan_pid(struct sampler *s, pid_t pid, unsigned flags)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
@@ -162,9 +181,50 @@ static void scan_pid(struct sampler *s, pid_t pid)
 		if (t != NULL)
 			t->seen = 1;
 		else
-			thr_add(s, pid, tid);
+			thr_add(s, pid, tid, flags);
 	}
 	closedir(d);
+}
+
+/* Whether the thread is asleep in the kernel on a futex now: its state (S
+ * or D, field 3 of stat) and where it sleeps (wchan). */
+static int in_futex(const struct thr *t)
+{
+	char buf[512];
+	if (pread_all(t->stat_fd, buf, sizeof(buf)) != 0)
+		return 0;
+	const char *p = strrchr(buf, ')');
+	if (p == NULL || (p[2] != 'S' && p[2] != 'D'))
+		return 0;
+	if (pread_all(t->wchan_fd, buf, 64) != 0)
+		return 0;
+	return strncmp(buf, "futex", 5) == 0;
+}
+
+/*
+ * A SAMPLER_FUTEX thread: open a KWAIT when it went to sleep on a futex,
+ * close it when it woke. Over the interval since the last sweep it slept
+ * dt - ran - waited; a sleep that began is placed at the interval's end, one
+ * that ended at its start, and a wake-up between two futex sleeps in its
+ * middle.
+ */
+static void futex_step(struct thr *t, uint64_t run, uint64_t wait, uint64_t now)
+{
+	uint64_t dt = now - t->t;
+	uint64_t awake = (run > t->run ? run - t->run : 0) + (wait > t->wait ? wait - t->wait : 0);
+	uint64_t slept = dt > awake ? dt - awake : 0;
+	int kw = in_futex(t);
+	uint32_t pid = (uint32_t)t->pid, tid = (uint32_t)t->tid;
+	if (kw && !t->kw) {
+		trace_raw(clock_lesson_of(now - slept), TRACE_EV_KWAIT, -1, 1, 0, pid, tid);
+	} else if (!kw && t->kw) {
+		trace_raw(clock_lesson_of(t->t + slept), TRACE_EV_KWAIT, -1, 0, 0, pid, tid);
+	} else if (kw && awake > 0) {
+		uint64_t woke = t->t + slept / 2;
+		trace_raw(clock_lesson_of(woke), TRACE_EV_KWAIT, -1, 0, 0, pid, tid);
+		trace_raw(clock_lesson_of(woke + awake), TRACE_EV_KWAIT, -1, 1, 0, pid, tid);
+	}
+	t->kw = kw;
 }
 
 /* Every LOAD_EVERY_NS, a snapshot of the machine's and our CPU (kids: the
@@ -189,17 +249,19 @@ static void sweep(struct sampler *s, pid_t self_tid)
 {
 	char buf[1024];
 	pid_t pids[MAX_PIDS];
+	unsigned flags[MAX_PIDS];
 	int npids;
 
 	pthread_mutex_lock(&s->mu);
 	npids = s->npids;
 	memcpy(pids, s->pids, sizeof(pid_t) * (size_t)npids);
+	memcpy(flags, s->pid_flags, sizeof(unsigned) * (size_t)npids);
 	pthread_mutex_unlock(&s->mu);
 
 	for (size_t i = 0; i < s->nthr; i++)
 		s->thr[i].seen = 0;
 	for (int p = 0; p < npids; p++)
-		scan_pid(s, pids[p]);
+		scan_pid(s, pids[p], flags[p]);
 	load_sample(s, pids + 1, npids - 1);
 
 	for (size_t i = 0; i < s->nthr;) {
@@ -225,6 +287,8 @@ static void sweep(struct sampler *s, pid_t self_tid)
 				trace_raw(clock_lesson_of(now), TRACE_EV_PREEMPT, -1, 0, 0, (uint32_t)t->pid,
 				          (uint32_t)t->tid);
 			}
+			if (t->wchan_fd >= 0)
+				futex_step(t, run, wait, now);
 			if (run > t->run && pread_all(t->stat_fd, buf, sizeof(buf)) == 0) {
 				int core = parse_core(buf);
 				if (core >= 0 && core != t->core) {
@@ -306,6 +370,11 @@ int sampler_start(struct sampler **out, int hz)
 
 void sampler_watch(struct sampler *s, pid_t pid)
 {
+	sampler_watch_flags(s, pid, 0);
+}
+
+void sampler_watch_flags(struct sampler *s, pid_t pid, unsigned flags)
+{
 	if (s == NULL)
 		return;
 	pthread_mutex_lock(&s->mu);
@@ -314,12 +383,16 @@ void sampler_watch(struct sampler *s, pid_t pid)
 	for (int i = 1; i < s->npids; i++) {
 		char path[32];
 		snprintf(path, sizeof(path), "/proc/%d", (int)s->pids[i]);
-		if (access(path, F_OK) == 0)
+		if (access(path, F_OK) == 0) {
+			s->pid_flags[k] = s->pid_flags[i];
 			s->pids[k++] = s->pids[i];
+		}
 	}
 	s->npids = k;
-	if (s->npids < MAX_PIDS)
+	if (s->npids < MAX_PIDS) {
+		s->pid_flags[s->npids] = flags;
 		s->pids[s->npids++] = pid;
+	}
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -370,10 +443,8 @@ void sampler_stop(struct sampler *s, struct sampler_stats *st)
 			    dt ? (double)(now.core_busy[i] - s->stat0.core_busy[i]) / (double)dt : 0;
 		}
 	}
-	for (size_t i = 0; i < s->nthr; i++) {
-		close(s->thr[i].sched_fd);
-		close(s->thr[i].stat_fd);
-	}
+	for (size_t i = 0; i < s->nthr; i++)
+		thr_close(&s->thr[i]);
 	free(s->thr);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);

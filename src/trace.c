@@ -439,6 +439,14 @@ void trace_raw(uint64_t t_ns, enum trace_ev_type type, int32_t task, int state, 
 	append(task, (uint8_t)type, (uint8_t)state, (int16_t)line, a, b, NULL, t_ns);
 }
 
+void trace_put(uint64_t t_ns, enum trace_ev_type type, trace_task_t task, enum state s, int line,
+               uint32_t a, uint32_t b, const char *text)
+{
+	if (!ENABLED())
+		return;
+	append(task, (uint8_t)type, (uint8_t)s, (int16_t)(line > INT16_MAX ? 0 : line), a, b, text, t_ns);
+}
+
 /* ---- draining ---- */
 
 static size_t ring_drain(struct ring *r, void (*fn)(const struct trace_record *, void *), void *arg)

@@ -87,6 +87,13 @@ void trace_milestone(const char *text);
 void trace_raw(uint64_t t_ns, enum trace_ev_type type, int32_t task, int state, int line,
                uint32_t a, uint32_t b);
 
+/* Append an event stamped t_ns (lesson time) with its text, as the calling
+ * thread, for a source that stamps its own events: the Python agent's
+ * records, read from its FIFO (src/pyrec.h). No pause gate: that source's
+ * process is paused with SIGSTOP. */
+void trace_put(uint64_t t_ns, enum trace_ev_type type, trace_task_t task, enum state s, int line,
+               uint32_t a, uint32_t b, const char *text);
+
 /* ---- reading (UI thread) ---- */
 
 size_t trace_task_count(void);

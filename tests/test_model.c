@@ -121,6 +121,43 @@ START_TEST(preempted_overlay_from_sampler)
 }
 END_TEST
 
+/* A CPython thread that says it runs but sleeps on a futex (the sampler's
+ * KWAIT) waits for the GIL, inferred; asleep in a wrapped call, it is not. */
+START_TEST(futex_sleep_while_running_is_gil_inferred)
+{
+	struct model *m = fresh(0);
+	trace_task_t t = trace_task_new("t", KIND_THREAD, NULL);
+	trace_task_t c = trace_task_new("coro", KIND_COROUTINE, NULL);
+	at(50); trace_bind_to(t, 10, 11);
+	at(50); trace_bind_to(c, 10, 11);
+	at(100); trace_state(t, STATE_RUNNING, NULL);
+	trace_raw(150, TRACE_EV_KWAIT, -1, 1, 0, 10, 11);
+	trace_raw(180, TRACE_EV_KWAIT, -1, 0, 0, 10, 11);
+	at(200); trace_state(c, STATE_RUNNING, "step");
+	trace_raw(210, TRACE_EV_KWAIT, -1, 1, 0, 10, 11);
+	at(250); trace_state(t, STATE_SLEEP, "time.sleep(0.1)");
+	trace_raw(260, TRACE_EV_KWAIT, -1, 0, 0, 10, 11);
+	at(300); trace_state(c, STATE_IO, "await");
+	/* Another thread's futex sleep does not touch these tasks. */
+	trace_raw(310, TRACE_EV_KWAIT, -1, 1, 0, 10, 12);
+	at(400); trace_end(t);
+	at(400); trace_end(c);
+	feed_finish(m, 400);
+	uint64_t tot[STATE_COUNT];
+	model_task_totals(m, 0, tot);
+	ck_assert_uint_eq(tot[STATE_GIL_INFERRED], 30 + 40);
+	ck_assert_uint_eq(tot[STATE_RUNNING], 50 + 30);
+	ck_assert_uint_eq(tot[STATE_SLEEP], 150);
+	model_task_totals(m, 1, tot);
+	ck_assert_uint_eq(tot[STATE_GIL_INFERRED], 50);
+	ck_assert_uint_eq(tot[STATE_RUNNING], 50);
+	ck_assert_uint_eq(tot[STATE_IO], 100);
+	support_check_invariants(m, 2, 0.0);
+	clock_set_fake(NULL);
+	model_free(m);
+}
+END_TEST
+
 START_TEST(events_are_put_in_time_order)
 {
 	struct model *m = fresh(0);
@@ -325,6 +362,7 @@ int main(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, spans_from_state_changes);
 	tcase_add_test(tc, preempted_overlay_from_sampler);
+	tcase_add_test(tc, futex_sleep_while_running_is_gil_inferred);
 	tcase_add_test(tc, events_are_put_in_time_order);
 	tcase_add_test(tc, a_state_left_and_taken_again_at_one_instant_is_one_span);
 	tcase_add_test(tc, late_events_are_counted_not_reordered);

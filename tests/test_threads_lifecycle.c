@@ -65,10 +65,8 @@ START_TEST(daemon_cut_off_at_exit)
 	ck_assert_double_eq(support_result(&run, "join_steps"), 8);
 	ck_assert_double_ge(support_result(&run, "join_ms"), 8 * 50);
 	/* Not waited for: the process ends with main, the worker mid-way. */
-	double cut = support_result(&run, "daemon_steps");
-	ck_assert_double_ge(cut, 1);
-	ck_assert_double_le(cut, 3);
-	ck_assert_double_lt(support_result(&run, "daemon_ms"), 8 * 50 / 2);
+	ck_assert_double_lt(support_result(&run, "daemon_steps"), 8);
+	ck_assert_double_lt(support_result(&run, "daemon_ms"), 8 * 50);
 	ck_assert(has_mark(m, "worker 2 (daemon=True)", "cut off after"));
 	ck_assert(!has_mark(m, "worker 2 (daemon=True)", "step 8 of 8"));
 	ck_assert(has_mark(m, "worker 1 (daemon=False)", "step 8 of 8"));

@@ -55,8 +55,15 @@ static void run_back(struct tui *t, int ch)
 	}
 }
 
+/* r: run again; c: mirror=on for the next runs (or off again), and run
+ * again now. */
 static void run_rerun(struct tui *t, int ch)
 {
+	if (ch == 'c' && t->opt->py_script == NULL) {
+		t->mirror = !t->mirror;
+		snprintf(t->msg, sizeof(t->msg), "%s",
+		         t->mirror ? "mirror on: the demo, then its lesson's .py under CPython" : "mirror off: the demo alone");
+	}
 	tui_request(t, ACTION_RERUN);
 }
 
@@ -205,7 +212,8 @@ const struct tui_key tui_keys[] = {
      run_pane},
     {{KEY_MOUSE}, KEYS_RUN, 0, "mouse", "click a lane: select it and put the cursor there", NULL,
      NULL, run_mouse},
-    {{'r'}, KEYS_RUN, KEYS_RUN, "r", "run again", "r rerun", NULL, run_rerun},
+    {{'r', 'c'}, KEYS_RUN, KEYS_RUN, "r c", "run again; c: and then its lesson's .py under CPython, same "
+     "time axis (mirror=on; c again: off)", "r rerun", NULL, run_rerun},
     /* more than one screen */
     {{'{', '}'}, ANY_SCREEN, 0, "{ }", "slower, faster: the speed of the next run (1 down to 1/100)", NULL,
      NULL, tui_key_speed},

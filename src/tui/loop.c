@@ -166,6 +166,7 @@ static void tui_first_screen(struct tui *t, struct run *first, struct model *sav
 		view_fit(&t->vp, t->vp.origin, t->head, COLS > 0 ? COLS : TUI_MIN_COLS);
 	} else if (t->opt->demo != NULL) {
 		t->run = first;
+		t->mirror = first->mirror;
 		if (tui_run_start(t) != 0) {
 			tui_run_free(first);
 			t->run = NULL;

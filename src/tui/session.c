@@ -50,8 +50,17 @@ int tui_run_start(struct tui *t)
 struct run *tui_run_new(struct tui *t, int i)
 {
 	struct run *r = xmalloc(sizeof(*r));
+	if (t->opt->py_script != NULL) {
+		/* simul python FILE.py: the same program again */
+		if (app_prepare_run(r, t->opt) != 0) {
+			free(r);
+			return NULL;
+		}
+		return r;
+	}
 	run_init(r, t->items[i].mod, t->items[i].demo);
 	r->params = t->items[i].params;
+	r->mirror = t->mirror;
 	r->speed = t->speed > 0 ? t->speed : 1.0;
 	if (t->opt->have_seed)
 		r->seed = t->opt->seed;

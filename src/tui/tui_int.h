@@ -127,6 +127,7 @@ struct lane {
 
 struct tui {
 	const struct app_options *opt;
+	int mirror; /* the next run: the lesson's .py under CPython after the demo (mirror=on) */
 	uv_loop_t loop;
 	uv_poll_t input;
 	uv_signal_t sig[TUI_NSIGNALS];
