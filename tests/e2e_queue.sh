@@ -9,8 +9,10 @@
 #     on 127.0.0.1 (started here): its lane is in the report and in the
 #     --plain timeline, and it leaves on SIGTERM with status 0.
 set -u
+. "$(dirname "$0")/lib.sh"
 SIMUL=${SIMUL:-build/simul}
-command -v redis-server >/dev/null || { echo "FAIL: redis-server is not installed (make check installs it)"; exit 1; }
+need redis-server redis-server
+need "$PYTHON" python3
 work=$(mktemp -d)
 export TMPDIR=$work/tmp
 mkdir -p "$TMPDIR"
@@ -41,7 +43,7 @@ echo "$err" | grep -q "expected redis://" || fail "bad URL: does not say what is
 # 2. A run.
 "$SIMUL" queue/rq -s jobs=10 -s workers=2 -s job_ms=20 --report "$work/r.json" 2>"$work/err" ||
 	fail "run: exit $?: $(cat "$work/err")"
-python3 - "$work/r.json" <<'EOF' || fail "run: report"
+"$PYTHON" - "$work/r.json" <<'EOF' || fail "run: report"
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]
 assert r["jobs_done"] == 10 and r["jobs_failed"] == 0, r
@@ -109,7 +111,7 @@ done
 grep -q "waiting for a queue/rq run" "$work/remote.out" || fail "remote: no greeting: $(cat "$work/remote.out")"
 "$SIMUL" queue/rq -s redis="$url" -s workers=1 -s jobs=16 -s job_ms=60 -s kind=io --plain --width 100 \
 	--report "$work/remote.json" >"$work/out" 2>"$work/err" || fail "remote: run exit $?: $(cat "$work/err")"
-python3 - "$work/remote.json" <<'EOF' || fail "remote: report: $(cat "$work/remote.out")"
+"$PYTHON" - "$work/remote.json" <<'EOF' || fail "remote: report: $(cat "$work/remote.out")"
 import json, sys
 d = json.load(open(sys.argv[1]))
 r = d["results"]
