@@ -22,26 +22,28 @@ CC       ?= cc
 VERSION  := 0.1.0
 ARGS     ?=
 
-BUILD_PKGS := libncurses-dev libuv1-dev pkg-config
+BUILD_PKGS := libncurses-dev libuv1-dev libhiredis-dev pkg-config
+# What simul runs, not links: queue/rq starts a Redis server of its own.
+RUN_PKGS   := redis-server
 # Everything the tests use, each with its line in TEST_CHECK (which must
 # fail when any one of them is missing, or the package is never installed):
 # check (unit tests), tmux (e2e_tui, e2e_record), python3 (JSON and cast
 # checks), python3-aiohttp (the asyncio lessons' mirrors), clang and its
 # libFuzzer runtime (e2e_fuzz; the runtime is only a Recommends of clang,
 # and installs here skip Recommends), groff-base (groff: e2e_install's man
-# page check), procps (pgrep, ps). To come with the job-queue lessons:
-# redis-server and libhiredis-dev (add them here and in TEST_CHECK).
+# page check), procps (pgrep, ps), redis-server (queue/rq's tests) and
+# python3-rq (its mirror).
 # PYTHON is the interpreter the tests run (as $PYTHON): Debian's, the one
 # python3-aiohttp installs into, even when another python3 (pyenv, a venv)
 # comes first on PATH.
 PYTHON     ?= /usr/bin/python3
-TEST_PKGS  := check tmux python3 python3-aiohttp clang libclang-rt-dev groff-base procps
+TEST_PKGS  := check tmux python3 python3-aiohttp clang libclang-rt-dev groff-base procps redis-server python3-rq
 FUZZ_PROBE := printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }\n' | \
               clang -x c -fsanitize=fuzzer,address -o /dev/null -
 TEST_CHECK := pkg-config --exists check && command -v tmux && command -v $(PYTHON) && \
               $(PYTHON) -c 'import aiohttp' && command -v clang && $(FUZZ_PROBE) && \
-              command -v groff && command -v pgrep
-PKGS       := ncursesw libuv
+              command -v groff && command -v pgrep && command -v redis-server && $(PYTHON) -c 'import rq'
+PKGS       := ncursesw libuv hiredis
 
 WARN := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wno-unused-parameter
 ifeq ($(WERROR),1)
@@ -74,7 +76,7 @@ TESTS     := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 BENCHES   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/bench_*.c))
 TEST_SUPPORT := $(BUILD)/obj/tests/support.o
 
-.PHONY: all run docs check mutate bench compare asan tsan install uninstall clean deps test-deps valgrind fuzz fuzz-build fuzzers
+.PHONY: all run docs check mutate bench compare asan tsan install uninstall clean deps run-deps test-deps valgrind fuzz fuzz-build fuzzers
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -99,6 +101,9 @@ endef
 
 deps:
 	$(call ensure,$(BUILD_PKGS),command -v pkg-config && pkg-config --exists $(PKGS))
+
+run-deps: deps
+	$(call ensure,$(RUN_PKGS),command -v redis-server)
 
 test-deps: deps
 	$(call ensure,$(TEST_PKGS),$(TEST_CHECK))
@@ -138,7 +143,7 @@ $(LIB): $(LIB_OBJ)
 $(BIN): $(BUILD)/obj/src/main.o $(LIB)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
-run: $(BIN)
+run: run-deps $(BIN)
 	$(BIN) $(ARGS)
 
 # The demo catalogue, from --list, --list-params and short runs of each

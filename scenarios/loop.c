@@ -13,6 +13,7 @@
  *   loop/blocking   a blocking call freezes every task; to_thread fixes it
  *   loop/c10k       thousands of tasks, one thread, one connection each
  *   loop/generator  the generator coroutine: send, yield, close
+ *   loop/wait       asyncio.wait, wait_for, cancel, TaskGroup (loop/wait_demo.c)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #include "demo.h"
 #include "gil.h"
 #include "httpd.h"
+#include "loop/loop_int.h"
 #include "pycost.h"
 #include "run.h"
 #include "trace.h"
@@ -721,6 +723,17 @@ static const struct demo loop_demos[] = {
 		.params = generator_params,
 		.nparams = DEMO_COUNT(generator_params),
 		.main = generator_main,
+	},
+	{
+		.name = "wait",
+		.summary = "asyncio.wait, wait_for and TaskGroup: the first result, a time limit, a failure",
+		.description = "Three ways a task ends early: asyncio.wait(FIRST_COMPLETED) takes the "
+		               "first of several and the rest are cancelled (CancelledError reaches "
+		               "them at their await); wait_for cancels a slow task at its timeout; a "
+		               "TaskGroup cancels the other tasks when one fails.",
+		.params = loop_wait_params,
+		.nparams = LOOP_WAIT_NPARAMS,
+		.main = loop_wait_main,
 	},
 };
 

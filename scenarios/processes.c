@@ -28,6 +28,7 @@
 #include "fdio.h"
 #include "gil.h"
 #include "procs.h"
+#include "processes/order.h"
 #include "pycost.h"
 #include "run.h"
 #include "trace.h"
@@ -884,7 +885,9 @@ static int processes_worker(int argc, char **argv)
 		return worker_pool(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "forkserver") == 0)
 		return procs_forkserver_main(argc - 1, argv + 1);
-	fprintf(stderr, "simul: --worker processes: unknown job (allowed: burn, pool, forkserver)\n");
+	if (argc >= 2 && strcmp(argv[1], "order") == 0)
+		return processes_order_worker(argc, argv);
+	fprintf(stderr, "simul: --worker processes: unknown job (allowed: burn, pool, forkserver, order)\n");
 	return 2;
 }
 
@@ -954,6 +957,17 @@ static const struct demo processes_demos[] = {
 		.params = vs_params,
 		.nparams = DEMO_COUNT(vs_params),
 		.main = vs_main,
+	},
+	{
+		.name = "order",
+		.summary = "Pool.map keeps input order, imap_unordered and as_completed don't; map's chunksize",
+		.description = "The same f over 16 items, each taking its own time, four ways: "
+		               "Pool.map returns the list at the end in input order (its default "
+		               "chunksize groups items), imap yields in order and holds early results "
+		               "back, imap_unordered and as_completed yield each as it completes.",
+		.params = processes_order_params,
+		.nparams = PROCESSES_ORDER_NPARAMS,
+		.main = processes_order_main,
 	},
 };
 

@@ -33,6 +33,7 @@
 #include "httpd.h"
 #include "run.h"
 #include "threads/common.h"
+#include "threads/lifecycle.h"
 #include "trace.h"
 
 /* ---- threads/interleave ---- */
@@ -603,6 +604,28 @@ static const struct demo threads_demos[] = {
 		.nparams = DEMO_COUNT(pool_params),
 		.main = pool_main,
 	},
+	{
+		.name = "daemon",
+		.summary = "daemon threads: the program waits for the others at its end, cuts daemons off",
+		.description = "Three small programs, each a real process: a worker thread with "
+		               "daemon=False is waited for when main ends; with daemon=True the "
+		               "process exits and the worker stops mid-work; join() waits for it "
+		               "anyway.",
+		.params = threads_daemon_params,
+		.nparams = THREADS_DAEMON_NPARAMS,
+		.main = threads_daemon_main,
+	},
+	{
+		.name = "wakeup",
+		.summary = "three threads wait, only T3's data comes: the kernel wakes T3 alone, as a loop would",
+		.description = "T1, T2 and T3 wait for downloads; only T3's arrives early. The "
+		               "kernel's own counters show T1 and T2 are never woken while they "
+		               "wait; then the same three waits on one event loop, which wakes "
+		               "once, for T3.",
+		.params = threads_wakeup_params,
+		.nparams = THREADS_WAKEUP_NPARAMS,
+		.main = threads_wakeup_main,
+	},
 };
 
 const struct demo_module threads_module = {
@@ -611,4 +634,5 @@ const struct demo_module threads_module = {
 	.order = 10,
 	.demos = threads_demos,
 	.ndemos = DEMO_COUNT(threads_demos),
+	.worker = threads_worker,
 };

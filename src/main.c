@@ -42,6 +42,7 @@ static void usage(FILE *f)
 	      "                             processes and asyncio tasks (doc/python.md)\n"
 	      "  simul --list               list every demo\n"
 	      "  simul --serve PORT         only the loopback HTTP server, for the lessons' Python\n"
+	      "  simul --rq-worker URL      a worker that joins a queue/rq run on the Redis at URL\n"
 	      "\n"
 	      "options:\n"
 	      "  -l, --list            list demos as 'module/demo  summary' and exit\n"
@@ -112,6 +113,8 @@ static int list_params(const char *name)
 	for (size_t i = 0; i < d->nparams; i++) {
 		char def[64], allowed[256];
 		params_format(&p, i, def, sizeof(def));
+		if (def[0] == '\0') /* a text parameter left empty */
+			snprintf(def, sizeof(def), "none");
 		params_allowed(&d->params[i], allowed, sizeof(allowed));
 		printf("  %-18s default %-8s %s; %s\n", d->params[i].name, def, allowed, d->params[i].help);
 	}
@@ -186,6 +189,19 @@ static int worker_main(int argc, char **argv)
 		return APP_EXIT_USAGE;
 	}
 	return m->worker(argc - 2, argv + 2);
+}
+
+/* simul --rq-worker URL: a queue/rq worker that joins a run from another
+ * terminal or machine; the queue module's worker does it. */
+static int rq_worker_main(int argc, char **argv)
+{
+	const struct demo_module *m = registry_module("queue");
+	if (argc != 3) {
+		fprintf(stderr, "simul: --rq-worker: want one Redis URL (redis://HOST[:PORT][/DB] or unix:///PATH)\n");
+		return APP_EXIT_USAGE;
+	}
+	char *wargv[] = {"queue", "join", argv[2], NULL};
+	return m != NULL && m->worker != NULL ? m->worker(3, wargv) : APP_EXIT_USAGE;
 }
 
 /* An option whose value must be checked. Returns 0, or APP_EXIT_USAGE after
@@ -447,6 +463,8 @@ int main(int argc, char **argv)
 		run_process_init(1);
 	if (argc >= 3 && strcmp(argv[1], "--worker") == 0)
 		return worker_main(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "--rq-worker") == 0)
+		return rq_worker_main(argc, argv);
 
 	run_set_mirror(pyagent_mirror);
 	if (getenv("NO_COLOR") != NULL && getenv("NO_COLOR")[0] != '\0')

@@ -15,8 +15,20 @@ void params_init(struct params *p, const struct param_spec *spec, size_t n)
 	memset(p, 0, sizeof(*p));
 	p->spec = spec;
 	p->n = n > PARAMS_MAX ? PARAMS_MAX : n;
-	for (size_t i = 0; i < p->n; i++)
+	int slot = 0;
+	for (size_t i = 0; i < p->n; i++) {
 		p->v[i] = spec[i].def;
+		if (spec[i].type != PARAM_TEXT)
+			continue;
+		if (slot == PARAMS_TEXT_MAX) {
+			/* A demo declaring more text parameters than there are
+			 * slots is a bug in the demo: say so, never overflow. */
+			fprintf(stderr, "simul: internal error: more than %d text parameters\n", PARAMS_TEXT_MAX);
+			abort();
+		}
+		p->v[i] = slot;
+		snprintf(p->text[slot++], PARAMS_TEXT_LEN, "%s", spec[i].def_text ? spec[i].def_text : "");
+	}
 }
 
 int params_find(const struct params *p, const char *name)
@@ -50,6 +62,9 @@ void params_allowed(const struct param_spec *s, char *buf, size_t n)
 	case PARAM_BOOL:
 		snprintf(buf, n, "on|off");
 		break;
+	case PARAM_TEXT:
+		snprintf(buf, n, "%s", s->unit ? s->unit : "a text");
+		break;
 	case PARAM_ENUM:
 		buf[0] = '\0';
 		for (size_t i = 0; s->choices && s->choices[i]; i++) {
@@ -78,6 +93,32 @@ static void names_list(const struct params *p, char *buf, size_t n)
 	}
 }
 
+/* A text parameter: any printable text that fits (empty: none), then the
+ * spec's own check. */
+static int text_set(struct params *p, int i, const char *value, char *err, size_t errlen)
+{
+	const struct param_spec *s = &p->spec[i];
+	char why[200];
+	if (value == NULL)
+		value = "";
+	if (strlen(value) >= PARAMS_TEXT_LEN) {
+		snprintf(err, errlen, "%s: too long; allowed: at most %d characters", s->name, PARAMS_TEXT_LEN - 1);
+		return -1;
+	}
+	for (const char *c = value; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+			snprintf(err, errlen, "%s: control characters are not allowed", s->name);
+			return -1;
+		}
+	if (value[0] != '\0' && s->check != NULL && s->check(value, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s: '%s': %s", s->name, value, why);
+		return -1;
+	}
+	snprintf(p->text[(int)p->v[i]], PARAMS_TEXT_LEN, "%s", value);
+	p->set[i] = 1;
+	return 0;
+}
+
 int params_set(struct params *p, const char *name, const char *value, char *err, size_t errlen)
 {
 	char allowed[256];
@@ -89,6 +130,8 @@ int params_set(struct params *p, const char *name, const char *value, char *err,
 	}
 	const struct param_spec *s = &p->spec[i];
 	params_allowed(s, allowed, sizeof(allowed));
+	if (s->type == PARAM_TEXT)
+		return text_set(p, i, value, err, errlen);
 	if (value == NULL || value[0] == '\0') {
 		snprintf(err, errlen, "%s: missing value; allowed: %s", name, allowed);
 		return -1;
@@ -123,6 +166,8 @@ int params_set(struct params *p, const char *name, const char *value, char *err,
 			snprintf(err, errlen, "%s: '%s' is not on or off; allowed: %s", name, value, allowed);
 			return -1;
 		}
+		break;
+	case PARAM_TEXT: /* text_set, above */
 		break;
 	case PARAM_ENUM: {
 		int found = -1;
@@ -189,6 +234,17 @@ const char *params_enum(const struct params *p, const char *name)
 	return p->spec[i].choices[k];
 }
 
+const char *params_text(const struct params *p, const char *name)
+{
+	int i = params_find(p, name);
+	int k = (int)lookup(p, name);
+	if (p->spec[i].type != PARAM_TEXT || k < 0 || k >= PARAMS_TEXT_MAX) {
+		fprintf(stderr, "simul: internal error: '%s' is not a text parameter\n", name);
+		abort();
+	}
+	return p->text[k];
+}
+
 void params_format(const struct params *p, size_t i, char *buf, size_t n)
 {
 	if (i >= p->n) {
@@ -206,6 +262,9 @@ void params_format(const struct params *p, size_t i, char *buf, size_t n)
 		break;
 	case PARAM_ENUM:
 		snprintf(buf, n, "%s", s->choices[(int)p->v[i]]);
+		break;
+	case PARAM_TEXT:
+		snprintf(buf, n, "%s", p->text[(int)p->v[i]]);
 		break;
 	}
 }

@@ -39,6 +39,9 @@ static void write_params(struct json *j, struct run *run)
 		case PARAM_ENUM:
 			json_str(j, s->name, s->choices[(int)v]);
 			break;
+		case PARAM_TEXT:
+			json_str(j, s->name, run->params.text[(int)v]);
+			break;
 		}
 	}
 	json_object_end(j);

@@ -169,6 +169,11 @@ const char *run_enum(const struct run *run, const char *param)
 	return params_enum(&run->params, param);
 }
 
+const char *run_text(const struct run *run, const char *param)
+{
+	return params_text(&run->params, param);
+}
+
 int run_stopping(struct run *run)
 {
 	return atomic_load_explicit(&run->stop, memory_order_relaxed);

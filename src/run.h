@@ -146,6 +146,8 @@ long run_int(const struct run *run, const char *param);
 double run_num(const struct run *run, const char *param);
 int run_bool(const struct run *run, const char *param);
 const char *run_enum(const struct run *run, const char *param);
+/* A text parameter's value ("" when none). */
+const char *run_text(const struct run *run, const char *param);
 
 /* True once the run should end (user quit, re-run, Ctrl-C). */
 int run_stopping(struct run *run);

@@ -4,6 +4,7 @@
  * allowed. Also the registry's lookups and suggestions.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "assets.h"
@@ -12,11 +13,25 @@
 #include "support.h"
 
 static const char *const kinds[] = {"net", "sleep", NULL};
+/* A text parameter's own check: a word of letters only. */
+static int letters_only(const char *v, char *why, size_t n)
+{
+	for (; *v; v++)
+		if ((*v < 'a' || *v > 'z') && (*v < 'A' || *v > 'Z')) {
+			snprintf(why, n, "expected letters only");
+			return -1;
+		}
+	return 0;
+}
+
 static const struct param_spec spec[] = {
 	{.name = "n", .type = PARAM_INT, .def = 3, .min = 1, .max = 1000, .unit = "threads", .help = "h"},
 	{.name = "ratio", .type = PARAM_FLOAT, .def = 0.5, .min = 0, .max = 1, .help = "h"},
 	{.name = "gil", .type = PARAM_BOOL, .def = 1, .help = "h"},
 	{.name = "io", .type = PARAM_ENUM, .def = 0, .choices = kinds, .help = "h"},
+	{.name = "word", .type = PARAM_TEXT, .unit = "a word", .help = "h", .check = letters_only,
+	 .def_text = "hello"},
+	{.name = "any", .type = PARAM_TEXT, .help = "h"},
 };
 
 static struct params p;
@@ -76,6 +91,36 @@ START_TEST(bad_values)
 	bad("n", "KEY=VALUE");
 	/* A rejected value leaves the old one. */
 	ck_assert_int_eq(params_int(&p, "n"), 3);
+}
+END_TEST
+
+/* Text parameters: their defaults, their own check, the empty text as
+ * "none", and values that cannot be kept; a change to one never touches
+ * another. */
+START_TEST(text_values)
+{
+	char buf[64];
+	ck_assert_str_eq(params_text(&p, "word"), "hello");
+	ck_assert_str_eq(params_text(&p, "any"), "");
+	ck_assert_int_eq(params_set_kv(&p, "any=redis://10.0.0.5:6379/0", err, sizeof(err)), 0);
+	ck_assert_int_eq(params_set_kv(&p, "word=World", err, sizeof(err)), 0);
+	ck_assert_str_eq(params_text(&p, "any"), "redis://10.0.0.5:6379/0");
+	ck_assert_str_eq(params_text(&p, "word"), "World");
+	params_format(&p, 4, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "World");
+	params_allowed(&spec[4], buf, sizeof(buf));
+	ck_assert_str_eq(buf, "a word");
+	ck_assert_int_eq(params_set_kv(&p, "word=", err, sizeof(err)), 0);
+	ck_assert_str_eq(params_text(&p, "word"), "");
+	bad("word=two words", "expected letters only");
+	ck_assert_str_eq(params_text(&p, "word"), ""); /* a refused value changes nothing */
+	bad("any=a\tb", "control characters");
+	char lng[PARAMS_TEXT_LEN + 16];
+	memset(lng, 'x', sizeof(lng));
+	memcpy(lng, "any=", 4);
+	lng[sizeof(lng) - 1] = '\0';
+	bad(lng, "too long");
+	ck_assert_str_eq(params_text(&p, "any"), "redis://10.0.0.5:6379/0");
 }
 END_TEST
 
@@ -174,6 +219,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, defaults_and_good_values);
 	tcase_add_test(tc, bad_values);
+	tcase_add_test(tc, text_values);
 	tcase_add_test(tc, registry_lookups);
 	tcase_add_test(tc, every_numeric_parameter_at_both_edges);
 	suite_add_tcase(s, tc);

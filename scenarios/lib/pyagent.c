@@ -666,7 +666,8 @@ static int python_main(struct run *run)
 }
 
 static const struct param_spec python_params[] = {
-	{"limit", PARAM_INT, 300, 0, 86400, NULL, "s", "stop the program after this many seconds (0: never)"},
+	{.name = "limit", .type = PARAM_INT, .def = 300, .min = 0, .max = 86400, .unit = "s",
+	 .help = "stop the program after this many seconds (0: never)"},
 };
 
 static const struct demo python_demos[] = {
