@@ -38,6 +38,10 @@ static void tui_on_play(uv_timer_t *h)
 {
 	struct tui *t = h->data;
 	uint64_t now = clock_real_ns();
+	if (t->model == NULL) {
+		uv_timer_stop(h);
+		return;
+	}
 	if (t->replay && t->playing) {
 		double rate = t->play_rate > 0 ? t->play_rate : 1.0;
 		tui_replay_seek(t, t->head + (uint64_t)((double)(now - t->play_last_ns) * rate));

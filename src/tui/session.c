@@ -69,6 +69,11 @@ struct run *tui_run_new(struct tui *t, int i)
 
 static void tui_run_drop(struct tui *t)
 {
+	/* A replay's play head goes with its run: its timer would otherwise
+	 * tick on over a freed model. */
+	uv_timer_stop(&t->play_timer);
+	t->replay = 0;
+	t->playing = 0;
 	if (t->run == NULL)
 		return;
 	run_finish(t->run);

@@ -4,33 +4,59 @@
  */
 #include "tui_int.h"
 
+#include <errno.h>
+
 /* ---- terminal safety ---- */
 
 static struct termios tui_saved_tty;
 static int tui_have_tty;
 
+/* Leave the alternate screen, stop mouse reporting (every mode ncurses may
+ * have asked for), show the cursor, reset the colours, put the saved
+ * termios back, then die of the signal as if simul had no handler. Only
+ * async-signal-safe calls. */
 static void tui_fatal(int sig)
 {
-	static const char reset[] = "\033[?1000l\033[?1006l\033[?1049l\033[?25h\033[0m\r\n";
+	static const char reset[] = "\033[?1000l\033[?1002l\033[?1003l\033[?1006l\033[?1015l"
+	                            "\033[?1049l\033[?25h\033[0m\r\n";
+	int saved = errno;
 	if (write(STDOUT_FILENO, reset, sizeof(reset) - 1) < 0) {
 		/* nothing more can be done while dying */
 	}
 	if (tui_have_tty)
 		tcsetattr(STDIN_FILENO, TCSANOW, &tui_saved_tty);
-	raise(sig);
+	errno = saved;
+	raise(sig); /* SA_RESETHAND: the default action, once this returns */
 }
+
+/* Every signal whose default action ends the process, but for SIGINT,
+ * SIGTERM and SIGHUP (the loop's handlers quit cleanly: tui_on_signal),
+ * SIGPIPE (simul writes no pipe while the TUI is up, and the HTTP server
+ * turns it off when it finds it at its default) and SIGKILL (no handler
+ * can run). */
+static const int tui_fatal_signals[] = {
+	SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS, SIGQUIT, SIGUSR1, SIGUSR2,
+	SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGIO, SIGPWR,
+#ifdef SIGSTKFLT
+	SIGSTKFLT,
+#endif
+};
 
 void tui_install_fatal(void)
 {
-	static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = tui_fatal;
 	sa.sa_flags = (int)SA_RESETHAND;
 	sigemptyset(&sa.sa_mask);
 	tui_have_tty = tcgetattr(STDIN_FILENO, &tui_saved_tty) == 0;
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
+	for (size_t i = 0; i < sizeof(tui_fatal_signals) / sizeof(tui_fatal_signals[0]); i++) {
+		struct sigaction old;
+		/* A signal ignored by whoever started simul stays ignored. */
+		if (sigaction(tui_fatal_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(tui_fatal_signals[i], &sa, NULL);
+	}
 }
 
 /* ---- themes ---- */

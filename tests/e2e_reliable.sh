@@ -1,0 +1,84 @@
+#!/bin/bash
+# e2e_reliable.sh: what a hostile-input and fault campaign broke (issue 17),
+# each case as it was found, on the real binary:
+#  - a replay's play head stopped and left for the menu (no crash);
+#  - SIGQUIT, SIGUSR1 and friends give the terminal back (alternate screen
+#    off, cursor shown, mouse reporting off, cooked mode) and still kill;
+# The TUI cases run in tmux on a server socket of their own.
+set -u
+cd "$(dirname "$0")/.."
+SIMUL=${SIMUL:-build/simul}
+case $SIMUL in /*) ;; *) SIMUL=$PWD/$SIMUL ;; esac
+[ -x "$SIMUL" ] || { echo "no simul binary at $SIMUL"; exit 1; }
+command -v tmux >/dev/null || { echo "tmux is needed"; exit 1; }
+
+tmp=$(mktemp -d)
+SOCK=simul-rel-$$
+SESS=rel$$
+T() { tmux -L "$SOCK" "$@"; }
+cleanup() { tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*"
+	if T has-session -t "$SESS" 2>/dev/null; then
+		echo "---- screen ----"
+		T capture-pane -p -t "$SESS"
+	fi
+	exit 1
+}
+screen() { T capture-pane -p -t "$SESS"; }
+wait_for() {
+	local limit=$((${2:-10} * 10)) i=0
+	while [ $i -lt "$limit" ]; do
+		screen | grep -qE -- "$1" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	fail "timed out waiting for /$1/"
+}
+# The terminal as a shell wants it: main screen, cursor shown, no mouse
+# reporting (tmux's own view of the pane), canonical mode and echo.
+check_term() {
+	local f
+	f=$(T display -p -t "$SESS" '#{alternate_on} #{cursor_flag} #{mouse_any_flag}#{mouse_button_flag}#{mouse_standard_flag}#{mouse_sgr_flag}')
+	[ "$f" = "0 1 0000" ] || fail "after $1: alternate screen, cursor, mouse flags are '$f', want '0 1 0000'"
+	T send-keys -t "$SESS" "clear; stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo)' | tr '\\n' ' '; echo :TTY" Enter
+	wait_for '^-?(icanon|echo) .*:TTY' 10
+	screen | grep -qE '^(icanon echo|echo icanon) :TTY' || fail "terminal not in cooked mode after $1"
+}
+child_of() { cat "/proc/$1/task/$1/children" 2>/dev/null | awk '{print $1}'; }
+
+T new-session -d -x 120 -y 40 -s "$SESS" "env PS1='PROMPT\$ ' TERM=screen-256color bash --norc --noprofile" ||
+	fail "tmux would not start"
+wait_for 'PROMPT\$' 10
+
+# ---- 1. a replay playing when Esc leaves it for the menu ----
+"$SIMUL" loop/sleep --save "$tmp/s.save" >/dev/null || fail "loop/sleep --save"
+T send-keys -t "$SESS" "clear; $SIMUL --replay $tmp/s.save; echo rc=\$?" Enter
+wait_for 'replay .* at 1x' 10
+T send-keys -t "$SESS" Space
+wait_for 'replay (▶|>) ' 5
+T send-keys -t "$SESS" Escape
+wait_for 'pick a demo' 5
+sleep 0.3 # the play timer's next ticks, had it been left running
+T send-keys -t "$SESS" q
+wait_for '^rc=0' 10
+check_term "Esc from a playing replay"
+
+# ---- 9. signals that end simul give the terminal back ----
+# (through sh: bash resets the termios itself after a job dies of a signal,
+# which would hide a missing reset in simul)
+for sig in QUIT USR1 USR2 ALRM; do
+	T send-keys -t "$SESS" "clear; ulimit -c 0; sh -c '$SIMUL threads/interleave -s pause_ms=2000; echo rc=\$?'" Enter
+	wait_for 'running' 10
+	sh_pid=$(child_of "$(T display -p -t "$SESS" '#{pane_pid}')")
+	pid=$(child_of "$sh_pid")
+	[ -n "$pid" ] || fail "cannot find simul's pid"
+	kill -"$sig" "$pid"
+	want=$((128 + $(kill -l "$sig")))
+	wait_for "^rc=$want" 10
+	check_term "SIG$sig"
+done
+
+echo "e2e_reliable: all passed"
