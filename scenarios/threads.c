@@ -195,12 +195,16 @@ static void *stop_watch_main(void *arg)
 	return NULL;
 }
 
-static void stop_watch_start(struct stop_watch *w, struct run *run, struct httpd *h)
+/* Returns 0, or an errno when the thread cannot start: then a stop could
+ * not reach threads blocked in recv, and the demo must not begin. */
+static int stop_watch_start(struct stop_watch *w, struct run *run, struct httpd *h)
 {
 	w->run = run;
 	w->h = h;
 	atomic_store(&w->done, 0);
-	w->started = thread_start(&w->th, stop_watch_main, w) == 0;
+	int rc = thread_start(&w->th, stop_watch_main, w);
+	w->started = rc == 0;
+	return rc;
 }
 
 static void stop_watch_end(struct stop_watch *w)
@@ -268,7 +272,13 @@ static int download_main(struct run *run)
 		snprintf(f[i].path, sizeof(f[i].path), "/bytes/%ld", size);
 	}
 
-	stop_watch_start(&watch, run, h);
+	if ((rc = stop_watch_start(&watch, run, h)) != 0) {
+		free(f);
+		free(th);
+		httpd_stop(h);
+		run_fail(run, "could not start the thread that watches for a stop: %s", strerror(rc));
+		return -1;
+	}
 
 	/* One after another, on the main thread. */
 	double seq_ms = 0;
@@ -452,11 +462,15 @@ static int convoy_phase(struct run *run, trace_task_t main_task, uint64_t interv
 	struct gil *g = gil_new(interval_ns);
 	uint64_t *waits = calloc((size_t)rounds, sizeof(*waits));
 	atomic_int stop = 0;
-	if (!g || !waits) {
+	struct stop_watch watch;
+	if (!g || !waits || (rc = stop_watch_start(&watch, run, h)) != 0) {
 		gil_free(g);
 		free(waits);
 		httpd_stop(h);
-		run_fail(run, "out of memory");
+		if (rc != 0)
+			run_fail(run, "could not start the thread that watches for a stop: %s", strerror(rc));
+		else
+			run_fail(run, "out of memory");
 		return -1;
 	}
 	trace_milestone("convoy effect: one CPU-bound and one I/O-bound thread under the GIL");
@@ -468,8 +482,6 @@ static int convoy_phase(struct run *run, trace_task_t main_task, uint64_t interv
 	gil_name_task(g, cpu.task, "cpu");
 	gil_name_task(g, io.task, "io");
 	pthread_t th[2];
-	struct stop_watch watch;
-	stop_watch_start(&watch, run, h);
 	trace_state_at(main_task, STATE_RUNNING, run_lesson_line(run, "start"), "t.start()");
 	int ok = thread_start(&th[0], spinner_main, &cpu) == 0;
 	if (ok && thread_start(&th[1], convoy_io_main, &io) != 0) {
@@ -814,12 +826,19 @@ static int pool_main(struct run *run)
 		run_fail(run, "out of memory");
 		return -1;
 	}
+	struct stop_watch watch;
+	if ((rc = stop_watch_start(&watch, run, h)) != 0) {
+		free(p.jobs);
+		free(p.order);
+		free(w);
+		free(th);
+		httpd_stop(h);
+		run_fail(run, "could not start the thread that watches for a stop: %s", strerror(rc));
+		return -1;
+	}
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.work, NULL);
 	pthread_cond_init(&p.done, NULL);
-
-	struct stop_watch watch;
-	stop_watch_start(&watch, run, h);
 	trace_task_t main_task = trace_task_new("main", KIND_MAIN, NULL);
 	trace_bind(main_task);
 	trace_state_at(main_task, STATE_RUNNING, run_lesson_line(run, "pool"), "ThreadPoolExecutor(max_workers)");
