@@ -15,6 +15,7 @@
  * workers taking jobs from a queue (ThreadPoolExecutor).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -326,6 +327,7 @@ static int download_main(struct run *run)
 	double thr_ms = ns_to_ms(clock_now_ns() - t0);
 	trace_end(main_task);
 	stop_watch_end(&watch);
+	uint64_t away = httpd_turned_away(h);
 	httpd_stop(h);
 	free(f);
 	free(th);
@@ -341,7 +343,11 @@ static int download_main(struct run *run)
 		run_result_num(run, "speedup", seq_ms / thr_ms);
 	run_result_num(run, "threads", started);
 	if (!ok && !run_stopping(run)) {
-		run_fail(run, "a download did not return the whole file");
+		if (away > 0)
+			run_fail(run, "a download did not return the whole file: the loopback server had no memory "
+			              "for %" PRIu64 " connections (a memory limit: ulimit -v?)", away);
+		else
+			run_fail(run, "a download did not return the whole file");
 		return -1;
 	}
 	return 0;
