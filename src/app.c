@@ -59,6 +59,7 @@ struct batch {
 	uv_loop_t loop;
 	uv_timer_t drain;
 	uv_signal_t sig[3];
+	int loop_ok; /* loop initialised: batch_loop_close closes it */
 	struct model *model;
 	struct run *run;
 	int signal;
@@ -182,6 +183,45 @@ int app_replay_batch(const struct app_options *o)
 	return rc;
 }
 
+/* The loop's handles: the drain timer and the signals that stop the run.
+ * Returns 0, or a libuv error (UV_EMFILE under a low open-file limit). */
+static int batch_loop_init(struct batch *b)
+{
+	static const int signums[3] = {SIGINT, SIGTERM, SIGHUP};
+	int rc = uv_loop_init(&b->loop);
+	if (rc != 0)
+		return rc;
+	b->loop_ok = 1;
+	uv_timer_init(&b->loop, &b->drain); /* cannot fail */
+	b->drain.data = b;
+	uv_timer_start(&b->drain, on_drain, 50, 50);
+	for (int i = 0; i < 3; i++) {
+		if ((rc = uv_signal_init(&b->loop, &b->sig[i])) != 0)
+			return rc;
+		b->sig[i].data = b;
+		if ((rc = uv_signal_start(&b->sig[i], on_signal, signums[i])) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void batch_close_handle(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+/* Close whatever handles are still open, and the loop. */
+static void batch_loop_close(struct batch *b)
+{
+	if (!b->loop_ok)
+		return;
+	uv_walk(&b->loop, batch_close_handle, NULL);
+	uv_run(&b->loop, UV_RUN_DEFAULT); /* let the close callbacks run */
+	uv_loop_close(&b->loop);
+}
+
 int app_batch(const struct app_options *o)
 {
 	struct run run;
@@ -202,7 +242,6 @@ int app_batch(const struct app_options *o)
 
 	memset(&b, 0, sizeof(b));
 	b.run = &run;
-	uv_loop_init(&b.loop);
 	b.model = model_new(0);
 	if (b.model == NULL) {
 		fprintf(stderr, "simul: out of memory\n");
@@ -214,21 +253,15 @@ int app_batch(const struct app_options *o)
 	}
 	trace_reset();
 	model_set_origin(b.model, clock_now_ns());
-	uv_timer_init(&b.loop, &b.drain);
-	b.drain.data = &b;
-	uv_timer_start(&b.drain, on_drain, 50, 50);
-	static const int signums[3] = {SIGINT, SIGTERM, SIGHUP};
-	for (int i = 0; i < 3; i++) {
-		uv_signal_init(&b.loop, &b.sig[i]);
-		b.sig[i].data = &b;
-		uv_signal_start(&b.sig[i], on_signal, signums[i]);
+	const char *what = "cannot set up the event loop";
+	rc = batch_loop_init(&b);
+	if (rc == 0) {
+		what = "could not start";
+		rc = run_start(&run, &b.loop, on_done, &b);
 	}
-	rc = run_start(&run, &b.loop, on_done, &b);
 	if (rc != 0) {
-		fprintf(stderr, "simul: could not start %s: %s\n", run.full_name, strerror(-rc));
-		on_done(&run, &b);
-		uv_run(&b.loop, UV_RUN_DEFAULT);
-		uv_loop_close(&b.loop);
+		fprintf(stderr, "simul: %s: %s: %s\n", run.full_name, what, uv_strerror(rc));
+		batch_loop_close(&b);
 		model_free(b.model);
 		close_output("--report", o->report, report, 0);
 		close_output("--trace", o->trace, trace, 0);
@@ -238,8 +271,7 @@ int app_batch(const struct app_options *o)
 	}
 	uv_run(&b.loop, UV_RUN_DEFAULT);
 	run_finish(&run);
-	uv_run(&b.loop, UV_RUN_NOWAIT); /* let the close callbacks run */
-	uv_loop_close(&b.loop);
+	batch_loop_close(&b);
 	model_finish(b.model, run.end_ns);
 
 	int out_rc = APP_EXIT_OK;

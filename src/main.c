@@ -15,6 +15,7 @@
 #include "params.h"
 #include "record.h"
 #include "run.h"
+#include "startup.h"
 
 #ifndef SIMUL_VERSION
 #define SIMUL_VERSION "0.1.0"
@@ -179,6 +180,14 @@ int main(int argc, char **argv)
 	int c;
 	uint64_t v = 0;
 
+	/* Before anything opens a file: 0, 1 and 2 open, room for the loops. */
+	char lim[160];
+	if (startup_std_fds() < 0)
+		return APP_EXIT_FAIL;
+	if (startup_fd_limit(lim, sizeof(lim)) != 0) {
+		fprintf(stderr, "simul: %s\n", lim);
+		return APP_EXIT_FAIL;
+	}
 	setlocale(LC_ALL, "");
 	if (!(argc >= 2 && strcmp(argv[1], "--worker") == 0))
 		run_process_init(1);

@@ -4,6 +4,9 @@
 #  - a replay's play head stopped and left for the menu (no crash);
 #  - SIGQUIT, SIGUSR1 and friends give the terminal back (alternate screen
 #    off, cursor shown, mouse reporting off, cooked mode) and still kill;
+#  - closed standard input, output or error: no abort;
+#  - a low open-file limit: one line and exit status 1, never an abort, a
+#    crash or a hang (tests/torture_limits.sh sweeps every demo);
 # The TUI cases run in tmux on a server socket of their own.
 set -u
 cd "$(dirname "$0")/.."
@@ -48,6 +51,49 @@ check_term() {
 	screen | grep -qE '^(icanon echo|echo icanon) :TTY' || fail "terminal not in cooked mode after $1"
 }
 child_of() { cat "/proc/$1/task/$1/children" 2>/dev/null | awk '{print $1}'; }
+
+# ---- 2. closed standard descriptors ----
+for redir in '<&-' '>&-' '2>&-'; do
+	out=$(bash -c "timeout 20 \"\$0\" threads/interleave --plain -s pause_ms=1 -s count=2 $redir; echo rc=\$?" "$SIMUL" 2>&1)
+	[[ $out == *rc=0* ]] || fail "threads/interleave --plain $redir: $out"
+done
+out=$(bash -c 'timeout 20 "$0" --list >&-; echo rc=$?' "$SIMUL" 2>&1)
+[[ $out == *rc=0* ]] || fail "--list >&-: $out"
+out=$(bash -c 'timeout 20 "$0" threads/interleave <&- 2>&1; echo rc=$?' "$SIMUL")
+[[ $out == *"needs a terminal"*rc=2* ]] || fail "the TUI with standard input closed: $out"
+
+# ---- 3. low open-file limits ----
+# (a helper script, so that bash's own pipes do not count against the limit)
+cat >"$tmp/lim.sh" <<'SH'
+ulimit -n "$1" || exit 99
+shift
+exec timeout 60 "$@"
+SH
+limited() { # limited N ARGS...: sets rc, err
+	bash "$tmp/lim.sh" "$@" >/dev/null 2>"$tmp/lim.err"
+	rc=$?
+	err=$(cat "$tmp/lim.err")
+}
+for n in 4 5 6 8 12; do
+	limited $n "$SIMUL" threads/interleave --plain -s pause_ms=1
+	[ $rc -eq 1 ] || fail "ulimit -n $n: exit status $rc, want 1 ($err)"
+	[ "$(wc -l <"$tmp/lim.err")" -eq 1 ] && [[ $err == *"open-file limit is $n"* ]] ||
+		fail "ulimit -n $n: not one line naming the limit: $err"
+done
+# Above the floor, a demo that runs out fails with one line, or runs.
+for n in 16 20 24 28; do
+	for demo in "threads/interleave -s pause_ms=1" "threads/download -s latency_ms=10" \
+		"loop/sleep -s pause_ms=10 -s count=2" "processes/workers -s job_ms=10 -s workers=2"; do
+		# shellcheck disable=SC2086
+		limited $n "$SIMUL" $demo --plain
+		case $rc in
+		0) ;;
+		1) [ "$(wc -l <"$tmp/lim.err")" -eq 1 ] && [[ $err == simul:* ]] ||
+			fail "ulimit -n $n, $demo: exit 1 without one line: $err" ;;
+		*) fail "ulimit -n $n, $demo: exit status $rc ($err)" ;;
+		esac
+	done
+done
 
 T new-session -d -x 120 -y 40 -s "$SESS" "env PS1='PROMPT\$ ' TERM=screen-256color bash --norc --noprofile" ||
 	fail "tmux would not start"

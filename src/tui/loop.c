@@ -130,28 +130,38 @@ static int tui_term_init(struct tui *t)
 	return 0;
 }
 
-/* The loop's handles: timers, the keyboard, a script's commands, signals. */
-static void tui_handles_init(struct tui *t)
+/* The loop's handles: timers, the keyboard, a script's commands, signals.
+ * Returns 0, or a libuv error (e.g. UV_EMFILE under a low open-file limit)
+ * with what was made left for tui_teardown's walk to close. */
+static int tui_handles_init(struct tui *t)
 {
 	static const int signums[TUI_NSIGNALS] = {SIGINT, SIGTERM, SIGHUP, SIGWINCH};
-	uv_loop_init(&t->loop);
+	int rc = uv_loop_init(&t->loop);
+	if (rc != 0)
+		return rc;
+	t->loop_ok = 1;
+	/* Timers cannot fail to initialise. */
 	uv_timer_init(&t->loop, &t->tick);
 	t->tick.data = t;
 	uv_timer_init(&t->loop, &t->later);
 	t->later.data = t;
 	uv_timer_init(&t->loop, &t->keys_timer);
 	t->keys_timer.data = t;
-	tui_cmd_start(t);
-	uv_poll_init(&t->loop, &t->input, STDIN_FILENO);
-	t->input.data = t;
-	uv_poll_start(&t->input, UV_READABLE, tui_on_input);
-	for (int i = 0; i < TUI_NSIGNALS; i++) {
-		uv_signal_init(&t->loop, &t->sig[i]);
-		t->sig[i].data = t;
-		uv_signal_start(&t->sig[i], tui_on_signal, signums[i]);
-	}
 	uv_timer_init(&t->loop, &t->play_timer);
 	t->play_timer.data = t;
+	if ((rc = tui_cmd_start(t)) != 0 || (rc = uv_poll_init(&t->loop, &t->input, STDIN_FILENO)) != 0)
+		return rc;
+	t->input.data = t;
+	if ((rc = uv_poll_start(&t->input, UV_READABLE, tui_on_input)) != 0)
+		return rc;
+	for (int i = 0; i < TUI_NSIGNALS; i++) {
+		if ((rc = uv_signal_init(&t->loop, &t->sig[i])) != 0)
+			return rc;
+		t->sig[i].data = t;
+		if ((rc = uv_signal_start(&t->sig[i], tui_on_signal, signums[i])) != 0)
+			return rc;
+	}
+	return 0;
 }
 
 /* A saved run (the whole timeline, the play head at its end), the demo
@@ -191,9 +201,11 @@ static int tui_teardown(struct tui *t)
 			run_request_stop(t->run);
 		run_finish(t->run);
 	}
-	uv_walk(&t->loop, tui_close_handle, NULL);
-	uv_run(&t->loop, UV_RUN_DEFAULT);
-	uv_loop_close(&t->loop);
+	if (t->loop_ok) {
+		uv_walk(&t->loop, tui_close_handle, NULL);
+		uv_run(&t->loop, UV_RUN_DEFAULT);
+		uv_loop_close(&t->loop);
+	}
 	tui_run_free(t->run);
 	tui_run_free(t->retired);
 	model_free(t->model);
@@ -239,7 +251,13 @@ int tui_main(const struct app_options *o)
 		}
 		return rc;
 	}
-	tui_handles_init(t);
+	if ((rc = tui_handles_init(t)) != 0) {
+		tui_run_free(first);
+		model_free(saved);
+		tui_teardown(t); /* the terminal back first, then the line */
+		fprintf(stderr, "simul: cannot set up the event loop: %s\n", uv_strerror(rc));
+		return APP_EXIT_FAIL;
+	}
 	tui_first_screen(t, first, saved);
 	tui_draw(t);
 	uv_run(&t->loop, UV_RUN_DEFAULT);

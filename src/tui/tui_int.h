@@ -128,6 +128,7 @@ struct lane {
 struct tui {
 	const struct app_options *opt;
 	uv_loop_t loop;
+	int loop_ok; /* loop initialised: teardown closes it */
 	uv_poll_t input;
 	uv_signal_t sig[TUI_NSIGNALS];
 	uv_timer_t tick;
@@ -296,7 +297,7 @@ void tui_request(struct tui *t, enum action a);
 void tui_do_action(uv_timer_t *h);
 
 /* cmd.c */
-void tui_cmd_start(struct tui *t);
+int tui_cmd_start(struct tui *t); /* 0 or a libuv error */
 void tui_key_show(struct tui *t, int ch);
 void tui_key_draw(struct tui *t);
 
