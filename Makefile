@@ -38,9 +38,11 @@ CFLAGS_ALL  = -std=c11 -D_GNU_SOURCE -DSIMUL_VERSION='"$(VERSION)"' $(OPT) $(WAR
 LDLIBS_ALL  = $(DEP_LIBS) -lpthread -lm $(LDLIBS)
 
 SRC_LIB   := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard src/tui/*.c)
-SCEN_SRC  := $(wildcard scenarios/*.c) $(wildcard scenarios/lib/*.c)
+SCEN_SRC  := $(wildcard scenarios/*.c) $(wildcard scenarios/*/*.c)
 MODULES   := $(basename $(notdir $(wildcard scenarios/*.c)))
-ASSETS    := $(sort $(shell find assets -type f ! -name '*~' ! -name '*.1' 2>/dev/null))
+# Only lessons are compiled in (src/assets.c looks up lessons/MODULE/DEMO.md
+# and .py): never editor backups, __pycache__ or the man page.
+ASSETS    := $(sort $(wildcard assets/lessons/*/*.md assets/lessons/*/*.py))
 GEN_SRC   := $(BUILD)/gen/modules.c $(BUILD)/gen/assets_data.c
 LIB_OBJ   := $(patsubst %.c,$(BUILD)/obj/%.o,$(SRC_LIB) $(SCEN_SRC)) \
              $(BUILD)/obj/gen/modules.o $(BUILD)/obj/gen/assets_data.o

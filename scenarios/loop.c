@@ -32,6 +32,9 @@
 #include "trace.h"
 
 #define LINE(run, tag) run_lesson_line(run, tag)
+/* Parameter maxima that size arrays. */
+#define GATHER_DOWNLOADS_MAX 16 /* loop/gather downloads= */
+#define BLOCKING_TICKERS_MAX 8  /* loop/blocking tickers= (plus the culprit) */
 
 /* ---- loop/sleep ---- */
 
@@ -125,7 +128,7 @@ struct gather_state {
 	struct co_loop *loop;
 	int port, n, latency_ms;
 	long size;
-	struct download d[3][16]; /* sequential, gathered, as_completed */
+	struct download d[3][GATHER_DOWNLOADS_MAX]; /* sequential, gathered, as_completed */
 	double sequential_ms, gathered_ms;
 	char order[96];
 	int failed;
@@ -151,7 +154,7 @@ static void gather_main_task(struct co_task *task, void *arg)
 
 	/* Gathered: all in flight at once; main waits for the last. */
 	trace_milestone("asyncio.gather");
-	struct co_task *t[16];
+	struct co_task *t[GATHER_DOWNLOADS_MAX];
 	t0 = clock_now_ns();
 	for (int i = 0; i < g->n; i++) {
 		char name[24];
@@ -169,7 +172,7 @@ static void gather_main_task(struct co_task *task, void *arg)
 
 	/* as_completed: latencies differ, so results come back out of order. */
 	trace_milestone("asyncio.as_completed");
-	unsigned char taken[16] = {0};
+	unsigned char taken[GATHER_DOWNLOADS_MAX] = {0};
 	for (int i = 0; i < g->n; i++) {
 		char name[24];
 		snprintf(name, sizeof(name), "download %d", i + 1);
@@ -334,7 +337,7 @@ static void blocking_main_task(struct co_task *task, void *arg)
 {
 	struct blocking_state *b = arg;
 	struct run *run = co_task_run(task);
-	struct co_task *t[9];
+	struct co_task *t[BLOCKING_TICKERS_MAX + 1];
 	static const char *const group[2] = {"blocked", "offloaded"};
 	double max_ready[2] = {0, 0};
 
@@ -634,7 +637,7 @@ static const struct param_spec sleep_params[] = {
 };
 
 static const struct param_spec gather_params[] = {
-	{.name = "downloads", .type = PARAM_INT, .def = 3, .min = 1, .max = 16, .unit = "downloads",
+	{.name = "downloads", .type = PARAM_INT, .def = 3, .min = 1, .max = GATHER_DOWNLOADS_MAX, .unit = "downloads",
 	 .help = "how many downloads"},
 	{.name = "latency_ms", .type = PARAM_INT, .def = 500, .min = 0, .max = 10000, .unit = "ms",
 	 .help = "server's time to first byte per download"},
@@ -650,7 +653,7 @@ static const struct param_spec blocking_params[] = {
 	 .help = "time.sleep or CPU-bound work"},
 	{.name = "tick_ms", .type = PARAM_INT, .def = 100, .min = 5, .max = 2000, .unit = "ms",
 	 .help = "each ticker's await asyncio.sleep"},
-	{.name = "tickers", .type = PARAM_INT, .def = 3, .min = 1, .max = 8, .unit = "tasks",
+	{.name = "tickers", .type = PARAM_INT, .def = 3, .min = 1, .max = BLOCKING_TICKERS_MAX, .unit = "tasks",
 	 .help = "well-behaved tasks beside the culprit"},
 };
 

@@ -25,6 +25,7 @@
 #include "clock.h"
 #include "cpuburn.h"
 #include "demo.h"
+#include "fdio.h"
 #include "gil.h"
 #include "procs.h"
 #include "pycost.h"
@@ -360,9 +361,9 @@ static int pool_hand_over(struct pool_state *p, struct pool_slot *sl)
 	struct pool_msg h = {.index = p->ahead_item, .count = p->ahead_count, .nfloats = p->nfloats,
 	                     .units = p->units, .send_ns = p->send_ns, .recv_ns = p->recv_ns};
 	int fd = p->ps.kids[sl->child].sock;
-	int rc = procs_write_full(fd, &h, sizeof(h));
+	int rc = fd_write_all(fd, &h, sizeof(h));
 	if (rc == 0)
-		rc = procs_write_full(fd, p->ahead, n * POOL_FLOAT_BYTES);
+		rc = fd_write_all(fd, p->ahead, n * POOL_FLOAT_BYTES);
 	p->ipc_ns += clock_now_ns() - t0;
 	if (rc != 0)
 		return rc;
@@ -379,13 +380,13 @@ static int pool_receive(struct pool_state *p, struct pool_slot *sl, uint64_t *ch
 	struct pool_msg h;
 	int fd = p->ps.kids[sl->child].sock;
 	uint64_t t0 = clock_now_ns(), cpu0 = clock_thread_cpu_ns();
-	if (procs_read_full(fd, &h, sizeof(h)) != 0 || h.nfloats != p->nfloats || h.count != sl->count)
+	if (fd_read_all(fd, &h, sizeof(h)) != 0 || h.nfloats != p->nfloats || h.count != sl->count)
 		return -1;
 	size_t n = (size_t)h.nfloats * h.count, bytes = n * POOL_FLOAT_BYTES;
 	pool_size_text(n * 8, sz, sizeof(sz));
 	pool_range(rg, sizeof(rg), "result", h.index, h.count);
 	trace_statef(p->owner, STATE_IO, p->line_recv, "receiving %s (%s) from worker %d", sz, rg, sl->child);
-	if (procs_read_full(fd, p->wire, bytes) != 0)
+	if (fd_read_all(fd, p->wire, bytes) != 0)
 		return -1;
 	trace_statef(p->owner, STATE_RUNNING, p->line_recv, "unpickling %s (%s)", sz, rg);
 	if (pool_unpickle(p->run, p->wire, (uint32_t)n, p->vals, p->recv_ns, cpu0) != 0)
@@ -608,7 +609,7 @@ static int worker_pool_task(trace_task_t task, const int lines[3], unsigned char
 	char sz[32], rg[48];
 	struct pool_msg h;
 	trace_state_at(task, STATE_READY, lines[0], "waiting for a task from the pool");
-	if (procs_read_full(0, &h, sizeof(h)) != 0)
+	if (fd_read_all(0, &h, sizeof(h)) != 0)
 		return 1; /* the pool closed: no more work */
 	uint64_t t0 = clock_now_ns(), cpu0 = clock_thread_cpu_ns();
 	uint64_t nf = (uint64_t)h.nfloats * h.count;
@@ -626,7 +627,7 @@ static int worker_pool_task(trace_task_t task, const int lines[3], unsigned char
 	}
 	pool_size_text((size_t)nf * 8, sz, sizeof(sz));
 	trace_statef(task, STATE_IO, lines[0], "receiving %s (%s)", sz, pool_range(rg, sizeof(rg), "item", h.index, h.count));
-	if (procs_read_full(0, *wire, bytes) != 0)
+	if (fd_read_all(0, *wire, bytes) != 0)
 		return -1;
 	trace_statef(task, STATE_RUNNING, lines[0], "unpickling %s (%s)", sz, rg);
 	if (pool_unpickle(NULL, *wire, (uint32_t)nf, *vals, h.recv_ns, cpu0) != 0)
@@ -646,7 +647,7 @@ static int worker_pool_task(trace_task_t task, const int lines[3], unsigned char
 	/* The time to pickle, and to hand the bytes to the socket (what the
 	 * parent is not reading yet waits there). */
 	r.ipc_ns = ipc + (clock_now_ns() - t0);
-	if (procs_write_full(0, &r, sizeof(r)) != 0 || procs_write_full(0, *wire, bytes) != 0)
+	if (fd_write_all(0, &r, sizeof(r)) != 0 || fd_write_all(0, *wire, bytes) != 0)
 		return -1;
 	return 0;
 }

@@ -2,9 +2,12 @@
  * app.c: batch mode (--plain, --report) and what it shares with the TUI.
  *
  * Batch mode never initialises curses. Its libuv loop drains the recorder
- * every 50 ms while the demo runs, stops the demo on SIGINT, SIGTERM or
- * SIGHUP (what was recorded is still written, and the exit status says it
- * was interrupted), then writes the text view and/or the JSON report.
+ * every BATCH_DRAIN_MS while the demo runs, stops the demo on SIGINT,
+ * SIGTERM or SIGHUP (what was recorded is still written, and the exit
+ * status says it was interrupted), then writes what was asked. The outputs
+ * (--plain, --report, --trace, --save) are one table of {option, path,
+ * write}: each is opened before the run (output.h: a temporary file beside
+ * the target) and renamed into place once written.
  */
 #include "app.h"
 
@@ -19,9 +22,12 @@
 
 #include "clock.h"
 #include "export_trace.h"
+#include "feed.h"
 #include "model.h"
+#include "output.h"
 #include "render.h"
 #include "run.h"
+#include "sampler.h"
 #include "savefile.h"
 #include "trace.h"
 
@@ -55,6 +61,21 @@ int app_prepare_run(struct run *run, const struct app_options *o)
 	return 0;
 }
 
+void app_run_end(struct run *run, struct model *m)
+{
+	run_finish(run);
+	feed_finish(m, run->end_ns);
+	run->counters = (struct run_counters){
+		.events = trace_written(),
+		.dropped = trace_dropped() + model_spans_dropped(m),
+		.late = model_late_events(m),
+		.model_bytes = model_memory_bytes(m),
+		.cores = sampler_cores(),
+	};
+}
+
+#define BATCH_DRAIN_MS 50 /* how often batch mode drains the recorder */
+
 struct batch {
 	uv_loop_t loop;
 	uv_timer_t drain;
@@ -68,7 +89,7 @@ struct batch {
 static void on_drain(uv_timer_t *t)
 {
 	struct batch *b = t->data;
-	model_drain(b->model, clock_now_ns());
+	feed_drain(b->model, clock_now_ns());
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -101,58 +122,85 @@ static int terminal_width(void)
 	return 100;
 }
 
-/* Open an output file named by an option before anything runs, so a bad
- * path fails at once. */
-static int open_output(const char *opt, const char *path, FILE **out)
+/* ---- outputs: one table, opened before the run, written after it ---- */
+
+static int write_plain(FILE *f, const struct app_options *o, struct run *run, const struct model *m)
 {
-	*out = NULL;
-	if (path == NULL)
-		return 0;
-	*out = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
-	if (*out == NULL) {
-		fprintf(stderr, "simul: %s %s: %s\n", opt, path, strerror(errno));
-		return -1;
+	struct text_options to = {.width = o->width ? o->width : terminal_width(), .ascii = o->ascii};
+	if (to.width < 40)
+		to.width = 40;
+	render_text(f, run, m, &to);
+	return ferror(f) ? -1 : 0;
+}
+
+static int write_report(FILE *f, const struct app_options *o, struct run *run, const struct model *m)
+{
+	return report_write(f, run, m);
+}
+
+static int write_trace(FILE *f, const struct app_options *o, struct run *run, const struct model *m)
+{
+	return export_trace_write(f, run, m);
+}
+
+static int write_save(FILE *f, const struct app_options *o, struct run *run, const struct model *m)
+{
+	return savefile_write(f, run, m);
+}
+
+/* The text view goes to standard output when asked for, or when nothing
+ * else is. */
+static const char *plain_path(const struct app_options *o)
+{
+	return o->plain || (o->report == NULL && o->trace == NULL && o->save == NULL) ? "-" : NULL;
+}
+static const char *report_path(const struct app_options *o) { return o->report; }
+static const char *trace_path(const struct app_options *o) { return o->trace; }
+static const char *save_path(const struct app_options *o) { return o->save; }
+
+/* What batch mode can write, in the order it writes them. */
+static const struct output_format {
+	const char *option;
+	const char *(*path)(const struct app_options *o);
+	int (*write)(FILE *f, const struct app_options *o, struct run *run, const struct model *m);
+} output_formats[] = {
+	{"--plain", plain_path, write_plain},
+	{"--report", report_path, write_report},
+	{"--trace", trace_path, write_trace},
+	{"--save", save_path, write_save},
+};
+#define NFORMATS (sizeof(output_formats) / sizeof(output_formats[0]))
+
+/* Open every output asked for, so a bad path fails before anything runs.
+ * Returns 0, or -1 (with nothing left open) after printing why. */
+static int outputs_open(struct output out[NFORMATS], const struct app_options *o)
+{
+	for (size_t i = 0; i < NFORMATS; i++) {
+		if (output_open(&out[i], output_formats[i].option, output_formats[i].path(o)) != 0) {
+			while (i-- > 0)
+				output_abandon(&out[i]);
+			return -1;
+		}
 	}
 	return 0;
 }
 
-static int close_output(const char *opt, const char *path, FILE *f, int write_rc)
+static void outputs_abandon(struct output out[NFORMATS])
 {
-	int rc = 0;
-	if (f == NULL)
-		return 0;
-	if (write_rc != 0) {
-		fprintf(stderr, "simul: %s %s: write failed\n", opt, path);
-		rc = -1;
-	}
-	if (f != stdout && fclose(f) != 0 && rc == 0) {
-		fprintf(stderr, "simul: %s %s: %s\n", opt, path, strerror(errno));
-		rc = -1;
-	} else if (f == stdout && fflush(f) != 0) {
-		rc = -1;
-	}
-	return rc;
+	for (size_t i = 0; i < NFORMATS; i++)
+		output_abandon(&out[i]);
 }
 
-/* What batch mode writes once the model is complete: the text view, the
- * report, the Chrome trace and the save file, each when asked. */
-static int batch_outputs(const struct app_options *o, struct run *run, struct model *m, FILE *report,
-                         FILE *trace, FILE *save)
+/* Write and close every output once the model is complete. */
+static int outputs_write(struct output out[NFORMATS], const struct app_options *o, struct run *run,
+                         const struct model *m)
 {
 	int rc = APP_EXIT_OK;
-	if (o->plain || (o->report == NULL && o->trace == NULL && o->save == NULL)) {
-		struct text_options to = {.width = o->width ? o->width : terminal_width(), .ascii = o->ascii};
-		if (to.width < 40)
-			to.width = 40;
-		render_text(stdout, run, m, &to);
+	for (size_t i = 0; i < NFORMATS; i++) {
+		int wrc = out[i].f != NULL ? output_formats[i].write(out[i].f, o, run, m) : 0;
+		if (output_close(&out[i], wrc) != 0)
+			rc = APP_EXIT_FAIL;
 	}
-	if (close_output("--report", o->report, report, report ? report_write(report, run, m) : 0) != 0)
-		rc = APP_EXIT_FAIL;
-	if (close_output("--trace", o->trace, trace, trace ? export_trace_write(trace, run, m) : 0) != 0)
-		rc = APP_EXIT_FAIL;
-	if (close_output("--save", o->save, save, save ? savefile_write(save, run, m) : 0) != 0)
-		rc = APP_EXIT_FAIL;
-	fflush(stdout);
 	return rc;
 }
 
@@ -160,24 +208,17 @@ int app_replay_batch(const struct app_options *o)
 {
 	struct run run;
 	struct model *m;
+	struct output out[NFORMATS];
 	char err[512];
-	FILE *report, *trace, *save;
 
-	if (open_output("--report", o->report, &report) != 0)
+	if (outputs_open(out, o) != 0)
 		return APP_EXIT_USAGE;
-	if (open_output("--trace", o->trace, &trace) != 0 || open_output("--save", o->save, &save) != 0) {
-		close_output("--report", o->report, report, 0);
-		close_output("--trace", o->trace, trace, 0);
-		return APP_EXIT_USAGE;
-	}
 	if (savefile_load(o->replay, &run, &m, err, sizeof(err)) != 0) {
 		fprintf(stderr, "simul: --replay %s\n", err);
-		close_output("--report", o->report, report, 0);
-		close_output("--trace", o->trace, trace, 0);
-		close_output("--save", o->save, save, 0);
+		outputs_abandon(out);
 		return APP_EXIT_USAGE;
 	}
-	int rc = batch_outputs(o, &run, m, report, trace, save);
+	int rc = outputs_write(out, o, &run, m);
 	model_free(m);
 	run_destroy(&run);
 	return rc;
@@ -194,7 +235,7 @@ static int batch_loop_init(struct batch *b)
 	b->loop_ok = 1;
 	uv_timer_init(&b->loop, &b->drain); /* cannot fail */
 	b->drain.data = b;
-	uv_timer_start(&b->drain, on_drain, 50, 50);
+	uv_timer_start(&b->drain, on_drain, BATCH_DRAIN_MS, BATCH_DRAIN_MS);
 	for (int i = 0; i < 3; i++) {
 		if ((rc = uv_signal_init(&b->loop, &b->sig[i])) != 0)
 			return rc;
@@ -226,33 +267,18 @@ int app_batch(const struct app_options *o)
 {
 	struct run run;
 	struct batch b;
+	struct output out[NFORMATS];
 	int rc = app_prepare_run(&run, o);
 	if (rc != 0)
 		return rc;
-
-	/* Open the outputs before running, so a bad path fails at once. */
-	FILE *report = NULL, *trace = NULL, *save = NULL;
-	if (open_output("--report", o->report, &report) != 0 ||
-	    open_output("--trace", o->trace, &trace) != 0 || open_output("--save", o->save, &save) != 0) {
-		close_output("--report", o->report, report, 0);
-		close_output("--trace", o->trace, trace, 0);
+	if (outputs_open(out, o) != 0) {
 		run_destroy(&run);
 		return APP_EXIT_USAGE;
 	}
 
 	memset(&b, 0, sizeof(b));
 	b.run = &run;
-	b.model = model_new(0);
-	if (b.model == NULL) {
-		fprintf(stderr, "simul: out of memory\n");
-		close_output("--report", o->report, report, 0);
-		close_output("--trace", o->trace, trace, 0);
-		close_output("--save", o->save, save, 0);
-		run_destroy(&run);
-		return APP_EXIT_FAIL;
-	}
-	trace_reset();
-	model_set_origin(b.model, clock_now_ns());
+	b.model = feed_start();
 	const char *what = "cannot set up the event loop";
 	rc = batch_loop_init(&b);
 	if (rc == 0) {
@@ -263,23 +289,20 @@ int app_batch(const struct app_options *o)
 		fprintf(stderr, "simul: %s: %s: %s\n", run.full_name, what, uv_strerror(rc));
 		batch_loop_close(&b);
 		model_free(b.model);
-		close_output("--report", o->report, report, 0);
-		close_output("--trace", o->trace, trace, 0);
-		close_output("--save", o->save, save, 0);
+		outputs_abandon(out);
 		run_destroy(&run);
 		return APP_EXIT_FAIL;
 	}
 	uv_run(&b.loop, UV_RUN_DEFAULT);
-	run_finish(&run);
+	app_run_end(&run, b.model);
 	batch_loop_close(&b);
-	model_finish(b.model, run.end_ns);
 
 	int out_rc = APP_EXIT_OK;
 	if (run.status != 0) {
 		fprintf(stderr, "simul: %s: %s\n", run.full_name, run.error);
 		out_rc = APP_EXIT_FAIL;
 	}
-	if (batch_outputs(o, &run, b.model, report, trace, save) != APP_EXIT_OK)
+	if (outputs_write(out, o, &run, b.model) != APP_EXIT_OK)
 		out_rc = APP_EXIT_FAIL;
 	if (b.signal != 0)
 		out_rc = APP_EXIT_INTERRUPTED;

@@ -51,6 +51,11 @@ struct run;
 /* Apply --set and --seed to a fresh run of o->demo. Prints the one-line
  * error and returns APP_EXIT_USAGE on bad input, else 0. */
 int app_prepare_run(struct run *run, const struct app_options *o);
+struct model;
+/* The demo has returned (its on_done ran): join it, take the last events
+ * into the model, and capture the recorder's, the model's and the
+ * machine's counters into run->counters. */
+void app_run_end(struct run *run, struct model *m);
 /* Run o->demo to the end without a terminal UI and write what was asked. */
 int app_batch(const struct app_options *o);
 /* Show a saved run (o->replay) without a terminal UI: what app_batch

@@ -92,4 +92,9 @@ uint64_t clock_lesson_span(uint64_t real_ns);
 /* Lesson time of an earlier real time (the OS sampler's intervals). */
 uint64_t clock_lesson_of(uint64_t real);
 
+/* CPU time (user + system, all threads) of live process pid so far, from
+ * /proc/PID/stat, in ns (clock ticks: 10 ms steps at USER_HZ 100); 0 once
+ * it is gone. */
+uint64_t clock_pid_cpu_ns(int pid);
+
 #endif

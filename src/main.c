@@ -102,6 +102,176 @@ static int list_params(const char *name)
 	return 0;
 }
 
+static int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	if (s[0] == '-' || s[0] == '\0')
+		goto bad;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	fprintf(stderr, "simul: %s '%s': expected a whole number 0..%llu\n", opt, s,
+	        (unsigned long long)max);
+	return -1;
+}
+
+enum {
+	OPT_SEED = 256, OPT_ASCII, OPT_NO_COLOR, OPT_THEME, OPT_SAMPLE_HZ, OPT_LIST_PARAMS, OPT_TRACE, OPT_SAVE,
+	OPT_REPLAY, OPT_RECORD, OPT_SIZE, OPT_SCRIPT, OPT_KEYS_OVERLAY, OPT_SPEED, OPT_TUI
+};
+
+static const struct option longopts[] = {
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{"list", no_argument, NULL, 'l'},
+	{"plain", no_argument, NULL, 'p'},
+	{"report", required_argument, NULL, 'r'},
+	{"width", required_argument, NULL, 'w'},
+	{"set", required_argument, NULL, 's'},
+	{"seed", required_argument, NULL, OPT_SEED},
+	{"ascii", no_argument, NULL, OPT_ASCII},
+	{"no-color", no_argument, NULL, OPT_NO_COLOR},
+	{"theme", required_argument, NULL, OPT_THEME},
+	{"sample-hz", required_argument, NULL, OPT_SAMPLE_HZ},
+	{"list-params", required_argument, NULL, OPT_LIST_PARAMS},
+	{"trace", required_argument, NULL, OPT_TRACE},
+	{"save", required_argument, NULL, OPT_SAVE},
+	{"replay", required_argument, NULL, OPT_REPLAY},
+	{"record", required_argument, NULL, OPT_RECORD},
+	{"size", required_argument, NULL, OPT_SIZE},
+	{"script", required_argument, NULL, OPT_SCRIPT},
+	{"keys-overlay", no_argument, NULL, OPT_KEYS_OVERLAY},
+	{"speed", required_argument, NULL, OPT_SPEED},
+	{"tui", no_argument, NULL, OPT_TUI},
+	{NULL, 0, NULL, 0},
+};
+
+/* parse_options: every option read, go on. */
+#define PARSE_GO_ON (-1)
+
+/* Hidden worker mode: simul --worker MODULE ARGS... (child processes). */
+static int worker_main(int argc, char **argv)
+{
+	if (run_worker_guard() != 0)
+		return 1;
+	const struct demo_module *m = registry_module(argv[2]);
+	if (m == NULL || m->worker == NULL) {
+		fprintf(stderr, "simul: --worker: no worker mode for '%s'\n", argv[2]);
+		return APP_EXIT_USAGE;
+	}
+	return m->worker(argc - 2, argv + 2);
+}
+
+/* An option whose value must be checked. Returns 0, or APP_EXIT_USAGE after
+ * the one-line message. */
+static int parse_value(int c, const char *arg, struct app_options *o)
+{
+	uint64_t v = 0;
+	int w, h, used = 0;
+	switch (c) {
+	case 'w':
+		if (parse_u64("--width", arg, 1000, &v) != 0)
+			return APP_EXIT_USAGE;
+		if (v < 40) {
+			fprintf(stderr, "simul: --width '%s': expected a whole number 40..1000\n", arg);
+			return APP_EXIT_USAGE;
+		}
+		o->width = (int)v;
+		return 0;
+	case 's':
+		if (o->nsets == APP_MAX_SETS) {
+			fprintf(stderr, "simul: too many --set options (at most %d)\n", APP_MAX_SETS);
+			return APP_EXIT_USAGE;
+		}
+		o->sets[o->nsets++] = arg;
+		return 0;
+	case OPT_SEED:
+		if (parse_u64("--seed", arg, UINT64_MAX, &o->seed) != 0)
+			return APP_EXIT_USAGE;
+		o->have_seed = 1;
+		return 0;
+	case OPT_THEME:
+		if (strcmp(arg, "dark") && strcmp(arg, "light") && strcmp(arg, "contrast") && strcmp(arg, "cb")) {
+			fprintf(stderr, "simul: --theme '%s': allowed: dark, light, contrast, cb\n", arg);
+			return APP_EXIT_USAGE;
+		}
+		o->theme = arg;
+		return 0;
+	case OPT_SAMPLE_HZ:
+		if (parse_u64("--sample-hz", arg, 1000, &v) != 0)
+			return APP_EXIT_USAGE;
+		o->sampler_hz = v == 0 ? -1 : (int)v;
+		return 0;
+	case OPT_SIZE:
+		if (sscanf(arg, "%dx%d%n", &w, &h, &used) != 2 || arg[used] != '\0' || w < 80 || w > 500 ||
+		    h < 24 || h > 200) {
+			fprintf(stderr, "simul: --size '%s': expected WxH, width 80..500, height 24..200 "
+			                "(e.g. 100x30)\n", arg);
+			return APP_EXIT_USAGE;
+		}
+		o->size_w = w;
+		o->size_h = h;
+		return 0;
+	case OPT_SPEED:
+		if (pace_speed_parse(arg, &o->speed) != 0) {
+			fprintf(stderr, "simul: --speed '%s': expected a speed 0.01..1 (e.g. 0.25, 1/4 or 25%%)\n", arg);
+			return APP_EXIT_USAGE;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+/* The options into *o. Returns PARSE_GO_ON, or the exit status of an
+ * option that is the whole job (--help, --list, ...) or of bad usage. */
+static int parse_options(int argc, char **argv, struct app_options *o)
+{
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hVlpr:w:s:", longopts, NULL)) != -1) {
+		int rc = 0;
+		switch (c) {
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("simul %s\n", SIMUL_VERSION); return 0;
+		case 'l': list_demos(); return 0;
+		case OPT_LIST_PARAMS: return list_params(optarg);
+		case 'p': o->plain = 1; break;
+		case 'r': o->report = optarg; break;
+		case OPT_ASCII: o->ascii = 1; break;
+		case OPT_NO_COLOR: o->no_color = 1; break;
+		case OPT_TRACE: o->trace = optarg; break;
+		case OPT_SAVE: o->save = optarg; break;
+		case OPT_REPLAY: o->replay = optarg; break;
+		case OPT_RECORD: o->record = optarg; break;
+		case OPT_SCRIPT: o->script = optarg; break;
+		case OPT_KEYS_OVERLAY: o->keys_overlay = 1; break;
+		case OPT_TUI: o->tui = 1; break;
+		case 'w': case 's': case OPT_SEED: case OPT_THEME: case OPT_SAMPLE_HZ: case OPT_SIZE: case OPT_SPEED:
+			rc = parse_value(c, optarg, o);
+			break;
+		case ':':
+			fprintf(stderr, "simul: option '%s' needs a value (simul --help)\n", argv[optind - 1]);
+			return APP_EXIT_USAGE;
+		default:
+			fprintf(stderr, "simul: unknown option '%s' (simul --help lists them)\n", argv[optind - 1]);
+			return APP_EXIT_USAGE;
+		}
+		if (rc != 0)
+			return rc;
+	}
+	if (optind < argc)
+		o->demo = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "simul: unexpected argument '%s'; give one demo (simul --list)\n", argv[optind]);
+		return APP_EXIT_USAGE;
+	}
+	return PARSE_GO_ON;
+}
+
 /* The TUI is asked for by --tui or by an option only it has; then it writes
  * --report, --trace and --save itself, to files (standard output is its
  * screen). What cannot be honoured is refused, never dropped. */
@@ -129,56 +299,45 @@ static int check_tui_options(struct app_options *o)
 	return 0;
 }
 
-static int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out)
+/* Options that do not go together, and an unknown demo. Returns 0 or
+ * APP_EXIT_USAGE after the one-line message. */
+static int check_options(struct app_options *o)
 {
-	char *end;
-	errno = 0;
-	if (s[0] == '-' || s[0] == '\0')
-		goto bad;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > max)
-		goto bad;
-	*out = v;
+	if (o->demo != NULL && registry_find(o->demo, NULL) == NULL) {
+		char near[256];
+		registry_suggest(o->demo, near, sizeof(near), 3);
+		fprintf(stderr, "simul: unknown demo '%s'; closest: %s (simul --list shows all)\n", o->demo, near);
+		return APP_EXIT_USAGE;
+	}
+	if (check_tui_options(o) != 0)
+		return APP_EXIT_USAGE;
+	if (o->replay != NULL && (o->demo != NULL || o->nsets > 0 || o->have_seed)) {
+		fprintf(stderr, "simul: --replay shows a saved run: give no demo, --set or --seed with it\n");
+		return APP_EXIT_USAGE;
+	}
 	return 0;
-bad:
-	fprintf(stderr, "simul: %s '%s': expected a whole number 0..%llu\n", opt, s,
-	        (unsigned long long)max);
-	return -1;
+}
+
+/* Batch mode, the relay that records the TUI, or the TUI itself. */
+static int dispatch(struct app_options *o, char **argv)
+{
+	if (o->replay != NULL) {
+		if (!o->tui && (o->plain || o->report || o->trace || o->save))
+			return app_replay_batch(o);
+	} else if (!o->tui && (o->plain || o->report || o->trace || o->save)) {
+		/* --report, --trace, --save alone: a run without the TUI */
+		if (o->demo == NULL)
+			o->demo = REGISTRY_DEFAULT_DEMO;
+		return app_batch(o);
+	}
+	if (record_wanted(o))
+		return record_main(o, argv);
+	return tui_main(o);
 }
 
 int main(int argc, char **argv)
 {
-	enum { OPT_SEED = 256, OPT_ASCII, OPT_NO_COLOR, OPT_THEME, OPT_SAMPLE_HZ, OPT_LIST_PARAMS,
-	       OPT_TRACE, OPT_SAVE, OPT_REPLAY, OPT_RECORD, OPT_SIZE, OPT_SCRIPT, OPT_KEYS_OVERLAY,
-	       OPT_SPEED, OPT_TUI };
-	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{"list", no_argument, NULL, 'l'},
-		{"plain", no_argument, NULL, 'p'},
-		{"report", required_argument, NULL, 'r'},
-		{"width", required_argument, NULL, 'w'},
-		{"set", required_argument, NULL, 's'},
-		{"seed", required_argument, NULL, OPT_SEED},
-		{"ascii", no_argument, NULL, OPT_ASCII},
-		{"no-color", no_argument, NULL, OPT_NO_COLOR},
-		{"theme", required_argument, NULL, OPT_THEME},
-		{"sample-hz", required_argument, NULL, OPT_SAMPLE_HZ},
-		{"list-params", required_argument, NULL, OPT_LIST_PARAMS},
-		{"trace", required_argument, NULL, OPT_TRACE},
-		{"save", required_argument, NULL, OPT_SAVE},
-		{"replay", required_argument, NULL, OPT_REPLAY},
-		{"record", required_argument, NULL, OPT_RECORD},
-		{"size", required_argument, NULL, OPT_SIZE},
-		{"script", required_argument, NULL, OPT_SCRIPT},
-		{"keys-overlay", no_argument, NULL, OPT_KEYS_OVERLAY},
-		{"speed", required_argument, NULL, OPT_SPEED},
-		{"tui", no_argument, NULL, OPT_TUI},
-		{NULL, 0, NULL, 0},
-	};
 	struct app_options o = {0};
-	int c;
-	uint64_t v = 0;
 
 	/* Before anything opens a file: 0, 1 and 2 open, room for the loops. */
 	char lim[160];
@@ -191,159 +350,16 @@ int main(int argc, char **argv)
 	setlocale(LC_ALL, "");
 	if (!(argc >= 2 && strcmp(argv[1], "--worker") == 0))
 		run_process_init(1);
-
-	/* Hidden worker mode: simul --worker MODULE ARGS... (child processes). */
-	if (argc >= 3 && strcmp(argv[1], "--worker") == 0) {
-		if (run_worker_guard() != 0)
-			return 1;
-		const struct demo_module *m = registry_module(argv[2]);
-		if (m == NULL || m->worker == NULL) {
-			fprintf(stderr, "simul: --worker: no worker mode for '%s'\n", argv[2]);
-			return APP_EXIT_USAGE;
-		}
-		return m->worker(argc - 2, argv + 2);
-	}
+	if (argc >= 3 && strcmp(argv[1], "--worker") == 0)
+		return worker_main(argc, argv);
 
 	if (getenv("NO_COLOR") != NULL && getenv("NO_COLOR")[0] != '\0')
 		o.no_color = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hVlpr:w:s:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("simul %s\n", SIMUL_VERSION);
-			return 0;
-		case 'l':
-			list_demos();
-			return 0;
-		case OPT_LIST_PARAMS:
-			return list_params(optarg);
-		case 'p':
-			o.plain = 1;
-			break;
-		case 'r':
-			o.report = optarg;
-			break;
-		case 'w':
-			if (parse_u64("--width", optarg, 1000, &v) != 0)
-				return APP_EXIT_USAGE;
-			if (v < 40) {
-				fprintf(stderr, "simul: --width '%s': expected a whole number 40..1000\n", optarg);
-				return APP_EXIT_USAGE;
-			}
-			o.width = (int)v;
-			break;
-		case 's':
-			if (o.nsets == APP_MAX_SETS) {
-				fprintf(stderr, "simul: too many --set options (at most %d)\n", APP_MAX_SETS);
-				return APP_EXIT_USAGE;
-			}
-			o.sets[o.nsets++] = optarg;
-			break;
-		case OPT_SEED:
-			if (parse_u64("--seed", optarg, UINT64_MAX, &o.seed) != 0)
-				return APP_EXIT_USAGE;
-			o.have_seed = 1;
-			break;
-		case OPT_ASCII:
-			o.ascii = 1;
-			break;
-		case OPT_NO_COLOR:
-			o.no_color = 1;
-			break;
-		case OPT_THEME:
-			if (strcmp(optarg, "dark") && strcmp(optarg, "light") && strcmp(optarg, "contrast") &&
-			    strcmp(optarg, "cb")) {
-				fprintf(stderr, "simul: --theme '%s': allowed: dark, light, contrast, cb\n", optarg);
-				return APP_EXIT_USAGE;
-			}
-			o.theme = optarg;
-			break;
-		case OPT_SAMPLE_HZ:
-			if (parse_u64("--sample-hz", optarg, 1000, &v) != 0)
-				return APP_EXIT_USAGE;
-			o.sampler_hz = v == 0 ? -1 : (int)v;
-			break;
-		case OPT_TRACE:
-			o.trace = optarg;
-			break;
-		case OPT_SAVE:
-			o.save = optarg;
-			break;
-		case OPT_REPLAY:
-			o.replay = optarg;
-			break;
-		case OPT_RECORD:
-			o.record = optarg;
-			break;
-		case OPT_SCRIPT:
-			o.script = optarg;
-			break;
-		case OPT_KEYS_OVERLAY:
-			o.keys_overlay = 1;
-			break;
-		case OPT_TUI:
-			o.tui = 1;
-			break;
-		case OPT_SPEED:
-			if (pace_speed_parse(optarg, &o.speed) != 0) {
-				fprintf(stderr, "simul: --speed '%s': expected a speed 0.01..1 (e.g. 0.25, 1/4 or 25%%)\n",
-				        optarg);
-				return APP_EXIT_USAGE;
-			}
-			break;
-		case OPT_SIZE: {
-			int w, h, used = 0;
-			if (sscanf(optarg, "%dx%d%n", &w, &h, &used) != 2 || optarg[used] != '\0' || w < 80 ||
-			    w > 500 || h < 24 || h > 200) {
-				fprintf(stderr, "simul: --size '%s': expected WxH, width 80..500, height 24..200 "
-				                "(e.g. 100x30)\n", optarg);
-				return APP_EXIT_USAGE;
-			}
-			o.size_w = w;
-			o.size_h = h;
-			break;
-		}
-		case ':':
-			fprintf(stderr, "simul: option '%s' needs a value (simul --help)\n", argv[optind - 1]);
-			return APP_EXIT_USAGE;
-		default:
-			fprintf(stderr, "simul: unknown option '%s' (simul --help lists them)\n", argv[optind - 1]);
-			return APP_EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		o.demo = argv[optind++];
-	if (optind < argc) {
-		fprintf(stderr, "simul: unexpected argument '%s'; give one demo (simul --list)\n", argv[optind]);
-		return APP_EXIT_USAGE;
-	}
-	if (o.demo != NULL && registry_find(o.demo, NULL) == NULL) {
-		char near[256];
-		registry_suggest(o.demo, near, sizeof(near), 3);
-		fprintf(stderr, "simul: unknown demo '%s'; closest: %s (simul --list shows all)\n", o.demo, near);
-		return APP_EXIT_USAGE;
-	}
-	if (check_tui_options(&o) != 0)
-		return APP_EXIT_USAGE;
-	if (o.replay != NULL) {
-		if (o.demo != NULL || o.nsets > 0 || o.have_seed) {
-			fprintf(stderr, "simul: --replay shows a saved run: give no demo, --set or --seed with it\n");
-			return APP_EXIT_USAGE;
-		}
-		if (!o.tui && (o.plain || o.report || o.trace || o.save))
-			return app_replay_batch(&o);
-	} else {
-		/* --report, --trace, --save alone: a run without the TUI */
-		if (!o.tui && (o.plain || o.report || o.trace || o.save)) {
-			if (o.demo == NULL)
-				o.demo = REGISTRY_DEFAULT_DEMO;
-			return app_batch(&o);
-		}
-	}
-	if (record_wanted(&o))
-		return record_main(&o, argv);
-	return tui_main(&o);
+	int rc = parse_options(argc, argv, &o);
+	if (rc != PARSE_GO_ON)
+		return rc;
+	rc = check_options(&o);
+	if (rc != 0)
+		return rc;
+	return dispatch(&o, argv);
 }

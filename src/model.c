@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xalloc.h"
+
 #define CHUNK_SHIFT 12
 #define CHUNK_SPANS (1u << CHUNK_SHIFT)
 #define CP_EVERY 32
@@ -37,12 +39,10 @@ static uint64_t hash_bytes(const char *s, size_t n)
 	return h;
 }
 
-static int strtab_grow_index(struct strtab *st)
+static void strtab_grow_index(struct strtab *st)
 {
 	size_t icap = st->icap ? st->icap * 2 : 256;
-	uint32_t *idx = calloc(icap, sizeof(*idx));
-	if (idx == NULL)
-		return -1;
+	uint32_t *idx = xcalloc(icap, sizeof(*idx));
 	for (size_t id = 0; id < st->n; id++) {
 		const char *s = st->arena + st->off[id];
 		size_t h = hash_bytes(s, strlen(s)) & (icap - 1);
@@ -53,25 +53,17 @@ static int strtab_grow_index(struct strtab *st)
 	free(st->index);
 	st->index = idx;
 	st->icap = icap;
-	return 0;
 }
 
-/* Returns the id of s (0 is ""), or 0 when out of memory. */
+/* Returns the id of s (0 is ""). */
 static uint32_t strtab_intern(struct strtab *st, const char *s, size_t n)
 {
 	if (n == 0)
 		return 0;
 	if (st->n == 0) {
 		/* Id 0 is "": store it first so that no text is given id 0. */
-		st->arena = malloc(4096);
-		st->off = malloc(256 * sizeof(*st->off));
-		if (st->arena == NULL || st->off == NULL) {
-			free(st->arena);
-			free(st->off);
-			st->arena = NULL;
-			st->off = NULL;
-			return 0;
-		}
+		st->arena = xmalloc(4096);
+		st->off = xmalloc(256 * sizeof(*st->off));
 		st->cap = 4096;
 		st->ncap = 256;
 		st->arena[0] = '\0';
@@ -79,8 +71,8 @@ static uint32_t strtab_intern(struct strtab *st, const char *s, size_t n)
 		st->len = 1;
 		st->n = 1;
 	}
-	if ((st->n + 1) * 2 > st->icap && strtab_grow_index(st) != 0)
-		return 0;
+	if ((st->n + 1) * 2 > st->icap)
+		strtab_grow_index(st);
 	size_t h = hash_bytes(s, n) & (st->icap - 1);
 	while (st->index[h]) {
 		uint32_t id = st->index[h] - 1;
@@ -93,18 +85,12 @@ static uint32_t strtab_intern(struct strtab *st, const char *s, size_t n)
 		size_t cap = st->cap ? st->cap * 2 : 4096;
 		while (cap < st->len + n + 1)
 			cap *= 2;
-		char *a = realloc(st->arena, cap);
-		if (a == NULL)
-			return 0;
-		st->arena = a;
+		st->arena = xrealloc(st->arena, cap);
 		st->cap = cap;
 	}
 	if (st->n == st->ncap) {
 		size_t cap = st->ncap ? st->ncap * 2 : 256;
-		uint32_t *o = realloc(st->off, cap * sizeof(*o));
-		if (o == NULL)
-			return 0;
-		st->off = o;
+		st->off = xreallocarray(st->off, cap, sizeof(*st->off));
 		st->ncap = cap;
 	}
 	memcpy(st->arena + st->len, s, n);
@@ -152,7 +138,7 @@ static inline struct span *track_at(const struct track *tr, size_t i)
 	return &tr->chunks[i >> CHUNK_SHIFT][i & (CHUNK_SPANS - 1)];
 }
 
-static int track_push(struct track *tr, const struct span *s)
+static void track_push(struct track *tr, const struct span *s)
 {
 	if (tr->n > 0) {
 		const struct span *last = track_at(tr, tr->n - 1);
@@ -162,10 +148,7 @@ static int track_push(struct track *tr, const struct span *s)
 		size_t k = tr->n / CP_EVERY;
 		if (k >= tr->capcp) {
 			size_t cap = tr->capcp ? tr->capcp * 2 : 4;
-			void *p = realloc(tr->cp, cap * sizeof(*tr->cp));
-			if (p == NULL)
-				return -1;
-			tr->cp = p;
+			tr->cp = xreallocarray(tr->cp, cap, sizeof(*tr->cp));
 			tr->capcp = cap;
 		}
 		memcpy(tr->cp[k], tr->cum, sizeof(tr->cum));
@@ -173,28 +156,40 @@ static int track_push(struct track *tr, const struct span *s)
 	if ((tr->n >> CHUNK_SHIFT) >= tr->nchunks) {
 		if (tr->nchunks == tr->capchunks) {
 			size_t cap = tr->capchunks ? tr->capchunks * 2 : 4;
-			void *p = realloc(tr->chunks, cap * sizeof(*tr->chunks));
-			if (p == NULL)
-				return -1;
-			tr->chunks = p;
+			tr->chunks = xreallocarray(tr->chunks, cap, sizeof(*tr->chunks));
 			tr->capchunks = cap;
 		}
 		/* A task's first chunk is small; later ones are full size. */
 		size_t want = tr->nchunks == 0 ? 64 : CHUNK_SPANS;
-		tr->chunks[tr->nchunks] = malloc(want * sizeof(struct span));
-		if (tr->chunks[tr->nchunks] == NULL)
-			return -1;
+		tr->chunks[tr->nchunks] = xreallocarray(NULL, want, sizeof(struct span));
 		tr->nchunks++;
 	} else if (tr->nchunks == 1 && tr->n >= 64 && tr->n < CHUNK_SPANS && (tr->n & (tr->n - 1)) == 0) {
 		/* Grow the first chunk by doubling until it is full size. */
 		size_t want = tr->n * 2 < CHUNK_SPANS ? tr->n * 2 : CHUNK_SPANS;
-		void *p = realloc(tr->chunks[0], want * sizeof(struct span));
-		if (p == NULL)
-			return -1;
-		tr->chunks[0] = p;
+		tr->chunks[0] = xreallocarray(tr->chunks[0], want, sizeof(struct span));
 	}
 	*track_at(tr, tr->n) = *s;
 	tr->n++;
+}
+
+static int span_same(const struct span *a, const struct span *b)
+{
+	return a->state == b->state && a->reason == b->reason && a->line == b->line && a->core == b->core;
+}
+
+/* The last span is empty (it starts at s's instant): s replaces it, or, when
+ * s only continues the span before it (a state left and taken again at one
+ * instant), it is removed, so that no two spans in a row are alike. Returns
+ * the number of spans removed (0 or 1). */
+static int track_replace_last(struct track *tr, const struct span *s)
+{
+	if (tr->n >= 2 && span_same(track_at(tr, tr->n - 2), s)) {
+		const struct span *prev = track_at(tr, tr->n - 2);
+		tr->cum[prev->state] -= track_at(tr, tr->n - 1)->t - prev->t;
+		tr->n--;
+		return 1;
+	}
+	*track_at(tr, tr->n - 1) = *s;
 	return 0;
 }
 
@@ -262,7 +257,7 @@ struct gtrack {
 	int32_t count[STATE_COUNT];
 };
 
-static int gtrack_push(struct gtrack *g, uint64_t t, int from, int to)
+static void gtrack_push(struct gtrack *g, uint64_t t, int from, int to)
 {
 	if (g->n > 0) {
 		uint64_t lt = g->steps[g->n - 1].t;
@@ -275,10 +270,7 @@ static int gtrack_push(struct gtrack *g, uint64_t t, int from, int to)
 		size_t k = g->n / CP_EVERY;
 		if (k >= g->capcp) {
 			size_t cap = g->capcp ? g->capcp * 2 : 4;
-			void *p = realloc(g->cp, cap * sizeof(*g->cp));
-			if (p == NULL)
-				return -1;
-			g->cp = p;
+			g->cp = xreallocarray(g->cp, cap, sizeof(*g->cp));
 			g->capcp = cap;
 		}
 		memcpy(g->cp[k].cum, g->cum, sizeof(g->cum));
@@ -286,10 +278,7 @@ static int gtrack_push(struct gtrack *g, uint64_t t, int from, int to)
 	}
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 64;
-		void *p = realloc(g->steps, cap * sizeof(*g->steps));
-		if (p == NULL)
-			return -1;
-		g->steps = p;
+		g->steps = xreallocarray(g->steps, cap, sizeof(*g->steps));
 		g->cap = cap;
 	}
 	g->steps[g->n++] = (struct gstep){.t = t, .from = (int8_t)from, .to = (int8_t)to};
@@ -297,7 +286,6 @@ static int gtrack_push(struct gtrack *g, uint64_t t, int from, int to)
 		g->count[from]--;
 	if (to >= 0)
 		g->count[to]++;
-	return 0;
 }
 
 static void gtrack_cum_at(const struct gtrack *g, uint64_t t, uint64_t upto, uint64_t out[STATE_COUNT])
@@ -406,26 +394,21 @@ struct model {
 	size_t nmiles, capmiles;
 };
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
+/* Make room for `need` elements of `size` bytes in *p (doubling). */
+static void grow(void **p, size_t *cap, size_t need, size_t size)
 {
 	if (need <= *cap)
-		return 0;
+		return;
 	size_t c = *cap ? *cap : 16;
 	while (c < need)
 		c *= 2;
-	void *q = realloc(*p, c * size);
-	if (q == NULL)
-		return -1;
-	*p = q;
+	*p = xreallocarray(*p, c, size);
 	*cap = c;
-	return 0;
 }
 
 struct model *model_new(size_t max_spans)
 {
-	struct model *m = calloc(1, sizeof(*m));
-	if (m == NULL)
-		return NULL;
+	struct model *m = xcalloc(1, sizeof(*m));
 	m->max_spans = max_spans ? max_spans : MODEL_DEFAULT_MAX_SPANS;
 	return m;
 }
@@ -484,53 +467,41 @@ static int group_index(struct model *m, const char *name)
 	for (size_t g = 0; g < m->ngroups; g++)
 		if (strcmp(m->groups[g].name, name) == 0)
 			return (int)g;
-	if (grow((void **)&m->groups, &m->capgroups, m->ngroups + 1, sizeof(*m->groups)) != 0)
-		return -1;
+	grow((void **)&m->groups, &m->capgroups, m->ngroups + 1, sizeof(*m->groups));
 	struct group *g = &m->groups[m->ngroups];
 	memset(g, 0, sizeof(*g));
-	g->name = strdup(name);
-	if (g->name == NULL)
-		return -1;
+	g->name = xstrdup(name);
 	return (int)m->ngroups++;
 }
 
-/* Make the model's task table as long as the recorder's. */
-static void sync_tasks(struct model *m, size_t upto)
+size_t model_task_add(struct model *m, const struct trace_task_info *info)
 {
-	while (m->ntasks < upto) {
-		struct trace_task_info info;
-		if (trace_task_get((trace_task_t)m->ntasks, &info) != 0)
-			break;
-		if (grow((void **)&m->tasks, &m->captasks, m->ntasks + 1, sizeof(*m->tasks)) != 0)
-			return;
-		struct task *t = &m->tasks[m->ntasks];
-		memset(t, 0, sizeof(*t));
-		/* Name and group share one allocation: "name\0group\0". */
-		size_t nl = strlen(info.name), gl = strlen(info.group);
-		char *buf = malloc(nl + gl + 2);
-		if (buf == NULL)
-			return;
-		memcpy(buf, info.name, nl + 1);
-		memcpy(buf + nl + 1, info.group, gl + 1);
-		t->pub.name = buf;
-		t->pub.group = buf + nl + 1;
-		t->pub.group_index = group_index(m, info.group);
-		if (t->pub.group_index >= 0)
-			m->groups[t->pub.group_index].size++;
-		t->pub.kind = info.kind;
-		t->pub.parent = info.parent;
-		t->pub.state = STATE_DONE;
-		t->pub.core = -1;
-		t->reported = STATE_DONE;
-		t->slot = -1;
-		m->ntasks++;
-	}
+	grow((void **)&m->tasks, &m->captasks, m->ntasks + 1, sizeof(*m->tasks));
+	struct task *t = &m->tasks[m->ntasks];
+	memset(t, 0, sizeof(*t));
+	/* Name and group share one allocation: "name\0group\0". */
+	const char *name = info->name ? info->name : "?", *group = info->group ? info->group : "";
+	size_t nl = strlen(name), gl = strlen(group);
+	char *buf = xmalloc(nl + gl + 2);
+	memcpy(buf, name, nl + 1);
+	memcpy(buf + nl + 1, group, gl + 1);
+	t->pub.name = buf;
+	t->pub.group = buf + nl + 1;
+	t->pub.group_index = group_index(m, group);
+	if (t->pub.group_index >= 0)
+		m->groups[t->pub.group_index].size++;
+	t->pub.kind = info->kind;
+	t->pub.parent = info->parent >= 0 && (size_t)info->parent < m->ntasks ? info->parent : -1;
+	t->pub.state = STATE_DONE;
+	t->pub.core = -1;
+	t->reported = STATE_DONE;
+	t->slot = -1;
+	return m->ntasks++;
 }
 
 void model_ingest(struct model *m, const struct trace_record *rec)
 {
-	if (grow((void **)&m->pend, &m->cappend, m->npend + 1, sizeof(*m->pend)) != 0)
-		return;
+	grow((void **)&m->pend, &m->cappend, m->npend + 1, sizeof(*m->pend));
 	uint32_t text = 0;
 	if (rec->text_len > 0)
 		text = strtab_intern(&m->strs, rec->text, rec->text_len);
@@ -547,11 +518,6 @@ void model_ingest(struct model *m, const struct trace_record *rec)
 	};
 }
 
-static void ingest_cb(const struct trace_record *rec, void *arg)
-{
-	model_ingest(arg, rec);
-}
-
 /* ---- thread slots ---- */
 
 static int slot_find(struct model *m, uint32_t pid, uint32_t tid, int create)
@@ -563,15 +529,9 @@ static int slot_find(struct model *m, uint32_t pid, uint32_t tid, int create)
 		if (!create)
 			return -1;
 		size_t cap = m->capslots ? m->capslots * 2 : 64;
-		struct tslot *n = calloc(cap, sizeof(*n));
-		if (n == NULL)
-			return -1;
+		struct tslot *n = xcalloc(cap, sizeof(*n));
 		/* Rehashing moves slots, so tasks' slot indexes are remapped. */
-		int *remap = malloc(m->capslots ? m->capslots * sizeof(int) : sizeof(int));
-		if (remap == NULL) {
-			free(n);
-			return -1;
-		}
+		int *remap = xreallocarray(NULL, m->capslots ? m->capslots : 1, sizeof(int));
 		for (size_t i = 0; i < m->capslots; i++) {
 			remap[i] = -1;
 			if (m->slots[i].key == 0)
@@ -605,8 +565,7 @@ static int slot_find(struct model *m, uint32_t pid, uint32_t tid, int create)
 
 static void slot_running_add(struct tslot *s, int task)
 {
-	if (grow((void **)&s->running, &s->caprunning, s->nrunning + 1, sizeof(int)) != 0)
-		return;
+	grow((void **)&s->running, &s->caprunning, s->nrunning + 1, sizeof(int));
 	s->running[s->nrunning++] = task;
 }
 
@@ -650,8 +609,7 @@ static void task_refresh(struct model *m, size_t idx, uint64_t at)
 	};
 	if (t->have_span) {
 		struct span *c = &t->cur;
-		if (c->state == sp.state && c->reason == sp.reason && c->line == sp.line &&
-		    c->core == sp.core)
+		if (span_same(c, &sp))
 			return;
 		t->pub.totals_ns[c->state] += at - c->t;
 	} else {
@@ -661,8 +619,9 @@ static void task_refresh(struct model *m, size_t idx, uint64_t at)
 	if (m->nspans < m->max_spans) {
 		if (t->tr.n > 0 && track_at(&t->tr, t->tr.n - 1)->t == at) {
 			/* Same instant: the new span replaces the empty one. */
-			*track_at(&t->tr, t->tr.n - 1) = sp;
-		} else if (track_push(&t->tr, &sp) == 0) {
+			m->nspans -= track_replace_last(&t->tr, &sp);
+		} else {
+			track_push(&t->tr, &sp);
 			m->nspans++;
 		}
 	} else {
@@ -681,8 +640,8 @@ static void apply_one(struct model *m, const struct pending *p)
 	uint64_t at = p->t;
 
 	if (p->type == TRACE_EV_MILESTONE) {
-		if (grow((void **)&m->miles, &m->capmiles, m->nmiles + 1, sizeof(*m->miles)) == 0)
-			m->miles[m->nmiles++] = (struct mark){.t = at, .task = -1, .text = p->text};
+		grow((void **)&m->miles, &m->capmiles, m->nmiles + 1, sizeof(*m->miles));
+		m->miles[m->nmiles++] = (struct mark){.t = at, .task = -1, .text = p->text};
 		return;
 	}
 	if (p->type == TRACE_EV_PREEMPT || p->type == TRACE_EV_CORE) {
@@ -706,12 +665,8 @@ static void apply_one(struct model *m, const struct pending *p)
 			m->last_event = at;
 		return;
 	}
-	if (p->task < 0)
-		return;
-	if ((size_t)p->task >= m->ntasks)
-		sync_tasks(m, (size_t)p->task + 1);
-	if ((size_t)p->task >= m->ntasks)
-		return;
+	if (p->task < 0 || (size_t)p->task >= m->ntasks)
+		return; /* a task never added (only hostile input does this) */
 	struct task *t = &m->tasks[p->task];
 	if (t->pub.end_ns != 0 && p->type != TRACE_EV_MARK)
 		return;
@@ -755,10 +710,9 @@ static void apply_one(struct model *m, const struct pending *p)
 		break;
 	}
 	case TRACE_EV_MARK:
-		if (grow((void **)&m->marks, &m->capmarks, m->nmarks + 1, sizeof(*m->marks)) == 0) {
-			m->marks[m->nmarks++] = (struct mark){.t = at, .task = p->task, .text = p->text};
-			t->pub.nmarks++;
-		}
+		grow((void **)&m->marks, &m->capmarks, m->nmarks + 1, sizeof(*m->marks));
+		m->marks[m->nmarks++] = (struct mark){.t = at, .task = p->task, .text = p->text};
+		t->pub.nmarks++;
 		break;
 	default:
 		break;
@@ -775,7 +729,6 @@ static int pend_cmp(const void *x, const void *y)
 
 void model_apply(struct model *m, uint64_t upto_ns)
 {
-	sync_tasks(m, trace_task_count());
 	if (m->npend > 1)
 		qsort(m->pend, m->npend, sizeof(*m->pend), pend_cmp);
 	size_t i = 0;
@@ -791,19 +744,8 @@ void model_apply(struct model *m, uint64_t upto_ns)
 	/* Totals run to `now` for tasks still alive. */
 }
 
-size_t model_drain(struct model *m, uint64_t now_ns)
+void model_apply_all(struct model *m, uint64_t now_ns)
 {
-	size_t n = trace_drain(ingest_cb, m);
-	uint64_t upto = now_ns > MODEL_HOLDBACK_NS ? now_ns - MODEL_HOLDBACK_NS : 0;
-	if (upto < m->origin)
-		upto = m->origin;
-	model_apply(m, upto);
-	return n;
-}
-
-void model_finish(struct model *m, uint64_t now_ns)
-{
-	trace_drain(ingest_cb, m);
 	uint64_t upto = now_ns;
 	for (size_t i = 0; i < m->npend; i++)
 		if (m->pend[i].t > upto)

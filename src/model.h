@@ -1,10 +1,12 @@
 /*
  * model.h: the timeline model, what every view reads.
  *
- * The model drains the recorder's rings on the UI thread, orders events by
- * time, and keeps per task a list of spans (start, state, reason, line of
- * the demo's Python, core) and the lines it printed (marks). It knows nothing
- * about which demo produced them.
+ * The model is fed tasks (model_task_add) and events (model_ingest), the
+ * recorder's (through feed.h) or a save file's, on the UI thread; it orders
+ * events by time, and keeps per task a list of spans (start, state, reason,
+ * line of the demo's Python, core) and the lines it printed (marks). It
+ * knows nothing about which demo produced them, nor about the recorder: it
+ * sees only the event format (event.h).
  *
  * Effective state: a task reports `running` when it wants the CPU; the OS
  * sampler says when its thread was runnable but waiting for a core, and the
@@ -18,7 +20,7 @@
  * (counted in model_spans_dropped) but per-task totals stay exact.
  *
  * Not thread-safe: one thread (the UI's) owns a model. Strings returned by
- * queries stay valid until the next model_drain/model_apply/model_finish.
+ * queries stay valid until the next model_ingest/model_apply.
  * Times are absolute CLOCK_MONOTONIC nanoseconds; model_origin is the run's
  * start.
  */
@@ -29,7 +31,7 @@
 #include <stdint.h>
 
 #include "state.h"
-#include "trace.h"
+#include "event.h"
 
 #define MODEL_DEFAULT_MAX_SPANS (32u * 1024 * 1024)
 /* How long events wait before they are applied, so that events from
@@ -84,15 +86,18 @@ uint64_t model_now(const struct model *m);
 /* Time of the last event applied (at most model_now). */
 uint64_t model_last_event(const struct model *m);
 
-/* Queue one event (used by model_drain; tests feed events directly). */
+/* Add the next task: its index is model_task_count() before the call, so
+ * tasks are added in the order of their ids. Strings are copied. An event
+ * naming a task that is not added by the time it is applied is ignored. */
+size_t model_task_add(struct model *m, const struct trace_task_info *info);
+/* Queue one event (the text is copied). */
 void model_ingest(struct model *m, const struct trace_record *rec);
-/* Take everything from the recorder and apply what is older than
- * now_ns - MODEL_HOLDBACK_NS. Returns the number of events taken. */
-size_t model_drain(struct model *m, uint64_t now_ns);
 /* Apply queued events up to upto_ns; the model is then complete to there. */
 void model_apply(struct model *m, uint64_t upto_ns);
-/* Drain and apply everything: the run is over (or paused for good). */
-void model_finish(struct model *m, uint64_t now_ns);
+/* Apply every queued event: the model is complete to now_ns or to the last
+ * event, whichever is later. */
+void model_apply_all(struct model *m, uint64_t now_ns);
+
 
 size_t model_task_count(const struct model *m);
 const struct model_task *model_task(const struct model *m, size_t i);

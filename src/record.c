@@ -24,13 +24,22 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "fdio.h"
 #include "model.h"
+#include "output.h"
 #include "run.h"
 #include "script.h"
+#include "xalloc.h"
 
 #define RECORD_ENV "SIMUL_RELAYED"
 #define RECORD_MARK_FD_ENV "SIMUL_MARK_FD"
 #define RECORD_CMD_FD_ENV "SIMUL_CMD_FD"
+/* Screen size when neither --size nor a terminal gives one. */
+#define RECORD_DEFAULT_COLS 100
+#define RECORD_DEFAULT_ROWS 30
+/* Quiet time after a scripted Esc, longer than the TUI's Esc delay (25 ms),
+ * so that it reads a lone Esc and not the start of a key sequence. */
+#define RECORD_ESC_PAUSE_NS (60 * NS_PER_MS)
 
 int record_wanted(const struct app_options *o)
 {
@@ -52,24 +61,38 @@ int record_command_fd(void)
 	return env_fd(RECORD_CMD_FD_ENV);
 }
 
+/* In the TUI: the milestones already told to the relay, and of which model
+ * (a re-run starts a new one, to be told from its first milestone). */
+static struct {
+	int fd; /* the relay's pipe; -2 until looked up, -1 none */
+	const struct model *model;
+	size_t told;
+} relay_marks = {.fd = -2};
+
 void record_milestones_publish(const struct model *m)
 {
-	static size_t told;
-	static int fd = -2;
-	if (fd == -2)
-		fd = env_fd(RECORD_MARK_FD_ENV);
-	if (fd < 0)
+	if (relay_marks.fd == -2)
+		relay_marks.fd = env_fd(RECORD_MARK_FD_ENV);
+	if (relay_marks.fd < 0)
 		return;
-	for (; told < model_milestone_count(m); told++) {
+	if (m != relay_marks.model || model_milestone_count(m) < relay_marks.told) {
+		relay_marks.model = m;
+		relay_marks.told = 0;
+	}
+	for (; relay_marks.told < model_milestone_count(m); relay_marks.told++) {
 		struct model_mark mk;
 		char line[TRACE_TEXT_MAX + 2];
-		if (model_milestone_get(m, told, &mk) != 0)
+		if (model_milestone_get(m, relay_marks.told, &mk) != 0)
 			continue;
 		int n = snprintf(line, sizeof(line), "%s\n", mk.text);
+		if (n >= (int)sizeof(line)) { /* cut: still one line */
+			n = (int)sizeof(line) - 1;
+			line[n - 1] = '\n';
+		}
 		for (char *p = line; *p && p < line + n - 1; p++)
 			if (*p == '\n')
 				*p = ' ';
-		if (write(fd, line, (size_t)n) < 0)
+		if (write(relay_marks.fd, line, (size_t)n) < 0)
 			return;
 	}
 }
@@ -139,9 +162,7 @@ static void cast_output(struct cast *c, const unsigned char *data, size_t n)
 {
 	if (c->f == NULL)
 		return;
-	unsigned char *buf = malloc(c->ncarry + n);
-	if (buf == NULL)
-		return;
+	unsigned char *buf = xmalloc(c->ncarry + n);
 	memcpy(buf, c->carry, c->ncarry);
 	memcpy(buf + c->ncarry, data, n);
 	size_t total = c->ncarry + n;
@@ -187,8 +208,8 @@ static const char *key_bytes(int key, char *one)
 	case SCRIPT_KEY_BACKSPACE: return "\177";
 	default: break;
 	}
-	if (key > SCRIPT_KEY_F0 && key <= SCRIPT_KEY_F0 + 12) {
-		static const char *const fk[12] = {"\033OP", "\033OQ", "\033OR", "\033OS", "\033[15~", "\033[17~",
+	if (key > SCRIPT_KEY_F0 && key <= SCRIPT_KEY_F0 + SCRIPT_KEY_NFUNC) {
+		static const char *const fk[SCRIPT_KEY_NFUNC] = {"\033OP", "\033OQ", "\033OR", "\033OS", "\033[15~", "\033[17~",
 		                                   "\033[18~", "\033[19~", "\033[20~", "\033[21~", "\033[23~", "\033[24~"};
 		return fk[key - SCRIPT_KEY_F0 - 1];
 	}
@@ -216,21 +237,6 @@ static void forward_signal(int sig)
 {
 	if (child_pid > 0)
 		kill((pid_t)child_pid, sig);
-}
-
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	while (n > 0) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 static int spawn_in_pty(char **argv, const struct winsize *ws, int mark_w, int cmd_r, int *master_out,
@@ -289,198 +295,264 @@ static int spawn_in_pty(char **argv, const struct winsize *ws, int mark_w, int c
 	return 0;
 }
 
-int record_main(const struct app_options *o, char **argv)
-{
-	struct script sc = {0};
-	struct cast cast = {0};
-	char err[512];
-	struct winsize ws = {.ws_col = 100, .ws_row = 30};
+/* Everything the relay holds while the TUI runs. */
+struct relay {
+	const struct app_options *o;
+	struct script sc;
+	size_t next;          /* the next script action */
+	uint64_t due;         /* when it is due */
+	struct output out;    /* the cast file (--record) */
+	struct cast cast;
+	struct winsize ws;
+	int interactive;      /* a real terminal to read keys from */
+	int master;           /* the pseudo-terminal; -1 until started */
+	int marks_r, cmds_w;  /* our ends of the milestone and command pipes */
+	int master_open, marks_open;
+	pid_t pid;
+	char markbuf[1024];
+	size_t nmark;
+};
 
-	if (o->script != NULL && script_load(o->script, &sc, err, sizeof(err)) != 0) {
+/* Before anything starts: the script, the size, the cast file, a terminal.
+ * Returns 0, or an exit status after printing why. */
+static int relay_prepare(struct relay *r)
+{
+	char err[512];
+	const struct app_options *o = r->o;
+	if (o->script != NULL && script_load(o->script, &r->sc, err, sizeof(err)) != 0) {
 		fprintf(stderr, "simul: --script %s\n", err);
 		return APP_EXIT_USAGE;
 	}
+	r->ws = (struct winsize){.ws_col = RECORD_DEFAULT_COLS, .ws_row = RECORD_DEFAULT_ROWS};
 	if (o->size_w > 0) {
-		ws.ws_col = (unsigned short)o->size_w;
-		ws.ws_row = (unsigned short)o->size_h;
+		r->ws.ws_col = (unsigned short)o->size_w;
+		r->ws.ws_row = (unsigned short)o->size_h;
 	} else {
 		struct winsize real;
 		if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &real) == 0 && real.ws_col > 0 && real.ws_row > 0)
-			ws = real;
+			r->ws = real;
 	}
-	if (o->record != NULL) {
-		cast.f = fopen(o->record, "w");
-		if (cast.f == NULL) {
-			fprintf(stderr, "simul: --record %s: %s\n", o->record, strerror(errno));
-			script_free(&sc);
-			return APP_EXIT_USAGE;
-		}
-	}
-	int interactive = isatty(STDIN_FILENO);
-	if (!interactive && sc.n == 0) {
+	if (output_open(&r->out, "--record", o->record) != 0)
+		return APP_EXIT_USAGE;
+	r->cast.f = r->out.f;
+	r->interactive = isatty(STDIN_FILENO);
+	if (!r->interactive && r->sc.n == 0) {
 		fprintf(stderr, "simul: the interactive view needs a terminal (or a --script); use --plain or --report\n");
-		if (cast.f)
-			fclose(cast.f);
 		return APP_EXIT_USAGE;
 	}
-	int pipefd[2], cmdfd[2];
-	if (pipe2(pipefd, O_CLOEXEC) != 0 || pipe2(cmdfd, O_CLOEXEC) != 0) {
-		fprintf(stderr, "simul: pipe: %s\n", strerror(errno));
-		return APP_EXIT_FAIL;
+	return 0;
+}
+
+/* The TUI in a pseudo-terminal, with a pipe for its milestones and one for
+ * the script's commands; our terminal raw; signals passed on to it. */
+static int relay_start(struct relay *r, char **argv)
+{
+	int marks[2], cmds[2];
+	if (pipe2(marks, O_CLOEXEC) != 0)
+		goto no_pipe;
+	if (pipe2(cmds, O_CLOEXEC) != 0) {
+		close(marks[0]);
+		close(marks[1]);
+		goto no_pipe;
 	}
 	/* The child keeps its ends across exec. */
-	fcntl(pipefd[1], F_SETFD, 0);
-	fcntl(cmdfd[0], F_SETFD, 0);
-	int master = -1;
-	pid_t pid = -1;
-	int rc = spawn_in_pty(argv, &ws, pipefd[1], cmdfd[0], &master, &pid);
-	close(pipefd[1]);
-	close(cmdfd[0]);
+	fcntl(marks[1], F_SETFD, 0);
+	fcntl(cmds[0], F_SETFD, 0);
+	int rc = spawn_in_pty(argv, &r->ws, marks[1], cmds[0], &r->master, &r->pid);
+	close(marks[1]);
+	close(cmds[0]);
+	r->marks_r = marks[0];
+	r->cmds_w = cmds[1];
 	if (rc != 0) {
 		fprintf(stderr, "simul: cannot start a pseudo-terminal: %s\n", strerror(-rc));
-		close(pipefd[0]);
-		close(cmdfd[1]);
 		return APP_EXIT_FAIL;
 	}
-	if (interactive && tcgetattr(STDIN_FILENO, &saved_tty) == 0) {
+	if (r->interactive && tcgetattr(STDIN_FILENO, &saved_tty) == 0) {
 		struct termios raw = saved_tty;
 		cfmakeraw(&raw);
 		have_saved_tty = 1;
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw);
 	}
 	signal(SIGPIPE, SIG_IGN);
-	child_pid = pid;
+	child_pid = r->pid;
 	struct sigaction sa = {.sa_handler = forward_signal};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	r->master_open = r->marks_open = 1;
+	return 0;
+no_pipe:
+	fprintf(stderr, "simul: pipe: %s\n", strerror(errno));
+	return APP_EXIT_FAIL;
+}
 
-	cast.t0 = clock_real_ns();
-	if (cast.f != NULL) {
-		const char *term = "xterm-256color", *shell = getenv("SHELL");
-		fprintf(cast.f, "{\"version\": 2, \"width\": %d, \"height\": %d, \"timestamp\": %lld, \"title\": ",
-		        ws.ws_col, ws.ws_row, (long long)time(NULL));
-		char title[160];
-		if (o->replay != NULL)
-			snprintf(title, sizeof(title), "simul: replay of %s", o->replay);
-		else
-			snprintf(title, sizeof(title), "simul%s%s", o->demo ? ": " : "", o->demo ? o->demo : "");
-		cast_json_bytes(cast.f, (const unsigned char *)title, strlen(title));
-		fputs(", \"env\": {\"TERM\": ", cast.f);
-		cast_json_bytes(cast.f, (const unsigned char *)term, strlen(term));
-		fputs(", \"SHELL\": ", cast.f);
-		cast_json_bytes(cast.f, (const unsigned char *)(shell ? shell : "/bin/sh"),
-		                strlen(shell ? shell : "/bin/sh"));
-		fputs("}}\n", cast.f);
-	}
+/* The asciicast v2 header line. */
+static void cast_header(struct cast *c, const struct app_options *o, const struct winsize *ws)
+{
+	const char *term = "xterm-256color", *shell = getenv("SHELL");
+	char title[160];
+	c->t0 = clock_real_ns();
+	if (c->f == NULL)
+		return;
+	fprintf(c->f, "{\"version\": 2, \"width\": %d, \"height\": %d, \"timestamp\": %lld, \"title\": ", ws->ws_col,
+	        ws->ws_row, (long long)time(NULL));
+	if (o->replay != NULL)
+		snprintf(title, sizeof(title), "simul: replay of %s", o->replay);
+	else
+		snprintf(title, sizeof(title), "simul%s%s", o->demo ? ": " : "", o->demo ? o->demo : "");
+	cast_json_bytes(c->f, (const unsigned char *)title, strlen(title));
+	fputs(", \"env\": {\"TERM\": ", c->f);
+	cast_json_bytes(c->f, (const unsigned char *)term, strlen(term));
+	fputs(", \"SHELL\": ", c->f);
+	if (shell == NULL)
+		shell = "/bin/sh";
+	cast_json_bytes(c->f, (const unsigned char *)shell, strlen(shell));
+	fputs("}}\n", c->f);
+}
 
-	size_t next = 0;
-	uint64_t due = clock_real_ns();
-	char markbuf[1024];
-	size_t nmark = 0;
+/* What the TUI wrote: to our terminal and to the cast. */
+static void relay_screen(struct relay *r)
+{
 	unsigned char buf[16384];
-	int master_open = 1, mark_open = 1;
-	while (master_open) {
+	ssize_t n = read(r->master, buf, sizeof(buf));
+	if (n <= 0) {
+		r->master_open = 0; /* EIO: the TUI has exited */
+		return;
+	}
+	fd_write_all(STDOUT_FILENO, buf, (size_t)n);
+	cast_output(&r->cast, buf, (size_t)n);
+}
+
+/* Milestones the TUI reported, one a line: markers in the cast. */
+static void relay_milestones(struct relay *r)
+{
+	ssize_t n = read(r->marks_r, r->markbuf + r->nmark, sizeof(r->markbuf) - 1 - r->nmark);
+	if (n <= 0) {
+		r->marks_open = 0;
+		return;
+	}
+	r->nmark += (size_t)n;
+	char *nl;
+	while ((nl = memchr(r->markbuf, '\n', r->nmark)) != NULL) {
+		*nl = '\0';
+		cast_marker(&r->cast, r->markbuf);
+		r->nmark -= (size_t)(nl + 1 - r->markbuf);
+		memmove(r->markbuf, nl + 1, r->nmark);
+	}
+	if (r->nmark == sizeof(r->markbuf) - 1)
+		r->nmark = 0; /* a line longer than the buffer: dropped */
+}
+
+/* One script action, typed into the TUI as keys or sent as a command. */
+static void relay_action(struct relay *r, const struct script_action *a)
+{
+	char one[2], line[SCRIPT_TEXT_MAX + 16];
+	switch (a->op) {
+	case SCRIPT_WAIT:
+		r->due = clock_real_ns() + a->ns;
+		break;
+	case SCRIPT_KEY: {
+		const char *k = key_bytes(a->key, one);
+		fd_write_all(r->master, k, strlen(k));
+		/* Let the TUI read an Esc alone, not as the start of a sequence. */
+		if (a->key == SCRIPT_KEY_ESC)
+			r->due = clock_real_ns() + RECORD_ESC_PAUSE_NS;
+		break;
+	}
+	case SCRIPT_QUIT:
+		fd_write_all(r->master, "q", 1);
+		break;
+	case SCRIPT_MARKER:
+		cast_marker(&r->cast, a->text);
+		break;
+	case SCRIPT_RUN:
+	case SCRIPT_SELECT:
+	case SCRIPT_SET:
+	case SCRIPT_PAUSE:
+	case SCRIPT_RESUME:
+	case SCRIPT_STEP:
+	case SCRIPT_SPEED: {
+		int len = script_command(a, line, sizeof(line));
+		if (len > 0)
+			fd_write_all(r->cmds_w, line, (size_t)len);
+		break;
+	}
+	}
+}
+
+/* Relay both ways until the TUI closes its terminal, typing the script's
+ * actions as they fall due. */
+static void relay_loop(struct relay *r)
+{
+	r->due = clock_real_ns();
+	while (r->master_open) {
 		struct pollfd pf[3] = {
-			{.fd = master, .events = POLLIN},
-			{.fd = mark_open ? pipefd[0] : -1, .events = POLLIN},
-			{.fd = interactive ? STDIN_FILENO : -1, .events = POLLIN},
+			{.fd = r->master, .events = POLLIN},
+			{.fd = r->marks_open ? r->marks_r : -1, .events = POLLIN},
+			{.fd = r->interactive ? STDIN_FILENO : -1, .events = POLLIN},
 		};
 		int timeout = -1;
-		if (next < sc.n) {
+		if (r->next < r->sc.n) {
 			uint64_t now = clock_real_ns();
-			timeout = due > now ? (int)((due - now) / 1000000) + 1 : 0;
+			timeout = r->due > now ? (int)((r->due - now) / NS_PER_MS) + 1 : 0;
 		}
 		int n = poll(pf, 3, timeout);
 		if (n < 0 && errno != EINTR)
 			break;
-		if (n > 0 && (pf[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-			ssize_t r = read(master, buf, sizeof(buf));
-			if (r <= 0) {
-				master_open = 0; /* EIO: the TUI has exited */
-			} else {
-				write_all(STDOUT_FILENO, buf, (size_t)r);
-				cast_output(&cast, buf, (size_t)r);
-			}
+		if (n > 0 && (pf[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			relay_screen(r);
+		if (n > 0 && r->marks_open && (pf[1].revents & (POLLIN | POLLHUP)))
+			relay_milestones(r);
+		if (n > 0 && r->interactive && (pf[2].revents & POLLIN)) {
+			unsigned char buf[4096];
+			ssize_t k = read(STDIN_FILENO, buf, sizeof(buf));
+			if (k > 0)
+				fd_write_all(r->master, buf, (size_t)k);
 		}
-		if (n > 0 && mark_open && (pf[1].revents & (POLLIN | POLLHUP))) {
-			ssize_t r = read(pipefd[0], markbuf + nmark, sizeof(markbuf) - 1 - nmark);
-			if (r <= 0) {
-				mark_open = 0;
-			} else {
-				nmark += (size_t)r;
-				char *nl;
-				while ((nl = memchr(markbuf, '\n', nmark)) != NULL) {
-					*nl = '\0';
-					cast_marker(&cast, markbuf);
-					nmark -= (size_t)(nl + 1 - markbuf);
-					memmove(markbuf, nl + 1, nmark);
-				}
-				if (nmark == sizeof(markbuf) - 1)
-					nmark = 0;
-			}
-		}
-		if (n > 0 && interactive && (pf[2].revents & POLLIN)) {
-			ssize_t r = read(STDIN_FILENO, buf, sizeof(buf));
-			if (r > 0)
-				write_all(master, buf, (size_t)r);
-		}
-		/* Script actions that are due. */
-		while (next < sc.n && clock_real_ns() >= due) {
-			const struct script_action *a = &sc.actions[next++];
-			char one[2];
-			switch (a->op) {
-			case SCRIPT_WAIT:
-				due = clock_real_ns() + a->ns;
-				break;
-			case SCRIPT_KEY: {
-				const char *k = key_bytes(a->key, one);
-				write_all(master, k, strlen(k));
-				/* Let the TUI read an Esc alone, not as the start of a sequence. */
-				if (a->key == 27)
-					due = clock_real_ns() + 60 * 1000000ull;
-				break;
-			}
-			case SCRIPT_QUIT:
-				write_all(master, "q", 1);
-				break;
-			case SCRIPT_MARKER:
-				cast_marker(&cast, a->text);
-				break;
-			case SCRIPT_RUN:
-			case SCRIPT_SELECT:
-			case SCRIPT_SET:
-			case SCRIPT_PAUSE:
-			case SCRIPT_RESUME:
-			case SCRIPT_STEP:
-			case SCRIPT_SPEED: {
-				char line[SCRIPT_TEXT_MAX + 16];
-				int len = script_command(a, line, sizeof(line));
-				if (len > 0)
-					write_all(cmdfd[1], line, (size_t)len);
-				break;
-			}
-			}
-		}
+		while (r->next < r->sc.n && clock_real_ns() >= r->due)
+			relay_action(r, &r->sc.actions[r->next++]);
 	}
+}
+
+/* Reap the TUI, give the terminal back, close everything; the cast is
+ * renamed into place only when whole. Returns the exit status. */
+static int relay_finish(struct relay *r, int rc)
+{
 	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	if (r->pid > 0)
+		while (waitpid(r->pid, &status, 0) < 0 && errno == EINTR)
+			;
 	restore_tty();
-	close(master);
-	close(pipefd[0]);
-	close(cmdfd[1]);
-	script_free(&sc);
-	if (cast.f != NULL) {
-		/* A character cut by the TUI's exit (never seen: it ends with a
-		 * whole escape sequence) is left out rather than made invalid. */
-		if (fclose(cast.f) != 0) {
-			fprintf(stderr, "simul: --record %s: %s\n", o->record, strerror(errno));
-			return APP_EXIT_FAIL;
-		}
+	if (r->master >= 0)
+		close(r->master);
+	if (r->marks_r >= 0)
+		close(r->marks_r);
+	if (r->cmds_w >= 0)
+		close(r->cmds_w);
+	script_free(&r->sc);
+	if (rc != 0) {
+		output_abandon(&r->out);
+		return rc;
 	}
-	if (WIFEXITED(status))
+	/* A character cut by the TUI's exit (never seen: it ends with a whole
+	 * escape sequence) is left out rather than made invalid. */
+	if (output_close(&r->out, 0) != 0)
+		return APP_EXIT_FAIL;
+	if (r->pid > 0 && WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return APP_EXIT_INTERRUPTED;
+}
+
+int record_main(const struct app_options *o, char **argv)
+{
+	struct relay r = {.o = o, .master = -1, .marks_r = -1, .cmds_w = -1, .pid = -1};
+	int rc = relay_prepare(&r);
+	if (rc == 0)
+		rc = relay_start(&r, argv);
+	if (rc == 0) {
+		cast_header(&r.cast, o, &r.ws);
+		relay_loop(&r);
+	}
+	return relay_finish(&r, rc);
 }

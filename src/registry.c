@@ -10,10 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xalloc.h"
+
 extern const struct demo_module *const simul_modules[];
 extern const size_t simul_nmodules;
 
-static const struct demo_module *sorted[64];
+/* The modules in menu order, made on first use (lives as long as the
+ * process). */
+static const struct demo_module **sorted;
 static size_t nsorted;
 
 static int cmp_module(const void *a, const void *b)
@@ -27,8 +31,9 @@ static int cmp_module(const void *a, const void *b)
 
 size_t registry_modules(const struct demo_module *const **out)
 {
-	if (nsorted == 0) {
-		for (size_t i = 0; i < simul_nmodules && i < 64; i++)
+	if (sorted == NULL) {
+		sorted = xcalloc(simul_nmodules, sizeof(*sorted));
+		for (size_t i = 0; i < simul_nmodules; i++)
 			sorted[nsorted++] = simul_modules[i];
 		qsort(sorted, nsorted, sizeof(sorted[0]), cmp_module);
 	}

@@ -14,6 +14,7 @@
 #include "render.h"
 #include "state.h"
 #include "view.h"
+#include "xalloc.h"
 
 #define NAME_MAX_COLS 18
 /* Past this many tasks, the tasks of a group share one lane (as in the TUI). */
@@ -33,14 +34,8 @@ static size_t lanes_make(const struct model *m, struct lane **out)
 {
 	size_t nt = model_task_count(m), n = 0;
 	int grouped = nt > TEXT_MAX_LANES;
-	unsigned char *seen = calloc(model_group_count(m) + 1, 1);
-	struct lane *l = malloc(sizeof(*l) * (nt ? nt : 1));
-	if (l == NULL || seen == NULL) {
-		free(seen);
-		free(l);
-		*out = NULL;
-		return 0;
-	}
+	unsigned char *seen = xcalloc(model_group_count(m) + 1, 1);
+	struct lane *l = xcalloc(nt ? nt : 1, sizeof(*l));
 	for (size_t i = 0; i < nt; i++) {
 		const struct model_task *t = model_task(m, i);
 		if (grouped && t->group_index >= 0) {
@@ -93,13 +88,11 @@ void render_text_timeline(FILE *f, const struct model *m, uint64_t start, uint64
 	struct viewport v = {.origin = model_origin(m), .sim_scale = sim_scale};
 	view_fit(&v, start, end, ncols);
 
-	char *labels = malloc((size_t)ncols * 2 + 1);
-	char *ruler = malloc((size_t)ncols * 2 + 1);
-	struct model_cell *cells = malloc(sizeof(*cells) * (size_t)ncols);
-	unsigned char *printed = malloc((size_t)ncols);
+	char *labels = xmalloc((size_t)ncols * 2 + 1);
+	char *ruler = xmalloc((size_t)ncols * 2 + 1);
+	struct model_cell *cells = xcalloc((size_t)ncols, sizeof(*cells));
+	unsigned char *printed = xmalloc((size_t)ncols);
 	int used[STATE_COUNT] = {0}, any_mark = 0;
-	if (labels == NULL || ruler == NULL || cells == NULL || printed == NULL)
-		goto out;
 	view_axis(&v, o->ascii, labels, ruler);
 	fprintf(f, "%*s  %s\n", nw, sim_scale > 0 ? "sim time" : "time", labels);
 	fprintf(f, "%*s  %s\n", nw, "", ruler);
@@ -142,7 +135,6 @@ void render_text_timeline(FILE *f, const struct model *m, uint64_t start, uint64
 	if (any_mark)
 		fprintf(f, "  %s printed a line", o->ascii ? "*" : "\u2022");
 	fprintf(f, "  (blank: not alive)\n");
-out:
 	free(lanes);
 	free(printed);
 	free(labels);
@@ -169,17 +161,17 @@ static uint64_t run_end_ns(struct run *run, const struct model *m)
 	return end > model_origin(m) ? end : model_origin(m) + 1;
 }
 
-void render_text(FILE *f, struct run *run, const struct model *m, const struct text_options *o)
+/* The demo, its parameters, and the run's wall and CPU time. */
+static void print_heading(FILE *f, struct run *run, const struct model *m, const struct text_options *o)
 {
 	char a[32], b[32];
 	uint64_t origin = model_origin(m), end = run_end_ns(run, m);
 	struct viewport v = {.origin = origin, .sim_scale = run->sim_scale};
-
 	fprintf(f, "%s: %s\n", run->full_name, run->demo->summary);
 	print_params(f, run);
 	view_format_duration(end - origin, o->ascii, a, sizeof(a));
 	view_format_duration(run->cpu_ns, o->ascii, b, sizeof(b));
-	fprintf(f, "wall %s, cpu %s, %zu tasks, %d cores", a, b, model_task_count(m), sampler_cores());
+	fprintf(f, "wall %s, cpu %s, %zu tasks, %d cores", a, b, model_task_count(m), run->counters.cores);
 	if (run->sim_scale > 0) {
 		view_format_time(&v, end, o->ascii, a, sizeof(a));
 		fprintf(f, ", simulated %s (h:mm:ss)", a);
@@ -189,27 +181,51 @@ void render_text(FILE *f, struct run *run, const struct model *m, const struct t
 		fprintf(f, ", speed %g: lesson time (real %s)", run->speed, a);
 	}
 	fputs("\n\n", f);
+}
 
-	render_text_timeline(f, m, origin, end, run->sim_scale, o);
-
-	struct lane *lanes;
-	size_t nl = lanes_make(m, &lanes);
-	int nw = name_width(lanes, nl);
+/* What the tasks printed, in order (at most TEXT_MAX_MARKS lines). */
+static void print_marks(FILE *f, struct run *run, const struct model *m, int nw, const struct text_options *o)
+{
+	char a[32];
+	struct viewport v = {.origin = model_origin(m), .sim_scale = run->sim_scale};
 	size_t nmarks = model_mark_count(m);
-	if (nmarks > 0) {
-		fprintf(f, "\noutput, in the order it was printed:\n");
-		for (size_t k = 0; k < nmarks && k < TEXT_MAX_MARKS; k++) {
-			struct model_mark mk;
-			model_mark_get(m, k, &mk);
-			view_format_time(&v, mk.t_ns, o->ascii, a, sizeof(a));
-			fprintf(f, "  %10s  %-*.*s  %s\n", a, nw, nw, model_task(m, (size_t)mk.task)->name,
-			        mk.text);
-		}
-		if (nmarks > TEXT_MAX_MARKS)
-			fprintf(f, "  ... %zu more lines (--report FILE has them all)\n", nmarks - TEXT_MAX_MARKS);
+	if (nmarks == 0)
+		return;
+	fprintf(f, "\noutput, in the order it was printed:\n");
+	for (size_t k = 0; k < nmarks && k < TEXT_MAX_MARKS; k++) {
+		struct model_mark mk;
+		model_mark_get(m, k, &mk);
+		view_format_time(&v, mk.t_ns, o->ascii, a, sizeof(a));
+		fprintf(f, "  %10s  %-*.*s  %s\n", a, nw, nw, model_task(m, (size_t)mk.task)->name, mk.text);
 	}
+	if (nmarks > TEXT_MAX_MARKS)
+		fprintf(f, "  ... %zu more lines (--report FILE has them all)\n", nmarks - TEXT_MAX_MARKS);
+}
 
-	/* Per-task time in each state, only for states some task was in. */
+/* Time in each state of one lane: its task's, or summed over its group. */
+static const char *lane_totals(const struct model *m, const struct lane *ln, uint64_t tot[STATE_COUNT])
+{
+	memset(tot, 0, sizeof(uint64_t) * STATE_COUNT);
+	if (ln->task >= 0) {
+		model_task_totals(m, (size_t)ln->task, tot);
+		return kind_name(model_task(m, (size_t)ln->task)->kind);
+	}
+	for (size_t i = 0; i < model_task_count(m); i++) {
+		uint64_t one[STATE_COUNT];
+		if (model_task(m, i)->group_index != ln->group)
+			continue;
+		model_task_totals(m, i, one);
+		for (int s = 0; s < STATE_COUNT; s++)
+			tot[s] += one[s];
+	}
+	return "group";
+}
+
+/* Per lane, the time in each state (only the states some task was in). */
+static void print_totals(FILE *f, const struct model *m, const struct lane *lanes, size_t nl, int nw,
+                         const struct text_options *o)
+{
+	char a[32];
 	int used[STATE_COUNT] = {0};
 	size_t nt = model_task_count(m);
 	for (size_t i = 0; i < nt; i++) {
@@ -226,26 +242,12 @@ void render_text(FILE *f, struct run *run, const struct model *m, const struct t
 			fprintf(f, " %10s", state_name((enum state)s));
 	fputc('\n', f);
 	for (size_t li = 0; li < nl; li++) {
-		const struct lane *ln = &lanes[li];
-		uint64_t tot[STATE_COUNT] = {0}, life = 0;
-		const char *kind = "group";
-		if (ln->task >= 0) {
-			model_task_totals(m, (size_t)ln->task, tot);
-			kind = kind_name(model_task(m, (size_t)ln->task)->kind);
-		} else {
-			for (size_t i = 0; i < nt; i++) {
-				uint64_t one[STATE_COUNT];
-				if (model_task(m, i)->group_index != ln->group)
-					continue;
-				model_task_totals(m, i, one);
-				for (int s = 0; s < STATE_COUNT; s++)
-					tot[s] += one[s];
-			}
-		}
+		uint64_t tot[STATE_COUNT], life = 0;
+		const char *kind = lane_totals(m, &lanes[li], tot);
 		for (int s = 0; s < STATE_COUNT; s++)
 			life += tot[s];
 		view_format_duration(life, o->ascii, a, sizeof(a));
-		fprintf(f, "  %-*.*s %-9s %10s", nw, nw, ln->name, kind, a);
+		fprintf(f, "  %-*.*s %-9s %10s", nw, nw, lanes[li].name, kind, a);
 		for (int s = 0; s < STATE_COUNT; s++) {
 			if (!used[s] || s == STATE_DONE)
 				continue;
@@ -258,19 +260,21 @@ void render_text(FILE *f, struct run *run, const struct model *m, const struct t
 		}
 		fputc('\n', f);
 	}
-	free(lanes);
+}
 
-	{
-		static char panel[RUN_PANEL_LINES][RUN_PANEL_WIDTH];
-		char title[64];
-		int np = run_panel_copy(run, panel, RUN_PANEL_LINES, title, sizeof(title), NULL);
-		if (np > 0) {
-			fprintf(f, "\n%s:\n", title[0] ? title : "panel");
-			for (int i = 0; i < np; i++)
-				fprintf(f, "  %s\n", panel[i]);
-		}
+/* The demo's live panel as it was last, its results, and a warning when
+ * events were lost. */
+static void print_panel_results(FILE *f, struct run *run)
+{
+	char(*panel)[RUN_PANEL_WIDTH] = xcalloc(RUN_PANEL_LINES, sizeof(*panel));
+	char title[RUN_PANEL_TITLE];
+	int np = run_panel_copy(run, panel, RUN_PANEL_LINES, title, sizeof(title), NULL);
+	if (np > 0) {
+		fprintf(f, "\n%s:\n", title[0] ? title : "panel");
+		for (int i = 0; i < np; i++)
+			fprintf(f, "  %s\n", panel[i]);
 	}
-
+	free(panel);
 	if (run->nresults > 0) {
 		fprintf(f, "\nresults:\n");
 		for (int i = 0; i < run->nresults; i++) {
@@ -281,8 +285,20 @@ void render_text(FILE *f, struct run *run, const struct model *m, const struct t
 				fprintf(f, "  %-28s %.6g\n", r->key, r->num);
 		}
 	}
-	uint64_t dropped = trace_dropped() + model_spans_dropped(m);
-	if (dropped > 0)
+	if (run->counters.dropped > 0)
 		fprintf(f, "\nwarning: %llu events could not be recorded (buffers full)\n",
-		        (unsigned long long)dropped);
+		        (unsigned long long)run->counters.dropped);
+}
+
+void render_text(FILE *f, struct run *run, const struct model *m, const struct text_options *o)
+{
+	print_heading(f, run, m, o);
+	render_text_timeline(f, m, model_origin(m), run_end_ns(run, m), run->sim_scale, o);
+	struct lane *lanes;
+	size_t nl = lanes_make(m, &lanes);
+	int nw = name_width(lanes, nl);
+	print_marks(f, run, m, nw, o);
+	print_totals(f, m, lanes, nl, nw, o);
+	free(lanes);
+	print_panel_results(f, run);
 }

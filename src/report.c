@@ -10,7 +10,6 @@
 #include "clock.h"
 #include "json.h"
 #include "render.h"
-#include "sampler.h"
 #include "state.h"
 
 static double ms(uint64_t ns)
@@ -155,17 +154,17 @@ int report_write(FILE *f, struct run *run, const struct model *m)
 	json_array_end(&j);
 
 	json_object_begin(&j, "recorder");
-	json_num(&j, "events", (double)trace_written());
-	json_num(&j, "dropped", (double)(trace_dropped() + model_spans_dropped(m)));
-	json_num(&j, "late", (double)model_late_events(m));
+	json_num(&j, "events", (double)run->counters.events);
+	json_num(&j, "dropped", (double)run->counters.dropped);
+	json_num(&j, "late", (double)run->counters.late);
 	json_num(&j, "spans", (double)model_span_total(m));
-	json_num(&j, "model_bytes", (double)model_memory_bytes(m));
+	json_num(&j, "model_bytes", (double)run->counters.model_bytes);
 	json_num(&j, "sampler_hz", run->sampler_stats.mean_hz);
 	json_num(&j, "sampler_cpu_ms", ms(run->sampler_stats.cpu_ns));
 	json_object_end(&j);
 
 	json_object_begin(&j, "machine");
-	json_int(&j, "cores", sampler_cores());
+	json_int(&j, "cores", run->counters.cores);
 	json_array_begin(&j, "core_busy");
 	for (int c = 0; c < run->sampler_stats.ncores; c++)
 		json_num(&j, NULL, run->sampler_stats.core_busy[c]);

@@ -27,12 +27,24 @@
 #define RUN_RESULTS_MAX 128
 #define RUN_PANEL_LINES 48
 #define RUN_PANEL_WIDTH 160
+#define RUN_PANEL_TITLE 64
 
 struct run_result {
 	char key[64];   /* "speedup", or "threads.wall_ms" for nested objects */
 	int is_text;
 	double num;
 	char text[160];
+};
+
+/* What the machinery counted about a run, captured when it ended
+ * (app_run_end), saved with it and loaded back: a replay reports these
+ * figures of the original run, not its own. */
+struct run_counters {
+	uint64_t events;      /* events the recorder took */
+	uint64_t dropped;     /* events lost: a full ring, or spans past the model's cap */
+	uint64_t late;        /* events the model applied late */
+	uint64_t model_bytes; /* the model's memory at the end */
+	int cores;            /* cores online on the machine it ran on */
 };
 
 struct run {
@@ -63,12 +75,13 @@ struct run {
 	 * timeline; guarded by mu. */
 	char panel[RUN_PANEL_LINES][RUN_PANEL_WIDTH];
 	int panel_lines;
-	char panel_title[64];
+	char panel_title[RUN_PANEL_TITLE];
 	uint64_t panel_version;
 
 	struct sampler *sampler;
 	struct sampler_stats sampler_stats;
 	int sampler_hz;
+	struct run_counters counters;
 
 	pthread_t thread;
 	int thread_started;

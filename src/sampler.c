@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "xalloc.h"
 #include "trace.h"
 
 #define MAX_PIDS 4096
@@ -125,10 +126,7 @@ static void thr_add(struct sampler *s, pid_t pid, pid_t tid)
 	char path[96];
 	if (s->nthr == s->capthr) {
 		size_t cap = s->capthr ? s->capthr * 2 : 64;
-		struct thr *t = realloc(s->thr, cap * sizeof(*t));
-		if (t == NULL)
-			return;
-		s->thr = t;
+		s->thr = xreallocarray(s->thr, cap, sizeof(*s->thr));
 		s->capthr = cap;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", (int)pid, (int)tid);
@@ -275,10 +273,8 @@ static void *sampler_main(void *arg)
 
 int sampler_start(struct sampler **out, int hz)
 {
-	struct sampler *s = calloc(1, sizeof(*s));
+	struct sampler *s = xcalloc(1, sizeof(*s));
 	pthread_condattr_t ca;
-	if (s == NULL)
-		return -ENOMEM;
 	if (hz <= 0)
 		hz = SAMPLER_DEFAULT_HZ;
 	s->min_period_ns = NS_PER_S / (uint64_t)hz;

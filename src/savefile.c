@@ -25,7 +25,7 @@
 #include "clock.h"
 #include "demo.h"
 #include "state.h"
-#include "trace.h"
+#include "xalloc.h"
 
 #define SAVE_MAX_TASKS 65536
 #define SAVE_MAX_STR 4096
@@ -87,8 +87,9 @@ int savefile_write(FILE *f, struct run *run, const struct model *m)
 	fprintf(f, "sampler %.17g %" PRIu64 " %d", ss->mean_hz, ss->cpu_ns, nc);
 	for (int c = 0; c < nc; c++)
 		fprintf(f, " %.17g", ss->core_busy[c]);
-	fprintf(f, "\nrecorder %" PRIu64 " %" PRIu64 " %" PRIu64 "\nmachine %d\n", trace_written(),
-	        trace_dropped() + model_spans_dropped(m), model_late_events(m), sampler_cores());
+	const struct run_counters *cnt = &run->counters;
+	fprintf(f, "\nrecorder %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\nmachine %d\n", cnt->events,
+	        cnt->dropped, cnt->late, cnt->model_bytes, cnt->cores);
 	for (int i = 0; i < run->nresults; i++) {
 		const struct run_result *r = &run->results[i];
 		fputs("result ", f);
@@ -101,8 +102,8 @@ int savefile_write(FILE *f, struct run *run, const struct model *m)
 		}
 		fputc('\n', f);
 	}
-	static char panel[RUN_PANEL_LINES][RUN_PANEL_WIDTH];
-	char title[64];
+	char(*panel)[RUN_PANEL_WIDTH] = xcalloc(RUN_PANEL_LINES, sizeof(*panel));
+	char title[RUN_PANEL_TITLE];
 	int np = run_panel_copy(run, panel, RUN_PANEL_LINES, title, sizeof(title), NULL);
 	if (np > 0) {
 		fputs("panel_title ", f);
@@ -114,6 +115,7 @@ int savefile_write(FILE *f, struct run *run, const struct model *m)
 		put_str(f, panel[i]);
 		fputc('\n', f);
 	}
+	free(panel);
 	size_t nt = model_task_count(m);
 	for (size_t i = 0; i < nt; i++) {
 		const struct model_task *t = model_task(m, i);
@@ -276,6 +278,7 @@ struct ltask {
 };
 
 struct loader {
+	int version;
 	struct run *run;
 	struct model *m;
 	int have_run, have_origin, have_now;
@@ -285,6 +288,7 @@ struct loader {
 	size_t ntasks, cap;
 	int nspans_seen;
 	char s1[SAVE_MAX_STR], s2[SAVE_MAX_STR];
+	char perr[256]; /* a parameter's own message */
 };
 
 static void feed(struct loader *L, int64_t t, enum trace_ev_type type, int task, int state, int line,
@@ -331,16 +335,12 @@ static const char *rec_task(struct loader *L, struct cursor *c)
 	if (L->ntasks >= SAVE_MAX_TASKS)
 		return "too many tasks";
 	if (L->ntasks == L->cap) {
-		size_t cap = L->cap ? L->cap * 2 : 16;
-		struct ltask *n = realloc(L->tasks, cap * sizeof(*n));
-		if (n == NULL)
-			return "out of memory";
-		L->tasks = n;
-		L->cap = cap;
+		L->cap = L->cap ? L->cap * 2 : 16;
+		L->tasks = xreallocarray(L->tasks, L->cap, sizeof(*L->tasks));
 	}
-	if (trace_task_new_child(L->s1, (enum task_kind)k, L->s2, (trace_task_t)parent) !=
-	    (trace_task_t)L->ntasks)
-		return "could not register the task";
+	struct trace_task_info info = {
+		.name = L->s1, .group = L->s2, .kind = (enum task_kind)k, .parent = (trace_task_t)parent};
+	model_task_add(L->m, &info);
 	L->tasks[L->ntasks++] = (struct ltask){
 		.pid = (int)pid, .tid = (int)tid, .end = end, .last_state = STATE_DONE, .last_core = -1,
 		.fake_core = -1};
@@ -425,155 +425,270 @@ static void finish_tasks(struct loader *L)
 	}
 }
 
-static const char *rec_run(struct loader *L, const char *name, struct cursor *c, char *perr, size_t perrlen)
+static const char *rec_demo(struct loader *L, struct cursor *c)
+{
+	const struct demo_module *mod;
+	const struct demo *d;
+	if (L->have_run)
+		return "a second 'demo'";
+	if (tok_str(c, L->s1, sizeof(L->s1)) || !at_end(c))
+		return "expected: demo \"module/demo\"";
+	if ((d = registry_find(L->s1, &mod)) == NULL)
+		return "unknown demo (simul --list shows them)";
+	run_init(L->run, mod, d);
+	L->have_run = 1;
+	return NULL;
+}
+
+static const char *rec_param(struct loader *L, struct cursor *c)
+{
+	if (tok_str(c, L->s1, sizeof(L->s1)) || tok_str(c, L->s2, sizeof(L->s2)) || !at_end(c))
+		return "expected: param \"name\" \"value\"";
+	if (params_set(&L->run->params, L->s1, L->s2, L->perr, sizeof(L->perr)) != 0)
+		return L->perr;
+	return NULL;
+}
+
+static const char *rec_seed(struct loader *L, struct cursor *c)
+{
+	char w[32], *e;
+	if (tok_word(c, w, sizeof(w)) || !at_end(c) || w[0] == '-')
+		return "expected: seed N";
+	errno = 0;
+	uint64_t s = strtoull(w, &e, 10);
+	if (errno || *e)
+		return "expected: seed N";
+	L->run->seed = s;
+	return NULL;
+}
+
+static const char *rec_origin(struct loader *L, struct cursor *c)
+{
+	int64_t v;
+	if (tok_i64(c, 0, (int64_t)SAVE_MAX_TIME, &v) || !at_end(c))
+		return "expected: origin NS";
+	L->origin = (uint64_t)v;
+	L->have_origin = 1;
+	model_set_origin(L->m, L->origin);
+	return NULL;
+}
+
+static const char *rec_now(struct loader *L, struct cursor *c)
+{
+	int64_t v;
+	if (!L->have_origin || L->have_now)
+		return "'now' must follow 'origin', once";
+	if (tok_i64(c, 0, (int64_t)SAVE_MAX_TIME, &v) || !at_end(c))
+		return "expected: now NS";
+	L->now = v;
+	L->have_now = 1;
+	return NULL;
+}
+
+static const char *rec_ended(struct loader *L, struct cursor *c)
+{
+	int64_t v;
+	if (!L->have_origin || !L->have_now)
+		return "'ended' before 'origin' and 'now'";
+	if (tok_i64(c, -1, (int64_t)SAVE_MAX_TIME, &v) || !at_end(c))
+		return "expected: ended NS (or -1)";
+	L->run->end_ns = v < 0 ? 0 : L->origin + (uint64_t)v;
+	return NULL;
+}
+
+static const char *rec_cpu(struct loader *L, struct cursor *c)
+{
+	int64_t v;
+	if (tok_i64(c, 0, INT64_MAX, &v) || !at_end(c))
+		return "expected: cpu NS";
+	L->run->cpu_ns = (uint64_t)v;
+	return NULL;
+}
+
+static const char *rec_status(struct loader *L, struct cursor *c)
+{
+	int64_t v;
+	if (tok_i64(c, INT32_MIN, INT32_MAX, &v) || !at_end(c))
+		return "expected: status N";
+	L->run->status = (int)v;
+	return NULL;
+}
+
+static const char *rec_error(struct loader *L, struct cursor *c)
+{
+	if (tok_str(c, L->run->error, sizeof(L->run->error)) || !at_end(c))
+		return "expected: error \"text\" (at most 255 bytes)";
+	return NULL;
+}
+
+static const char *rec_interrupted(struct loader *L, struct cursor *c)
+{
+	int64_t v;
+	if (tok_i64(c, 0, 1, &v) || !at_end(c))
+		return "expected: interrupted 0|1";
+	atomic_store(&L->run->stop, (int)v);
+	return NULL;
+}
+
+static const char *rec_sim_scale(struct loader *L, struct cursor *c)
+{
+	if (tok_real(c, &L->run->sim_scale) || !at_end(c) || !(L->run->sim_scale >= 0))
+		return "expected: sim_scale R (R >= 0)";
+	return NULL;
+}
+
+static const char *rec_pace(struct loader *L, struct cursor *c)
+{
+	struct run *run = L->run;
+	int64_t paused, real;
+	if (tok_real(c, &run->speed) || tok_i64(c, 0, INT64_MAX, &paused) || tok_i64(c, 0, INT64_MAX, &real) ||
+	    !at_end(c) || !(run->speed >= CLOCK_SPEED_MIN && run->speed <= CLOCK_SPEED_MAX))
+		return "expected: pace SPEED PAUSED_NS REAL_NS (speed 0.01..1)";
+	run->paused_ns = (uint64_t)paused;
+	run->real_ns = (uint64_t)real;
+	return NULL;
+}
+
+static const char *rec_sampler(struct loader *L, struct cursor *c)
+{
+	struct sampler_stats *ss = &L->run->sampler_stats;
+	int64_t v, nc;
+	if (tok_real(c, &ss->mean_hz) || tok_i64(c, 0, INT64_MAX, &v) || tok_i64(c, 0, SAMPLER_MAX_CORES, &nc))
+		return "expected: sampler HZ CPU_NS NCORES BUSY...";
+	ss->cpu_ns = (uint64_t)v;
+	ss->ncores = (int)nc;
+	for (int k = 0; k < ss->ncores; k++)
+		if (tok_real(c, &ss->core_busy[k]))
+			return "expected: sampler HZ CPU_NS NCORES then NCORES busy shares";
+	if (!at_end(c))
+		return "expected: sampler HZ CPU_NS NCORES then NCORES busy shares";
+	return NULL;
+}
+
+static const char *rec_recorder(struct loader *L, struct cursor *c)
+{
+	struct run_counters *k = &L->run->counters;
+	int64_t ev, dr, late, bytes = 0;
+	if (tok_i64(c, 0, INT64_MAX, &ev) || tok_i64(c, 0, INT64_MAX, &dr) || tok_i64(c, 0, INT64_MAX, &late) ||
+	    (L->version >= 2 && tok_i64(c, 0, INT64_MAX, &bytes)) || !at_end(c))
+		return L->version >= 2 ? "expected: recorder EVENTS DROPPED LATE BYTES"
+		                       : "expected: recorder EVENTS DROPPED LATE";
+	k->events = (uint64_t)ev;
+	k->dropped = (uint64_t)dr;
+	k->late = (uint64_t)late;
+	k->model_bytes = (uint64_t)bytes;
+	return NULL;
+}
+
+static const char *rec_machine(struct loader *L, struct cursor *c)
+{
+	int64_t v;
+	if (tok_i64(c, 0, INT32_MAX, &v) || !at_end(c))
+		return "expected: machine CORES";
+	L->run->counters.cores = (int)v;
+	return NULL;
+}
+
+static const char *rec_result(struct loader *L, struct cursor *c)
+{
+	struct run *run = L->run;
+	char type[8];
+	if (run->nresults >= RUN_RESULTS_MAX)
+		return "too many results";
+	struct run_result *r = &run->results[run->nresults];
+	memset(r, 0, sizeof(*r));
+	if (tok_str(c, r->key, sizeof(r->key)) || tok_word(c, type, sizeof(type)))
+		return "expected: result \"key\" num R | result \"key\" text \"text\"";
+	if (strcmp(type, "num") == 0 && tok_real(c, &r->num) == 0 && at_end(c))
+		r->is_text = 0;
+	else if (strcmp(type, "text") == 0 && tok_str(c, r->text, sizeof(r->text)) == 0 && at_end(c))
+		r->is_text = 1;
+	else
+		return "expected: result \"key\" num R | result \"key\" text \"text\"";
+	run->nresults++;
+	return NULL;
+}
+
+static const char *rec_panel_title(struct loader *L, struct cursor *c)
+{
+	if (tok_str(c, L->run->panel_title, sizeof(L->run->panel_title)) || !at_end(c))
+		return "expected: panel_title \"text\"";
+	return NULL;
+}
+
+static const char *rec_panel(struct loader *L, struct cursor *c)
 {
 	struct run *run = L->run;
 	int64_t v;
-	if (strcmp(name, "demo") == 0) {
-		const struct demo_module *mod;
-		const struct demo *d;
-		if (L->have_run)
-			return "a second 'demo'";
-		if (tok_str(c, L->s1, sizeof(L->s1)) || !at_end(c))
-			return "expected: demo \"module/demo\"";
-		if ((d = registry_find(L->s1, &mod)) == NULL)
-			return "unknown demo (simul --list shows them)";
-		run_init(run, mod, d);
-		L->have_run = 1;
-		return NULL;
-	}
-	if (!L->have_run)
-		return "expected 'demo' on line 2";
-	if (strcmp(name, "param") == 0) {
-		if (tok_str(c, L->s1, sizeof(L->s1)) || tok_str(c, L->s2, sizeof(L->s2)) || !at_end(c))
-			return "expected: param \"name\" \"value\"";
-		if (params_set(&run->params, L->s1, L->s2, perr, perrlen) != 0)
-			return perr;
-	} else if (strcmp(name, "seed") == 0) {
-		uint64_t s;
-		char w[32], *e;
-		if (tok_word(c, w, sizeof(w)) || !at_end(c) || w[0] == '-')
-			return "expected: seed N";
-		errno = 0;
-		s = strtoull(w, &e, 10);
-		if (errno || *e)
-			return "expected: seed N";
-		run->seed = s;
-	} else if (strcmp(name, "origin") == 0) {
-		if (tok_i64(c, 0, (int64_t)SAVE_MAX_TIME, &v) || !at_end(c))
-			return "expected: origin NS";
-		L->origin = (uint64_t)v;
-		L->have_origin = 1;
-		model_set_origin(L->m, L->origin);
-	} else if (strcmp(name, "now") == 0) {
-		if (!L->have_origin || L->have_now)
-			return "'now' must follow 'origin', once";
-		if (tok_i64(c, 0, (int64_t)SAVE_MAX_TIME, &v) || !at_end(c))
-			return "expected: now NS";
-		L->now = v;
-		L->have_now = 1;
-	} else if (strcmp(name, "ended") == 0) {
-		if (!L->have_origin || !L->have_now)
-			return "'ended' before 'origin' and 'now'";
-		if (tok_i64(c, -1, (int64_t)SAVE_MAX_TIME, &v) || !at_end(c))
-			return "expected: ended NS (or -1)";
-		run->end_ns = v < 0 ? 0 : L->origin + (uint64_t)v;
-	} else if (strcmp(name, "cpu") == 0) {
-		if (tok_i64(c, 0, INT64_MAX, &v) || !at_end(c))
-			return "expected: cpu NS";
-		run->cpu_ns = (uint64_t)v;
-	} else if (strcmp(name, "status") == 0) {
-		if (tok_i64(c, INT32_MIN, INT32_MAX, &v) || !at_end(c))
-			return "expected: status N";
-		run->status = (int)v;
-	} else if (strcmp(name, "error") == 0) {
-		if (tok_str(c, run->error, sizeof(run->error)) || !at_end(c))
-			return "expected: error \"text\" (at most 255 bytes)";
-	} else if (strcmp(name, "interrupted") == 0) {
-		if (tok_i64(c, 0, 1, &v) || !at_end(c))
-			return "expected: interrupted 0|1";
-		atomic_store(&run->stop, (int)v);
-	} else if (strcmp(name, "sim_scale") == 0) {
-		if (tok_real(c, &run->sim_scale) || !at_end(c) || !(run->sim_scale >= 0))
-			return "expected: sim_scale R (R >= 0)";
-	} else if (strcmp(name, "pace") == 0) {
-		int64_t real;
-		if (tok_real(c, &run->speed) || tok_i64(c, 0, INT64_MAX, &v) || tok_i64(c, 0, INT64_MAX, &real) ||
-		    !at_end(c) || !(run->speed >= CLOCK_SPEED_MIN && run->speed <= CLOCK_SPEED_MAX))
-			return "expected: pace SPEED PAUSED_NS REAL_NS (speed 0.01..1)";
-		run->paused_ns = (uint64_t)v;
-		run->real_ns = (uint64_t)real;
-	} else if (strcmp(name, "sampler") == 0) {
-		struct sampler_stats *ss = &run->sampler_stats;
-		int64_t nc;
-		if (tok_real(c, &ss->mean_hz) || tok_i64(c, 0, INT64_MAX, &v) ||
-		    tok_i64(c, 0, SAMPLER_MAX_CORES, &nc))
-			return "expected: sampler HZ CPU_NS NCORES BUSY...";
-		ss->cpu_ns = (uint64_t)v;
-		ss->ncores = (int)nc;
-		for (int k = 0; k < ss->ncores; k++)
-			if (tok_real(c, &ss->core_busy[k]))
-				return "expected: sampler HZ CPU_NS NCORES then NCORES busy shares";
-		if (!at_end(c))
-			return "expected: sampler HZ CPU_NS NCORES then NCORES busy shares";
-	} else if (strcmp(name, "recorder") == 0 || strcmp(name, "machine") == 0) {
-		int want = name[0] == 'r' ? 3 : 1;
-		for (int k = 0; k < want; k++)
-			if (tok_i64(c, 0, INT64_MAX, &v))
-				return name[0] == 'r' ? "expected: recorder EVENTS DROPPED LATE" : "expected: machine CORES";
-		if (!at_end(c))
-			return name[0] == 'r' ? "expected: recorder EVENTS DROPPED LATE" : "expected: machine CORES";
-	} else if (strcmp(name, "result") == 0) {
-		char type[8];
-		if (run->nresults >= RUN_RESULTS_MAX)
-			return "too many results";
-		struct run_result *r = &run->results[run->nresults];
-		memset(r, 0, sizeof(*r));
-		if (tok_str(c, r->key, sizeof(r->key)) || tok_word(c, type, sizeof(type)))
-			return "expected: result \"key\" num R | result \"key\" text \"text\"";
-		if (strcmp(type, "num") == 0 && tok_real(c, &r->num) == 0 && at_end(c))
-			r->is_text = 0;
-		else if (strcmp(type, "text") == 0 && tok_str(c, r->text, sizeof(r->text)) == 0 && at_end(c))
-			r->is_text = 1;
-		else
-			return "expected: result \"key\" num R | result \"key\" text \"text\"";
-		run->nresults++;
-	} else if (strcmp(name, "panel_title") == 0) {
-		if (tok_str(c, run->panel_title, sizeof(run->panel_title)) || !at_end(c))
-			return "expected: panel_title \"text\"";
-	} else if (strcmp(name, "panel") == 0) {
-		if (tok_i64(c, 0, RUN_PANEL_LINES - 1, &v) || tok_str(c, run->panel[v], RUN_PANEL_WIDTH) ||
-		    !at_end(c))
-			return "expected: panel LINE \"text\"";
-		if (v + 1 > run->panel_lines)
-			run->panel_lines = (int)v + 1;
-	} else if (strcmp(name, "task") == 0) {
-		return rec_task(L, c);
-	} else if (strcmp(name, "span") == 0) {
-		return rec_span(L, c);
-	} else if (strcmp(name, "mark") == 0) {
-		return rec_mark(L, c, 0);
-	} else if (strcmp(name, "milestone") == 0) {
-		return rec_mark(L, c, 1);
-	} else {
-		return "unknown record (allowed: demo param seed origin now ended cpu status error interrupted "
-		       "sim_scale sampler recorder machine result panel_title panel task span mark milestone)";
-	}
+	if (tok_i64(c, 0, RUN_PANEL_LINES - 1, &v) || tok_str(c, run->panel[v], RUN_PANEL_WIDTH) || !at_end(c))
+		return "expected: panel LINE \"text\"";
+	if (v + 1 > run->panel_lines)
+		run->panel_lines = (int)v + 1;
 	return NULL;
+}
+
+static const char *rec_mark_line(struct loader *L, struct cursor *c)
+{
+	return rec_mark(L, c, 0);
+}
+
+static const char *rec_milestone(struct loader *L, struct cursor *c)
+{
+	return rec_mark(L, c, 1);
+}
+
+/* Every record after the first line, by name. */
+static const struct record_kind {
+	const char *name;
+	const char *(*parse)(struct loader *L, struct cursor *c);
+} record_kinds[] = {
+	{"demo", rec_demo},
+	{"param", rec_param},
+	{"seed", rec_seed},
+	{"origin", rec_origin},
+	{"now", rec_now},
+	{"ended", rec_ended},
+	{"cpu", rec_cpu},
+	{"status", rec_status},
+	{"error", rec_error},
+	{"interrupted", rec_interrupted},
+	{"sim_scale", rec_sim_scale},
+	{"pace", rec_pace},
+	{"sampler", rec_sampler},
+	{"recorder", rec_recorder},
+	{"machine", rec_machine},
+	{"result", rec_result},
+	{"panel_title", rec_panel_title},
+	{"panel", rec_panel},
+	{"task", rec_task},
+	{"span", rec_span},
+	{"mark", rec_mark_line},
+	{"milestone", rec_milestone},
+};
+
+static const char *rec_any(struct loader *L, const char *name, struct cursor *c)
+{
+	for (size_t i = 0; i < sizeof(record_kinds) / sizeof(record_kinds[0]); i++) {
+		if (strcmp(name, record_kinds[i].name) != 0)
+			continue;
+		if (!L->have_run && record_kinds[i].parse != rec_demo)
+			return "expected 'demo' on line 2";
+		return record_kinds[i].parse(L, c);
+	}
+	return "unknown record (allowed: demo param seed origin now ended cpu status error interrupted "
+	       "sim_scale pace sampler recorder machine result panel_title panel task span mark milestone)";
 }
 
 int savefile_parse(const char *buf, size_t len, struct run *run, struct model **model, char *err,
                    size_t errlen)
 {
 	struct loader L;
-	char perr[256];
 	const char *why = NULL;
 	int lineno = 0, done = 0;
 
 	memset(&L, 0, sizeof(L));
 	L.run = run;
 	*model = NULL;
-	trace_reset();
 	L.m = model_new(0);
 	if (L.m == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -598,11 +713,13 @@ int savefile_parse(const char *buf, size_t len, struct run *run, struct model **
 				         SAVEFILE_MAGIC);
 				goto fail_msg;
 			}
-			if (tok_i64(&c, 0, INT32_MAX, &ver) || !at_end(&c) || ver != SAVEFILE_VERSION) {
-				snprintf(err, errlen, "unsupported save file version (this simul reads version %d)",
-				         SAVEFILE_VERSION);
+			if (tok_i64(&c, 0, INT32_MAX, &ver) || !at_end(&c) || ver < SAVEFILE_OLDEST ||
+			    ver > SAVEFILE_VERSION) {
+				snprintf(err, errlen, "unsupported save file version (this simul reads versions %d to %d)",
+				         SAVEFILE_OLDEST, SAVEFILE_VERSION);
 				goto fail_msg;
 			}
+			L.version = (int)ver;
 			continue;
 		}
 		if (memchr(c.p, '\0', (size_t)(le - c.p)) != NULL) {
@@ -619,7 +736,7 @@ int savefile_parse(const char *buf, size_t len, struct run *run, struct model **
 			done = 1;
 			continue;
 		}
-		why = rec_run(&L, name, &c, perr, sizeof(perr));
+		why = rec_any(&L, name, &c);
 	}
 	if (why != NULL) {
 		snprintf(err, errlen, "line %d: %s", lineno, why);
@@ -635,6 +752,8 @@ int savefile_parse(const char *buf, size_t len, struct run *run, struct model **
 	}
 	finish_tasks(&L);
 	model_apply(L.m, L.origin + (uint64_t)L.now);
+	if (L.version < 2)
+		run->counters.model_bytes = model_memory_bytes(L.m);
 	free(L.tasks);
 	*model = L.m;
 	return 0;
@@ -647,7 +766,6 @@ fail_msg:
 		run_destroy(run);
 	model_free(L.m);
 	free(L.tasks);
-	trace_reset();
 	return -1;
 }
 

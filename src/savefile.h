@@ -1,12 +1,12 @@
 /*
  * savefile.h: a saved run (--save FILE) and loading it back (--replay FILE).
  *
- * Format, version 1: UTF-8 text, one record a line, fields separated by one
+ * Format, version 2: UTF-8 text, one record a line, fields separated by one
  * space. Strings are in double quotes with C escapes (\\ \" \n \r \t \xHH);
  * numbers are decimal; times are nanoseconds since the run's start; reals
  * are written with 17 significant digits so they read back exactly.
  *
- *   simul-save 1                      first line: magic and version
+ *   simul-save 2                      first line: magic and version
  *   demo "module/demo"
  *   param "name" "value"              as --set would take it
  *   seed N
@@ -19,8 +19,9 @@
  *   interrupted 0|1
  *   sim_scale R                       simulated s per real s, 0: real time
  *   sampler HZ CPU_NS NCORES B0 B1..  OS sampler: rate, cost, per-core busy
- *   recorder EVENTS DROPPED LATE      recorder health of the process that wrote
- *                                     the file (0 when it was itself a replay)
+ *   recorder EVENTS DROPPED LATE BYTES  the run's counters (struct
+ *                                     run_counters) as the original run ended;
+ *                                     a replay saves them unchanged
  *   machine CORES                     cores online where it was recorded
  *   result "key" num R | result "key" text "text"
  *   panel_title "text"
@@ -30,6 +31,9 @@
  *   mark TASK T "text"                a line the task printed
  *   milestone T "text"
  *   end                               last line: a file without it is cut
+ *
+ * Version 1 is read too: its `recorder` line has no BYTES (the loaded
+ * model's size stands in).
  *
  * KIND and STATE are the names of state.h. Tasks come before any span or
  * mark; a task's spans are in time order. Unknown record names are errors
@@ -50,7 +54,8 @@
 #include "model.h"
 #include "run.h"
 
-#define SAVEFILE_VERSION 1
+#define SAVEFILE_VERSION 2
+#define SAVEFILE_OLDEST 1 /* oldest version still read */
 #define SAVEFILE_MAGIC "simul-save"
 
 /* Write run and model. Returns 0, or -1 when writing failed. */

@@ -22,7 +22,7 @@ static const struct {
 	const char *name;
 	int key;
 } key_names[] = {
-	{"space", ' '},       {"enter", '\n'},       {"tab", '\t'},         {"esc", 27},
+	{"space", ' '},       {"enter", '\n'},       {"tab", '\t'},         {"esc", SCRIPT_KEY_ESC},
 	{"up", SCRIPT_KEY_UP}, {"down", SCRIPT_KEY_DOWN}, {"left", SCRIPT_KEY_LEFT},
 	{"right", SCRIPT_KEY_RIGHT}, {"home", SCRIPT_KEY_HOME}, {"end", SCRIPT_KEY_END},
 	{"pgup", SCRIPT_KEY_PPAGE}, {"pgdn", SCRIPT_KEY_NPAGE}, {"backspace", SCRIPT_KEY_BACKSPACE},
@@ -35,7 +35,7 @@ static const struct {
 
 const char *script_key_name(int key, char *buf, size_t n)
 {
-	if (key == '\r' || key == 0527) { /* Enter as a terminal sends it, KEY_ENTER */
+	if (key == '\r' || key == SCRIPT_KEY_ENTER) { /* Enter as a terminal sends it, or the keypad's */
 		snprintf(buf, n, "enter");
 		return buf;
 	}
@@ -44,7 +44,7 @@ const char *script_key_name(int key, char *buf, size_t n)
 			snprintf(buf, n, "%s", key_names[i].name);
 			return buf;
 		}
-	if (key > SCRIPT_KEY_F0 && key <= SCRIPT_KEY_F0 + 12)
+	if (key > SCRIPT_KEY_F0 && key <= SCRIPT_KEY_F0 + SCRIPT_KEY_NFUNC)
 		snprintf(buf, n, "F%d", key - SCRIPT_KEY_F0);
 	else if (key >= 1 && key <= 26)
 		snprintf(buf, n, "ctrl-%c", 'a' + key - 1);
@@ -70,7 +70,7 @@ static int parse_key(const char *w, int *key)
 	if ((w[0] == 'F' || w[0] == 'f') && n >= 2 && n <= 3 && isdigit((unsigned char)w[1]) &&
 	    (n == 2 || isdigit((unsigned char)w[2]))) {
 		int f = atoi(w + 1);
-		if (f >= 1 && f <= 12) {
+		if (f >= 1 && f <= SCRIPT_KEY_NFUNC) {
 			*key = SCRIPT_KEY_F0 + f;
 			return 0;
 		}

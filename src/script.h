@@ -52,7 +52,11 @@ enum script_key {
 	SCRIPT_KEY_NPAGE = 0522,
 	SCRIPT_KEY_PPAGE = 0523,
 	SCRIPT_KEY_END = 0550,
+	SCRIPT_KEY_ENTER = 0527, /* KEY_ENTER (the keypad's) */
+	SCRIPT_KEY_ESC = 27,     /* the Esc character itself */
 };
+/* Function keys F1..F<SCRIPT_KEY_NFUNC>. */
+#define SCRIPT_KEY_NFUNC 12
 
 #define SCRIPT_TEXT_MAX 160
 

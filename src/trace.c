@@ -29,6 +29,7 @@
 
 #include "clock.h"
 #include "pace.h"
+#include "xalloc.h"
 
 #define RING_CAP 65536u /* events (4 MiB of address space, touched only where written) */
 #define RING_MAGIC 0x53696d52u
@@ -116,25 +117,15 @@ static void ring_init(struct ring *r, int shm)
 	ring_rewind(r);
 }
 
-static int rings_add_locked(struct ring *r)
+static void rings_add_locked(struct ring *r)
 {
 	if (nrings == caprings) {
 		size_t cap = caprings ? caprings * 2 : 64;
-		struct ring **n = realloc(rings, cap * sizeof(*n));
-		struct ring **f = realloc(free_rings, cap * sizeof(*f));
-		if (n == NULL || f == NULL) {
-			if (n)
-				rings = n;
-			if (f)
-				free_rings = f;
-			return -ENOMEM;
-		}
-		rings = n;
-		free_rings = f;
+		rings = xreallocarray(rings, cap, sizeof(*rings));
+		free_rings = xreallocarray(free_rings, cap, sizeof(*free_rings));
 		caprings = cap;
 	}
 	rings[nrings++] = r;
-	return 0;
 }
 
 static void ring_key_destroy(void *p)
@@ -165,10 +156,7 @@ static struct ring *ring_for_thread(void)
 		if (m != MAP_FAILED) {
 			r = m;
 			ring_init(r, 0);
-			if (rings_add_locked(r) != 0) {
-				munmap(m, RING_BYTES);
-				r = NULL;
-			}
+			rings_add_locked(r);
 		}
 	}
 	pthread_mutex_unlock(&rings_mu);
@@ -318,31 +306,19 @@ void trace_reset(void)
 trace_task_t trace_task_new_child(const char *name, enum task_kind kind, const char *group,
                                   trace_task_t parent)
 {
-	trace_task_t id = TRACE_NO_TASK;
-	char *n = strdup(name ? name : "?");
-	char *g = strdup(group ? group : "");
+	char *n = xstrdup(name ? name : "?");
+	char *g = xstrdup(group ? group : "");
 
-	if (n == NULL || g == NULL)
-		goto fail;
 	pthread_mutex_lock(&tasks_mu);
 	if (ntasks == captasks) {
 		size_t cap = captasks ? captasks * 2 : 64;
-		struct task_entry *t = realloc(tasks, cap * sizeof(*t));
-		if (t == NULL) {
-			pthread_mutex_unlock(&tasks_mu);
-			goto fail;
-		}
-		tasks = t;
+		tasks = xreallocarray(tasks, cap, sizeof(*tasks));
 		captasks = cap;
 	}
 	tasks[ntasks] = (struct task_entry){.name = n, .group = g, .kind = kind, .parent = parent};
-	id = (trace_task_t)ntasks++;
+	trace_task_t id = (trace_task_t)ntasks++;
 	pthread_mutex_unlock(&tasks_mu);
 	return id;
-fail:
-	free(n);
-	free(g);
-	return TRACE_NO_TASK;
 }
 
 trace_task_t trace_task_new(const char *name, enum task_kind kind, const char *group)
@@ -514,11 +490,7 @@ size_t trace_drain(void (*fn)(const struct trace_record *rec, void *arg), void *
 	atomic_store(&news, 0);
 	pthread_mutex_lock(&rings_mu);
 	size_t n = nrings;
-	struct ring **snap = malloc((n ? n : 1) * sizeof(*snap));
-	if (snap == NULL) {
-		pthread_mutex_unlock(&rings_mu);
-		return 0;
-	}
+	struct ring **snap = xreallocarray(NULL, n ? n : 1, sizeof(*snap));
 	if (n > 0)
 		memcpy(snap, rings, n * sizeof(*snap));
 	pthread_mutex_unlock(&rings_mu);
@@ -589,13 +561,8 @@ int trace_shm_ring_new(void)
 	clock_map_get(&cm);
 	clock_pace_write(&r->pace, &cm);
 	pthread_mutex_lock(&rings_mu);
-	int rc = rings_add_locked(r);
+	rings_add_locked(r);
 	pthread_mutex_unlock(&rings_mu);
-	if (rc != 0) {
-		munmap(m, RING_BYTES);
-		close(fd);
-		return rc;
-	}
 	return fd;
 }
 

@@ -24,25 +24,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "event.h"
 #include "state.h"
 
-typedef int32_t trace_task_t;
-
-#define TRACE_NO_TASK ((trace_task_t)-1)
 #define TRACE_NO_LINE 0
-/* Longest reason or mark text kept; longer ones are cut (never split). */
-#define TRACE_TEXT_MAX 200
-
-enum trace_ev_type {
-	TRACE_EV_STATE = 1, /* task changes state; state, line, text = reason */
-	TRACE_EV_MARK,      /* task printed a line; text */
-	TRACE_EV_BIND,      /* task runs on thread a = pid, b = tid */
-	TRACE_EV_END,       /* task finished (state done) */
-	TRACE_EV_MILESTONE, /* a chapter of the run; task = -1, text */
-	TRACE_EV_PREEMPT,   /* sampler: thread b of pid a runnable-waiting from t_ns for state=1, until next with state=0 */
-	TRACE_EV_CORE,      /* sampler: thread b of pid a last ran on core line */
-	TRACE_EV_TEXT,      /* continuation of the previous event's text */
-};
 
 /*
  * One slot of a ring: 64 bytes. Text longer than fits in the slot continues
@@ -59,25 +44,6 @@ struct trace_event {
 	uint32_t a, b;
 	uint16_t text_len; /* whole text length, over all slots */
 	char text[TRACE_SLOT_TEXT - 2];
-};
-
-/* A drained event with its text joined (valid until the next drain call). */
-struct trace_record {
-	uint64_t t_ns;
-	int32_t task;
-	enum trace_ev_type type;
-	enum state state;
-	int line;
-	uint32_t a, b;
-	const char *text; /* NUL-terminated, "" when none */
-	size_t text_len;
-};
-
-struct trace_task_info {
-	const char *name;
-	const char *group; /* "" when none */
-	enum task_kind kind;
-	trace_task_t parent; /* TRACE_NO_TASK when none */
 };
 
 /* ---- lifecycle (UI thread, no workload running) ---- */

@@ -20,19 +20,11 @@
 #include "model.h"
 #include "run.h"
 #include "savefile.h"
+#include "support.h"
 #include "trace.h"
 
 #define TASKS 8
 #define SPANS 50000
-
-static void feed(struct model *m, uint64_t t, enum trace_ev_type type, int task, int state, int line,
-                 uint32_t a, uint32_t b, const char *text)
-{
-	struct trace_record r = {.t_ns = t, .task = task, .type = type, .state = (enum state)state,
-	                         .line = line, .a = a, .b = b, .text = text ? text : "",
-	                         .text_len = text ? strlen(text) : 0};
-	model_ingest(m, &r);
-}
 
 int main(void)
 {
@@ -48,18 +40,19 @@ int main(void)
 	for (int k = 0; k < TASKS; k++) {
 		char name[32];
 		snprintf(name, sizeof(name), "worker-%d", k);
-		trace_task_new(name, KIND_THREAD, "pool");
-		feed(m, t0, TRACE_EV_BIND, k, 0, 0, 4242, 5000 + (uint32_t)k, NULL);
+		model_task_add(m, &(struct trace_task_info){.name = name, .kind = KIND_THREAD, .group = "pool",
+		                                            .parent = TRACE_NO_TASK});
+		support_feed(m, t0, TRACE_EV_BIND, k, 0, 0, 4242, 5000 + (uint32_t)k, NULL);
 	}
 	for (int i = 0; i < SPANS; i++)
 		for (int k = 0; k < TASKS; k++) {
 			uint64_t t = t0 + (uint64_t)i * 10000 + (uint64_t)k * 100;
 			if (i % 7 == 0)
-				feed(m, t, TRACE_EV_CORE, -1, 0, (i / 7 + k) % 2, 4242, 5000 + (uint32_t)k, NULL);
-			feed(m, t + 1, TRACE_EV_STATE, k, i % 2 ? STATE_RUNNING : STATE_SLEEP, 3 + i % 5, 0, 0,
+				support_feed(m, t, TRACE_EV_CORE, -1, 0, (i / 7 + k) % 2, 4242, 5000 + (uint32_t)k, NULL);
+			support_feed(m, t + 1, TRACE_EV_STATE, k, i % 2 ? STATE_RUNNING : STATE_SLEEP, 3 + i % 5, 0, 0,
 			     reasons[i % 4]);
 			if (i % 10 == 0)
-				feed(m, t + 2, TRACE_EV_MARK, k, 0, 0, 0, 0, "step done");
+				support_feed(m, t + 2, TRACE_EV_MARK, k, 0, 0, 0, 0, "step done");
 		}
 	uint64_t end = t0 + (uint64_t)SPANS * 10000 + 5000;
 	model_apply(m, end);

@@ -136,24 +136,6 @@ static int bench_frame(void)
 	return 0;
 }
 
-static unsigned long long proc_cpu_ticks(int pid)
-{
-	char path[64], buf[1024];
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return 0;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	char *p = strrchr(buf, ')');
-	unsigned long long ut = 0, st = 0;
-	/* fields after the command: state is 3rd, utime 14th, stime 15th */
-	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-		return 0;
-	return ut + st;
-}
-
 static int tmux_screen_has(const char *sock, const char *text)
 {
 	char cmd[256], line[512];
@@ -196,14 +178,13 @@ static int bench_idle(void)
 		fprintf(stderr, "bench_tui: the TUI did not finish its run\n");
 		rc = -1;
 	} else {
-		long hz = sysconf(_SC_CLK_TCK);
 		usleep(500000); /* let the last frame settle */
-		unsigned long long c0 = proc_cpu_ticks(pid);
+		uint64_t c0 = clock_pid_cpu_ns(pid);
 		uint64_t t0 = clock_now_ns();
 		sleep(10);
-		unsigned long long c1 = proc_cpu_ticks(pid);
+		uint64_t c1 = clock_pid_cpu_ns(pid);
 		double wall = (double)(clock_now_ns() - t0) / 1e9;
-		printf("bench: idle_cpu_percent %.3f %%\n", 100.0 * (double)(c1 - c0) / (double)hz / wall);
+		printf("bench: idle_cpu_percent %.3f %%\n", 100.0 * (double)(c1 - c0) / 1e9 / wall);
 	}
 	snprintf(cmd, sizeof(cmd), "tmux -L %s kill-server 2>/dev/null", sock);
 	if (system(cmd) != 0) {

@@ -71,9 +71,14 @@ bad "--report $tmp/no/such/dir/r.json" threads/interleave --report "$tmp/no/such
 bad "--worker" --worker nosuchmodule
 
 # Ctrl-C (SIGINT) in batch mode stops the demo, still prints, exits 130.
+# Wait until the demo runs: its two printer threads exist beside the main,
+# sampler and scenario threads (so the signal meets the run, not start-up).
 "$SIMUL" threads/interleave --plain -s pause_ms=2000 >"$tmp/int" 2>&1 &
 pid=$!
-sleep 0.5
+for _ in $(seq 1 500); do
+	[ "$(ls "/proc/$pid/task" 2>/dev/null | wc -l)" -ge 5 ] && break
+	sleep 0.01
+done
 kill -INT $pid
 wait $pid
 rc=$?

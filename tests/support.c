@@ -12,6 +12,7 @@
 
 #include "app.h"
 #include "clock.h"
+#include "feed.h"
 #include "trace.h"
 
 /* Before main: a test binary is never a worker. Started as one (by a bug
@@ -38,7 +39,7 @@ struct sync_run {
 static void sync_drain(uv_timer_t *t)
 {
 	struct sync_run *s = t->data;
-	model_drain(s->model, clock_now_ns());
+	feed_drain(s->model, clock_now_ns());
 }
 
 static void sync_done(struct run *run, void *arg)
@@ -64,21 +65,26 @@ struct model *support_run_demo(const char *name, const char *const *sets, struct
 	uv_loop_t loop;
 	struct sync_run s;
 	uv_loop_init(&loop);
-	s.model = model_new(0);
-	ck_assert_ptr_nonnull(s.model);
-	trace_reset();
-	model_set_origin(s.model, clock_now_ns());
+	s.model = feed_start();
 	uv_timer_init(&loop, &s.drain);
 	s.drain.data = &s;
 	uv_timer_start(&s.drain, sync_drain, 20, 20);
 	ck_assert_int_eq(run_start(run, &loop, sync_done, &s), 0);
 	uv_run(&loop, UV_RUN_DEFAULT);
-	run_finish(run);
+	app_run_end(run, s.model);
 	uv_run(&loop, UV_RUN_NOWAIT);
 	uv_loop_close(&loop);
-	model_finish(s.model, run->end_ns);
 	ck_assert_msg(run->status == 0, "%s failed: %s", name, run->error);
 	return s.model;
+}
+
+void support_feed(struct model *m, uint64_t t, enum trace_ev_type type, int task, int state, int line,
+                  uint32_t a, uint32_t b, const char *text)
+{
+	struct trace_record r = {.t_ns = t, .task = task, .type = type, .state = (enum state)state,
+	                         .line = line, .a = a, .b = b, .text = text ? text : "",
+	                         .text_len = text ? strlen(text) : 0};
+	model_ingest(m, &r);
 }
 
 int support_task(const struct model *m, const char *name)
@@ -121,16 +127,31 @@ void support_check_invariants(const struct model *m, int require_end, double tol
 	}
 }
 
+#define STOPPER_POLL_MS 5
+
 struct stopper {
 	uv_timer_t timer;
 	struct run *run;
+	struct model *model;
+	const char *task;   /* wait for a task of this name; NULL: none */
+	uint64_t after_ns;  /* then this long */
+	uint64_t armed_ns;  /* when the task appeared */
 	uint64_t asked_ns, done_ns;
 };
 
-static void stopper_fire(uv_timer_t *t)
+/* Every STOPPER_POLL_MS: has the task been registered, and has after_ns
+ * passed since? Then ask the demo to stop. */
+static void stopper_poll(uv_timer_t *t)
 {
 	struct stopper *s = t->data;
-	s->asked_ns = clock_now_ns();
+	uint64_t now = clock_now_ns();
+	feed_drain(s->model, now);
+	if (s->armed_ns == 0 && (s->task == NULL || support_task(s->model, s->task) >= 0))
+		s->armed_ns = now;
+	if (s->armed_ns == 0 || now - s->armed_ns < s->after_ns)
+		return;
+	uv_timer_stop(t);
+	s->asked_ns = now;
 	run_request_stop(s->run);
 }
 
@@ -142,29 +163,35 @@ static void stopper_done(struct run *run, void *arg)
 	uv_close((uv_handle_t *)&s->timer, NULL);
 }
 
-double support_stop_after(const char *name, const char *const *sets, uint64_t after_ms, char *error,
-                          size_t error_len)
+double support_stop_when(const char *name, const char *const *sets, const char *task, uint64_t after_ms,
+                         char *error, size_t error_len)
 {
 	struct run run;
 	uv_loop_t loop;
 	prepare(&run, name, sets);
-	trace_reset();
 	uv_loop_init(&loop);
-	struct stopper s = {.run = &run};
+	struct stopper s = {.run = &run, .model = feed_start(), .task = task, .after_ns = after_ms * NS_PER_MS};
 	uv_timer_init(&loop, &s.timer);
 	s.timer.data = &s;
-	uv_timer_start(&s.timer, stopper_fire, after_ms, 0);
+	uv_timer_start(&s.timer, stopper_poll, STOPPER_POLL_MS, STOPPER_POLL_MS);
 	ck_assert_int_eq(run_start(&run, &loop, stopper_done, &s), 0);
 	uv_run(&loop, UV_RUN_DEFAULT);
-	run_finish(&run);
+	app_run_end(&run, s.model);
 	uv_run(&loop, UV_RUN_NOWAIT);
 	uv_loop_close(&loop);
+	model_free(s.model);
 	if (error != NULL && error_len > 0)
 		snprintf(error, error_len, "%s", run.error);
 	run_destroy(&run);
 	if (s.asked_ns == 0)
 		return -1;
 	return (double)(s.done_ns - s.asked_ns) / 1e6;
+}
+
+double support_stop_after(const char *name, const char *const *sets, uint64_t after_ms, char *error,
+                          size_t error_len)
+{
+	return support_stop_when(name, sets, NULL, after_ms, error, error_len);
 }
 
 int support_open_fds(void)

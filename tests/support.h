@@ -16,6 +16,10 @@
  * calls run_destroy). Fails the test on bad names or parameters. */
 struct model *support_run_demo(const char *name, const char *const *sets, struct run *run);
 
+/* Queue one event in the model, as the recorder or a save file would. */
+void support_feed(struct model *m, uint64_t t, enum trace_ev_type type, int task, int state, int line,
+                  uint32_t a, uint32_t b, const char *text);
+
 /* Index of the task called name, or -1. */
 int support_task(const struct model *m, const char *name);
 
@@ -31,6 +35,12 @@ void support_check_invariants(const struct model *m, int require_end, double tol
  * (empty when none) is copied to error when it is not NULL. */
 double support_stop_after(const char *name, const char *const *sets, uint64_t after_ms, char *error,
                           size_t error_len);
+
+/* The same, polling for the condition rather than trusting a delay: ask
+ * the demo to stop after_ms after a task called `task` is registered (NULL:
+ * after_ms after the start). */
+double support_stop_when(const char *name, const char *const *sets, const char *task, uint64_t after_ms,
+                         char *error, size_t error_len);
 
 /* Descriptors this process has open now (entries of /proc/self/fd). */
 int support_open_fds(void);

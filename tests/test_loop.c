@@ -334,9 +334,12 @@ END_TEST
 
 /* ---- stopping ---- */
 
-static double stop_after(const char *name, const char *const *sets, uint64_t after_ms)
+/* Start demo `name`, and once its task `task` is registered and 100 ms
+ * more have passed (so its workload is under way, however loaded the
+ * machine), ask it to stop; returns how long it took to return, in ms. */
+static double stop_in(const char *name, const char *const *sets, const char *task)
 {
-	return support_stop_after(name, sets, after_ms, NULL, 0);
+	return support_stop_when(name, sets, task, 100, NULL, 0);
 }
 
 START_TEST(every_demo_stops_soon)
@@ -347,19 +350,19 @@ START_TEST(every_demo_stops_soon)
 	static const char *const gather[] = {"latency_ms=10000", NULL};
 	static const char *const blocking[] = {"block_ms=10000", "tick_ms=50", NULL};
 
-	stop_after("loop/c10k", warm, 5000);
+	stop_in("loop/c10k", warm, "no such task"); /* runs to its end */
 	int before = support_open_fds();
 	/* Each would take 10 s or more; stopped, each returns within 4 s (a
 	 * margin for sanitizer builds, several times slower; it takes well under
 	 * 100 ms in a normal build). */
-	double ms = stop_after("loop/c10k", c10k, 300);
+	double ms = stop_in("loop/c10k", c10k, "task 3000");
 	ck_assert_msg(ms >= 0 && ms < 4000, "took %.0f ms to stop", ms);
 	ck_assert_int_eq(support_open_fds(), before);
-	ms = stop_after("loop/sleep", sleep, 100);
+	ms = stop_in("loop/sleep", sleep, "letters");
 	ck_assert_msg(ms >= 0 && ms < 4000, "took %.0f ms to stop", ms);
-	ms = stop_after("loop/gather", gather, 300);
+	ms = stop_in("loop/gather", gather, "download 1");
 	ck_assert_msg(ms >= 0 && ms < 4000, "took %.0f ms to stop", ms);
-	ms = stop_after("loop/blocking", blocking, 300);
+	ms = stop_in("loop/blocking", blocking, "ticker 1");
 	ck_assert_msg(ms >= 0 && ms < 4000, "took %.0f ms to stop", ms);
 }
 END_TEST

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "feed.h"
 #include "support.h"
 #include "trace.h"
 
@@ -29,6 +30,13 @@ static struct model *fresh(size_t cap)
 	return m;
 }
 
+/* A task given to the model directly, as the save-file loader does. */
+static trace_task_t add_task(struct model *m, const char *name, enum task_kind kind)
+{
+	struct trace_task_info info = {.name = name, .kind = kind, .group = "", .parent = TRACE_NO_TASK};
+	return (trace_task_t)model_task_add(m, &info);
+}
+
 static void span_is(const struct model *m, size_t task, size_t k, uint64_t s, uint64_t e, enum state st)
 {
 	struct model_span sp;
@@ -47,7 +55,7 @@ START_TEST(spans_from_state_changes)
 	at(300); trace_state(t, STATE_SLEEP, "sleep 1 s"); /* no change: no new span */
 	at(500); trace_state(t, STATE_RUNNING, NULL);
 	at(600); trace_end(t);
-	model_finish(m, 1000);
+	feed_finish(m, 1000);
 	ck_assert_uint_eq(model_span_count(m, 0), 4);
 	span_is(m, 0, 0, 100, 200, STATE_RUNNING);
 	span_is(m, 0, 1, 200, 500, STATE_SLEEP);
@@ -96,7 +104,7 @@ START_TEST(preempted_overlay_from_sampler)
 	/* Another thread's preemption does not touch this task. */
 	trace_raw(340, TRACE_EV_PREEMPT, -1, 1, 0, 10, 12);
 	at(400); trace_end(t);
-	model_finish(m, 400);
+	feed_finish(m, 400);
 	uint64_t tot[STATE_COUNT];
 	model_task_totals(m, 0, tot);
 	ck_assert_uint_eq(tot[STATE_RUNNING], 170);
@@ -116,7 +124,7 @@ END_TEST
 START_TEST(events_are_put_in_time_order)
 {
 	struct model *m = fresh(0);
-	trace_task_t t = trace_task_new("job", KIND_WORKER, NULL);
+	trace_task_t t = add_task(m, "job", KIND_WORKER);
 	struct trace_record r = {.task = t, .type = TRACE_EV_STATE, .text = ""};
 	/* The worker's event was drained before the submitter's older one. */
 	r.t_ns = 200; r.state = STATE_RUNNING; model_ingest(m, &r);
@@ -131,10 +139,48 @@ START_TEST(events_are_put_in_time_order)
 }
 END_TEST
 
+START_TEST(a_state_left_and_taken_again_at_one_instant_is_one_span)
+{
+	struct model *m = fresh(0);
+	trace_task_t t = add_task(m, "t", KIND_THREAD);
+	struct trace_record r = {.task = t, .type = TRACE_EV_BIND, .a = 10, .b = 11, .text = ""};
+	r.t_ns = 0; model_ingest(m, &r);
+	r.type = TRACE_EV_STATE; r.state = STATE_RUNNING;
+	r.t_ns = 100; model_ingest(m, &r);
+	/* The sampler: waiting for a core from 200 to 300, and again from 300
+	 * (two sweeps meet at 300): one preempted span, 200 to 400. */
+	struct trace_record p = {.task = -1, .type = TRACE_EV_PREEMPT, .a = 10, .b = 11, .text = ""};
+	p.t_ns = 200; p.state = 1; model_ingest(m, &p);
+	p.t_ns = 300; p.state = 0; model_ingest(m, &p);
+	p.t_ns = 300; p.state = 1; model_ingest(m, &p);
+	p.t_ns = 400; p.state = 0; model_ingest(m, &p);
+	r.type = TRACE_EV_END; r.t_ns = 500; model_ingest(m, &r);
+	model_apply(m, 1000);
+	ck_assert_uint_eq(model_span_count(m, 0), 4);
+	span_is(m, 0, 0, 100, 200, STATE_RUNNING);
+	span_is(m, 0, 1, 200, 400, STATE_PREEMPTED);
+	span_is(m, 0, 2, 400, 500, STATE_RUNNING);
+	ck_assert_uint_eq(model_span_total(m), 4);
+	uint64_t tot[STATE_COUNT];
+	model_task_totals(m, 0, tot);
+	ck_assert_uint_eq(tot[STATE_PREEMPTED], 200);
+	ck_assert_uint_eq(tot[STATE_RUNNING], 200);
+	/* Range queries agree with the spans (the checkpoints were mended). */
+	struct model_cell cells[5];
+	model_task_columns(m, 0, 0, 100, 5, cells);
+	ck_assert_uint_eq(cells[2].ns[STATE_PREEMPTED], 100);
+	ck_assert_uint_eq(cells[3].ns[STATE_PREEMPTED], 100);
+	ck_assert_uint_eq(cells[4].ns[STATE_RUNNING], 100);
+	support_check_invariants(m, 1, 0.0);
+	clock_set_fake(NULL);
+	model_free(m);
+}
+END_TEST
+
 START_TEST(late_events_are_counted_not_reordered)
 {
 	struct model *m = fresh(0);
-	trace_task_t t = trace_task_new("t", KIND_THREAD, NULL);
+	trace_task_t t = add_task(m, "t", KIND_THREAD);
 	struct trace_record r = {.task = t, .type = TRACE_EV_STATE, .text = ""};
 	r.t_ns = 100; r.state = STATE_RUNNING; model_ingest(m, &r);
 	r.t_ns = 500; r.state = STATE_SLEEP; model_ingest(m, &r);
@@ -173,11 +219,11 @@ START_TEST(range_summaries_match_brute_force)
 		at(time);
 		trace_state(t, (enum state)(run_rand(&seed) % STATE_DONE), NULL);
 		if (i % 1000 == 999) /* drain before the ring fills */
-			model_drain(m, 0);
+			feed_drain(m, 0);
 	}
 	at(time + 500);
 	trace_end(t);
-	model_finish(m, time + 500);
+	feed_finish(m, time + 500);
 	ck_assert_uint_gt(model_span_count(m, 0), 4000);
 	for (int q = 0; q < 100; q++) {
 		uint64_t t0 = run_rand(&seed) % (time + 1000);
@@ -207,7 +253,7 @@ START_TEST(groups_sum_their_tasks)
 	trace_state(c, STATE_RUNNING, NULL);
 	at(100); trace_state(a, STATE_IO, NULL); trace_state(b, STATE_RUNNING, NULL);
 	at(200); trace_end(a); trace_end(b); trace_end(c);
-	model_finish(m, 300);
+	feed_finish(m, 300);
 	ck_assert_uint_eq(model_group_count(m), 1);
 	ck_assert_str_eq(model_group_name(m, 0), "co");
 	ck_assert_uint_eq(model_group_size(m, 0), 2);
@@ -234,7 +280,7 @@ START_TEST(span_cap_keeps_totals_exact)
 	}
 	at(1000);
 	trace_end(t);
-	model_finish(m, 1000);
+	feed_finish(m, 1000);
 	ck_assert_uint_eq(model_span_total(m), 10);
 	ck_assert_uint_gt(model_spans_dropped(m), 0);
 	uint64_t tot[STATE_COUNT];
@@ -255,7 +301,7 @@ START_TEST(marks_in_time_order_with_milestones)
 	r.task = b; r.t_ns = 20; r.text = "second"; r.text_len = 6; model_ingest(m, &r);
 	r.task = a; r.t_ns = 10; r.text = "first"; r.text_len = 5; model_ingest(m, &r);
 	at(15); trace_milestone("halfway");
-	model_finish(m, 100);
+	feed_finish(m, 100);
 	ck_assert_uint_eq(model_mark_count(m), 2);
 	struct model_mark mk;
 	model_mark_get(m, 0, &mk);
@@ -280,6 +326,7 @@ int main(void)
 	tcase_add_test(tc, spans_from_state_changes);
 	tcase_add_test(tc, preempted_overlay_from_sampler);
 	tcase_add_test(tc, events_are_put_in_time_order);
+	tcase_add_test(tc, a_state_left_and_taken_again_at_one_instant_is_one_span);
 	tcase_add_test(tc, late_events_are_counted_not_reordered);
 	tcase_add_test(tc, range_summaries_match_brute_force);
 	tcase_add_test(tc, groups_sum_their_tasks);

@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include "clock.h"
+#include "feed.h"
 #include "render.h"
 #include "support.h"
+#include "trace.h"
 #include "view.h"
 
 static uint64_t now;
@@ -80,7 +82,7 @@ static struct model *scripted(void)
 	trace_end(a);
 	trace_end(b);
 	trace_end(main_task);
-	model_finish(m, now);
+	feed_finish(m, now);
 	clock_set_fake(NULL);
 	return m;
 }

@@ -44,6 +44,7 @@
 #include "pace.h"
 #include "co_impl.h"
 #include "gil.h"
+#include "xalloc.h"
 #include "run.h"
 
 static _Thread_local struct co_loop *co_tl_loop;
@@ -101,10 +102,7 @@ static void co_stack_save(struct co_task *t)
 		abort(); /* the task overflowed the run stack */
 	size_t used = (size_t)(top - from);
 	if (used > t->saved_cap) {
-		char *n = realloc(t->saved, used);
-		if (!n)
-			abort(); /* a suspended task without its stack cannot go on */
-		t->saved = n;
+		t->saved = xrealloc(t->saved, used);
 		t->saved_cap = used;
 	}
 	co_stack_copy(t->saved, from, used);
@@ -253,12 +251,12 @@ void co_unblock(struct co_task *t)
 	trace_statef(l->lane, STATE_RUNNING, t->line, "running %s", t->name);
 }
 
-/* Suspend t in state s until something calls co_enqueue on it; returns the
- * result given then. */
+/* Suspend t in state s at line (why: the reason its lane shows) until
+ * something calls co_enqueue on it; returns the result given then. cancel,
+ * when not NULL, is how a stopping run cuts the wait short; without it the
+ * wait ends on its own. Every await suspends through here. */
 int co_wait(struct co_task *t, enum state s, int line, const char *why, void (*cancel)(struct co_task *))
 {
-	if (t->loop->cancelling)
-		return UV_ECANCELED;
 	t->line = line;
 	t->cancel = cancel;
 	trace_state_at(t->id, s, line, why);
@@ -537,6 +535,8 @@ static void co_sleep_cancel(struct co_task *t)
 int co_sleep(struct co_task *t, uint64_t ms, int line)
 {
 	struct co_loop *l = t->loop;
+	if (l->cancelling)
+		return UV_ECANCELED;
 	if (!t->timer_inited) {
 		uv_timer_init(&l->uv, &t->timer);
 		t->timer.data = t;
@@ -633,11 +633,7 @@ int co_to_thread(struct co_task *t, void (*fn)(void *), void *arg, const char *w
 		snprintf(why, sizeof(why), "await asyncio.to_thread(%s)", what);
 		/* Not cancellable once started: the pool thread runs it to the end.
 		 * The task waits for a thread (join), whatever the thread does. */
-		t->line = line;
-		t->cancel = NULL;
-		trace_state_at(t->id, STATE_JOIN, line, why);
-		co_suspend(t);
-		rc = t->result;
+		rc = co_wait(t, STATE_JOIN, line, why, NULL);
 	}
 	free(w);
 	return rc;
@@ -658,10 +654,7 @@ int co_gather(struct co_task *t, struct co_task *const *tasks, size_t n, int lin
 		return 0;
 	t->pending = pending;
 	/* Joins end when the children do; a stopping run cancels them. */
-	t->line = line;
-	t->cancel = NULL;
-	trace_state_at(t->id, STATE_JOIN, line, "await asyncio.gather(...)");
-	co_suspend(t);
+	co_wait(t, STATE_JOIN, line, "await asyncio.gather(...)", NULL);
 	for (size_t i = 0; i < n; i++)
 		tasks[i]->waiter = NULL;
 	return t->loop->cancelling ? UV_ECANCELED : 0;
@@ -687,10 +680,7 @@ int co_next_completed(struct co_task *t, struct co_task *const *tasks, unsigned 
 			if (!taken[i])
 				tasks[i]->waiter = t;
 		t->pending = 1;
-		t->line = line;
-		t->cancel = NULL;
-		trace_state_at(t->id, STATE_JOIN, line, "as_completed: next to finish");
-		co_suspend(t);
+		co_wait(t, STATE_JOIN, line, "as_completed: next to finish", NULL);
 		for (size_t i = 0; i < n; i++)
 			if (tasks[i]->waiter == t)
 				tasks[i]->waiter = NULL;
@@ -720,13 +710,9 @@ int co_sem_acquire(struct co_task *t, struct co_sem *sem, int line)
 	else
 		sem->head = t;
 	sem->tail = t;
-	t->line = line;
-	t->cancel = NULL;
 	t->ready_since = clock_now_ns();
 	/* Runnable in every sense but the limit: ready, with the reason. */
-	trace_state_at(t->id, STATE_READY, line, sem->reason);
-	co_suspend(t);
-	return t->result;
+	return co_wait(t, STATE_READY, line, sem->reason, NULL);
 }
 
 void co_sem_release(struct co_sem *sem)

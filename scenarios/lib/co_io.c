@@ -140,13 +140,10 @@ int co_get(struct co_task *t, int port, const char *path, int line, size_t *body
 	t->op = c;
 	char why[64];
 	snprintf(why, sizeof(why), "await get %s", path);
-	t->line = line;
-	t->cancel = co_get_cancel;
-	trace_state_at(t->id, STATE_IO, line, l->many ? NULL : why);
-	co_suspend(t);
+	rc = co_wait(t, STATE_IO, line, l->many ? NULL : why, co_get_cancel);
 	if (body_bytes)
 		*body_bytes = t->got;
-	return t->result;
+	return rc;
 }
 
 /* ---- co_read_file ---- */

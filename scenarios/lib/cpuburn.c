@@ -98,3 +98,44 @@ uint64_t cpuburn_ns(uint64_t ns)
 {
 	return cpuburn_run(cpuburn_units(ns));
 }
+
+/* ---- short spins ---- */
+
+static pthread_once_t spin_once = PTHREAD_ONCE_INIT;
+static double spins_per_ns = 0.5;
+
+void cpuburn_spin(uint64_t spins)
+{
+	for (volatile uint64_t i = 0; i < spins; i++)
+		;
+}
+
+static void spin_calibrate(void)
+{
+	/* Best of several trials of about a millisecond each, as above. */
+	uint64_t spins = 1u << 16;
+	double best = 0;
+	for (int trial = 0; trial < 9; trial++) {
+		uint64_t t0 = clock_thread_cpu_ns();
+		cpuburn_spin(spins);
+		uint64_t dt = clock_thread_cpu_ns() - t0;
+		double per_ns = dt ? (double)spins / (double)dt : 0;
+		if (per_ns > best)
+			best = per_ns;
+		if (dt < NS_PER_MS)
+			spins *= 2;
+	}
+	if (best > 0)
+		spins_per_ns = best;
+}
+
+double cpuburn_spin_calibrate(void)
+{
+	pthread_once(&spin_once, spin_calibrate);
+	return spins_per_ns;
+}
+
+uint64_t cpuburn_spins(uint64_t ns)
+{
+	return (uint64_t)((double)ns * cpuburn_spin_calibrate() + 0.5);
+}

@@ -19,8 +19,12 @@
 
 #include "clock.h"
 #include "pace.h"
+#include "xalloc.h"
 
 #define GIL_NAMES_MAX 64
+/* Hand-over times kept for the median: a lock convoy can hand the GIL over
+ * millions of times; the first million say enough (8 MiB). */
+#define GIL_INTERVALS_MAX (1u << 20)
 
 struct gil_name {
 	trace_task_t task;
@@ -108,29 +112,25 @@ static void gil_note_holder(struct gil *g, trace_task_t task)
 		return;
 	if (g->last_holder != TRACE_NO_TASK) {
 		g->switches++;
-		if (g->nintervals == g->cap) {
+		if (g->nintervals == g->cap && g->cap < GIL_INTERVALS_MAX) {
 			size_t cap = g->cap ? 2 * g->cap : 256;
-			uint64_t *iv = realloc(g->intervals, cap * sizeof(*iv));
-			if (iv) {
-				g->intervals = iv;
-				g->cap = cap;
-			}
+			g->intervals = xreallocarray(g->intervals, cap, sizeof(*g->intervals));
+			g->cap = cap;
 		}
-		if (g->nintervals < g->cap)
-			g->intervals[g->nintervals++] = now - g->t_last_switch;
+		g->intervals[g->nintervals++] = now - g->t_last_switch;
 	}
 	g->last_holder = task;
 	g->t_last_switch = now;
 }
 
-void gil_acquire(struct gil *g, trace_task_t task, int line)
+/* Take the GIL; when draw, each wait is drawn (STATE_GIL, holder named). */
+static void gil_take(struct gil *g, trace_task_t task, int draw)
 {
-	if (!g)
-		return;
 	pthread_mutex_lock(&g->mu);
 	if (g->locked) {
 		trace_task_t named = g->holder;
-		gil_report_wait(g, task);
+		if (draw)
+			gil_report_wait(g, task);
 		while (g->locked) {
 			uint64_t saved = g->switch_number;
 			/* The interval is lesson time: 1/speed as long in a slowed run. */
@@ -141,7 +141,7 @@ void gil_acquire(struct gil *g, trace_task_t task, int line)
 			 * to drop it. */
 			if (timed_out && g->locked && g->switch_number == saved)
 				atomic_store(&g->drop_request, 1);
-			if (g->locked && g->holder != named) {
+			if (draw && g->locked && g->holder != named) {
 				named = g->holder;
 				gil_report_wait(g, task);
 			}
@@ -149,25 +149,44 @@ void gil_acquire(struct gil *g, trace_task_t task, int line)
 	}
 	g->locked = 1;
 	g->holder = task;
-	g->switch_number++;
+	/* As CPython's take_gil: a hand-over counts only when the holder
+	 * changes, so a thread that drops the GIL around a quick system call
+	 * and takes it straight back does not reset a waiter's interval. */
+	if (task != g->last_holder)
+		g->switch_number++;
 	gil_note_holder(g, task);
 	pthread_cond_signal(&g->switch_cond);
 	atomic_store(&g->drop_request, 0);
 	pthread_mutex_unlock(&g->mu);
+}
+
+void gil_acquire(struct gil *g, trace_task_t task, int line)
+{
+	if (!g)
+		return;
+	gil_take(g, task, 1);
 	trace_state_at(task, STATE_RUNNING, line, "holds the GIL");
 }
 
-static void gil_drop(struct gil *g, int forced)
+void gil_acquire_quiet(struct gil *g, trace_task_t task)
+{
+	if (g)
+		gil_take(g, task, 0);
+}
+
+/* As CPython's drop_gil with FORCE_SWITCHING: whenever a drop request is
+ * pending (whether the holder is answering it or only releasing the GIL
+ * around a blocking call), wait until another thread has taken the GIL,
+ * so this one cannot take it straight back. */
+static void gil_drop(struct gil *g, trace_task_t task)
 {
 	pthread_mutex_lock(&g->mu);
 	g->locked = 0;
 	g->holder = TRACE_NO_TASK;
 	pthread_cond_signal(&g->cond);
-	if (forced) {
-		/* Someone asked: wait until they have it, so this thread cannot
-		 * take it straight back. */
+	if (atomic_load(&g->drop_request)) {
 		uint64_t saved = g->switch_number;
-		while (g->switch_number == saved)
+		while (g->switch_number == saved && g->last_holder == task)
 			pthread_cond_wait(&g->switch_cond, &g->mu);
 	}
 	pthread_mutex_unlock(&g->mu);
@@ -175,9 +194,8 @@ static void gil_drop(struct gil *g, int forced)
 
 void gil_release(struct gil *g, trace_task_t task)
 {
-	(void)task;
 	if (g)
-		gil_drop(g, 0);
+		gil_drop(g, task);
 }
 
 int gil_check(struct gil *g, trace_task_t task, int line)
@@ -186,7 +204,7 @@ int gil_check(struct gil *g, trace_task_t task, int line)
 		return 0;
 	/* Said before the drop, so the lanes never show two holders running. */
 	trace_state(task, STATE_GIL, "dropping the GIL: another thread asked for it");
-	gil_drop(g, 1);
+	gil_drop(g, task);
 	gil_acquire(g, task, line);
 	return 1;
 }
@@ -222,9 +240,7 @@ double gil_switch_interval_median_ms(const struct gil *g)
 	size_t n = gil_switch_intervals(g, NULL, 0);
 	if (n == 0)
 		return 0;
-	uint64_t *v = malloc(n * sizeof(*v));
-	if (!v)
-		return 0;
+	uint64_t *v = xreallocarray(NULL, n, sizeof(*v));
 	n = gil_switch_intervals(g, v, n);
 	qsort(v, n, sizeof(*v), cmp_u64);
 	double med = n % 2 ? (double)v[n / 2] : ((double)v[n / 2 - 1] + (double)v[n / 2]) / 2;

@@ -10,7 +10,10 @@
  * the GIL and, as CPython does with FORCE_SWITCHING, waits until another
  * thread has taken it before asking for it again, so the requester gets it
  * next. A thread about to block on I/O calls gil_release, then gil_acquire
- * after it.
+ * after it; like CPython's drop_gil, a release while a drop request is
+ * pending also waits for the hand-over. Taking it back before anyone else
+ * did is not a hand-over (CPython's switch_number does not move), so a
+ * waiter's interval goes on.
  *
  * Every wait is reported to the recorder as STATE_GIL with the holder
  * named ("waiting for the GIL held by cpu-1"); the thread becomes
@@ -42,18 +45,27 @@ void gil_name_task(struct gil *g, trace_task_t task, const char *name);
 /* Take the GIL (waiting in STATE_GIL if another task holds it), then report
  * STATE_RUNNING at Python line `line` (0: none). */
 void gil_acquire(struct gil *g, trace_task_t task, int line);
+/* The same, drawing nothing, for a caller that takes the GIL back many
+ * thousand times a second (after every contended lock) and draws a sample
+ * of those waits itself. */
+void gil_acquire_quiet(struct gil *g, trace_task_t task);
 /* Give it up (before blocking I/O, or at the end). Report the next state
  * (io...) first, so the lanes never show two holders running at once. */
 void gil_release(struct gil *g, trace_task_t task);
-/* Called by the holder between small units of CPU work: hands the GIL over
- * when another thread asked for it, and takes it back after. Returns 1 when
- * it did switch. Cheap (one atomic load) when nobody asked. */
+/* CPython's eval-breaker check, called by the holder where the Python it
+ * mirrors would check: between small units of CPU work for code that
+ * loops, and, for code whose exact switch points matter (threads/race),
+ * only where CPython 3.10+ checks: at the RESUME that starts a function, a
+ * backward jump, and after a call to a C function. Hands the GIL over when
+ * another thread asked for it, and takes it back after. Returns 1 when it
+ * did switch. Cheap (one atomic load) when nobody asked. */
 int gil_check(struct gil *g, trace_task_t task, int line);
 
 /* Hand-overs from one task to another so far. */
 uint64_t gil_switches(const struct gil *g);
 /* Times between successive hand-overs (how long each holder kept it), in
- * ns, oldest first; copies at most max, returns how many there are. */
+ * ns, oldest first (the first million are kept); copies at most max,
+ * returns how many there are. */
 size_t gil_switch_intervals(const struct gil *g, uint64_t *out, size_t max);
 /* Median of those intervals in ms (0 when there were none). */
 double gil_switch_interval_median_ms(const struct gil *g);

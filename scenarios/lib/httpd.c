@@ -26,6 +26,7 @@
 
 #include "clock.h"
 #include "pace.h"
+#include "xalloc.h"
 
 #define CHUNK_MAX (64 * 1024)
 #define REQ_MAX 1024

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "fdio.h"
 
 #define PROCS_TICK_MS 20
 #define PROCS_ARGS_MAX 32
@@ -23,34 +24,12 @@
 /* The child's start cost travels in its environment: "NS WHAT". */
 #define PROCS_START_ENV "SIMUL_START_COST"
 
-/* CPU time (user + system) of a live child, or 0 once it is gone. */
-static uint64_t procs_cpu_ns(pid_t pid)
-{
-	char path[64], buf[512];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return 0;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* Fields after the command name (which may hold spaces): state is the
-	 * 3rd field, utime and stime the 14th and 15th. */
-	char *p = strrchr(buf, ')');
-	unsigned long long ut, st;
-	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-		return 0;
-	long hz = sysconf(_SC_CLK_TCK);
-	/* in lesson time: a slowed-down child does its work 1/speed times */
-	return clock_lesson_span((ut + st) * NS_PER_S / (uint64_t)(hz > 0 ? hz : 100));
-}
-
 /* Refresh the run's panel: one line per child. force: even if it was
  * refreshed less than PROCS_PANEL_EVERY_NS ago. */
 static void procs_panel(struct procs_set *s, int force)
 {
 	uint64_t now = clock_now_ns();
-	if (!force && now - s->panel_ns < PROCS_PANEL_EVERY_NS)
+	if (s->no_panel || (!force && now - s->panel_ns < PROCS_PANEL_EVERY_NS))
 		return;
 	s->panel_ns = now;
 	char line[RUN_PANEL_WIDTH], status[64];
@@ -59,7 +38,8 @@ static void procs_panel(struct procs_set *s, int force)
 	for (int i = 0; i < s->n; i++) {
 		struct procs_child *c = &s->kids[i];
 		if (!c->exited) {
-			uint64_t cpu = procs_cpu_ns(c->pid);
+			/* in lesson time: a slowed-down child does its work 1/speed times */
+			uint64_t cpu = clock_lesson_span(clock_pid_cpu_ns((int)c->pid));
 			if (cpu > c->cpu_ns)
 				c->cpu_ns = cpu;
 			snprintf(status, sizeof(status), "alive");
@@ -164,8 +144,8 @@ static char **procs_child_env(char **base, const char *env_cost)
 	return envp;
 }
 
-static int procs_spawn_raw(struct procs_set *s, trace_task_t task, const char *name, int with_socket,
-                           const char *const *args, const char *env_cost);
+static int procs_spawn_raw(struct procs_set *s, trace_task_t task, const char *name,
+                           const struct procs_spawn_options *o, const char *const *args, const char *env_cost);
 
 /* Start the fork server (once) and wait until it says it is ready, as the
  * first Process.start() with forkserver does. Returns 0 or -1. */
@@ -181,7 +161,8 @@ static int procs_forkserver_start(struct procs_set *s)
 	         "(CPython: %.0f ms of CPU)", (unsigned long long)pycost_forkserver_start_ns(),
 	         (double)pycost_forkserver_start_ns() / (double)NS_PER_MS);
 	const char *args[] = {"forkserver", arg_task, NULL};
-	int c = procs_spawn_raw(s, t, "fork server", 1, args, env);
+	static const struct procs_spawn_options server = {.with_socket = 1, .stdin_fd = -1, .stdout_fd = -1};
+	int c = procs_spawn_raw(s, t, "fork server", &server, args, env);
 	if (c < 0) {
 		trace_end(t);
 		return -1;
@@ -198,13 +179,23 @@ static int procs_forkserver_start(struct procs_set *s)
 			return -1;
 		char b;
 		if (k > 0)
-			return procs_read_full(s->kids[c].sock, &b, 1) == 0 ? 0 : -1;
+			return fd_read_all(s->kids[c].sock, &b, 1) == 0 ? 0 : -1;
 	}
 }
 
 int procs_spawn(struct procs_set *s, trace_task_t task, const char *name, int with_socket,
                 const char *const *args)
 {
+	struct procs_spawn_options o = {.with_socket = with_socket, .stdin_fd = -1, .stdout_fd = -1};
+	return procs_spawn_with(s, task, name, &o, args);
+}
+
+int procs_spawn_with(struct procs_set *s, trace_task_t task, const char *name,
+                     const struct procs_spawn_options *o, const char *const *args)
+{
+	static const struct procs_spawn_options defaults = {.stdin_fd = -1, .stdout_fd = -1};
+	if (o == NULL)
+		o = &defaults;
 	char env[160];
 	const char *env_cost = NULL;
 	uint64_t ns = pycost_child_start_ns(s->start);
@@ -220,12 +211,14 @@ int procs_spawn(struct procs_set *s, trace_task_t task, const char *name, int wi
 		         (double)ns / (double)NS_PER_MS);
 		env_cost = env;
 	}
-	return procs_spawn_raw(s, task, name, with_socket, args, env_cost);
+	return procs_spawn_raw(s, task, name, o, args, env_cost);
 }
 
-static int procs_spawn_raw(struct procs_set *s, trace_task_t task, const char *name, int with_socket,
-                           const char *const *args, const char *env_cost)
+static int procs_spawn_raw(struct procs_set *s, trace_task_t task, const char *name,
+                           const struct procs_spawn_options *o, const char *const *args, const char *env_cost)
 {
+	int with_socket = o->with_socket;
+	s->no_panel |= o->no_panel;
 	if (s->n == PROCS_MAX) {
 		run_fail(s->run, "at most %d worker processes", PROCS_MAX);
 		return -EINVAL;
@@ -266,7 +259,7 @@ static int procs_spawn_raw(struct procs_set *s, trace_task_t task, const char *n
 	int argc = 0;
 	argv[argc++] = (char *)exe;
 	argv[argc++] = "--worker";
-	argv[argc++] = "processes";
+	argv[argc++] = (char *)(o->module ? o->module : "processes");
 	for (int i = 0; args[i] != NULL && argc < PROCS_ARGS_MAX + 3; i++)
 		argv[argc++] = (char *)args[i];
 	argv[argc] = NULL;
@@ -278,11 +271,15 @@ static int procs_spawn_raw(struct procs_set *s, trace_task_t task, const char *n
 		{.flags = UV_IGNORE},
 		{.flags = UV_INHERIT_FD, .data.fd = ring},
 	};
-	if (with_socket) {
+	if (with_socket || o->stdin_fd >= 0) {
 		stdio[0].flags = UV_INHERIT_FD;
-		stdio[0].data.fd = sv[1];
+		stdio[0].data.fd = with_socket ? sv[1] : o->stdin_fd;
 	}
-	uv_process_options_t o = {
+	if (o->stdout_fd >= 0) {
+		stdio[1].flags = UV_INHERIT_FD;
+		stdio[1].data.fd = o->stdout_fd;
+	}
+	uv_process_options_t po = {
 		.exit_cb = procs_exited,
 		.file = argv[0],
 		.args = argv,
@@ -291,7 +288,7 @@ static int procs_spawn_raw(struct procs_set *s, trace_task_t task, const char *n
 		.stdio_count = 4,
 	};
 	c->proc.data = c;
-	int rc = uv_spawn(&s->loop, &c->proc, &o);
+	int rc = uv_spawn(&s->loop, &c->proc, &po);
 	free(env);
 	close(ring);
 	if (with_socket)
@@ -406,7 +403,7 @@ int procs_forkserver_main(int argc, char **argv)
 	}
 	trace_markf(task, "fork server: pid %d, parent pid %d", (int)getpid(), (int)getppid());
 	char b = 1;
-	if (procs_write_full(0, &b, 1) != 0) {
+	if (fd_write_all(0, &b, 1) != 0) {
 		trace_end(task);
 		return 1;
 	}
@@ -414,35 +411,5 @@ int procs_forkserver_main(int argc, char **argv)
 	while (read(0, &b, 1) > 0)
 		;
 	trace_end(task);
-	return 0;
-}
-
-int procs_read_full(int fd, void *buf, size_t n)
-{
-	char *p = buf;
-	while (n > 0) {
-		ssize_t k = read(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
-int procs_write_full(int fd, const void *buf, size_t n)
-{
-	const char *p = buf;
-	while (n > 0) {
-		ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
 	return 0;
 }

@@ -10,7 +10,8 @@
  * on its lane saying so and its lane ends, and is counted in `crashed`.
  * When the run is stopped every child still alive is killed and reaped.
  * The run's live panel lists the children: pid, parent pid, CPU time (read
- * from /proc while they live) and how they ended.
+ * from /proc while they live) and how they ended, unless a spawn asked the
+ * set to leave the panel to the demo.
  *
  * Not thread-safe: one thread (the demo's scenario thread) owns a set.
  */
@@ -51,6 +52,7 @@ struct procs_set {
 	int alive;    /* spawned and not yet reaped */
 	int crashed;  /* died of a signal or a non-zero status, not by us */
 	int stopping; /* we killed them because the run is stopping */
+	int no_panel; /* the demo draws its own panel */
 	uint64_t panel_ns; /* when the panel was last refreshed */
 	/* multiprocessing's start method: what a child costs before it runs
 	 * its target (pycost.h); with forkserver, kids[server] is the server. */
@@ -60,6 +62,18 @@ struct procs_set {
 };
 
 int procs_set_init(struct procs_set *s, struct run *run);
+
+/* How to start one worker. Zero-initialised is procs_spawn's default but
+ * for the fds: set stdin_fd and stdout_fd to -1 when unused. */
+struct procs_spawn_options {
+	const char *module; /* `simul --worker MODULE`; NULL: "processes" */
+	int with_socket;    /* a socket pair whose child end is its fd 0 */
+	/* Else these as its fd 0 and fd 1, e.g. one pipe shared by every
+	 * worker of a pool (a job queue, a result queue); -1: none. */
+	int stdin_fd, stdout_fd;
+	int no_panel;       /* leave the run's panel to the demo (for the set) */
+};
+
 /*
  * Start the children the way multiprocessing's start method `m` would, at
  * CPython's cost (default fork). Every child then spends, on its own lane
@@ -78,6 +92,9 @@ void procs_set_start(struct procs_set *s, enum pycost_start m, trace_task_t lane
  */
 int procs_spawn(struct procs_set *s, trace_task_t task, const char *name, int with_socket,
                 const char *const *args);
+/* The same with options (o may be NULL). */
+int procs_spawn_with(struct procs_set *s, trace_task_t task, const char *name,
+                     const struct procs_spawn_options *o, const char *const *args);
 /* Reap whatever has exited, without blocking. */
 void procs_poll(struct procs_set *s);
 /* Block until every child has exited; kills them all when the run stops. */
@@ -94,10 +111,5 @@ trace_task_t procs_child_attach(const char *task_arg);
  * start like a spawned interpreter, say so on fd 0, wait until the parent
  * closes it. */
 int procs_forkserver_main(int argc, char **argv);
-
-/* Read or write exactly n bytes on fd (send with MSG_NOSIGNAL on a socket:
- * a dead peer is an error, not a SIGPIPE). Return 0, or -1 on EOF/error. */
-int procs_read_full(int fd, void *buf, size_t n);
-int procs_write_full(int fd, const void *buf, size_t n);
 
 #endif

@@ -18,6 +18,7 @@
 #include "tui_int.h"
 
 #include "pace.h"
+#include "feed.h"
 
 #define TUI_ESC_DELAY_MS 25 /* how long curses waits to tell Esc from a key's escape sequence */
 #define TUI_CORES_READ_NS (NS_PER_S / 2)
@@ -31,7 +32,7 @@ void tui_on_tick(uv_timer_t *h)
 	/* The model holds back the last MODEL_HOLDBACK_NS for events still on
 	 * their way; that is real time, so less lesson time in a slowed run, and
 	 * none once a paused run's clock stands still. */
-	model_drain(t->model, now + pace_holdback_credit(MODEL_HOLDBACK_NS));
+	feed_drain(t->model, now + pace_holdback_credit(MODEL_HOLDBACK_NS));
 	pace_step_check(); /* a step ends at a child process's next event too */
 	record_milestones_publish(t->model);
 	if (now - t->cores_read_ns >= TUI_CORES_READ_NS)
@@ -78,11 +79,7 @@ static int tui_prepare(const struct app_options *o, struct run **first, struct m
 		fprintf(stderr, "simul: --theme '%s': allowed: dark, light, contrast, cb\n", o->theme);
 		return APP_EXIT_USAGE;
 	}
-	*first = malloc(sizeof(**first));
-	if (*first == NULL) {
-		fprintf(stderr, "simul: out of memory\n");
-		return APP_EXIT_FAIL;
-	}
+	*first = xmalloc(sizeof(**first));
 	int rc;
 	if (o->replay != NULL) {
 		char err[512];
@@ -224,9 +221,7 @@ int tui_main(const struct app_options *o)
 	struct model *saved = NULL;
 	int theme;
 	int rc = tui_prepare(o, &first, &saved, &theme);
-	struct tui *t = rc == 0 ? calloc(1, sizeof(*t)) : NULL;
-	if (rc == 0 && t == NULL)
-		rc = APP_EXIT_FAIL;
+	struct tui *t = rc == 0 ? xcalloc(1, sizeof(*t)) : NULL;
 	if (rc == 0) {
 		t->opt = o;
 		t->theme = theme;

@@ -274,10 +274,8 @@ int tui_menu_init(struct tui *t, const struct run *first)
 	size_t nm = registry_modules(&mods);
 	for (size_t i = 0; i < nm; i++)
 		t->nitems += mods[i]->ndemos;
-	t->items = calloc(t->nitems ? t->nitems : 1, sizeof(*t->items));
-	t->shown = calloc(t->nitems ? t->nitems : 1, sizeof(*t->shown));
-	if (t->items == NULL || t->shown == NULL)
-		return -1;
+	t->items = xcalloc(t->nitems ? t->nitems : 1, sizeof(*t->items));
+	t->shown = xcalloc(t->nitems ? t->nitems : 1, sizeof(*t->shown));
 	size_t k = 0;
 	for (size_t i = 0; i < nm; i++)
 		for (size_t j = 0; j < mods[i]->ndemos; j++, k++) {

@@ -254,11 +254,10 @@ int tui_outputs_at_quit(struct tui *t)
 {
 	if (t->run != NULL && t->live) {
 		run_request_stop(t->run);
-		run_finish(t->run);
-		if (t->model != NULL) {
-			model_drain(t->model, clock_now_ns());
-			model_finish(t->model, t->run->end_ns);
-		}
+		if (t->model != NULL)
+			app_run_end(t->run, t->model);
+		else
+			run_finish(t->run);
 		t->live = 0;
 		tui_outputs_write(t);
 	} else if (!t->outputs_written) {

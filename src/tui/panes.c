@@ -215,7 +215,7 @@ void tui_draw_lesson(struct tui *t, int y0, int x0, int h, int w)
 	tui_pane_title(t, PANE_LESSON, y0, x0, w, hl ? " (line of the selected task lit)" : NULL);
 	int text_h = py ? (h - 1) / 2 : h - 1;
 	char *flowed = tui_reflow(text ? text : "(no lesson for this demo)");
-	tui_wrap(flowed ? flowed : "", w, &o);
+	tui_wrap(flowed, w, &o);
 	free(flowed);
 	int top = tui_clamp_scroll(&t->scroll[PANE_LESSON], o.n, text_h);
 	for (int r = 0; r < text_h && top + r < o.n; r++)

@@ -4,6 +4,8 @@
  */
 #include "tui_int.h"
 
+#include "feed.h"
+
 /* ---- the run ---- */
 
 
@@ -18,16 +20,9 @@ uint64_t tui_run_end(const struct tui *t)
 
 int tui_run_start(struct tui *t)
 {
-	trace_reset();
-	t->model = model_new(0);
-	if (t->model == NULL) {
-		snprintf(t->msg, sizeof(t->msg), "out of memory");
-		return -1;
-	}
-	uint64_t now = clock_now_ns();
-	model_set_origin(t->model, now);
+	t->model = feed_start();
 	memset(&t->vp, 0, sizeof(t->vp));
-	t->vp.origin = now;
+	t->vp.origin = model_origin(t->model);
 	t->follow = 1;
 	t->sel = 0;
 	t->lane_top = 0;
@@ -54,9 +49,7 @@ int tui_run_start(struct tui *t)
 /* Build a fresh run of menu item i (its edited parameters). */
 struct run *tui_run_new(struct tui *t, int i)
 {
-	struct run *r = malloc(sizeof(*r));
-	if (r == NULL)
-		return NULL;
+	struct run *r = xmalloc(sizeof(*r));
 	run_init(r, t->items[i].mod, t->items[i].demo);
 	r->params = t->items[i].params;
 	r->speed = t->speed > 0 ? t->speed : 1.0;
@@ -94,8 +87,7 @@ static void tui_run_drop(struct tui *t)
 void tui_on_done(struct run *run, void *arg)
 {
 	struct tui *t = arg;
-	run_finish(run);
-	model_finish(t->model, run->end_ns);
+	app_run_end(run, t->model);
 	t->live = 0;
 	tui_outputs_write(t); /* --report, --trace, --save: the run as it ended */
 	uv_timer_stop(&t->tick);

@@ -13,9 +13,8 @@ static int tui_have_tty;
 
 /* Leave the alternate screen, stop mouse reporting (every mode ncurses may
  * have asked for), show the cursor, reset the colours, put the saved
- * termios back, then die of the signal as if simul had no handler. Only
- * async-signal-safe calls. */
-static void tui_fatal(int sig)
+ * termios back: async-signal-safe, for dying in the middle of a frame. */
+static void tui_term_restore(void)
 {
 	static const char reset[] = "\033[?1000l\033[?1002l\033[?1003l\033[?1006l\033[?1015l"
 	                            "\033[?1049l\033[?25h\033[0m\r\n";
@@ -26,6 +25,13 @@ static void tui_fatal(int sig)
 	if (tui_have_tty)
 		tcsetattr(STDIN_FILENO, TCSANOW, &tui_saved_tty);
 	errno = saved;
+}
+
+/* Give the terminal back, then die of the signal as if simul had no
+ * handler. */
+static void tui_fatal(int sig)
+{
+	tui_term_restore();
 	raise(sig); /* SA_RESETHAND: the default action, once this returns */
 }
 
@@ -57,6 +63,8 @@ void tui_install_fatal(void)
 			continue;
 		sigaction(tui_fatal_signals[i], &sa, NULL);
 	}
+	/* Out of memory ends the process too: give the terminal back first. */
+	xalloc_on_failure(tui_term_restore);
 }
 
 /* ---- themes ---- */

@@ -10,13 +10,11 @@
 /* Join the hard-wrapped lines of a Markdown paragraph (and the indented
  * continuation lines of a list item), so that the text flows to the pane's
  * width; blank lines, list items and headings keep their line breaks.
- * Returns a malloc'd copy. */
+ * Returns a copy the caller frees. */
 char *tui_reflow(const char *text)
 {
 	size_t n = strlen(text), k = 0;
-	char *out = malloc(n + 1);
-	if (out == NULL)
-		return NULL;
+	char *out = xmalloc(n + 1);
 	for (size_t i = 0; i < n; i++) {
 		if (text[i] != '\n' || i == 0 || text[i - 1] == '\n') {
 			out[k++] = text[i];

@@ -10,20 +10,16 @@
 
 /* ---- lanes ---- */
 
-static int tui_lane_push(struct tui *t, int is_group, size_t index)
+static void tui_lane_push(struct tui *t, int is_group, size_t index)
 {
 	if (t->nlanes == t->lanes_cap) {
 		size_t cap = t->lanes_cap ? t->lanes_cap * 2 : TUI_LANES_FIRST_CAP;
-		struct lane *l = realloc(t->lanes, cap * sizeof(*l));
-		if (l == NULL)
-			return -1;
-		t->lanes = l;
+		t->lanes = xreallocarray(t->lanes, cap, sizeof(*t->lanes));
 		t->lanes_cap = cap;
 	}
 	t->lanes[t->nlanes].is_group = is_group;
 	t->lanes[t->nlanes].index = index;
 	t->nlanes++;
-	return 0;
 }
 
 /* One lane per task when they fit in `rows` (or a group is open), else one
@@ -44,9 +40,7 @@ void tui_lanes_build(struct tui *t, int rows)
 			tui_lane_push(t, 0, i);
 		return;
 	}
-	unsigned char *seen = calloc(ng, 1);
-	if (seen == NULL)
-		return;
+	unsigned char *seen = xcalloc(ng, 1);
 	for (size_t i = 0; i < n; i++) {
 		const struct model_task *mt = model_task(t->model, i);
 		if (mt->group_index < 0)
@@ -219,17 +213,12 @@ void tui_draw_timeline(struct tui *t)
 	uint64_t end = tui_run_end(t);
 	tui_timeline_fit(t, end);
 	int ncols = t->lo.ncols, rows = t->lo.lane_rows;
-	char *labels = malloc((size_t)ncols * 2 + 1);
-	char *ruler = malloc((size_t)ncols * 2 + 1);
+	char *labels = xmalloc((size_t)ncols * 2 + 1);
+	char *ruler = xmalloc((size_t)ncols * 2 + 1);
 	if (t->cells_cap < ncols) {
 		free(t->cells);
-		t->cells = malloc(sizeof(*t->cells) * (size_t)ncols);
-		t->cells_cap = t->cells ? ncols : 0;
-	}
-	if (labels == NULL || ruler == NULL || t->cells == NULL) {
-		free(labels);
-		free(ruler);
-		return;
+		t->cells = xcalloc((size_t)ncols, sizeof(*t->cells));
+		t->cells_cap = ncols;
 	}
 	view_axis(&t->vp, t->ascii, labels, ruler);
 	tui_timeline_axis(t, labels, ruler);

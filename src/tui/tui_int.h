@@ -33,9 +33,9 @@
 #include "script.h"
 #include "run.h"
 #include "state.h"
-#include "trace.h"
 #include "tui.h"
 #include "view.h"
+#include "xalloc.h"
 
 #define TUI_TICK_MS 100
 #define TUI_MIN_COLS 80
