@@ -15,7 +15,10 @@
 #include "params.h"
 #include "record.h"
 #include "run.h"
+#include "output.h"
+#include "quote.h"
 #include "startup.h"
+#include "fatal.h"
 
 #ifndef SIMUL_VERSION
 #define SIMUL_VERSION "0.1.0"
@@ -301,6 +304,47 @@ static int check_tui_options(struct app_options *o)
 
 /* Options that do not go together, and an unknown demo. Returns 0 or
  * APP_EXIT_USAGE after the one-line message. */
+/* No file is written twice, or over a file being read: --report X
+ * --save X, --replay F --save F, two outputs to standard output. */
+static int check_paths(const struct app_options *o)
+{
+	const struct {
+		const char *opt, *path;
+		int writes;
+	} f[] = {
+		{"--plain", !o->tui && o->plain ? "-" : NULL, 1},
+		{"--report", o->report, 1},
+		{"--trace", o->trace, 1},
+		{"--save", o->save, 1},
+		{"--record", o->record, 1},
+		{"--replay", o->replay, 0},
+		{"--script", o->script, 0},
+	};
+	const size_t n = sizeof(f) / sizeof(f[0]);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++) {
+			if (f[i].path == NULL || f[j].path == NULL || !(f[i].writes || f[j].writes) ||
+			    !output_same_file(f[i].path, f[j].path))
+				continue;
+			char a[QUOTE_MAX + 1] = "", b[QUOTE_MAX + 1] = " ";
+			/* --plain's "-" is implied: only its name is shown. */
+			if (strcmp(f[i].opt, "--plain") != 0) {
+				a[0] = ' ';
+				quote_text(f[i].path, a + 1, sizeof(a) - 1);
+			}
+			quote_text(f[j].path, b + 1, sizeof(b) - 1);
+			if (f[i].writes && f[j].writes)
+				fprintf(stderr, "simul: %s%s and %s%s would write the same file: give each its own\n",
+				        f[i].opt, a, f[j].opt, b);
+			else
+				fprintf(stderr, "simul: %s%s would write over %s%s, which it reads: give another file\n",
+				        f[i].writes ? f[i].opt : f[j].opt, f[i].writes ? a : b,
+				        f[i].writes ? f[j].opt : f[i].opt, f[i].writes ? b : a);
+			return -1;
+		}
+	return 0;
+}
+
 static int check_options(struct app_options *o)
 {
 	if (o->demo != NULL && registry_find(o->demo, NULL) == NULL) {
@@ -309,7 +353,7 @@ static int check_options(struct app_options *o)
 		fprintf(stderr, "simul: unknown demo '%s'; closest: %s (simul --list shows all)\n", o->demo, near);
 		return APP_EXIT_USAGE;
 	}
-	if (check_tui_options(o) != 0)
+	if (check_tui_options(o) != 0 || check_paths(o) != 0)
 		return APP_EXIT_USAGE;
 	if (o->replay != NULL && (o->demo != NULL || o->nsets > 0 || o->have_seed)) {
 		fprintf(stderr, "simul: --replay shows a saved run: give no demo, --set or --seed with it\n");
@@ -353,6 +397,7 @@ int main(int argc, char **argv)
 	if (argc >= 3 && strcmp(argv[1], "--worker") == 0)
 		return worker_main(argc, argv);
 
+	fatal_install();
 	if (getenv("NO_COLOR") != NULL && getenv("NO_COLOR")[0] != '\0')
 		o.no_color = 1;
 	int rc = parse_options(argc, argv, &o);

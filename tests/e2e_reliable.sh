@@ -7,6 +7,9 @@
 #  - closed standard input, output or error: no abort;
 #  - a low open-file limit: one line and exit status 1, never an abort, a
 #    crash or a hang (tests/torture_limits.sh sweeps every demo);
+#  - no output destroyed or left empty: the same file twice or as input and
+#    output is refused; a failed run, a bad save file, kill -9 or SIGUSR1
+#    mid-run leave the old file as it was and no temporary file;
 # The TUI cases run in tmux on a server socket of their own.
 set -u
 cd "$(dirname "$0")/.."
@@ -93,6 +96,54 @@ for n in 16 20 24 28; do
 		*) fail "ulimit -n $n, $demo: exit status $rc ($err)" ;;
 		esac
 	done
+done
+
+# ---- 7. files are never destroyed or left empty ----
+d=$tmp/files
+mkdir "$d"
+"$SIMUL" threads/interleave -s pause_ms=1 -s count=2 --save "$d/a.save" >/dev/null || fail "a first save"
+cp "$d/a.save" "$d/keep"
+refused() { # refused WHAT ARGS...: exit 2, one line, nothing new in $d
+	local what=$1
+	shift
+	local before
+	before=$(ls -A "$d")
+	"$SIMUL" "$@" >/dev/null 2>"$tmp/err"
+	local rc=$?
+	[ $rc -eq 2 ] || fail "$what: exit status $rc, want 2"
+	[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "$what: not one line: $(cat "$tmp/err")"
+	[ "$(ls -A "$d")" = "$before" ] || fail "$what: files changed: $(ls -A "$d")"
+	cmp -s "$d/a.save" "$d/keep" || fail "$what: a.save changed"
+}
+refused "--replay F --save F" --replay "$d/a.save" --save "$d/a.save"
+refused "--replay F --save ./F" --replay "$d/a.save" --save "$d/../files/a.save" --plain
+refused "--report X --save X" threads/interleave --report "$d/X" --save "$d/X"
+refused "--report F --trace F" threads/interleave --report "$d/a.save" --trace "$d/a.save"
+refused "--plain --report -" threads/interleave --plain --report -
+refused "--script F --record F" threads/interleave --script "$d/a.save" --record "$d/a.save"
+refused "--report ok --trace /bad" threads/interleave -s pause_ms=1 --report "$d/ok.json" --trace /no/such/dir/t.json
+echo garbage >"$d/garbage"
+refused "--replay garbage --save" --replay "$d/garbage" --save "$d/out.save"
+rm "$d/garbage"
+echo old >"$d/y.cast"
+"$SIMUL" threads/interleave --record "$d/y.cast" </dev/null >/dev/null 2>&1
+[ "$(cat "$d/y.cast")" = old ] || fail "--record without a terminal changed y.cast"
+rm "$d/y.cast"
+# Killed mid-run: kill -9 (a temporary file may stay; never a damaged
+# target), SIGUSR1 (nothing stays; SIGQUIT is ignored in a background job).
+for sig in KILL USR1; do
+	"$SIMUL" threads/interleave -s pause_ms=2000 --save "$d/a.save" --report "$d/r.json" >/dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 50); do [ -n "$(ls -A "$d" | grep '^\.')" ] && break; sleep 0.1; done
+	sleep 0.3
+	kill -"$sig" $pid
+	wait $pid 2>/dev/null
+	cmp -s "$d/a.save" "$d/keep" || fail "SIG$sig mid-run changed the --save target"
+	[ ! -e "$d/r.json" ] || fail "SIG$sig mid-run left a --report file"
+	if [ $sig = USR1 ]; then
+		[ -z "$(ls -A "$d" | grep '^\.')" ] || fail "SIGUSR1 left temporary files: $(ls -A "$d")"
+	fi
+	rm -f "$d"/.??*
 done
 
 T new-session -d -x 120 -y 40 -s "$SESS" "env PS1='PROMPT\$ ' TERM=screen-256color bash --norc --noprofile" ||

@@ -17,6 +17,7 @@
  */
 #include "tui_int.h"
 
+#include "output.h"
 #include "pace.h"
 #include "feed.h"
 
@@ -78,6 +79,14 @@ static int tui_prepare(const struct app_options *o, struct run **first, struct m
 	if (*theme < 0) {
 		fprintf(stderr, "simul: --theme '%s': allowed: dark, light, contrast, cb\n", o->theme);
 		return APP_EXIT_USAGE;
+	}
+	/* The files it will write: a bad path fails now, as in batch mode. */
+	const char *opt[3] = {"--report", "--trace", "--save"}, *path[3] = {o->report, o->trace, o->save};
+	for (int i = 0; i < 3; i++) {
+		struct output out;
+		if (output_open(&out, opt[i], path[i]) != 0)
+			return APP_EXIT_USAGE;
+		output_abandon(&out);
 	}
 	*first = xmalloc(sizeof(**first));
 	int rc;

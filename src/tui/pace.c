@@ -6,6 +6,8 @@
  */
 #include "tui_int.h"
 
+#include "output.h"
+
 #include <errno.h>
 #include <math.h>
 
@@ -179,31 +181,19 @@ void tui_pace_status(const struct tui *t, char *buf, size_t n)
 
 /* ---- the files it writes ---- */
 
-/* Write one output: a temporary file beside it, renamed into place once
- * whole. Returns 0, or -1 with the reason in err. */
+/* Write one output through output.h (a temporary file beside it, renamed
+ * into place once whole); the screen is the TUI's, so a failure is kept in
+ * err, not printed. Returns 0 or -1. */
 static int write_one(const char *opt, const char *path, int (*fn)(FILE *, struct run *, const struct model *),
                      struct run *run, const struct model *m, char *err, size_t errlen)
 {
-	char tmp[4096];
-	int k = snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	if (k < 0 || (size_t)k >= sizeof(tmp)) {
-		snprintf(err, errlen, "simul: %s %s: name too long", opt, path);
+	struct output out;
+	if (output_open_quiet(&out, opt, path) != 0) {
+		snprintf(err, errlen, "%.480s", out.err);
 		return -1;
 	}
-	FILE *f = fopen(tmp, "w");
-	if (f == NULL) {
-		snprintf(err, errlen, "simul: %s %s: %s", opt, path, strerror(errno));
-		return -1;
-	}
-	int rc = fn(f, run, m);
-	if (fclose(f) != 0 || rc != 0) {
-		snprintf(err, errlen, "simul: %s %s: write failed", opt, path);
-		unlink(tmp);
-		return -1;
-	}
-	if (rename(tmp, path) != 0) {
-		snprintf(err, errlen, "simul: %s %s: %s", opt, path, strerror(errno));
-		unlink(tmp);
+	if (output_close(&out, fn(out.f, run, m)) != 0) {
+		snprintf(err, errlen, "%.480s", out.err);
 		return -1;
 	}
 	return 0;

@@ -6,6 +6,8 @@
 
 #include <errno.h>
 
+#include "fatal.h"
+
 /* ---- terminal safety ---- */
 
 static struct termios tui_saved_tty;
@@ -27,42 +29,11 @@ static void tui_term_restore(void)
 	errno = saved;
 }
 
-/* Give the terminal back, then die of the signal as if simul had no
- * handler. */
-static void tui_fatal(int sig)
-{
-	tui_term_restore();
-	raise(sig); /* SA_RESETHAND: the default action, once this returns */
-}
-
-/* Every signal whose default action ends the process, but for SIGINT,
- * SIGTERM and SIGHUP (the loop's handlers quit cleanly: tui_on_signal),
- * SIGPIPE (simul writes no pipe while the TUI is up, and the HTTP server
- * turns it off when it finds it at its default) and SIGKILL (no handler
- * can run). */
-static const int tui_fatal_signals[] = {
-	SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS, SIGQUIT, SIGUSR1, SIGUSR2,
-	SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGIO, SIGPWR,
-#ifdef SIGSTKFLT
-	SIGSTKFLT,
-#endif
-};
-
 void tui_install_fatal(void)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = tui_fatal;
-	sa.sa_flags = (int)SA_RESETHAND;
-	sigemptyset(&sa.sa_mask);
 	tui_have_tty = tcgetattr(STDIN_FILENO, &tui_saved_tty) == 0;
-	for (size_t i = 0; i < sizeof(tui_fatal_signals) / sizeof(tui_fatal_signals[0]); i++) {
-		struct sigaction old;
-		/* A signal ignored by whoever started simul stays ignored. */
-		if (sigaction(tui_fatal_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
-			continue;
-		sigaction(tui_fatal_signals[i], &sa, NULL);
-	}
+	/* fatal.c: every signal that ends simul gives the terminal back. */
+	fatal_set_hook(tui_term_restore);
 	/* Out of memory ends the process too: give the terminal back first. */
 	xalloc_on_failure(tui_term_restore);
 }
