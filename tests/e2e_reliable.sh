@@ -7,6 +7,7 @@
 #  - closed standard input, output or error: no abort;
 #  - a low open-file limit: one line and exit status 1, never an abort, a
 #    crash or a hang (tests/torture_limits.sh sweeps every demo);
+#  - a script that ends without quit, with no terminal, still ends;
 #  - no output destroyed or left empty: the same file twice or as input and
 #    output is refused; a failed run, a bad save file, kill -9 or SIGUSR1
 #    mid-run leave the old file as it was and no temporary file;
@@ -97,6 +98,20 @@ for n in 16 20 24 28; do
 		esac
 	done
 done
+
+# ---- 5. a script without quit, and no terminal to type one ----
+printf 'wait 200ms\n' >"$tmp/noquit.txt"
+t0=$(date +%s)
+timeout 30 "$SIMUL" threads/interleave -s pause_ms=1 --script "$tmp/noquit.txt" </dev/null >/dev/null 2>"$tmp/err"
+rc=$?
+[ $rc -eq 0 ] || fail "script without quit: exit status $rc ($(cat "$tmp/err"))"
+grep -q 'ended without quit' "$tmp/err" || fail "script without quit: no word of it: $(cat "$tmp/err")"
+# The quit typed into a parameter being edited is text: SIGTERM ends it.
+printf 'key esc\nwait 300ms\nkey p\nkey enter\n' >"$tmp/swallow.txt"
+timeout 30 "$SIMUL" threads/interleave -s pause_ms=1 --script "$tmp/swallow.txt" </dev/null >/dev/null 2>&1
+rc=$?
+[ $rc -eq 130 ] || fail "script whose quit is swallowed: exit status $rc, want 130"
+[ $(($(date +%s) - t0)) -lt 25 ] || fail "scripts without quit took $(($(date +%s) - t0)) s"
 
 # ---- 7. files are never destroyed or left empty ----
 d=$tmp/files
