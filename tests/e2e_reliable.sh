@@ -7,6 +7,8 @@
 #  - closed standard input, output or error: no abort;
 #  - a low open-file limit: one line and exit status 1, never an abort, a
 #    crash or a hang (tests/torture_limits.sh sweeps every demo);
+#  - a save file with a sim_scale that overflows, a nan, or /dev/zero:
+#    refused at once with one line;
 #  - a script that ends without quit, with no terminal, still ends;
 #  - no output destroyed or left empty: the same file twice or as input and
 #    output is refused; a failed run, a bad save file, kill -9 or SIGUSR1
@@ -112,6 +114,29 @@ timeout 30 "$SIMUL" threads/interleave -s pause_ms=1 --script "$tmp/swallow.txt"
 rc=$?
 [ $rc -eq 130 ] || fail "script whose quit is swallowed: exit status $rc, want 130"
 [ $(($(date +%s) - t0)) -lt 25 ] || fail "scripts without quit took $(($(date +%s) - t0)) s"
+
+# ---- 6, 8. hostile save files: refused at once, with one line ----
+"$SIMUL" chess/async -s boards=2 -s moves=2 --save "$tmp/c.save" >/dev/null || fail "chess/async --save"
+grep -q '^sim_scale [1-9]' "$tmp/c.save" || fail "the chess save has no sim_scale"
+bad_save() { # bad_save WHAT FILE WANT
+	timeout 10 "$SIMUL" --replay "$2" --plain >/dev/null 2>"$tmp/err"
+	local rc=$?
+	[ $rc -eq 2 ] || fail "$1: exit status $rc, want 2 ($(cat "$tmp/err"))"
+	[ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q -- "$3" "$tmp/err" ||
+		fail "$1: not one line with '$3': $(cat "$tmp/err")"
+}
+for v in 1e-300 1e300 nan inf -1 0.0001; do
+	sed "s/^sim_scale .*/sim_scale $v/" "$tmp/c.save" >"$tmp/bad.save"
+	bad_save "sim_scale $v" "$tmp/bad.save" 'expected: sim_scale'
+done
+sed 's/^result \("[a-z_]*"\) num .*/result \1 num nan/' "$tmp/c.save" >"$tmp/bad.save"
+grep -q 'num nan' "$tmp/bad.save" || fail "no result to spoil"
+bad_save "a result of nan" "$tmp/bad.save" 'expected: result'
+t0=$(date +%s%N)
+bad_save "/dev/zero" /dev/zero 'not a simul save file'
+[ $((($(date +%s%N) - t0) / 1000000)) -lt 2000 ] || fail "/dev/zero took more than 2 s to refuse"
+head -c 3000000 /dev/urandom >"$tmp/noise"
+bad_save "random bytes" "$tmp/noise" 'not a simul save file'
 
 # ---- 7. files are never destroyed or left empty ----
 d=$tmp/files
