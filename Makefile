@@ -3,7 +3,9 @@
 #   make run      install missing build dependencies, build, launch simul
 #   make check    install missing test dependencies, build, run every test
 #                 (ONLY=REGEX runs the tests whose names match, e.g. ONLY=e2e_cli)
-#   make bench    print benchmark figures as "bench: NAME VALUE UNIT"
+#   make bench    print benchmark figures as "bench: NAME VALUE UNIT" (then make compare)
+#   make compare  run each lesson's Python at full size and its demo; print each
+#                 figure beside CPython's (MIRRORS=REGEX: some; COMPARE_MD=FILE: a table)
 #   make asan | tsan   the test suite under AddressSanitizer+UBSan | ThreadSanitizer
 #   make fuzz     run each libFuzzer harness (tests/fuzz_*.c) for FUZZ_TIME s (clang)
 #   make docs     regenerate the demo catalogue doc/demos.md (and README's list) from the binary
@@ -19,7 +21,10 @@ VERSION  := 0.1.0
 ARGS     ?=
 
 BUILD_PKGS := libncurses-dev libuv1-dev pkg-config
-TEST_PKGS  := check tmux
+# PYTHON: Debian's, the one python3-aiohttp installs into, even when another
+# python3 (pyenv, a venv) comes first on PATH.
+PYTHON     ?= /usr/bin/python3
+TEST_PKGS  := check tmux python3 python3-aiohttp
 PKGS       := ncursesw libuv
 
 WARN := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wno-unused-parameter
@@ -52,7 +57,7 @@ TESTS     := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 BENCHES   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/bench_*.c))
 TEST_SUPPORT := $(BUILD)/obj/tests/support.o
 
-.PHONY: all run docs check bench asan tsan install uninstall clean deps test-deps valgrind fuzz fuzz-build fuzzers
+.PHONY: all run docs check bench compare asan tsan install uninstall clean deps test-deps valgrind fuzz fuzz-build fuzzers
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -79,7 +84,7 @@ deps:
 	$(call ensure,$(BUILD_PKGS),command -v pkg-config && pkg-config --exists $(PKGS))
 
 test-deps: deps
-	$(call ensure,$(TEST_PKGS),pkg-config --exists check && command -v tmux)
+	$(call ensure,$(TEST_PKGS),pkg-config --exists check && command -v tmux && $(PYTHON) -c 'import aiohttp')
 
 # ---- build ----
 
@@ -140,6 +145,10 @@ check: test-deps $(BIN) $(TESTS)
 
 bench: test-deps $(BIN) $(BENCHES)
 	@for b in $(BENCHES); do SIMUL=$(BIN) SIMUL_EXE=$(abspath $(BIN)) $$b || exit 1; done
+	@$(MAKE) --no-print-directory compare
+
+compare: test-deps $(BIN)
+	@$(PYTHON) tests/mirrors.py compare --simul $(BIN) $(if $(MIRRORS),--only '$(MIRRORS)') $(if $(COMPARE_MD),--markdown $(COMPARE_MD))
 
 asan:
 	$(MAKE) check BUILD=build-asan OPT="-O1 -g" \

@@ -278,6 +278,8 @@ int app_batch(const struct app_options *o)
 
 	memset(&b, 0, sizeof(b));
 	b.run = &run;
+	if (run.sampler_hz > 0)
+		run_measure_before(&run); /* before the origin: it blocks 100 ms */
 	b.model = feed_start();
 	const char *what = "cannot set up the event loop";
 	rc = batch_loop_init(&b);

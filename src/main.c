@@ -15,10 +15,11 @@
 #include "params.h"
 #include "record.h"
 #include "run.h"
+#include "fatal.h"
 #include "output.h"
 #include "quote.h"
+#include "serve.h"
 #include "startup.h"
-#include "fatal.h"
 
 #ifndef SIMUL_VERSION
 #define SIMUL_VERSION "0.1.0"
@@ -37,6 +38,7 @@ static void usage(FILE *f)
 	      "  simul DEMO --plain         run DEMO, then print its timeline as text\n"
 	      "  simul DEMO --report FILE   run DEMO, write its summary as JSON (- = stdout)\n"
 	      "  simul --list               list every demo\n"
+	      "  simul --serve PORT         only the loopback HTTP server, for the lessons' Python\n"
 	      "\n"
 	      "options:\n"
 	      "  -l, --list            list demos as 'module/demo  summary' and exit\n"
@@ -61,6 +63,9 @@ static void usage(FILE *f)
 	      "      --keys-overlay    show each key pressed, briefly, in a corner\n"
 	      "      --tui             the TUI even with --report, --trace or --save (it writes them\n"
 	      "                        when the run ends, or on quit; implied by the four above)\n"
+	      "      --serve PORT      run only the HTTP server the demos download from, on\n"
+	      "                        127.0.0.1:PORT (0: any free port); print its URL, serve\n"
+	      "                        until Ctrl-C (SIMUL_URL=URL python3 LESSON.py uses it)\n"
 	      "  -h, --help            this help\n"
 	      "  -V, --version         version\n"
 	      "\n"
@@ -124,7 +129,8 @@ bad:
 
 enum {
 	OPT_SEED = 256, OPT_ASCII, OPT_NO_COLOR, OPT_THEME, OPT_SAMPLE_HZ, OPT_LIST_PARAMS, OPT_TRACE, OPT_SAVE,
-	OPT_REPLAY, OPT_RECORD, OPT_SIZE, OPT_SCRIPT, OPT_KEYS_OVERLAY, OPT_SPEED, OPT_TUI
+	OPT_REPLAY, OPT_RECORD, OPT_SIZE, OPT_SCRIPT, OPT_KEYS_OVERLAY, OPT_SPEED, OPT_TUI,
+	OPT_SERVE
 };
 
 static const struct option longopts[] = {
@@ -150,6 +156,7 @@ static const struct option longopts[] = {
 	{"keys-overlay", no_argument, NULL, OPT_KEYS_OVERLAY},
 	{"speed", required_argument, NULL, OPT_SPEED},
 	{"tui", no_argument, NULL, OPT_TUI},
+	{"serve", required_argument, NULL, OPT_SERVE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -233,10 +240,12 @@ static int parse_value(int c, const char *arg, struct app_options *o)
  * option that is the whole job (--help, --list, ...) or of bad usage. */
 static int parse_options(int argc, char **argv, struct app_options *o)
 {
-	int c;
+	const char *serve = NULL;
+	int c, nopts = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":hVlpr:w:s:", longopts, NULL)) != -1) {
 		int rc = 0;
+		nopts++;
 		switch (c) {
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("simul %s\n", SIMUL_VERSION); return 0;
@@ -253,6 +262,7 @@ static int parse_options(int argc, char **argv, struct app_options *o)
 		case OPT_SCRIPT: o->script = optarg; break;
 		case OPT_KEYS_OVERLAY: o->keys_overlay = 1; break;
 		case OPT_TUI: o->tui = 1; break;
+		case OPT_SERVE: serve = optarg; break;
 		case 'w': case 's': case OPT_SEED: case OPT_THEME: case OPT_SAMPLE_HZ: case OPT_SIZE: case OPT_SPEED:
 			rc = parse_value(c, optarg, o);
 			break;
@@ -265,6 +275,13 @@ static int parse_options(int argc, char **argv, struct app_options *o)
 		}
 		if (rc != 0)
 			return rc;
+	}
+	if (serve != NULL) {
+		if (nopts > 1 || optind < argc) {
+			fprintf(stderr, "simul: --serve runs the HTTP server alone: give no demo or other option\n");
+			return APP_EXIT_USAGE;
+		}
+		return serve_main(serve);
 	}
 	if (optind < argc)
 		o->demo = argv[optind++];

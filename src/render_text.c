@@ -161,7 +161,20 @@ static uint64_t run_end_ns(struct run *run, const struct model *m)
 	return end > model_origin(m) ? end : model_origin(m) + 1;
 }
 
-/* The demo, its parameters, and the run's wall and CPU time. */
+/* One line when other programs loaded the machine during the run (load.h). */
+static void print_machine_busy(FILE *f, struct run *run)
+{
+	struct run_load l;
+	run_machine_load(run, &l);
+	if (!l.busy)
+		return;
+	double share = l.during >= 0 ? l.during : l.before;
+	fprintf(f, "machine busy: other programs used %.1f of %d cores%s; figures may be off\n",
+	        share * l.ncores, l.ncores, l.during >= 0 ? "" : " before the run");
+}
+
+/* The demo, its parameters, the run's wall and CPU time, and whether other
+ * programs loaded the machine meanwhile. */
 static void print_heading(FILE *f, struct run *run, const struct model *m, const struct text_options *o)
 {
 	char a[32], b[32];
@@ -180,7 +193,9 @@ static void print_heading(FILE *f, struct run *run, const struct model *m, const
 		view_format_duration(run->real_ns, o->ascii, a, sizeof(a));
 		fprintf(f, ", speed %g: lesson time (real %s)", run->speed, a);
 	}
-	fputs("\n\n", f);
+	fputc('\n', f);
+	print_machine_busy(f, run);
+	fputc('\n', f);
 }
 
 /* What the tasks printed, in order (at most TEXT_MAX_MARKS lines). */

@@ -29,6 +29,8 @@ void run_init(struct run *run, const struct demo_module *module, const struct de
 	run->seed = 1;
 	run->speed = 1.0;
 	run->sampler_hz = SAMPLER_DEFAULT_HZ;
+	run->load_before = -1;
+	run->load_during = -1;
 	pthread_mutex_init(&run->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -40,10 +42,13 @@ static void *scenario_main(void *arg)
 {
 	struct run *run = arg;
 	int rc = run->demo->main(run);
+	struct load_snap end;
 	run->end_ns = clock_now_ns();
 	run->paused_ns = pace_paused_ns();
 	run->real_ns = clock_real_ns() - run->real_ns; /* run_start left the start there */
 	run->cpu_ns = clock_process_cpu_ns() + clock_children_cpu_ns() - run->cpu0_ns;
+	run_load_mark(run, &end);
+	run->load_during = load_other(&run->load0, &end);
 	run->status = rc;
 	if (rc != 0 && run->error[0] == '\0')
 		snprintf(run->error, sizeof(run->error), "%s failed", run->full_name);
@@ -76,6 +81,7 @@ int run_start(struct run *run, uv_loop_t *loop, void (*on_done)(struct run *, vo
 	if (run->sampler_hz > 0 && sampler_start(&run->sampler, run->sampler_hz) != 0)
 		run->sampler = NULL; /* the timeline then shows reported states only */
 	pace_begin(run->speed);
+	load_snap_take(&run->load0, NULL, 0);
 	run->start_ns = clock_now_ns();
 	run->real_ns = clock_real_ns();
 	run->cpu0_ns = clock_process_cpu_ns() + clock_children_cpu_ns();
@@ -224,6 +230,56 @@ void run_watch_pid(struct run *run, pid_t pid)
 {
 	sampler_watch(run->sampler, pid);
 	pace_watch_pid(pid);
+}
+
+void run_measure_before(struct run *run)
+{
+	struct load_snap a, b;
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = RUN_LOAD_BEFORE_MS * 1000000L};
+	load_snap_take(&a, NULL, 0);
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+	load_snap_take(&b, NULL, 0);
+	run->load_before = load_other(&a, &b);
+}
+
+void run_load_mark(struct run *run, struct load_snap *mark)
+{
+	pid_t kids[256];
+	int n = run->sampler != NULL ? sampler_kids(run->sampler, kids, 256) : 0;
+	load_snap_take(mark, kids, n);
+}
+
+int run_load_busy_since(struct run *run, const struct load_snap *mark, double *other)
+{
+	struct load_snap now;
+	run_load_mark(run, &now);
+	double o = load_other(mark, &now);
+	if (other != NULL)
+		*other = o;
+	return load_is_busy(o);
+}
+
+void run_machine_load(struct run *run, struct run_load *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->ncores = run->load0.ncores;
+	out->before = run->load_before;
+	/* A run not started, or loaded from a file, has no live figures. */
+	out->live = run->load0.ok && !atomic_load(&run->finished);
+	if (!out->live) {
+		out->during = out->recent = run->load_during;
+		out->busy = load_is_busy(out->during >= 0 ? out->during : out->before);
+		return;
+	}
+	if (run->sampler != NULL) {
+		sampler_load(run->sampler, &out->during, &out->recent);
+	} else {
+		struct load_snap now;
+		run_load_mark(run, &now);
+		out->during = out->recent = load_other(&run->load0, &now);
+	}
+	out->busy = load_is_busy(out->recent);
 }
 
 uint64_t run_rand(uint64_t *state)

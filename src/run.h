@@ -21,6 +21,7 @@
 #include <uv.h>
 
 #include "demo.h"
+#include "load.h"
 #include "params.h"
 #include "sampler.h"
 
@@ -83,6 +84,12 @@ struct run {
 	int sampler_hz;
 	struct run_counters counters;
 
+	/* Other programs' load on the machine (load.h); read it with
+	 * run_machine_load. -1: not measured. */
+	double load_before;            /* run_measure_before's window */
+	double load_during;            /* set before `finished` */
+	struct load_snap load0;        /* at run_start */
+
 	pthread_t thread;
 	int thread_started;
 	uv_async_t done_async;
@@ -103,6 +110,29 @@ void run_request_stop(struct run *run);
  * sampler, close the async handle. Safe to call twice. */
 void run_finish(struct run *run);
 void run_destroy(struct run *run);
+
+/* Measure the other load on the machine for RUN_LOAD_BEFORE_MS, before
+ * the run starts (call it before run_start, and before the timeline's
+ * origin is set: it blocks for that long). Optional: without it the
+ * report's other_load_before is null. */
+#define RUN_LOAD_BEFORE_MS 100
+void run_measure_before(struct run *run);
+
+/* Other programs' load on the machine, for views (the TUI's banner, the
+ * --plain line, the report). Fractions of the machine's cores, 0..1 (×
+ * ncores for "1.8 of 2 cores"); -1 when not known. Thread-safe. */
+struct run_load {
+	int ncores;     /* cores in /proc/stat */
+	double before;  /* over the RUN_LOAD_BEFORE_MS before the run */
+	double during;  /* over the run: so far while it is live, all of it once
+	                 * the demo has returned; -1 for a run under 50 ms */
+	double recent;  /* while live: over about the last second (with the
+	                 * sampler on; else the same as during); once done: during */
+	int live;       /* the demo has not returned yet */
+	int busy;       /* done: during (or before, when during is unknown)
+	                 * >= LOAD_BUSY_THRESHOLD; live: recent is */
+};
+void run_machine_load(struct run *run, struct run_load *out);
 
 /* ---- the demo's side ---- */
 
@@ -129,8 +159,24 @@ void run_fail(struct run *run, const char *fmt, ...) __attribute__((format(print
 int run_lesson_line(const struct run *run, const char *tag);
 /* Simulated seconds per real second, for demos whose time is simulated. */
 void run_set_sim_scale(struct run *run, double sim_per_real);
-/* The sampler should follow a child process too. */
+/* The sampler should follow a child process too (its CPU is then the
+ * run's own, not "other load"). */
 void run_watch_pid(struct run *run, pid_t pid);
+
+/* Was the machine busy during my measurement? Take a mark when the
+ * measurement starts; at its end run_load_busy_since returns 1 when other
+ * programs used at least LOAD_BUSY_THRESHOLD of the machine's cores since
+ * the mark, 0 when they did not or it cannot tell (a window under 50 ms),
+ * and stores that share (0..1, -1 unknown) in *other when other is not
+ * NULL. Our own process and the children given to run_watch_pid are not
+ * "other". Any thread; e.g.
+ *     struct load_snap m;
+ *     run_load_mark(run, &m);
+ *     ...the timed phase...
+ *     if (run_load_busy_since(run, &m, &other)) ... flag the figure ...
+ */
+void run_load_mark(struct run *run, struct load_snap *mark);
+int run_load_busy_since(struct run *run, const struct load_snap *mark, double *other);
 
 /* Publish line `line` (0-based) of the demo's live panel, titled `title`
  * (NULL keeps the last title). Views copy it with run_panel_copy. */

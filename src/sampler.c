@@ -14,11 +14,17 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "load.h"
+#include "procstat.h"
 #include "xalloc.h"
 #include "trace.h"
 
 #define MAX_PIDS 4096
 #define BUDGET 0.02 /* share of one core the sampler may use */
+/* The machine's other load (load.h) is sampled this often, and "recent"
+ * spans the last LOAD_RING - 1 samples: about one second. */
+#define LOAD_EVERY_NS (250 * NS_PER_MS)
+#define LOAD_RING 5
 
 struct thr {
 	pid_t pid, tid;
@@ -42,40 +48,19 @@ struct sampler {
 	size_t nthr, capthr;
 
 	uint64_t sweeps, reads, start_ns, cpu_ns;
-	uint64_t stat0_busy[SAMPLER_MAX_CORES], stat0_total[SAMPLER_MAX_CORES];
-	int ncores;
+	struct procstat stat0;
+
+	/* Other load: the first snapshot, the last LOAD_RING (guarded by mu
+	 * once published: so_far and recent). */
+	struct load_snap load0, ring[LOAD_RING];
+	unsigned nring;
+	double load_so_far, load_recent;
 };
 
 int sampler_cores(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n > 0 ? (int)n : 1;
-}
-
-/* Per-core busy and total jiffies from /proc/stat; returns cores read. */
-static int read_proc_stat(uint64_t busy[], uint64_t total[])
-{
-	FILE *f = fopen("/proc/stat", "r");
-	char line[512];
-	int n = 0;
-	if (f == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) && n < SAMPLER_MAX_CORES) {
-		unsigned cpu;
-		unsigned long long v[8] = {0};
-		if (strncmp(line, "cpu", 3) != 0 || line[3] < '0' || line[3] > '9')
-			continue;
-		if (sscanf(line, "cpu%u %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1], &v[2],
-		           &v[3], &v[4], &v[5], &v[6], &v[7]) < 5)
-			continue;
-		uint64_t idle = v[3] + v[4];
-		uint64_t all = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
-		busy[n] = all - idle;
-		total[n] = all;
-		n++;
-	}
-	fclose(f);
-	return n;
 }
 
 static int pread_all(int fd, char *buf, size_t n)
@@ -182,6 +167,24 @@ static void scan_pid(struct sampler *s, pid_t pid)
 	closedir(d);
 }
 
+/* Every LOAD_EVERY_NS, a snapshot of the machine's and our CPU (kids: the
+ * watched children), and the other load so far and over the last second. */
+static void load_sample(struct sampler *s, const pid_t *kids, int nkids)
+{
+	const struct load_snap *last = s->nring ? &s->ring[(s->nring - 1) % LOAD_RING] : &s->load0;
+	if (clock_real_ns() < last->t_ns + LOAD_EVERY_NS)
+		return;
+	struct load_snap *now = &s->ring[s->nring % LOAD_RING];
+	load_snap_take(now, kids, nkids);
+	s->nring++;
+	const struct load_snap *oldest = s->nring > LOAD_RING ? &s->ring[s->nring % LOAD_RING] : &s->load0;
+	double so_far = load_other(&s->load0, now), recent = load_other(oldest, now);
+	pthread_mutex_lock(&s->mu);
+	s->load_so_far = so_far;
+	s->load_recent = recent;
+	pthread_mutex_unlock(&s->mu);
+}
+
 static void sweep(struct sampler *s, pid_t self_tid)
 {
 	char buf[1024];
@@ -197,6 +200,7 @@ static void sweep(struct sampler *s, pid_t self_tid)
 		s->thr[i].seen = 0;
 	for (int p = 0; p < npids; p++)
 		scan_pid(s, pids[p]);
+	load_sample(s, pids + 1, npids - 1);
 
 	for (size_t i = 0; i < s->nthr;) {
 		struct thr *t = &s->thr[i];
@@ -286,7 +290,9 @@ int sampler_start(struct sampler **out, int hz)
 	pthread_condattr_destroy(&ca);
 	s->pids[s->npids++] = getpid();
 	s->start_ns = clock_real_ns();
-	s->ncores = read_proc_stat(s->stat0_busy, s->stat0_total);
+	procstat_read(&s->stat0);
+	load_snap_take(&s->load0, NULL, 0);
+	s->load_so_far = s->load_recent = -1;
 	int rc = pthread_create(&s->thread, NULL, sampler_main, s);
 	if (rc != 0) {
 		pthread_mutex_destroy(&s->mu);
@@ -317,6 +323,24 @@ void sampler_watch(struct sampler *s, pid_t pid)
 	pthread_mutex_unlock(&s->mu);
 }
 
+void sampler_load(struct sampler *s, double *so_far, double *recent)
+{
+	pthread_mutex_lock(&s->mu);
+	*so_far = s->load_so_far;
+	*recent = s->load_recent;
+	pthread_mutex_unlock(&s->mu);
+}
+
+int sampler_kids(struct sampler *s, pid_t *out, int max)
+{
+	pthread_mutex_lock(&s->mu);
+	int n = s->npids - 1 < max ? s->npids - 1 : max;
+	if (n > 0)
+		memcpy(out, s->pids + 1, sizeof(pid_t) * (size_t)n);
+	pthread_mutex_unlock(&s->mu);
+	return n > 0 ? n : 0;
+}
+
 void sampler_stop(struct sampler *s, struct sampler_stats *st)
 {
 	if (s == NULL)
@@ -327,7 +351,7 @@ void sampler_stop(struct sampler *s, struct sampler_stats *st)
 	pthread_mutex_unlock(&s->mu);
 	pthread_join(s->thread, NULL);
 	if (st != NULL) {
-		uint64_t busy[SAMPLER_MAX_CORES], total[SAMPLER_MAX_CORES];
+		struct procstat now;
 		uint64_t life = clock_real_ns() - s->start_ns;
 		memset(st, 0, sizeof(*st));
 		st->sweeps = s->sweeps;
@@ -335,13 +359,15 @@ void sampler_stop(struct sampler *s, struct sampler_stats *st)
 		st->cpu_ns = s->cpu_ns;
 		st->mean_hz = life ? (double)s->sweeps * 1e9 / (double)life : 0;
 		st->sweep_us = s->sweeps ? (double)s->cpu_ns / 1e3 / (double)s->sweeps : 0;
-		int n = read_proc_stat(busy, total);
-		if (n > s->ncores)
-			n = s->ncores;
+		procstat_read(&now);
+		int n = now.ncores < s->stat0.ncores ? now.ncores : s->stat0.ncores;
+		if (n > SAMPLER_MAX_CORES)
+			n = SAMPLER_MAX_CORES;
 		st->ncores = n;
 		for (int i = 0; i < n; i++) {
-			uint64_t dt = total[i] - s->stat0_total[i];
-			st->core_busy[i] = dt ? (double)(busy[i] - s->stat0_busy[i]) / (double)dt : 0;
+			uint64_t dt = now.core_total[i] - s->stat0.core_total[i];
+			st->core_busy[i] =
+			    dt ? (double)(now.core_busy[i] - s->stat0.core_busy[i]) / (double)dt : 0;
 		}
 	}
 	for (size_t i = 0; i < s->nthr; i++) {

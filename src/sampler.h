@@ -12,6 +12,9 @@
  * sampler itself uses at most about 2% of one core (a sweep costs a few
  * microseconds a thread). The wait of one interval is placed at its end, so
  * a preempted slice is placed to within one sampling period.
+ *
+ * Every 250 ms it also measures the machine's other load (load.h): the
+ * machine's busy CPU minus this process's and its watched children's.
  */
 #ifndef SIMUL_SAMPLER_H
 #define SIMUL_SAMPLER_H
@@ -38,6 +41,13 @@ struct sampler_stats {
 int sampler_start(struct sampler **out, int hz);
 /* Also sample every thread of process pid (until it exits). Thread-safe. */
 void sampler_watch(struct sampler *s, pid_t pid);
+/* Other programs' load on the machine (load.h), as the sampler's thread
+ * measures it every 250 ms: since the sampler started, and over about the
+ * last second; -1 until known. Thread-safe. */
+void sampler_load(struct sampler *s, double *so_far, double *recent);
+/* The child processes it watches (not this process): up to max pids into
+ * out; returns how many. Thread-safe. */
+int sampler_kids(struct sampler *s, pid_t *out, int max);
 /* Stop, join, and free; fills stats when not NULL. */
 void sampler_stop(struct sampler *s, struct sampler_stats *stats);
 

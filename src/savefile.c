@@ -98,6 +98,9 @@ int savefile_write(FILE *f, struct run *run, const struct model *m)
 	const struct run_counters *cnt = &run->counters;
 	fprintf(f, "\nrecorder %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\nmachine %d\n", cnt->events,
 	        cnt->dropped, cnt->late, cnt->model_bytes, cnt->cores);
+	struct run_load l;
+	run_machine_load(run, &l);
+	fprintf(f, "load %.17g %.17g %d\n", l.before, l.during, l.ncores);
 	for (int i = 0; i < run->nresults; i++) {
 		const struct run_result *r = &run->results[i];
 		fputs("result ", f);
@@ -601,6 +604,24 @@ static const char *rec_machine(struct loader *L, struct cursor *c)
 	return NULL;
 }
 
+/* A share of the machine's cores (load.h): 0..1, or -1 for unknown. */
+static int load_share_ok(double v)
+{
+	return v == -1 || (v >= 0 && v <= 1);
+}
+
+static const char *rec_load(struct loader *L, struct cursor *c)
+{
+	struct run *run = L->run;
+	int64_t nc;
+	if (tok_real(c, &run->load_before) || tok_real(c, &run->load_during) ||
+	    tok_i64(c, 0, SAMPLER_MAX_CORES, &nc) || !at_end(c) || !load_share_ok(run->load_before) ||
+	    !load_share_ok(run->load_during))
+		return "expected: load BEFORE DURING NCORES (shares 0..1, or -1)";
+	run->load0.ncores = (int)nc;
+	return NULL;
+}
+
 static const char *rec_result(struct loader *L, struct cursor *c)
 {
 	struct run *run = L->run;
@@ -669,6 +690,7 @@ static const struct record_kind {
 	{"sampler", rec_sampler},
 	{"recorder", rec_recorder},
 	{"machine", rec_machine},
+	{"load", rec_load},
 	{"result", rec_result},
 	{"panel_title", rec_panel_title},
 	{"panel", rec_panel},
@@ -688,7 +710,7 @@ static const char *rec_any(struct loader *L, const char *name, struct cursor *c)
 		return record_kinds[i].parse(L, c);
 	}
 	return "unknown record (allowed: demo param seed origin now ended cpu status error interrupted "
-	       "sim_scale pace sampler recorder machine result panel_title panel task span mark milestone)";
+	       "sim_scale pace sampler recorder machine load result panel_title panel task span mark milestone)";
 }
 
 int savefile_parse(const char *buf, size_t len, struct run *run, struct model **model, char *err,

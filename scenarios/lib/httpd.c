@@ -374,6 +374,8 @@ int httpd_start(struct httpd **out, const struct httpd_options *o)
 	if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL)
 		signal(SIGPIPE, SIG_IGN);
 
+	if (o && (o->port < 0 || o->port > 65535))
+		return -EINVAL;
 	struct httpd *h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
@@ -393,7 +395,7 @@ int httpd_start(struct httpd **out, const struct httpd_options *o)
 		return rc;
 	}
 	h->stop_async.data = h;
-	uv_ip4_addr("127.0.0.1", 0, &addr);
+	uv_ip4_addr("127.0.0.1", h->opt.port, &addr);
 	if ((rc = uv_tcp_bind(&h->listener, (const struct sockaddr *)&addr, 0)) != 0 ||
 	    (rc = uv_listen((uv_stream_t *)&h->listener, 65535, server_accept)) != 0 ||
 	    (rc = uv_tcp_getsockname(&h->listener, (struct sockaddr *)&name, &namelen)) != 0)
