@@ -81,6 +81,7 @@ struct batch {
 	uv_timer_t drain;
 	uv_signal_t sig[3];
 	int loop_ok; /* loop initialised: batch_loop_close closes it */
+	uint64_t notices_seen; /* run_notice: those printed */
 	struct model *model;
 	struct run *run;
 	int signal;
@@ -89,7 +90,10 @@ struct batch {
 static void on_drain(uv_timer_t *t)
 {
 	struct batch *b = t->data;
+	char notice[sizeof(b->run->notice)];
 	feed_drain(b->model, clock_now_ns());
+	if (run_notice_take(b->run, &b->notices_seen, notice, sizeof(notice)))
+		fprintf(stderr, "simul: %s: %s\n", b->run->full_name, notice);
 }
 
 static void on_signal(uv_signal_t *h, int signum)

@@ -13,6 +13,8 @@
 #  - no output destroyed or left empty: the same file twice or as input and
 #    output is refused; a failed run, a bad save file, kill -9 or SIGUSR1
 #    mid-run leave the old file as it was and no temporary file;
+#  - worker processes die with simul (kill -9); a pool worker stopped by
+#    SIGSTOP is reported, and Ctrl-C still ends the run;
 # The TUI cases run in tmux on a server socket of their own.
 set -u
 cd "$(dirname "$0")/.."
@@ -185,6 +187,56 @@ for sig in KILL USR1; do
 	fi
 	rm -f "$d"/.??*
 done
+
+# ---- 10. worker processes die with simul; a stopped one is reported ----
+live() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+workers_of() { # the "--worker" children of pid $1
+	local c
+	for c in $(cat "/proc/$1/task/"*/children 2>/dev/null); do
+		tr '\0' ' ' <"/proc/$c/cmdline" 2>/dev/null | grep -q -- '--worker' && echo "$c"
+	done
+}
+for start in fork spawn forkserver; do
+	"$SIMUL" processes/workers -s job_ms=8000 -s sequential=off -s start=$start --plain >/dev/null 2>&1 &
+	pid=$!
+	kids=
+	for _ in $(seq 100); do kids=$(workers_of $pid); [ "$(echo $kids | wc -w)" -ge 4 ] && break; sleep 0.1; done
+	[ -n "$kids" ] || fail "start=$start: no worker appeared"
+	kill -9 $pid
+	wait $pid 2>/dev/null
+	left=
+	for _ in $(seq 30); do
+		left=
+		for k in $kids; do live "$k" && left="$left $k"; done
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
+	for k in $left; do kill -9 "$k"; done
+	[ -z "$left" ] || fail "start=$start: workers outlived simul's kill -9:$left"
+done
+# A pool worker stopped with SIGSTOP (its parent blocked sending it 1 MiB):
+# reported on stderr and on its lane, and Ctrl-C still ends the run.
+"$SIMUL" processes/pool -s items=16 -s job_ms=150 -s payload_kib=1024 -s data=array -s workers=2 \
+	--plain >"$tmp/pool.out" 2>"$tmp/pool.err" &
+pid=$!
+k=
+for _ in $(seq 300); do k=$(workers_of $pid | head -1); [ -n "$k" ] && break; sleep 0.05; done
+[ -n "$k" ] || fail "no pool worker appeared"
+kill -STOP "$k"
+for _ in $(seq 50); do grep -q "(pid $k) is stopped" "$tmp/pool.err" && break; sleep 0.1; done
+grep -q "(pid $k) is stopped: the run waits for it" "$tmp/pool.err" ||
+	{ kill -9 $pid "$k"; fail "a stopped pool worker was not reported: $(cat "$tmp/pool.err")"; }
+kill -INT $pid
+for _ in $(seq 50); do live $pid || break; sleep 0.1; done
+if live $pid; then
+	kill -9 $pid "$k"
+	fail "Ctrl-C did not end a run waiting for a stopped worker"
+fi
+wait $pid
+rc=$?
+[ $rc -eq 130 ] || fail "processes/pool with a stopped worker, Ctrl-C: exit status $rc, want 130"
+grep -q "pid $k stopped by a signal" "$tmp/pool.out" || fail "no mark on the stopped worker's lane"
+live "$k" && { kill -9 "$k"; fail "the stopped worker outlived the run"; }
 
 T new-session -d -x 120 -y 40 -s "$SESS" "env PS1='PROMPT\$ ' TERM=screen-256color bash --norc --noprofile" ||
 	fail "tmux would not start"
