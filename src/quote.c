@@ -78,3 +78,12 @@ const char *quote_text(const char *s, char *out, size_t n)
 {
 	return quote_with(s, out, n, "");
 }
+
+const char *quote_defang(const char *s, char *out, size_t n)
+{
+	size_t k = 0;
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p && k + 1 < n; p++)
+		out[k++] = *p == '\t' ? ' ' : *p < 0x20 || *p == 0x7f ? '?' : (char)*p;
+	out[k] = '\0';
+	return out;
+}

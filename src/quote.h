@@ -18,4 +18,9 @@ const char *quote_arg(const char *s, char *out, size_t n);
 /* The same without the quotes (a file name, as messages show them). */
 const char *quote_text(const char *s, char *out, size_t n);
 
+/* s for a terminal as it is, but that a tab becomes a space and every
+ * other control character (ESC included, so no escape sequence gets
+ * through) a '?'; cut to fit n. Returns out. */
+const char *quote_defang(const char *s, char *out, size_t n);
+
 #endif
