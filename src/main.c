@@ -415,6 +415,7 @@ int main(int argc, char **argv)
 		return worker_main(argc, argv);
 
 	fatal_install();
+	atexit(startup_check_stdout);
 	if (getenv("NO_COLOR") != NULL && getenv("NO_COLOR")[0] != '\0')
 		o.no_color = 1;
 	int rc = parse_options(argc, argv, &o);

@@ -173,11 +173,14 @@ int output_close(struct output *o, int write_rc)
 	if (o->f == NULL)
 		return 0;
 	errno = 0;
-	if (write_rc != 0 || fflush(o->f) != 0 || ferror(o->f)) {
-		int e = errno;
+	int flushed = fflush(o->f) == 0; /* first: what is buffered may fail too */
+	int e = errno;
+	if (write_rc != 0 || !flushed || ferror(o->f)) {
 		output_error(o, "write failed%s%s", e ? ": " : "", e ? strerror(e) : "");
 		rc = -1;
 	}
+	if (o->f == stdout)
+		clearerr(stdout); /* said once here: not again at exit */
 	if (o->f != stdout && fclose(o->f) != 0 && rc == 0) {
 		output_error(o, "%s", strerror(errno));
 		rc = -1;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -45,4 +46,16 @@ int startup_fd_limit(char *err, size_t n)
 	snprintf(err, n, "the open-file limit is %llu (ulimit -n); simul needs at least %d",
 	         (unsigned long long)rl.rlim_cur, STARTUP_MIN_FILES);
 	return -1;
+}
+
+void startup_check_stdout(void)
+{
+	errno = 0;
+	int ok = fflush(stdout) == 0 && !ferror(stdout), e = errno;
+	/* A terminal that went away (the TUI's SIGHUP) loses no file: the
+	 * status says how simul ended, not that. */
+	if (ok || isatty(STDOUT_FILENO))
+		return;
+	fprintf(stderr, "simul: standard output: write failed%s%s\n", e ? ": " : "", e ? strerror(e) : "");
+	_exit(1);
 }

@@ -11,6 +11,12 @@
  * sampler's /proc files, before any demo's sockets. */
 #ifndef STARTUP_MIN_FILES
 #define STARTUP_MIN_FILES 16
+/* At exit(): flush standard output and, when anything written there was
+ * lost (a full disk, a closed pipe with SIGPIPE ignored), say so in one line
+ * and make the exit status 1 (not for a terminal: a hung-up one loses no
+ * file). main registers it with atexit. */
+void startup_check_stdout(void);
+
 #endif
 
 /* Open /dev/null on each of standard input, output and error that is
@@ -23,5 +29,11 @@ int startup_std_fds(void);
  * STARTUP_MIN_FILES. Returns 0, or -1 with a one-line reason in err when
  * even the hard limit is too low. */
 int startup_fd_limit(char *err, size_t n);
+
+/* At exit(): flush standard output and, when anything written there was
+ * lost (a full disk, a closed pipe with SIGPIPE ignored), say so in one line
+ * and make the exit status 1 (not for a terminal: a hung-up one loses no
+ * file). main registers it with atexit. */
+void startup_check_stdout(void);
 
 #endif

@@ -13,6 +13,8 @@
 #  - no output destroyed or left empty: the same file twice or as input and
 #    output is refused; a failed run, a bad save file, kill -9 or SIGUSR1
 #    mid-run leave the old file as it was and no temporary file;
+#  - a full disk (/dev/full) under --list, --help, --plain, --report -:
+#    one line and exit status 1;
 #  - worker processes die with simul (kill -9); a pool worker stopped by
 #    SIGSTOP is reported, and Ctrl-C still ends the run;
 # The TUI cases run in tmux on a server socket of their own.
@@ -187,6 +189,22 @@ for sig in KILL USR1; do
 	fi
 	rm -f "$d"/.??*
 done
+
+# ---- 12. write errors: one line and exit status 1, never a silent 0 ----
+if [ -w /dev/full ]; then
+	for args in "--list" "--help" "--version" "--list-params threads/interleave" \
+		"threads/interleave -s pause_ms=1 --plain" "threads/interleave -s pause_ms=1 --report -" \
+		"threads/interleave -s pause_ms=1 --trace -" "--replay $tmp/c.save --plain"; do
+		# shellcheck disable=SC2086
+		"$SIMUL" $args >/dev/full 2>"$tmp/err"
+		rc=$?
+		[ $rc -eq 1 ] || fail "$args >/dev/full: exit status $rc, want 1"
+		[ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q 'write failed: No space left on device' "$tmp/err" ||
+			fail "$args >/dev/full: not one line naming the error: $(cat "$tmp/err")"
+	done
+else
+	echo "SKIP: /dev/full is not writable here: write errors untested"
+fi
 
 # ---- 10. worker processes die with simul; a stopped one is reported ----
 live() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
