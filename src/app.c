@@ -38,10 +38,7 @@ int app_prepare_run(struct run *run, const struct app_options *o)
 	char err[512];
 
 	if (d == NULL) {
-		char near[256];
-		registry_suggest(o->demo, near, sizeof(near), 3);
-		fprintf(stderr, "simul: unknown demo '%s'; closest: %s (simul --list shows all)\n", o->demo,
-		        near);
+		registry_unknown(o->demo);
 		return APP_EXIT_USAGE;
 	}
 	run_init(run, mod, d);
@@ -115,15 +112,24 @@ static void on_done(struct run *run, void *arg)
 		uv_close((uv_handle_t *)&b->sig[i], NULL);
 }
 
+/* --plain's width when --width is not given: the terminal's, else COLUMNS
+ * when it is a whole number, else 100; always within --width's range
+ * (COLUMNS=99999999999 overflowed, 100000 made lines of 100,000 columns). */
 static int terminal_width(void)
 {
 	struct winsize ws;
+	long w = 100;
 	const char *cols = getenv("COLUMNS");
-	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-		return ws.ws_col;
-	if (cols && atoi(cols) > 20)
-		return atoi(cols);
-	return 100;
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
+		w = ws.ws_col;
+	} else if (cols != NULL && cols[0] >= '0' && cols[0] <= '9') {
+		char *end;
+		errno = 0;
+		long v = strtol(cols, &end, 10);
+		if (*end == '\0')
+			w = errno == ERANGE ? APP_WIDTH_MAX : v;
+	}
+	return w < APP_WIDTH_MIN ? APP_WIDTH_MIN : w > APP_WIDTH_MAX ? APP_WIDTH_MAX : (int)w;
 }
 
 /* ---- outputs: one table, opened before the run, written after it ---- */
@@ -131,8 +137,6 @@ static int terminal_width(void)
 static int write_plain(FILE *f, const struct app_options *o, struct run *run, const struct model *m)
 {
 	struct text_options to = {.width = o->width ? o->width : terminal_width(), .ascii = o->ascii};
-	if (to.width < 40)
-		to.width = 40;
 	render_text(f, run, m, &to);
 	return ferror(f) ? -1 : 0;
 }

@@ -91,9 +91,7 @@ static int list_params(const char *name)
 	const struct demo_module *mod;
 	const struct demo *d = registry_find(name, &mod);
 	if (d == NULL) {
-		char near[256];
-		registry_suggest(name, near, sizeof(near), 3);
-		fprintf(stderr, "simul: unknown demo '%s'; closest: %s (simul --list shows all)\n", name, near);
+		registry_unknown(name);
 		return APP_EXIT_USAGE;
 	}
 	printf("%s/%s: %s\n", mod->name, d->name, d->summary);
@@ -110,27 +108,47 @@ static int list_params(const char *name)
 	return 0;
 }
 
-static int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out)
+/* A whole number min..max for option opt. Returns 0, or -1 after the one
+ * line (the same range whichever way the value is off). */
+static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
-	char *end;
+	char *end, q[QUOTE_MAX];
 	errno = 0;
-	if (s[0] == '-' || s[0] == '\0')
-		goto bad;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > max)
-		goto bad;
-	*out = v;
-	return 0;
-bad:
-	fprintf(stderr, "simul: %s '%s': expected a whole number 0..%llu\n", opt, s,
-	        (unsigned long long)max);
+	if (s[0] >= '0' && s[0] <= '9') {
+		unsigned long long v = strtoull(s, &end, 10);
+		if (errno == 0 && *end == '\0' && v >= min && v <= max) {
+			*out = v;
+			return 0;
+		}
+	}
+	fprintf(stderr, "simul: %s %s: expected a whole number %llu..%llu\n", opt, quote_arg(s, q, sizeof(q)),
+	        (unsigned long long)min, (unsigned long long)max);
 	return -1;
+}
+
+/* WxH, each a whole number within its range (no sign, no overflow). */
+static int parse_size(const char *s, int *w, int *h)
+{
+	char *x, *end;
+	errno = 0;
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	unsigned long a = strtoul(s, &x, 10);
+	if (errno != 0 || *x != 'x' || x[1] < '0' || x[1] > '9')
+		return -1;
+	unsigned long b = strtoul(x + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || a < TUI_SIZE_MIN_W || a > TUI_SIZE_MAX_W || b < TUI_SIZE_MIN_H ||
+	    b > TUI_SIZE_MAX_H)
+		return -1;
+	*w = (int)a;
+	*h = (int)b;
+	return 0;
 }
 
 enum {
 	OPT_SEED = 256, OPT_ASCII, OPT_NO_COLOR, OPT_THEME, OPT_SAMPLE_HZ, OPT_LIST_PARAMS, OPT_TRACE, OPT_SAVE,
 	OPT_REPLAY, OPT_RECORD, OPT_SIZE, OPT_SCRIPT, OPT_KEYS_OVERLAY, OPT_SPEED, OPT_TUI,
-	OPT_SERVE
+	OPT_SERVE, OPT_LAST
 };
 
 static const struct option longopts[] = {
@@ -163,6 +181,27 @@ static const struct option longopts[] = {
 /* parse_options: every option read, go on. */
 #define PARSE_GO_ON (-1)
 
+/* An option that takes one value (all but --set) given a second time is
+ * refused: the last one silently winning hid typos. given[c] keeps the
+ * first value. Returns 0 or APP_EXIT_USAGE after the one line. */
+static int option_once(int c, const char *arg, const char **given)
+{
+	const struct option *lo = longopts;
+	while (lo->name != NULL && lo->val != c)
+		lo++;
+	if (lo->name == NULL || lo->has_arg != required_argument || c == 's' || c < 0 || c >= OPT_LAST)
+		return 0;
+	if (given[c] == NULL) {
+		given[c] = arg;
+		return 0;
+	}
+	const char *name = lo->name;
+	char a[QUOTE_MAX], b[QUOTE_MAX];
+	fprintf(stderr, "simul: --%s given twice (%s and %s): give it once\n", name,
+	        quote_arg(given[c], a, sizeof(a)), quote_arg(arg, b, sizeof(b)));
+	return APP_EXIT_USAGE;
+}
+
 /* Hidden worker mode: simul --worker MODULE ARGS... (child processes). */
 static int worker_main(int argc, char **argv)
 {
@@ -170,7 +209,8 @@ static int worker_main(int argc, char **argv)
 		return 1;
 	const struct demo_module *m = registry_module(argv[2]);
 	if (m == NULL || m->worker == NULL) {
-		fprintf(stderr, "simul: --worker: no worker mode for '%s'\n", argv[2]);
+		char q[QUOTE_MAX];
+		fprintf(stderr, "simul: --worker: no worker mode for %s\n", quote_arg(argv[2], q, sizeof(q)));
 		return APP_EXIT_USAGE;
 	}
 	return m->worker(argc - 2, argv + 2);
@@ -181,15 +221,12 @@ static int worker_main(int argc, char **argv)
 static int parse_value(int c, const char *arg, struct app_options *o)
 {
 	uint64_t v = 0;
-	int w, h, used = 0;
+	int w, h;
+	char q[QUOTE_MAX];
 	switch (c) {
 	case 'w':
-		if (parse_u64("--width", arg, 1000, &v) != 0)
+		if (parse_u64("--width", arg, APP_WIDTH_MIN, APP_WIDTH_MAX, &v) != 0)
 			return APP_EXIT_USAGE;
-		if (v < 40) {
-			fprintf(stderr, "simul: --width '%s': expected a whole number 40..1000\n", arg);
-			return APP_EXIT_USAGE;
-		}
 		o->width = (int)v;
 		return 0;
 	case 's':
@@ -200,27 +237,27 @@ static int parse_value(int c, const char *arg, struct app_options *o)
 		o->sets[o->nsets++] = arg;
 		return 0;
 	case OPT_SEED:
-		if (parse_u64("--seed", arg, UINT64_MAX, &o->seed) != 0)
+		if (parse_u64("--seed", arg, 0, UINT64_MAX, &o->seed) != 0)
 			return APP_EXIT_USAGE;
 		o->have_seed = 1;
 		return 0;
 	case OPT_THEME:
 		if (strcmp(arg, "dark") && strcmp(arg, "light") && strcmp(arg, "contrast") && strcmp(arg, "cb")) {
-			fprintf(stderr, "simul: --theme '%s': allowed: dark, light, contrast, cb\n", arg);
+			fprintf(stderr, "simul: --theme %s: allowed: dark, light, contrast, cb\n", quote_arg(arg, q, sizeof(q)));
 			return APP_EXIT_USAGE;
 		}
 		o->theme = arg;
 		return 0;
 	case OPT_SAMPLE_HZ:
-		if (parse_u64("--sample-hz", arg, 1000, &v) != 0)
+		if (parse_u64("--sample-hz", arg, 0, 1000, &v) != 0)
 			return APP_EXIT_USAGE;
 		o->sampler_hz = v == 0 ? -1 : (int)v;
 		return 0;
 	case OPT_SIZE:
-		if (sscanf(arg, "%dx%d%n", &w, &h, &used) != 2 || arg[used] != '\0' || w < 80 || w > 500 ||
-		    h < 24 || h > 200) {
-			fprintf(stderr, "simul: --size '%s': expected WxH, width 80..500, height 24..200 "
-			                "(e.g. 100x30)\n", arg);
+		if (parse_size(arg, &w, &h) != 0) {
+			fprintf(stderr, "simul: --size %s: expected WxH, width %d..%d, height %d..%d (e.g. 100x30)\n",
+			        quote_arg(arg, q, sizeof(q)), TUI_SIZE_MIN_W, TUI_SIZE_MAX_W, TUI_SIZE_MIN_H,
+			        TUI_SIZE_MAX_H);
 			return APP_EXIT_USAGE;
 		}
 		o->size_w = w;
@@ -228,7 +265,8 @@ static int parse_value(int c, const char *arg, struct app_options *o)
 		return 0;
 	case OPT_SPEED:
 		if (pace_speed_parse(arg, &o->speed) != 0) {
-			fprintf(stderr, "simul: --speed '%s': expected a speed 0.01..1 (e.g. 0.25, 1/4 or 25%%)\n", arg);
+			fprintf(stderr, "simul: --speed %s: expected a speed 0.01..1 (e.g. 0.25, 1/4 or 25%%)\n",
+			        quote_arg(arg, q, sizeof(q)));
 			return APP_EXIT_USAGE;
 		}
 		return 0;
@@ -240,7 +278,8 @@ static int parse_value(int c, const char *arg, struct app_options *o)
  * option that is the whole job (--help, --list, ...) or of bad usage. */
 static int parse_options(int argc, char **argv, struct app_options *o)
 {
-	const char *serve = NULL;
+	const char *serve = NULL, *given[OPT_LAST] = {0};
+	char q[QUOTE_MAX];
 	int c, nopts = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":hVlpr:w:s:", longopts, NULL)) != -1) {
@@ -267,13 +306,15 @@ static int parse_options(int argc, char **argv, struct app_options *o)
 			rc = parse_value(c, optarg, o);
 			break;
 		case ':':
-			fprintf(stderr, "simul: option '%s' needs a value (simul --help)\n", argv[optind - 1]);
+			fprintf(stderr, "simul: option %s needs a value (simul --help)\n",
+			        quote_arg(argv[optind - 1], q, sizeof(q)));
 			return APP_EXIT_USAGE;
 		default:
-			fprintf(stderr, "simul: unknown option '%s' (simul --help lists them)\n", argv[optind - 1]);
+			fprintf(stderr, "simul: unknown option %s (simul --help lists them)\n",
+			        quote_arg(argv[optind - 1], q, sizeof(q)));
 			return APP_EXIT_USAGE;
 		}
-		if (rc != 0)
+		if (rc != 0 || (rc = option_once(c, optarg, given)) != 0)
 			return rc;
 	}
 	if (serve != NULL) {
@@ -286,7 +327,8 @@ static int parse_options(int argc, char **argv, struct app_options *o)
 	if (optind < argc)
 		o->demo = argv[optind++];
 	if (optind < argc) {
-		fprintf(stderr, "simul: unexpected argument '%s'; give one demo (simul --list)\n", argv[optind]);
+		fprintf(stderr, "simul: unexpected argument %s; give one demo (simul --list)\n",
+		        quote_arg(argv[optind], q, sizeof(q)));
 		return APP_EXIT_USAGE;
 	}
 	return PARSE_GO_ON;
@@ -319,8 +361,6 @@ static int check_tui_options(struct app_options *o)
 	return 0;
 }
 
-/* Options that do not go together, and an unknown demo. Returns 0 or
- * APP_EXIT_USAGE after the one-line message. */
 /* No file is written twice, or over a file being read: --report X
  * --save X, --replay F --save F, two outputs to standard output. */
 static int check_paths(const struct app_options *o)
@@ -362,12 +402,12 @@ static int check_paths(const struct app_options *o)
 	return 0;
 }
 
+/* Options that do not go together, and an unknown demo. Returns 0 or
+ * APP_EXIT_USAGE after the one-line message. */
 static int check_options(struct app_options *o)
 {
 	if (o->demo != NULL && registry_find(o->demo, NULL) == NULL) {
-		char near[256];
-		registry_suggest(o->demo, near, sizeof(near), 3);
-		fprintf(stderr, "simul: unknown demo '%s'; closest: %s (simul --list shows all)\n", o->demo, near);
+		registry_unknown(o->demo);
 		return APP_EXIT_USAGE;
 	}
 	if (check_tui_options(o) != 0 || check_paths(o) != 0)

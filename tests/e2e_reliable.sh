@@ -15,6 +15,9 @@
 #    mid-run leave the old file as it was and no temporary file;
 #  - a full disk (/dev/full) under --list, --help, --plain, --report -:
 #    one line and exit status 1;
+#  - arguments: one range per option, control characters escaped in the
+#    message, an option given twice refused, COLUMNS within --width's
+#    range (and harmless to the TUI);
 #  - worker processes die with simul (kill -9); a pool worker stopped by
 #    SIGSTOP is reported, and Ctrl-C still ends the run;
 # The TUI cases run in tmux on a server socket of their own.
@@ -206,6 +209,40 @@ else
 	echo "SKIP: /dev/full is not writable here: write errors untested"
 fi
 
+# ---- 13, 14, 15. arguments: ranges, escapes, once ----
+usage_line() { # usage_line WANT ARGS...: exit 2, one line holding WANT, no raw control byte
+	local want=$1
+	shift
+	"$SIMUL" "$@" >/dev/null 2>"$tmp/err"
+	local rc=$?
+	[ $rc -eq 2 ] || fail "$*: exit status $rc, want 2"
+	[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "$*: not one line: $(cat -v "$tmp/err")"
+	grep -qF -- "$want" "$tmp/err" || fail "$*: no '$want' in: $(cat -v "$tmp/err")"
+	! LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$tmp/err" || fail "$*: a raw control byte in: $(cat -v "$tmp/err")"
+}
+usage_line "expected a whole number 40..1000" --width 39
+usage_line "expected a whole number 40..1000" --width 1001
+usage_line "expected a whole number 40..1000" --width 99999999999999999999
+usage_line "width 80..500, height 24..200" --size 4294967376x30
+usage_line "width 80..500, height 24..200" --size 100x30x
+usage_line "width 80..500, height 24..200" --size -100x30
+usage_line "unknown demo 'bad\ndemo\e[31m'" $'bad\ndemo\e[31m'
+usage_line "--theme '\e]0;x\x07'" --theme $'\e]0;x\a'
+usage_line "'9\e[2J' is not a whole number" threads/interleave -s $'pause_ms=9\e[2J'
+usage_line "unknown option" $'--\e[2J'
+usage_line "--report given twice ('a.json' and 'b.json')" threads/interleave --report a.json --report b.json
+usage_line "--replay given twice" --replay a --replay b
+usage_line "--width given twice" --width 80 --width 90
+usage_line "--seed given twice" --seed 1 --seed 1
+"$SIMUL" threads/interleave -s pause_ms=1 -s count=2 --plain --ascii --width 50 >"$tmp/w50" || fail "--width 50"
+for cols in 100000 99999999999 abc -5; do
+	COLUMNS=$cols "$SIMUL" threads/interleave -s pause_ms=1 -s count=2 --plain --ascii >"$tmp/cols" ||
+		fail "COLUMNS=$cols: exit status $?"
+	w=$(awk '{ if (length($0) > m) m = length($0) } END { print m }' "$tmp/cols")
+	[ "$w" -le 1000 ] || fail "COLUMNS=$cols: lines of $w columns (at most 1000)"
+	grep -q '^numbers ' "$tmp/cols" || fail "COLUMNS=$cols: the timeline is gone"
+done
+
 # ---- 10. worker processes die with simul; a stopped one is reported ----
 live() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 workers_of() { # the "--worker" children of pid $1
@@ -287,5 +324,11 @@ for sig in QUIT USR1 USR2 ALRM; do
 	wait_for "^rc=$want" 10
 	check_term "SIG$sig"
 done
+
+# ---- 13. nonsense in COLUMNS and LINES does not stop the TUI ----
+T send-keys -t "$SESS" "clear; COLUMNS=100000 LINES=99999999999 $SIMUL threads/interleave -s pause_ms=1; echo rc=\$?" Enter
+wait_for 'legend:' 10
+T send-keys -t "$SESS" q
+wait_for '^rc=0' 10
 
 echo "e2e_reliable: all passed"

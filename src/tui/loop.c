@@ -17,11 +17,15 @@
  */
 #include "tui_int.h"
 
+#include <errno.h>
+
 #include "output.h"
 #include "pace.h"
+#include "quote.h"
 #include "feed.h"
 
-#define TUI_ESC_DELAY_MS 25 /* how long curses waits to tell Esc from a key's escape sequence */
+#define TUI_ESC_DELAY_MS 25
+#define TUI_ENV_SIZE_MAX 2000 /* COLUMNS or LINES above this are not believed */ /* how long curses waits to tell Esc from a key's escape sequence */
 #define TUI_CORES_READ_NS (NS_PER_S / 2)
 
 void tui_on_tick(uv_timer_t *h)
@@ -77,7 +81,8 @@ static int tui_prepare(const struct app_options *o, struct run **first, struct m
 {
 	*theme = o->theme ? tui_theme_from_name(o->theme) : 0;
 	if (*theme < 0) {
-		fprintf(stderr, "simul: --theme '%s': allowed: dark, light, contrast, cb\n", o->theme);
+		char q[QUOTE_MAX];
+		fprintf(stderr, "simul: --theme %s: allowed: dark, light, contrast, cb\n", quote_arg(o->theme, q, sizeof(q)));
 		return APP_EXIT_USAGE;
 	}
 	/* The files it will write: a bad path fails now, as in batch mode. */
@@ -110,11 +115,30 @@ static int tui_prepare(const struct app_options *o, struct run **first, struct m
 	return 0;
 }
 
+/* Whether environment variable name is unset or a whole number 1..max. */
+static int tui_env_size_ok(const char *name, long max)
+{
+	const char *v = getenv(name);
+	if (v == NULL || v[0] == '\0')
+		return 1;
+	char *end;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	return errno == 0 && *end == '\0' && n >= 1 && n <= max;
+}
+
 /* curses: raw keys without echo, no cursor, clicks, the theme's colours. */
 static int tui_term_init(struct tui *t)
 {
 	tui_install_fatal();
 	set_escdelay(TUI_ESC_DELAY_MS);
+	/* curses sizes the screen from COLUMNS and LINES when they are set:
+	 * nonsense there (COLUMNS=100000) made it fail to start at all; without
+	 * them it asks the terminal. */
+	if (!tui_env_size_ok("COLUMNS", TUI_ENV_SIZE_MAX) || !tui_env_size_ok("LINES", TUI_ENV_SIZE_MAX)) {
+		unsetenv("COLUMNS");
+		unsetenv("LINES");
+	}
 	if (initscr() == NULL) {
 		fprintf(stderr, "simul: cannot initialise the terminal\n");
 		return -1;
