@@ -6,6 +6,8 @@
 #   make bench    print benchmark figures as "bench: NAME VALUE UNIT" (then make compare)
 #   make compare  run each lesson's Python at full size and its demo; print each
 #                 figure beside CPython's (MIRRORS=REGEX: some; COMPARE_MD=FILE: a table)
+#   make mutate   apply each small bug in tests/mutants/ to a scratch copy, run
+#                 the tests that should catch it, report survivors (MUTANTS=REGEX)
 #   make asan | tsan   the test suite under AddressSanitizer+UBSan | ThreadSanitizer
 #   make fuzz     run each libFuzzer harness (tests/fuzz_*.c) for FUZZ_TIME s (clang)
 #   make docs     regenerate the demo catalogue doc/demos.md (and README's list) from the binary
@@ -21,10 +23,24 @@ VERSION  := 0.1.0
 ARGS     ?=
 
 BUILD_PKGS := libncurses-dev libuv1-dev pkg-config
-# PYTHON: Debian's, the one python3-aiohttp installs into, even when another
-# python3 (pyenv, a venv) comes first on PATH.
+# Everything the tests use, each with its line in TEST_CHECK (which must
+# fail when any one of them is missing, or the package is never installed):
+# check (unit tests), tmux (e2e_tui, e2e_record), python3 (JSON and cast
+# checks), python3-aiohttp (the asyncio lessons' mirrors), clang and its
+# libFuzzer runtime (e2e_fuzz; the runtime is only a Recommends of clang,
+# and installs here skip Recommends), groff-base (groff: e2e_install's man
+# page check), procps (pgrep, ps). To come with the job-queue lessons:
+# redis-server and libhiredis-dev (add them here and in TEST_CHECK).
+# PYTHON is the interpreter the tests run (as $PYTHON): Debian's, the one
+# python3-aiohttp installs into, even when another python3 (pyenv, a venv)
+# comes first on PATH.
 PYTHON     ?= /usr/bin/python3
-TEST_PKGS  := check tmux python3 python3-aiohttp
+TEST_PKGS  := check tmux python3 python3-aiohttp clang libclang-rt-dev groff-base procps
+FUZZ_PROBE := printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }\n' | \
+              clang -x c -fsanitize=fuzzer,address -o /dev/null -
+TEST_CHECK := pkg-config --exists check && command -v tmux && command -v $(PYTHON) && \
+              $(PYTHON) -c 'import aiohttp' && command -v clang && $(FUZZ_PROBE) && \
+              command -v groff && command -v pgrep
 PKGS       := ncursesw libuv
 
 WARN := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wno-unused-parameter
@@ -57,7 +73,7 @@ TESTS     := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 BENCHES   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/bench_*.c))
 TEST_SUPPORT := $(BUILD)/obj/tests/support.o
 
-.PHONY: all run docs check bench compare asan tsan install uninstall clean deps test-deps valgrind fuzz fuzz-build fuzzers
+.PHONY: all run docs check mutate bench compare asan tsan install uninstall clean deps test-deps valgrind fuzz fuzz-build fuzzers
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -84,7 +100,7 @@ deps:
 	$(call ensure,$(BUILD_PKGS),command -v pkg-config && pkg-config --exists $(PKGS))
 
 test-deps: deps
-	$(call ensure,$(TEST_PKGS),pkg-config --exists check && command -v tmux && $(PYTHON) -c 'import aiohttp')
+	$(call ensure,$(TEST_PKGS),$(TEST_CHECK))
 
 # ---- build ----
 
@@ -141,7 +157,11 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT) $(LIB)
 
 check: test-deps $(BIN) $(TESTS)
 	@SIMUL=$(BIN) SIMUL_EXE=$(abspath $(BIN)) BUILD=$(BUILD) SIMUL_SANITIZER=$(SIMUL_SANITIZER) \
-		ONLY='$(ONLY)' bash tests/run-tests.sh $(TESTS)
+		PYTHON=$(PYTHON) ONLY='$(ONLY)' bash tests/run-tests.sh $(TESTS)
+
+# A scratch copy per mutant (tests/mutate.sh); the working tree is never touched.
+mutate: test-deps $(BIN) $(TESTS)
+	@BUILD=$(BUILD) PYTHON=$(PYTHON) MUTANTS='$(MUTANTS)' bash tests/mutate.sh
 
 bench: test-deps $(BIN) $(BENCHES)
 	@for b in $(BENCHES); do SIMUL=$(BIN) SIMUL_EXE=$(abspath $(BIN)) $$b || exit 1; done

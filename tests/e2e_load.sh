@@ -7,7 +7,9 @@
 set -u
 SIMUL=${SIMUL:-build/simul}
 fail() { echo "FAIL: $*"; exit 1; }
-command -v python3 >/dev/null || { echo "SKIP: missing tool: python3 (reads the JSON report)"; exit 77; }
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+need "$PYTHON" python3
 tmp=$(mktemp -d)
 hogs=()
 stop_hogs() {
@@ -19,7 +21,7 @@ trap 'stop_hogs; rm -rf "$tmp"' EXIT
 
 # machine.KEY of report $1 (null -> -1).
 machine() {
-	python3 -c 'import json, sys
+	"$PYTHON" -c 'import json, sys
 v = json.load(open(sys.argv[1]))["machine"][sys.argv[2]]
 print(-1 if v is None else (str(v).lower() if isinstance(v, bool) else v))' "$1" "$2"
 }
@@ -28,7 +30,7 @@ quiet_demo=(threads/download -s files=3 -s latency_ms=250 -s size_kb=10)
 
 "$SIMUL" "${quiet_demo[@]}" --report "$tmp/quiet.json" >/dev/null || fail "the quiet run failed"
 for k in other_load_before other_load_during busy busy_threshold; do
-	python3 -c 'import json, sys; assert sys.argv[2] in json.load(open(sys.argv[1]))["machine"]' \
+	"$PYTHON" -c 'import json, sys; assert sys.argv[2] in json.load(open(sys.argv[1]))["machine"]' \
 		"$tmp/quiet.json" "$k" || fail "the report's machine object lacks $k"
 done
 quiet=$(machine "$tmp/quiet.json" other_load_during)

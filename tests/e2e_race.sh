@@ -1,10 +1,14 @@
 #!/bin/bash
 # race from the command line: the bare module name runs its general demo,
 # the JSON report holds one object per model plus the advice, a workload
-# with no work is refused in one line, and no worker child is left behind.
+# with no work is refused in one line, and no worker child is left behind
+# (looked for in this test's own process group, not machine-wide).
 set -u
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 SIMUL=${SIMUL:-build/simul}
 fail() { echo "FAIL: $*"; exit 1; }
+need "$PYTHON" python3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -15,8 +19,7 @@ done
 
 "$SIMUL" race --report "$tmp/r.json" -s jobs=2 -s cpu_ms=20 -s io_ms=20 -s io_kind=sleep \
 	>/dev/null || fail "race --report exit status"
-if command -v python3 >/dev/null; then
-	python3 - "$tmp/r.json" <<'PY' || fail "report keys"
+"$PYTHON" - "$tmp/r.json" <<'PY' || fail "report keys"
 import json, sys
 r = json.load(open(sys.argv[1]))
 assert r["demo"] == "race/all", r["demo"]
@@ -26,8 +29,9 @@ for m in ("sequential", "threads", "threads_gil", "processes", "event_loop", "lo
         assert isinstance(res[m][k], (int, float)), (m, k)
 assert isinstance(res["advice"], str) and res["advice"].startswith(("CPU-bound", "I/O-bound", "mixed"))
 PY
-fi
-pgrep -f -- '--worker race' >/dev/null && fail "a pool worker outlived the run"
+# simul's workers stay in its process group, which is this script's.
+left=$(own_procs '--worker race')
+[ -z "$left" ] || fail "a pool worker outlived the run: $left"
 
 err=$("$SIMUL" race/io -s cpu_ms=0 -s io_ms=0 --plain 2>&1 >/dev/null)
 rc=$?

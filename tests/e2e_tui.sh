@@ -13,7 +13,9 @@ cd "$(dirname "$0")/.."
 SIMUL=${SIMUL:-build/simul}
 case $SIMUL in /*) ;; *) SIMUL=$PWD/$SIMUL ;; esac
 [ -x "$SIMUL" ] || { echo "no simul binary at $SIMUL"; exit 1; }
-command -v tmux >/dev/null || { echo "tmux is needed"; exit 1; }
+# shellcheck source=tests/lib.sh
+. tests/lib.sh
+need tmux tmux
 
 SOCK=simul-e2e-$$
 SESS=e2e$$

@@ -3,6 +3,7 @@
  * input, each with a one-line message naming the problem and what is
  * allowed. Also the registry's lookups and suggestions.
  */
+#include <math.h>
 #include <string.h>
 
 #include "assets.h"
@@ -115,6 +116,56 @@ START_TEST(registry_lookups)
 }
 END_TEST
 
+/* Every numeric parameter of every demo, at both edges of its declared
+ * range: the edge is taken, the next value past it is refused with a
+ * message that gives the range. */
+static void edge(struct params *pp, const char *full, const struct param_spec *sp, double v, int ok)
+{
+	char kv[128], e[512] = "";
+	if (sp->type == PARAM_INT)
+		snprintf(kv, sizeof(kv), "%s=%.0f", sp->name, v);
+	else
+		snprintf(kv, sizeof(kv), "%s=%.17g", sp->name, v);
+	int rc = params_set_kv(pp, kv, e, sizeof(e));
+	if (ok) {
+		ck_assert_msg(rc == 0, "%s: %s refused: %s", full, kv, e);
+		ck_assert_msg(params_num(pp, sp->name) == v, "%s: %s read as %.17g", full, kv, params_num(pp, sp->name));
+	} else {
+		char allowed[128];
+		params_allowed(sp, allowed, sizeof(allowed));
+		ck_assert_msg(rc == -1, "%s: %s accepted (allowed: %s)", full, kv, allowed);
+		ck_assert_msg(strstr(e, "out of range") && strstr(e, allowed), "%s: %s said '%s'", full, kv, e);
+	}
+}
+
+START_TEST(every_numeric_parameter_at_both_edges)
+{
+	const struct demo_module *const *mods;
+	size_t n = registry_modules(&mods), checked = 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < mods[i]->ndemos; k++) {
+			const struct demo *dd = &mods[i]->demos[k];
+			char full[96];
+			snprintf(full, sizeof(full), "%s/%s", mods[i]->name, dd->name);
+			for (size_t j = 0; j < dd->nparams; j++) {
+				const struct param_spec *sp = &dd->params[j];
+				if (sp->type != PARAM_INT && sp->type != PARAM_FLOAT)
+					continue;
+				struct params pp;
+				params_init(&pp, dd->params, dd->nparams);
+				double below = sp->type == PARAM_INT ? sp->min - 1 : nextafter(sp->min, -INFINITY);
+				double above = sp->type == PARAM_INT ? sp->max + 1 : nextafter(sp->max, INFINITY);
+				edge(&pp, full, sp, sp->min, 1);
+				edge(&pp, full, sp, sp->max, 1);
+				edge(&pp, full, sp, below, 0);
+				edge(&pp, full, sp, above, 0);
+				checked++;
+			}
+		}
+	ck_assert_uint_gt(checked, 10);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("params");
@@ -124,6 +175,7 @@ int main(void)
 	tcase_add_test(tc, defaults_and_good_values);
 	tcase_add_test(tc, bad_values);
 	tcase_add_test(tc, registry_lookups);
+	tcase_add_test(tc, every_numeric_parameter_at_both_edges);
 	suite_add_tcase(s, tc);
 	return support_main(s);
 }
