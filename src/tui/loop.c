@@ -200,13 +200,7 @@ static void tui_first_screen(struct tui *t, struct run *first, struct model *sav
 {
 	t->screen = SCREEN_MENU;
 	if (saved != NULL) {
-		t->run = first;
-		t->model = saved;
-		t->replay = 1;
-		t->screen = SCREEN_RUN;
-		t->vp.origin = model_origin(saved);
-		t->head = tui_replay_end(t);
-		view_fit(&t->vp, t->vp.origin, t->head, COLS > 0 ? COLS : TUI_MIN_COLS);
+		tui_replay_open(t, first, saved);
 	} else if (t->opt->demo != NULL) {
 		t->run = first;
 		if (tui_run_start(t) != 0) {
@@ -220,7 +214,7 @@ static void tui_first_screen(struct tui *t, struct run *first, struct model *sav
 }
 
 /* Give the terminal back first, then stop the demo and free everything. */
-static int tui_teardown(struct tui *t)
+int tui_teardown(struct tui *t)
 {
 	endwin();
 	/* The files asked for: a live run is stopped and written as

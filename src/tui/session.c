@@ -20,6 +20,10 @@ uint64_t tui_run_end(const struct tui *t)
 
 int tui_run_start(struct tui *t)
 {
+	if (t->no_runs) {
+		snprintf(t->msg, sizeof(t->msg), "no demo starts here");
+		return -1;
+	}
 	t->model = feed_start();
 	memset(&t->vp, 0, sizeof(t->vp));
 	t->vp.origin = model_origin(t->model);

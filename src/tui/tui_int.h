@@ -155,6 +155,7 @@ struct tui {
 	struct run *retired; /* freed once its async handle is closed */
 	int item; /* menu item being run */
 	int live;
+	int no_runs; /* driven by a harness (drive.c): no demo may start */
 	enum action pending;
 	struct model *model;
 	struct viewport vp;
@@ -302,6 +303,9 @@ void tui_key_show(struct tui *t, int ch);
 void tui_key_draw(struct tui *t);
 
 /* replay.c */
+/* The run screen of a saved run (takes run and saved), the play head at
+ * its end. */
+void tui_replay_open(struct tui *t, struct run *run, struct model *saved);
 void tui_replay_clip(struct tui *t, int ncols);
 uint64_t tui_replay_end(const struct tui *t);
 void tui_replay_draw(struct tui *t);
@@ -338,6 +342,9 @@ void tui_on_input(uv_poll_t *h, int status, int events);
 
 /* loop.c */
 void tui_on_tick(uv_timer_t *h);
+/* Give the terminal back, stop the demo, write the outputs, free t and all
+ * it holds; returns the exit status. */
+int tui_teardown(struct tui *t);
 
 
 #endif
