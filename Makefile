@@ -3,6 +3,8 @@
 #   make run      install missing build dependencies, build, launch simul
 #   make check    install missing test dependencies, build, run every test
 #                 (ONLY=REGEX runs the tests whose names match, e.g. ONLY=e2e_cli)
+#   make torture  minutes of hostile limits: every demo under low open-file
+#                 limits and memory caps (tests/torture_*.sh)
 #   make bench    print benchmark figures as "bench: NAME VALUE UNIT" (then make compare)
 #   make compare  run each lesson's Python at full size and its demo; print each
 #                 figure beside CPython's (MIRRORS=REGEX: some; COMPARE_MD=FILE: a table)
@@ -76,7 +78,7 @@ TESTS     := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 BENCHES   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/bench_*.c))
 TEST_SUPPORT := $(BUILD)/obj/tests/support.o
 
-.PHONY: all run docs check mutate bench compare asan tsan install uninstall clean deps run-deps test-deps valgrind fuzz fuzz-build fuzzers
+.PHONY: all run docs check torture mutate bench compare asan tsan install uninstall clean deps run-deps test-deps valgrind fuzz fuzz-build fuzzers
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -168,6 +170,10 @@ check: test-deps $(BIN) $(TESTS)
 # A scratch copy per mutant (tests/mutate.sh); the working tree is never touched.
 mutate: test-deps $(BIN) $(TESTS)
 	@BUILD=$(BUILD) PYTHON=$(PYTHON) MUTANTS='$(MUTANTS)' bash tests/mutate.sh
+
+# Not in check: each script takes minutes (tests/torture_*.sh).
+torture: test-deps $(BIN)
+	@for s in tests/torture_*.sh; do SIMUL=$(BIN) SIMUL_EXE=$(abspath $(BIN)) bash $$s || exit 1; done
 
 bench: test-deps $(BIN) $(BENCHES)
 	@for b in $(BENCHES); do SIMUL=$(BIN) SIMUL_EXE=$(abspath $(BIN)) $$b || exit 1; done

@@ -15,6 +15,7 @@
  *   loop/generator  the generator coroutine: send, yield, close
  *   loop/wait       asyncio.wait, wait_for, cancel, TaskGroup (loop/wait_demo.c)
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -536,11 +537,16 @@ static int c10k_main(struct run *run)
 	double wall_ms = (double)(clock_now_ns() - t0) / 1e6;
 	run_result_num(run, "loop_idle_ms", (double)co_loop_idle_ns(c.loop) / 1e6);
 	co_loop_free(c.loop);
+	uint64_t away = server ? httpd_turned_away(server) : 0;
 	httpd_stop(server);
 	if (run_stopping(run))
 		return 0;
 	if (rc != 0 || c.errors > 0) {
-		run_fail(run, "%ld of %ld tasks failed", c.errors, c.n);
+		if (away > 0)
+			run_fail(run, "%ld of %ld tasks failed; the loopback server had no memory for %" PRIu64
+			              " of their connections (a memory limit: ulimit -v?)", c.errors, c.n, away);
+		else
+			run_fail(run, "%ld of %ld tasks failed", c.errors, c.n);
 		return -1;
 	}
 	struct rusage ru;

@@ -361,10 +361,9 @@ static int pool_hand_over(struct pool_state *p, struct pool_slot *sl)
 	             pool_range(rg, sizeof(rg), "item", p->ahead_item, p->ahead_count), sl->child);
 	struct pool_msg h = {.index = p->ahead_item, .count = p->ahead_count, .nfloats = p->nfloats,
 	                     .units = p->units, .send_ns = p->send_ns, .recv_ns = p->recv_ns};
-	int fd = p->ps.kids[sl->child].sock;
-	int rc = fd_write_all(fd, &h, sizeof(h));
+	int rc = procs_send(&p->ps, sl->child, &h, sizeof(h));
 	if (rc == 0)
-		rc = fd_write_all(fd, p->ahead, n * POOL_FLOAT_BYTES);
+		rc = procs_send(&p->ps, sl->child, p->ahead, n * POOL_FLOAT_BYTES);
 	p->ipc_ns += clock_now_ns() - t0;
 	if (rc != 0)
 		return rc;
@@ -379,15 +378,14 @@ static int pool_receive(struct pool_state *p, struct pool_slot *sl, uint64_t *ch
 {
 	char sz[32], rg[48];
 	struct pool_msg h;
-	int fd = p->ps.kids[sl->child].sock;
 	uint64_t t0 = clock_now_ns(), cpu0 = clock_thread_cpu_ns();
-	if (fd_read_all(fd, &h, sizeof(h)) != 0 || h.nfloats != p->nfloats || h.count != sl->count)
+	if (procs_recv(&p->ps, sl->child, &h, sizeof(h)) != 0 || h.nfloats != p->nfloats || h.count != sl->count)
 		return -1;
 	size_t n = (size_t)h.nfloats * h.count, bytes = n * POOL_FLOAT_BYTES;
 	pool_size_text(n * 8, sz, sizeof(sz));
 	pool_range(rg, sizeof(rg), "result", h.index, h.count);
 	trace_statef(p->owner, STATE_IO, p->line_recv, "receiving %s (%s) from worker %d", sz, rg, sl->child);
-	if (fd_read_all(fd, p->wire, bytes) != 0)
+	if (procs_recv(&p->ps, sl->child, p->wire, bytes) != 0)
 		return -1;
 	trace_statef(p->owner, STATE_RUNNING, p->line_recv, "unpickling %s (%s)", sz, rg);
 	if (pool_unpickle(p->run, p->wire, (uint32_t)n, p->vals, p->recv_ns, cpu0) != 0)
@@ -488,6 +486,8 @@ static uint32_t pool_map(struct pool_state *p, struct pool_slot *slots, int nslo
 			struct pool_slot *sl = &slots[map[i]];
 			if (pool_receive(p, sl, child_ipc) != 0) {
 				char rg[48];
+				if (run_stopping(p->run))
+					break; /* cut short by the stop, not lost to a crash */
 				sl->dead = 1;
 				*lost += sl->count;
 				trace_markf(p->owner, "worker %d died: %s lost", sl->child,

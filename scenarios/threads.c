@@ -17,6 +17,7 @@
  * workers taking jobs from a queue (ThreadPoolExecutor).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -277,7 +278,12 @@ static int download_main(struct run *run)
 		snprintf(f[i].path, sizeof(f[i].path), "/bytes/%ld", size);
 	}
 
-	stop_watch_start(&watch, run, h);
+	if (stop_watch_start(&watch, run, h) != 0) {
+		free(f);
+		free(th);
+		httpd_stop(h);
+		return -1;
+	}
 
 	/* One after another, on the main thread. */
 	double seq_ms = 0;
@@ -325,6 +331,7 @@ static int download_main(struct run *run)
 	double thr_ms = threads_ms(clock_now_ns() - t0);
 	trace_end(main_task);
 	stop_watch_end(&watch);
+	uint64_t away = httpd_turned_away(h);
 	httpd_stop(h);
 	free(f);
 	free(th);
@@ -340,7 +347,11 @@ static int download_main(struct run *run)
 		run_result_num(run, "speedup", seq_ms / thr_ms);
 	run_result_num(run, "threads", started);
 	if (!ok && !run_stopping(run)) {
-		run_fail(run, "a download did not return the whole file");
+		if (away > 0)
+			run_fail(run, "a download did not return the whole file: the loopback server had no memory "
+			              "for %" PRIu64 " connections (a memory limit: ulimit -v?)", away);
+		else
+			run_fail(run, "a download did not return the whole file");
 		return -1;
 	}
 	return 0;
@@ -457,12 +468,18 @@ static int pool_main(struct run *run)
 		run_fail(run, "out of memory");
 		return -1;
 	}
+	struct stop_watch watch;
+	if (stop_watch_start(&watch, run, h) != 0) {
+		free(p.jobs);
+		free(p.order);
+		free(w);
+		free(th);
+		httpd_stop(h);
+		return -1;
+	}
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.work, NULL);
 	pthread_cond_init(&p.done, NULL);
-
-	struct stop_watch watch;
-	stop_watch_start(&watch, run, h);
 	trace_task_t main_task = trace_task_new("main", KIND_MAIN, NULL);
 	trace_bind(main_task);
 	trace_state_at(main_task, STATE_RUNNING, run_lesson_line(run, "pool"), "ThreadPoolExecutor(max_workers)");

@@ -55,10 +55,7 @@ int app_prepare_run(struct run *run, const struct app_options *o)
 		mod = &pyagent_module;
 
 	if (d == NULL) {
-		char near[256];
-		registry_suggest(o->demo, near, sizeof(near), 3);
-		fprintf(stderr, "simul: unknown demo '%s'; closest: %s (simul --list shows all)\n", o->demo,
-		        near);
+		registry_unknown(o->demo);
 		return APP_EXIT_USAGE;
 	}
 	run_init(run, mod, d);
@@ -108,6 +105,8 @@ struct batch {
 	uv_loop_t loop;
 	uv_timer_t drain;
 	uv_signal_t sig[3];
+	int loop_ok; /* loop initialised: batch_loop_close closes it */
+	uint64_t notices_seen; /* run_notice: those printed */
 	struct model *model;
 	struct run *run;
 	int signal;
@@ -116,7 +115,10 @@ struct batch {
 static void on_drain(uv_timer_t *t)
 {
 	struct batch *b = t->data;
+	char notice[sizeof(b->run->notice)];
 	feed_drain(b->model, clock_now_ns());
+	if (run_notice_take(b->run, &b->notices_seen, notice, sizeof(notice)))
+		fprintf(stderr, "simul: %s: %s\n", b->run->full_name, notice);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -138,15 +140,24 @@ static void on_done(struct run *run, void *arg)
 		uv_close((uv_handle_t *)&b->sig[i], NULL);
 }
 
+/* --plain's width when --width is not given: the terminal's, else COLUMNS
+ * when it is a whole number, else 100; always within --width's range
+ * (COLUMNS=99999999999 overflowed, 100000 made lines of 100,000 columns). */
 static int terminal_width(void)
 {
 	struct winsize ws;
+	long w = 100;
 	const char *cols = getenv("COLUMNS");
-	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-		return ws.ws_col;
-	if (cols && atoi(cols) > 20)
-		return atoi(cols);
-	return 100;
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
+		w = ws.ws_col;
+	} else if (cols != NULL && cols[0] >= '0' && cols[0] <= '9') {
+		char *end;
+		errno = 0;
+		long v = strtol(cols, &end, 10);
+		if (*end == '\0')
+			w = errno == ERANGE ? APP_WIDTH_MAX : v;
+	}
+	return w < APP_WIDTH_MIN ? APP_WIDTH_MIN : w > APP_WIDTH_MAX ? APP_WIDTH_MAX : (int)w;
 }
 
 /* ---- outputs: one table, opened before the run, written after it ---- */
@@ -154,8 +165,6 @@ static int terminal_width(void)
 static int write_plain(FILE *f, const struct app_options *o, struct run *run, const struct model *m)
 {
 	struct text_options to = {.width = o->width ? o->width : terminal_width(), .ascii = o->ascii};
-	if (to.width < 40)
-		to.width = 40;
 	render_text(f, run, m, &to);
 	return ferror(f) ? -1 : 0;
 }
@@ -275,25 +284,42 @@ int app_replay_batch(const struct app_options *o)
 	return rc;
 }
 
-/* The loop's handles: the drain timer and the signals that stop the run. */
-static void batch_loop_init(struct batch *b)
+/* The loop's handles: the drain timer and the signals that stop the run.
+ * Returns 0, or a libuv error (UV_EMFILE under a low open-file limit). */
+static int batch_loop_init(struct batch *b)
 {
 	static const int signums[3] = {SIGINT, SIGTERM, SIGHUP};
-	uv_loop_init(&b->loop);
-	uv_timer_init(&b->loop, &b->drain);
+	int rc = uv_loop_init(&b->loop);
+	if (rc != 0)
+		return rc;
+	b->loop_ok = 1;
+	uv_timer_init(&b->loop, &b->drain); /* cannot fail */
 	b->drain.data = b;
 	uv_timer_start(&b->drain, on_drain, BATCH_DRAIN_MS, BATCH_DRAIN_MS);
 	for (int i = 0; i < 3; i++) {
-		uv_signal_init(&b->loop, &b->sig[i]);
+		if ((rc = uv_signal_init(&b->loop, &b->sig[i])) != 0)
+			return rc;
 		b->sig[i].data = b;
-		uv_signal_start(&b->sig[i], on_signal, signums[i]);
+		if ((rc = uv_signal_start(&b->sig[i], on_signal, signums[i])) != 0)
+			return rc;
 	}
+	return 0;
 }
 
-/* Close the handles (on_done did, when the run started) and the loop. */
+static void batch_close_handle(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+/* Close whatever handles are still open, and the loop. */
 static void batch_loop_close(struct batch *b)
 {
-	uv_run(&b->loop, UV_RUN_NOWAIT); /* let the close callbacks run */
+	if (!b->loop_ok)
+		return;
+	uv_walk(&b->loop, batch_close_handle, NULL);
+	uv_run(&b->loop, UV_RUN_DEFAULT); /* let the close callbacks run */
 	uv_loop_close(&b->loop);
 }
 
@@ -315,11 +341,14 @@ int app_batch(const struct app_options *o)
 	if (run.sampler_hz > 0)
 		run_measure_before(&run); /* before the origin: it blocks 100 ms */
 	b.model = feed_start();
-	batch_loop_init(&b);
-	rc = run_start(&run, &b.loop, on_done, &b);
+	const char *what = "cannot set up the event loop";
+	rc = batch_loop_init(&b);
+	if (rc == 0) {
+		what = "could not start";
+		rc = run_start(&run, &b.loop, on_done, &b);
+	}
 	if (rc != 0) {
-		fprintf(stderr, "simul: could not start %s: %s\n", run.full_name, strerror(-rc));
-		on_done(&run, &b);
+		fprintf(stderr, "simul: %s: %s: %s\n", run.full_name, what, uv_strerror(rc));
 		batch_loop_close(&b);
 		model_free(b.model);
 		outputs_abandon(out);

@@ -16,6 +16,14 @@
 #include "params.h"
 
 #define APP_MAX_SETS 64
+/* --width (and COLUMNS for --plain): the text view's columns. */
+#define APP_WIDTH_MIN 40
+#define APP_WIDTH_MAX 1000
+/* --size WxH: the TUI's fixed screen. */
+#define TUI_SIZE_MIN_W 80
+#define TUI_SIZE_MAX_W 500
+#define TUI_SIZE_MIN_H 24
+#define TUI_SIZE_MAX_H 200
 
 struct app_options {
 	const char *demo;    /* "module/demo", or NULL: the menu */

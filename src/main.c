@@ -20,7 +20,11 @@
 #include "params.h"
 #include "record.h"
 #include "run.h"
+#include "fatal.h"
+#include "output.h"
+#include "quote.h"
 #include "serve.h"
+#include "startup.h"
 
 #ifndef SIMUL_VERSION
 #define SIMUL_VERSION "0.1.0"
@@ -100,9 +104,7 @@ static int list_params(const char *name)
 	const struct demo_module *mod;
 	const struct demo *d = registry_find(name, &mod);
 	if (d == NULL) {
-		char near[256];
-		registry_suggest(name, near, sizeof(near), 3);
-		fprintf(stderr, "simul: unknown demo '%s'; closest: %s (simul --list shows all)\n", name, near);
+		registry_unknown(name);
 		return APP_EXIT_USAGE;
 	}
 	printf("%s/%s: %s\n", mod->name, d->name, d->summary);
@@ -121,29 +123,47 @@ static int list_params(const char *name)
 	return 0;
 }
 
-/* A whole number in min..max for option opt, or -1 after one line that
- * says what is allowed. */
+/* A whole number min..max for option opt. Returns 0, or -1 after the one
+ * line (the same range whichever way the value is off). */
 static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
-	char *end;
+	char *end, q[QUOTE_MAX];
 	errno = 0;
-	if (s[0] == '-' || s[0] == '\0')
-		goto bad;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		goto bad;
-	*out = v;
-	return 0;
-bad:
-	fprintf(stderr, "simul: %s '%s': expected a whole number %llu..%llu\n", opt, s,
+	if (s[0] >= '0' && s[0] <= '9') {
+		unsigned long long v = strtoull(s, &end, 10);
+		if (errno == 0 && *end == '\0' && v >= min && v <= max) {
+			*out = v;
+			return 0;
+		}
+	}
+	fprintf(stderr, "simul: %s %s: expected a whole number %llu..%llu\n", opt, quote_arg(s, q, sizeof(q)),
 	        (unsigned long long)min, (unsigned long long)max);
 	return -1;
+}
+
+/* WxH, each a whole number within its range (no sign, no overflow). */
+static int parse_size(const char *s, int *w, int *h)
+{
+	char *x, *end;
+	errno = 0;
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	unsigned long a = strtoul(s, &x, 10);
+	if (errno != 0 || *x != 'x' || x[1] < '0' || x[1] > '9')
+		return -1;
+	unsigned long b = strtoul(x + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || a < TUI_SIZE_MIN_W || a > TUI_SIZE_MAX_W || b < TUI_SIZE_MIN_H ||
+	    b > TUI_SIZE_MAX_H)
+		return -1;
+	*w = (int)a;
+	*h = (int)b;
+	return 0;
 }
 
 enum {
 	OPT_SEED = 256, OPT_ASCII, OPT_NO_COLOR, OPT_THEME, OPT_SAMPLE_HZ, OPT_LIST_PARAMS, OPT_TRACE, OPT_SAVE,
 	OPT_REPLAY, OPT_RECORD, OPT_SIZE, OPT_SCRIPT, OPT_KEYS_OVERLAY, OPT_SPEED, OPT_TUI, OPT_PYTHON,
-	OPT_PRESENT, OPT_SERVE
+	OPT_PRESENT, OPT_SERVE, OPT_LAST
 };
 
 static const struct option longopts[] = {
@@ -178,6 +198,27 @@ static const struct option longopts[] = {
 /* parse_options: every option read, go on. */
 #define PARSE_GO_ON (-1)
 
+/* An option that takes one value (all but --set) given a second time is
+ * refused: the last one silently winning hid typos. given[c] keeps the
+ * first value. Returns 0 or APP_EXIT_USAGE after the one line. */
+static int option_once(int c, const char *arg, const char **given)
+{
+	const struct option *lo = longopts;
+	while (lo->name != NULL && lo->val != c)
+		lo++;
+	if (lo->name == NULL || lo->has_arg != required_argument || c == 's' || c < 0 || c >= OPT_LAST)
+		return 0;
+	if (given[c] == NULL) {
+		given[c] = arg;
+		return 0;
+	}
+	const char *name = lo->name;
+	char a[QUOTE_MAX], b[QUOTE_MAX];
+	fprintf(stderr, "simul: --%s given twice (%s and %s): give it once\n", name,
+	        quote_arg(given[c], a, sizeof(a)), quote_arg(arg, b, sizeof(b)));
+	return APP_EXIT_USAGE;
+}
+
 /* Hidden worker mode: simul --worker MODULE ARGS... (child processes). */
 static int worker_main(int argc, char **argv)
 {
@@ -185,7 +226,8 @@ static int worker_main(int argc, char **argv)
 		return 1;
 	const struct demo_module *m = registry_module(argv[2]);
 	if (m == NULL || m->worker == NULL) {
-		fprintf(stderr, "simul: --worker: no worker mode for '%s'\n", argv[2]);
+		char q[QUOTE_MAX];
+		fprintf(stderr, "simul: --worker: no worker mode for %s\n", quote_arg(argv[2], q, sizeof(q)));
 		return APP_EXIT_USAGE;
 	}
 	return m->worker(argc - 2, argv + 2);
@@ -209,10 +251,11 @@ static int rq_worker_main(int argc, char **argv)
 static int parse_value(int c, const char *arg, struct app_options *o)
 {
 	uint64_t v = 0;
-	int w, h, used = 0;
+	int w, h;
+	char q[QUOTE_MAX];
 	switch (c) {
 	case 'w':
-		if (parse_u64("--width", arg, 40, 1000, &v) != 0)
+		if (parse_u64("--width", arg, APP_WIDTH_MIN, APP_WIDTH_MAX, &v) != 0)
 			return APP_EXIT_USAGE;
 		o->width = (int)v;
 		return 0;
@@ -230,7 +273,7 @@ static int parse_value(int c, const char *arg, struct app_options *o)
 		return 0;
 	case OPT_THEME:
 		if (strcmp(arg, "dark") && strcmp(arg, "light") && strcmp(arg, "contrast") && strcmp(arg, "cb")) {
-			fprintf(stderr, "simul: --theme '%s': allowed: dark, light, contrast, cb\n", arg);
+			fprintf(stderr, "simul: --theme %s: allowed: dark, light, contrast, cb\n", quote_arg(arg, q, sizeof(q)));
 			return APP_EXIT_USAGE;
 		}
 		o->theme = arg;
@@ -241,10 +284,10 @@ static int parse_value(int c, const char *arg, struct app_options *o)
 		o->sampler_hz = v == 0 ? -1 : (int)v;
 		return 0;
 	case OPT_SIZE:
-		if (sscanf(arg, "%dx%d%n", &w, &h, &used) != 2 || arg[used] != '\0' || w < 80 || w > 500 ||
-		    h < 24 || h > 200) {
-			fprintf(stderr, "simul: --size '%s': expected WxH, width 80..500, height 24..200 "
-			                "(e.g. 100x30)\n", arg);
+		if (parse_size(arg, &w, &h) != 0) {
+			fprintf(stderr, "simul: --size %s: expected WxH, width %d..%d, height %d..%d (e.g. 100x30)\n",
+			        quote_arg(arg, q, sizeof(q)), TUI_SIZE_MIN_W, TUI_SIZE_MAX_W, TUI_SIZE_MIN_H,
+			        TUI_SIZE_MAX_H);
 			return APP_EXIT_USAGE;
 		}
 		o->size_w = w;
@@ -252,7 +295,8 @@ static int parse_value(int c, const char *arg, struct app_options *o)
 		return 0;
 	case OPT_SPEED:
 		if (pace_speed_parse(arg, &o->speed) != 0) {
-			fprintf(stderr, "simul: --speed '%s': expected a speed 0.01..1 (e.g. 0.25, 1/4 or 25%%)\n", arg);
+			fprintf(stderr, "simul: --speed %s: expected a speed 0.01..1 (e.g. 0.25, 1/4 or 25%%)\n",
+			        quote_arg(arg, q, sizeof(q)));
 			return APP_EXIT_USAGE;
 		}
 		return 0;
@@ -264,7 +308,8 @@ static int parse_value(int c, const char *arg, struct app_options *o)
  * option that is the whole job (--help, --list, ...) or of bad usage. */
 static int parse_options(int argc, char **argv, struct app_options *o)
 {
-	const char *serve = NULL;
+	const char *serve = NULL, *given[OPT_LAST] = {0};
+	char q[QUOTE_MAX];
 	int c, nopts = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":hVlpr:w:s:", longopts, NULL)) != -1) {
@@ -293,13 +338,15 @@ static int parse_options(int argc, char **argv, struct app_options *o)
 			rc = parse_value(c, optarg, o);
 			break;
 		case ':':
-			fprintf(stderr, "simul: option '%s' needs a value (simul --help)\n", argv[optind - 1]);
+			fprintf(stderr, "simul: option %s needs a value (simul --help)\n",
+			        quote_arg(argv[optind - 1], q, sizeof(q)));
 			return APP_EXIT_USAGE;
 		default:
-			fprintf(stderr, "simul: unknown option '%s' (simul --help lists them)\n", argv[optind - 1]);
+			fprintf(stderr, "simul: unknown option %s (simul --help lists them)\n",
+			        quote_arg(argv[optind - 1], q, sizeof(q)));
 			return APP_EXIT_USAGE;
 		}
-		if (rc != 0)
+		if (rc != 0 || (rc = option_once(c, optarg, given)) != 0)
 			return rc;
 	}
 	if (serve != NULL) {
@@ -322,7 +369,8 @@ static int parse_options(int argc, char **argv, struct app_options *o)
 		return PARSE_GO_ON;
 	}
 	if (optind < argc) {
-		fprintf(stderr, "simul: unexpected argument '%s'; give one demo (simul --list)\n", argv[optind]);
+		fprintf(stderr, "simul: unexpected argument %s; give one demo (simul --list)\n",
+		        quote_arg(argv[optind], q, sizeof(q)));
 		return APP_EXIT_USAGE;
 	}
 	return PARSE_GO_ON;
@@ -416,6 +464,47 @@ static int check_python(struct app_options *o)
 	return 0;
 }
 
+/* No file is written twice, or over a file being read: --report X
+ * --save X, --replay F --save F, two outputs to standard output. */
+static int check_paths(const struct app_options *o)
+{
+	const struct {
+		const char *opt, *path;
+		int writes;
+	} f[] = {
+		{"--plain", !o->tui && o->plain ? "-" : NULL, 1},
+		{"--report", o->report, 1},
+		{"--trace", o->trace, 1},
+		{"--save", o->save, 1},
+		{"--record", o->record, 1},
+		{"--replay", o->replay, 0},
+		{"--script", o->script, 0},
+	};
+	const size_t n = sizeof(f) / sizeof(f[0]);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++) {
+			if (f[i].path == NULL || f[j].path == NULL || !(f[i].writes || f[j].writes) ||
+			    !output_same_file(f[i].path, f[j].path))
+				continue;
+			char a[QUOTE_MAX + 1] = "", b[QUOTE_MAX + 1] = " ";
+			/* --plain's "-" is implied: only its name is shown. */
+			if (strcmp(f[i].opt, "--plain") != 0) {
+				a[0] = ' ';
+				quote_text(f[i].path, a + 1, sizeof(a) - 1);
+			}
+			quote_text(f[j].path, b + 1, sizeof(b) - 1);
+			if (f[i].writes && f[j].writes)
+				fprintf(stderr, "simul: %s%s and %s%s would write the same file: give each its own\n",
+				        f[i].opt, a, f[j].opt, b);
+			else
+				fprintf(stderr, "simul: %s%s would write over %s%s, which it reads: give another file\n",
+				        f[i].writes ? f[i].opt : f[j].opt, f[i].writes ? a : b,
+				        f[i].writes ? f[j].opt : f[i].opt, f[i].writes ? b : a);
+			return -1;
+		}
+	return 0;
+}
+
 /* Options that do not go together, and an unknown demo. Returns 0 or
  * APP_EXIT_USAGE after the one-line message. */
 static int check_options(struct app_options *o)
@@ -423,12 +512,10 @@ static int check_options(struct app_options *o)
 	if (check_python(o) != 0)
 		return APP_EXIT_USAGE;
 	if (o->demo != NULL && o->py_script == NULL && registry_find(o->demo, NULL) == NULL) {
-		char near[256];
-		registry_suggest(o->demo, near, sizeof(near), 3);
-		fprintf(stderr, "simul: unknown demo '%s'; closest: %s (simul --list shows all)\n", o->demo, near);
+		registry_unknown(o->demo);
 		return APP_EXIT_USAGE;
 	}
-	if (check_tui_options(o) != 0)
+	if (check_tui_options(o) != 0 || check_paths(o) != 0)
 		return APP_EXIT_USAGE;
 	if (o->replay != NULL && (o->demo != NULL || o->nsets > 0 || o->have_seed)) {
 		fprintf(stderr, "simul: --replay shows a saved run: give no demo, --set or --seed with it\n");
@@ -458,6 +545,14 @@ int main(int argc, char **argv)
 {
 	struct app_options o = {0};
 
+	/* Before anything opens a file: 0, 1 and 2 open, room for the loops. */
+	char lim[160];
+	if (startup_std_fds() < 0)
+		return APP_EXIT_FAIL;
+	if (startup_fd_limit(lim, sizeof(lim)) != 0) {
+		fprintf(stderr, "simul: %s\n", lim);
+		return APP_EXIT_FAIL;
+	}
 	setlocale(LC_ALL, "");
 	if (!(argc >= 2 && strcmp(argv[1], "--worker") == 0))
 		run_process_init(1);
@@ -467,6 +562,8 @@ int main(int argc, char **argv)
 		return rq_worker_main(argc, argv);
 
 	run_set_mirror(pyagent_mirror);
+	fatal_install();
+	atexit(startup_check_stdout);
 	if (getenv("NO_COLOR") != NULL && getenv("NO_COLOR")[0] != '\0')
 		o.no_color = 1;
 	int rc = parse_options(argc, argv, &o);

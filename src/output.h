@@ -6,9 +6,14 @@
  * anything runs; what is written goes to a temporary file beside it
  * (".NAME.XXXXXX" in the same directory), which output_close renames into
  * place only when every byte was written. A failed or abandoned output
- * leaves no file behind and the old one, if any, untouched. "-" is
- * standard output; a path that is not a plain file (/dev/null, a FIFO, a
- * symbolic link) is written in place.
+ * leaves no file behind and the old one, if any, untouched; so does a
+ * fatal signal (output_unlink_temps, from fatal.c) and any exit(). Only
+ * SIGKILL can leave a temporary file, never a damaged target.
+ *
+ * "-" is standard output. A path that exists and is not a plain file
+ * (/dev/null, a FIFO, a terminal) is written in place. A symbolic link to a
+ * plain file is followed: the file it points to is replaced whole, in its
+ * own directory, and the link stays; a link to nothing is refused.
  *
  * Errors are one line naming the option and the path, printed on stderr,
  * or, with output_open_quiet (the TUI, whose screen stderr would spoil),
@@ -26,6 +31,7 @@ struct output {
 	const char *option; /* "--report", for messages */
 	const char *path;   /* as given; NULL when not asked for */
 	FILE *f;            /* NULL when not asked for */
+	char target[PATH_MAX]; /* what is replaced: path, or where its link points */
 	char tmp[PATH_MAX]; /* the temporary file, "" when written in place */
 	int quiet;          /* errors into err only */
 	char err[OUTPUT_ERR_MAX]; /* the last error, "" when none */
@@ -42,5 +48,15 @@ int output_open_quiet(struct output *o, const char *option, const char *path);
 int output_close(struct output *o, int write_rc);
 /* Remove the temporary file without a word (a run that never started). */
 void output_abandon(struct output *o);
+
+/* Whether paths a and b name one file: both "-" (standard output), or one
+ * existing plain file under two names or links, or, for files not made
+ * yet, the same name in the same directory. Two names of /dev/null (or of
+ * any file that is not a plain one) are not the same file. */
+int output_same_file(const char *a, const char *b);
+
+/* Remove every temporary file still open. Async-signal-safe: for a fatal
+ * signal's handler and for exit(). */
+void output_unlink_temps(void);
 
 #endif

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "quote.h"
+
 void params_init(struct params *p, const struct param_spec *spec, size_t n)
 {
 	memset(p, 0, sizeof(*p));
@@ -121,11 +123,11 @@ static int text_set(struct params *p, int i, const char *value, char *err, size_
 
 int params_set(struct params *p, const char *name, const char *value, char *err, size_t errlen)
 {
-	char allowed[256];
+	char allowed[256], q[QUOTE_MAX];
 	int i = params_find(p, name);
 	if (i < 0) {
 		names_list(p, allowed, sizeof(allowed));
-		snprintf(err, errlen, "unknown parameter '%s'; allowed: %s", name, allowed);
+		snprintf(err, errlen, "unknown parameter %s; allowed: %s", quote_arg(name, q, sizeof(q)), allowed);
 		return -1;
 	}
 	const struct param_spec *s = &p->spec[i];
@@ -145,12 +147,13 @@ int params_set(struct params *p, const char *name, const char *value, char *err,
 		v = strtod(value, &end);
 		if (errno != 0 || end == value || *end != '\0' || !isfinite(v) ||
 		    (s->type == PARAM_INT && v != floor(v))) {
-			snprintf(err, errlen, "%s: '%s' is not %s; allowed: %s", name, value,
+			snprintf(err, errlen, "%s: %s is not %s; allowed: %s", name, quote_arg(value, q, sizeof(q)),
 			         s->type == PARAM_INT ? "a whole number" : "a number", allowed);
 			return -1;
 		}
 		if (v < s->min || v > s->max) {
-			snprintf(err, errlen, "%s: %s is out of range; allowed: %s", name, value, allowed);
+			snprintf(err, errlen, "%s: %s is out of range; allowed: %s", name, quote_arg(value, q, sizeof(q)),
+			         allowed);
 			return -1;
 		}
 		break;
@@ -163,7 +166,8 @@ int params_set(struct params *p, const char *name, const char *value, char *err,
 		         !strcasecmp(value, "no") || !strcmp(value, "0"))
 			v = 0;
 		else {
-			snprintf(err, errlen, "%s: '%s' is not on or off; allowed: %s", name, value, allowed);
+			snprintf(err, errlen, "%s: %s is not on or off; allowed: %s", name, quote_arg(value, q, sizeof(q)),
+			         allowed);
 			return -1;
 		}
 		break;
@@ -175,7 +179,8 @@ int params_set(struct params *p, const char *name, const char *value, char *err,
 			if (strcmp(s->choices[k], value) == 0)
 				found = k;
 		if (found < 0) {
-			snprintf(err, errlen, "%s: '%s' is not a choice; allowed: %s", name, value, allowed);
+			snprintf(err, errlen, "%s: %s is not a choice; allowed: %s", name, quote_arg(value, q, sizeof(q)),
+			         allowed);
 			return -1;
 		}
 		v = found;
@@ -189,10 +194,10 @@ int params_set(struct params *p, const char *name, const char *value, char *err,
 
 int params_set_kv(struct params *p, const char *kv, char *err, size_t errlen)
 {
-	char name[128];
+	char name[128], q[QUOTE_MAX];
 	const char *eq = strchr(kv, '=');
 	if (eq == NULL || eq == kv || (size_t)(eq - kv) >= sizeof(name)) {
-		snprintf(err, errlen, "--set '%s': expected KEY=VALUE", kv);
+		snprintf(err, errlen, "--set %s: expected KEY=VALUE", quote_arg(kv, q, sizeof(q)));
 		return -1;
 	}
 	memcpy(name, kv, (size_t)(eq - kv));

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "quote.h"
 #include "render.h"
 #include "state.h"
 #include "view.h"
@@ -21,12 +22,13 @@
 #define TEXT_MAX_LANES 60
 /* Past this many printed lines, the output list is cut (the report has all). */
 #define TEXT_MAX_MARKS 100
+#define TEXT_NAME_MAX 48 /* a lane's name, as shown */
 
 /* A lane of text output: one task, or all the tasks of one group. */
 struct lane {
 	int task;  /* -1 for a group lane */
 	int group; /* the group, for a group lane */
-	char name[48];
+	char name[TEXT_NAME_MAX];
 };
 
 struct lanes_fill {
@@ -50,6 +52,7 @@ static void lane_add(void *arg, int is_group, size_t index)
 		l->group = t->group_index;
 		snprintf(l->name, sizeof(l->name), "%s", t->name);
 	}
+	quote_defang(l->name, l->name, sizeof(l->name)); /* a saved run's names too */
 }
 
 /* The lanes, grouped as in the TUI (view_lanes). */
@@ -215,7 +218,10 @@ static void print_marks(FILE *f, struct run *run, const struct model *m, int nw,
 		struct model_mark mk;
 		model_mark_get(m, k, &mk);
 		view_format_time(&v, mk.t_ns, o->ascii, a, sizeof(a));
-		fprintf(f, "  %10s  %-*.*s  %s\n", a, nw, nw, model_task(m, (size_t)mk.task)->name, mk.text);
+		char name[TEXT_NAME_MAX], text[TRACE_TEXT_MAX + 1];
+		quote_defang(model_task(m, (size_t)mk.task)->name, name, sizeof(name));
+		quote_defang(mk.text, text, sizeof(text));
+		fprintf(f, "  %10s  %-*.*s  %s\n", a, nw, nw, name, text);
 	}
 	if (nmarks > TEXT_MAX_MARKS)
 		fprintf(f, "  ... %zu more lines (--report FILE has them all)\n", nmarks - TEXT_MAX_MARKS);
@@ -289,18 +295,19 @@ static void print_panel_results(FILE *f, struct run *run)
 	char title[RUN_PANEL_TITLE];
 	int np = run_panel_copy(run, panel, RUN_PANEL_LINES, title, sizeof(title), NULL);
 	if (np > 0) {
-		fprintf(f, "\n%s:\n", title[0] ? title : "panel");
+		fprintf(f, "\n%s:\n", title[0] ? quote_defang(title, title, sizeof(title)) : "panel");
 		for (int i = 0; i < np; i++)
-			fprintf(f, "  %s\n", panel[i]);
+			fprintf(f, "  %s\n", quote_defang(panel[i], panel[i], sizeof(panel[i])));
 	}
 	free(panel);
 	if (run->nresults > 0) {
 		fprintf(f, "\nresults:\n");
 		for (int i = 0; i < run->nresults; i++) {
 			const struct run_result *r = &run->results[i];
-			char num[64];
+			char key[sizeof(r->key)], text[sizeof(r->text)], num[64];
+			quote_defang(r->key, key, sizeof(key));
 			view_format_number(r->num, num, sizeof(num));
-			fprintf(f, "  %-28s %s\n", r->key, r->is_text ? r->text : num);
+			fprintf(f, "  %-28s %s\n", key, r->is_text ? quote_defang(r->text, text, sizeof(text)) : num);
 		}
 	}
 	if (run->counters.dropped > 0)

@@ -353,6 +353,30 @@ int run_panel_copy(struct run *run, char out[][RUN_PANEL_WIDTH], int max, char *
 	return n;
 }
 
+void run_notice(struct run *run, const char *fmt, ...)
+{
+	va_list ap;
+	pthread_mutex_lock(&run->mu);
+	va_start(ap, fmt);
+	vsnprintf(run->notice, sizeof(run->notice), fmt, ap);
+	va_end(ap);
+	run->notices++;
+	pthread_mutex_unlock(&run->mu);
+}
+
+int run_notice_take(struct run *run, uint64_t *seen, char *buf, size_t n)
+{
+	int fresh = 0;
+	pthread_mutex_lock(&run->mu);
+	if (run->notices != *seen) {
+		*seen = run->notices;
+		snprintf(buf, n, "%s", run->notice);
+		fresh = 1;
+	}
+	pthread_mutex_unlock(&run->mu);
+	return fresh;
+}
+
 #define RUN_PARENT_ENV "SIMUL_WORKER_PARENT"
 
 static int self_is_simul;

@@ -80,6 +80,10 @@ struct run {
 	char panel_title[RUN_PANEL_TITLE];
 	uint64_t panel_version;
 
+	/* The latest run_notice and how many there were; guarded by mu. */
+	char notice[RUN_PANEL_WIDTH * 2];
+	uint64_t notices;
+
 	struct sampler *sampler;
 	struct sampler_stats sampler_stats;
 	int sampler_hz;
@@ -197,6 +201,14 @@ void run_panel_set(struct run *run, int line, const char *title, const char *tex
  * (it changes whenever a line does). */
 int run_panel_copy(struct run *run, char out[][RUN_PANEL_WIDTH], int max, char *title, size_t title_len,
                    uint64_t *version);
+/* A word for whoever watches the run while it goes on, about something the
+ * demo cannot fix and the user can (a worker stopped by SIGSTOP, say):
+ * batch mode prints it on stderr when it drains; the TUI has the lane's
+ * mark and the panel. Thread-safe. */
+void run_notice(struct run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The latest notice into buf when there was one since *seen (which is
+ * then brought up to date); 1 then, else 0. */
+int run_notice_take(struct run *run, uint64_t *seen, char *buf, size_t n);
 
 /* Workers are only ever started from the simul binary. run_process_init is
  * called once at the start of a process, before any thread: is_simul says

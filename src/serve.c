@@ -21,6 +21,7 @@
 
 #include "app.h"
 #include "httpd.h"
+#include "quote.h"
 
 static int parse_port(const char *s, int *port)
 {
@@ -43,7 +44,9 @@ int serve_main(const char *port_arg)
 	int sig, rc;
 
 	if (parse_port(port_arg, &o.port) != 0) {
-		fprintf(stderr, "simul: --serve '%s': expected a port 0..65535 (0: any free port)\n", port_arg);
+		char q[QUOTE_MAX];
+		fprintf(stderr, "simul: --serve %s: expected a port 0..65535 (0: any free port)\n",
+		        quote_arg(port_arg, q, sizeof(q)));
 		return APP_EXIT_USAGE;
 	}
 	/* Block the stop signals before the server's thread starts, so that it

@@ -14,6 +14,10 @@
  *
  * Rings for child processes have the same layout in a memfd mapping shared
  * with the child; in the child a process-local mutex serialises its threads.
+ * The parent trusts nothing a child wrote there: it keeps its own tail and
+ * counts in a private shm_view, reads only `head` and the slots, and checks
+ * every event (its type, state, task, text length, time) before passing it
+ * on; a ring whose head is impossible is dropped whole, and counted.
  */
 #include "trace.h"
 
@@ -29,10 +33,13 @@
 
 #include "clock.h"
 #include "pace.h"
+#include "quote.h"
 #include "xalloc.h"
 
 #define RING_CAP 65536u /* events (4 MiB of address space, touched only where written) */
 #define RING_MAGIC 0x53696d52u
+/* The most a child's own count of events it could not record is believed. */
+#define TRACE_SHM_DROPS_MAX (UINT64_C(1) << 32)
 
 struct ring {
 	uint32_t magic;
@@ -66,6 +73,18 @@ static struct ring **rings;
 static size_t nrings, caprings;
 static struct ring **free_rings;
 static size_t nfree;
+
+/* A child's ring as the parent sees it: what the parent decides on lives
+ * here, in its own memory, never in the mapping the child can write. */
+struct shm_view {
+	struct ring *r;
+	uint64_t tail;    /* the next slot to read */
+	uint64_t drained; /* events passed on */
+	uint64_t refused; /* events that failed a check, or were lost with a bad ring */
+	int bad;          /* its head was impossible: not read again */
+};
+static struct shm_view *shms; /* guarded by rings_mu */
+static size_t nshms, capshms;
 
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 static pthread_key_t ring_key;
@@ -275,18 +294,12 @@ void trace_reset(void)
 {
 	trace_drain(discard, NULL);
 	pthread_mutex_lock(&rings_mu);
-	size_t keep = 0;
-	for (size_t i = 0; i < nrings; i++) {
-		struct ring *r = rings[i];
-		if (r->shm) {
-			munmap(r, RING_BYTES);
-			continue;
-		}
-		/* No producer runs now: rewind the ring, keeping who owns it. */
-		ring_rewind(r);
-		rings[keep++] = r;
-	}
-	nrings = keep;
+	/* No producer runs now: rewind each ring, keeping who owns it. */
+	for (size_t i = 0; i < nrings; i++)
+		ring_rewind(rings[i]);
+	for (size_t i = 0; i < nshms; i++)
+		munmap(shms[i].r, RING_BYTES);
+	nshms = 0;
 	pthread_mutex_unlock(&rings_mu);
 	atomic_store(&lost_rings, 0);
 	atomic_store(&retired_dropped, 0);
@@ -449,46 +462,120 @@ void trace_put(uint64_t t_ns, enum trace_ev_type type, trace_task_t task, enum s
 
 /* ---- draining ---- */
 
+/* Pass on the events of ring r from *tail up to head (n slots at most
+ * ahead of *tail: the parent's own RING_CAP, never the ring's). check:
+ * the ring is a child's, so each event must pass event_ok first. Returns
+ * how many were passed on; *refused counts those that were not. Returns
+ * (size_t)-1 when the ring cannot be read any more (a head behind the tail
+ * or further than a ring ahead, text running past the head). */
+static size_t ring_read(struct ring *r, uint64_t *tail, int check, uint64_t *refused,
+                        void (*fn)(const struct trace_record *, void *), void *arg);
+
 static size_t ring_drain(struct ring *r, void (*fn)(const struct trace_record *, void *), void *arg)
+{
+	uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed), refused = 0;
+	size_t count = ring_read(r, &t, 0, &refused, fn, arg);
+	atomic_store_explicit(&r->tail, t, memory_order_release);
+	return count;
+}
+
+/* An event a child wrote, checked against what the parent knows: a type a
+ * child may write, a state there is, a registered task, a text that fits,
+ * a time not past the drain's own now. */
+static int event_ok(const struct trace_event *e, uint64_t now, size_t ntask)
+{
+	switch (e->type) {
+	case TRACE_EV_STATE:
+		if (e->state >= STATE_COUNT)
+			return 0;
+		break;
+	case TRACE_EV_MARK:
+	case TRACE_EV_END:
+		break;
+	case TRACE_EV_BIND:
+		if (e->a == 0 || e->b == 0 || e->a > INT32_MAX || e->b > INT32_MAX)
+			return 0;
+		break;
+	case TRACE_EV_MILESTONE:
+		return e->task == TRACE_NO_TASK && e->text_len <= TRACE_TEXT_MAX && e->t_ns <= now;
+	default:
+		return 0; /* the sampler's events come from the parent only */
+	}
+	return e->task >= 0 && (size_t)e->task < ntask && e->text_len <= TRACE_TEXT_MAX && e->t_ns <= now;
+}
+
+static size_t ring_read(struct ring *r, uint64_t *tail, int check, uint64_t *refused,
+                        void (*fn)(const struct trace_record *, void *), void *arg)
 {
 	char text[TRACE_TEXT_MAX + 1];
 	uint64_t h = atomic_load_explicit(&r->head, memory_order_acquire);
-	uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
-	size_t count = 0;
+	uint64_t t = *tail, now = check ? clock_now_ns() : 0;
+	size_t count = 0, ntask = check ? trace_task_count() : 0;
 	const size_t slot_text = sizeof(((struct trace_event *)0)->text);
 
+	if (h < t || h - t > RING_CAP)
+		return (size_t)-1;
 	while (t < h) {
-		const struct trace_event *e = &r->ev[t & (r->cap - 1)];
-		size_t len = e->text_len > TRACE_TEXT_MAX ? TRACE_TEXT_MAX : e->text_len;
+		const struct trace_event *e = &r->ev[t & (RING_CAP - 1)];
+		struct trace_event ev = *e; /* one read: a child may write as we look */
+		size_t len = ev.text_len > TRACE_TEXT_MAX ? TRACE_TEXT_MAX : ev.text_len;
 		size_t first = len < slot_text ? len : slot_text;
-		unsigned n = 1;
-		memcpy(text, e->text, first);
-		size_t off = first;
-		while (off < len) {
-			const char *slot = (const char *)&r->ev[(t + n) & (r->cap - 1)];
-			size_t k = len - off < 64 ? len - off : 64;
-			memcpy(text + off, slot, k);
-			off += k;
-			n++;
+		unsigned n = 1 + (unsigned)((len - first + 63) / 64);
+		if (t + n > h) {
+			*tail = t;
+			return (size_t)-1;
+		}
+		memcpy(text, ev.text, first);
+		for (size_t off = first, k = 1; off < len; k++) {
+			const char *slot = (const char *)&r->ev[(t + k) & (RING_CAP - 1)];
+			size_t c = len - off < 64 ? len - off : 64;
+			memcpy(text + off, slot, c);
+			off += c;
 		}
 		text[len] = '\0';
+		t += n;
+		if (check && !event_ok(&ev, now, ntask)) {
+			(*refused)++;
+			continue;
+		}
+		if (check) /* a child's text reaches terminals: no escape sequence */
+			quote_defang(text, text, sizeof(text));
 		struct trace_record rec = {
-			.t_ns = e->t_ns,
-			.task = e->task,
-			.type = (enum trace_ev_type)e->type,
-			.state = (enum state)e->state,
-			.line = e->line,
-			.a = e->a,
-			.b = e->b,
+			.t_ns = ev.t_ns,
+			.task = ev.task,
+			.type = (enum trace_ev_type)ev.type,
+			.state = ev.type == TRACE_EV_END ? STATE_DONE : (enum state)ev.state,
+			.line = ev.line,
+			.a = ev.a,
+			.b = ev.b,
 			.text = text,
-			.text_len = len,
+			.text_len = strlen(text), /* a NUL inside ends it */
 		};
 		fn(&rec, arg);
 		count++;
-		t += n;
 	}
-	atomic_store_explicit(&r->tail, t, memory_order_release);
+	*tail = t;
 	return count;
+}
+
+/* A child's ring: read it as ring_read does with every check, keeping the
+ * tail and the counts on the parent's side. */
+static size_t shm_drain(struct shm_view *v, void (*fn)(const struct trace_record *, void *), void *arg)
+{
+	if (v->bad)
+		return 0;
+	size_t n = ring_read(v->r, &v->tail, 1, &v->refused, fn, arg);
+	if (n == (size_t)-1) {
+		/* Its head (or a text running past it) cannot be: whatever it
+		 * holds is lost, and no more is read from it. */
+		v->bad = 1;
+		v->refused++;
+		return 0;
+	}
+	v->drained += n;
+	/* Told to the child only so that it knows where there is room. */
+	atomic_store_explicit(&v->r->tail, v->tail, memory_order_release);
+	return n;
 }
 
 size_t trace_drain(void (*fn)(const struct trace_record *rec, void *arg), void *arg)
@@ -509,7 +596,7 @@ size_t trace_drain(void (*fn)(const struct trace_record *rec, void *arg), void *
 			continue;
 		int orphan = atomic_load_explicit(&r->orphan, memory_order_acquire);
 		count += ring_drain(r, fn, arg);
-		if (orphan && !r->shm) {
+		if (orphan) {
 			/* Its thread is gone and it is drained: keep its counts,
 			 * rewind it, and offer it to the next new thread. */
 			pthread_mutex_lock(&rings_mu);
@@ -522,6 +609,12 @@ size_t trace_drain(void (*fn)(const struct trace_record *rec, void *arg), void *
 		}
 	}
 	free(snap);
+	/* The children's rings, one at a time under the lock (a spawn adds
+	 * to the list from the scenario thread). */
+	pthread_mutex_lock(&rings_mu);
+	for (size_t i = 0; i < nshms; i++)
+		count += shm_drain(&shms[i], fn, arg);
+	pthread_mutex_unlock(&rings_mu);
 	return count;
 }
 
@@ -531,6 +624,12 @@ uint64_t trace_dropped(void)
 	pthread_mutex_lock(&rings_mu);
 	for (size_t i = 0; i < nrings; i++)
 		d += atomic_load(&rings[i]->dropped);
+	/* A child's own count of what did not fit is taken at its word, but
+	 * only up to TRACE_SHM_DROPS_MAX; what the parent refused is added. */
+	for (size_t i = 0; i < nshms; i++) {
+		uint64_t told = atomic_load(&shms[i].r->dropped);
+		d += (told < TRACE_SHM_DROPS_MAX ? told : TRACE_SHM_DROPS_MAX) + shms[i].refused;
+	}
 	pthread_mutex_unlock(&rings_mu);
 	return d;
 }
@@ -541,6 +640,8 @@ uint64_t trace_written(void)
 	pthread_mutex_lock(&rings_mu);
 	for (size_t i = 0; i < nrings; i++)
 		w += atomic_load(&rings[i]->written);
+	for (size_t i = 0; i < nshms; i++)
+		w += shms[i].drained + shms[i].refused; /* counted here, not by the child */
 	pthread_mutex_unlock(&rings_mu);
 	return w;
 }
@@ -569,7 +670,11 @@ int trace_shm_ring_new(void)
 	clock_map_get(&cm);
 	clock_pace_write(&r->pace, &cm);
 	pthread_mutex_lock(&rings_mu);
-	rings_add_locked(r);
+	if (nshms == capshms) {
+		capshms = capshms ? capshms * 2 : 16;
+		shms = xreallocarray(shms, capshms, sizeof(*shms));
+	}
+	shms[nshms++] = (struct shm_view){.r = r};
 	pthread_mutex_unlock(&rings_mu);
 	return fd;
 }
@@ -593,9 +698,8 @@ uint64_t trace_shm_work(void)
 {
 	uint64_t w = 0;
 	pthread_mutex_lock(&rings_mu);
-	for (size_t i = 0; i < nrings; i++)
-		if (rings[i]->shm)
-			w += atomic_load_explicit(&rings[i]->work, memory_order_relaxed);
+	for (size_t i = 0; i < nshms; i++)
+		w += atomic_load_explicit(&shms[i].r->work, memory_order_relaxed);
 	pthread_mutex_unlock(&rings_mu);
 	return w;
 }
@@ -603,8 +707,25 @@ uint64_t trace_shm_work(void)
 void trace_shm_set_pace(const struct clock_map *m)
 {
 	pthread_mutex_lock(&rings_mu);
-	for (size_t i = 0; i < nrings; i++)
-		if (rings[i]->shm)
-			clock_pace_write(&rings[i]->pace, m);
+	for (size_t i = 0; i < nshms; i++)
+		clock_pace_write(&shms[i].r->pace, m);
 	pthread_mutex_unlock(&rings_mu);
+}
+
+int trace_shm_forge(int fd, const struct trace_event *ev, size_t n, uint64_t head)
+{
+	void *m = mmap(NULL, RING_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		return -errno;
+	struct ring *r = m;
+	if (n == 0) {
+		atomic_store(&r->head, head);
+	} else {
+		uint64_t h = atomic_load(&r->head);
+		for (size_t i = 0; i < n; i++)
+			r->ev[(h + i) & (RING_CAP - 1)] = ev[i];
+		atomic_store_explicit(&r->head, h + n, memory_order_release);
+	}
+	munmap(m, RING_BYTES);
+	return 0;
 }

@@ -127,5 +127,9 @@ void trace_shm_set_pace(const struct clock_map *m);
 /* State changes and prints the children have written so far (a step of a
  * paused run ends at the next one). */
 uint64_t trace_shm_work(void);
+/* For tests: write n raw slots at the head of the child's ring behind fd
+ * and publish head + n, or, when n is 0, set its head to `head`, as a
+ * broken or hostile child could. Returns 0 or -errno. */
+int trace_shm_forge(int fd, const struct trace_event *ev, size_t n, uint64_t head);
 
 #endif

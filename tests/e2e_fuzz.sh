@@ -1,6 +1,7 @@
 #!/bin/bash
-# Runs each libFuzzer harness (tests/fuzz_*.c: the --script parser and the
-# --replay loader) for a few seconds from its seed corpus; `make fuzz` runs
+# Runs each libFuzzer harness (tests/fuzz_*.c: the --script parser, the
+# --replay loader with the views drawing what it loaded, the TUI driven by keys
+# over a replay) for a few seconds from its seed corpus; `make fuzz` runs
 # them longer. Skipped (a missing tool: make check installs both) when clang
 # or its fuzzer runtime is not installed.
 set -u

@@ -410,8 +410,80 @@ static void co_pool_start_after(uv_work_t *req, int status)
 	free(req);
 }
 
+/* libuv starts its thread pool (to_thread, file reads) at the first use,
+ * and aborts the whole process when it cannot make a thread (under a
+ * memory cap, say). So before any loop may use it, the same threads are
+ * made and joined once here (libuv's count, UV_THREADPOOL_SIZE or 4, and its
+ * stack, 8 MiB): when they cannot be, the loop is refused with the reason
+ * instead. Returns 0 or an errno. */
+#define CO_UV_POOL_STACK (8u << 20)
+#define CO_UV_POOL_DEFAULT 4
+#define CO_UV_POOL_MAX 1024
+
+static int co_pool_probe_rc;
+
+static void *co_pool_probe_thread(void *arg)
+{
+	return arg;
+}
+
+static void co_pool_noop(uv_work_t *req)
+{
+	(void)req;
+}
+
+static void co_pool_noop_after(uv_work_t *req, int status)
+{
+	(void)req;
+	(void)status;
+}
+
+static void co_pool_probe_once(void)
+{
+	const char *env = getenv("UV_THREADPOOL_SIZE");
+	long n = env ? strtol(env, NULL, 10) : CO_UV_POOL_DEFAULT;
+	n = n < 1 ? 1 : n > CO_UV_POOL_MAX ? CO_UV_POOL_MAX : n;
+	pthread_t *th = calloc((size_t)n, sizeof(*th));
+	if (th == NULL) {
+		co_pool_probe_rc = ENOMEM;
+		return;
+	}
+	pthread_attr_t a;
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, CO_UV_POOL_STACK);
+	long made = 0;
+	while (made < n && (co_pool_probe_rc = pthread_create(&th[made], &a, co_pool_probe_thread, NULL)) == 0)
+		made++;
+	pthread_attr_destroy(&a);
+	for (long i = 0; i < made; i++)
+		pthread_join(th[i], NULL);
+	free(th);
+	/* There was room: let libuv make its pool now, on a loop of our own,
+	 * rather than at a first use when the room may have gone. */
+	uv_loop_t tmp;
+	uv_work_t req;
+	if (co_pool_probe_rc == 0 && uv_loop_init(&tmp) == 0) {
+		if (uv_queue_work(&tmp, &req, co_pool_noop, co_pool_noop_after) == 0)
+			uv_run(&tmp, UV_RUN_DEFAULT);
+		uv_loop_close(&tmp);
+	}
+}
+
+static int co_pool_probe(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, co_pool_probe_once);
+	return co_pool_probe_rc;
+}
+
 struct co_loop *co_loop_new(struct run *run, const struct co_loop_options *opt)
 {
+	int prc = co_pool_probe();
+	if (prc != 0) {
+		run_fail(run, "cannot start the event loop's thread pool (libuv's threads, 8 MiB of stack each): %s "
+		         "(a memory limit: ulimit -v?)", strerror(prc));
+		return NULL;
+	}
 	struct co_loop *l = calloc(1, sizeof(*l));
 	if (!l) {
 		run_fail(run, "out of memory for the event loop");

@@ -18,6 +18,7 @@
 #ifndef SIMUL_HTTPD_H
 #define SIMUL_HTTPD_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct httpd;
@@ -42,6 +43,11 @@ uint64_t httpd_requests(const struct httpd *h);
 /* Connections open right now, and the most open at once so far. */
 uint64_t httpd_connections(const struct httpd *h);
 uint64_t httpd_max_connections(const struct httpd *h);
+/* Connections closed at once for want of memory to serve them: their
+ * clients see the connection end (an error), never a wait. */
+uint64_t httpd_turned_away(const struct httpd *h);
+/* What a connection's memory comes from (calloc); tests make it fail. */
+extern void *(*httpd_conn_calloc)(size_t n, size_t size);
 
 /* A blocking client for thread demos: connect to 127.0.0.1:port, send
  * GET path, read the whole body. Returns the body's length, or -errno

@@ -79,14 +79,16 @@ static void tui_on_cmd(uv_poll_t *h, int status, int events)
 	tui_draw(t);
 }
 
-void tui_cmd_start(struct tui *t)
+int tui_cmd_start(struct tui *t)
 {
 	t->cmd_fd = record_command_fd();
 	if (t->cmd_fd < 0)
-		return;
-	uv_poll_init(&t->loop, &t->cmd, t->cmd_fd);
+		return 0;
+	int rc = uv_poll_init(&t->loop, &t->cmd, t->cmd_fd);
+	if (rc != 0)
+		return rc;
 	t->cmd.data = t;
-	uv_poll_start(&t->cmd, UV_READABLE, tui_on_cmd);
+	return uv_poll_start(&t->cmd, UV_READABLE, tui_on_cmd);
 }
 
 static void tui_on_keys_timer(uv_timer_t *h)

@@ -8,6 +8,17 @@
 
 #define TUI_PLAY_TICK_MS 50
 
+void tui_replay_open(struct tui *t, struct run *run, struct model *saved)
+{
+	t->run = run;
+	t->model = saved;
+	t->replay = 1;
+	t->screen = SCREEN_RUN;
+	t->vp.origin = model_origin(saved);
+	t->head = tui_replay_end(t);
+	view_fit(&t->vp, t->vp.origin, t->head, COLS > 0 ? COLS : TUI_MIN_COLS);
+}
+
 /* Columns after the play head are not shown yet. */
 void tui_replay_clip(struct tui *t, int ncols)
 {
@@ -38,6 +49,10 @@ static void tui_on_play(uv_timer_t *h)
 {
 	struct tui *t = h->data;
 	uint64_t now = clock_real_ns();
+	if (t->model == NULL) {
+		uv_timer_stop(h);
+		return;
+	}
 	if (t->replay && t->playing) {
 		double rate = t->play_rate > 0 ? t->play_rate : 1.0;
 		tui_replay_seek(t, t->head + (uint64_t)((double)(now - t->play_last_ns) * rate));

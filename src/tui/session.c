@@ -20,6 +20,10 @@ uint64_t tui_run_end(const struct tui *t)
 
 int tui_run_start(struct tui *t)
 {
+	if (t->no_runs) {
+		snprintf(t->msg, sizeof(t->msg), "no demo starts here");
+		return -1;
+	}
 	t->model = feed_start();
 	memset(&t->vp, 0, sizeof(t->vp));
 	t->vp.origin = model_origin(t->model);
@@ -74,6 +78,11 @@ struct run *tui_run_new(struct tui *t, int i)
 
 static void tui_run_drop(struct tui *t)
 {
+	/* A replay's play head goes with its run: its timer would otherwise
+	 * tick on over a freed model. */
+	uv_timer_stop(&t->play_timer);
+	t->replay = 0;
+	t->playing = 0;
 	if (t->run == NULL)
 		return;
 	run_finish(t->run);

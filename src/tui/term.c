@@ -4,42 +4,37 @@
  */
 #include "tui_int.h"
 
+#include <errno.h>
 #include <limits.h>
+
+#include "fatal.h"
 
 /* ---- terminal safety ---- */
 
 static struct termios tui_saved_tty;
 static int tui_have_tty;
 
-/* Mouse off, main screen, cursor on, colours reset, the saved termios:
- * async-signal-safe, for dying in the middle of a frame. */
+/* Leave the alternate screen, stop mouse reporting (every mode ncurses may
+ * have asked for), show the cursor, reset the colours, put the saved
+ * termios back: async-signal-safe, for dying in the middle of a frame. */
 static void tui_term_restore(void)
 {
-	static const char reset[] = "\033[?1000l\033[?1006l\033[?1049l\033[?25h\033[0m\r\n";
+	static const char reset[] = "\033[?1000l\033[?1002l\033[?1003l\033[?1006l\033[?1015l"
+	                            "\033[?1049l\033[?25h\033[0m\r\n";
+	int saved = errno;
 	if (write(STDOUT_FILENO, reset, sizeof(reset) - 1) < 0) {
 		/* nothing more can be done while dying */
 	}
 	if (tui_have_tty)
 		tcsetattr(STDIN_FILENO, TCSANOW, &tui_saved_tty);
-}
-
-static void tui_fatal(int sig)
-{
-	tui_term_restore();
-	raise(sig);
+	errno = saved;
 }
 
 void tui_install_fatal(void)
 {
-	static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = tui_fatal;
-	sa.sa_flags = (int)SA_RESETHAND;
-	sigemptyset(&sa.sa_mask);
 	tui_have_tty = tcgetattr(STDIN_FILENO, &tui_saved_tty) == 0;
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
+	/* fatal.c: every signal that ends simul gives the terminal back. */
+	fatal_set_hook(tui_term_restore);
 	/* Out of memory ends the process too: give the terminal back first. */
 	xalloc_on_failure(tui_term_restore);
 }

@@ -185,6 +185,7 @@ struct tui {
 	const struct app_options *opt;
 	int mirror; /* the next run: the lesson's .py under CPython after the demo (mirror=on) */
 	uv_loop_t loop;
+	int loop_ok; /* loop initialised: teardown closes it */
 	uv_poll_t input;
 	uv_signal_t sig[TUI_NSIGNALS];
 	uv_timer_t tick;
@@ -212,6 +213,7 @@ struct tui {
 	struct run *retired; /* freed once its async handle is closed */
 	int item; /* menu item being run */
 	int live;
+	int no_runs; /* driven by a harness (drive.c): no demo may start */
 	enum action pending;
 	struct model *model;
 	struct viewport vp;
@@ -422,11 +424,14 @@ void tui_request(struct tui *t, enum action a);
 void tui_do_action(uv_timer_t *h);
 
 /* cmd.c */
-void tui_cmd_start(struct tui *t);
+int tui_cmd_start(struct tui *t); /* 0 or a libuv error */
 void tui_key_show(struct tui *t, int ch);
 void tui_key_draw(struct tui *t);
 
 /* replay.c */
+/* The run screen of a saved run (takes run and saved), the play head at
+ * its end. */
+void tui_replay_open(struct tui *t, struct run *run, struct model *saved);
 void tui_replay_clip(struct tui *t, int ncols);
 uint64_t tui_replay_end(const struct tui *t);
 void tui_replay_status(const struct tui *t, char *buf, size_t n);
@@ -464,6 +469,9 @@ void tui_on_input(uv_poll_t *h, int status, int events);
 
 /* loop.c */
 void tui_on_tick(uv_timer_t *h);
+/* Give the terminal back, stop the demo, write the outputs, free t and all
+ * it holds; returns the exit status. */
+int tui_teardown(struct tui *t);
 
 
 #endif
