@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* The TUI's drawing, at 80x24 up to 279x83 */
 	fuzz_screen(80 + (int)(size % 200), 24 + (int)(size % 60));
-	tui_frame_draw(&run, m, (int)(size & 2) != 0, 1);
+	tui_frame_draw(&run, m, (int)(size & 2) != 0, 1, 0);
 	model_free(m);
 	run_destroy(&run);
 	return 0;
