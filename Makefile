@@ -4,6 +4,7 @@
 #   make check    install missing test dependencies, build, run every test
 #                 (ONLY=REGEX runs the tests whose names match, e.g. ONLY=e2e_cli)
 #   make bench    print benchmark figures as "bench: NAME VALUE UNIT"
+#                 (ONLY=REGEX runs the benchmarks whose names match, e.g. ONLY=c10k)
 #   make asan | tsan   the test suite under AddressSanitizer+UBSan | ThreadSanitizer
 #   make fuzz     run each libFuzzer harness (tests/fuzz_*.c) for FUZZ_TIME s (clang)
 #   make docs     regenerate the demo catalogue doc/demos.md (and README's list) from the binary
@@ -139,7 +140,9 @@ check: test-deps $(BIN) $(TESTS)
 		ONLY='$(ONLY)' bash tests/run-tests.sh $(TESTS)
 
 bench: test-deps $(BIN) $(BENCHES)
-	@for b in $(BENCHES); do SIMUL=$(BIN) SIMUL_EXE=$(abspath $(BIN)) $$b || exit 1; done
+	@for b in $(BENCHES); do \
+		if [ -n '$(ONLY)' ] && ! basename $$b | grep -Eq '$(ONLY)'; then continue; fi; \
+		SIMUL=$(BIN) SIMUL_EXE=$(abspath $(BIN)) $$b || exit 1; done
 
 asan:
 	$(MAKE) check BUILD=build-asan OPT="-O1 -g" \
