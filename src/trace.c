@@ -139,6 +139,16 @@ struct task_entry {
 static pthread_mutex_t tasks_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct task_entry *tasks;
 static size_t ntasks, captasks;
+/* Their names, packed into blocks, and their groups, each kept once (a
+ * million tasks in one group): under tasks_mu, freed by trace_reset. */
+#define NAMES_BLOCK 65536
+#define GROUPS_KEPT 64
+static char **name_blocks;
+static size_t nname_blocks, capname_blocks;
+static char *names_at;
+static size_t names_left;
+static char *groups_kept[GROUPS_KEPT];
+static size_t ngroups_kept;
 
 /* ---- segments ---- */
 
@@ -487,23 +497,55 @@ void trace_reset(void)
 	atomic_store(&retired_written, 0);
 
 	pthread_mutex_lock(&tasks_mu);
-	for (size_t i = 0; i < ntasks; i++) {
-		free(tasks[i].name);
-		free(tasks[i].group);
-	}
+	for (size_t i = 0; i < nname_blocks; i++)
+		free(name_blocks[i]);
+	nname_blocks = 0;
+	names_left = 0;
+	ngroups_kept = 0;
 	ntasks = 0;
 	pthread_mutex_unlock(&tasks_mu);
 }
 
 /* ---- tasks ---- */
 
+/* A copy of s in the names blocks (under tasks_mu). */
+static char *name_copy(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	if (n > names_left) {
+		if (nname_blocks == capname_blocks) {
+			capname_blocks = capname_blocks ? capname_blocks * 2 : 16;
+			name_blocks = xreallocarray(name_blocks, capname_blocks, sizeof(*name_blocks));
+		}
+		size_t size = n > NAMES_BLOCK ? n : NAMES_BLOCK;
+		name_blocks[nname_blocks++] = names_at = xmalloc(size);
+		names_left = size;
+	}
+	char *p = names_at;
+	memcpy(p, s, n);
+	names_at += n;
+	names_left -= n;
+	return p;
+}
+
+/* The group's one copy (under tasks_mu). */
+static char *group_copy(const char *g)
+{
+	for (size_t i = 0; i < ngroups_kept; i++)
+		if (strcmp(groups_kept[i], g) == 0)
+			return groups_kept[i];
+	char *c = name_copy(g);
+	if (ngroups_kept < GROUPS_KEPT)
+		groups_kept[ngroups_kept++] = c;
+	return c;
+}
+
 trace_task_t trace_task_new_child(const char *name, enum task_kind kind, const char *group,
                                   trace_task_t parent)
 {
-	char *n = xstrdup(name ? name : "?");
-	char *g = xstrdup(group ? group : "");
-
 	pthread_mutex_lock(&tasks_mu);
+	char *n = name_copy(name ? name : "?");
+	char *g = group_copy(group ? group : "");
 	if (ntasks == captasks) {
 		size_t cap = captasks ? captasks * 2 : 64;
 		tasks = xreallocarray(tasks, cap, sizeof(*tasks));
