@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
+#include "model_queue.h"
 #include "xalloc.h"
 
 #define CHUNK_SHIFT 12
@@ -377,16 +379,6 @@ struct task {
 	struct span cur; /* the open span */
 };
 
-struct pending {
-	uint64_t t;
-	uint64_t seq;
-	int32_t task;
-	uint8_t type, state;
-	int16_t line;
-	uint32_t a, b;
-	uint32_t text;
-};
-
 struct mark {
 	uint64_t t;
 	int32_t task;
@@ -421,9 +413,7 @@ struct model {
 	char *names_at; /* the free part of the newest block */
 	size_t names_left;
 
-	struct pending *pend;
-	size_t npend, cappend;
-	uint64_t seq;
+	struct mqueue queue; /* events not yet applied */
 
 	struct mark *marks;
 	size_t nmarks, capmarks;
@@ -470,7 +460,7 @@ void model_free(struct model *m)
 	free(m->tasks);
 	free(m->groups);
 	free(m->slots);
-	free(m->pend);
+	mqueue_free(&m->queue);
 	free(m->marks);
 	free(m->miles);
 	strtab_free(&m->strs);
@@ -556,13 +546,11 @@ size_t model_task_add(struct model *m, const struct trace_task_info *info)
 
 void model_ingest(struct model *m, const struct trace_record *rec)
 {
-	grow((void **)&m->pend, &m->cappend, m->npend + 1, sizeof(*m->pend));
 	uint32_t text = 0;
 	if (rec->text_len > 0)
 		text = strtab_intern(&m->strs, rec->text, rec->text_len);
-	m->pend[m->npend++] = (struct pending){
+	mqueue_push(&m->queue, &(struct pending){
 		.t = rec->t_ns,
-		.seq = m->seq++,
 		.task = rec->task,
 		.type = (uint8_t)rec->type,
 		.state = (uint8_t)rec->state,
@@ -570,7 +558,7 @@ void model_ingest(struct model *m, const struct trace_record *rec)
 		.a = rec->a,
 		.b = rec->b,
 		.text = text,
-	};
+	});
 }
 
 /* ---- thread slots ---- */
@@ -774,42 +762,41 @@ static void apply_one(struct model *m, const struct pending *p)
 	}
 }
 
-static int pend_cmp(const void *x, const void *y)
+int model_apply_some(struct model *m, uint64_t upto_ns, uint64_t budget_ns)
 {
-	const struct pending *a = x, *b = y;
-	if (a->t != b->t)
-		return a->t < b->t ? -1 : 1;
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
+	mqueue_order(&m->queue);
+	uint64_t t0 = budget_ns ? clock_real_ns() : 0;
+	size_t i = 0, n = mqueue_len(&m->queue);
+	int all = 1;
+	while (i < n && mqueue_at(&m->queue, i)->t <= upto_ns) {
+		apply_one(m, mqueue_at(&m->queue, i));
+		i++;
+		if (budget_ns && i % 1024 == 0 && clock_real_ns() - t0 > budget_ns) {
+			all = 0;
+			break;
+		}
+	}
+	uint64_t last = i > 0 ? mqueue_at(&m->queue, i - 1)->t : 0;
+	mqueue_drop(&m->queue, i);
+	/* Complete to upto_ns; when cut short, only to the last event applied. */
+	uint64_t now = all ? upto_ns : last;
+	if (now > m->now)
+		m->now = now;
+	return all;
 }
 
 void model_apply(struct model *m, uint64_t upto_ns)
 {
-	/* Mostly in order already (one busy thread's ring, or what an earlier
-	 * apply kept back): a sort (and its copy of the queue) only when not. */
-	size_t k = 1;
-	while (k < m->npend && pend_cmp(&m->pend[k - 1], &m->pend[k]) <= 0)
-		k++;
-	if (k < m->npend)
-		qsort(m->pend, m->npend, sizeof(*m->pend), pend_cmp);
-	size_t i = 0;
-	while (i < m->npend && m->pend[i].t <= upto_ns) {
-		apply_one(m, &m->pend[i]);
-		i++;
-	}
-	if (i > 0 && i < m->npend)
-		memmove(m->pend, m->pend + i, (m->npend - i) * sizeof(*m->pend));
-	m->npend -= i;
-	if (upto_ns > m->now)
-		m->now = upto_ns;
-	/* Totals run to `now` for tasks still alive. */
+	model_apply_some(m, upto_ns, 0);
 }
 
 void model_apply_all(struct model *m, uint64_t now_ns)
 {
+	mqueue_order(&m->queue);
 	uint64_t upto = now_ns;
-	for (size_t i = 0; i < m->npend; i++)
-		if (m->pend[i].t > upto)
-			upto = m->pend[i].t;
+	size_t n = mqueue_len(&m->queue);
+	if (n > 0 && mqueue_at(&m->queue, n - 1)->t > upto)
+		upto = mqueue_at(&m->queue, n - 1)->t;
 	model_apply(m, upto);
 }
 
@@ -990,7 +977,7 @@ uint64_t model_late_events(const struct model *m)
 
 size_t model_memory_bytes(const struct model *m)
 {
-	size_t b = sizeof(*m) + m->captasks * sizeof(*m->tasks) + m->cappend * sizeof(*m->pend) +
+	size_t b = sizeof(*m) + m->captasks * sizeof(*m->tasks) + mqueue_bytes(&m->queue) +
 	           m->nnames * NAMES_BLOCK +
 	           m->capmarks * sizeof(*m->marks) + m->capslots * sizeof(*m->slots) + m->strs.cap +
 	           m->strs.ncap * 4 + m->strs.icap * 4;
