@@ -72,7 +72,8 @@ struct seg {
 	uint64_t tail_cache;
 	_Atomic uint64_t dropped;
 	_Atomic uint64_t written;
-	char pad1[64 - 32];
+	uint64_t last_tsc; /* the newest counter stamp: stamps never go back within a ring */
+	char pad1[64 - 40];
 	/* consumer's line (and the producer's one link, once) */
 	_Atomic uint64_t tail;
 	_Atomic(struct seg *) next; /* the producer went on there; never in shared memory */
@@ -223,6 +224,7 @@ static struct seg *seg_grow(struct ring *r)
 		atomic_fetch_sub(&extra_bytes, SEG_BYTES);
 		return NULL;
 	}
+	g->last_tsc = r->prod->last_tsc;
 	/* Everything published in the full segment comes before this link. */
 	atomic_store_explicit(&r->prod->next, g, memory_order_release);
 	r->prod = g;
@@ -382,7 +384,14 @@ static inline __attribute__((always_inline)) int append_short(int32_t task, uint
 	if (__builtin_expect(h + 1 - s->tail_cache > SEG_CAP, 0))
 		return 0;
 	struct trace_event *e = &s->ev[h & (SEG_CAP - 1)];
-	e->t_ns = tsc_read();
+	/* rdtsc is not ordered with the instructions around it, and a thread
+	 * moved to another core reads that core's counter: keep the ring's
+	 * stamps in order, so the model merges whole rings, not pieces. */
+	uint64_t t = tsc_read();
+	if (__builtin_expect(t < s->last_tsc, 0))
+		t = s->last_tsc;
+	s->last_tsc = t;
+	e->t_ns = t;
 	e->task = task;
 	e->type = (uint8_t)(type | STAMP_TSC);
 	e->state = state;
@@ -425,6 +434,11 @@ static void append(int32_t task, uint8_t type, uint8_t state, int16_t line, uint
 	struct seg *s;
 	uint64_t head;
 	struct trace_event *e = ring_claim(r, n, &s, &head);
+	if (e != NULL && clk == STAMP_TSC) {
+		if (t_ns < s->last_tsc)
+			t_ns = s->last_tsc;
+		s->last_tsc = t_ns;
+	}
 	if (e != NULL) {
 		e->t_ns = t_ns;
 		e->task = task;
