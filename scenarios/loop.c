@@ -26,6 +26,7 @@
 #include "demo.h"
 #include "gil.h"
 #include "httpd.h"
+#include "httpd_child.h"
 #include "pycost.h"
 #include "run.h"
 #include "trace.h"
@@ -489,6 +490,54 @@ static int c10k_open_fds(void)
 	return n;
 }
 
+/* The loopback server, in a child process of its own where simul can start
+ * one (each connection then costs us one descriptor, as it costs the
+ * Python mirror, whose server is another process), else on a thread here
+ * (two: ours and the server's); then the cap on connections in flight that
+ * the open-file limit sets. 0, or -1 after run_fail. */
+static int c10k_net_setup(struct run *run, struct c10k_state *c, struct httpd **server,
+                          struct httpd_child *child)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	getrlimit(RLIMIT_NOFILE, &rl);
+	int rc = httpd_child_start(child, c->latency_ms);
+	int per_connection = 1;
+	if (rc == 0) {
+		c->port = child->port;
+	} else {
+		per_connection = 2;
+		rc = httpd_start(server, &(struct httpd_options){.latency_ms = c->latency_ms});
+		if (rc != 0) {
+			run_fail(run, "could not start the loopback server: %s", strerror(-rc));
+			return -1;
+		}
+		c->port = httpd_port(*server);
+	}
+	long spare = (long)rl.rlim_cur - c10k_open_fds() - 64;
+	long fit = spare / per_connection;
+	if (fit < 1) {
+		httpd_stop(*server);
+		*server = NULL;
+		httpd_child_stop(child);
+		run_fail(run, "no file descriptors left for connections (limit %ld)", (long)rl.rlim_cur);
+		return -1;
+	}
+	if (fit < c->n) {
+		c->limited = 1;
+		co_sem_init(&c->slots, (int)fit, "waiting for a connection slot (fd limit)");
+		char note[160];
+		snprintf(note, sizeof(note), "open-file limit %ld: at most %ld connections at once",
+		         (long)rl.rlim_cur, fit);
+		trace_milestone(note);
+		run_result_text(run, "limiter", note);
+	}
+	return 0;
+}
+
 static int c10k_main(struct run *run)
 {
 	/* On this thread's own stack, not the tasks' run stack: safe to share. */
@@ -506,41 +555,13 @@ static int c10k_main(struct run *run)
 	run_result_num(run, "cost_per_task_us", (double)c.cost_ns / 1e3);
 
 	struct httpd *server = NULL;
-	if (c.net) {
-		/* Each connection costs two descriptors: ours and the server's. */
-		struct rlimit rl;
-		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-			rl.rlim_cur = rl.rlim_max;
-			setrlimit(RLIMIT_NOFILE, &rl);
-		}
-		getrlimit(RLIMIT_NOFILE, &rl);
-		long spare = (long)rl.rlim_cur - c10k_open_fds() - 64;
-		long fit = spare / 2;
-		if (fit < 1) {
-			run_fail(run, "no file descriptors left for connections (limit %ld)",
-			         (long)rl.rlim_cur);
-			return -1;
-		}
-		if (fit < c.n) {
-			c.limited = 1;
-			co_sem_init(&c.slots, (int)fit, "waiting for a connection slot (fd limit)");
-			char note[160];
-			snprintf(note, sizeof(note),
-			         "open-file limit %ld: at most %ld connections at once", (long)rl.rlim_cur,
-			         fit);
-			trace_milestone(note);
-			run_result_text(run, "limiter", note);
-		}
-		int rc = httpd_start(&server, &(struct httpd_options){.latency_ms = c.latency_ms});
-		if (rc != 0) {
-			run_fail(run, "could not start the loopback server: %s", strerror(-rc));
-			return -1;
-		}
-		c.port = httpd_port(server);
-	}
+	struct httpd_child child = {.pid = 0, .sock = -1};
+	if (c.net && c10k_net_setup(run, &c, &server, &child) != 0)
+		return -1;
 	c.loop = co_loop_new(run, &(struct co_loop_options){.many = 1});
 	if (!c.loop) {
 		httpd_stop(server);
+		httpd_child_stop(&child);
 		return -1;
 	}
 	uint64_t t0 = clock_now_ns(), cpu0 = clock_thread_cpu_ns();
@@ -553,6 +574,7 @@ static int c10k_main(struct run *run)
 	run_result_num(run, "loop_idle_ms", (double)co_loop_idle_ns(c.loop) / 1e6);
 	co_loop_free(c.loop);
 	httpd_stop(server);
+	httpd_child_stop(&child);
 	if (run_stopping(run))
 		return 0;
 	if (rc != 0 || c.errors > 0) {
@@ -742,10 +764,20 @@ static const struct demo loop_demos[] = {
 	},
 };
 
+/* `simul --worker loop httpd LATENCY_MS`: loop/c10k's server (httpd_child.h). */
+static int loop_worker(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "httpd") == 0)
+		return httpd_child_main(argc - 1, argv + 1);
+	fprintf(stderr, "simul: --worker loop: no worker '%s'\n", argc >= 2 ? argv[1] : "");
+	return 2;
+}
+
 const struct demo_module loop_module = {
 	.name = "loop",
 	.title = "Event loop",
 	.order = 30,
 	.demos = loop_demos,
 	.ndemos = DEMO_COUNT(loop_demos),
+	.worker = loop_worker,
 };
