@@ -40,7 +40,7 @@ size_t feed_drain(struct model *m, uint64_t now_ns)
 	uint64_t upto = now_ns > MODEL_HOLDBACK_NS ? now_ns - MODEL_HOLDBACK_NS : 0;
 	if (upto < model_origin(m))
 		upto = model_origin(m);
-	model_apply(m, upto);
+	model_apply_some(m, upto, FEED_APPLY_BUDGET_NS);
 	return n;
 }
 
