@@ -221,7 +221,6 @@ int co_sleep(struct co_task *t, uint64_t ms, int line)
 		t->line = line;
 		pthread_mutex_unlock(&l->watch_mu);
 	}
-	t->wake_ns = e.wake_ns;
 	if (earliest)
 		co_sleep_arm(l);
 	if (l->many)
