@@ -138,7 +138,8 @@ struct track {
 		struct span **many;
 	} c;
 	uint32_t nchunks, capchunks;
-	size_t n;
+	uint32_t n;
+	uint32_t cap1; /* spans the one chunk holds (with capchunks 0) */
 	/* Checkpoint k (from 1; the one at span 0 is all zeros) is cp[k - 1]:
 	 * time in each state before span k * CP_EVERY. */
 	uint64_t (*cp)[STATE_COUNT];
@@ -181,8 +182,10 @@ static void track_push(struct track *tr, const struct span *s)
 	if (tr->n % CP_EVERY == 0 && tr->n > 0)
 		track_checkpoint(tr, tr->n / CP_EVERY, s->t);
 	if (tr->nchunks == 0) {
-		/* A task's first chunk is small and doubles up to full size. */
+		/* A task's first chunk is small and grows by half up to full
+		 * size (4, 6, 9, ...: a short task wastes little). */
 		tr->c.one = xreallocarray(NULL, FIRST_SPANS, sizeof(struct span));
+		tr->cap1 = FIRST_SPANS;
 		tr->nchunks = 1;
 	} else if ((tr->n >> CHUNK_SHIFT) >= tr->nchunks) {
 		if (tr->capchunks == 0) {
@@ -195,9 +198,10 @@ static void track_push(struct track *tr, const struct span *s)
 			tr->c.many = xreallocarray(tr->c.many, tr->capchunks, sizeof(*tr->c.many));
 		}
 		tr->c.many[tr->nchunks++] = xreallocarray(NULL, CHUNK_SPANS, sizeof(struct span));
-	} else if (tr->nchunks == 1 && tr->n >= FIRST_SPANS && tr->n < CHUNK_SPANS && (tr->n & (tr->n - 1)) == 0) {
-		size_t want = tr->n * 2 < CHUNK_SPANS ? tr->n * 2 : CHUNK_SPANS;
-		tr->c.one = xreallocarray(tr->c.one, want, sizeof(struct span));
+	} else if (tr->capchunks == 0 && tr->n == tr->cap1) {
+		uint32_t want = tr->cap1 + tr->cap1 / 2;
+		tr->cap1 = want < CHUNK_SPANS ? want : CHUNK_SPANS;
+		tr->c.one = xreallocarray(tr->c.one, tr->cap1, sizeof(struct span));
 	}
 	*track_at(tr, tr->n) = *s;
 	tr->n++;
@@ -273,6 +277,11 @@ static void track_free(struct track *tr)
 
 /* ---- groups: counts of member tasks in each state over time ---- */
 
+/* A group's checkpoint (136 bytes) every 128 steps, not every 32: a group
+ * of a million tasks makes six million steps, and a column of its lane
+ * walks at most 128 of them past the checkpoint. */
+#define GCP_EVERY 128
+
 struct gstep {
 	uint64_t t;
 	int8_t from, to; /* -1: not alive */
@@ -281,9 +290,9 @@ struct gstep {
 struct gtrack {
 	struct gstep *steps;
 	size_t n, cap;
-	/* Checkpoint k describes the moment of step k*CP_EVERY, before it; cpt[k]
+	/* Checkpoint k describes the moment of step k*GCP_EVERY, before it; cpt[k]
 	 * is that step's time, kept apart so that finding a checkpoint reads a
-	 * dense array (32 times smaller than the steps) rather than the steps. */
+	 * dense array (128 times smaller than the steps) rather than the steps. */
 	struct gcp {
 		uint64_t cum[STATE_COUNT];
 		int32_t count[STATE_COUNT];
@@ -303,8 +312,8 @@ static void gtrack_push(struct gtrack *g, uint64_t t, int from, int to)
 		for (int s = 0; s < STATE_COUNT; s++)
 			g->cum[s] += (uint64_t)g->count[s] * (t - lt);
 	}
-	if (g->n % CP_EVERY == 0) {
-		size_t k = g->n / CP_EVERY;
+	if (g->n % GCP_EVERY == 0) {
+		size_t k = g->n / GCP_EVERY;
 		if (k >= g->capcp) {
 			size_t cap = g->capcp ? g->capcp * 2 : 4;
 			g->cp = xreallocarray(g->cp, cap, sizeof(*g->cp));
@@ -335,7 +344,7 @@ static void gtrack_cum_at(const struct gtrack *g, uint64_t t, uint64_t upto, uin
 	if (g->n == 0 || g->steps[0].t > t)
 		return;
 	/* the last checkpoint at or before t, then its steps up to t */
-	size_t lo = 0, hi = (g->n - 1) / CP_EVERY;
+	size_t lo = 0, hi = (g->n - 1) / GCP_EVERY;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo + 1) / 2;
 		if (g->cpt[mid] <= t)
@@ -343,7 +352,7 @@ static void gtrack_cum_at(const struct gtrack *g, uint64_t t, uint64_t upto, uin
 		else
 			hi = mid - 1;
 	}
-	size_t k = lo, end = (k + 1) * CP_EVERY < g->n ? (k + 1) * CP_EVERY : g->n;
+	size_t k = lo, end = (k + 1) * GCP_EVERY < g->n ? (k + 1) * GCP_EVERY : g->n;
 	int32_t count[STATE_COUNT];
 	uint64_t since[STATE_COUNT];
 	memcpy(out, g->cp[k].cum, sizeof(uint64_t) * STATE_COUNT);
@@ -352,7 +361,7 @@ static void gtrack_cum_at(const struct gtrack *g, uint64_t t, uint64_t upto, uin
 	 * added only then (two states a step), not for every state at every step. */
 	for (int s = 0; s < STATE_COUNT; s++)
 		since[s] = g->cpt[k];
-	for (size_t j = k * CP_EVERY; j < end && g->steps[j].t <= t; j++) {
+	for (size_t j = k * GCP_EVERY; j < end && g->steps[j].t <= t; j++) {
 		const struct gstep *st = &g->steps[j];
 		if (st->from >= 0) {
 			out[st->from] += (uint64_t)count[st->from] * (st->t - since[st->from]);
@@ -392,6 +401,10 @@ struct task {
 	int have_span;
 	uint64_t last_t; /* time of its last applied event */
 	struct span cur; /* the open span */
+	/* Time in each state before the open span: read off the spans while
+	 * the track holds them all; kept here only once one was dropped (the
+	 * model's cap), so a task costs 80 bytes less. */
+	uint64_t *totals;
 };
 
 struct mark {
@@ -461,6 +474,7 @@ void model_free(struct model *m)
 		return;
 	for (size_t i = 0; i < m->ntasks; i++) {
 		track_free(&m->tasks[i].tr);
+		free(m->tasks[i].totals);
 	}
 	for (size_t i = 0; i < m->nnames; i++)
 		free(m->names[i]);
@@ -672,7 +686,8 @@ static void task_refresh(struct model *m, size_t idx, uint64_t at)
 		struct span *c = &t->cur;
 		if (span_same(c, &sp))
 			return;
-		t->pub.totals_ns[c->state] += at - c->t;
+		if (t->totals != NULL)
+			t->totals[c->state] += at - c->t;
 	} else {
 		t->pub.start_ns = at;
 	}
@@ -686,6 +701,12 @@ static void task_refresh(struct model *m, size_t idx, uint64_t at)
 			m->nspans++;
 		}
 	} else {
+		if (t->totals == NULL && t->have_span) {
+			/* The track stops here: what it says so far, with the span
+			 * that just closed, is kept from now on. */
+			t->totals = xcalloc(STATE_COUNT, sizeof(*t->totals));
+			track_cum_at(&t->tr, at, at, t->totals);
+		}
 		m->spans_dropped++;
 	}
 	t->cur = sp;
@@ -838,7 +859,10 @@ void model_task_totals(const struct model *m, size_t i, uint64_t out[STATE_COUNT
 	if (i >= m->ntasks)
 		return;
 	const struct task *t = &m->tasks[i];
-	memcpy(out, t->pub.totals_ns, sizeof(uint64_t) * STATE_COUNT);
+	if (t->totals != NULL)
+		memcpy(out, t->totals, sizeof(uint64_t) * STATE_COUNT);
+	else if (t->have_span)
+		track_cum_at(&t->tr, t->cur.t, t->cur.t, out);
 	if (t->have_span && t->pub.end_ns == 0 && m->now > t->cur.t)
 		out[t->cur.state] += m->now - t->cur.t;
 	out[STATE_DONE] = 0;
@@ -1003,12 +1027,8 @@ size_t model_memory_bytes(const struct model *m)
 	           m->strs.ncap * 4 + m->strs.icap * 4;
 	for (size_t i = 0; i < m->ntasks; i++) {
 		const struct track *tr = &m->tasks[i].tr;
-		/* The first chunk starts at FIRST_SPANS and doubles. */
-		size_t first = FIRST_SPANS;
-		while (first < tr->n && first < CHUNK_SPANS)
-			first *= 2;
 		if (tr->nchunks > 0)
-			b += (first + (tr->nchunks - 1) * CHUNK_SPANS) * sizeof(struct span);
+			b += (tr->capchunks == 0 ? tr->cap1 : tr->nchunks * CHUNK_SPANS) * sizeof(struct span);
 		b += tr->capcp * sizeof(*tr->cp) + tr->capchunks * sizeof(*tr->c.many);
 	}
 	for (size_t g = 0; g < m->ngroups; g++)

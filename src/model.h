@@ -52,7 +52,6 @@ struct model_task {
 	enum state state;   /* current effective state */
 	int line;           /* current line of the demo's Python, 0 if none */
 	int core;           /* last core it ran on, -1 when unknown */
-	uint64_t totals_ns[STATE_COUNT]; /* closed spans only: see model_task_totals */
 	size_t nmarks;
 };
 

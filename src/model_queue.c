@@ -85,10 +85,43 @@ static void merge_pairwise(struct mqueue *q, size_t from, size_t to)
 	}
 }
 
+/* Merge the ordered a[lo..mid) and a[mid..hi) in place, stably, copying
+ * only the smaller of the two aside: forward when it is the left one (the
+ * write never passes the right one's next read), backward when it is the
+ * right one. A batch's small runs meet its big one, and a batch meets the
+ * little of the queue that is later than its start, at the cost of the
+ * small side's room. */
+static void merge_in_place(struct mqueue *q, size_t lo, size_t mid, size_t hi)
+{
+	if (lo == mid || mid == hi || q->a[mid - 1].t <= q->a[mid].t)
+		return;
+	struct pending *a = q->a;
+	if (mid - lo <= hi - mid) {
+		size_t n = mid - lo;
+		room((void **)&q->tmp, &q->captmp, n, sizeof(*q->tmp));
+		memcpy(q->tmp, a + lo, n * sizeof(*a));
+		size_t i = 0, j = mid, w = lo;
+		while (i < n && j < hi)
+			a[w++] = a[j].t < q->tmp[i].t ? a[j++] : q->tmp[i++];
+		while (i < n)
+			a[w++] = q->tmp[i++];
+	} else {
+		size_t n = hi - mid;
+		room((void **)&q->tmp, &q->captmp, n, sizeof(*q->tmp));
+		memcpy(q->tmp, a + mid, n * sizeof(*a));
+		size_t i = mid, j = n, w = hi; /* i, j: one past the next to read */
+		while (i > lo && j > 0)
+			a[--w] = q->tmp[j - 1].t < a[i - 1].t ? a[--i] : q->tmp[--j];
+		while (j > 0)
+			a[--w] = q->tmp[--j];
+	}
+}
+
 /* Order a[from..to). One run is most of a batch (the busiest thread's
  * ring): the runs before it and those after it are ordered on their own,
- * then the three are merged once, earlier ones first on a tie, so the big
- * run is copied twice, not once per round of pairwise merging. */
+ * then merged with it, the ones before first on a tie: the big run moves
+ * once or twice, not once per round of pairwise merging, and no room the
+ * size of the batch is needed. */
 static void order_batch(struct mqueue *q, size_t from, size_t to)
 {
 	size_t nr = find_runs(q, from, to);
@@ -101,29 +134,8 @@ static void order_batch(struct mqueue *q, size_t from, size_t to)
 	size_t ls = q->runs[big], le = q->runs[big + 1];
 	merge_pairwise(q, from, ls);
 	merge_pairwise(q, le, to);
-	room((void **)&q->tmp, &q->captmp, to - from, sizeof(*q->tmp));
-	const struct pending *a = q->a;
-	size_t b = from, l = ls, c = le, k = 0;
-	while (b < ls || l < le || c < to) {
-		/* The smallest head; on a tie, the earliest range. */
-		const struct pending *pick = NULL;
-		size_t *from_range = NULL;
-		if (b < ls) {
-			pick = &a[b];
-			from_range = &b;
-		}
-		if (l < le && (pick == NULL || a[l].t < pick->t)) {
-			pick = &a[l];
-			from_range = &l;
-		}
-		if (c < to && (pick == NULL || a[c].t < pick->t)) {
-			pick = &a[c];
-			from_range = &c;
-		}
-		q->tmp[k++] = *pick;
-		(*from_range)++;
-	}
-	memcpy(q->a + from, q->tmp, (to - from) * sizeof(*q->a));
+	merge_in_place(q, from, ls, le);
+	merge_in_place(q, from, le, to);
 }
 
 void mqueue_order(struct mqueue *q)
@@ -145,9 +157,7 @@ void mqueue_order(struct mqueue *q)
 			else
 				hi = mid;
 		}
-		room((void **)&q->tmp, &q->captmp, q->n - lo, sizeof(*q->tmp));
-		merge(q->a, lo, s, q->n, q->tmp);
-		memcpy(q->a + lo, q->tmp, (q->n - lo) * sizeof(*q->a));
+		merge_in_place(q, lo, s, q->n);
 	}
 	q->sorted = q->n;
 }

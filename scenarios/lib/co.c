@@ -201,12 +201,6 @@ static void co_stack_save(struct co_task *t)
 	t->saved_len = (uint32_t)used;
 }
 
-/* The task gives the loop back; returns when the scheduler resumes it. */
-void co_suspend(struct co_task *t)
-{
-	co_ctx_switch(&t->ctx, &t->loop->sched);
-}
-
 static void co_task_finish(struct co_task *t);
 
 /* The task on the run stack (the watcher reads it, under watch_mu). */

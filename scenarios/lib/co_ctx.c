@@ -12,7 +12,6 @@
  * keep (rbx, rbp, r12-r15, and the SSE and x87 control words), store the
  * stack pointer at *save, take `load` as the stack pointer, pop the same
  * and return to where that context left off. */
-void co_ctx_swap(void **save, void *load);
 __asm__(".text\n"
         ".p2align 4\n"
         ".globl co_ctx_swap\n"
@@ -59,11 +58,6 @@ void co_ctx_make(struct co_ctx *ctx, char *base, size_t size, void (*entry)(void
 	__asm__ volatile("stmxcsr %0" : "=m"(cw[0]));
 	__asm__ volatile("fnstcw %0" : "=m"(*(uint16_t *)&cw[1]));
 	ctx->sp = sp;
-}
-
-void co_ctx_switch(struct co_ctx *from, struct co_ctx *to)
-{
-	co_ctx_swap(&from->sp, to->sp);
 }
 
 char *co_ctx_sp(const struct co_ctx *ctx)

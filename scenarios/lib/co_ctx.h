@@ -56,7 +56,15 @@ struct co_ctx {
  * switched to. */
 void co_ctx_make(struct co_ctx *ctx, char *base, size_t size, void (*entry)(void));
 /* Save where we are in `from` and go on where `to` left off. */
+#ifdef CO_CTX_SHORT
+void co_ctx_swap(void **save, void *load);
+static inline void co_ctx_switch(struct co_ctx *from, struct co_ctx *to)
+{
+	co_ctx_swap(&from->sp, to->sp);
+}
+#else
 void co_ctx_switch(struct co_ctx *from, struct co_ctx *to);
+#endif
 /* The stack pointer of a suspended context (everything the switch itself
  * pushed lies above it). */
 char *co_ctx_sp(const struct co_ctx *ctx);

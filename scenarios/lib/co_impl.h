@@ -43,9 +43,8 @@ struct co_task {
 	void (*cancel)(struct co_task *task);
 	void *op;
 	size_t got; /* co_get's body length, set by the closing callback */
-	/* co_sleep (co_sleep.c): lesson time (clock.h) it ends, and which of
-	 * its sleeps is current (an entry of an older one is stale). */
-	uint64_t wake_ns;
+	/* co_sleep (co_sleep.c): which of its sleeps is current (an entry of
+	 * an older one is stale). */
 	uint32_t sleep_gen;
 	/* Guarded by loop->watch_mu when watching: 1 asleep until deadline_ns,
 	 * 2 the watcher already marked it ready. */
@@ -65,7 +64,7 @@ struct co_sleeper {
 /* Saved stacks are carved from slabs by size class (multiples of
  * CO_SAVE_STEP up to CO_SAVE_SLAB_MAX) and go back to a free list when a
  * task ends, for the next one; bigger ones come from malloc. */
-#define CO_SAVE_STEP 64
+#define CO_SAVE_STEP 16
 #define CO_SAVE_SLAB_MAX 4096
 #define CO_SAVE_CLASSES (CO_SAVE_SLAB_MAX / CO_SAVE_STEP)
 #define CO_SAVE_SLAB (64 * 1024)
@@ -128,8 +127,12 @@ struct co_loop {
 };
 
 /* The task gives the loop back; returns when the scheduler resumes it
- * (the caller has said what it waits for). */
-void co_suspend(struct co_task *t);
+ * (the caller has said what it waits for). Inline: every frame on a
+ * suspended task's stack is bytes to save. */
+static inline void co_suspend(struct co_task *t)
+{
+	co_ctx_switch(&t->ctx, &t->loop->sched);
+}
 /* The task's name, as registered with the recorder. */
 const char *co_task_name(const struct co_task *t);
 /* co_sleep.c: the timer heap's libuv timer, made by co_loop_new; cancel a

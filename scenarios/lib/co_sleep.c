@@ -201,7 +201,6 @@ int co_timeout_start(struct co_task *t, uint64_t wake_ns)
 	int in_order = l->fifo_len == 0 || !co_sleeper_before(&e, co_fifo_at(l, l->fifo_len - 1));
 	if ((in_order ? co_fifo_push(l, e) : co_heap_push(l, e)) != 0)
 		return -1;
-	t->wake_ns = wake_ns;
 	if (earliest)
 		co_sleep_arm(l);
 	return 0;
