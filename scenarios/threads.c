@@ -249,6 +249,58 @@ static void *fetcher_main(void *arg)
 	return NULL;
 }
 
+/* One after another, on the main thread; returns the ms it took and
+ * clears *ok when a file came back short. */
+static double download_sequential(struct run *run, struct fetcher *f, int n, long size, int *ok)
+{
+	trace_milestone("sequential: one download after another");
+	trace_task_t seq = trace_task_new("main (sequential)", KIND_MAIN, "sequential");
+	trace_bind(seq);
+	uint64_t t0 = clock_now_ns();
+	for (int i = 0; i < n && !run_stopping(run); i++) {
+		f[i].task = seq;
+		f[i].line_get = run_lesson_line(run, "seq_get");
+		f[i].line_print = run_lesson_line(run, "seq_print");
+		fetch_one(&f[i]);
+		*ok &= f[i].got == size;
+	}
+	double ms = threads_ms(clock_now_ns() - t0);
+	trace_end(seq);
+	return ms;
+}
+
+/* One thread per file; returns the ms from the first start to the last
+ * join, sets *started, clears *ok when a file came back short. */
+static double download_threaded(struct run *run, struct fetcher *f, pthread_t *th, int n, long size, int *ok,
+                                int *started)
+{
+	trace_milestone("threaded: one thread per download");
+	trace_task_t main_task = trace_task_new("main (threads)", KIND_MAIN, "threaded");
+	trace_bind(main_task);
+	trace_state_at(main_task, STATE_RUNNING, run_lesson_line(run, "start"), "t.start()");
+	uint64_t t0 = clock_now_ns();
+	for (int i = 0; i < n && !run_stopping(run); i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "thread-%d", i + 1);
+		f[i].task = trace_task_new_child(name, KIND_THREAD, "threaded", main_task);
+		f[i].line_get = run_lesson_line(run, "thread_get");
+		f[i].line_print = run_lesson_line(run, "thread_print");
+		if (threads_start(&th[i], fetcher_main, &f[i]) != 0) {
+			trace_end(f[i].task);
+			break;
+		}
+		(*started)++;
+	}
+	trace_state_at(main_task, STATE_JOIN, run_lesson_line(run, "join"), "t.join() for every thread");
+	for (int i = 0; i < *started; i++) {
+		pthread_join(th[i], NULL);
+		*ok &= f[i].got == size;
+	}
+	double ms = threads_ms(clock_now_ns() - t0);
+	trace_end(main_task);
+	return ms;
+}
+
 static int download_main(struct run *run)
 {
 	int n = (int)run_int(run, "files");
@@ -285,51 +337,9 @@ static int download_main(struct run *run)
 		return -1;
 	}
 
-	/* One after another, on the main thread. */
-	double seq_ms = 0;
-	int ok = 1;
-	if (run_bool(run, "sequential")) {
-		trace_milestone("sequential: one download after another");
-		trace_task_t seq = trace_task_new("main (sequential)", KIND_MAIN, "sequential");
-		trace_bind(seq);
-		uint64_t t0 = clock_now_ns();
-		for (int i = 0; i < n && !run_stopping(run); i++) {
-			f[i].task = seq;
-			f[i].line_get = run_lesson_line(run, "seq_get");
-			f[i].line_print = run_lesson_line(run, "seq_print");
-			fetch_one(&f[i]);
-			ok &= f[i].got == size;
-		}
-		seq_ms = threads_ms(clock_now_ns() - t0);
-		trace_end(seq);
-	}
-
-	/* One thread per file. */
-	trace_milestone("threaded: one thread per download");
-	trace_task_t main_task = trace_task_new("main (threads)", KIND_MAIN, "threaded");
-	trace_bind(main_task);
-	trace_state_at(main_task, STATE_RUNNING, run_lesson_line(run, "start"), "t.start()");
-	uint64_t t0 = clock_now_ns();
-	int started = 0;
-	for (int i = 0; i < n && !run_stopping(run); i++) {
-		char name[32];
-		snprintf(name, sizeof(name), "thread-%d", i + 1);
-		f[i].task = trace_task_new_child(name, KIND_THREAD, "threaded", main_task);
-		f[i].line_get = run_lesson_line(run, "thread_get");
-		f[i].line_print = run_lesson_line(run, "thread_print");
-		if (threads_start(&th[i], fetcher_main, &f[i]) != 0) {
-			trace_end(f[i].task);
-			break;
-		}
-		started++;
-	}
-	trace_state_at(main_task, STATE_JOIN, run_lesson_line(run, "join"), "t.join() for every thread");
-	for (int i = 0; i < started; i++) {
-		pthread_join(th[i], NULL);
-		ok &= f[i].got == size;
-	}
-	double thr_ms = threads_ms(clock_now_ns() - t0);
-	trace_end(main_task);
+	int ok = 1, started = 0;
+	double seq_ms = run_bool(run, "sequential") ? download_sequential(run, f, n, size, &ok) : 0;
+	double thr_ms = download_threaded(run, f, th, n, size, &ok, &started);
 	stop_watch_end(&watch);
 	uint64_t away = httpd_turned_away(h);
 	httpd_stop(h);
@@ -440,6 +450,28 @@ static void pool_as_completed(struct run *run, struct pool *p, trace_task_t main
 	pthread_mutex_unlock(&p->mu);
 }
 
+/* Submit every job; each waits in the queue (ready) until a worker takes
+ * it. Durations vary (seeded), so they end out of order. */
+static void pool_submit_all(struct run *run, struct pool *p, trace_task_t main_task, int started, int job_ms,
+                            uint64_t *rnd)
+{
+	for (int i = 0; i < p->njobs; i++) {
+		char name[32];
+		struct job *j = &p->jobs[i];
+		snprintf(name, sizeof(name), "job-%d", i + 1);
+		j->index = i;
+		j->latency_ms = job_ms / 2 + (int)(run_rand(rnd) % (uint64_t)(job_ms + 1));
+		j->task = trace_task_new_child(name, KIND_WORKER, "jobs", main_task);
+		trace_state_at(main_task, STATE_RUNNING, run_lesson_line(run, "submit"), "pool.submit(fetch, url)");
+		pthread_mutex_lock(&p->mu);
+		trace_statef(j->task, STATE_READY, run_lesson_line(run, "submit"), "queued (%d of %d workers busy)",
+		             p->busy, started);
+		p->submitted++;
+		pthread_cond_signal(&p->work);
+		pthread_mutex_unlock(&p->mu);
+	}
+}
+
 static int pool_main(struct run *run)
 {
 	int nw = (int)run_int(run, "workers"), nj = (int)run_int(run, "jobs");
@@ -493,24 +525,8 @@ static int pool_main(struct run *run)
 		started++;
 	}
 
-	/* Submit every job; each waits in the queue (ready) until a worker
-	 * takes it. Durations vary (seeded), so they end out of order. */
 	uint64_t t0 = clock_now_ns();
-	for (int i = 0; i < nj; i++) {
-		char name[32];
-		struct job *j = &p.jobs[i];
-		snprintf(name, sizeof(name), "job-%d", i + 1);
-		j->index = i;
-		j->latency_ms = job_ms / 2 + (int)(run_rand(&rnd) % (uint64_t)(job_ms + 1));
-		j->task = trace_task_new_child(name, KIND_WORKER, "jobs", main_task);
-		trace_state_at(main_task, STATE_RUNNING, run_lesson_line(run, "submit"), "pool.submit(fetch, url)");
-		pthread_mutex_lock(&p.mu);
-		trace_statef(j->task, STATE_READY, run_lesson_line(run, "submit"), "queued (%d of %d workers busy)",
-		             p.busy, started);
-		p.submitted++;
-		pthread_cond_signal(&p.work);
-		pthread_mutex_unlock(&p.mu);
-	}
+	pool_submit_all(run, &p, main_task, started, job_ms, &rnd);
 
 	pool_as_completed(run, &p, main_task, started);
 	pthread_mutex_lock(&p.mu);
