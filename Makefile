@@ -6,6 +6,7 @@
 #   make torture  minutes of hostile limits: every demo under low open-file
 #                 limits and memory caps (tests/torture_*.sh)
 #   make bench    print benchmark figures as "bench: NAME VALUE UNIT" (then make compare)
+#                 (ONLY=REGEX runs the benchmarks whose names match, e.g. ONLY=c10k)
 #   make compare  run each lesson's Python at full size and its demo; print each
 #                 figure beside CPython's (MIRRORS=REGEX: some; COMPARE_MD=FILE: a table)
 #   make mutate   apply each small bug in tests/mutants/ to a scratch copy, run
@@ -176,7 +177,9 @@ torture: test-deps $(BIN)
 	@for s in tests/torture_*.sh; do SIMUL=$(BIN) SIMUL_EXE=$(abspath $(BIN)) bash $$s || exit 1; done
 
 bench: test-deps $(BIN) $(BENCHES)
-	@for b in $(BENCHES); do SIMUL=$(BIN) SIMUL_EXE=$(abspath $(BIN)) $$b || exit 1; done
+	@for b in $(BENCHES); do \
+		if [ -n '$(ONLY)' ] && ! basename $$b | grep -Eq '$(ONLY)'; then continue; fi; \
+		SIMUL=$(BIN) SIMUL_EXE=$(abspath $(BIN)) $$b || exit 1; done
 	@$(MAKE) --no-print-directory compare
 
 compare: test-deps $(BIN)

@@ -29,6 +29,7 @@
 #include "gil.h"
 #include "httpd.h"
 #include "loop/loop_int.h"
+#include "httpd_child.h"
 #include "pycost.h"
 #include "run.h"
 #include "trace.h"
@@ -407,6 +408,8 @@ struct c10k_state {
 	struct co_loop *loop;
 	struct co_sem slots;
 	int limited, net, port, latency_ms;
+	int line_limit, line_io; /* the lesson's lines, looked up once for all tasks */
+	char path[64];           /* what each GET asks for */
 	uint64_t cost_ns; /* CPython's CPU per task on the loop (0: the C loop's own) */
 	long n;
 	long in_flight, max_in_flight, errors;
@@ -416,27 +419,25 @@ static void c10k_task(struct co_task *task, void *arg)
 {
 	struct c10k_state *c = arg;
 	struct run *run = co_task_run(task);
-	if (c->limited && co_sem_acquire(task, &c->slots, LINE(run, "limit")) != 0)
+	if (c->limited && co_sem_acquire(task, &c->slots, c->line_limit) != 0)
 		return;
 	if (++c->in_flight > c->max_in_flight)
 		c->max_in_flight = c->in_flight;
 	/* What CPython spends on this task, on the loop's one thread: half
 	 * before the await (make the task, the request), half after. */
 	if (c->cost_ns > 0) {
-		trace_state_at(co_task_id(task), STATE_RUNNING, LINE(run, c->net ? "get" : "sleep"),
+		trace_state_at(co_task_id(task), STATE_RUNNING, c->line_io,
 		               c->net ? "aiohttp: the request (CPython's CPU)" : "asyncio: the task (CPython's CPU)");
 		pycost_spend(run, c->cost_ns / 2);
 	}
 	int rc;
 	if (c->net) {
-		char path[64];
-		snprintf(path, sizeof(path), "/bytes/64?latency_ms=%d", c->latency_ms);
-		rc = co_get(task, c->port, path, LINE(run, "get"), NULL);
+		rc = co_get(task, c->port, c->path, c->line_io, NULL);
 	} else {
-		rc = co_sleep(task, (uint64_t)c->latency_ms, LINE(run, "sleep"));
+		rc = co_sleep(task, (uint64_t)c->latency_ms, c->line_io);
 	}
 	if (c->cost_ns > 0 && rc == 0) {
-		trace_state_at(co_task_id(task), STATE_RUNNING, LINE(run, c->net ? "get" : "sleep"),
+		trace_state_at(co_task_id(task), STATE_RUNNING, c->line_io,
 		               c->net ? "aiohttp: the reply (CPython's CPU)" : "asyncio: the task (CPython's CPU)");
 		pycost_spend(run, c->cost_ns - c->cost_ns / 2);
 	}
@@ -445,6 +446,18 @@ static void c10k_task(struct co_task *task, void *arg)
 	c->in_flight--;
 	if (c->limited)
 		co_sem_release(&c->slots);
+}
+
+/* The decimal digits of n (> 0) at out, NUL-terminated. */
+static void c10k_number(char *out, long n)
+{
+	char digits[24];
+	int k = 0;
+	for (; n > 0; n /= 10)
+		digits[k++] = (char)('0' + n % 10);
+	for (int i = 0; i < k; i++)
+		out[i] = digits[k - 1 - i];
+	out[k] = '\0';
 }
 
 static void c10k_main_task(struct co_task *task, void *arg)
@@ -456,9 +469,9 @@ static void c10k_main_task(struct co_task *task, void *arg)
 		return;
 	trace_state_at(co_task_id(task), STATE_RUNNING, LINE(run, "create"), "create_task x N");
 	long made = 0;
+	char name[24] = "task ";
 	for (; made < c->n && !run_stopping(run); made++) {
-		char name[24];
-		snprintf(name, sizeof(name), "task %d", (int)(made + 1));
+		c10k_number(name + 5, made + 1); /* "task N", without printf's cost a task */
 		t[made] = co_create_task(c->loop, task, name, "tasks", c10k_task, c);
 		if (!t[made])
 			break;
@@ -480,6 +493,54 @@ static int c10k_open_fds(void)
 	return n;
 }
 
+/* The loopback server, in a child process of its own where simul can start
+ * one (each connection then costs us one descriptor, as it costs the
+ * Python mirror, whose server is another process), else on a thread here
+ * (two: ours and the server's); then the cap on connections in flight that
+ * the open-file limit sets. 0, or -1 after run_fail. */
+static int c10k_net_setup(struct run *run, struct c10k_state *c, struct httpd **server,
+                          struct httpd_child *child)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	getrlimit(RLIMIT_NOFILE, &rl);
+	int rc = httpd_child_start(child, c->latency_ms);
+	int per_connection = 1;
+	if (rc == 0) {
+		c->port = child->port;
+	} else {
+		per_connection = 2;
+		rc = httpd_start(server, &(struct httpd_options){.latency_ms = c->latency_ms});
+		if (rc != 0) {
+			run_fail(run, "could not start the loopback server: %s", strerror(-rc));
+			return -1;
+		}
+		c->port = httpd_port(*server);
+	}
+	long spare = (long)rl.rlim_cur - c10k_open_fds() - 64;
+	long fit = spare / per_connection;
+	if (fit < 1) {
+		httpd_stop(*server);
+		*server = NULL;
+		httpd_child_stop(child);
+		run_fail(run, "no file descriptors left for connections (limit %ld)", (long)rl.rlim_cur);
+		return -1;
+	}
+	if (fit < c->n) {
+		c->limited = 1;
+		co_sem_init(&c->slots, (int)fit, "waiting for a connection slot (fd limit)");
+		char note[160];
+		snprintf(note, sizeof(note), "open-file limit %ld: at most %ld connections at once",
+		         (long)rl.rlim_cur, fit);
+		trace_milestone(note);
+		run_result_text(run, "limiter", note);
+	}
+	return 0;
+}
+
 static int c10k_main(struct run *run)
 {
 	/* On this thread's own stack, not the tasks' run stack: safe to share. */
@@ -487,6 +548,9 @@ static int c10k_main(struct run *run)
 	c.n = run_int(run, "tasks");
 	c.net = strcmp(run_enum(run, "io"), "net") == 0;
 	c.latency_ms = (int)run_int(run, "latency_ms");
+	c.line_limit = LINE(run, "limit");
+	c.line_io = LINE(run, c.net ? "get" : "sleep");
+	snprintf(c.path, sizeof(c.path), "/bytes/64?latency_ms=%d", c.latency_ms);
 	if (strcmp(run_enum(run, "cost"), "cpython") == 0) {
 		c.cost_ns = c.net ? pycost_aiohttp_get_ns(c.n) : PYCOST_ASYNCIO_SLEEP_TASK_NS;
 		cpuburn_calibrate();
@@ -494,51 +558,27 @@ static int c10k_main(struct run *run)
 	run_result_num(run, "cost_per_task_us", (double)c.cost_ns / 1e3);
 
 	struct httpd *server = NULL;
-	if (c.net) {
-		/* Each connection costs two descriptors: ours and the server's. */
-		struct rlimit rl;
-		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-			rl.rlim_cur = rl.rlim_max;
-			setrlimit(RLIMIT_NOFILE, &rl);
-		}
-		getrlimit(RLIMIT_NOFILE, &rl);
-		long spare = (long)rl.rlim_cur - c10k_open_fds() - 64;
-		long fit = spare / 2;
-		if (fit < 1) {
-			run_fail(run, "no file descriptors left for connections (limit %ld)",
-			         (long)rl.rlim_cur);
-			return -1;
-		}
-		if (fit < c.n) {
-			c.limited = 1;
-			co_sem_init(&c.slots, (int)fit, "waiting for a connection slot (fd limit)");
-			char note[160];
-			snprintf(note, sizeof(note),
-			         "open-file limit %ld: at most %ld connections at once", (long)rl.rlim_cur,
-			         fit);
-			trace_milestone(note);
-			run_result_text(run, "limiter", note);
-		}
-		int rc = httpd_start(&server, &(struct httpd_options){.latency_ms = c.latency_ms});
-		if (rc != 0) {
-			run_fail(run, "could not start the loopback server: %s", strerror(-rc));
-			return -1;
-		}
-		c.port = httpd_port(server);
-	}
+	struct httpd_child child = {.pid = 0, .sock = -1};
+	if (c.net && c10k_net_setup(run, &c, &server, &child) != 0)
+		return -1;
 	c.loop = co_loop_new(run, &(struct co_loop_options){.many = 1});
 	if (!c.loop) {
 		httpd_stop(server);
+		httpd_child_stop(&child);
 		return -1;
 	}
-	uint64_t t0 = clock_now_ns();
+	uint64_t t0 = clock_now_ns(), cpu0 = clock_thread_cpu_ns();
 	int rc = co_create_task(c.loop, NULL, "main", NULL, c10k_main_task, &c) ? co_loop_run(c.loop)
 	                                                                         : -1;
 	double wall_ms = (double)(clock_now_ns() - t0) / 1e6;
+	/* On-CPU time of the loop's thread: what the machinery cost, whatever
+	 * else the machine was doing. */
+	run_result_num(run, "loop_cpu_ms", (double)(clock_thread_cpu_ns() - cpu0) / 1e6);
 	run_result_num(run, "loop_idle_ms", (double)co_loop_idle_ns(c.loop) / 1e6);
 	co_loop_free(c.loop);
 	uint64_t away = server ? httpd_turned_away(server) : 0;
 	httpd_stop(server);
+	httpd_child_stop(&child);
 	if (run_stopping(run))
 		return 0;
 	if (rc != 0 || c.errors > 0) {
@@ -662,7 +702,7 @@ static const struct param_spec blocking_params[] = {
 static const char *const c10k_io_choices[] = {"net", "sleep", NULL};
 static const char *const c10k_cost_choices[] = {"cpython", "c", NULL};
 static const struct param_spec c10k_params[] = {
-	{.name = "tasks", .type = PARAM_INT, .def = 10000, .min = 1, .max = 100000, .unit = "tasks",
+	{.name = "tasks", .type = PARAM_INT, .def = 10000, .min = 1, .max = 1000000, .unit = "tasks",
 	 .help = "coroutines, one connection each"},
 	{.name = "io", .type = PARAM_ENUM, .def = 0, .choices = c10k_io_choices,
 	 .help = "net: a slow GET to the loopback server; sleep: timers only"},
@@ -743,10 +783,20 @@ static const struct demo loop_demos[] = {
 	},
 };
 
+/* `simul --worker loop httpd LATENCY_MS`: loop/c10k's server (httpd_child.h). */
+static int loop_worker(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "httpd") == 0)
+		return httpd_child_main(argc - 1, argv + 1);
+	fprintf(stderr, "simul: --worker loop: no worker '%s'\n", argc >= 2 ? argv[1] : "");
+	return 2;
+}
+
 const struct demo_module loop_module = {
 	.name = "loop",
 	.title = "Event loop",
 	.order = 30,
 	.demos = loop_demos,
 	.ndemos = DEMO_COUNT(loop_demos),
+	.worker = loop_worker,
 };

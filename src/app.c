@@ -97,6 +97,7 @@ void app_run_end(struct run *run, struct model *m)
 		.model_bytes = model_memory_bytes(m),
 		.cores = sampler_cores(),
 	};
+	snprintf(run->counters.clock, sizeof(run->counters.clock), "%s", trace_clock());
 }
 
 #define BATCH_DRAIN_MS 50 /* how often batch mode drains the recorder */

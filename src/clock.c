@@ -4,6 +4,7 @@
  */
 #include "clock.h"
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,10 +12,16 @@
 #include <time.h>
 #include <unistd.h>
 
-static _Atomic(const uint64_t *) fake_now;
+_Atomic(const uint64_t *) clock_fake_now;
 /* The mapping this process follows; NULL: identity (speed 1, never paused). */
 static _Atomic(const struct clock_pace *) source;
 static struct clock_pace own; /* the owner's block, when it set one */
+/* Every mapping set, newest last (clock_history_update copies them). */
+static pthread_mutex_t eras_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct clock_era eras[CLOCK_ERAS];
+static size_t neras;
+static int eras_trimmed; /* the oldest were let go */
+static _Atomic unsigned eras_version;
 
 static uint64_t ts_ns(clockid_t id)
 {
@@ -106,8 +113,47 @@ void clock_map_get(struct clock_map *out)
 
 void clock_map_set(const struct clock_map *m)
 {
+	pthread_mutex_lock(&eras_mu);
+	if (neras == CLOCK_ERAS) {
+		memmove(eras, eras + 1, sizeof(eras[0]) * (CLOCK_ERAS - 1));
+		neras--;
+		eras_trimmed = 1;
+	}
+	eras[neras++] = (struct clock_era){.from = clock_real_ns(), .m = *m};
+	atomic_fetch_add(&eras_version, 1);
 	clock_pace_write(&own, m);
 	atomic_store_explicit(&source, &own, memory_order_release);
+	pthread_mutex_unlock(&eras_mu);
+}
+
+void clock_history_update(struct clock_history *h)
+{
+	unsigned v = atomic_load(&eras_version);
+	if (v == h->version)
+		return;
+	pthread_mutex_lock(&eras_mu);
+	h->n = neras;
+	h->trimmed = eras_trimmed;
+	memcpy(h->era, eras, sizeof(eras[0]) * neras);
+	h->version = atomic_load(&eras_version);
+	pthread_mutex_unlock(&eras_mu);
+}
+
+uint64_t clock_history_lesson(const struct clock_history *h, uint64_t real)
+{
+	/* Before the first mapping the lesson clock was real time; before
+	 * the oldest one kept, that one is the best guess. */
+	if (h->n == 0 || (real < h->era[0].from && !h->trimmed))
+		return real;
+	size_t lo = 0, hi = h->n; /* era[lo].from <= real < era[hi].from */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (h->era[mid].from <= real)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return clock_map_lesson(&h->era[lo].m, real);
 }
 
 void clock_pace_attach(const struct clock_pace *blk)
@@ -127,7 +173,7 @@ uint64_t clock_lesson_of(uint64_t real)
 
 uint64_t clock_now_ns(void)
 {
-	const uint64_t *fake = atomic_load_explicit(&fake_now, memory_order_relaxed);
+	const uint64_t *fake = atomic_load_explicit(&clock_fake_now, memory_order_relaxed);
 	if (fake != NULL)
 		return *fake;
 	const struct clock_pace *blk = atomic_load_explicit(&source, memory_order_acquire);
@@ -140,7 +186,7 @@ uint64_t clock_now_ns(void)
 
 void clock_set_fake(const uint64_t *now)
 {
-	atomic_store(&fake_now, now);
+	atomic_store(&clock_fake_now, now);
 }
 
 /* CPU time in lesson ns: the work was done 1/speed times over. */

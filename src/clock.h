@@ -23,6 +23,7 @@
 #define SIMUL_CLOCK_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define NS_PER_US 1000ull
@@ -42,6 +43,9 @@ uint64_t clock_real_ns(void);
 /* Install a fake clock that returns *now on every call; NULL restores the
  * real one. Only for tests. */
 void clock_set_fake(const uint64_t *now);
+/* The fake clock's reading, when one is installed (the recorder's hot path
+ * looks here rather than call clock_now_ns). */
+extern _Atomic(const uint64_t *) clock_fake_now;
 
 /* CPU time used by the whole process (all threads, not children), in
  * lesson ns. */
@@ -89,8 +93,33 @@ void clock_pace_read(const struct clock_pace *blk, struct clock_map *out);
 void clock_pace_attach(const struct clock_pace *blk);
 /* Lesson ns worth real_ns of this process's CPU time or real time. */
 uint64_t clock_lesson_span(uint64_t real_ns);
-/* Lesson time of an earlier real time (the OS sampler's intervals). */
+/* Lesson time of an earlier real time (the OS sampler's intervals), by the
+ * mapping in force now. */
 uint64_t clock_lesson_of(uint64_t real);
+
+/*
+ * The mappings this process has set (clock_map_set), each with the real
+ * time it took effect: the recorder stamps events with real time and turns
+ * them into lesson time when it drains them, by the mapping in force when
+ * each was written (a pause that has ended since must not move an event
+ * that came before it). Before the first mapping the lesson clock was real
+ * time. The newest CLOCK_ERAS are kept: far more than a drain's worth.
+ */
+#define CLOCK_ERAS 256
+struct clock_era {
+	uint64_t from; /* real ns */
+	struct clock_map m;
+};
+struct clock_history {
+	unsigned version;
+	size_t n;
+	int trimmed; /* older mappings were let go */
+	struct clock_era era[CLOCK_ERAS];
+};
+/* Bring a copy up to date (cheap when nothing changed). */
+void clock_history_update(struct clock_history *h);
+/* Lesson time of real time `real` by the copy. */
+uint64_t clock_history_lesson(const struct clock_history *h, uint64_t real);
 
 /* CPU time (user + system, all threads) of live process pid so far, from
  * /proc/PID/stat, in ns (clock ticks: 10 ms steps at USER_HZ 100); 0 once

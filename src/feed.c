@@ -34,14 +34,19 @@ struct model *feed_start(void)
 	return m;
 }
 
-size_t feed_drain(struct model *m, uint64_t now_ns)
+size_t feed_drain_for(struct model *m, uint64_t now_ns, uint64_t budget_ns)
 {
 	size_t n = feed_take(m);
 	uint64_t upto = now_ns > MODEL_HOLDBACK_NS ? now_ns - MODEL_HOLDBACK_NS : 0;
 	if (upto < model_origin(m))
 		upto = model_origin(m);
-	model_apply(m, upto);
+	model_apply_some(m, upto, budget_ns);
 	return n;
+}
+
+size_t feed_drain(struct model *m, uint64_t now_ns)
+{
+	return feed_drain_for(m, now_ns, 0);
 }
 
 void feed_finish(struct model *m, uint64_t now_ns)

@@ -14,10 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
+#include "model_queue.h"
 #include "xalloc.h"
 
 #define CHUNK_SHIFT 12
 #define CHUNK_SPANS (1u << CHUNK_SHIFT)
+/* A task's first chunk starts this small and doubles up to CHUNK_SPANS: a
+ * crowd of short tasks (a million coroutines that sleep once) has a few
+ * spans each. */
+#define FIRST_SPANS 4
 #define CP_EVERY 32
 #define NO_CORE 255
 
@@ -126,48 +132,76 @@ struct span {
 };
 
 struct track {
-	struct span **chunks;
-	size_t nchunks, capchunks;
-	size_t n;
+	/* The spans: one chunk (capchunks 0) or an array of chunks. */
+	union {
+		struct span *one;
+		struct span **many;
+	} c;
+	uint32_t nchunks, capchunks;
+	uint32_t n;
+	uint32_t cap1; /* spans the one chunk holds (with capchunks 0) */
+	/* Checkpoint k (from 1; the one at span 0 is all zeros) is cp[k - 1]:
+	 * time in each state before span k * CP_EVERY. */
 	uint64_t (*cp)[STATE_COUNT];
 	size_t capcp;
-	uint64_t cum[STATE_COUNT]; /* time in each state before the last span */
 };
 
 static inline struct span *track_at(const struct track *tr, size_t i)
 {
-	return &tr->chunks[i >> CHUNK_SHIFT][i & (CHUNK_SPANS - 1)];
+	if (tr->capchunks == 0)
+		return &tr->c.one[i];
+	return &tr->c.many[i >> CHUNK_SHIFT][i & (CHUNK_SPANS - 1)];
+}
+
+/* Checkpoint k, as span k * CP_EVERY (starting at t) is pushed: the one
+ * before plus the CP_EVERY spans since. Computed then, not kept running, to
+ * spare every task a running total; a span replaced or removed later is
+ * always past the newest checkpoint, which is computed again when the
+ * track grows back to it. */
+static void track_checkpoint(struct track *tr, size_t k, uint64_t t)
+{
+	if (k > tr->capcp) {
+		size_t cap = tr->capcp ? tr->capcp * 2 : 2;
+		tr->cp = xreallocarray(tr->cp, cap, sizeof(*tr->cp));
+		tr->capcp = cap;
+	}
+	uint64_t *cp = tr->cp[k - 1];
+	if (k >= 2)
+		memcpy(cp, tr->cp[k - 2], sizeof(tr->cp[0]));
+	else
+		memset(cp, 0, sizeof(tr->cp[0]));
+	for (size_t j = (k - 1) * CP_EVERY; j < k * CP_EVERY; j++) {
+		const struct span *a = track_at(tr, j);
+		uint64_t end = j + 1 < k * CP_EVERY ? track_at(tr, j + 1)->t : t;
+		cp[a->state] += end - a->t;
+	}
 }
 
 static void track_push(struct track *tr, const struct span *s)
 {
-	if (tr->n > 0) {
-		const struct span *last = track_at(tr, tr->n - 1);
-		tr->cum[last->state] += s->t - last->t;
-	}
-	if (tr->n % CP_EVERY == 0) {
-		size_t k = tr->n / CP_EVERY;
-		if (k >= tr->capcp) {
-			size_t cap = tr->capcp ? tr->capcp * 2 : 4;
-			tr->cp = xreallocarray(tr->cp, cap, sizeof(*tr->cp));
-			tr->capcp = cap;
+	if (tr->n % CP_EVERY == 0 && tr->n > 0)
+		track_checkpoint(tr, tr->n / CP_EVERY, s->t);
+	if (tr->nchunks == 0) {
+		/* A task's first chunk is small and grows by half up to full
+		 * size (4, 6, 9, ...: a short task wastes little). */
+		tr->c.one = xreallocarray(NULL, FIRST_SPANS, sizeof(struct span));
+		tr->cap1 = FIRST_SPANS;
+		tr->nchunks = 1;
+	} else if ((tr->n >> CHUNK_SHIFT) >= tr->nchunks) {
+		if (tr->capchunks == 0) {
+			struct span *first = tr->c.one;
+			tr->c.many = xreallocarray(NULL, 4, sizeof(*tr->c.many));
+			tr->c.many[0] = first;
+			tr->capchunks = 4;
+		} else if (tr->nchunks == tr->capchunks) {
+			tr->capchunks *= 2;
+			tr->c.many = xreallocarray(tr->c.many, tr->capchunks, sizeof(*tr->c.many));
 		}
-		memcpy(tr->cp[k], tr->cum, sizeof(tr->cum));
-	}
-	if ((tr->n >> CHUNK_SHIFT) >= tr->nchunks) {
-		if (tr->nchunks == tr->capchunks) {
-			size_t cap = tr->capchunks ? tr->capchunks * 2 : 4;
-			tr->chunks = xreallocarray(tr->chunks, cap, sizeof(*tr->chunks));
-			tr->capchunks = cap;
-		}
-		/* A task's first chunk is small; later ones are full size. */
-		size_t want = tr->nchunks == 0 ? 64 : CHUNK_SPANS;
-		tr->chunks[tr->nchunks] = xreallocarray(NULL, want, sizeof(struct span));
-		tr->nchunks++;
-	} else if (tr->nchunks == 1 && tr->n >= 64 && tr->n < CHUNK_SPANS && (tr->n & (tr->n - 1)) == 0) {
-		/* Grow the first chunk by doubling until it is full size. */
-		size_t want = tr->n * 2 < CHUNK_SPANS ? tr->n * 2 : CHUNK_SPANS;
-		tr->chunks[0] = xreallocarray(tr->chunks[0], want, sizeof(struct span));
+		tr->c.many[tr->nchunks++] = xreallocarray(NULL, CHUNK_SPANS, sizeof(struct span));
+	} else if (tr->capchunks == 0 && tr->n == tr->cap1) {
+		uint32_t want = tr->cap1 + tr->cap1 / 2;
+		tr->cap1 = want < CHUNK_SPANS ? want : CHUNK_SPANS;
+		tr->c.one = xreallocarray(tr->c.one, tr->cap1, sizeof(struct span));
 	}
 	*track_at(tr, tr->n) = *s;
 	tr->n++;
@@ -185,8 +219,6 @@ static int span_same(const struct span *a, const struct span *b)
 static int track_replace_last(struct track *tr, const struct span *s)
 {
 	if (tr->n >= 2 && span_same(track_at(tr, tr->n - 2), s)) {
-		const struct span *prev = track_at(tr, tr->n - 2);
-		tr->cum[prev->state] -= track_at(tr, tr->n - 1)->t - prev->t;
 		tr->n--;
 		return 1;
 	}
@@ -221,7 +253,8 @@ static void track_cum_at(const struct track *tr, uint64_t t, uint64_t upto, uint
 	if (i == (size_t)-1)
 		return;
 	size_t k = i / CP_EVERY;
-	memcpy(out, tr->cp[k], sizeof(uint64_t) * STATE_COUNT);
+	if (k > 0)
+		memcpy(out, tr->cp[k - 1], sizeof(uint64_t) * STATE_COUNT);
 	for (size_t j = k * CP_EVERY; j < i; j++) {
 		const struct span *a = track_at(tr, j), *b = track_at(tr, j + 1);
 		out[a->state] += b->t - a->t;
@@ -232,25 +265,34 @@ static void track_cum_at(const struct track *tr, uint64_t t, uint64_t upto, uint
 
 static void track_free(struct track *tr)
 {
-	for (size_t i = 0; i < tr->nchunks; i++)
-		free(tr->chunks[i]);
-	free(tr->chunks);
+	if (tr->capchunks == 0) {
+		free(tr->c.one);
+	} else {
+		for (size_t i = 0; i < tr->nchunks; i++)
+			free(tr->c.many[i]);
+		free(tr->c.many);
+	}
 	free(tr->cp);
 }
 
 /* ---- groups: counts of member tasks in each state over time ---- */
 
+/* A group's checkpoint (136 bytes) every 128 steps, not every 32: a group
+ * of a million tasks makes six million steps, and a column of its lane
+ * walks at most 128 of them past the checkpoint. */
+#define GCP_EVERY 128
+
 struct gstep {
 	uint64_t t;
 	int8_t from, to; /* -1: not alive */
-};
+} __attribute__((packed)); /* 10 bytes, not 16: a million tasks make six million */
 
 struct gtrack {
 	struct gstep *steps;
 	size_t n, cap;
-	/* Checkpoint k describes the moment of step k*CP_EVERY, before it; cpt[k]
+	/* Checkpoint k describes the moment of step k*GCP_EVERY, before it; cpt[k]
 	 * is that step's time, kept apart so that finding a checkpoint reads a
-	 * dense array (32 times smaller than the steps) rather than the steps. */
+	 * dense array (128 times smaller than the steps) rather than the steps. */
 	struct gcp {
 		uint64_t cum[STATE_COUNT];
 		int32_t count[STATE_COUNT];
@@ -270,8 +312,8 @@ static void gtrack_push(struct gtrack *g, uint64_t t, int from, int to)
 		for (int s = 0; s < STATE_COUNT; s++)
 			g->cum[s] += (uint64_t)g->count[s] * (t - lt);
 	}
-	if (g->n % CP_EVERY == 0) {
-		size_t k = g->n / CP_EVERY;
+	if (g->n % GCP_EVERY == 0) {
+		size_t k = g->n / GCP_EVERY;
 		if (k >= g->capcp) {
 			size_t cap = g->capcp ? g->capcp * 2 : 4;
 			g->cp = xreallocarray(g->cp, cap, sizeof(*g->cp));
@@ -302,7 +344,7 @@ static void gtrack_cum_at(const struct gtrack *g, uint64_t t, uint64_t upto, uin
 	if (g->n == 0 || g->steps[0].t > t)
 		return;
 	/* the last checkpoint at or before t, then its steps up to t */
-	size_t lo = 0, hi = (g->n - 1) / CP_EVERY;
+	size_t lo = 0, hi = (g->n - 1) / GCP_EVERY;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo + 1) / 2;
 		if (g->cpt[mid] <= t)
@@ -310,7 +352,7 @@ static void gtrack_cum_at(const struct gtrack *g, uint64_t t, uint64_t upto, uin
 		else
 			hi = mid - 1;
 	}
-	size_t k = lo, end = (k + 1) * CP_EVERY < g->n ? (k + 1) * CP_EVERY : g->n;
+	size_t k = lo, end = (k + 1) * GCP_EVERY < g->n ? (k + 1) * GCP_EVERY : g->n;
 	int32_t count[STATE_COUNT];
 	uint64_t since[STATE_COUNT];
 	memcpy(out, g->cp[k].cum, sizeof(uint64_t) * STATE_COUNT);
@@ -319,7 +361,7 @@ static void gtrack_cum_at(const struct gtrack *g, uint64_t t, uint64_t upto, uin
 	 * added only then (two states a step), not for every state at every step. */
 	for (int s = 0; s < STATE_COUNT; s++)
 		since[s] = g->cpt[k];
-	for (size_t j = k * CP_EVERY; j < end && g->steps[j].t <= t; j++) {
+	for (size_t j = k * GCP_EVERY; j < end && g->steps[j].t <= t; j++) {
 		const struct gstep *st = &g->steps[j];
 		if (st->from >= 0) {
 			out[st->from] += (uint64_t)count[st->from] * (st->t - since[st->from]);
@@ -359,16 +401,10 @@ struct task {
 	int have_span;
 	uint64_t last_t; /* time of its last applied event */
 	struct span cur; /* the open span */
-};
-
-struct pending {
-	uint64_t t;
-	uint64_t seq;
-	int32_t task;
-	uint8_t type, state;
-	int16_t line;
-	uint32_t a, b;
-	uint32_t text;
+	/* Time in each state before the open span: read off the spans while
+	 * the track holds them all; kept here only once one was dropped (the
+	 * model's cap), so a task costs 80 bytes less. */
+	uint64_t *totals;
 };
 
 struct mark {
@@ -399,9 +435,13 @@ struct model {
 	struct tslot *slots;
 	size_t nslots, capslots;
 
-	struct pending *pend;
-	size_t npend, cappend;
-	uint64_t seq;
+	/* Tasks' names and groups, packed into blocks freed with the model. */
+	char **names;
+	size_t nnames, capnames;
+	char *names_at; /* the free part of the newest block */
+	size_t names_left;
+
+	struct mqueue queue; /* events not yet applied */
 
 	struct mark *marks;
 	size_t nmarks, capmarks;
@@ -434,8 +474,11 @@ void model_free(struct model *m)
 		return;
 	for (size_t i = 0; i < m->ntasks; i++) {
 		track_free(&m->tasks[i].tr);
-		free((char *)m->tasks[i].pub.name);
+		free(m->tasks[i].totals);
 	}
+	for (size_t i = 0; i < m->nnames; i++)
+		free(m->names[i]);
+	free(m->names);
 	for (size_t i = 0; i < m->ngroups; i++) {
 		free(m->groups[i].name);
 		free(m->groups[i].g.steps);
@@ -447,7 +490,7 @@ void model_free(struct model *m)
 	free(m->tasks);
 	free(m->groups);
 	free(m->slots);
-	free(m->pend);
+	mqueue_free(&m->queue);
 	free(m->marks);
 	free(m->miles);
 	strtab_free(&m->strs);
@@ -490,15 +533,31 @@ static int group_index(struct model *m, const char *name)
 	return (int)m->ngroups++;
 }
 
+#define NAMES_BLOCK 65536
+
+static char *names_alloc(struct model *m, size_t n)
+{
+	if (n > m->names_left) {
+		grow((void **)&m->names, &m->capnames, m->nnames + 1, sizeof(*m->names));
+		size_t size = n > NAMES_BLOCK ? n : NAMES_BLOCK;
+		m->names[m->nnames++] = m->names_at = xmalloc(size);
+		m->names_left = size;
+	}
+	char *p = m->names_at;
+	m->names_at += n;
+	m->names_left -= n;
+	return p;
+}
+
 size_t model_task_add(struct model *m, const struct trace_task_info *info)
 {
 	grow((void **)&m->tasks, &m->captasks, m->ntasks + 1, sizeof(*m->tasks));
 	struct task *t = &m->tasks[m->ntasks];
 	memset(t, 0, sizeof(*t));
-	/* Name and group share one allocation: "name\0group\0". */
+	/* Name and group side by side, "name\0group\0", in the names block. */
 	const char *name = info->name ? info->name : "?", *group = info->group ? info->group : "";
 	size_t nl = strlen(name), gl = strlen(group);
-	char *buf = xmalloc(nl + gl + 2);
+	char *buf = names_alloc(m, nl + gl + 2);
 	memcpy(buf, name, nl + 1);
 	memcpy(buf + nl + 1, group, gl + 1);
 	t->pub.name = buf;
@@ -517,13 +576,11 @@ size_t model_task_add(struct model *m, const struct trace_task_info *info)
 
 void model_ingest(struct model *m, const struct trace_record *rec)
 {
-	grow((void **)&m->pend, &m->cappend, m->npend + 1, sizeof(*m->pend));
 	uint32_t text = 0;
 	if (rec->text_len > 0)
 		text = strtab_intern(&m->strs, rec->text, rec->text_len);
-	m->pend[m->npend++] = (struct pending){
+	mqueue_push(&m->queue, &(struct pending){
 		.t = rec->t_ns,
-		.seq = m->seq++,
 		.task = rec->task,
 		.type = (uint8_t)rec->type,
 		.state = (uint8_t)rec->state,
@@ -531,7 +588,7 @@ void model_ingest(struct model *m, const struct trace_record *rec)
 		.a = rec->a,
 		.b = rec->b,
 		.text = text,
-	};
+	});
 }
 
 /* ---- thread slots ---- */
@@ -629,7 +686,8 @@ static void task_refresh(struct model *m, size_t idx, uint64_t at)
 		struct span *c = &t->cur;
 		if (span_same(c, &sp))
 			return;
-		t->pub.totals_ns[c->state] += at - c->t;
+		if (t->totals != NULL)
+			t->totals[c->state] += at - c->t;
 	} else {
 		t->pub.start_ns = at;
 	}
@@ -643,6 +701,12 @@ static void task_refresh(struct model *m, size_t idx, uint64_t at)
 			m->nspans++;
 		}
 	} else {
+		if (t->totals == NULL && t->have_span) {
+			/* The track stops here: what it says so far, with the span
+			 * that just closed, is kept from now on. */
+			t->totals = xcalloc(STATE_COUNT, sizeof(*t->totals));
+			track_cum_at(&t->tr, at, at, t->totals);
+		}
 		m->spans_dropped++;
 	}
 	t->cur = sp;
@@ -739,37 +803,41 @@ static void apply_one(struct model *m, const struct pending *p)
 	}
 }
 
-static int pend_cmp(const void *x, const void *y)
+int model_apply_some(struct model *m, uint64_t upto_ns, uint64_t budget_ns)
 {
-	const struct pending *a = x, *b = y;
-	if (a->t != b->t)
-		return a->t < b->t ? -1 : 1;
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
+	mqueue_order(&m->queue);
+	uint64_t t0 = budget_ns ? clock_real_ns() : 0;
+	size_t i = 0, n = mqueue_len(&m->queue);
+	int all = 1;
+	while (i < n && mqueue_at(&m->queue, i)->t <= upto_ns) {
+		apply_one(m, mqueue_at(&m->queue, i));
+		i++;
+		if (budget_ns && i % 1024 == 0 && clock_real_ns() - t0 > budget_ns) {
+			all = 0;
+			break;
+		}
+	}
+	uint64_t last = i > 0 ? mqueue_at(&m->queue, i - 1)->t : 0;
+	mqueue_drop(&m->queue, i);
+	/* Complete to upto_ns; when cut short, only to the last event applied. */
+	uint64_t now = all ? upto_ns : last;
+	if (now > m->now)
+		m->now = now;
+	return all;
 }
 
 void model_apply(struct model *m, uint64_t upto_ns)
 {
-	if (m->npend > 1)
-		qsort(m->pend, m->npend, sizeof(*m->pend), pend_cmp);
-	size_t i = 0;
-	while (i < m->npend && m->pend[i].t <= upto_ns) {
-		apply_one(m, &m->pend[i]);
-		i++;
-	}
-	if (i > 0 && i < m->npend)
-		memmove(m->pend, m->pend + i, (m->npend - i) * sizeof(*m->pend));
-	m->npend -= i;
-	if (upto_ns > m->now)
-		m->now = upto_ns;
-	/* Totals run to `now` for tasks still alive. */
+	model_apply_some(m, upto_ns, 0);
 }
 
 void model_apply_all(struct model *m, uint64_t now_ns)
 {
+	mqueue_order(&m->queue);
 	uint64_t upto = now_ns;
-	for (size_t i = 0; i < m->npend; i++)
-		if (m->pend[i].t > upto)
-			upto = m->pend[i].t;
+	size_t n = mqueue_len(&m->queue);
+	if (n > 0 && mqueue_at(&m->queue, n - 1)->t > upto)
+		upto = mqueue_at(&m->queue, n - 1)->t;
 	model_apply(m, upto);
 }
 
@@ -791,7 +859,10 @@ void model_task_totals(const struct model *m, size_t i, uint64_t out[STATE_COUNT
 	if (i >= m->ntasks)
 		return;
 	const struct task *t = &m->tasks[i];
-	memcpy(out, t->pub.totals_ns, sizeof(uint64_t) * STATE_COUNT);
+	if (t->totals != NULL)
+		memcpy(out, t->totals, sizeof(uint64_t) * STATE_COUNT);
+	else if (t->have_span)
+		track_cum_at(&t->tr, t->cur.t, t->cur.t, out);
 	if (t->have_span && t->pub.end_ns == 0 && m->now > t->cur.t)
 		out[t->cur.state] += m->now - t->cur.t;
 	out[STATE_DONE] = 0;
@@ -950,18 +1021,15 @@ uint64_t model_late_events(const struct model *m)
 
 size_t model_memory_bytes(const struct model *m)
 {
-	size_t b = sizeof(*m) + m->captasks * sizeof(*m->tasks) + m->cappend * sizeof(*m->pend) +
+	size_t b = sizeof(*m) + m->captasks * sizeof(*m->tasks) + mqueue_bytes(&m->queue) +
+	           m->nnames * NAMES_BLOCK +
 	           m->capmarks * sizeof(*m->marks) + m->capslots * sizeof(*m->slots) + m->strs.cap +
 	           m->strs.ncap * 4 + m->strs.icap * 4;
 	for (size_t i = 0; i < m->ntasks; i++) {
 		const struct track *tr = &m->tasks[i].tr;
-		/* The first chunk starts at 64 spans and doubles. */
-		size_t first = 64;
-		while (first < tr->n && first < CHUNK_SPANS)
-			first *= 2;
 		if (tr->nchunks > 0)
-			b += (first + (tr->nchunks - 1) * CHUNK_SPANS) * sizeof(struct span);
-		b += tr->capcp * sizeof(*tr->cp) + tr->capchunks * sizeof(*tr->chunks);
+			b += (tr->capchunks == 0 ? tr->cap1 : tr->nchunks * CHUNK_SPANS) * sizeof(struct span);
+		b += tr->capcp * sizeof(*tr->cp) + tr->capchunks * sizeof(*tr->c.many);
 	}
 	for (size_t g = 0; g < m->ngroups; g++)
 		b += m->groups[g].g.cap * sizeof(struct gstep) + m->groups[g].g.capcp * (sizeof(struct gcp) + sizeof(uint64_t));

@@ -52,7 +52,6 @@ struct model_task {
 	enum state state;   /* current effective state */
 	int line;           /* current line of the demo's Python, 0 if none */
 	int core;           /* last core it ran on, -1 when unknown */
-	uint64_t totals_ns[STATE_COUNT]; /* closed spans only: see model_task_totals */
 	size_t nmarks;
 };
 
@@ -94,6 +93,10 @@ size_t model_task_add(struct model *m, const struct trace_task_info *info);
 void model_ingest(struct model *m, const struct trace_record *rec);
 /* Apply queued events up to upto_ns; the model is then complete to there. */
 void model_apply(struct model *m, uint64_t upto_ns);
+/* The same, but stop after about budget_ns of work (a frame's worth; 0: no
+ * limit), leaving the rest queued for the next call: the model is then
+ * complete only to the last event applied. 1 when it applied all. */
+int model_apply_some(struct model *m, uint64_t upto_ns, uint64_t budget_ns);
 /* Apply every queued event: the model is complete to now_ns or to the last
  * event, whichever is later. */
 void model_apply_all(struct model *m, uint64_t now_ns);

@@ -32,8 +32,8 @@ static size_t npidfds, cappidfds;
 
 static _Atomic int owner;        /* pace_begin was called in this process */
 static pthread_t owner_thread;   /* never blocks in a gate */
-static _Atomic int gate_closed;  /* the run is paused */
-static _Atomic int step_pending; /* a step waits for its event */
+_Atomic int pace_flag_paused; /* the run is paused (the gate is closed) */
+_Atomic int pace_flag_step;   /* a step waits for its event */
 static uint64_t step_base;       /* children's events when it began (owner's thread) */
 
 static void init_once(void)
@@ -96,7 +96,7 @@ static void pause_locked(void)
 		return;
 	map.paused_since = clock_real_ns();
 	publish();
-	atomic_store(&gate_closed, 1);
+	atomic_store(&pace_flag_paused, 1);
 	signal_children(SIGSTOP);
 	pthread_cond_broadcast(&cv);
 }
@@ -109,7 +109,7 @@ static void resume_locked(void)
 	map.paused_since = 0;
 	publish();
 	signal_children(SIGCONT);
-	atomic_store(&gate_closed, 0);
+	atomic_store(&pace_flag_paused, 0);
 	pthread_cond_broadcast(&cv);
 }
 
@@ -134,7 +134,7 @@ void pace_begin(double speed)
 	map.lesson0 = lesson;
 	map.paused_ns = 0;
 	map.paused_since = 0;
-	atomic_store(&step_pending, 0);
+	atomic_store(&pace_flag_step, 0);
 	owner_thread = pthread_self();
 	atomic_store(&owner, 1);
 	publish();
@@ -145,7 +145,7 @@ void pace_end(void)
 {
 	pthread_once(&once, init_once);
 	pthread_mutex_lock(&mu);
-	atomic_store(&step_pending, 0);
+	atomic_store(&pace_flag_step, 0);
 	resume_locked();
 	forget_children_locked();
 	free(pidfds);
@@ -158,7 +158,7 @@ void pace_pause(void)
 {
 	pthread_once(&once, init_once);
 	pthread_mutex_lock(&mu);
-	atomic_store(&step_pending, 0);
+	atomic_store(&pace_flag_step, 0);
 	pause_locked();
 	pthread_mutex_unlock(&mu);
 }
@@ -167,7 +167,7 @@ void pace_resume(void)
 {
 	pthread_once(&once, init_once);
 	pthread_mutex_lock(&mu);
-	atomic_store(&step_pending, 0);
+	atomic_store(&pace_flag_step, 0);
 	resume_locked();
 	pthread_mutex_unlock(&mu);
 }
@@ -178,7 +178,7 @@ void pace_step(void)
 	pthread_mutex_lock(&mu);
 	if (map.paused_since != 0) {
 		step_base = trace_shm_work();
-		atomic_store(&step_pending, 1);
+		atomic_store(&pace_flag_step, 1);
 		resume_locked();
 	}
 	pthread_mutex_unlock(&mu);
@@ -186,12 +186,12 @@ void pace_step(void)
 
 int pace_paused(void)
 {
-	return atomic_load(&gate_closed);
+	return atomic_load(&pace_flag_paused);
 }
 
 int pace_stepping(void)
 {
-	return atomic_load(&step_pending);
+	return atomic_load(&pace_flag_step);
 }
 
 uint64_t pace_paused_ns(void)
@@ -238,7 +238,7 @@ void pace_watch_pid(pid_t pid)
 
 static void end_step(void)
 {
-	if (atomic_load(&step_pending) && atomic_exchange(&step_pending, 0)) {
+	if (atomic_load(&pace_flag_step) && atomic_exchange(&pace_flag_step, 0)) {
 		pthread_mutex_lock(&mu);
 		pause_locked();
 		pthread_mutex_unlock(&mu);
@@ -247,7 +247,7 @@ static void end_step(void)
 
 void pace_step_check(void)
 {
-	if (atomic_load(&step_pending) && trace_shm_work() != step_base)
+	if (atomic_load(&pace_flag_step) && trace_shm_work() != step_base)
 		end_step();
 }
 
@@ -264,7 +264,7 @@ void pace_wake(void)
 {
 	pthread_once(&once, init_once);
 	pthread_mutex_lock(&mu);
-	atomic_store(&step_pending, 0);
+	atomic_store(&pace_flag_step, 0);
 	resume_locked();
 	pthread_cond_broadcast(&cv);
 	pthread_mutex_unlock(&mu);
@@ -280,23 +280,23 @@ static void wait_open(void)
 {
 	pthread_once(&once, init_once);
 	pthread_mutex_lock(&mu);
-	while (atomic_load(&gate_closed))
+	while (atomic_load(&pace_flag_paused))
 		pthread_cond_wait(&cv, &mu);
 	pthread_mutex_unlock(&mu);
 }
 
-void pace_gate(void)
+void pace_gate_slow(void)
 {
 	if (!may_block())
 		return;
-	if (atomic_load(&gate_closed))
+	if (atomic_load(&pace_flag_paused))
 		wait_open();
 	end_step();
 }
 
 void pace_hold(void)
 {
-	if (atomic_load_explicit(&gate_closed, memory_order_relaxed) && may_block())
+	if (atomic_load_explicit(&pace_flag_paused, memory_order_relaxed) && may_block())
 		wait_open();
 }
 
@@ -347,6 +347,19 @@ uint64_t pace_real_ms_until(uint64_t lesson_deadline_ns)
 	 * by) it is due; else the nearest ms. */
 	uint64_t real = clock_map_real_span(&m, lesson_deadline_ns - now);
 	return real < NS_PER_MS ? 0 : (real + NS_PER_MS / 2) / NS_PER_MS;
+}
+
+uint64_t pace_due_until(void)
+{
+	struct clock_map m;
+	clock_map_get(&m);
+	uint64_t now = clock_map_lesson(&m, clock_real_ns());
+	if (m.paused_since != 0)
+		return now;
+	/* Due when the real span left is under a ms: under speed x 1 ms of
+	 * lesson time. */
+	uint64_t span = clock_map_lesson_span(&m, NS_PER_MS);
+	return now + (span > 0 ? span - 1 : 0);
 }
 
 double pace_cycles(void)

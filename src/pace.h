@@ -65,8 +65,16 @@ void pace_wake(void);
 /* ---- the workload ---- */
 
 /* A trace point: wait while the run is paused (not in a child, not on the
- * UI thread); the first event after a step pauses the run again. */
-void pace_gate(void);
+ * UI thread); the first event after a step pauses the run again. Inline:
+ * while the run neither is paused nor steps, two loads and nothing else. */
+extern _Atomic int pace_flag_paused, pace_flag_step;
+void pace_gate_slow(void);
+static inline void pace_gate(void)
+{
+	if (atomic_load_explicit(&pace_flag_paused, memory_order_relaxed) ||
+	    atomic_load_explicit(&pace_flag_step, memory_order_relaxed))
+		pace_gate_slow();
+}
 /* Between units of work: wait while paused (a step is not taken here). */
 void pace_hold(void);
 /* Sleep lesson_ns of lesson time (1/speed as long, plus any pause), or less
@@ -80,6 +88,10 @@ uint64_t pace_real_ns(uint64_t lesson_ns);
  * timer fires up to 1 ms early), else the nearest ms; while paused, a short
  * poll. */
 uint64_t pace_real_ms_until(uint64_t lesson_deadline_ns);
+/* Lesson time up to which a deadline is due now: less than a real ms away
+ * (pace_real_ms_until says 0 for it); while paused, only what is past. For
+ * a timer that wakes many deadlines at once with one clock read. */
+uint64_t pace_due_until(void);
 /* How many times CPU work is done over (1/speed, >= 1). */
 double pace_cycles(void);
 

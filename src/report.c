@@ -183,6 +183,7 @@ int report_write(FILE *f, struct run *run, const struct model *m)
 	json_num(&j, "model_bytes", (double)run->counters.model_bytes);
 	json_num(&j, "sampler_hz", run->sampler_stats.mean_hz);
 	json_num(&j, "sampler_cpu_ms", ms(run->sampler_stats.cpu_ns));
+	json_str(&j, "clock", run->counters.clock[0] ? run->counters.clock : "unknown");
 	json_object_end(&j);
 
 	json_object_begin(&j, "machine");

@@ -46,6 +46,7 @@ struct run_counters {
 	uint64_t late;        /* events the model applied late */
 	uint64_t model_bytes; /* the model's memory at the end */
 	int cores;            /* cores online on the machine it ran on */
+	char clock[12];       /* what stamped the events: "tsc", "monotonic"; "" unknown */
 };
 
 struct run {

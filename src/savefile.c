@@ -96,8 +96,8 @@ int savefile_write(FILE *f, struct run *run, const struct model *m)
 	for (int c = 0; c < nc; c++)
 		fprintf(f, " %.17g", ss->core_busy[c]);
 	const struct run_counters *cnt = &run->counters;
-	fprintf(f, "\nrecorder %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\nmachine %d\n", cnt->events,
-	        cnt->dropped, cnt->late, cnt->model_bytes, cnt->cores);
+	fprintf(f, "\nrecorder %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "%s%s\nmachine %d\n", cnt->events,
+	        cnt->dropped, cnt->late, cnt->model_bytes, cnt->clock[0] ? " " : "", cnt->clock, cnt->cores);
 	struct run_load l;
 	run_machine_load(run, &l);
 	fprintf(f, "load %.17g %.17g %d\n", l.before, l.during, l.ncores);
@@ -584,10 +584,15 @@ static const char *rec_recorder(struct loader *L, struct cursor *c)
 {
 	struct run_counters *k = &L->run->counters;
 	int64_t ev, dr, late, bytes = 0;
+	char clock[sizeof(k->clock)] = "";
 	if (tok_i64(c, 0, INT64_MAX, &ev) || tok_i64(c, 0, INT64_MAX, &dr) || tok_i64(c, 0, INT64_MAX, &late) ||
-	    (L->version >= 2 && tok_i64(c, 0, INT64_MAX, &bytes)) || !at_end(c))
-		return L->version >= 2 ? "expected: recorder EVENTS DROPPED LATE BYTES"
+	    (L->version >= 2 && tok_i64(c, 0, INT64_MAX, &bytes)) ||
+	    (L->version >= 2 && !at_end(c) &&
+	     (tok_word(c, clock, sizeof(clock)) || (strcmp(clock, "tsc") != 0 && strcmp(clock, "monotonic") != 0))) ||
+	    !at_end(c))
+		return L->version >= 2 ? "expected: recorder EVENTS DROPPED LATE BYTES [tsc|monotonic]"
 		                       : "expected: recorder EVENTS DROPPED LATE";
+	memcpy(k->clock, clock, sizeof(k->clock));
 	k->events = (uint64_t)ev;
 	k->dropped = (uint64_t)dr;
 	k->late = (uint64_t)late;

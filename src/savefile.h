@@ -19,9 +19,11 @@
  *   interrupted 0|1
  *   sim_scale R                       simulated s per real s, 0: real time
  *   sampler HZ CPU_NS NCORES B0 B1..  OS sampler: rate, cost, per-core busy
- *   recorder EVENTS DROPPED LATE BYTES  the run's counters (struct
+ *   recorder EVENTS DROPPED LATE BYTES [CLOCK]  the run's counters (struct
  *                                     run_counters) as the original run ended;
- *                                     a replay saves them unchanged
+ *                                     a replay saves them unchanged; CLOCK
+ *                                     (tsc or monotonic) is absent in files
+ *                                     written before it was recorded
  *   machine CORES                     cores online where it was recorded
  *   load BEFORE DURING NCORES         other programs' share of the cores (load.h)
  *                                     before and during the run, -1 unknown;

@@ -9,10 +9,18 @@
  * allocation, one clock read. The UI thread drains all rings (trace_drain)
  * and hands the events to the model; nothing else reads them.
  *
- * A full ring drops the event and counts it (trace_dropped): nothing is lost
- * silently. Child processes write into rings in shared memory that the parent
- * made before it started them (trace_shm_*), so their events flow the same
- * way.
+ * The clock read is the CPU's time stamp counter where it is invariant, else
+ * CLOCK_MONOTONIC (tsc.h); either way the drain turns it into lesson time
+ * (clock.h) by the mapping in force when the event was written, so a pause
+ * or a slowed-down run reads as it would have with clock_now_ns.
+ *
+ * A full ring grows by another segment, so a burst the UI has not drained
+ * yet (a hundred thousand tasks made at once) is kept whole; segments the
+ * drain has emptied are given back. All rings together stay within a
+ * budget (trace_set_ring_budget); past it an event is dropped and counted
+ * (trace_dropped): nothing is lost silently. Child processes write into
+ * rings in shared memory that the parent made before it started them
+ * (trace_shm_*), so their events flow the same way; those do not grow.
  *
  * Ownership: task names, groups, reasons and mark texts are copied; callers
  * keep their strings. Task ids are small integers, valid until trace_reset.
@@ -53,6 +61,9 @@ void trace_reset(void);
 /* Recording on (default) or off. Off makes every call below return at once;
  * used to measure the recorder's own overhead. */
 void trace_enable(int on);
+/* At most `bytes` of ring segments beyond each thread's first (default: a
+ * quarter of physical memory, at most 1 GiB); 0 restores the default. */
+void trace_set_ring_budget(size_t bytes);
 /* Called (from any thread) when the first event after a drain is written,
  * so the UI can wake up. Wakeups coalesce: one call per drain at most. */
 void trace_set_notify(void (*fn)(void *arg), void *arg);
@@ -106,6 +117,11 @@ size_t trace_drain(void (*fn)(const struct trace_record *rec, void *arg), void *
 uint64_t trace_dropped(void);
 /* Events written since the last trace_reset. */
 uint64_t trace_written(void);
+/* The clock events are stamped with: "tsc" or "monotonic". */
+const char *trace_clock(void);
+/* Bytes of ring segments mapped now, and the most there were since the
+ * last trace_reset. */
+size_t trace_ring_bytes(size_t *peak);
 
 /* ---- child processes ---- */
 

@@ -27,8 +27,9 @@ grep -q 'Letter d' "$tmp/b.txt" || fail "replayed --plain lacks the printed line
 diff "$tmp/a.save" "$tmp/b.save" >"$tmp/d.txt" \
 	|| { head -20 "$tmp/d.txt"; fail "save of the replay differs from the save"; }
 cmp -s "$tmp/a.trace.json" "$tmp/b.trace.json" || fail "trace of the replay differs"
-# A version 1 file (no model size on its recorder line) still replays.
-sed -e '1s/.*/simul-save 1/' -e 's/^\(recorder [0-9]* [0-9]* [0-9]*\) [0-9]*$/\1/' "$tmp/a.save" >"$tmp/v1.save"
+# A version 1 file (no model size, nor clock, on its recorder line) still
+# replays.
+sed -e '1s/.*/simul-save 1/' -e 's/^\(recorder [0-9]* [0-9]* [0-9]*\) [0-9]*\( [a-z]*\)\{0,1\}$/\1/' "$tmp/a.save" >"$tmp/v1.save"
 "$SIMUL" --replay "$tmp/v1.save" --plain --ascii --width 100 >"$tmp/v1.txt" || fail "version 1 replay"
 diff "$tmp/a.txt" "$tmp/v1.txt" >"$tmp/d.txt" || { cat "$tmp/d.txt"; fail "version 1 replay differs"; }
 

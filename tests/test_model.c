@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "feed.h"
+#include "model_queue.h"
 #include "support.h"
 #include "trace.h"
 
@@ -251,8 +252,10 @@ START_TEST(range_summaries_match_brute_force)
 	struct model *m = fresh(0);
 	trace_task_t t = trace_task_new("t", KIND_THREAD, NULL);
 	uint64_t seed = 42, time = 1000;
-	for (int i = 0; i < 5000; i++) {
-		time += 1 + run_rand(&seed) % 997;
+	for (int i = 0; i < 8000; i++) {
+		/* A third of the changes come at the same instant as the one
+		 * before: spans replaced and merged, across checkpoints. */
+		time += run_rand(&seed) % 3 == 0 ? 0 : 1 + run_rand(&seed) % 997;
 		at(time);
 		trace_state(t, (enum state)(run_rand(&seed) % STATE_DONE), NULL);
 		if (i % 1000 == 999) /* drain before the ring fills */
@@ -397,6 +400,45 @@ START_TEST(marks_in_time_order_with_milestones)
 }
 END_TEST
 
+/* The queue as the model uses it: batches made of a few ascending runs
+ * (one per ring), ties included, an applied front dropped after each; what
+ * is left is always in time order, ties in the order they came. */
+START_TEST(queue_merges_runs_stably)
+{
+	struct mqueue q = {0};
+	uint64_t seed = 7, applied_upto = 0;
+	uint32_t next_id = 0, last_checked = 0;
+	for (int batch = 0; batch < 200; batch++) {
+		int runs = 1 + (int)(run_rand(&seed) % 4);
+		for (int r = 0; r < runs; r++) {
+			uint64_t t = applied_upto + run_rand(&seed) % 50;
+			int len = (int)(run_rand(&seed) % 300);
+			for (int i = 0; i < len; i++) {
+				t += run_rand(&seed) % 3; /* ties often */
+				mqueue_push(&q, &(struct pending){.t = t, .a = next_id++});
+			}
+		}
+		mqueue_order(&q);
+		size_t n = mqueue_len(&q);
+		for (size_t i = 1; i < n; i++) {
+			const struct pending *x = mqueue_at(&q, i - 1), *y = mqueue_at(&q, i);
+			ck_assert_uint_le(x->t, y->t);
+			if (x->t == y->t)
+				ck_assert_uint_lt(x->a, y->a);
+		}
+		/* Apply (drop) what is older than a point in the middle. */
+		applied_upto += 40;
+		size_t k = 0;
+		while (k < n && mqueue_at(&q, k)->t <= applied_upto)
+			k++;
+		mqueue_drop(&q, k);
+		last_checked += (uint32_t)k;
+	}
+	ck_assert_uint_le(last_checked, next_id);
+	mqueue_free(&q);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("model");
@@ -413,6 +455,7 @@ int main(void)
 	tcase_add_test(tc, group_summaries_match_their_tasks);
 	tcase_add_test(tc, span_cap_keeps_totals_exact);
 	tcase_add_test(tc, marks_in_time_order_with_milestones);
+	tcase_add_test(tc, queue_merges_runs_stably);
 	suite_add_tcase(s, tc);
 	return support_main(s);
 }

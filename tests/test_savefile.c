@@ -116,6 +116,8 @@ START_TEST(real_run_round_trips)
 	ck_assert_uint_gt(run.counters.events, 0);
 	ck_assert_uint_gt(run.counters.model_bytes, 0);
 	ck_assert_int_ge(run.counters.cores, 1);
+	ck_assert_msg(strcmp(run.counters.clock, "tsc") == 0 || strcmp(run.counters.clock, "monotonic") == 0,
+	              "clock '%s'", run.counters.clock);
 	struct model *m2 = round_trip(&run, m, &back);
 	model_free(m2);
 	run_destroy(&back);

@@ -6,11 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
+#include "pace.h"
 #include "support.h"
 #include "trace.h"
+#include "tsc.h"
 
 struct collect {
 	struct trace_record *rec;
@@ -144,11 +147,43 @@ START_TEST(many_threads_at_once)
 }
 END_TEST
 
-START_TEST(full_ring_is_counted)
+/* A burst bigger than a ring segment is kept whole, in order: the ring
+ * grows, and gives the extra segments back once drained. */
+START_TEST(full_ring_grows)
 {
 	trace_reset();
 	trace_task_t t = trace_task_new("t", KIND_THREAD, NULL);
-	const int total = 300000; /* more than one ring holds */
+	const int total = 300000; /* more than four segments hold */
+	for (int i = 0; i < total; i++)
+		trace_state_at(t, STATE_RUNNING, i % 30000, NULL);
+	size_t peak;
+	trace_ring_bytes(&peak);
+	struct collect c = {0};
+	trace_drain(collect_cb, &c);
+	ck_assert_uint_eq(trace_dropped(), 0);
+	ck_assert_uint_eq(c.n, (size_t)total);
+	ck_assert_uint_eq(trace_written(), (uint64_t)total);
+	for (int i = 0; i < total; i++) {
+		ck_assert_int_eq(c.rec[i].line, i % 30000);
+		if (i > 0)
+			ck_assert_uint_ge(c.rec[i].t_ns, c.rec[i - 1].t_ns);
+	}
+	/* The burst was held at once (64 bytes an event); once drained, the
+	 * chain is back to one segment, plus the couple kept for reuse. */
+	ck_assert_uint_ge(peak, (size_t)total * 64);
+	ck_assert_uint_lt(trace_ring_bytes(NULL), peak);
+	collect_free(&c);
+}
+END_TEST
+
+/* Past the budget an event is dropped and counted, never lost silently;
+ * after a drain there is room again. */
+START_TEST(full_budget_is_counted)
+{
+	trace_reset();
+	trace_set_ring_budget(1); /* no segment beyond the first */
+	trace_task_t t = trace_task_new("t", KIND_THREAD, NULL);
+	const int total = 300000;
 	for (int i = 0; i < total; i++)
 		trace_state(t, STATE_RUNNING, NULL);
 	struct collect c = {0};
@@ -156,13 +191,61 @@ START_TEST(full_ring_is_counted)
 	ck_assert_uint_gt(trace_dropped(), 0);
 	ck_assert_uint_eq(c.n + trace_dropped(), (uint64_t)total);
 	ck_assert_uint_eq(trace_written(), c.n);
-	/* After a drain there is room again. */
 	trace_state(t, STATE_IO, NULL);
 	struct collect d = {0};
 	trace_drain(collect_cb, &d);
 	ck_assert_uint_eq(d.n, 1);
+	trace_set_ring_budget(0);
 	collect_free(&c);
 	collect_free(&d);
+}
+END_TEST
+
+/* Slack for the counter's conversion: a calibration point's reading error. */
+#define STAMP_SLACK_NS (50 * NS_PER_US)
+
+static void assert_within(uint64_t t, uint64_t lo, uint64_t hi)
+{
+	ck_assert_msg(t + STAMP_SLACK_NS >= lo && t <= hi + STAMP_SLACK_NS,
+	              "stamp %llu outside [%llu, %llu]", (unsigned long long)t, (unsigned long long)lo,
+	              (unsigned long long)hi);
+}
+
+/* Whatever the clock (the counter, or CLOCK_MONOTONIC), a drained event
+ * reads lesson time: what clock_now_ns said when it was written, in a
+ * slowed-down run, and for an event from before a pause that has ended by
+ * the time of the drain. */
+START_TEST(stamps_read_lesson_time)
+{
+	int mode = _i;
+	if (mode == 1 && !tsc_available())
+		return; /* no invariant counter here: nothing to check */
+	ck_assert_int_eq(tsc_use(mode), mode);
+	ck_assert_str_eq(trace_clock(), mode ? "tsc" : "monotonic");
+	trace_reset();
+	pace_begin(0.5);
+	trace_task_t t = trace_task_new("t", KIND_THREAD, NULL);
+	/* Longer than the pause below, which would otherwise be hidden by the
+	 * clock's start. */
+	struct timespec ts = {0, 60 * 1000 * 1000};
+	nanosleep(&ts, NULL);
+	uint64_t a0 = clock_now_ns();
+	trace_state(t, STATE_RUNNING, NULL);
+	uint64_t a1 = clock_now_ns();
+	pace_pause();
+	ts.tv_nsec = 30 * 1000 * 1000;
+	nanosleep(&ts, NULL);
+	pace_resume();
+	uint64_t b0 = clock_now_ns();
+	trace_state(t, STATE_IO, NULL);
+	uint64_t b1 = clock_now_ns();
+	struct collect c = {0};
+	trace_drain(collect_cb, &c);
+	pace_end();
+	ck_assert_uint_eq(c.n, 2);
+	assert_within(c.rec[0].t_ns, a0, a1);
+	assert_within(c.rec[1].t_ns, b0, b1);
+	collect_free(&c);
 }
 END_TEST
 
@@ -185,6 +268,7 @@ START_TEST(child_process_ring)
 	trace_reset();
 	trace_task_t t = trace_task_new("child", KIND_PROCESS, NULL);
 	int fd = trace_shm_ring_new();
+	uint64_t t0 = clock_now_ns();
 	ck_assert_int_ge(fd, 0);
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
@@ -203,10 +287,14 @@ START_TEST(child_process_ring)
 	int status;
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	uint64_t t1 = clock_now_ns();
 	close(fd);
 	struct collect c = {0};
 	trace_drain(collect_cb, &c);
 	ck_assert_uint_eq(c.n, 103);
+	/* The child stamped with our clock; we turned its stamps into ours. */
+	for (size_t i = 0; i < c.n; i++)
+		assert_within(c.rec[i].t_ns, t0, t1);
 	ck_assert_int_eq(c.rec[0].type, TRACE_EV_BIND);
 	ck_assert_int_eq((pid_t)c.rec[0].a, pid);
 	char want[32];
@@ -288,7 +376,9 @@ int main(void)
 	tcase_add_test(tc, order_within_a_thread);
 	tcase_add_test(tc, long_texts_survive_whole);
 	tcase_add_test(tc, many_threads_at_once);
-	tcase_add_test(tc, full_ring_is_counted);
+	tcase_add_test(tc, full_ring_grows);
+	tcase_add_test(tc, full_budget_is_counted);
+	tcase_add_loop_test(tc, stamps_read_lesson_time, 0, 2);
 	tcase_add_test(tc, disabled_records_nothing);
 	tcase_add_test(tc, child_process_ring);
 	tcase_add_test(tc, hostile_child_ring);

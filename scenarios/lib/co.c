@@ -1,7 +1,7 @@
 /*
  * co.c: stackful coroutines on one shared stack, scheduled by a libuv loop.
  *
- * Why stackful ucontext coroutines: a task is then an ordinary C function
+ * Why stackful coroutines: a task is then an ordinary C function
  * that calls co_sleep or co_get in the middle of a loop, exactly where the
  * Python says `await`, so scenarios/loop.c reads like the lesson. Stackless
  * state machines (a switch per await) would hide the program's shape behind
@@ -13,11 +13,11 @@
  * task runs on the loop's one run stack; when it suspends, the bytes of
  * stack it really uses (a few hundred) are copied to the heap, and copied
  * back before it resumes (the scheduler does both copies, from its own
- * stack, outside the run stack). A switch is swapcontext (it makes a
- * signal-mask syscall: a few hundred ns; bench_c10k prints what a generator
- * hand-over, two switches, costs) plus that small copy. A suspended task
- * costs its struct (mostly the 1 KB ucontext_t) and those bytes: about
- * 1.9 KB in all, measured at 100,000 sleeping tasks, close to asyncio's.
+ * stack, outside the run stack). A switch is a few instructions (co_ctx.h;
+ * bench_c10k prints what a generator hand-over, two switches, costs) plus
+ * that small copy. A suspended task costs its struct (under 200 bytes, from
+ * a slab) and those bytes (from slabs by size class, reused when a task
+ * ends); doc/performance.md has the measured total per task.
  * The price: memory on a task's stack is garbage while the task is
  * suspended, so anything a libuv callback or a pool thread touches lives in
  * the heap (the requests below, co_to_thread's argument).
@@ -35,9 +35,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
-#include <ucontext.h>
 #include <uv.h>
 
 #include "clock.h"
@@ -49,6 +49,107 @@
 
 static _Thread_local struct co_loop *co_tl_loop;
 
+/* ---- memory: slabs for tasks and saved stacks ---- */
+
+/* The first slabs come from malloc; past them a crowd is under way, and
+ * slabs are 2 MiB, aligned, with transparent huge pages asked for: one page
+ * fault per slab instead of 512 (the faults were a fifth of what a task
+ * cost). */
+#define CO_SMALL_SLABS 16
+#define CO_HUGE_SLAB ((size_t)2 << 20)
+
+static char *co_slab_new(size_t i, size_t *size)
+{
+	if (i < CO_SMALL_SLABS) {
+		*size = CO_SAVE_SLAB;
+		return malloc(CO_SAVE_SLAB);
+	}
+	/* Map twice the size and keep the aligned middle. */
+	char *m = mmap(NULL, 2 * CO_HUGE_SLAB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	char *a = (char *)(((uintptr_t)m + CO_HUGE_SLAB - 1) & ~(uintptr_t)(CO_HUGE_SLAB - 1));
+	if (a > m)
+		munmap(m, (size_t)(a - m));
+	munmap(a + CO_HUGE_SLAB, (size_t)(m + 2 * CO_HUGE_SLAB - (a + CO_HUGE_SLAB)));
+	(void)madvise(a, CO_HUGE_SLAB, MADV_HUGEPAGE);
+	*size = CO_HUGE_SLAB;
+	return a;
+}
+
+static void co_slabs_free(struct co_loop *l)
+{
+	for (size_t i = 0; i < l->nslabs; i++) {
+		if (i < CO_SMALL_SLABS)
+			free(l->slabs[i]);
+		else
+			munmap(l->slabs[i], CO_HUGE_SLAB);
+	}
+	free(l->slabs);
+}
+
+/* Bump-allocate n bytes (a multiple of 16) from the loop's slabs; they are
+ * freed together by co_loop_free. NULL when out of memory. */
+static void *co_slab_alloc(struct co_loop *l, size_t n)
+{
+	if (n > l->slab_left) {
+		if (l->nslabs == l->cap_slabs) {
+			size_t cap = l->cap_slabs ? l->cap_slabs * 2 : 16;
+			char **s = realloc(l->slabs, cap * sizeof(*s));
+			if (!s)
+				return NULL;
+			l->slabs = s;
+			l->cap_slabs = cap;
+		}
+		size_t size;
+		char *slab = co_slab_new(l->nslabs, &size);
+		if (!slab)
+			return NULL;
+		l->slabs[l->nslabs++] = slab;
+		l->slab_at = slab;
+		l->slab_left = size;
+	}
+	void *p = l->slab_at;
+	l->slab_at += n;
+	l->slab_left -= n;
+	return p;
+}
+
+/* A save area of at least n bytes: *cap gets its size. */
+static char *co_save_get(struct co_loop *l, size_t n, uint32_t *cap)
+{
+	size_t c = (n + CO_SAVE_STEP - 1) / CO_SAVE_STEP;
+	if (c > CO_SAVE_CLASSES) {
+		*cap = (uint32_t)n;
+		return xmalloc(n);
+	}
+	*cap = (uint32_t)(c * CO_SAVE_STEP);
+	char *p = l->save_free[c - 1];
+	if (p) {
+		memcpy(&l->save_free[c - 1], p, sizeof(p));
+		return p;
+	}
+	p = co_slab_alloc(l, *cap);
+	if (!p) {
+		fprintf(stderr, "simul: out of memory for a coroutine's stack\n");
+		abort();
+	}
+	return p;
+}
+
+static void co_save_put(struct co_loop *l, char *p, uint32_t cap)
+{
+	if (!p)
+		return;
+	if (cap > CO_SAVE_SLAB_MAX || cap % CO_SAVE_STEP != 0) {
+		free(p);
+		return;
+	}
+	size_t c = cap / CO_SAVE_STEP;
+	memcpy(p, &l->save_free[c - 1], sizeof(p));
+	l->save_free[c - 1] = p;
+}
+
 /* ---- switching ---- */
 
 static void co_trampoline(void)
@@ -56,13 +157,15 @@ static void co_trampoline(void)
 	struct co_task *t = co_tl_loop->current;
 	t->fn(t, t->arg);
 	t->done = 1;
-	/* Returning ends this context: uc_link resumes the scheduler. */
+	co_ctx_switch(&t->ctx, &t->loop->sched); /* for good: never resumed */
+	abort();
 }
 
 /* Copy n bytes (a multiple of 8) between the run stack and a task's save
- * area. Not memcpy: the run stack holds other frames' sanitizer red zones,
- * which this copy must move as plain bytes, and volatile keeps the compiler
- * from turning the loop back into a memcpy call. */
+ * area. Under a sanitizer not memcpy: the run stack holds other frames'
+ * red zones, which this copy must move as plain bytes, and volatile keeps
+ * the compiler from turning the loop back into a memcpy call. */
+#ifdef CO_CTX_SANITIZED
 __attribute__((no_sanitize_address)) static void co_stack_copy(void *dst, const void *src, size_t n)
 {
 	volatile uint64_t *d = dst;
@@ -70,61 +173,35 @@ __attribute__((no_sanitize_address)) static void co_stack_copy(void *dst, const 
 	for (size_t i = 0; i < n / 8; i++)
 		d[i] = s[i];
 }
-
-/* Bytes below the saved stack pointer that may still hold live data: the
- * x86-64 red zone (128) with room to spare. */
-#define CO_STACK_MARGIN 256
-
-/* Where the suspended task's stack ends: its saved stack pointer. Read from
- * the context after the switch, so that everything the switch itself put on
- * the stack (a sanitizer's swapcontext wrapper keeps a frame there) is
- * kept too. */
-static char *co_saved_sp(struct co_task *t)
-{
-#if defined(__x86_64__)
-	return (char *)t->ctx.uc_mcontext.gregs[REG_RSP];
-#elif defined(__aarch64__)
-	return (char *)t->ctx.uc_mcontext.sp;
 #else
-#error "co.c: add this architecture's stack pointer in ucontext_t"
-#endif
+static void co_stack_copy(void *dst, const void *src, size_t n)
+{
+	memcpy(dst, src, n);
 }
+#endif
 
 /* On the scheduler's side, after the task suspended: copy the live part of
- * the run stack (from just below its stack pointer to the top) to the
- * heap. */
+ * the run stack (from its stack pointer, less what the switch may have left
+ * below it, to the top) to its save area, a bigger one only when it needs
+ * it. */
 static void co_stack_save(struct co_task *t)
 {
-	char *top = t->loop->stack + CO_STACK_SIZE;
-	char *from = co_saved_sp(t) - CO_STACK_MARGIN;
+	struct co_loop *l = t->loop;
+	char *top = l->stack + CO_STACK_SIZE;
+	char *from = co_ctx_sp(&t->ctx) - CO_CTX_MARGIN;
 	from = (char *)((uintptr_t)from & ~(uintptr_t)15);
-	if (from < t->loop->stack)
+	if (from < l->stack)
 		abort(); /* the task overflowed the run stack */
 	size_t used = (size_t)(top - from);
 	if (used > t->saved_cap) {
-		t->saved = xrealloc(t->saved, used);
-		t->saved_cap = used;
+		co_save_put(l, t->saved, t->saved_cap);
+		t->saved = co_save_get(l, used, &t->saved_cap);
 	}
 	co_stack_copy(t->saved, from, used);
-	t->saved_len = used;
-}
-
-/* The task gives the loop back; returns when the scheduler resumes it. */
-void co_suspend(struct co_task *t)
-{
-	swapcontext(&t->ctx, &t->loop->sched);
+	t->saved_len = (uint32_t)used;
 }
 
 static void co_task_finish(struct co_task *t);
-
-void co_context_make(ucontext_t *ctx, char *stack, size_t size, ucontext_t *link, void (*fn)(void))
-{
-	getcontext(ctx);
-	ctx->uc_stack.ss_sp = stack;
-	ctx->uc_stack.ss_size = size;
-	ctx->uc_link = link;
-	makecontext(ctx, fn, 0);
-}
 
 /* The task on the run stack (the watcher reads it, under watch_mu). */
 static void co_set_current(struct co_loop *l, struct co_task *t)
@@ -143,16 +220,22 @@ static void co_resume(struct co_task *t)
 	co_set_current(l, t);
 	if (!t->started) {
 		t->started = 1;
-		co_context_make(&t->ctx, l->stack, CO_STACK_SIZE, &l->sched, co_trampoline);
+		co_ctx_make(&t->ctx, l->stack, CO_STACK_SIZE, co_trampoline);
 	} else {
 		co_stack_copy(l->stack + CO_STACK_SIZE - t->saved_len, t->saved, t->saved_len);
 	}
-	swapcontext(&l->sched, &t->ctx);
+	co_ctx_switch(&l->sched, &t->ctx);
 	co_set_current(l, NULL);
 	if (t->done)
 		co_task_finish(t);
 	else
 		co_stack_save(t);
+}
+
+const char *co_task_name(const struct co_task *t)
+{
+	struct trace_task_info info;
+	return trace_task_get(t->id, &info) == 0 ? info.name : "?";
 }
 
 /* ---- the ready queue ---- */
@@ -195,7 +278,10 @@ void co_enqueue(struct co_task *t, int result, int already_ready, const char *wh
 	t->cancel = NULL;
 	t->queued = 1;
 	if (!already_ready) {
-		t->ready_since = clock_now_ns();
+		/* A crowd does not keep its longest wait (two clock reads a
+		 * task): its lanes show it. */
+		if (!l->many)
+			t->ready_since = clock_now_ns();
 		trace_state_at(t->id, STATE_READY, t->line, l->many ? NULL : why);
 	}
 	co_queue_push(&l->ready_head, &l->ready_tail, t);
@@ -236,12 +322,12 @@ static void co_check_cb(uv_check_t *h)
 	while ((t = co_queue_pop(&l->ready_head, &l->ready_tail)) != NULL) {
 		l->nready--;
 		t->queued = 0;
-		uint64_t now = clock_now_ns();
-		if (now > t->ready_since && now - t->ready_since > t->max_ready_ns)
-			t->max_ready_ns = now - t->ready_since;
 		if (!l->many) {
+			uint64_t now = clock_now_ns();
+			if (now > t->ready_since && now - t->ready_since > t->max_ready_ns)
+				t->max_ready_ns = now - t->ready_since;
 			l->lane_state = STATE_RUNNING;
-			trace_statef(l->lane, STATE_RUNNING, t->line, "running %s", t->name);
+			trace_statef(l->lane, STATE_RUNNING, t->line, "running %s", co_task_name(t));
 		}
 		trace_state_at(t->id, STATE_RUNNING, t->line, NULL);
 		co_resume(t);
@@ -262,7 +348,7 @@ void co_block(struct co_task *t, enum state s, int line, const char *what)
 	t->line = line;
 	trace_state_at(t->id, s, line, what);
 	l->lane_state = s;
-	trace_statef(l->lane, s, line, "%s %s: %s", s == STATE_RUNNING ? "running" : "held by", t->name, what);
+	trace_statef(l->lane, s, line, "%s %s: %s", s == STATE_RUNNING ? "running" : "held by", co_task_name(t), what);
 }
 
 void co_unblock(struct co_task *t)
@@ -270,7 +356,7 @@ void co_unblock(struct co_task *t)
 	struct co_loop *l = t->loop;
 	trace_state_at(t->id, STATE_RUNNING, t->line, NULL);
 	l->lane_state = STATE_RUNNING;
-	trace_statef(l->lane, STATE_RUNNING, t->line, "running %s", t->name);
+	trace_statef(l->lane, STATE_RUNNING, t->line, "running %s", co_task_name(t));
 }
 
 /* Suspend t in state s at line (why: the reason its lane shows) until
@@ -288,20 +374,13 @@ int co_wait(struct co_task *t, enum state s, int line, const char *why, void (*c
 
 /* ---- tasks ---- */
 
-static void co_timer_closed(uv_handle_t *h)
-{
-	(void)h; /* the task's memory is freed by co_loop_free */
-}
-
 static void co_task_finish(struct co_task *t)
 {
 	struct co_loop *l = t->loop;
 	trace_end(t->id);
-	free(t->saved);
+	co_save_put(l, t->saved, t->saved_cap);
 	t->saved = NULL;
 	t->saved_cap = t->saved_len = 0;
-	if (t->timer_inited)
-		uv_close((uv_handle_t *)&t->timer, co_timer_closed);
 	l->live--;
 	struct co_task *w = t->waiter;
 	if (w && !w->done && --w->pending <= 0)
@@ -311,16 +390,11 @@ static void co_task_finish(struct co_task *t)
 struct co_task *co_create_task(struct co_loop *l, struct co_task *parent, const char *name,
                                const char *group, co_fn fn, void *arg)
 {
-	struct co_task *t = calloc(1, sizeof(*t));
-	if (!t)
-		return NULL;
 	if (l->ntasks == l->cap_tasks) {
 		size_t cap = l->cap_tasks ? l->cap_tasks * 2 : 64;
 		struct co_task **n = realloc(l->tasks, cap * sizeof(*n));
-		if (!n) {
-			free(t);
+		if (!n)
 			return NULL;
-		}
 		if (l->watch)
 			pthread_mutex_lock(&l->watch_mu);
 		l->tasks = n;
@@ -328,10 +402,13 @@ struct co_task *co_create_task(struct co_loop *l, struct co_task *parent, const 
 		if (l->watch)
 			pthread_mutex_unlock(&l->watch_mu);
 	}
+	struct co_task *t = co_slab_alloc(l, (sizeof(*t) + 15) & ~(size_t)15);
+	if (!t)
+		return NULL;
+	memset(t, 0, sizeof(*t));
 	t->loop = l;
 	t->fn = fn;
 	t->arg = arg;
-	snprintf(t->name, sizeof(t->name), "%s", name);
 	t->id = trace_task_new_child(name, KIND_COROUTINE, group,
 	                             parent ? parent->id : TRACE_NO_TASK);
 	/* Every task runs on the loop's thread (so the sampler can show it
@@ -378,7 +455,7 @@ static void *co_watch_main(void *arg)
 				t->sleep_phase = 2;
 				t->ready_since = t->deadline_ns;
 				trace_statef(t->id, STATE_READY, t->line, "timer due; loop busy in %s",
-				             cur->name);
+				             co_task_name(cur));
 			}
 		}
 		pthread_mutex_unlock(&l->watch_mu);
@@ -515,6 +592,7 @@ struct co_loop *co_loop_new(struct run *run, const struct co_loop_options *opt)
 	uv_prepare_init(&l->uv, &l->prepare);
 	uv_check_init(&l->uv, &l->check);
 	uv_timer_init(&l->uv, &l->stop_timer);
+	co_sleep_init(l);
 	l->prepare.data = l->check.data = l->stop_timer.data = l;
 	uv_prepare_start(&l->prepare, co_prepare_cb);
 	uv_check_start(&l->check, co_check_cb);
@@ -583,74 +661,16 @@ void co_loop_free(struct co_loop *l)
 	for (size_t i = 0; i < l->ntasks; i++) {
 		if (!l->tasks[i]->done)
 			trace_end(l->tasks[i]->id);
-		free(l->tasks[i]->saved);
-		free(l->tasks[i]);
+		if (l->tasks[i]->saved_cap > CO_SAVE_SLAB_MAX)
+			free(l->tasks[i]->saved);
 	}
+	co_slabs_free(l);
+	free(l->fifo);
+	free(l->heap);
 	free(l->tasks);
 	free(l->stack);
 	free(l->rbuf);
 	free(l);
-}
-
-/* ---- co_sleep ---- */
-
-static void co_sleep_done(uv_timer_t *h)
-{
-	struct co_task *t = h->data;
-	struct co_loop *l = t->loop;
-	int marked = 0;
-	/* The sleep is lesson time (pace.h): slower in a slowed-down run,
-	 * longer by any pause. */
-	uint64_t wait = pace_real_ms_until(t->wake_ns);
-	if (wait > 0) {
-		uv_timer_start(&t->timer, co_sleep_done, wait, 0);
-		return;
-	}
-	if (l->watch) {
-		pthread_mutex_lock(&l->watch_mu);
-		marked = t->sleep_phase == 2;
-		t->sleep_phase = 0;
-		pthread_mutex_unlock(&l->watch_mu);
-	}
-	co_enqueue(t, 0, marked, "timer fired");
-}
-
-static void co_sleep_cancel(struct co_task *t)
-{
-	uv_timer_stop(&t->timer);
-	if (t->loop->watch) {
-		pthread_mutex_lock(&t->loop->watch_mu);
-		t->sleep_phase = 0;
-		pthread_mutex_unlock(&t->loop->watch_mu);
-	}
-	co_enqueue(t, UV_ECANCELED, 0, "cancelled");
-}
-
-int co_sleep(struct co_task *t, uint64_t ms, int line)
-{
-	struct co_loop *l = t->loop;
-	if (l->cancelling)
-		return UV_ECANCELED;
-	if (!t->timer_inited) {
-		uv_timer_init(&l->uv, &t->timer);
-		t->timer.data = t;
-		t->timer_inited = 1;
-	}
-	if (l->watch) {
-		pthread_mutex_lock(&l->watch_mu);
-		t->deadline_ns = clock_now_ns() + ms * NS_PER_MS;
-		t->sleep_phase = 1;
-		t->line = line;
-		pthread_mutex_unlock(&l->watch_mu);
-	}
-	/* libuv's clock is cached per turn; a task that has run long since
-	 * would otherwise get a timer that is already partly spent. */
-	uv_update_time(&l->uv);
-	t->wake_ns = clock_now_ns() + ms * NS_PER_MS;
-	uv_timer_start(&t->timer, co_sleep_done, pace_real_ms_until(t->wake_ns), 0);
-	char why[48];
-	snprintf(why, sizeof(why), "await asyncio.sleep(%.3g)", (double)ms / 1000.0);
-	return co_wait(t, STATE_SLEEP, line, l->many ? NULL : why, co_sleep_cancel);
 }
 
 /* ---- co_to_thread ---- */
@@ -819,7 +839,8 @@ int co_sem_acquire(struct co_task *t, struct co_sem *sem, int line)
 		return 0;
 	}
 	co_queue_push(&sem->head, &sem->tail, t);
-	t->ready_since = clock_now_ns();
+	if (!t->loop->many)
+		t->ready_since = clock_now_ns();
 	/* Runnable in every sense but the limit: ready, with the reason. */
 	return co_wait(t, STATE_READY, line, sem->reason, NULL);
 }

@@ -80,7 +80,9 @@ struct co_task *co_create_task(struct co_loop *loop, struct co_task *parent, con
 trace_task_t co_task_id(const struct co_task *task);
 struct run *co_task_run(const struct co_task *task);
 int co_task_done(const struct co_task *task);
-/* Longest time the task waited ready (runnable, loop busy elsewhere). */
+/* Longest time the task waited ready (runnable, loop busy elsewhere); 0
+ * in a loop made with `many` (a crowd's lanes show it, and the clock reads
+ * it would take are most of a small task's cost). */
 uint64_t co_task_max_ready_ns(const struct co_task *task);
 
 /* await asyncio.sleep(ms / 1000): a libuv timer. */

@@ -4,19 +4,19 @@
  *
  * Unlike co.c's tasks there is no loop and no scheduler: the caller's
  * co_gen_send switches to the generator, its co_gen_receive switches back.
- * One ucontext each way: the whole of what a generator coroutine is.
+ * One stack switch each way (co_ctx.h): the whole of what a generator
+ * coroutine is.
  */
 #include "co.h"
 
 #include <stdlib.h>
-#include <ucontext.h>
 
-#include "co_impl.h" /* co_context_make */
+#include "co_ctx.h"
 
 #define CO_GEN_STACK_SIZE (64 * 1024)
 
 struct co_gen {
-	ucontext_t ctx, caller;
+	struct co_ctx ctx, caller;
 	char *stack;
 	co_gen_fn fn;
 	void *arg;
@@ -31,6 +31,8 @@ static void co_gen_trampoline(void)
 	struct co_gen *g = co_tl_gen;
 	g->fn(g, g->arg);
 	g->done = 1;
+	co_ctx_switch(&g->ctx, &g->caller); /* for good: it is never resumed */
+	abort();
 }
 
 struct co_gen *co_gen_new(co_gen_fn fn, void *arg)
@@ -55,9 +57,9 @@ static void co_gen_enter(struct co_gen *g)
 	co_tl_gen = g;
 	if (!g->started) {
 		g->started = 1;
-		co_context_make(&g->ctx, g->stack, CO_GEN_STACK_SIZE, &g->caller, co_gen_trampoline);
+		co_ctx_make(&g->ctx, g->stack, CO_GEN_STACK_SIZE, co_gen_trampoline);
 	}
-	swapcontext(&g->caller, &g->ctx);
+	co_ctx_switch(&g->caller, &g->ctx);
 }
 
 void co_gen_send(struct co_gen *g, void *value)
@@ -68,7 +70,7 @@ void co_gen_send(struct co_gen *g, void *value)
 
 void *co_gen_receive(struct co_gen *g)
 {
-	swapcontext(&g->ctx, &g->caller);
+	co_ctx_switch(&g->ctx, &g->caller);
 	return g->closed ? NULL : g->value;
 }
 

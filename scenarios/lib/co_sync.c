@@ -189,20 +189,9 @@ struct co_wait_first_op {
 	size_t n;
 };
 
-static void co_wait_first_timer(uv_timer_t *h)
-{
-	struct co_task *t = h->data;
-	uint64_t wait = pace_real_ms_until(t->wake_ns);
-	if (wait > 0) {
-		uv_timer_start(&t->timer, co_wait_first_timer, wait, 0);
-		return;
-	}
-	co_enqueue(t, 0, 0, "the timeout passed");
-}
-
 static void co_wait_first_cancel(struct co_task *t)
 {
-	uv_timer_stop(&t->timer);
+	co_timeout_stop(t);
 	co_enqueue(t, UV_ECANCELED, 0, "cancelled");
 }
 
@@ -217,19 +206,18 @@ int co_wait_first(struct co_task *t, struct co_task *const *tasks, size_t n, uin
 	for (size_t i = 0; i < n; i++)
 		tasks[i]->waiter = t;
 	t->pending = 1;
-	if (timeout_ms > 0) {
-		if (!t->timer_inited) {
-			uv_timer_init(&t->loop->uv, &t->timer);
-			t->timer.data = t;
-			t->timer_inited = 1;
-		}
-		uv_update_time(&t->loop->uv);
-		t->wake_ns = clock_now_ns() + timeout_ms * NS_PER_MS;
-		uv_timer_start(&t->timer, co_wait_first_timer, pace_real_ms_until(t->wake_ns), 0);
+	/* The timeout is one of the loop's timers (co_sleep.c), as
+	 * asyncio's is. */
+	if (timeout_ms > 0 && co_timeout_start(t, clock_now_ns() + timeout_ms * NS_PER_MS) != 0) {
+		for (size_t i = 0; i < n; i++)
+			if (tasks[i]->waiter == t)
+				tasks[i]->waiter = NULL;
+		t->pending = 0;
+		return UV_ENOMEM;
 	}
 	int rc = co_wait(t, STATE_JOIN, line, why, co_wait_first_cancel);
 	if (timeout_ms > 0)
-		uv_timer_stop(&t->timer);
+		co_timeout_stop(t);
 	for (size_t i = 0; i < n; i++)
 		if (tasks[i]->waiter == t)
 			tasks[i]->waiter = NULL;

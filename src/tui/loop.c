@@ -37,7 +37,7 @@ void tui_on_tick(uv_timer_t *h)
 	/* The model holds back the last MODEL_HOLDBACK_NS for events still on
 	 * their way; that is real time, so less lesson time in a slowed run, and
 	 * none once a paused run's clock stands still. */
-	feed_drain(t->model, now + pace_holdback_credit(MODEL_HOLDBACK_NS));
+	feed_drain_for(t->model, now + pace_holdback_credit(MODEL_HOLDBACK_NS), FEED_APPLY_BUDGET_NS);
 	pace_step_check(); /* a step ends at a child process's next event too */
 	record_milestones_publish(t->model);
 	if (now - t->cores_read_ns >= TUI_CORES_READ_NS)
