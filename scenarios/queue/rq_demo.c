@@ -338,17 +338,23 @@ static int rqd_look(struct rqd *d, uint64_t *panel_ns)
 }
 
 /* kill_worker=on: once a job is done, SIGKILL worker 1 in the middle of
- * its next one. */
+ * its next one. The worker is stopped while its started list is read, so
+ * the job seen there is still its own when the kill lands (else, on a busy
+ * machine, it could finish the job in between and die idle); with no job
+ * in hand it goes on, and is looked at again on the next round. */
 static void rqd_maybe_kill(struct rqd *d)
 {
 	struct procs_child *c = &d->ps.kids[0];
 	if (d->killed || d->ps.n == 0 || c->exited || d->st.done < 1)
+		return;
+	if (uv_process_kill(&c->proc, SIGSTOP) != 0)
 		return;
 	char key[RQ_KEY_MAX];
 	rq_key(key, d->prefix, "started", d->ids[0]);
 	redisReply *r = redis_cmd(d->c, d->err, sizeof(d->err), "LINDEX %s 0", key);
 	if (r == NULL || r->type != REDIS_REPLY_STRING) {
 		freeReplyObject(r);
+		uv_process_kill(&c->proc, SIGCONT);
 		return;
 	}
 	d->killed = 1;
