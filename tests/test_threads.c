@@ -298,8 +298,12 @@ START_TEST(race_loses_updates_where_cpython_switches)
 	ck_assert_msg(ov < (ta[STATE_RUNNING] + tb[STATE_RUNNING]) / 20, "running overlap %.2f ms under the GIL",
 	              (double)ov / 1e6);
 
-	/* Few events despite millions of updates: the lock lanes are sampled. */
-	ck_assert_uint_lt(model_span_total(m), 50000);
+	/* Few spans despite millions of updates: the lock lanes are sampled.
+	 * Drawn one by one, the locked runs alone would make a span or more an
+	 * update; sampled, the spans follow the GIL's hand-overs, which a busy
+	 * machine makes more of (43k to 55k seen), far under one per ten. */
+	ck_assert_msg(model_span_total(m) < (size_t)(expected / 10), "%zu spans for %.0f updates a run",
+	              model_span_total(m), expected);
 	uint64_t tot[STATE_COUNT];
 	totals(m, "ft-unlocked-1", tot);
 	ck_assert_uint_eq(tot[STATE_LOCK], 0);
