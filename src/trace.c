@@ -47,7 +47,24 @@
 #include "tsc.h"
 #include "xalloc.h"
 
-#define SEG_CAP 65536u /* events (4 MiB of address space, touched only where written) */
+/*
+ * One slot of a ring: 32 bytes, a state change without text in one. Text
+ * longer than fits in the slot continues in the following slots (all 32
+ * bytes of text), which the producer publishes together with the first.
+ */
+struct trace_event {
+	uint64_t t_ns;
+	int32_t task;
+	uint8_t type;
+	uint8_t state;
+	int16_t line;
+	uint32_t a, b;
+	uint16_t text_len; /* whole text length, over all slots */
+	char text[6];
+};
+#define SLOT_BYTES 32u
+
+#define SEG_CAP 131072u /* slots (4 MiB of address space, touched only where written) */
 #define SEG_MAGIC 0x53696d53u
 #define SEG_POOL 2     /* drained segments kept for the next producer that fills one */
 #define BUDGET_MAX ((size_t)1 << 30)
@@ -83,7 +100,7 @@ struct seg {
 
 #define SEG_BYTES (sizeof(struct seg) + SEG_CAP * sizeof(struct trace_event))
 
-_Static_assert(sizeof(struct trace_event) == 64, "a ring slot is 64 bytes");
+_Static_assert(sizeof(struct trace_event) == SLOT_BYTES, "a ring slot is 32 bytes");
 
 /* One thread's (or one child's) ring, in this process's memory. */
 struct ring {
@@ -424,7 +441,7 @@ static void append(int32_t task, uint8_t type, uint8_t state, int16_t line, uint
 	size_t len = text ? strnlen(text, TRACE_TEXT_MAX) : 0;
 	unsigned n = 1;
 	if (len > sizeof(((struct trace_event *)0)->text))
-		n += (unsigned)((len - sizeof(((struct trace_event *)0)->text) + 63) / 64);
+		n += (unsigned)((len - sizeof(((struct trace_event *)0)->text) + SLOT_BYTES - 1) / SLOT_BYTES);
 
 	if (r->shm && (type == TRACE_EV_STATE || type == TRACE_EV_MARK || type == TRACE_EV_END))
 		atomic_fetch_add_explicit(&r->prod->work, 1, memory_order_relaxed);
@@ -454,7 +471,7 @@ static void append(int32_t task, uint8_t type, uint8_t state, int16_t line, uint
 		size_t off = first;
 		for (unsigned i = 1; i < n; i++) {
 			char *slot = (char *)&s->ev[(head + i) & (SEG_CAP - 1)];
-			size_t k = len - off < 64 ? len - off : 64;
+			size_t k = len - off < SLOT_BYTES ? len - off : SLOT_BYTES;
 			memcpy(slot, text + off, k);
 			off += k;
 		}
@@ -747,7 +764,7 @@ static size_t seg_drain(struct seg *s, int shm, void (*fn)(const struct trace_re
 		size_t off = first;
 		while (off < len) {
 			const char *slot = (const char *)&s->ev[(t + n) & (SEG_CAP - 1)];
-			size_t k = len - off < 64 ? len - off : 64;
+			size_t k = len - off < SLOT_BYTES ? len - off : SLOT_BYTES;
 			memcpy(text + off, slot, k);
 			off += k;
 			n++;

@@ -153,7 +153,7 @@ START_TEST(full_ring_grows)
 {
 	trace_reset();
 	trace_task_t t = trace_task_new("t", KIND_THREAD, NULL);
-	const int total = 300000; /* more than four segments hold */
+	const int total = 600000; /* more than four segments hold */
 	for (int i = 0; i < total; i++)
 		trace_state_at(t, STATE_RUNNING, i % 30000, NULL);
 	size_t peak;
@@ -168,9 +168,9 @@ START_TEST(full_ring_grows)
 		if (i > 0)
 			ck_assert_uint_ge(c.rec[i].t_ns, c.rec[i - 1].t_ns);
 	}
-	/* The burst was held at once (64 bytes an event); once drained, the
+	/* The burst was held at once (32 bytes an event); once drained, the
 	 * chain is back to one segment, plus the couple kept for reuse. */
-	ck_assert_uint_ge(peak, (size_t)total * 64);
+	ck_assert_uint_ge(peak, (size_t)total * 32);
 	ck_assert_uint_lt(trace_ring_bytes(NULL), peak);
 	collect_free(&c);
 }
