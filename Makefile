@@ -3,8 +3,14 @@
 #   make run      install missing build dependencies, build, launch simul
 #   make check    install missing test dependencies, build, run every test
 #                 (ONLY=REGEX runs the tests whose names match, e.g. ONLY=e2e_cli)
-#   make bench    print benchmark figures as "bench: NAME VALUE UNIT"
-#                 (ONLY=REGEX runs the benchmarks whose names match, e.g. ONLY=c10k)
+#   make torture  minutes of hostile limits: every demo under low open-file
+#                 limits and memory caps (tests/torture_*.sh)
+#   make bench    print benchmark figures as "bench: NAME VALUE UNIT" (then make compare;
+#                 ONLY=REGEX runs the benchmarks whose names match, and no compare)
+#   make compare  run each lesson's Python at full size and its demo; print each
+#                 figure beside CPython's (MIRRORS=REGEX: some; COMPARE_MD=FILE: a table)
+#   make mutate   apply each small bug in tests/mutants/ to a scratch copy, run
+#                 the tests that should catch it, report survivors (MUTANTS=REGEX)
 #   make asan | tsan   the test suite under AddressSanitizer+UBSan | ThreadSanitizer
 #   make fuzz     run each libFuzzer harness (tests/fuzz_*.c) for FUZZ_TIME s (clang)
 #   make docs     regenerate the demo catalogue doc/demos.md (and README's list) from the binary
@@ -19,9 +25,28 @@ CC       ?= cc
 VERSION  := 0.1.0
 ARGS     ?=
 
-BUILD_PKGS := libncurses-dev libuv1-dev pkg-config
-TEST_PKGS  := check tmux
-PKGS       := ncursesw libuv
+BUILD_PKGS := libncurses-dev libuv1-dev libhiredis-dev pkg-config
+# What simul runs, not links: queue/rq starts a Redis server of its own.
+RUN_PKGS   := redis-server
+# Everything the tests use, each with its line in TEST_CHECK (which must
+# fail when any one of them is missing, or the package is never installed):
+# check (unit tests), tmux (e2e_tui, e2e_record), python3 (JSON and cast
+# checks), python3-aiohttp (the asyncio lessons' mirrors), clang and its
+# libFuzzer runtime (e2e_fuzz; the runtime is only a Recommends of clang,
+# and installs here skip Recommends), groff-base (groff: e2e_install's man
+# page check), procps (pgrep, ps), redis-server (queue/rq's tests) and
+# python3-rq (its mirror).
+# PYTHON is the interpreter the tests run (as $PYTHON): Debian's, the one
+# python3-aiohttp installs into, even when another python3 (pyenv, a venv)
+# comes first on PATH.
+PYTHON     ?= /usr/bin/python3
+TEST_PKGS  := check tmux python3 python3-aiohttp clang libclang-rt-dev groff-base procps redis-server python3-rq
+FUZZ_PROBE := printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }\n' | \
+              clang -x c -fsanitize=fuzzer,address -o /dev/null -
+TEST_CHECK := pkg-config --exists check && command -v tmux && command -v $(PYTHON) && \
+              $(PYTHON) -c 'import aiohttp' && command -v clang && $(FUZZ_PROBE) && \
+              command -v groff && command -v pgrep && command -v redis-server && $(PYTHON) -c 'import rq'
+PKGS       := ncursesw libuv hiredis
 
 WARN := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wno-unused-parameter
 ifeq ($(WERROR),1)
@@ -41,9 +66,10 @@ LDLIBS_ALL  = $(DEP_LIBS) -lpthread -lm $(LDLIBS)
 SRC_LIB   := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard src/tui/*.c)
 SCEN_SRC  := $(wildcard scenarios/*.c) $(wildcard scenarios/*/*.c)
 MODULES   := $(basename $(notdir $(wildcard scenarios/*.c)))
-# Only lessons are compiled in (src/assets.c looks up lessons/MODULE/DEMO.md
-# and .py): never editor backups, __pycache__ or the man page.
-ASSETS    := $(sort $(wildcard assets/lessons/*/*.md assets/lessons/*/*.py))
+# Only lessons and the Python agent are compiled in (src/assets.c looks up
+# lessons/MODULE/DEMO.md and .py; `simul python` writes agent/*.py to a
+# temporary directory): never editor backups, __pycache__ or the man page.
+ASSETS    := $(sort $(wildcard assets/lessons/*/*.md assets/lessons/*/*.py assets/agent/*.py))
 GEN_SRC   := $(BUILD)/gen/modules.c $(BUILD)/gen/assets_data.c
 LIB_OBJ   := $(patsubst %.c,$(BUILD)/obj/%.o,$(SRC_LIB) $(SCEN_SRC)) \
              $(BUILD)/obj/gen/modules.o $(BUILD)/obj/gen/assets_data.o
@@ -53,7 +79,7 @@ TESTS     := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 BENCHES   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/bench_*.c))
 TEST_SUPPORT := $(BUILD)/obj/tests/support.o
 
-.PHONY: all run docs check bench asan tsan install uninstall clean deps test-deps valgrind fuzz fuzz-build fuzzers
+.PHONY: all run docs check torture mutate bench compare asan tsan install uninstall clean deps run-deps test-deps valgrind fuzz fuzz-build fuzzers
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -79,8 +105,11 @@ endef
 deps:
 	$(call ensure,$(BUILD_PKGS),command -v pkg-config && pkg-config --exists $(PKGS))
 
+run-deps: deps
+	$(call ensure,$(RUN_PKGS),command -v redis-server)
+
 test-deps: deps
-	$(call ensure,$(TEST_PKGS),pkg-config --exists check && command -v tmux)
+	$(call ensure,$(TEST_PKGS),$(TEST_CHECK))
 
 # ---- build ----
 
@@ -106,7 +135,7 @@ $(BUILD)/embed: src/tools/embed.c
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -o $@ $<
 
-$(BUILD)/gen/assets_data.c: $(BUILD)/embed $(ASSETS)
+$(BUILD)/gen/assets_data.c: $(BUILD)/embed $(ASSETS) Makefile
 	@mkdir -p $(dir $@)
 	$(BUILD)/embed $@ assets $(ASSETS)
 
@@ -117,7 +146,7 @@ $(LIB): $(LIB_OBJ)
 $(BIN): $(BUILD)/obj/src/main.o $(LIB)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
-run: $(BIN)
+run: run-deps $(BIN)
 	$(BIN) $(ARGS)
 
 # The demo catalogue, from --list, --list-params and short runs of each
@@ -137,12 +166,24 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT) $(LIB)
 
 check: test-deps $(BIN) $(TESTS)
 	@SIMUL=$(BIN) SIMUL_EXE=$(abspath $(BIN)) BUILD=$(BUILD) SIMUL_SANITIZER=$(SIMUL_SANITIZER) \
-		ONLY='$(ONLY)' bash tests/run-tests.sh $(TESTS)
+		PYTHON=$(PYTHON) ONLY='$(ONLY)' bash tests/run-tests.sh $(TESTS)
+
+# A scratch copy per mutant (tests/mutate.sh); the working tree is never touched.
+mutate: test-deps $(BIN) $(TESTS)
+	@BUILD=$(BUILD) PYTHON=$(PYTHON) MUTANTS='$(MUTANTS)' bash tests/mutate.sh
+
+# Not in check: each script takes minutes (tests/torture_*.sh).
+torture: test-deps $(BIN)
+	@for s in tests/torture_*.sh; do SIMUL=$(BIN) SIMUL_EXE=$(abspath $(BIN)) bash $$s || exit 1; done
 
 bench: test-deps $(BIN) $(BENCHES)
 	@for b in $(BENCHES); do \
 		if [ -n '$(ONLY)' ] && ! basename $$b | grep -Eq '$(ONLY)'; then continue; fi; \
 		SIMUL=$(BIN) SIMUL_EXE=$(abspath $(BIN)) $$b || exit 1; done
+	@if [ -z '$(ONLY)' ]; then $(MAKE) --no-print-directory compare; fi
+
+compare: test-deps $(BIN)
+	@$(PYTHON) tests/mirrors.py compare --simul $(BIN) $(if $(MIRRORS),--only '$(MIRRORS)') $(if $(COMPARE_MD),--markdown $(COMPARE_MD))
 
 asan:
 	$(MAKE) check BUILD=build-asan OPT="-O1 -g" \

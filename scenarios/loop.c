@@ -13,7 +13,9 @@
  *   loop/blocking   a blocking call freezes every task; to_thread fixes it
  *   loop/c10k       thousands of tasks, one thread, one connection each
  *   loop/generator  the generator coroutine: send, yield, close
+ *   loop/wait       asyncio.wait, wait_for, cancel, TaskGroup (loop/wait_demo.c)
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,7 @@
 #include "gil.h"
 #include "httpd.h"
 #include "httpd_child.h"
+#include "loop/loop_int.h"
 #include "pycost.h"
 #include "run.h"
 #include "trace.h"
@@ -573,12 +576,17 @@ static int c10k_main(struct run *run)
 	run_result_num(run, "loop_cpu_ms", (double)(clock_thread_cpu_ns() - cpu0) / 1e6);
 	run_result_num(run, "loop_idle_ms", (double)co_loop_idle_ns(c.loop) / 1e6);
 	co_loop_free(c.loop);
+	uint64_t away = server ? httpd_turned_away(server) : 0;
 	httpd_stop(server);
 	httpd_child_stop(&child);
 	if (run_stopping(run))
 		return 0;
 	if (rc != 0 || c.errors > 0) {
-		run_fail(run, "%ld of %ld tasks failed", c.errors, c.n);
+		if (away > 0)
+			run_fail(run, "%ld of %ld tasks failed; the loopback server had no memory for %" PRIu64
+			              " of their connections (a memory limit: ulimit -v?)", c.errors, c.n, away);
+		else
+			run_fail(run, "%ld of %ld tasks failed", c.errors, c.n);
 		return -1;
 	}
 	struct rusage ru;
@@ -761,6 +769,17 @@ static const struct demo loop_demos[] = {
 		.params = generator_params,
 		.nparams = DEMO_COUNT(generator_params),
 		.main = generator_main,
+	},
+	{
+		.name = "wait",
+		.summary = "asyncio.wait, wait_for and TaskGroup: the first result, a time limit, a failure",
+		.description = "Three ways a task ends early: asyncio.wait(FIRST_COMPLETED) takes the "
+		               "first of several and the rest are cancelled (CancelledError reaches "
+		               "them at their await); wait_for cancels a slow task at its timeout; a "
+		               "TaskGroup cancels the other tasks when one fails.",
+		.params = loop_wait_params,
+		.nparams = LOOP_WAIT_NPARAMS,
+		.main = loop_wait_main,
 	},
 };
 

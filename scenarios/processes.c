@@ -28,6 +28,7 @@
 #include "fdio.h"
 #include "gil.h"
 #include "procs.h"
+#include "processes/order.h"
 #include "pycost.h"
 #include "run.h"
 #include "trace.h"
@@ -360,10 +361,9 @@ static int pool_hand_over(struct pool_state *p, struct pool_slot *sl)
 	             pool_range(rg, sizeof(rg), "item", p->ahead_item, p->ahead_count), sl->child);
 	struct pool_msg h = {.index = p->ahead_item, .count = p->ahead_count, .nfloats = p->nfloats,
 	                     .units = p->units, .send_ns = p->send_ns, .recv_ns = p->recv_ns};
-	int fd = p->ps.kids[sl->child].sock;
-	int rc = fd_write_all(fd, &h, sizeof(h));
+	int rc = procs_send(&p->ps, sl->child, &h, sizeof(h));
 	if (rc == 0)
-		rc = fd_write_all(fd, p->ahead, n * POOL_FLOAT_BYTES);
+		rc = procs_send(&p->ps, sl->child, p->ahead, n * POOL_FLOAT_BYTES);
 	p->ipc_ns += clock_now_ns() - t0;
 	if (rc != 0)
 		return rc;
@@ -378,15 +378,14 @@ static int pool_receive(struct pool_state *p, struct pool_slot *sl, uint64_t *ch
 {
 	char sz[32], rg[48];
 	struct pool_msg h;
-	int fd = p->ps.kids[sl->child].sock;
 	uint64_t t0 = clock_now_ns(), cpu0 = clock_thread_cpu_ns();
-	if (fd_read_all(fd, &h, sizeof(h)) != 0 || h.nfloats != p->nfloats || h.count != sl->count)
+	if (procs_recv(&p->ps, sl->child, &h, sizeof(h)) != 0 || h.nfloats != p->nfloats || h.count != sl->count)
 		return -1;
 	size_t n = (size_t)h.nfloats * h.count, bytes = n * POOL_FLOAT_BYTES;
 	pool_size_text(n * 8, sz, sizeof(sz));
 	pool_range(rg, sizeof(rg), "result", h.index, h.count);
 	trace_statef(p->owner, STATE_IO, p->line_recv, "receiving %s (%s) from worker %d", sz, rg, sl->child);
-	if (fd_read_all(fd, p->wire, bytes) != 0)
+	if (procs_recv(&p->ps, sl->child, p->wire, bytes) != 0)
 		return -1;
 	trace_statef(p->owner, STATE_RUNNING, p->line_recv, "unpickling %s (%s)", sz, rg);
 	if (pool_unpickle(p->run, p->wire, (uint32_t)n, p->vals, p->recv_ns, cpu0) != 0)
@@ -487,6 +486,8 @@ static uint32_t pool_map(struct pool_state *p, struct pool_slot *slots, int nslo
 			struct pool_slot *sl = &slots[map[i]];
 			if (pool_receive(p, sl, child_ipc) != 0) {
 				char rg[48];
+				if (run_stopping(p->run))
+					break; /* cut short by the stop, not lost to a crash */
 				sl->dead = 1;
 				*lost += sl->count;
 				trace_markf(p->owner, "worker %d died: %s lost", sl->child,
@@ -714,16 +715,17 @@ static void *vs_thread_main(void *arg)
 	return NULL;
 }
 
-static int vs_main(struct run *run)
-{
-	int njobs = (int)run_int(run, "jobs");
-	uint64_t units = cpuburn_units((uint64_t)run_int(run, "job_ms") * NS_PER_MS);
-	int line_work = run_lesson_line(run, "work");
-	char name[32];
-	struct verdict_mark mark;
-	verdict_mark(&mark);
+/* What the three runs of processes/vs-threads measured. */
+struct vs_figures {
+	double seq_ms, thr_ms, proc_ms;
+	uint64_t thr_cpu, proc_cpu; /* CPU time the jobs used */
+	double switches;            /* of the GIL */
+	int crashed;
+};
 
-	/* Baseline: one job after another. */
+/* Baseline: one job after another. */
+static void vs_sequential(struct run *run, int njobs, uint64_t units, struct vs_figures *fig)
+{
 	trace_task_t seq = trace_task_new("sequential", KIND_MAIN, "sequential");
 	trace_bind(seq);
 	trace_milestone("one job after another");
@@ -732,10 +734,15 @@ static int vs_main(struct run *run)
 		trace_statef(seq, STATE_RUNNING, run_lesson_line(run, "sequential"), "job %d", i);
 		burn(run, units);
 	}
-	double seq_ms = ms_since(t0);
+	fig->seq_ms = ms_since(t0);
 	trace_end(seq);
+}
 
-	/* Threads, one job each, under the emulated GIL. */
+/* Threads, one job each, under the emulated GIL. Returns 0, or -1 after
+ * run_fail. */
+static int vs_threads(struct run *run, int njobs, uint64_t units, int line_work, struct vs_figures *fig)
+{
+	char name[32];
 	struct gil *gil = gil_new(0);
 	struct vs_thread *th = calloc((size_t)njobs, sizeof(*th));
 	pthread_t *tids = calloc((size_t)njobs, sizeof(*tids));
@@ -763,7 +770,7 @@ static int vs_main(struct run *run)
 		};
 		gil_name_task(gil, th[i].task, name);
 	}
-	t0 = clock_now_ns();
+	uint64_t t0 = clock_now_ns();
 	for (int i = 0; i < njobs; i++) {
 		if (pthread_create(&tids[i], NULL, vs_thread_main, &th[i]) != 0) {
 			run_fail(run, "could not start a thread");
@@ -773,23 +780,29 @@ static int vs_main(struct run *run)
 		started++;
 	}
 	trace_state_at(tmain, STATE_JOIN, run_lesson_line(run, "threads"), "waiting for the threads");
-	uint64_t thr_cpu = 0;
+	fig->thr_cpu = 0;
 	for (int i = 0; i < started; i++) {
 		pthread_join(tids[i], NULL);
-		thr_cpu += th[i].cpu_ns;
+		fig->thr_cpu += th[i].cpu_ns;
 	}
-	double thr_ms = ms_since(t0);
+	fig->thr_ms = ms_since(t0);
 	trace_end(tmain);
-	double switches = (double)gil_switches(gil);
+	fig->switches = (double)gil_switches(gil);
 	gil_free(gil);
 	free(th);
 	free(tids);
+	return rc;
+}
 
-	/* Processes, one job each: no GIL between them. */
+/* Processes, one job each: no GIL between them. Returns 0, or -1 after
+ * run_fail. */
+static int vs_processes(struct run *run, int njobs, uint64_t units, int line_work, struct vs_figures *fig)
+{
+	char name[32];
 	struct procs_set ps;
-	if (rc != 0 || procs_set_init(&ps, run) != 0) {
-		if (rc == 0)
-			run_fail(run, "could not make an event loop for the workers");
+	int rc = 0;
+	if (procs_set_init(&ps, run) != 0) {
+		run_fail(run, "could not make an event loop for the workers");
 		return -1;
 	}
 	trace_task_t pmain = trace_task_new("processes main", KIND_MAIN, "processes");
@@ -798,7 +811,7 @@ static int vs_main(struct run *run)
 	processes_start_method(run, &ps, pmain);
 	trace_state_at(pmain, STATE_RUNNING, run_lesson_line(run, "processes"), "ProcessPoolExecutor.map");
 	uint64_t proc_cpu = clock_children_cpu_ns();
-	t0 = clock_now_ns();
+	uint64_t t0 = clock_now_ns();
 	for (int i = 0; i < njobs && !run_stopping(run); i++) {
 		snprintf(name, sizeof(name), "process %d", i);
 		if (spawn_burner(&ps, pmain, name, i, units, line_work, line_work) != 0) {
@@ -808,34 +821,57 @@ static int vs_main(struct run *run)
 	}
 	trace_state_at(pmain, STATE_JOIN, run_lesson_line(run, "processes"), "waiting for the processes");
 	procs_wait_all(&ps);
-	double proc_ms = ms_since(t0);
-	int crashed = ps.crashed;
+	fig->proc_ms = ms_since(t0);
+	fig->crashed = ps.crashed;
 	procs_set_close(&ps);
-	proc_cpu = clock_children_cpu_ns() - proc_cpu;
+	fig->proc_cpu = clock_children_cpu_ns() - proc_cpu;
 	trace_end(pmain);
+	return rc;
+}
 
-	if (rc != 0 || report_stopped(run, crashed))
-		return rc;
-	run_result_num(run, "sequential_ms", seq_ms);
-	run_result_num(run, "threads_ms", thr_ms);
-	run_result_num(run, "processes_ms", proc_ms);
-	double thr_speedup = thr_ms > 0 ? seq_ms / thr_ms : 0, proc_speedup = proc_ms > 0 ? seq_ms / proc_ms : 0;
+static void vs_results(struct run *run, int njobs, const struct verdict_mark *mark, const struct vs_figures *f)
+{
+	run_result_num(run, "sequential_ms", f->seq_ms);
+	run_result_num(run, "threads_ms", f->thr_ms);
+	run_result_num(run, "processes_ms", f->proc_ms);
+	double thr_speedup = f->thr_ms > 0 ? f->seq_ms / f->thr_ms : 0;
+	double proc_speedup = f->proc_ms > 0 ? f->seq_ms / f->proc_ms : 0;
 	run_result_num(run, "threads_speedup", thr_speedup);
 	run_result_num(run, "processes_speedup", proc_speedup);
 	/* CPU time over wall time: how many cores the jobs kept busy on
 	 * average. Under one GIL it cannot exceed 1, whatever the load. */
-	double thr_par = thr_ms > 0 ? (double)thr_cpu / NS_PER_MS / thr_ms : 0;
-	double proc_par = proc_ms > 0 ? (double)proc_cpu / NS_PER_MS / proc_ms : 0;
+	double thr_par = f->thr_ms > 0 ? (double)f->thr_cpu / NS_PER_MS / f->thr_ms : 0;
+	double proc_par = f->proc_ms > 0 ? (double)f->proc_cpu / NS_PER_MS / f->proc_ms : 0;
 	run_result_num(run, "threads_parallelism", thr_par);
 	run_result_num(run, "processes_parallelism", proc_par);
 	if (njobs >= 2 && sampler_cores() >= 2)
-		verdict_report(run, &mark, proc_speedup > thr_speedup && proc_par > thr_par,
+		verdict_report(run, mark, proc_speedup > thr_speedup && proc_par > thr_par,
 		               "processes beat threads, on more cores at once");
 	else
-		verdict_report(run, &mark, 1, NULL);
-	run_result_num(run, "gil_switches", switches);
+		verdict_report(run, mark, 1, NULL);
+	run_result_num(run, "gil_switches", f->switches);
 	run_result_num(run, "cores", sampler_cores());
-	run_result_num(run, "crashed_workers", crashed);
+	run_result_num(run, "crashed_workers", f->crashed);
+}
+
+/* The same CPU-bound jobs one after another, in threads under the GIL,
+ * then in processes. */
+static int vs_main(struct run *run)
+{
+	int njobs = (int)run_int(run, "jobs");
+	uint64_t units = cpuburn_units((uint64_t)run_int(run, "job_ms") * NS_PER_MS);
+	int line_work = run_lesson_line(run, "work");
+	struct vs_figures fig = {0};
+	struct verdict_mark mark;
+	verdict_mark(&mark);
+
+	vs_sequential(run, njobs, units, &fig);
+	if (vs_threads(run, njobs, units, line_work, &fig) != 0)
+		return -1;
+	int rc = vs_processes(run, njobs, units, line_work, &fig);
+	if (rc != 0 || report_stopped(run, fig.crashed))
+		return rc;
+	vs_results(run, njobs, &mark, &fig);
 	return rc;
 }
 
@@ -849,7 +885,9 @@ static int processes_worker(int argc, char **argv)
 		return worker_pool(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "forkserver") == 0)
 		return procs_forkserver_main(argc - 1, argv + 1);
-	fprintf(stderr, "simul: --worker processes: unknown job (allowed: burn, pool, forkserver)\n");
+	if (argc >= 2 && strcmp(argv[1], "order") == 0)
+		return processes_order_worker(argc, argv);
+	fprintf(stderr, "simul: --worker processes: unknown job (allowed: burn, pool, forkserver, order)\n");
 	return 2;
 }
 
@@ -919,6 +957,17 @@ static const struct demo processes_demos[] = {
 		.params = vs_params,
 		.nparams = DEMO_COUNT(vs_params),
 		.main = vs_main,
+	},
+	{
+		.name = "order",
+		.summary = "Pool.map keeps input order, imap_unordered and as_completed don't; map's chunksize",
+		.description = "The same f over 16 items, each taking its own time, four ways: "
+		               "Pool.map returns the list at the end in input order (its default "
+		               "chunksize groups items), imap yields in order and holds early results "
+		               "back, imap_unordered and as_completed yield each as it completes.",
+		.params = processes_order_params,
+		.nparams = PROCESSES_ORDER_NPARAMS,
+		.main = processes_order_main,
 	},
 };
 

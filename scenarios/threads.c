@@ -17,6 +17,7 @@
  * workers taking jobs from a queue (ThreadPoolExecutor).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -33,6 +34,7 @@
 #include "httpd.h"
 #include "run.h"
 #include "threads/common.h"
+#include "threads/lifecycle.h"
 #include "trace.h"
 
 /* ---- threads/interleave ---- */
@@ -247,6 +249,58 @@ static void *fetcher_main(void *arg)
 	return NULL;
 }
 
+/* One after another, on the main thread; returns the ms it took and
+ * clears *ok when a file came back short. */
+static double download_sequential(struct run *run, struct fetcher *f, int n, long size, int *ok)
+{
+	trace_milestone("sequential: one download after another");
+	trace_task_t seq = trace_task_new("main (sequential)", KIND_MAIN, "sequential");
+	trace_bind(seq);
+	uint64_t t0 = clock_now_ns();
+	for (int i = 0; i < n && !run_stopping(run); i++) {
+		f[i].task = seq;
+		f[i].line_get = run_lesson_line(run, "seq_get");
+		f[i].line_print = run_lesson_line(run, "seq_print");
+		fetch_one(&f[i]);
+		*ok &= f[i].got == size;
+	}
+	double ms = threads_ms(clock_now_ns() - t0);
+	trace_end(seq);
+	return ms;
+}
+
+/* One thread per file; returns the ms from the first start to the last
+ * join, sets *started, clears *ok when a file came back short. */
+static double download_threaded(struct run *run, struct fetcher *f, pthread_t *th, int n, long size, int *ok,
+                                int *started)
+{
+	trace_milestone("threaded: one thread per download");
+	trace_task_t main_task = trace_task_new("main (threads)", KIND_MAIN, "threaded");
+	trace_bind(main_task);
+	trace_state_at(main_task, STATE_RUNNING, run_lesson_line(run, "start"), "t.start()");
+	uint64_t t0 = clock_now_ns();
+	for (int i = 0; i < n && !run_stopping(run); i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "thread-%d", i + 1);
+		f[i].task = trace_task_new_child(name, KIND_THREAD, "threaded", main_task);
+		f[i].line_get = run_lesson_line(run, "thread_get");
+		f[i].line_print = run_lesson_line(run, "thread_print");
+		if (threads_start(&th[i], fetcher_main, &f[i]) != 0) {
+			trace_end(f[i].task);
+			break;
+		}
+		(*started)++;
+	}
+	trace_state_at(main_task, STATE_JOIN, run_lesson_line(run, "join"), "t.join() for every thread");
+	for (int i = 0; i < *started; i++) {
+		pthread_join(th[i], NULL);
+		*ok &= f[i].got == size;
+	}
+	double ms = threads_ms(clock_now_ns() - t0);
+	trace_end(main_task);
+	return ms;
+}
+
 static int download_main(struct run *run)
 {
 	int n = (int)run_int(run, "files");
@@ -276,54 +330,18 @@ static int download_main(struct run *run)
 		snprintf(f[i].path, sizeof(f[i].path), "/bytes/%ld", size);
 	}
 
-	stop_watch_start(&watch, run, h);
-
-	/* One after another, on the main thread. */
-	double seq_ms = 0;
-	int ok = 1;
-	if (run_bool(run, "sequential")) {
-		trace_milestone("sequential: one download after another");
-		trace_task_t seq = trace_task_new("main (sequential)", KIND_MAIN, "sequential");
-		trace_bind(seq);
-		uint64_t t0 = clock_now_ns();
-		for (int i = 0; i < n && !run_stopping(run); i++) {
-			f[i].task = seq;
-			f[i].line_get = run_lesson_line(run, "seq_get");
-			f[i].line_print = run_lesson_line(run, "seq_print");
-			fetch_one(&f[i]);
-			ok &= f[i].got == size;
-		}
-		seq_ms = threads_ms(clock_now_ns() - t0);
-		trace_end(seq);
+	if (stop_watch_start(&watch, run, h) != 0) {
+		free(f);
+		free(th);
+		httpd_stop(h);
+		return -1;
 	}
 
-	/* One thread per file. */
-	trace_milestone("threaded: one thread per download");
-	trace_task_t main_task = trace_task_new("main (threads)", KIND_MAIN, "threaded");
-	trace_bind(main_task);
-	trace_state_at(main_task, STATE_RUNNING, run_lesson_line(run, "start"), "t.start()");
-	uint64_t t0 = clock_now_ns();
-	int started = 0;
-	for (int i = 0; i < n && !run_stopping(run); i++) {
-		char name[32];
-		snprintf(name, sizeof(name), "thread-%d", i + 1);
-		f[i].task = trace_task_new_child(name, KIND_THREAD, "threaded", main_task);
-		f[i].line_get = run_lesson_line(run, "thread_get");
-		f[i].line_print = run_lesson_line(run, "thread_print");
-		if (threads_start(&th[i], fetcher_main, &f[i]) != 0) {
-			trace_end(f[i].task);
-			break;
-		}
-		started++;
-	}
-	trace_state_at(main_task, STATE_JOIN, run_lesson_line(run, "join"), "t.join() for every thread");
-	for (int i = 0; i < started; i++) {
-		pthread_join(th[i], NULL);
-		ok &= f[i].got == size;
-	}
-	double thr_ms = threads_ms(clock_now_ns() - t0);
-	trace_end(main_task);
+	int ok = 1, started = 0;
+	double seq_ms = run_bool(run, "sequential") ? download_sequential(run, f, n, size, &ok) : 0;
+	double thr_ms = download_threaded(run, f, th, n, size, &ok, &started);
 	stop_watch_end(&watch);
+	uint64_t away = httpd_turned_away(h);
 	httpd_stop(h);
 	free(f);
 	free(th);
@@ -339,7 +357,11 @@ static int download_main(struct run *run)
 		run_result_num(run, "speedup", seq_ms / thr_ms);
 	run_result_num(run, "threads", started);
 	if (!ok && !run_stopping(run)) {
-		run_fail(run, "a download did not return the whole file");
+		if (away > 0)
+			run_fail(run, "a download did not return the whole file: the loopback server had no memory "
+			              "for %" PRIu64 " connections (a memory limit: ulimit -v?)", away);
+		else
+			run_fail(run, "a download did not return the whole file");
 		return -1;
 	}
 	return 0;
@@ -428,6 +450,28 @@ static void pool_as_completed(struct run *run, struct pool *p, trace_task_t main
 	pthread_mutex_unlock(&p->mu);
 }
 
+/* Submit every job; each waits in the queue (ready) until a worker takes
+ * it. Durations vary (seeded), so they end out of order. */
+static void pool_submit_all(struct run *run, struct pool *p, trace_task_t main_task, int started, int job_ms,
+                            uint64_t *rnd)
+{
+	for (int i = 0; i < p->njobs; i++) {
+		char name[32];
+		struct job *j = &p->jobs[i];
+		snprintf(name, sizeof(name), "job-%d", i + 1);
+		j->index = i;
+		j->latency_ms = job_ms / 2 + (int)(run_rand(rnd) % (uint64_t)(job_ms + 1));
+		j->task = trace_task_new_child(name, KIND_WORKER, "jobs", main_task);
+		trace_state_at(main_task, STATE_RUNNING, run_lesson_line(run, "submit"), "pool.submit(fetch, url)");
+		pthread_mutex_lock(&p->mu);
+		trace_statef(j->task, STATE_READY, run_lesson_line(run, "submit"), "queued (%d of %d workers busy)",
+		             p->busy, started);
+		p->submitted++;
+		pthread_cond_signal(&p->work);
+		pthread_mutex_unlock(&p->mu);
+	}
+}
+
 static int pool_main(struct run *run)
 {
 	int nw = (int)run_int(run, "workers"), nj = (int)run_int(run, "jobs");
@@ -456,12 +500,18 @@ static int pool_main(struct run *run)
 		run_fail(run, "out of memory");
 		return -1;
 	}
+	struct stop_watch watch;
+	if (stop_watch_start(&watch, run, h) != 0) {
+		free(p.jobs);
+		free(p.order);
+		free(w);
+		free(th);
+		httpd_stop(h);
+		return -1;
+	}
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.work, NULL);
 	pthread_cond_init(&p.done, NULL);
-
-	struct stop_watch watch;
-	stop_watch_start(&watch, run, h);
 	trace_task_t main_task = trace_task_new("main", KIND_MAIN, NULL);
 	trace_bind(main_task);
 	trace_state_at(main_task, STATE_RUNNING, run_lesson_line(run, "pool"), "ThreadPoolExecutor(max_workers)");
@@ -475,24 +525,8 @@ static int pool_main(struct run *run)
 		started++;
 	}
 
-	/* Submit every job; each waits in the queue (ready) until a worker
-	 * takes it. Durations vary (seeded), so they end out of order. */
 	uint64_t t0 = clock_now_ns();
-	for (int i = 0; i < nj; i++) {
-		char name[32];
-		struct job *j = &p.jobs[i];
-		snprintf(name, sizeof(name), "job-%d", i + 1);
-		j->index = i;
-		j->latency_ms = job_ms / 2 + (int)(run_rand(&rnd) % (uint64_t)(job_ms + 1));
-		j->task = trace_task_new_child(name, KIND_WORKER, "jobs", main_task);
-		trace_state_at(main_task, STATE_RUNNING, run_lesson_line(run, "submit"), "pool.submit(fetch, url)");
-		pthread_mutex_lock(&p.mu);
-		trace_statef(j->task, STATE_READY, run_lesson_line(run, "submit"), "queued (%d of %d workers busy)",
-		             p.busy, started);
-		p.submitted++;
-		pthread_cond_signal(&p.work);
-		pthread_mutex_unlock(&p.mu);
-	}
+	pool_submit_all(run, &p, main_task, started, job_ms, &rnd);
 
 	pool_as_completed(run, &p, main_task, started);
 	pthread_mutex_lock(&p.mu);
@@ -603,6 +637,28 @@ static const struct demo threads_demos[] = {
 		.nparams = DEMO_COUNT(pool_params),
 		.main = pool_main,
 	},
+	{
+		.name = "daemon",
+		.summary = "daemon threads: the program waits for the others at its end, cuts daemons off",
+		.description = "Three small programs, each a real process: a worker thread with "
+		               "daemon=False is waited for when main ends; with daemon=True the "
+		               "process exits and the worker stops mid-work; join() waits for it "
+		               "anyway.",
+		.params = threads_daemon_params,
+		.nparams = THREADS_DAEMON_NPARAMS,
+		.main = threads_daemon_main,
+	},
+	{
+		.name = "wakeup",
+		.summary = "three threads wait, only T3's data comes: the kernel wakes T3 alone, as a loop would",
+		.description = "T1, T2 and T3 wait for downloads; only T3's arrives early. The "
+		               "kernel's own counters show T1 and T2 are never woken while they "
+		               "wait; then the same three waits on one event loop, which wakes "
+		               "once, for T3.",
+		.params = threads_wakeup_params,
+		.nparams = THREADS_WAKEUP_NPARAMS,
+		.main = threads_wakeup_main,
+	},
 };
 
 const struct demo_module threads_module = {
@@ -611,4 +667,5 @@ const struct demo_module threads_module = {
 	.order = 10,
 	.demos = threads_demos,
 	.ndemos = DEMO_COUNT(threads_demos),
+	.worker = threads_worker,
 };

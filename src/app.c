@@ -25,28 +25,53 @@
 #include "feed.h"
 #include "model.h"
 #include "output.h"
+#include "pyagent.h"
 #include "render.h"
 #include "run.h"
 #include "sampler.h"
 #include "savefile.h"
 #include "trace.h"
 
+/* --set mirror=on|off: for every demo that has no parameter of that name.
+ * Returns 1 when kv was it (0 when not), -1 after the one-line error. */
+static int set_mirror(struct run *run, const char *kv)
+{
+	if (strncmp(kv, "mirror=", 7) != 0 || params_find(&run->params, "mirror") >= 0)
+		return 0;
+	if (run_mirror_parse(kv + 7, &run->mirror) != 0) {
+		fprintf(stderr, "simul: %s: mirror '%s': allowed: on, off\n", run->full_name, kv + 7);
+		return -1;
+	}
+	return 1;
+}
+
 int app_prepare_run(struct run *run, const struct app_options *o)
 {
 	const struct demo_module *mod = NULL;
-	const struct demo *d = registry_find(o->demo ? o->demo : REGISTRY_DEFAULT_DEMO, &mod);
+	const struct demo *d = o->py_script ? &pyagent_module.demos[0]
+	                                    : registry_find(o->demo ? o->demo : REGISTRY_DEFAULT_DEMO, &mod);
 	char err[512];
+	if (o->py_script)
+		mod = &pyagent_module;
 
 	if (d == NULL) {
-		char near[256];
-		registry_suggest(o->demo, near, sizeof(near), 3);
-		fprintf(stderr, "simul: unknown demo '%s'; closest: %s (simul --list shows all)\n", o->demo,
-		        near);
+		registry_unknown(o->demo);
 		return APP_EXIT_USAGE;
 	}
 	run_init(run, mod, d);
+	if (o->py_script) {
+		const char *base = strrchr(o->py_script, '/');
+		snprintf(run->full_name, sizeof(run->full_name), "python %s", base ? base + 1 : o->py_script);
+		/* 1 ms sweeps: a GIL turn is 5 ms, and waits for it are inferred */
+		run->sampler_hz = 1000;
+	}
 	for (int i = 0; i < o->nsets; i++) {
-		if (params_set_kv(&run->params, o->sets[i], err, sizeof(err)) != 0) {
+		int m = o->py_script ? 0 : set_mirror(run, o->sets[i]);
+		if (m < 0) {
+			run_destroy(run);
+			return APP_EXIT_USAGE;
+		}
+		if (m == 0 && params_set_kv(&run->params, o->sets[i], err, sizeof(err)) != 0) {
 			fprintf(stderr, "simul: %s: %s\n", run->full_name, err);
 			run_destroy(run);
 			return APP_EXIT_USAGE;
@@ -81,6 +106,8 @@ struct batch {
 	uv_loop_t loop;
 	uv_timer_t drain;
 	uv_signal_t sig[3];
+	int loop_ok; /* loop initialised: batch_loop_close closes it */
+	uint64_t notices_seen; /* run_notice: those printed */
 	struct model *model;
 	struct run *run;
 	int signal;
@@ -89,7 +116,10 @@ struct batch {
 static void on_drain(uv_timer_t *t)
 {
 	struct batch *b = t->data;
+	char notice[sizeof(b->run->notice)];
 	feed_drain(b->model, clock_now_ns());
+	if (run_notice_take(b->run, &b->notices_seen, notice, sizeof(notice)))
+		fprintf(stderr, "simul: %s: %s\n", b->run->full_name, notice);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -111,15 +141,24 @@ static void on_done(struct run *run, void *arg)
 		uv_close((uv_handle_t *)&b->sig[i], NULL);
 }
 
+/* --plain's width when --width is not given: the terminal's, else COLUMNS
+ * when it is a whole number, else 100; always within --width's range
+ * (COLUMNS=99999999999 overflowed, 100000 made lines of 100,000 columns). */
 static int terminal_width(void)
 {
 	struct winsize ws;
+	long w = 100;
 	const char *cols = getenv("COLUMNS");
-	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-		return ws.ws_col;
-	if (cols && atoi(cols) > 20)
-		return atoi(cols);
-	return 100;
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
+		w = ws.ws_col;
+	} else if (cols != NULL && cols[0] >= '0' && cols[0] <= '9') {
+		char *end;
+		errno = 0;
+		long v = strtol(cols, &end, 10);
+		if (*end == '\0')
+			w = errno == ERANGE ? APP_WIDTH_MAX : v;
+	}
+	return w < APP_WIDTH_MIN ? APP_WIDTH_MIN : w > APP_WIDTH_MAX ? APP_WIDTH_MAX : (int)w;
 }
 
 /* ---- outputs: one table, opened before the run, written after it ---- */
@@ -127,8 +166,6 @@ static int terminal_width(void)
 static int write_plain(FILE *f, const struct app_options *o, struct run *run, const struct model *m)
 {
 	struct text_options to = {.width = o->width ? o->width : terminal_width(), .ascii = o->ascii};
-	if (to.width < 40)
-		to.width = 40;
 	render_text(f, run, m, &to);
 	return ferror(f) ? -1 : 0;
 }
@@ -158,16 +195,18 @@ static const char *report_path(const struct app_options *o) { return o->report; 
 static const char *trace_path(const struct app_options *o) { return o->trace; }
 static const char *save_path(const struct app_options *o) { return o->save; }
 
-/* What batch mode can write, in the order it writes them. */
+/* What batch mode can write, in the order it writes them; the TUI writes
+ * the files (not the text, its screen being standard output). */
 static const struct output_format {
 	const char *option;
 	const char *(*path)(const struct app_options *o);
 	int (*write)(FILE *f, const struct app_options *o, struct run *run, const struct model *m);
+	int file; /* a file the TUI writes too */
 } output_formats[] = {
-	{"--plain", plain_path, write_plain},
-	{"--report", report_path, write_report},
-	{"--trace", trace_path, write_trace},
-	{"--save", save_path, write_save},
+	{"--plain", plain_path, write_plain, 0},
+	{"--report", report_path, write_report, 1},
+	{"--trace", trace_path, write_trace, 1},
+	{"--save", save_path, write_save, 1},
 };
 #define NFORMATS (sizeof(output_formats) / sizeof(output_formats[0]))
 
@@ -204,6 +243,28 @@ static int outputs_write(struct output out[NFORMATS], const struct app_options *
 	return rc;
 }
 
+int app_outputs_write_files(const struct app_options *o, struct run *run, const struct model *m, char *err,
+                            size_t errlen)
+{
+	int rc = 0;
+	for (size_t i = 0; i < NFORMATS; i++) {
+		struct output out;
+		if (!output_formats[i].file)
+			continue;
+		if (output_open_quiet(&out, output_formats[i].option, output_formats[i].path(o)) != 0) {
+			snprintf(err, errlen, "%s", out.err);
+			rc = -1;
+			continue;
+		}
+		int wrc = out.f != NULL ? output_formats[i].write(out.f, o, run, m) : 0;
+		if (output_close(&out, wrc) != 0) {
+			snprintf(err, errlen, "%s", out.err);
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
 int app_replay_batch(const struct app_options *o)
 {
 	struct run run;
@@ -224,25 +285,42 @@ int app_replay_batch(const struct app_options *o)
 	return rc;
 }
 
-/* The loop's handles: the drain timer and the signals that stop the run. */
-static void batch_loop_init(struct batch *b)
+/* The loop's handles: the drain timer and the signals that stop the run.
+ * Returns 0, or a libuv error (UV_EMFILE under a low open-file limit). */
+static int batch_loop_init(struct batch *b)
 {
 	static const int signums[3] = {SIGINT, SIGTERM, SIGHUP};
-	uv_loop_init(&b->loop);
-	uv_timer_init(&b->loop, &b->drain);
+	int rc = uv_loop_init(&b->loop);
+	if (rc != 0)
+		return rc;
+	b->loop_ok = 1;
+	uv_timer_init(&b->loop, &b->drain); /* cannot fail */
 	b->drain.data = b;
 	uv_timer_start(&b->drain, on_drain, BATCH_DRAIN_MS, BATCH_DRAIN_MS);
 	for (int i = 0; i < 3; i++) {
-		uv_signal_init(&b->loop, &b->sig[i]);
+		if ((rc = uv_signal_init(&b->loop, &b->sig[i])) != 0)
+			return rc;
 		b->sig[i].data = b;
-		uv_signal_start(&b->sig[i], on_signal, signums[i]);
+		if ((rc = uv_signal_start(&b->sig[i], on_signal, signums[i])) != 0)
+			return rc;
 	}
+	return 0;
 }
 
-/* Close the handles (on_done did, when the run started) and the loop. */
+static void batch_close_handle(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+/* Close whatever handles are still open, and the loop. */
 static void batch_loop_close(struct batch *b)
 {
-	uv_run(&b->loop, UV_RUN_NOWAIT); /* let the close callbacks run */
+	if (!b->loop_ok)
+		return;
+	uv_walk(&b->loop, batch_close_handle, NULL);
+	uv_run(&b->loop, UV_RUN_DEFAULT); /* let the close callbacks run */
 	uv_loop_close(&b->loop);
 }
 
@@ -261,12 +339,17 @@ int app_batch(const struct app_options *o)
 
 	memset(&b, 0, sizeof(b));
 	b.run = &run;
+	if (run.sampler_hz > 0)
+		run_measure_before(&run); /* before the origin: it blocks 100 ms */
 	b.model = feed_start();
-	batch_loop_init(&b);
-	rc = run_start(&run, &b.loop, on_done, &b);
+	const char *what = "cannot set up the event loop";
+	rc = batch_loop_init(&b);
+	if (rc == 0) {
+		what = "could not start";
+		rc = run_start(&run, &b.loop, on_done, &b);
+	}
 	if (rc != 0) {
-		fprintf(stderr, "simul: could not start %s: %s\n", run.full_name, strerror(-rc));
-		on_done(&run, &b);
+		fprintf(stderr, "simul: %s: %s: %s\n", run.full_name, what, uv_strerror(rc));
 		batch_loop_close(&b);
 		model_free(b.model);
 		outputs_abandon(out);

@@ -9,12 +9,21 @@
 #ifndef SIMUL_APP_H
 #define SIMUL_APP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "demo.h"
 #include "params.h"
 
 #define APP_MAX_SETS 64
+/* --width (and COLUMNS for --plain): the text view's columns. */
+#define APP_WIDTH_MIN 40
+#define APP_WIDTH_MAX 1000
+/* --size WxH: the TUI's fixed screen. */
+#define TUI_SIZE_MIN_W 80
+#define TUI_SIZE_MAX_W 500
+#define TUI_SIZE_MIN_H 24
+#define TUI_SIZE_MAX_H 200
 
 struct app_options {
 	const char *demo;    /* "module/demo", or NULL: the menu */
@@ -36,8 +45,12 @@ struct app_options {
 	const char *script;  /* --script FILE: actions typed into the TUI */
 	int size_w, size_h;  /* --size WxH, 0: the terminal's */
 	int keys_overlay;    /* --keys-overlay */
+	int present;         /* --present: the TUI's presenter layout */
 	int tui;             /* --tui, or an option only the TUI has: it writes the outputs */
 	double speed;        /* --speed 0.01..1 (pace.h); 0: not given (1) */
+	const char *py_script;        /* simul python FILE.py: the program */
+	const char *const *py_args;   /* ... its arguments (NULL-terminated) */
+	const char *python;  /* --python PATH */
 };
 
 /* Exit codes. */
@@ -56,6 +69,12 @@ struct model;
  * into the model, and capture the recorder's, the model's and the
  * machine's counters into run->counters. */
 void app_run_end(struct run *run, struct model *m);
+/* Write the files asked for (--report, --trace, --save; not the text view)
+ * of a finished run at once, each a temporary file renamed into place when
+ * whole, as batch mode does. Returns 0, or -1 with the last failure's one
+ * line in err (errlen bytes; nothing is printed). */
+int app_outputs_write_files(const struct app_options *o, struct run *run, const struct model *m, char *err,
+                            size_t errlen);
 /* Run o->demo to the end without a terminal UI and write what was asked. */
 int app_batch(const struct app_options *o);
 /* Show a saved run (o->replay) without a terminal UI: what app_batch

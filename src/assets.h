@@ -22,9 +22,14 @@ const struct asset *asset_get(const char *path);
 size_t asset_count(void);
 const struct asset *asset_at(size_t i);
 
-/* The lesson text / Python of "module/demo", or NULL. */
+/* The lesson text / Python of "module/demo", or NULL. The Python may be the
+ * module's own "lessons/module/module.py", shared by its demos. */
 const char *lesson_text(const char *full_name);
 const char *lesson_python(const char *full_name);
+/* One more lesson, made at run time (`simul python FILE.py`: its text and
+ * the program), found by lesson_text and lesson_python under full_name.
+ * Copies the strings; a later call replaces it. */
+void lesson_set_extra(const char *full_name, const char *text, const char *python);
 /* 1-based line of the Python that carries `#@tag`, or 0. */
 int lesson_line(const char *full_name, const char *tag);
 /* Copy one line of Python for display, without its `#@tag` marker and the

@@ -52,6 +52,9 @@ const struct demo *registry_find(const char *name, const struct demo_module **mo
 const struct demo_module *registry_module(const char *name);
 /* Up to `max` names closest to `name`, comma-separated, into buf. */
 void registry_suggest(const char *name, char *buf, size_t n, int max);
+/* The one line for a name that is no demo: the name (escaped), the closest
+ * ones and where to see them all; on stderr. */
+void registry_unknown(const char *name);
 /* The demo that `simul` opens on by default. */
 #define REGISTRY_DEFAULT_DEMO "threads/interleave"
 

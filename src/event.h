@@ -33,6 +33,7 @@ enum trace_ev_type {
 	TRACE_EV_PREEMPT,   /* sampler: thread b of pid a runnable-waiting from t_ns for state=1, until next with state=0 */
 	TRACE_EV_CORE,      /* sampler: thread b of pid a last ran on core line */
 	TRACE_EV_TEXT,      /* continuation of the previous event's text (inside a ring only) */
+	TRACE_EV_KWAIT,     /* sampler: thread b of pid a blocked on a futex from t_ns for state=1, until next with state=0 */
 };
 
 /* One event with its text joined. The text belongs to whoever made the

@@ -14,6 +14,41 @@ void json_init(struct json *j, FILE *f, int pretty)
 	j->pretty = pretty;
 }
 
+/* Length of the valid UTF-8 sequence at p (1..4), or minus the length of
+ * its maximal invalid subpart, which becomes one U+FFFD (as Unicode
+ * recommends, and as Python's decoder does with errors="replace"). */
+static int utf8_seq(const unsigned char *p)
+{
+	unsigned c = p[0], lo = 0x80, hi = 0xbf;
+	int n;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return -1;
+	/* No overlong forms, no surrogates, nothing past U+10FFFF. */
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	for (int i = 1; i < n; i++) {
+		if (p[i] < lo || p[i] > hi) /* the terminating NUL stops here too */
+			return -i;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return n;
+}
+
 void json_write_string(FILE *f, const char *s)
 {
 	fputc('"', f);
@@ -27,10 +62,18 @@ void json_write_string(FILE *f, const char *s)
 		case '\b': fputs("\\b", f); break;
 		case '\f': fputs("\\f", f); break;
 		default:
-			if (*p < 0x20)
+			if (*p < 0x20) {
 				fprintf(f, "\\u%04x", *p);
-			else
+			} else if (*p < 0x80) {
 				fputc(*p, f);
+			} else {
+				int k = utf8_seq(p);
+				if (k > 0)
+					fwrite(p, 1, (size_t)k, f);
+				else
+					fputs("\\ufffd", f);
+				p += (k > 0 ? k : -k) - 1;
+			}
 		}
 	}
 	fputc('"', f);

@@ -1,7 +1,8 @@
 /*
  * json.h: a small streaming JSON writer (objects, arrays, numbers, strings),
- * indented two spaces. Strings are escaped per RFC 8259; non-finite numbers
- * are written as null.
+ * indented two spaces. Strings are escaped per RFC 8259 and written as
+ * UTF-8: a byte sequence that is not UTF-8 becomes U+FFFD. Non-finite
+ * numbers are written as null.
  */
 #ifndef SIMUL_JSON_H
 #define SIMUL_JSON_H

@@ -3,8 +3,9 @@
  *
  * Events are queued (model_ingest), sorted by time, and applied in order up
  * to a watermark. Applying a task's event updates its reported state; the
- * effective state (reported, or preempted when its thread waits for a core)
- * is what spans record. An event older than what a task already has (its
+ * effective state (reported, or preempted when its thread waits for a core,
+ * or gil-inferred when a CPython thread that says it runs is blocked on a
+ * futex) is what spans record. An event older than what a task already has (its
  * thread was descheduled for longer than the hold-back) is applied at the
  * task's last time and counted as late.
  */
@@ -289,11 +290,14 @@ struct gstep {
 struct gtrack {
 	struct gstep *steps;
 	size_t n, cap;
-	/* Checkpoint k describes the moment of step k*GCP_EVERY, before it. */
+	/* Checkpoint k describes the moment of step k*GCP_EVERY, before it; cpt[k]
+	 * is that step's time, kept apart so that finding a checkpoint reads a
+	 * dense array (128 times smaller than the steps) rather than the steps. */
 	struct gcp {
 		uint64_t cum[STATE_COUNT];
 		int32_t count[STATE_COUNT];
 	} *cp;
+	uint64_t *cpt;
 	size_t capcp;
 	uint64_t cum[STATE_COUNT];
 	int32_t count[STATE_COUNT];
@@ -313,8 +317,10 @@ static void gtrack_push(struct gtrack *g, uint64_t t, int from, int to)
 		if (k >= g->capcp) {
 			size_t cap = g->capcp ? g->capcp * 2 : 4;
 			g->cp = xreallocarray(g->cp, cap, sizeof(*g->cp));
+			g->cpt = xreallocarray(g->cpt, cap, sizeof(*g->cpt));
 			g->capcp = cap;
 		}
+		g->cpt[k] = t; /* t is already no earlier than the last step */
 		memcpy(g->cp[k].cum, g->cum, sizeof(g->cum));
 		memcpy(g->cp[k].count, g->count, sizeof(g->count));
 	}
@@ -337,31 +343,39 @@ static void gtrack_cum_at(const struct gtrack *g, uint64_t t, uint64_t upto, uin
 		t = upto;
 	if (g->n == 0 || g->steps[0].t > t)
 		return;
-	size_t lo = 0, hi = g->n - 1;
+	/* the last checkpoint at or before t, then its steps up to t */
+	size_t lo = 0, hi = (g->n - 1) / GCP_EVERY;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo + 1) / 2;
-		if (g->steps[mid].t <= t)
+		if (g->cpt[mid] <= t)
 			lo = mid;
 		else
 			hi = mid - 1;
 	}
-	size_t k = lo / GCP_EVERY;
+	size_t k = lo, end = (k + 1) * GCP_EVERY < g->n ? (k + 1) * GCP_EVERY : g->n;
 	int32_t count[STATE_COUNT];
+	uint64_t since[STATE_COUNT];
 	memcpy(out, g->cp[k].cum, sizeof(uint64_t) * STATE_COUNT);
 	memcpy(count, g->cp[k].count, sizeof(count));
-	uint64_t at = g->steps[k * GCP_EVERY].t;
-	for (size_t j = k * GCP_EVERY; j <= lo; j++) {
+	/* A state's count is constant until a step changes it, so its time is
+	 * added only then (two states a step), not for every state at every step. */
+	for (int s = 0; s < STATE_COUNT; s++)
+		since[s] = g->cpt[k];
+	for (size_t j = k * GCP_EVERY; j < end && g->steps[j].t <= t; j++) {
 		const struct gstep *st = &g->steps[j];
-		for (int s = 0; s < STATE_COUNT; s++)
-			out[s] += (uint64_t)count[s] * (st->t - at);
-		at = st->t;
-		if (st->from >= 0)
+		if (st->from >= 0) {
+			out[st->from] += (uint64_t)count[st->from] * (st->t - since[st->from]);
+			since[st->from] = st->t;
 			count[st->from]--;
-		if (st->to >= 0)
+		}
+		if (st->to >= 0) {
+			out[st->to] += (uint64_t)count[st->to] * (st->t - since[st->to]);
+			since[st->to] = st->t;
 			count[st->to]++;
+		}
 	}
 	for (int s = 0; s < STATE_COUNT; s++)
-		out[s] += (uint64_t)count[s] * (t - at);
+		out[s] += (uint64_t)count[s] * (t - since[s]);
 }
 
 /* ---- threads the sampler reports on ---- */
@@ -369,6 +383,7 @@ static void gtrack_cum_at(const struct gtrack *g, uint64_t t, uint64_t upto, uin
 struct tslot {
 	uint64_t key; /* pid << 32 | tid; 0 empty */
 	int preempted;
+	int kwait; /* blocked on a futex (a CPython thread: the GIL, inferred) */
 	int core;
 	int *running; /* tasks on this thread that report running */
 	size_t nrunning, caprunning;
@@ -468,6 +483,7 @@ void model_free(struct model *m)
 		free(m->groups[i].name);
 		free(m->groups[i].g.steps);
 		free(m->groups[i].g.cp);
+		free(m->groups[i].g.cpt);
 	}
 	for (size_t i = 0; i < m->capslots; i++)
 		free(m->slots[i].running);
@@ -652,7 +668,9 @@ static void task_refresh(struct model *m, size_t idx, uint64_t at)
 	int core = -1;
 	if (t->slot >= 0) {
 		struct tslot *s = &m->slots[t->slot];
-		if (eff == STATE_RUNNING && s->preempted)
+		if (eff == STATE_RUNNING && s->kwait)
+			eff = STATE_GIL_INFERRED;
+		else if (eff == STATE_RUNNING && s->preempted)
 			eff = STATE_PREEMPTED;
 		if (eff == STATE_RUNNING || eff == STATE_PREEMPTED)
 			core = s->core;
@@ -708,13 +726,15 @@ static void apply_one(struct model *m, const struct pending *p)
 		m->miles[m->nmiles++] = (struct mark){.t = at, .task = -1, .text = p->text};
 		return;
 	}
-	if (p->type == TRACE_EV_PREEMPT || p->type == TRACE_EV_CORE) {
+	if (p->type == TRACE_EV_PREEMPT || p->type == TRACE_EV_CORE || p->type == TRACE_EV_KWAIT) {
 		int si = slot_find(m, p->a, p->b, 0);
 		if (si < 0)
 			return;
 		struct tslot *s = &m->slots[si];
 		if (p->type == TRACE_EV_PREEMPT)
 			s->preempted = p->state != 0;
+		else if (p->type == TRACE_EV_KWAIT)
+			s->kwait = p->state != 0;
 		else
 			s->core = p->line;
 		for (size_t i = 0; i < s->nrunning; i++) {
@@ -1012,6 +1032,6 @@ size_t model_memory_bytes(const struct model *m)
 		b += tr->capcp * sizeof(*tr->cp) + tr->capchunks * sizeof(*tr->c.many);
 	}
 	for (size_t g = 0; g < m->ngroups; g++)
-		b += m->groups[g].g.cap * sizeof(struct gstep) + m->groups[g].g.capcp * sizeof(struct gcp);
+		b += m->groups[g].g.cap * sizeof(struct gstep) + m->groups[g].g.capcp * (sizeof(struct gcp) + sizeof(uint64_t));
 	return b;
 }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -26,6 +27,7 @@
 #include "clock.h"
 #include "fdio.h"
 #include "model.h"
+#include "fatal.h"
 #include "output.h"
 #include "run.h"
 #include "script.h"
@@ -40,6 +42,11 @@
 /* Quiet time after a scripted Esc, longer than the TUI's Esc delay (25 ms),
  * so that it reads a lone Esc and not the start of a key sequence. */
 #define RECORD_ESC_PAUSE_NS (60 * NS_PER_MS)
+/* After a quit is typed (the script's, or ours when a script ends without
+ * one and no terminal can type it), how long the TUI has to exit before it
+ * is sent SIGTERM, then as long again before SIGKILL: a 'q' typed into a
+ * parameter being edited is text, not a quit. */
+#define RECORD_QUIT_GRACE_NS (3 * NS_PER_S)
 
 int record_wanted(const struct app_options *o)
 {
@@ -259,6 +266,7 @@ static int spawn_in_pty(char **argv, const struct winsize *ws, int mark_w, int c
 	char path[128];
 	snprintf(path, sizeof(path), "%s", slave_name);
 	fflush(stdout);
+	pid_t relay = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		close(master);
@@ -270,6 +278,10 @@ static int spawn_in_pty(char **argv, const struct winsize *ws, int mark_w, int c
 		int s = open(path, O_RDWR);
 		if (s < 0)
 			_exit(127);
+		/* The TUI quits (as on a hang-up) if the relay dies unannounced. */
+		prctl(PR_SET_PDEATHSIG, SIGHUP);
+		if (getppid() != relay)
+			_exit(129); /* it died before the prctl */
 		ioctl(s, TIOCSCTTY, 0);
 		ioctl(s, TIOCSWINSZ, ws);
 		dup2(s, 0);
@@ -308,6 +320,9 @@ struct relay {
 	int master;           /* the pseudo-terminal; -1 until started */
 	int marks_r, cmds_w;  /* our ends of the milestone and command pipes */
 	int master_open, marks_open;
+	uint64_t quit_ns;     /* when a quit was typed; 0: none yet */
+	int quit_signals;     /* SIGTERM, then SIGKILL, sent since */
+	int quit_implied;     /* the script ended without one: we typed it */
 	pid_t pid;
 	char markbuf[1024];
 	size_t nmark;
@@ -374,6 +389,7 @@ static int relay_start(struct relay *r, char **argv)
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw);
 	}
 	signal(SIGPIPE, SIG_IGN);
+	fatal_set_hook(restore_tty); /* a fatal signal gives our terminal back too */
 	child_pid = r->pid;
 	struct sigaction sa = {.sa_handler = forward_signal};
 	sigemptyset(&sa.sa_mask);
@@ -462,6 +478,8 @@ static void relay_action(struct relay *r, const struct script_action *a)
 	}
 	case SCRIPT_QUIT:
 		fd_write_all(r->master, "q", 1);
+		if (r->quit_ns == 0)
+			r->quit_ns = clock_real_ns();
 		break;
 	case SCRIPT_MARKER:
 		cast_marker(&r->cast, a->text);
@@ -481,6 +499,31 @@ static void relay_action(struct relay *r, const struct script_action *a)
 	}
 }
 
+/* With no terminal to type into, nobody else can end the TUI: once the
+ * script is over, quit for it; once a quit was typed, make sure it ends
+ * (SIGTERM, then SIGKILL, RECORD_QUIT_GRACE_NS apart). Returns the poll
+ * timeout this asks for, in ms (-1: none). */
+static int relay_quit_watch(struct relay *r)
+{
+	if (r->interactive || r->next < r->sc.n)
+		return -1;
+	uint64_t now = clock_real_ns();
+	if (r->quit_ns == 0) {
+		if (now < r->due)
+			return (int)((r->due - now) / NS_PER_MS) + 1; /* the script's last wait */
+		fd_write_all(r->master, "q", 1);
+		r->quit_ns = now;
+		r->quit_implied = 1;
+	}
+	uint64_t deadline = r->quit_ns + (uint64_t)(r->quit_signals + 1) * RECORD_QUIT_GRACE_NS;
+	if (now >= deadline && r->quit_signals < 2) {
+		kill(r->pid, r->quit_signals == 0 ? SIGTERM : SIGKILL);
+		r->quit_signals++;
+		deadline += RECORD_QUIT_GRACE_NS;
+	}
+	return r->quit_signals < 2 ? (int)((deadline - now) / NS_PER_MS) + 1 : -1;
+}
+
 /* Relay both ways until the TUI closes its terminal, typing the script's
  * actions as they fall due. */
 static void relay_loop(struct relay *r)
@@ -492,7 +535,7 @@ static void relay_loop(struct relay *r)
 			{.fd = r->marks_open ? r->marks_r : -1, .events = POLLIN},
 			{.fd = r->interactive ? STDIN_FILENO : -1, .events = POLLIN},
 		};
-		int timeout = -1;
+		int timeout = relay_quit_watch(r);
 		if (r->next < r->sc.n) {
 			uint64_t now = clock_real_ns();
 			timeout = r->due > now ? (int)((r->due - now) / NS_PER_MS) + 1 : 0;
@@ -531,6 +574,9 @@ static int relay_finish(struct relay *r, int rc)
 	if (r->cmds_w >= 0)
 		close(r->cmds_w);
 	script_free(&r->sc);
+	if (r->quit_implied)
+		fprintf(stderr, "simul: --script ended without quit and there is no terminal to type one: "
+		                "simul quit for it\n");
 	if (rc != 0) {
 		output_abandon(&r->out);
 		return rc;

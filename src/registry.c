@@ -5,6 +5,7 @@
  * (build/gen/modules.c), so that a new module edits no shared file.
  */
 #include "demo.h"
+#include "quote.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,4 +144,12 @@ void registry_suggest(const char *name, char *buf, size_t n, int max)
 			break;
 		used += (size_t)w;
 	}
+}
+
+void registry_unknown(const char *name)
+{
+	char near[256], q[QUOTE_MAX];
+	registry_suggest(name, near, sizeof(near), 3);
+	fprintf(stderr, "simul: unknown demo %s; closest: %s (simul --list shows all)\n",
+	        quote_arg(name, q, sizeof(q)), near);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "quote.h"
 #include "render.h"
 #include "state.h"
 #include "view.h"
@@ -21,41 +22,47 @@
 #define TEXT_MAX_LANES 60
 /* Past this many printed lines, the output list is cut (the report has all). */
 #define TEXT_MAX_MARKS 100
+#define TEXT_NAME_MAX 48 /* a lane's name, as shown */
 
 /* A lane of text output: one task, or all the tasks of one group. */
 struct lane {
 	int task;  /* -1 for a group lane */
 	int group; /* the group, for a group lane */
-	char name[48];
+	char name[TEXT_NAME_MAX];
 };
 
-/* Lanes in task order; a group's lane stands where its first task would. */
+struct lanes_fill {
+	const struct model *m;
+	struct lane *l;
+	size_t n;
+};
+
+static void lane_add(void *arg, int is_group, size_t index)
+{
+	struct lanes_fill *lf = arg;
+	struct lane *l = &lf->l[lf->n++];
+	if (is_group) {
+		l->task = -1;
+		l->group = (int)index;
+		snprintf(l->name, sizeof(l->name), "%s x%zu", model_group_name(lf->m, index),
+		         model_group_size(lf->m, index));
+	} else {
+		const struct model_task *t = model_task(lf->m, index);
+		l->task = (int)index;
+		l->group = t->group_index;
+		snprintf(l->name, sizeof(l->name), "%s", t->name);
+	}
+	quote_defang(l->name, l->name, sizeof(l->name)); /* a saved run's names too */
+}
+
+/* The lanes, grouped as in the TUI (view_lanes). */
 static size_t lanes_make(const struct model *m, struct lane **out)
 {
-	size_t nt = model_task_count(m), n = 0;
-	int grouped = nt > TEXT_MAX_LANES;
-	unsigned char *seen = xcalloc(model_group_count(m) + 1, 1);
-	struct lane *l = xcalloc(nt ? nt : 1, sizeof(*l));
-	for (size_t i = 0; i < nt; i++) {
-		const struct model_task *t = model_task(m, i);
-		if (grouped && t->group_index >= 0) {
-			if (seen[t->group_index])
-				continue;
-			seen[t->group_index] = 1;
-			l[n].task = -1;
-			l[n].group = t->group_index;
-			snprintf(l[n].name, sizeof(l[n].name), "%s x%zu", t->group,
-			         model_group_size(m, (size_t)t->group_index));
-		} else {
-			l[n].task = (int)i;
-			l[n].group = t->group_index;
-			snprintf(l[n].name, sizeof(l[n].name), "%s", t->name);
-		}
-		n++;
-	}
-	free(seen);
-	*out = l;
-	return n;
+	size_t nt = model_task_count(m);
+	struct lanes_fill lf = {.m = m, .l = xcalloc(nt ? nt : 1, sizeof(struct lane))};
+	view_lanes(m, TEXT_MAX_LANES, -1, lane_add, &lf);
+	*out = lf.l;
+	return lf.n;
 }
 
 static int lane_has_task(const struct model *m, const struct lane *l, int task)
@@ -161,7 +168,20 @@ static uint64_t run_end_ns(struct run *run, const struct model *m)
 	return end > model_origin(m) ? end : model_origin(m) + 1;
 }
 
-/* The demo, its parameters, and the run's wall and CPU time. */
+/* One line when other programs loaded the machine during the run (load.h). */
+static void print_machine_busy(FILE *f, struct run *run)
+{
+	struct run_load l;
+	run_machine_load(run, &l);
+	if (!l.busy)
+		return;
+	double share = l.during >= 0 ? l.during : l.before;
+	fprintf(f, "machine busy: other programs used %.1f of %d cores%s; figures may be off\n",
+	        share * l.ncores, l.ncores, l.during >= 0 ? "" : " before the run");
+}
+
+/* The demo, its parameters, the run's wall and CPU time, and whether other
+ * programs loaded the machine meanwhile. */
 static void print_heading(FILE *f, struct run *run, const struct model *m, const struct text_options *o)
 {
 	char a[32], b[32];
@@ -180,7 +200,9 @@ static void print_heading(FILE *f, struct run *run, const struct model *m, const
 		view_format_duration(run->real_ns, o->ascii, a, sizeof(a));
 		fprintf(f, ", speed %g: lesson time (real %s)", run->speed, a);
 	}
-	fputs("\n\n", f);
+	fputc('\n', f);
+	print_machine_busy(f, run);
+	fputc('\n', f);
 }
 
 /* What the tasks printed, in order (at most TEXT_MAX_MARKS lines). */
@@ -196,7 +218,10 @@ static void print_marks(FILE *f, struct run *run, const struct model *m, int nw,
 		struct model_mark mk;
 		model_mark_get(m, k, &mk);
 		view_format_time(&v, mk.t_ns, o->ascii, a, sizeof(a));
-		fprintf(f, "  %10s  %-*.*s  %s\n", a, nw, nw, model_task(m, (size_t)mk.task)->name, mk.text);
+		char name[TEXT_NAME_MAX], text[TRACE_TEXT_MAX + 1];
+		quote_defang(model_task(m, (size_t)mk.task)->name, name, sizeof(name));
+		quote_defang(mk.text, text, sizeof(text));
+		fprintf(f, "  %10s  %-*.*s  %s\n", a, nw, nw, name, text);
 	}
 	if (nmarks > TEXT_MAX_MARKS)
 		fprintf(f, "  ... %zu more lines (--report FILE has them all)\n", nmarks - TEXT_MAX_MARKS);
@@ -270,19 +295,19 @@ static void print_panel_results(FILE *f, struct run *run)
 	char title[RUN_PANEL_TITLE];
 	int np = run_panel_copy(run, panel, RUN_PANEL_LINES, title, sizeof(title), NULL);
 	if (np > 0) {
-		fprintf(f, "\n%s:\n", title[0] ? title : "panel");
+		fprintf(f, "\n%s:\n", title[0] ? quote_defang(title, title, sizeof(title)) : "panel");
 		for (int i = 0; i < np; i++)
-			fprintf(f, "  %s\n", panel[i]);
+			fprintf(f, "  %s\n", quote_defang(panel[i], panel[i], sizeof(panel[i])));
 	}
 	free(panel);
 	if (run->nresults > 0) {
 		fprintf(f, "\nresults:\n");
 		for (int i = 0; i < run->nresults; i++) {
 			const struct run_result *r = &run->results[i];
-			if (r->is_text)
-				fprintf(f, "  %-28s %s\n", r->key, r->text);
-			else
-				fprintf(f, "  %-28s %.6g\n", r->key, r->num);
+			char key[sizeof(r->key)], text[sizeof(r->text)], num[64];
+			quote_defang(r->key, key, sizeof(key));
+			view_format_number(r->num, num, sizeof(num));
+			fprintf(f, "  %-28s %s\n", key, r->is_text ? quote_defang(r->text, text, sizeof(text)) : num);
 		}
 	}
 	if (run->counters.dropped > 0)

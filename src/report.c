@@ -39,6 +39,9 @@ static void write_params(struct json *j, struct run *run)
 		case PARAM_ENUM:
 			json_str(j, s->name, s->choices[(int)v]);
 			break;
+		case PARAM_TEXT:
+			json_str(j, s->name, run->params.text[(int)v]);
+			break;
 		}
 	}
 	json_object_end(j);
@@ -81,6 +84,25 @@ static void write_results(struct json *j, struct run *run)
 		json_object_end(j);
 	}
 	json_object_end(j);
+}
+
+static void num_or_null(struct json *j, const char *key, double v)
+{
+	if (v < 0)
+		json_null(j, key);
+	else
+		json_num(j, key, v);
+}
+
+/* Other programs' load (load.h): fractions of the machine's cores. */
+static void write_load(struct json *j, struct run *run)
+{
+	struct run_load l;
+	run_machine_load(run, &l);
+	num_or_null(j, "other_load_before", l.before);
+	num_or_null(j, "other_load_during", l.during);
+	json_bool(j, "busy", l.busy);
+	json_num(j, "busy_threshold", LOAD_BUSY_THRESHOLD);
 }
 
 int report_write(FILE *f, struct run *run, const struct model *m)
@@ -170,6 +192,7 @@ int report_write(FILE *f, struct run *run, const struct model *m)
 	for (int c = 0; c < run->sampler_stats.ncores; c++)
 		json_num(&j, NULL, run->sampler_stats.core_busy[c]);
 	json_array_end(&j);
+	write_load(&j, run);
 	json_object_end(&j);
 
 	json_object_end(&j);

@@ -29,6 +29,8 @@ void run_init(struct run *run, const struct demo_module *module, const struct de
 	run->seed = 1;
 	run->speed = 1.0;
 	run->sampler_hz = SAMPLER_DEFAULT_HZ;
+	run->load_before = -1;
+	run->load_during = -1;
 	pthread_mutex_init(&run->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -36,14 +38,38 @@ void run_init(struct run *run, const struct demo_module *module, const struct de
 	pthread_condattr_destroy(&ca);
 }
 
+static int (*mirror_fn)(struct run *run);
+
+void run_set_mirror(int (*fn)(struct run *run))
+{
+	mirror_fn = fn;
+}
+
+int run_mirror_parse(const char *value, int *out)
+{
+	static const char *const on[] = {"on", "1", "true", "yes"}, *const off[] = {"off", "0", "false", "no"};
+	for (int i = 0; i < 4; i++) {
+		if (strcmp(value, on[i]) == 0)
+			return *out = 1, 0;
+		if (strcmp(value, off[i]) == 0)
+			return *out = 0, 0;
+	}
+	return -1;
+}
+
 static void *scenario_main(void *arg)
 {
 	struct run *run = arg;
 	int rc = run->demo->main(run);
+	if (rc == 0 && run->mirror && mirror_fn != NULL && !run_stopping(run))
+		rc = mirror_fn(run);
+	struct load_snap end;
 	run->end_ns = clock_now_ns();
 	run->paused_ns = pace_paused_ns();
 	run->real_ns = clock_real_ns() - run->real_ns; /* run_start left the start there */
 	run->cpu_ns = clock_process_cpu_ns() + clock_children_cpu_ns() - run->cpu0_ns;
+	run_load_mark(run, &end);
+	run->load_during = load_other(&run->load0, &end);
 	run->status = rc;
 	if (rc != 0 && run->error[0] == '\0')
 		snprintf(run->error, sizeof(run->error), "%s failed", run->full_name);
@@ -76,6 +102,7 @@ int run_start(struct run *run, uv_loop_t *loop, void (*on_done)(struct run *, vo
 	if (run->sampler_hz > 0 && sampler_start(&run->sampler, run->sampler_hz) != 0)
 		run->sampler = NULL; /* the timeline then shows reported states only */
 	pace_begin(run->speed);
+	load_snap_take(&run->load0, NULL, 0);
 	run->start_ns = clock_now_ns();
 	run->real_ns = clock_real_ns();
 	run->cpu0_ns = clock_process_cpu_ns() + clock_children_cpu_ns();
@@ -140,6 +167,11 @@ int run_bool(const struct run *run, const char *param)
 const char *run_enum(const struct run *run, const char *param)
 {
 	return params_enum(&run->params, param);
+}
+
+const char *run_text(const struct run *run, const char *param)
+{
+	return params_text(&run->params, param);
 }
 
 int run_stopping(struct run *run)
@@ -226,6 +258,62 @@ void run_watch_pid(struct run *run, pid_t pid)
 	pace_watch_pid(pid);
 }
 
+void run_watch_python(struct run *run, pid_t pid, int infer_gil)
+{
+	sampler_watch_flags(run->sampler, pid, infer_gil ? SAMPLER_FUTEX : 0);
+	pace_watch_pid(pid);
+}
+
+void run_measure_before(struct run *run)
+{
+	struct load_snap a, b;
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = RUN_LOAD_BEFORE_MS * 1000000L};
+	load_snap_take(&a, NULL, 0);
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+	load_snap_take(&b, NULL, 0);
+	run->load_before = load_other(&a, &b);
+}
+
+void run_load_mark(struct run *run, struct load_snap *mark)
+{
+	pid_t kids[256];
+	int n = run->sampler != NULL ? sampler_kids(run->sampler, kids, 256) : 0;
+	load_snap_take(mark, kids, n);
+}
+
+int run_load_busy_since(struct run *run, const struct load_snap *mark, double *other)
+{
+	struct load_snap now;
+	run_load_mark(run, &now);
+	double o = load_other(mark, &now);
+	if (other != NULL)
+		*other = o;
+	return load_is_busy(o);
+}
+
+void run_machine_load(struct run *run, struct run_load *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->ncores = run->load0.ncores;
+	out->before = run->load_before;
+	/* A run not started, or loaded from a file, has no live figures. */
+	out->live = run->load0.ok && !atomic_load(&run->finished);
+	if (!out->live) {
+		out->during = out->recent = run->load_during;
+		out->busy = load_is_busy(out->during >= 0 ? out->during : out->before);
+		return;
+	}
+	if (run->sampler != NULL) {
+		sampler_load(run->sampler, &out->during, &out->recent);
+	} else {
+		struct load_snap now;
+		run_load_mark(run, &now);
+		out->during = out->recent = load_other(&run->load0, &now);
+	}
+	out->busy = load_is_busy(out->recent);
+}
+
 uint64_t run_rand(uint64_t *state)
 {
 	uint64_t x = *state ? *state : 0x9e3779b97f4a7c15ull;
@@ -263,6 +351,30 @@ int run_panel_copy(struct run *run, char out[][RUN_PANEL_WIDTH], int max, char *
 		*version = run->panel_version;
 	pthread_mutex_unlock(&run->mu);
 	return n;
+}
+
+void run_notice(struct run *run, const char *fmt, ...)
+{
+	va_list ap;
+	pthread_mutex_lock(&run->mu);
+	va_start(ap, fmt);
+	vsnprintf(run->notice, sizeof(run->notice), fmt, ap);
+	va_end(ap);
+	run->notices++;
+	pthread_mutex_unlock(&run->mu);
+}
+
+int run_notice_take(struct run *run, uint64_t *seen, char *buf, size_t n)
+{
+	int fresh = 0;
+	pthread_mutex_lock(&run->mu);
+	if (run->notices != *seen) {
+		*seen = run->notices;
+		snprintf(buf, n, "%s", run->notice);
+		fresh = 1;
+	}
+	pthread_mutex_unlock(&run->mu);
+	return fresh;
 }
 
 #define RUN_PARENT_ENV "SIMUL_WORKER_PARENT"

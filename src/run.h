@@ -21,6 +21,7 @@
 #include <uv.h>
 
 #include "demo.h"
+#include "load.h"
 #include "params.h"
 #include "sampler.h"
 
@@ -55,6 +56,7 @@ struct run {
 	struct params params;
 	uint64_t seed;
 	double speed;                  /* --speed: 0.01..1 (pace.h); set before run_start */
+	int mirror;                    /* mirror=on: the lesson's .py under CPython after the demo */
 
 	/* filled by run_start / the scenario thread */
 	uint64_t start_ns, end_ns;     /* lesson clock (clock.h) */
@@ -79,10 +81,20 @@ struct run {
 	char panel_title[RUN_PANEL_TITLE];
 	uint64_t panel_version;
 
+	/* The latest run_notice and how many there were; guarded by mu. */
+	char notice[RUN_PANEL_WIDTH * 2];
+	uint64_t notices;
+
 	struct sampler *sampler;
 	struct sampler_stats sampler_stats;
 	int sampler_hz;
 	struct run_counters counters;
+
+	/* Other programs' load on the machine (load.h); read it with
+	 * run_machine_load. -1: not measured. */
+	double load_before;            /* run_measure_before's window */
+	double load_during;            /* set before `finished` */
+	struct load_snap load0;        /* at run_start */
 
 	pthread_t thread;
 	int thread_started;
@@ -105,12 +117,42 @@ void run_request_stop(struct run *run);
 void run_finish(struct run *run);
 void run_destroy(struct run *run);
 
+/* What mirror=on runs once the demo has returned (pyagent_mirror): set once
+ * by the program, before any run. */
+void run_set_mirror(int (*fn)(struct run *run));
+/* Parse "on"/"off" for mirror=; 0 or -1. */
+int run_mirror_parse(const char *value, int *out);
+/* Measure the other load on the machine for RUN_LOAD_BEFORE_MS, before
+ * the run starts (call it before run_start, and before the timeline's
+ * origin is set: it blocks for that long). Optional: without it the
+ * report's other_load_before is null. */
+#define RUN_LOAD_BEFORE_MS 100
+void run_measure_before(struct run *run);
+
+/* Other programs' load on the machine, for views (the TUI's banner, the
+ * --plain line, the report). Fractions of the machine's cores, 0..1 (×
+ * ncores for "1.8 of 2 cores"); -1 when not known. Thread-safe. */
+struct run_load {
+	int ncores;     /* cores in /proc/stat */
+	double before;  /* over the RUN_LOAD_BEFORE_MS before the run */
+	double during;  /* over the run: so far while it is live, all of it once
+	                 * the demo has returned; -1 for a run under 50 ms */
+	double recent;  /* while live: over about the last second (with the
+	                 * sampler on; else the same as during); once done: during */
+	int live;       /* the demo has not returned yet */
+	int busy;       /* done: during (or before, when during is unknown)
+	                 * >= LOAD_BUSY_THRESHOLD; live: recent is */
+};
+void run_machine_load(struct run *run, struct run_load *out);
+
 /* ---- the demo's side ---- */
 
 long run_int(const struct run *run, const char *param);
 double run_num(const struct run *run, const char *param);
 int run_bool(const struct run *run, const char *param);
 const char *run_enum(const struct run *run, const char *param);
+/* A text parameter's value ("" when none). */
+const char *run_text(const struct run *run, const char *param);
 
 /* True once the run should end (user quit, re-run, Ctrl-C). */
 int run_stopping(struct run *run);
@@ -130,8 +172,28 @@ void run_fail(struct run *run, const char *fmt, ...) __attribute__((format(print
 int run_lesson_line(const struct run *run, const char *tag);
 /* Simulated seconds per real second, for demos whose time is simulated. */
 void run_set_sim_scale(struct run *run, double sim_per_real);
-/* The sampler should follow a child process too. */
+/* The sampler should follow a child process too (its CPU is then the
+ * run's own, not "other load"). */
 void run_watch_pid(struct run *run, pid_t pid);
+/* The same for a CPython process (simul python): with infer_gil, a thread
+ * of it that sleeps on a futex while its lane says it runs is drawn as a
+ * GIL wait (inferred). */
+void run_watch_python(struct run *run, pid_t pid, int infer_gil);
+
+/* Was the machine busy during my measurement? Take a mark when the
+ * measurement starts; at its end run_load_busy_since returns 1 when other
+ * programs used at least LOAD_BUSY_THRESHOLD of the machine's cores since
+ * the mark, 0 when they did not or it cannot tell (a window under 50 ms),
+ * and stores that share (0..1, -1 unknown) in *other when other is not
+ * NULL. Our own process and the children given to run_watch_pid are not
+ * "other". Any thread; e.g.
+ *     struct load_snap m;
+ *     run_load_mark(run, &m);
+ *     ...the timed phase...
+ *     if (run_load_busy_since(run, &m, &other)) ... flag the figure ...
+ */
+void run_load_mark(struct run *run, struct load_snap *mark);
+int run_load_busy_since(struct run *run, const struct load_snap *mark, double *other);
 
 /* Publish line `line` (0-based) of the demo's live panel, titled `title`
  * (NULL keeps the last title). Views copy it with run_panel_copy. */
@@ -140,6 +202,14 @@ void run_panel_set(struct run *run, int line, const char *title, const char *tex
  * (it changes whenever a line does). */
 int run_panel_copy(struct run *run, char out[][RUN_PANEL_WIDTH], int max, char *title, size_t title_len,
                    uint64_t *version);
+/* A word for whoever watches the run while it goes on, about something the
+ * demo cannot fix and the user can (a worker stopped by SIGSTOP, say):
+ * batch mode prints it on stderr when it drains; the TUI has the lane's
+ * mark and the panel. Thread-safe. */
+void run_notice(struct run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The latest notice into buf when there was one since *seen (which is
+ * then brought up to date); 1 then, else 0. */
+int run_notice_take(struct run *run, uint64_t *seen, char *buf, size_t n);
 
 /* Workers are only ever started from the simul binary. run_process_init is
  * called once at the start of a process, before any thread: is_simul says

@@ -14,11 +14,17 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "load.h"
+#include "procstat.h"
 #include "xalloc.h"
 #include "trace.h"
 
 #define MAX_PIDS 4096
 #define BUDGET 0.02 /* share of one core the sampler may use */
+/* The machine's other load (load.h) is sampled this often, and "recent"
+ * spans the last LOAD_RING - 1 samples: about one second. */
+#define LOAD_EVERY_NS (250 * NS_PER_MS)
+#define LOAD_RING 5
 
 struct thr {
 	pid_t pid, tid;
@@ -26,6 +32,8 @@ struct thr {
 	uint64_t run, wait, t;
 	int core;
 	int seen; /* found in the last directory scan */
+	int wchan_fd; /* SAMPLER_FUTEX threads only, else -1 */
+	int kw;       /* blocked on a futex at the last sweep (a KWAIT is open) */
 };
 
 struct sampler {
@@ -36,46 +44,26 @@ struct sampler {
 	uint64_t period_ns, min_period_ns;
 
 	pid_t pids[MAX_PIDS];
+	unsigned pid_flags[MAX_PIDS];
 	int npids;
 
 	struct thr *thr;
 	size_t nthr, capthr;
 
 	uint64_t sweeps, reads, start_ns, cpu_ns;
-	uint64_t stat0_busy[SAMPLER_MAX_CORES], stat0_total[SAMPLER_MAX_CORES];
-	int ncores;
+	struct procstat stat0;
+
+	/* Other load: the first snapshot, the last LOAD_RING (guarded by mu
+	 * once published: so_far and recent). */
+	struct load_snap load0, ring[LOAD_RING];
+	unsigned nring;
+	double load_so_far, load_recent;
 };
 
 int sampler_cores(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n > 0 ? (int)n : 1;
-}
-
-/* Per-core busy and total jiffies from /proc/stat; returns cores read. */
-static int read_proc_stat(uint64_t busy[], uint64_t total[])
-{
-	FILE *f = fopen("/proc/stat", "r");
-	char line[512];
-	int n = 0;
-	if (f == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) && n < SAMPLER_MAX_CORES) {
-		unsigned cpu;
-		unsigned long long v[8] = {0};
-		if (strncmp(line, "cpu", 3) != 0 || line[3] < '0' || line[3] > '9')
-			continue;
-		if (sscanf(line, "cpu%u %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1], &v[2],
-		           &v[3], &v[4], &v[5], &v[6], &v[7]) < 5)
-			continue;
-		uint64_t idle = v[3] + v[4];
-		uint64_t all = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
-		busy[n] = all - idle;
-		total[n] = all;
-		n++;
-	}
-	fclose(f);
-	return n;
 }
 
 static int pread_all(int fd, char *buf, size_t n)
@@ -121,7 +109,7 @@ static struct thr *thr_find(struct sampler *s, pid_t pid, pid_t tid)
 	return NULL;
 }
 
-static void thr_add(struct sampler *s, pid_t pid, pid_t tid)
+static void thr_add(struct sampler *s, pid_t pid, pid_t tid, unsigned flags)
 {
 	char path[96];
 	if (s->nthr == s->capthr) {
@@ -148,20 +136,36 @@ static void thr_add(struct sampler *s, pid_t pid, pid_t tid)
 	t->stat_fd = fd2;
 	t->core = -1;
 	t->seen = 1;
+	t->wchan_fd = -1;
+	if (flags & SAMPLER_FUTEX) {
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/wchan", (int)pid, (int)tid);
+		t->wchan_fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
 	t->t = clock_real_ns();
 	if (pread_all(fd, buf, sizeof(buf)) == 0)
 		parse_schedstat(buf, &t->run, &t->wait);
 	s->nthr++;
 }
 
+static void thr_close(struct thr *t)
+{
+	close(t->sched_fd);
+	close(t->stat_fd);
+	if (t->wchan_fd >= 0)
+		close(t->wchan_fd);
+}
+
 static void thr_drop(struct sampler *s, size_t i)
 {
-	close(s->thr[i].sched_fd);
-	close(s->thr[i].stat_fd);
+	struct thr *t = &s->thr[i];
+	if (t->kw)
+		trace_raw(clock_lesson_of(clock_real_ns()), TRACE_EV_KWAIT, -1, 0, 0, (uint32_t)t->pid,
+		          (uint32_t)t->tid);
+	thr_close(t);
 	s->thr[i] = s->thr[--s->nthr];
 }
 
-static void scan_pid(struct sampler *s, pid_t pid)
+static void scan_pid(struct sampler *s, pid_t pid, unsigned flags)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
@@ -177,26 +181,88 @@ static void scan_pid(struct sampler *s, pid_t pid)
 		if (t != NULL)
 			t->seen = 1;
 		else
-			thr_add(s, pid, tid);
+			thr_add(s, pid, tid, flags);
 	}
 	closedir(d);
+}
+
+/* Whether the thread is asleep in the kernel on a futex now: its state (S
+ * or D, field 3 of stat) and where it sleeps (wchan). */
+static int in_futex(const struct thr *t)
+{
+	char buf[512];
+	if (pread_all(t->stat_fd, buf, sizeof(buf)) != 0)
+		return 0;
+	const char *p = strrchr(buf, ')');
+	if (p == NULL || (p[2] != 'S' && p[2] != 'D'))
+		return 0;
+	if (pread_all(t->wchan_fd, buf, 64) != 0)
+		return 0;
+	return strncmp(buf, "futex", 5) == 0;
+}
+
+/*
+ * A SAMPLER_FUTEX thread: open a KWAIT when it went to sleep on a futex,
+ * close it when it woke. Over the interval since the last sweep it slept
+ * dt - ran - waited; a sleep that began is placed at the interval's end, one
+ * that ended at its start, and a wake-up between two futex sleeps in its
+ * middle.
+ */
+static void futex_step(struct thr *t, uint64_t run, uint64_t wait, uint64_t now)
+{
+	uint64_t dt = now - t->t;
+	uint64_t awake = (run > t->run ? run - t->run : 0) + (wait > t->wait ? wait - t->wait : 0);
+	uint64_t slept = dt > awake ? dt - awake : 0;
+	int kw = in_futex(t);
+	uint32_t pid = (uint32_t)t->pid, tid = (uint32_t)t->tid;
+	if (kw && !t->kw) {
+		trace_raw(clock_lesson_of(now - slept), TRACE_EV_KWAIT, -1, 1, 0, pid, tid);
+	} else if (!kw && t->kw) {
+		trace_raw(clock_lesson_of(t->t + slept), TRACE_EV_KWAIT, -1, 0, 0, pid, tid);
+	} else if (kw && awake > 0) {
+		uint64_t woke = t->t + slept / 2;
+		trace_raw(clock_lesson_of(woke), TRACE_EV_KWAIT, -1, 0, 0, pid, tid);
+		trace_raw(clock_lesson_of(woke + awake), TRACE_EV_KWAIT, -1, 1, 0, pid, tid);
+	}
+	t->kw = kw;
+}
+
+/* Every LOAD_EVERY_NS, a snapshot of the machine's and our CPU (kids: the
+ * watched children), and the other load so far and over the last second. */
+static void load_sample(struct sampler *s, const pid_t *kids, int nkids)
+{
+	const struct load_snap *last = s->nring ? &s->ring[(s->nring - 1) % LOAD_RING] : &s->load0;
+	if (clock_real_ns() < last->t_ns + LOAD_EVERY_NS)
+		return;
+	struct load_snap *now = &s->ring[s->nring % LOAD_RING];
+	load_snap_take(now, kids, nkids);
+	s->nring++;
+	const struct load_snap *oldest = s->nring > LOAD_RING ? &s->ring[s->nring % LOAD_RING] : &s->load0;
+	double so_far = load_other(&s->load0, now), recent = load_other(oldest, now);
+	pthread_mutex_lock(&s->mu);
+	s->load_so_far = so_far;
+	s->load_recent = recent;
+	pthread_mutex_unlock(&s->mu);
 }
 
 static void sweep(struct sampler *s, pid_t self_tid)
 {
 	char buf[1024];
 	pid_t pids[MAX_PIDS];
+	unsigned flags[MAX_PIDS];
 	int npids;
 
 	pthread_mutex_lock(&s->mu);
 	npids = s->npids;
 	memcpy(pids, s->pids, sizeof(pid_t) * (size_t)npids);
+	memcpy(flags, s->pid_flags, sizeof(unsigned) * (size_t)npids);
 	pthread_mutex_unlock(&s->mu);
 
 	for (size_t i = 0; i < s->nthr; i++)
 		s->thr[i].seen = 0;
 	for (int p = 0; p < npids; p++)
-		scan_pid(s, pids[p]);
+		scan_pid(s, pids[p], flags[p]);
+	load_sample(s, pids + 1, npids - 1);
 
 	for (size_t i = 0; i < s->nthr;) {
 		struct thr *t = &s->thr[i];
@@ -221,6 +287,8 @@ static void sweep(struct sampler *s, pid_t self_tid)
 				trace_raw(clock_lesson_of(now), TRACE_EV_PREEMPT, -1, 0, 0, (uint32_t)t->pid,
 				          (uint32_t)t->tid);
 			}
+			if (t->wchan_fd >= 0)
+				futex_step(t, run, wait, now);
 			if (run > t->run && pread_all(t->stat_fd, buf, sizeof(buf)) == 0) {
 				int core = parse_core(buf);
 				if (core >= 0 && core != t->core) {
@@ -286,7 +354,9 @@ int sampler_start(struct sampler **out, int hz)
 	pthread_condattr_destroy(&ca);
 	s->pids[s->npids++] = getpid();
 	s->start_ns = clock_real_ns();
-	s->ncores = read_proc_stat(s->stat0_busy, s->stat0_total);
+	procstat_read(&s->stat0);
+	load_snap_take(&s->load0, NULL, 0);
+	s->load_so_far = s->load_recent = -1;
 	int rc = pthread_create(&s->thread, NULL, sampler_main, s);
 	if (rc != 0) {
 		pthread_mutex_destroy(&s->mu);
@@ -300,6 +370,11 @@ int sampler_start(struct sampler **out, int hz)
 
 void sampler_watch(struct sampler *s, pid_t pid)
 {
+	sampler_watch_flags(s, pid, 0);
+}
+
+void sampler_watch_flags(struct sampler *s, pid_t pid, unsigned flags)
+{
 	if (s == NULL)
 		return;
 	pthread_mutex_lock(&s->mu);
@@ -308,13 +383,35 @@ void sampler_watch(struct sampler *s, pid_t pid)
 	for (int i = 1; i < s->npids; i++) {
 		char path[32];
 		snprintf(path, sizeof(path), "/proc/%d", (int)s->pids[i]);
-		if (access(path, F_OK) == 0)
+		if (access(path, F_OK) == 0) {
+			s->pid_flags[k] = s->pid_flags[i];
 			s->pids[k++] = s->pids[i];
+		}
 	}
 	s->npids = k;
-	if (s->npids < MAX_PIDS)
+	if (s->npids < MAX_PIDS) {
+		s->pid_flags[s->npids] = flags;
 		s->pids[s->npids++] = pid;
+	}
 	pthread_mutex_unlock(&s->mu);
+}
+
+void sampler_load(struct sampler *s, double *so_far, double *recent)
+{
+	pthread_mutex_lock(&s->mu);
+	*so_far = s->load_so_far;
+	*recent = s->load_recent;
+	pthread_mutex_unlock(&s->mu);
+}
+
+int sampler_kids(struct sampler *s, pid_t *out, int max)
+{
+	pthread_mutex_lock(&s->mu);
+	int n = s->npids - 1 < max ? s->npids - 1 : max;
+	if (n > 0)
+		memcpy(out, s->pids + 1, sizeof(pid_t) * (size_t)n);
+	pthread_mutex_unlock(&s->mu);
+	return n > 0 ? n : 0;
 }
 
 void sampler_stop(struct sampler *s, struct sampler_stats *st)
@@ -327,7 +424,7 @@ void sampler_stop(struct sampler *s, struct sampler_stats *st)
 	pthread_mutex_unlock(&s->mu);
 	pthread_join(s->thread, NULL);
 	if (st != NULL) {
-		uint64_t busy[SAMPLER_MAX_CORES], total[SAMPLER_MAX_CORES];
+		struct procstat now;
 		uint64_t life = clock_real_ns() - s->start_ns;
 		memset(st, 0, sizeof(*st));
 		st->sweeps = s->sweeps;
@@ -335,19 +432,19 @@ void sampler_stop(struct sampler *s, struct sampler_stats *st)
 		st->cpu_ns = s->cpu_ns;
 		st->mean_hz = life ? (double)s->sweeps * 1e9 / (double)life : 0;
 		st->sweep_us = s->sweeps ? (double)s->cpu_ns / 1e3 / (double)s->sweeps : 0;
-		int n = read_proc_stat(busy, total);
-		if (n > s->ncores)
-			n = s->ncores;
+		procstat_read(&now);
+		int n = now.ncores < s->stat0.ncores ? now.ncores : s->stat0.ncores;
+		if (n > SAMPLER_MAX_CORES)
+			n = SAMPLER_MAX_CORES;
 		st->ncores = n;
 		for (int i = 0; i < n; i++) {
-			uint64_t dt = total[i] - s->stat0_total[i];
-			st->core_busy[i] = dt ? (double)(busy[i] - s->stat0_busy[i]) / (double)dt : 0;
+			uint64_t dt = now.core_total[i] - s->stat0.core_total[i];
+			st->core_busy[i] =
+			    dt ? (double)(now.core_busy[i] - s->stat0.core_busy[i]) / (double)dt : 0;
 		}
 	}
-	for (size_t i = 0; i < s->nthr; i++) {
-		close(s->thr[i].sched_fd);
-		close(s->thr[i].stat_fd);
-	}
+	for (size_t i = 0; i < s->nthr; i++)
+		thr_close(&s->thr[i]);
 	free(s->thr);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);

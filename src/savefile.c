@@ -18,12 +18,15 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "clock.h"
 #include "demo.h"
+#include "quote.h"
 #include "state.h"
 #include "xalloc.h"
 
@@ -31,6 +34,11 @@
 #define SAVE_MAX_STR 4096
 #define SAVE_MAX_TIME (UINT64_C(1) << 62)
 #define SAVE_MAX_FILE (UINT64_C(1) << 31)
+/* Simulated seconds a real second (chess's time_scale is 1..10000): the
+ * view divides by it and turns the result into whole nanoseconds. */
+#define SAVE_MIN_SIM_SCALE 1e-3
+#define SAVE_MAX_SIM_SCALE 1e6
+#define SAVE_MAX_HZ 1e6
 #define FAKE_PID 0xffffffffu
 
 /* ---- writing ---- */
@@ -90,6 +98,9 @@ int savefile_write(FILE *f, struct run *run, const struct model *m)
 	const struct run_counters *cnt = &run->counters;
 	fprintf(f, "\nrecorder %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "%s%s\nmachine %d\n", cnt->events,
 	        cnt->dropped, cnt->late, cnt->model_bytes, cnt->clock[0] ? " " : "", cnt->clock, cnt->cores);
+	struct run_load l;
+	run_machine_load(run, &l);
+	fprintf(f, "load %.17g %.17g %d\n", l.before, l.during, l.ncores);
 	for (int i = 0; i < run->nresults; i++) {
 		const struct run_result *r = &run->results[i];
 		fputs("result ", f);
@@ -256,6 +267,7 @@ static int tok_i64(struct cursor *c, int64_t min, int64_t max, int64_t *out)
 	return 0;
 }
 
+/* A finite number: no nan, no inf, nothing out of a double's range. */
 static int tok_real(struct cursor *c, double *out)
 {
 	char w[64], *e;
@@ -263,7 +275,7 @@ static int tok_real(struct cursor *c, double *out)
 		return -1;
 	errno = 0;
 	*out = strtod(w, &e);
-	return *e == '\0' && errno != ERANGE ? 0 : -1;
+	return *e == '\0' && errno != ERANGE && isfinite(*out) ? 0 : -1;
 }
 
 /* ---- reading: records ---- */
@@ -532,8 +544,10 @@ static const char *rec_interrupted(struct loader *L, struct cursor *c)
 
 static const char *rec_sim_scale(struct loader *L, struct cursor *c)
 {
-	if (tok_real(c, &L->run->sim_scale) || !at_end(c) || !(L->run->sim_scale >= 0))
-		return "expected: sim_scale R (R >= 0)";
+	double v;
+	if (tok_real(c, &v) || !at_end(c) || !(v == 0 || (v >= SAVE_MIN_SIM_SCALE && v <= SAVE_MAX_SIM_SCALE)))
+		return "expected: sim_scale R (0: real time, or 0.001..1000000 simulated seconds a second)";
+	L->run->sim_scale = v;
 	return NULL;
 }
 
@@ -553,13 +567,14 @@ static const char *rec_sampler(struct loader *L, struct cursor *c)
 {
 	struct sampler_stats *ss = &L->run->sampler_stats;
 	int64_t v, nc;
-	if (tok_real(c, &ss->mean_hz) || tok_i64(c, 0, INT64_MAX, &v) || tok_i64(c, 0, SAMPLER_MAX_CORES, &nc))
-		return "expected: sampler HZ CPU_NS NCORES BUSY...";
+	if (tok_real(c, &ss->mean_hz) || tok_i64(c, 0, INT64_MAX, &v) || tok_i64(c, 0, SAMPLER_MAX_CORES, &nc) ||
+	    ss->mean_hz < 0 || ss->mean_hz > SAVE_MAX_HZ)
+		return "expected: sampler HZ CPU_NS NCORES BUSY... (HZ 0..1000000)";
 	ss->cpu_ns = (uint64_t)v;
 	ss->ncores = (int)nc;
 	for (int k = 0; k < ss->ncores; k++)
-		if (tok_real(c, &ss->core_busy[k]))
-			return "expected: sampler HZ CPU_NS NCORES then NCORES busy shares";
+		if (tok_real(c, &ss->core_busy[k]) || ss->core_busy[k] < 0 || ss->core_busy[k] > 1)
+			return "expected: sampler HZ CPU_NS NCORES then NCORES busy shares (0..1)";
 	if (!at_end(c))
 		return "expected: sampler HZ CPU_NS NCORES then NCORES busy shares";
 	return NULL;
@@ -591,6 +606,24 @@ static const char *rec_machine(struct loader *L, struct cursor *c)
 	if (tok_i64(c, 0, INT32_MAX, &v) || !at_end(c))
 		return "expected: machine CORES";
 	L->run->counters.cores = (int)v;
+	return NULL;
+}
+
+/* A share of the machine's cores (load.h): 0..1, or -1 for unknown. */
+static int load_share_ok(double v)
+{
+	return v == -1 || (v >= 0 && v <= 1);
+}
+
+static const char *rec_load(struct loader *L, struct cursor *c)
+{
+	struct run *run = L->run;
+	int64_t nc;
+	if (tok_real(c, &run->load_before) || tok_real(c, &run->load_during) ||
+	    tok_i64(c, 0, SAMPLER_MAX_CORES, &nc) || !at_end(c) || !load_share_ok(run->load_before) ||
+	    !load_share_ok(run->load_during))
+		return "expected: load BEFORE DURING NCORES (shares 0..1, or -1)";
+	run->load0.ncores = (int)nc;
 	return NULL;
 }
 
@@ -662,6 +695,7 @@ static const struct record_kind {
 	{"sampler", rec_sampler},
 	{"recorder", rec_recorder},
 	{"machine", rec_machine},
+	{"load", rec_load},
 	{"result", rec_result},
 	{"panel_title", rec_panel_title},
 	{"panel", rec_panel},
@@ -681,7 +715,7 @@ static const char *rec_any(struct loader *L, const char *name, struct cursor *c)
 		return record_kinds[i].parse(L, c);
 	}
 	return "unknown record (allowed: demo param seed origin now ended cpu status error interrupted "
-	       "sim_scale pace sampler recorder machine result panel_title panel task span mark milestone)";
+	       "sim_scale pace sampler recorder machine load result panel_title panel task span mark milestone)";
 }
 
 int savefile_parse(const char *buf, size_t len, struct run *run, struct model **model, char *err,
@@ -774,23 +808,47 @@ fail_msg:
 	return -1;
 }
 
+/* Whether the start of a file (len bytes read so far, all of it when eof)
+ * can still be a save file: its magic word first. Checked before reading
+ * on, so /dev/zero or a large foreign file is refused at once. */
+static int looks_like_save(const char *buf, size_t len, int eof)
+{
+	size_t k = strlen(SAVEFILE_MAGIC);
+	if (len < k && !eof)
+		return 1;
+	return len >= k && memcmp(buf, SAVEFILE_MAGIC, k) == 0;
+}
+
 int savefile_load(const char *path, struct run *run, struct model **model, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
-	char inner[400];
+	char inner[400], name[QUOTE_MAX];
+	struct stat st;
 
+	quote_text(path, name, sizeof(name));
 	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size > SAVE_MAX_FILE) {
+		fclose(f);
+		snprintf(err, errlen, "%s: too large for a simul save file (%llu bytes; at most %llu)", name,
+		         (unsigned long long)st.st_size, (unsigned long long)SAVE_MAX_FILE);
 		return -1;
 	}
 	for (;;) {
+		if (len > 0 && !looks_like_save(buf, len, 0)) {
+			len = len < 64 ? len : 64;
+			break; /* the parser says what it is not */
+		}
 		if (len == cap) {
 			if (cap >= SAVE_MAX_FILE) {
 				fclose(f);
 				free(buf);
-				snprintf(err, errlen, "%s: too large for a simul save file", path);
+				snprintf(err, errlen, "%s: too large for a simul save file (at most %llu bytes)", name,
+				         (unsigned long long)SAVE_MAX_FILE);
 				return -1;
 			}
 			size_t ncap = cap ? cap * 2 : 65536;
@@ -819,6 +877,6 @@ int savefile_load(const char *path, struct run *run, struct model **model, char 
 	int rc = savefile_parse(buf, len, run, model, inner, sizeof(inner));
 	free(buf);
 	if (rc != 0)
-		snprintf(err, errlen, "%s: %s", path, inner);
+		snprintf(err, errlen, "%s: %s", name, inner);
 	return rc;
 }

@@ -25,6 +25,9 @@
  *                                     (tsc or monotonic) is absent in files
  *                                     written before it was recorded
  *   machine CORES                     cores online where it was recorded
+ *   load BEFORE DURING NCORES         other programs' share of the cores (load.h)
+ *                                     before and during the run, -1 unknown;
+ *                                     cores in /proc/stat (from version 2)
  *   result "key" num R | result "key" text "text"
  *   panel_title "text"
  *   panel LINE "text"                 one line of the demo's panel

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "pace.h"
+#include "quote.h"
 
 #define SCRIPT_MAX_ACTIONS 100000
 #define SCRIPT_MAX_FILE (1u << 24)
@@ -255,10 +256,11 @@ fail:
 	return -1;
 }
 
-int script_load(const char *path, struct script *out, char *err, size_t errlen)
+int script_load(const char *path_arg, struct script *out, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	char inner[300];
+	FILE *f = fopen(path_arg, "rb");
+	char inner[300], path[QUOTE_MAX];
+	quote_text(path_arg, path, sizeof(path)); /* as messages show it */
 	if (f == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;

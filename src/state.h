@@ -22,6 +22,7 @@
 	X(BLOCKED,   "blocked",   "blk",  "B",      'B', "stuck in a blocking call that holds its thread (time.sleep on a loop)") \
 	X(LOCK,      "lock",      "lck",  "L",      'L', "waiting for a lock")                          \
 	X(GIL,       "gil",       "gil",  "G",      'G', "waiting for the (emulated) GIL")              \
+	X(GIL_INFERRED, "gil-inferred", "gil?", "g", 'g', "CPython: blocked on a futex outside any call the agent wraps; taken for a GIL wait (inferred)") \
 	X(JOIN,      "join",      "join", "\u2500", '=', "waiting for a thread, child or task")         \
 	X(IDLE,      "idle",      "idle", "_",      '_', "an event loop waiting for events")            \
 	X(DONE,      "done",      "done", " ",      ' ', "finished")

@@ -28,7 +28,11 @@
  * Rings for child processes are one segment with the same layout in a memfd
  * mapping shared with the child; in the child a process-local mutex
  * serialises its threads. They do not grow (the child cannot map memory the
- * parent sees).
+ * parent sees). The parent trusts nothing a child wrote there: it keeps its
+ * own tail and counts in a private shm_view, reads only `head` and the
+ * slots, and checks every event (its type and clock, state, task, text
+ * length, time) before passing it on; a ring whose head is impossible is
+ * dropped whole, and counted.
  */
 #include "trace.h"
 
@@ -44,30 +48,17 @@
 
 #include "clock.h"
 #include "pace.h"
+#include "quote.h"
 #include "tsc.h"
 #include "xalloc.h"
 
-/*
- * One slot of a ring: 32 bytes, a state change without text in one. Text
- * longer than fits in the slot continues in the following slots (all 32
- * bytes of text), which the producer publishes together with the first.
- */
-struct trace_event {
-	uint64_t t_ns;
-	int32_t task;
-	uint8_t type;
-	uint8_t state;
-	int16_t line;
-	uint32_t a, b;
-	uint16_t text_len; /* whole text length, over all slots */
-	char text[6];
-};
-#define SLOT_BYTES 32u
-
+#define SLOT_BYTES ((unsigned)sizeof(struct trace_event))
 #define SEG_CAP 131072u /* slots (4 MiB of address space, touched only where written) */
 #define SEG_MAGIC 0x53696d53u
 #define SEG_POOL 2     /* drained segments kept for the next producer that fills one */
 #define BUDGET_MAX ((size_t)1 << 30)
+/* The most a child's own count of events it could not record is believed. */
+#define TRACE_SHM_DROPS_MAX (UINT64_C(1) << 32)
 
 /* The clock of a slot's t_ns, in the top bits of its type. */
 #define STAMP_LESSON 0x00u /* lesson ns already */
@@ -102,11 +93,12 @@ struct seg {
 
 _Static_assert(sizeof(struct trace_event) == SLOT_BYTES, "a ring slot is 32 bytes");
 
-/* One thread's (or one child's) ring, in this process's memory. */
+/* One thread's ring (in a child, its one shared ring), in this process's
+ * memory. */
 struct ring {
 	struct seg *prod; /* the producer's segment */
 	struct seg *cons; /* the drainer's; changes under rings_mu */
-	int shm;          /* its one segment is shared with a child process */
+	int shm;          /* a child's: its one segment is shared with the parent */
 	_Atomic int on_free; /* on the free list: nobody produces, the drainer skips it */
 	_Atomic int orphan;  /* its thread has exited */
 	/* Counts of its segments that were let go (under rings_mu). */
@@ -118,6 +110,19 @@ static struct ring **rings;
 static size_t nrings, caprings;
 static struct ring **free_rings;
 static size_t nfree;
+
+/* A child's ring as the parent sees it: what the parent decides on lives
+ * here, in its own memory, never in the mapping the child can write. */
+struct shm_view {
+	struct seg *s;
+	unsigned stamp;   /* the clock the child was told to stamp with */
+	uint64_t tail;    /* the next slot to read */
+	uint64_t drained; /* events passed on */
+	uint64_t refused; /* events that failed a check, or were lost with a bad ring */
+	int bad;          /* its head was impossible: not read again */
+};
+static struct shm_view *shms; /* guarded by rings_mu */
+static size_t nshms, capshms;
 
 /* Segments beyond each ring's first, and drained ones kept for reuse. */
 static pthread_mutex_t segs_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -505,22 +510,17 @@ void trace_reset(void)
 	tsc_init();
 	trace_drain(discard, NULL);
 	pthread_mutex_lock(&rings_mu);
-	size_t keep = 0;
 	for (size_t i = 0; i < nrings; i++) {
 		struct ring *r = rings[i];
-		if (r->shm) {
-			munmap(r->prod, SEG_BYTES);
-			free(r);
-			continue;
-		}
 		/* No producer runs now and the drain emptied every chain down to
 		 * its last segment: rewind that, keeping who owns the ring. */
 		seg_rewind(r->prod);
 		r->cons = r->prod;
 		r->gone_dropped = r->gone_written = 0;
-		rings[keep++] = r;
 	}
-	nrings = keep;
+	for (size_t i = 0; i < nshms; i++)
+		munmap(shms[i].s, SEG_BYTES);
+	nshms = 0;
 	atomic_store(&peak_bytes, atomic_load(&mapped_bytes));
 	pthread_mutex_unlock(&rings_mu);
 	atomic_store(&lost_rings, 0);
@@ -729,6 +729,14 @@ void trace_raw(uint64_t t_ns, enum trace_ev_type type, int32_t task, int state, 
 	append(task, (uint8_t)type, (uint8_t)state, (int16_t)line, a, b, NULL, t_ns);
 }
 
+void trace_put(uint64_t t_ns, enum trace_ev_type type, trace_task_t task, enum state s, int line,
+               uint32_t a, uint32_t b, const char *text)
+{
+	if (!ENABLED())
+		return;
+	append(task, (uint8_t)type, (uint8_t)s, (int16_t)(line > INT16_MAX ? 0 : line), a, b, text, t_ns);
+}
+
 /* ---- draining ---- */
 
 /* Lesson ns of a slot's stamp. */
@@ -745,47 +753,94 @@ static uint64_t stamp_lesson(uint64_t t, unsigned clk)
 	}
 }
 
-static size_t seg_drain(struct seg *s, int shm, void (*fn)(const struct trace_record *, void *), void *arg)
+/* An event a child wrote, checked against what the parent knows: a type a
+ * child may write, stamped with a clock there is, a state there is, a
+ * registered task, a text that fits, a time not past the drain's own now
+ * (with a millisecond for the counter's conversion). */
+static int event_ok(const struct trace_event *e, uint64_t t, uint64_t now, size_t ntask)
+{
+	if ((e->type & STAMP_MASK) == STAMP_MASK || t > now + NS_PER_MS)
+		return 0;
+	switch (e->type & ~STAMP_MASK) {
+	case TRACE_EV_STATE:
+		if (e->state >= STATE_COUNT)
+			return 0;
+		break;
+	case TRACE_EV_MARK:
+	case TRACE_EV_END:
+		break;
+	case TRACE_EV_BIND:
+		if (e->a == 0 || e->b == 0 || e->a > INT32_MAX || e->b > INT32_MAX)
+			return 0;
+		break;
+	case TRACE_EV_MILESTONE:
+		return e->task == TRACE_NO_TASK && e->text_len <= TRACE_TEXT_MAX;
+	default:
+		return 0; /* the sampler's events come from the parent only */
+	}
+	return e->task >= 0 && (size_t)e->task < ntask && e->text_len <= TRACE_TEXT_MAX;
+}
+
+/* Pass on the events of segment s from *tail up to its head (at most
+ * SEG_CAP slots ahead: the parent's own size, never what a child says).
+ * check: the segment is a child's, so each event must pass event_ok first
+ * and its text loses control characters; *refused counts those refused.
+ * Returns how many were passed on, or (size_t)-1 when the segment cannot
+ * be read any more (a head behind the tail or more than a ring ahead, a
+ * text running past the head). */
+static size_t seg_read(struct seg *s, uint64_t *tail, int check, uint64_t *refused,
+                       void (*fn)(const struct trace_record *, void *), void *arg)
 {
 	char text[TRACE_TEXT_MAX + 1];
+	/* The head first, then now: every event up to it was stamped before. */
 	uint64_t h = atomic_load_explicit(&s->head, memory_order_acquire);
-	uint64_t t = atomic_load_explicit(&s->tail, memory_order_relaxed);
-	size_t count = 0;
+	uint64_t t = *tail, now = check ? clock_now_ns() : 0;
+	size_t count = 0, ntask = check ? trace_task_count() : 0;
 	const size_t slot_text = sizeof(((struct trace_event *)0)->text);
 
-	if (shm && h - t > SEG_CAP)
-		t = h - SEG_CAP; /* a child wrote nonsense: read at most one ring's worth */
+	if (h < t || h - t > SEG_CAP)
+		return (size_t)-1;
 	while (t < h) {
-		const struct trace_event *e = &s->ev[t & (SEG_CAP - 1)];
-		size_t len = e->text_len > TRACE_TEXT_MAX ? TRACE_TEXT_MAX : e->text_len;
+		struct trace_event ev = s->ev[t & (SEG_CAP - 1)]; /* one read: a child may write as we look */
+		size_t len = ev.text_len > TRACE_TEXT_MAX ? TRACE_TEXT_MAX : ev.text_len;
 		size_t first = len < slot_text ? len : slot_text;
-		unsigned n = 1;
-		memcpy(text, e->text, first);
-		size_t off = first;
-		while (off < len) {
-			const char *slot = (const char *)&s->ev[(t + n) & (SEG_CAP - 1)];
-			size_t k = len - off < SLOT_BYTES ? len - off : SLOT_BYTES;
-			memcpy(text + off, slot, k);
-			off += k;
-			n++;
+		unsigned n = 1 + (unsigned)((len - first + SLOT_BYTES - 1) / SLOT_BYTES);
+		if (t + n > h) {
+			*tail = t;
+			return (size_t)-1;
+		}
+		memcpy(text, ev.text, first);
+		for (size_t off = first, k = 1; off < len; k++) {
+			const char *slot = (const char *)&s->ev[(t + k) & (SEG_CAP - 1)];
+			size_t c = len - off < SLOT_BYTES ? len - off : SLOT_BYTES;
+			memcpy(text + off, slot, c);
+			off += c;
 		}
 		text[len] = '\0';
+		t += n;
+		uint64_t at = stamp_lesson(ev.t_ns, ev.type & STAMP_MASK);
+		if (check && !event_ok(&ev, at, now, ntask)) {
+			(*refused)++;
+			continue;
+		}
+		if (check) /* a child's text reaches terminals: no escape sequence */
+			quote_defang(text, text, sizeof(text));
+		enum trace_ev_type type = (enum trace_ev_type)(ev.type & ~STAMP_MASK);
 		struct trace_record rec = {
-			.t_ns = stamp_lesson(e->t_ns, e->type & STAMP_MASK),
-			.task = e->task,
-			.type = (enum trace_ev_type)(e->type & ~STAMP_MASK),
-			.state = (enum state)e->state,
-			.line = e->line,
-			.a = e->a,
-			.b = e->b,
+			.t_ns = at,
+			.task = ev.task,
+			.type = type,
+			.state = type == TRACE_EV_END ? STATE_DONE : (enum state)ev.state,
+			.line = ev.line,
+			.a = ev.a,
+			.b = ev.b,
 			.text = text,
-			.text_len = len,
+			.text_len = strlen(text), /* a NUL inside ends it */
 		};
 		fn(&rec, arg);
 		count++;
-		t += n;
 	}
-	atomic_store_explicit(&s->tail, t, memory_order_release);
+	*tail = t;
 	return count;
 }
 
@@ -798,8 +853,11 @@ static size_t ring_drain(struct ring *r, void (*fn)(const struct trace_record *,
 		struct seg *s = r->cons;
 		/* Loaded before the segment's head: once there is a next, that
 		 * head is final and the loads below see all of it. */
-		struct seg *next = r->shm ? NULL : atomic_load_explicit(&s->next, memory_order_acquire);
-		count += seg_drain(s, r->shm, fn, arg);
+		struct seg *next = atomic_load_explicit(&s->next, memory_order_acquire);
+		uint64_t t = atomic_load_explicit(&s->tail, memory_order_relaxed), refused = 0;
+		size_t n = seg_read(s, &t, 0, &refused, fn, arg);
+		count += n == (size_t)-1 ? 0 : n;
+		atomic_store_explicit(&s->tail, t, memory_order_release);
 		if (next == NULL)
 			return count;
 		pthread_mutex_lock(&rings_mu);
@@ -809,6 +867,26 @@ static size_t ring_drain(struct ring *r, void (*fn)(const struct trace_record *,
 		pthread_mutex_unlock(&rings_mu);
 		seg_release(s);
 	}
+}
+
+/* A child's ring: read it as seg_read does with every check, keeping the
+ * tail and the counts on the parent's side. */
+static size_t shm_drain(struct shm_view *v, void (*fn)(const struct trace_record *, void *), void *arg)
+{
+	if (v->bad)
+		return 0;
+	size_t n = seg_read(v->s, &v->tail, 1, &v->refused, fn, arg);
+	if (n == (size_t)-1) {
+		/* Its head (or a text running past it) cannot be: whatever it
+		 * holds is lost, and no more is read from it. */
+		v->bad = 1;
+		v->refused++;
+		return 0;
+	}
+	v->drained += n;
+	/* Told to the child only so that it knows where there is room. */
+	atomic_store_explicit(&v->s->tail, v->tail, memory_order_release);
+	return n;
 }
 
 /* A drained ring whose thread has exited: keep its counts, rewind it and
@@ -847,10 +925,16 @@ size_t trace_drain(void (*fn)(const struct trace_record *rec, void *arg), void *
 			continue;
 		int orphan = atomic_load_explicit(&r->orphan, memory_order_acquire);
 		count += ring_drain(r, fn, arg);
-		if (orphan && !r->shm)
+		if (orphan)
 			ring_retire(r);
 	}
 	free(snap);
+	/* The children's rings, one at a time under the lock (a spawn adds
+	 * to the list from the scenario thread). */
+	pthread_mutex_lock(&rings_mu);
+	for (size_t i = 0; i < nshms; i++)
+		count += shm_drain(&shms[i], fn, arg);
+	pthread_mutex_unlock(&rings_mu);
 	pthread_mutex_unlock(&drain_mu);
 	return count;
 }
@@ -863,7 +947,7 @@ static void ring_counts_locked(const struct ring *r, uint64_t *dropped, uint64_t
 	for (struct seg *s = r->cons; s != NULL;) {
 		*dropped += atomic_load(&s->dropped);
 		*written += atomic_load(&s->written);
-		s = r->shm ? NULL : atomic_load_explicit(&s->next, memory_order_acquire);
+		s = atomic_load_explicit(&s->next, memory_order_acquire);
 	}
 }
 
@@ -873,6 +957,12 @@ uint64_t trace_dropped(void)
 	pthread_mutex_lock(&rings_mu);
 	for (size_t i = 0; i < nrings; i++)
 		ring_counts_locked(rings[i], &d, &w);
+	/* A child's own count of what did not fit is taken at its word, but
+	 * only up to TRACE_SHM_DROPS_MAX; what the parent refused is added. */
+	for (size_t i = 0; i < nshms; i++) {
+		uint64_t told = atomic_load(&shms[i].s->dropped);
+		d += (told < TRACE_SHM_DROPS_MAX ? told : TRACE_SHM_DROPS_MAX) + shms[i].refused;
+	}
 	pthread_mutex_unlock(&rings_mu);
 	return d;
 }
@@ -883,6 +973,8 @@ uint64_t trace_written(void)
 	pthread_mutex_lock(&rings_mu);
 	for (size_t i = 0; i < nrings; i++)
 		ring_counts_locked(rings[i], &d, &w);
+	for (size_t i = 0; i < nshms; i++)
+		w += shms[i].drained + shms[i].refused; /* counted here, not by the child */
 	pthread_mutex_unlock(&rings_mu);
 	return w;
 }
@@ -912,11 +1004,8 @@ int trace_shm_ring_new(void)
 		return -e;
 	}
 	void *m = mmap(NULL, SEG_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	struct ring *r = m != MAP_FAILED ? calloc(1, sizeof(*r)) : NULL;
-	if (r == NULL) {
-		int e = m == MAP_FAILED ? errno : ENOMEM;
-		if (m != MAP_FAILED)
-			munmap(m, SEG_BYTES);
+	if (m == MAP_FAILED) {
+		int e = errno;
 		close(fd);
 		return -e;
 	}
@@ -926,14 +1015,17 @@ int trace_shm_ring_new(void)
 	seg_rewind(s);
 	tsc_init();
 	/* The child stamps with the counter when we read it: we convert. */
-	atomic_store(&s->stamp, tsc_on() ? STAMP_TSC : STAMP_REAL);
+	unsigned stamp = tsc_on() ? STAMP_TSC : STAMP_REAL;
+	atomic_store(&s->stamp, stamp);
 	struct clock_map cm;
 	clock_map_get(&cm);
 	clock_pace_write(&s->pace, &cm);
-	r->prod = r->cons = s;
-	r->shm = 1;
 	pthread_mutex_lock(&rings_mu);
-	rings_add_locked(r);
+	if (nshms == capshms) {
+		capshms = capshms ? capshms * 2 : 16;
+		shms = xreallocarray(shms, capshms, sizeof(*shms));
+	}
+	shms[nshms++] = (struct shm_view){.s = s, .stamp = stamp};
 	pthread_mutex_unlock(&rings_mu);
 	return fd;
 }
@@ -962,9 +1054,8 @@ uint64_t trace_shm_work(void)
 {
 	uint64_t w = 0;
 	pthread_mutex_lock(&rings_mu);
-	for (size_t i = 0; i < nrings; i++)
-		if (rings[i]->shm)
-			w += atomic_load_explicit(&rings[i]->prod->work, memory_order_relaxed);
+	for (size_t i = 0; i < nshms; i++)
+		w += atomic_load_explicit(&shms[i].s->work, memory_order_relaxed);
 	pthread_mutex_unlock(&rings_mu);
 	return w;
 }
@@ -972,8 +1063,25 @@ uint64_t trace_shm_work(void)
 void trace_shm_set_pace(const struct clock_map *m)
 {
 	pthread_mutex_lock(&rings_mu);
-	for (size_t i = 0; i < nrings; i++)
-		if (rings[i]->shm)
-			clock_pace_write(&rings[i]->prod->pace, m);
+	for (size_t i = 0; i < nshms; i++)
+		clock_pace_write(&shms[i].s->pace, m);
 	pthread_mutex_unlock(&rings_mu);
+}
+
+int trace_shm_forge(int fd, const struct trace_event *ev, size_t n, uint64_t head)
+{
+	void *m = mmap(NULL, SEG_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		return -errno;
+	struct seg *s = m;
+	if (n == 0) {
+		atomic_store(&s->head, head);
+	} else {
+		uint64_t h = atomic_load(&s->head);
+		for (size_t i = 0; i < n; i++)
+			s->ev[(h + i) & (SEG_CAP - 1)] = ev[i];
+		atomic_store_explicit(&s->head, h + n, memory_order_release);
+	}
+	munmap(m, SEG_BYTES);
+	return 0;
 }

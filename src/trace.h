@@ -37,6 +37,25 @@
 
 #define TRACE_NO_LINE 0
 
+/*
+ * One slot of a ring: 32 bytes, a state change without text in one. Text
+ * longer than fits in the slot continues in the following slots (all 32
+ * bytes of text), which the producer publishes together with the first.
+ * The top two bits of `type` say which clock t_ns is read from (the
+ * recorder's business). Only trace.c and a test that forges a child's ring
+ * (trace_shm_forge) write slots.
+ */
+struct trace_event {
+	uint64_t t_ns;
+	int32_t task;
+	uint8_t type;
+	uint8_t state;
+	int16_t line;
+	uint32_t a, b;
+	uint16_t text_len; /* whole text length, over all slots */
+	char text[6];
+};
+
 /* ---- lifecycle (UI thread, no workload running) ---- */
 
 /* Forget every task and event; rings are kept for reuse. */
@@ -81,6 +100,13 @@ void trace_milestone(const char *text);
 void trace_raw(uint64_t t_ns, enum trace_ev_type type, int32_t task, int state, int line,
                uint32_t a, uint32_t b);
 
+/* Append an event stamped t_ns (lesson time) with its text, as the calling
+ * thread, for a source that stamps its own events: the Python agent's
+ * records, read from its FIFO (src/pyrec.h). No pause gate: that source's
+ * process is paused with SIGSTOP. */
+void trace_put(uint64_t t_ns, enum trace_ev_type type, trace_task_t task, enum state s, int line,
+               uint32_t a, uint32_t b, const char *text);
+
 /* ---- reading (UI thread) ---- */
 
 size_t trace_task_count(void);
@@ -119,5 +145,9 @@ void trace_shm_set_pace(const struct clock_map *m);
 /* State changes and prints the children have written so far (a step of a
  * paused run ends at the next one). */
 uint64_t trace_shm_work(void);
+/* For tests: write n raw slots at the head of the child's ring behind fd
+ * and publish head + n, or, when n is 0, set its head to `head`, as a
+ * broken or hostile child could. Returns 0 or -errno. */
+int trace_shm_forge(int fd, const struct trace_event *ev, size_t n, uint64_t head);
 
 #endif

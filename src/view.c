@@ -5,9 +5,11 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
+#include "xalloc.h"
 
 static uint64_t round_step(uint64_t want)
 {
@@ -59,6 +61,36 @@ long view_col(const struct viewport *v, uint64_t t)
 	return (long)((t - v->t0) / v->dt);
 }
 
+size_t view_lanes(const struct model *m, size_t max_tasks, int open_group,
+                  void (*lane)(void *arg, int is_group, size_t index), void *arg)
+{
+	size_t nt = model_task_count(m), ng = model_group_count(m), n = 0;
+	if (open_group >= 0) {
+		for (size_t i = 0; i < nt; i++)
+			if (model_task(m, i)->group_index == open_group) {
+				lane(arg, 0, i);
+				n++;
+			}
+		return n;
+	}
+	int grouped = nt > max_tasks && ng > 0;
+	unsigned char *seen = grouped ? xcalloc(ng, 1) : NULL;
+	for (size_t i = 0; i < nt; i++) {
+		int g = model_task(m, i)->group_index;
+		if (!grouped || g < 0) {
+			lane(arg, 0, i);
+		} else if (!seen[g]) {
+			seen[g] = 1;
+			lane(arg, 1, (size_t)g);
+		} else {
+			continue;
+		}
+		n++;
+	}
+	free(seen);
+	return n;
+}
+
 void view_format_duration(uint64_t ns, int ascii, char *buf, size_t n)
 {
 	double d = (double)ns;
@@ -78,6 +110,29 @@ void view_format_duration(uint64_t ns, int ascii, char *buf, size_t n)
 		else
 			snprintf(buf, n, "%llu h %02llu m", (unsigned long long)(s / 3600),
 			         (unsigned long long)(s % 3600 / 60));
+	}
+}
+
+void view_format_number(double v, char *buf, size_t n)
+{
+	double a = fabs(v);
+	if (!isfinite(v) || (a > 0 && a < 1e-3) || a >= 1e15) {
+		snprintf(buf, n, "%.4g", v);
+		return;
+	}
+	if (v == floor(v)) {
+		snprintf(buf, n, "%.0f", v);
+		return;
+	}
+	int decimals = 3 - (int)floor(log10(a));
+	snprintf(buf, n, "%.*f", decimals < 0 ? 0 : decimals > 6 ? 6 : decimals, v);
+	char *dot = strchr(buf, '.');
+	if (dot != NULL) {
+		char *e = buf + strlen(buf);
+		while (e > dot + 1 && e[-1] == '0')
+			*--e = '\0';
+		if (e == dot + 1)
+			*dot = '\0';
 	}
 }
 
@@ -178,4 +233,48 @@ enum state view_cell_state(const struct model_cell *c, uint64_t dt)
 	if (alive * 2 < dt)
 		return STATE_DONE;
 	return s;
+}
+
+int view_state_never_hidden(enum state s)
+{
+	return s == STATE_GIL || s == STATE_GIL_INFERRED || s == STATE_LOCK || s == STATE_BLOCKED;
+}
+
+void view_cell_look(const struct model_cell *c, uint64_t dt, struct view_cell_look *out)
+{
+	uint64_t present = 0, run = c->ns[STATE_RUNNING];
+	int wait = -1, brief = -1;
+	for (int k = 0; k < STATE_COUNT; k++) {
+		if (k == STATE_DONE)
+			continue;
+		present += c->ns[k];
+		if (k == STATE_RUNNING || c->ns[k] == 0)
+			continue;
+		if (wait < 0 || c->ns[k] > c->ns[wait])
+			wait = k;
+		if (view_state_never_hidden((enum state)k) && (brief < 0 || c->ns[k] > c->ns[brief]))
+			brief = k;
+	}
+	out->eighths = 0;
+	out->brief = STATE_DONE;
+	out->state = view_cell_state(c, dt);
+	if (out->state == STATE_DONE)
+		return;
+	if (wait >= 0 && run < VIEW_RUN_OVER_WAIT * c->ns[wait]) {
+		out->state = (enum state)wait;
+	} else {
+		out->state = STATE_RUNNING;
+		int e = present ? (int)((run * 8 + present / 2) / present) : 8;
+		out->eighths = e < 1 ? 1 : e > 8 ? 8 : e;
+	}
+	if (brief >= 0 && !view_state_never_hidden(out->state))
+		out->brief = (enum state)brief;
+}
+
+const char *view_mark_text(const char *task_name, const char *text)
+{
+	size_t n = strlen(task_name);
+	if (n > 0 && strncmp(text, task_name, n) == 0 && text[n] == ':' && text[n + 1] == ' ')
+		return text + n + 2;
+	return text;
 }

@@ -4,9 +4,14 @@
  * frame_ms: one frame of the run screen at 200x60 over a model of 1,000
  * tasks (10 groups of 100, so the lanes are grouped as they are for large
  * demos) and 10 million spans, built from synthetic recorder events and
- * drawn into a curses terminal on /dev/null. Median of repeated frames:
- * `frame_ms` as the TUI redraws (curses sends only what changed) and
- * `frame_full_ms` with the whole screen sent again each time.
+ * drawn into a curses terminal on /dev/null. Median of repeated frames, in
+ * wall time: `frame_ms` as the TUI redraws an unchanged view (a key, the
+ * cursor moved: curses sends only what changed, the lanes' cells are
+ * reused), `frame_cold_ms` after the view changed (pan, zoom, a live run:
+ * every lane's cells read from the model again, as every frame did before
+ * the cells were kept), `frame_full_ms` with the whole screen sent again.
+ * `frame_cpu_ms` and `frame_cold_cpu_ms` are the first two in the drawing
+ * thread's CPU time, which other programs on a busy machine inflate less.
  *
  * idle_cpu_percent: the real binary in tmux on a finished run, its CPU time
  * (from /proc/<pid>/stat) over 10 s of doing nothing, as a share of one core.
@@ -47,12 +52,13 @@ static struct model *bench_model(uint64_t origin)
 	char name[32], group[32];
 	if (m == NULL)
 		return NULL;
-	trace_reset();
 	model_set_origin(m, origin);
+	/* The model is fed its tasks, as feed.c does from the recorder's table. */
 	for (int i = 0; i < NTASKS; i++) {
 		snprintf(name, sizeof(name), "task-%d", i);
 		snprintf(group, sizeof(group), "pool-%d", i % BENCH_GROUPS);
-		trace_task_new(name, KIND_THREAD, group);
+		struct trace_task_info info = {name, group, KIND_THREAD, TRACE_NO_TASK};
+		model_task_add(m, &info);
 	}
 	struct trace_record r;
 	memset(&r, 0, sizeof(r));
@@ -81,17 +87,31 @@ static struct model *bench_model(uint64_t origin)
 	return m;
 }
 
-static double bench_frames(struct run *run, struct model *m, int full)
+static uint64_t thread_cpu_ns(void)
 {
-	double ms[FRAMES];
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+enum { FRAME_REDRAW, FRAME_COLD, FRAME_FULL };
+
+/* Median wall time of a frame; *cpu_ms, when not NULL, the median CPU time. */
+static double bench_frames(struct run *run, struct model *m, int kind, double *cpu_ms)
+{
+	double ms[FRAMES], cpu[FRAMES];
 	for (int f = 0; f < FRAMES; f++) {
-		if (full)
+		if (kind == FRAME_FULL)
 			clearok(curscr, TRUE);
-		uint64_t t0 = clock_now_ns();
-		tui_frame_draw(run, m, 0, 1);
+		uint64_t t0 = clock_now_ns(), c0 = thread_cpu_ns();
+		tui_frame_draw(run, m, 0, 1, kind == FRAME_COLD);
+		cpu[f] = (double)(thread_cpu_ns() - c0) / 1e6;
 		ms[f] = (double)(clock_now_ns() - t0) / 1e6;
 	}
 	qsort(ms, FRAMES, sizeof(ms[0]), cmp_double);
+	qsort(cpu, FRAMES, sizeof(cpu[0]), cmp_double);
+	if (cpu_ms != NULL)
+		*cpu_ms = cpu[FRAMES / 2];
 	return ms[FRAMES / 2];
 }
 
@@ -103,7 +123,7 @@ static int bench_frame(void)
 	uint64_t origin = clock_now_ns();
 	uint64_t t0 = clock_now_ns();
 	struct model *m = bench_model(origin);
-	if (m == NULL || d == NULL) {
+	if (m == NULL || d == NULL || model_span_total(m) < (size_t)NTASKS * SPANS_PER_TASK) {
 		fprintf(stderr, "bench_tui: cannot build the model\n");
 		return -1;
 	}
@@ -122,15 +142,20 @@ static int bench_frame(void)
 	resizeterm(60, 200);
 	start_color();
 	use_default_colors();
-	tui_frame_draw(&run, m, 0, 1); /* lay out the columns once */
-	double redraw = bench_frames(&run, m, 0);
-	double full = bench_frames(&run, m, 1);
+	tui_frame_draw(&run, m, 0, 1, 1); /* lay out the columns once */
+	double cpu, cold_cpu;
+	double cold = bench_frames(&run, m, FRAME_COLD, &cold_cpu);
+	double redraw = bench_frames(&run, m, FRAME_REDRAW, &cpu);
+	double full = bench_frames(&run, m, FRAME_FULL, NULL);
 	endwin();
 	delscreen(scr);
 	fclose(out);
 	fclose(in);
 	printf("bench: frame_ms %.3f ms\n", redraw);
 	printf("bench: frame_full_ms %.3f ms\n", full);
+	printf("bench: frame_cpu_ms %.3f ms\n", cpu);
+	printf("bench: frame_cold_ms %.3f ms\n", cold);
+	printf("bench: frame_cold_cpu_ms %.3f ms\n", cold_cpu);
 	model_free(m);
 	run_destroy(&run);
 	return 0;

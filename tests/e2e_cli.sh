@@ -3,8 +3,11 @@
 # pipe, the JSON report, and every kind of bad input: one line on stderr that
 # names the problem and what is allowed, exit status 2, nothing run.
 set -u
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 SIMUL=${SIMUL:-build/simul}
 fail() { echo "FAIL: $*"; exit 1; }
+need "$PYTHON" python3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -22,8 +25,7 @@ done
 
 # The report is JSON with the documented keys.
 "$SIMUL" threads/interleave --report "$tmp/r.json" -s pause_ms=5 >/dev/null || fail "--report exit status"
-if command -v python3 >/dev/null; then
-	python3 - "$tmp/r.json" <<'PY' || fail "report keys"
+"$PYTHON" - "$tmp/r.json" <<'PY' || fail "report keys"
 import json, sys
 r = json.load(open(sys.argv[1]))
 for k in ("demo", "params", "wall_ms", "cpu_ms", "tasks", "results"):
@@ -40,9 +42,6 @@ for t in r["tasks"]:
 nums = [m["text"] for t in r["tasks"] if t["name"] == "numbers" for m in t["marks"]]
 assert nums == ["Number %d" % i for i in range(1, 6)], nums
 PY
-else
-	grep -q '"states_ms"' "$tmp/r.json" || fail "report lacks states_ms"
-fi
 "$SIMUL" threads/interleave --report - -s pause_ms=1 | grep -q '"demo": "threads/interleave"' || fail "--report -"
 
 # Bad input: exit 2, exactly one line on stderr, nothing on stdout.
@@ -64,6 +63,50 @@ bad "expected KEY=VALUE" threads/interleave --plain -s pause_ms
 bad "unknown option '--bogus'" --bogus
 bad "needs a value" threads/interleave --report
 bad "--width" threads/interleave --plain --width 5
+
+# Every numeric option at both edges of its documented range: the edge is
+# taken, one past it is refused with the range.
+quick=(threads/interleave -s count=1 -s pause_ms=0)
+good() { # good WHAT ARGS...: exit 0, nothing on stderr
+	local what=$1; shift
+	"$SIMUL" "$@" >"$tmp/out" 2>"$tmp/err" || fail "$what: '$*' exited $?: $(cat "$tmp/err")"
+	[ ! -s "$tmp/err" ] || fail "$what: '$*' said: $(cat "$tmp/err")"
+}
+# (The timeline keeps to the width; the prose lines around it do not wrap.)
+timeline_width() { awk '/^ *(sim )?time |^ +\||^(main|numbers|letters) / { if (length($0) > w) w = length($0) } END { print w + 0 }' "$1"; }
+good "--width 40" "${quick[@]}" --plain --ascii --width 40
+[ "$(timeline_width "$tmp/out")" -eq 40 ] || fail "--width 40: the timeline is $(timeline_width "$tmp/out") wide"
+good "--width 1000" "${quick[@]}" --plain --ascii -w 1000
+[ "$(timeline_width "$tmp/out")" -eq 1000 ] || fail "--width 1000: the timeline is $(timeline_width "$tmp/out") wide"
+bad "--width '39': expected a whole number 40..1000" "${quick[@]}" --plain --width 39
+bad "--width '1001': expected a whole number 40..1000" "${quick[@]}" --plain --width 1001
+bad "--width '-40'" "${quick[@]}" --plain -w -40
+good "--sample-hz 0" "${quick[@]}" --plain --sample-hz 0
+good "--sample-hz 1000" "${quick[@]}" --plain --sample-hz 1000
+bad "--sample-hz '1001': expected a whole number 0..1000" "${quick[@]}" --plain --sample-hz 1001
+good "--seed 0" "${quick[@]}" --report - --seed 0
+grep -q '"seed": 0,' "$tmp/out" || fail "--seed 0 is not the report's seed"
+good "--seed 2^64-1" "${quick[@]}" --plain --seed 18446744073709551615
+bad "--seed '18446744073709551616': expected a whole number 0..18446744073709551615" \
+	"${quick[@]}" --plain --seed 18446744073709551616
+for speed in 0.01 1 1/100 100%; do
+	good "--speed $speed" "${quick[@]}" --plain --speed "$speed"
+done
+for speed in 0.0099 1.01 1/101 0; do
+	bad "--speed '$speed': expected a speed 0.01..1" "${quick[@]}" --plain --speed "$speed"
+done
+# --size is for the TUI: a headless scripted session (stdin not a terminal)
+# records the screen at that size.
+printf 'wait 50ms\nquit\n' >"$tmp/quit.txt"
+for size in 80x24 500x200; do
+	good "--size $size" "${quick[@]}" --size "$size" --script "$tmp/quit.txt" --record "$tmp/s.cast" </dev/null
+	w=${size%x*} h=${size#*x}
+	head -1 "$tmp/s.cast" | grep -q "\"width\": *$w, *\"height\": *$h\b" ||
+		fail "--size $size: the recording is $(head -c 80 "$tmp/s.cast")"
+done
+for size in 79x24 80x23 501x200 500x201; do
+	bad "--size '$size': expected WxH, width 80..500, height 24..200" "${quick[@]}" --size "$size" </dev/null
+done
 bad "--seed" threads/interleave --plain --seed -4
 bad "--theme" threads/interleave --theme neon
 bad "unexpected argument" threads/interleave extra --plain

@@ -1,22 +1,20 @@
 #!/bin/bash
-# Runs each libFuzzer harness (tests/fuzz_*.c: the --script parser and the
-# --replay loader) for a few seconds from its seed corpus; `make fuzz` runs
-# them longer. Skipped, with a message, when clang or its fuzzer runtime is
-# not installed.
+# Runs each libFuzzer harness (tests/fuzz_*.c: the --script parser, the
+# --replay loader with the views drawing what it loaded, the TUI driven by keys
+# over a replay) for a few seconds from its seed corpus; `make fuzz` runs
+# them longer. Skipped (a missing tool: make check installs both) when clang
+# or its fuzzer runtime is not installed.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
+# shellcheck source=tests/lib.sh
+. tests/lib.sh
 secs=${FUZZ_CHECK_TIME:-3}
-if ! command -v clang >/dev/null; then
-	echo "skipped: clang is not installed (apt-get install clang)"
-	exit 0
-fi
+need clang clang
 probe=$(mktemp -d)
 trap 'rm -rf "$probe"' EXIT
 printf '#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n' >"$probe/p.c"
-if ! clang -fsanitize=fuzzer,address -o "$probe/p" "$probe/p.c" >/dev/null 2>&1; then
-	echo "skipped: clang has no libFuzzer runtime (libclang-rt / compiler-rt)"
-	exit 0
-fi
+clang -fsanitize=fuzzer,address -o "$probe/p" "$probe/p.c" >/dev/null 2>&1 ||
+	skip "missing tool: clang's libFuzzer runtime (Debian package libclang-rt-dev, in TEST_PKGS)"
 # A clean make: not the outer one's variables (make asan passes BUILD=...).
 unset MAKEFLAGS MFLAGS MAKELEVEL
 make -s fuzz-build >"$probe/build.log" 2>&1 || { tail -20 "$probe/build.log"; echo "FAIL: fuzz-build"; exit 1; }

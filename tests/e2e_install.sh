@@ -3,7 +3,10 @@
 # runs from any directory (its lessons are compiled in) and the man page is
 # well formed.
 set -u
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 fail() { echo "FAIL: $*"; exit 1; }
+need groff groff-base
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 BUILD=${BUILD:-build}
@@ -16,10 +19,8 @@ man="$tmp/root/opt/simul/share/man/man1/simul.1"
 (cd "$tmp" && "$bin" --list | grep -q 'threads/interleave') || fail "installed binary cannot list demos"
 (cd / && "$bin" threads/interleave --plain --ascii -s pause_ms=1 | grep -q 'Number 5') ||
 	fail "installed binary cannot run a demo from another directory"
-if command -v groff >/dev/null; then
-	warnings=$(groff -man -Tutf8 -ww -z "$man" 2>&1)
-	[ -z "$warnings" ] || fail "man page: $warnings"
-fi
+warnings=$(groff -man -Tutf8 -ww -z "$man" 2>&1)
+[ -z "$warnings" ] || fail "man page: $warnings"
 make -s uninstall DESTDIR="$tmp/root" PREFIX=/opt/simul >/dev/null || fail "make uninstall"
 [ ! -e "$bin" ] && [ ! -e "$man" ] || fail "uninstall left files"
 echo "install: ok"

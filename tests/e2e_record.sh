@@ -8,14 +8,16 @@
 # the TUI under a play head; bad scripts and
 # sizes are refused with one line and exit status 2.
 set -u
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 SIMUL=${SIMUL:-build/simul}
 SIMUL=$(cd "$(dirname "$SIMUL")" && pwd)/$(basename "$SIMUL")
 fail() { echo "FAIL: $*"; exit 1; }
 tmp=$(mktemp -d)
 sock="simul-rec-$$"
 trap 'tmux -L "$sock" kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
-command -v tmux >/dev/null || { echo "skipped: tmux absent"; exit 0; }
-command -v python3 >/dev/null || { echo "skipped: python3 absent"; exit 0; }
+need tmux tmux
+need "$PYTHON" python3
 
 # Bad input first: nothing runs.
 printf 'wait 1s\njump 3\n' >"$tmp/bad.txt"
@@ -34,7 +36,7 @@ done
 # the marker (default "final"), as tmux shows it at the recorded size.
 cast_screen() {
 	local marker=${3:-final}
-	python3 - "$1" "$2.raw" "$marker" <<'PY' || fail "cast checks ($1)"
+	"$PYTHON" - "$1" "$2.raw" "$marker" <<'PY' || fail "cast checks ($1)"
 import json, sys
 lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
 h = json.loads(lines[0])
@@ -79,8 +81,9 @@ tmux -L "$sock" new-session -d -s live -x 100 -y 30 \
 	"LANG=C.UTF-8 '$SIMUL' threads/interleave -s pause_ms=5 --size 100x30 --script '$tmp/run.txt' --record '$tmp/run.cast'; sleep 30"
 sleep 3.5
 tmux -L "$sock" capture-pane -p -t live >"$tmp/live.txt"
+pane=$(tmux -L "$sock" display -p -t live '#{pane_pid}')
 for _ in $(seq 50); do
-	grep -q '"final"' "$tmp/run.cast" 2>/dev/null && ! pgrep -f -- "--record $tmp/run.cast" >/dev/null && break
+	grep -q '"final"' "$tmp/run.cast" 2>/dev/null && [ -z "$(children_of "$pane" --record)" ] && break
 	sleep 0.2
 done
 tmux -L "$sock" kill-session -t live 2>/dev/null

@@ -4,8 +4,11 @@
 # replays to the same text view and the same JSON report; truncated,
 # corrupted and foreign files get one line on stderr and exit status 2.
 set -u
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 SIMUL=${SIMUL:-build/simul}
 fail() { echo "FAIL: $*"; exit 1; }
+need "$PYTHON" python3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -30,8 +33,7 @@ sed -e '1s/.*/simul-save 1/' -e 's/^\(recorder [0-9]* [0-9]* [0-9]*\) [0-9]*\( [
 "$SIMUL" --replay "$tmp/v1.save" --plain --ascii --width 100 >"$tmp/v1.txt" || fail "version 1 replay"
 diff "$tmp/a.txt" "$tmp/v1.txt" >"$tmp/d.txt" || { cat "$tmp/d.txt"; fail "version 1 replay differs"; }
 
-if command -v python3 >/dev/null; then
-	python3 - "$tmp/a.json" "$tmp/b.json" "$tmp/a.trace.json" "$tmp/a.save" <<'PY' || fail "JSON checks"
+"$PYTHON" - "$tmp/a.json" "$tmp/b.json" "$tmp/a.trace.json" "$tmp/a.save" <<'PY' || fail "JSON checks"
 import json, sys
 a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 assert a == b, "reports differ:\n%s\n%s" % (a, b)
@@ -66,9 +68,6 @@ assert len(marks) == sum(len(t["marks"]) for t in a["tasks"]) > 0, len(marks)
 texts = {e["name"] for e in marks}
 assert "Number 1" in texts and "Letter a" in texts, texts
 PY
-else
-	echo "python3 absent: JSON checks skipped"
-fi
 
 # Bad files: one line naming the problem, exit status 2, never a crash.
 bad() {

@@ -13,7 +13,9 @@ cd "$(dirname "$0")/.."
 SIMUL=${SIMUL:-build/simul}
 case $SIMUL in /*) ;; *) SIMUL=$PWD/$SIMUL ;; esac
 [ -x "$SIMUL" ] || { echo "no simul binary at $SIMUL"; exit 1; }
-command -v tmux >/dev/null || { echo "tmux is needed"; exit 1; }
+# shellcheck source=tests/lib.sh
+. tests/lib.sh
+need tmux tmux
 
 SOCK=simul-e2e-$$
 SESS=e2e$$
@@ -28,6 +30,9 @@ fail() {
 	exit 1
 }
 screen() { T capture-pane -p -t "$SESS"; }
+# The time axis's labels (under the header, and the busy-machine banner when
+# there is one).
+axis() { grep -m1 -E '^(sim )?time '; }
 # wait_for REGEX [SECONDS]: poll the screen until the regex matches.
 wait_for() {
 	local limit=$((${2:-10} * 10)) i=0
@@ -128,14 +133,14 @@ T send-keys -t "$SESS" "clear; $SIMUL threads/interleave -s pause_ms=1000" Enter
 wait_for 'running [2-3]\.[0-9]+ s +\[following\]' 10
 T send-keys -t "$SESS" f
 wait_for 'view frozen' 5
-axis1=$(screen | sed -n 2p)
+axis1=$(screen | axis)
 cols1=$(screen | grep -oE '[0-9.]+ [mµu]?s/col' | head -1)
 head1=$(screen | grep -oE 'running [0-9.]+ s')
 sleep 1.2
 s=$(screen)
 echo "$s" | grep -q 'view frozen' || fail "the frozen view did not hold"
 [ "$(echo "$s" | grep -oE 'running [0-9.]+ s')" != "$head1" ] || fail "the run stopped while the view froze"
-[ "$(echo "$s" | sed -n 2p)" = "$axis1" ] || fail "frozen view moved"
+[ "$(echo "$s" | axis)" = "$axis1" ] || fail "frozen view moved"
 [ "$(echo "$s" | grep -oE '[0-9.]+ [mµu]?s/col' | head -1)" = "$cols1" ] || fail "frozen scale changed"
 # f again follows the present.
 T send-keys -t "$SESS" f
@@ -154,14 +159,14 @@ T send-keys -t "$SESS" +
 sleep 0.5
 after=$(to_ns "$(screen | grep -oE '[0-9.]+ [mµun]?s/col' | head -1)")
 [ "$after" -gt 0 ] && [ $((after * 3)) -le "$before" ] || fail "zoom in: $before ns/col -> $after ns/col"
-axis1=$(screen | sed -n 2p)
+axis1=$(screen | axis)
 T send-keys -t "$SESS" l
 sleep 0.5
-axis2=$(screen | sed -n 2p)
+axis2=$(screen | axis)
 [ "$axis1" != "$axis2" ] || fail "pan right did not move the axis"
 T send-keys -t "$SESS" h
 sleep 0.5
-[ "$(screen | sed -n 2p)" = "$axis1" ] || fail "pan left did not come back"
+[ "$(screen | axis)" = "$axis1" ] || fail "pan left did not come back"
 T send-keys -t "$SESS" -
 sleep 0.3
 T send-keys -t "$SESS" 0

@@ -4,6 +4,7 @@
 #include "support.h"
 
 #include <dirent.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 
 #include "app.h"
 #include "clock.h"
+#include "load.h"
 #include "feed.h"
 #include "trace.h"
 
@@ -220,4 +222,38 @@ int support_main(Suite *suite)
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed == 0 ? 0 : 1;
+}
+
+void support_skip_(const char *test, const char *fmt, ...)
+{
+	char name[128], why[512];
+	va_list ap;
+	/* START_TEST(x) defines x_fn. */
+	snprintf(name, sizeof(name), "%s", test);
+	size_t n = strlen(name);
+	if (n > 3 && strcmp(name + n - 3, "_fn") == 0)
+		name[n - 3] = '\0';
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	/* One write, so that lines of tests running at once never mix. */
+	char line[700];
+	int k = snprintf(line, sizeof(line), "SKIP: %s: %s\n", name, why);
+	if (k > 0)
+		fwrite(line, 1, (size_t)k < sizeof(line) ? (size_t)k : sizeof(line) - 1, stdout);
+	fflush(stdout);
+}
+
+void support_load_start(struct support_load *l)
+{
+	/* Our own CPU: this process and the children it reaped (a demo's
+	 * workers are reaped by the time support_run_demo returns). */
+	load_snap_take(&l->at, NULL, 0);
+}
+
+double support_load_other(const struct support_load *l)
+{
+	struct load_snap now;
+	load_snap_take(&now, NULL, 0);
+	return load_other(&l->at, &now);
 }

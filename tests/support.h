@@ -8,6 +8,7 @@
 #include <check.h>
 #include <stdint.h>
 
+#include "load.h"
 #include "model.h"
 #include "run.h"
 
@@ -51,5 +52,34 @@ int support_main(Suite *suite);
 
 /* A result the demo set, or fails the test. */
 double support_result(struct run *run, const char *key);
+
+/* ---- skips (the convention is in tests/run-tests.sh) ----
+ * Prints "SKIP: TEST: REASON" for run-tests.sh to count and show; the test
+ * then returns (Check has no skip of its own). Use it only for what the
+ * test cannot check now, never for a failure. */
+void support_skip_(const char *test, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define support_skip(...) support_skip_(__func__, __VA_ARGS__)
+
+/* ---- other programs' load ----
+ * A timing claim that needs free cores is untestable while OTHER programs
+ * use them, and only then: whether the machine was busy is measured from
+ * /proc/stat (the whole machine's busy time) minus this test's own CPU
+ * time (this process and its reaped children), never from our own tasks'
+ * waits, which a bug can cause. The measure is src/load.h's, as the
+ * demos' own busy-machine verdicts use. */
+struct support_load {
+	struct load_snap at;
+};
+
+/* At or above this share of the machine (a quarter: half a core of two),
+ * other programs' load makes a free-core claim untestable. */
+#define SUPPORT_BUSY LOAD_BUSY_THRESHOLD
+
+/* Start a window. */
+void support_load_start(struct support_load *l);
+/* Other programs' share of the machine (0..1, of every core) since
+ * support_load_start, or -1 when /proc/stat could not be read or the
+ * window was too short to tell (under 50 ms). */
+double support_load_other(const struct support_load *l);
 
 #endif

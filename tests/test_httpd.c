@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,6 +240,61 @@ START_TEST(many_slow_connections_and_stop)
 }
 END_TEST
 
+/* The first `fail_left` connections find no memory. */
+static atomic_int fail_left;
+static void *failing_calloc(size_t n, size_t size)
+{
+	if (atomic_fetch_sub(&fail_left, 1) > 0)
+		return NULL;
+	return calloc(n, size);
+}
+
+/* With no memory for a connection, its client is turned away at once (an
+ * error, not a wait) and the server goes on accepting: it once stopped for
+ * good, and every later client hung. */
+START_TEST(no_memory_turns_clients_away)
+{
+	enum { N = 24, FAILS = 12 };
+	struct httpd *h;
+	struct httpd_options o = {.latency_ms = 50};
+	ck_assert_int_eq(httpd_start(&h, &o), 0);
+	atomic_store(&fail_left, 3);
+	httpd_conn_calloc = failing_calloc;
+	int port = httpd_port(h);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_lt(httpd_fetch(port, "/bytes/10"), 0);
+	ck_assert_int_eq(httpd_fetch(port, "/bytes/10"), 10);
+	ck_assert_uint_eq(httpd_turned_away(h), 3);
+
+	/* Many at once while the memory runs out: some wait for the spare
+	 * handle while it closes; each ends, one way or the other. */
+	atomic_store(&fail_left, FAILS);
+	struct fetcher f[N];
+	pthread_t th[N];
+	for (int i = 0; i < N; i++) {
+		f[i] = (struct fetcher){.port = port};
+		ck_assert_int_eq(pthread_create(&th[i], NULL, fetcher_main, &f[i]), 0);
+	}
+	int ok = 0, failed = 0;
+	for (int i = 0; i < N; i++) {
+		pthread_join(th[i], NULL);
+		if (f[i].got == 20000)
+			ok++;
+		else
+			failed++;
+	}
+	/* A connection that waited for the spare asks for memory again, so
+	 * FAILS refusals turn away at most FAILS clients. */
+	ck_assert_int_ge(failed, 1);
+	ck_assert_int_le(failed, FAILS);
+	ck_assert_int_eq(ok, N - failed);
+	ck_assert_uint_eq(httpd_turned_away(h), 3 + (unsigned)failed);
+	ck_assert_int_eq(httpd_fetch(port, "/bytes/10"), 10);
+	httpd_conn_calloc = calloc;
+	httpd_stop(h);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("httpd");
@@ -250,6 +306,7 @@ int main(void)
 	tcase_add_test(tc, client_hangs_up_mid_transfer);
 	tcase_add_test(tc, refuse_ends_blocked_fetches);
 	tcase_add_test(tc, many_slow_connections_and_stop);
+	tcase_add_test(tc, no_memory_turns_clients_away);
 	suite_add_tcase(s, tc);
 	return support_main(s);
 }

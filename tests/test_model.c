@@ -122,6 +122,43 @@ START_TEST(preempted_overlay_from_sampler)
 }
 END_TEST
 
+/* A CPython thread that says it runs but sleeps on a futex (the sampler's
+ * KWAIT) waits for the GIL, inferred; asleep in a wrapped call, it is not. */
+START_TEST(futex_sleep_while_running_is_gil_inferred)
+{
+	struct model *m = fresh(0);
+	trace_task_t t = trace_task_new("t", KIND_THREAD, NULL);
+	trace_task_t c = trace_task_new("coro", KIND_COROUTINE, NULL);
+	at(50); trace_bind_to(t, 10, 11);
+	at(50); trace_bind_to(c, 10, 11);
+	at(100); trace_state(t, STATE_RUNNING, NULL);
+	trace_raw(150, TRACE_EV_KWAIT, -1, 1, 0, 10, 11);
+	trace_raw(180, TRACE_EV_KWAIT, -1, 0, 0, 10, 11);
+	at(200); trace_state(c, STATE_RUNNING, "step");
+	trace_raw(210, TRACE_EV_KWAIT, -1, 1, 0, 10, 11);
+	at(250); trace_state(t, STATE_SLEEP, "time.sleep(0.1)");
+	trace_raw(260, TRACE_EV_KWAIT, -1, 0, 0, 10, 11);
+	at(300); trace_state(c, STATE_IO, "await");
+	/* Another thread's futex sleep does not touch these tasks. */
+	trace_raw(310, TRACE_EV_KWAIT, -1, 1, 0, 10, 12);
+	at(400); trace_end(t);
+	at(400); trace_end(c);
+	feed_finish(m, 400);
+	uint64_t tot[STATE_COUNT];
+	model_task_totals(m, 0, tot);
+	ck_assert_uint_eq(tot[STATE_GIL_INFERRED], 30 + 40);
+	ck_assert_uint_eq(tot[STATE_RUNNING], 50 + 30);
+	ck_assert_uint_eq(tot[STATE_SLEEP], 150);
+	model_task_totals(m, 1, tot);
+	ck_assert_uint_eq(tot[STATE_GIL_INFERRED], 50);
+	ck_assert_uint_eq(tot[STATE_RUNNING], 50);
+	ck_assert_uint_eq(tot[STATE_IO], 100);
+	support_check_invariants(m, 2, 0.0);
+	clock_set_fake(NULL);
+	model_free(m);
+}
+END_TEST
+
 START_TEST(events_are_put_in_time_order)
 {
 	struct model *m = fresh(0);
@@ -273,6 +310,48 @@ START_TEST(groups_sum_their_tasks)
 }
 END_TEST
 
+/* A group's columns are its tasks' columns summed, across many
+ * checkpoints of its steps. */
+START_TEST(group_summaries_match_their_tasks)
+{
+	struct model *m = fresh(0);
+	enum { NT = 3 };
+	trace_task_t t[NT];
+	for (int i = 0; i < NT; i++)
+		t[i] = trace_task_new(i == 0 ? "a" : i == 1 ? "b" : "c", KIND_THREAD, "g");
+	uint64_t seed = 7, time = 1000;
+	for (int i = 0; i < 3000; i++) {
+		time += 1 + run_rand(&seed) % 499;
+		at(time);
+		trace_state(t[run_rand(&seed) % NT], (enum state)(run_rand(&seed) % STATE_DONE), NULL);
+		if (i % 1000 == 999)
+			feed_drain(m, 0);
+	}
+	at(time + 500);
+	for (int i = 0; i < NT; i++)
+		trace_end(t[i]);
+	feed_finish(m, time + 500);
+	for (int q = 0; q < 50; q++) {
+		uint64_t t0 = run_rand(&seed) % (time + 1000), dt = 1 + run_rand(&seed) % 40000;
+		struct model_cell g[11], one[11];
+		uint64_t want[11][STATE_COUNT];
+		memset(want, 0, sizeof(want));
+		model_group_columns(m, 0, t0, dt, 11, g);
+		for (int i = 0; i < NT; i++) {
+			model_task_columns(m, (size_t)i, t0, dt, 11, one);
+			for (int c = 0; c < 11; c++)
+				for (int s = 0; s < STATE_DONE; s++)
+					want[c][s] += one[c].ns[s];
+		}
+		for (int c = 0; c < 11; c++)
+			for (int s = 0; s < STATE_DONE; s++)
+				ck_assert_uint_eq(g[c].ns[s], want[c][s]);
+	}
+	clock_set_fake(NULL);
+	model_free(m);
+}
+END_TEST
+
 START_TEST(span_cap_keeps_totals_exact)
 {
 	struct model *m = fresh(10);
@@ -367,11 +446,13 @@ int main(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, spans_from_state_changes);
 	tcase_add_test(tc, preempted_overlay_from_sampler);
+	tcase_add_test(tc, futex_sleep_while_running_is_gil_inferred);
 	tcase_add_test(tc, events_are_put_in_time_order);
 	tcase_add_test(tc, a_state_left_and_taken_again_at_one_instant_is_one_span);
 	tcase_add_test(tc, late_events_are_counted_not_reordered);
 	tcase_add_test(tc, range_summaries_match_brute_force);
 	tcase_add_test(tc, groups_sum_their_tasks);
+	tcase_add_test(tc, group_summaries_match_their_tasks);
 	tcase_add_test(tc, span_cap_keeps_totals_exact);
 	tcase_add_test(tc, marks_in_time_order_with_milestones);
 	tcase_add_test(tc, queue_merges_runs_stably);

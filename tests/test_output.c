@@ -5,6 +5,8 @@
  * are not plain files are written in place; a bad path fails at open.
  */
 #include <dirent.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +119,89 @@ START_TEST(special_files_in_place_and_bad_paths)
 }
 END_TEST
 
+START_TEST(links_are_followed_to_a_plain_file)
+{
+	char real[128], link[128], dang[128], buf[64];
+	struct output o;
+	snprintf(real, sizeof(real), "%s/real.json", dir);
+	snprintf(link, sizeof(link), "%s/link.json", dir);
+	snprintf(dang, sizeof(dang), "%s/dangling.json", dir);
+	FILE *f = fopen(real, "w");
+	fputs("old", f);
+	fclose(f);
+	ck_assert_int_eq(chmod(real, 0600), 0);
+	ck_assert_int_eq(symlink("real.json", link), 0);
+	ck_assert_int_eq(output_open(&o, "--report", link), 0);
+	fputs("new", o.f);
+	ck_assert_int_eq(output_close(&o, 0), 0);
+	struct stat st;
+	ck_assert_int_eq(lstat(link, &st), 0);
+	ck_assert_msg(S_ISLNK(st.st_mode), "the link was replaced by a file");
+	read_file(real, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "new");
+	ck_assert_int_eq(stat(real, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600); /* private stays private */
+
+	/* A link to nothing: refused, nothing made. */
+	ck_assert_int_eq(symlink("nowhere/x", dang), 0);
+	ck_assert_int_eq(output_open_quiet(&o, "--save", dang), -1);
+	ck_assert_ptr_nonnull(strstr(o.err, "symbolic link to a file that does not exist"));
+	ck_assert_int_eq(entries(), 3);
+}
+END_TEST
+
+START_TEST(a_fatal_signal_leaves_no_temporary_file)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/s.save", dir);
+	FILE *f = fopen(path, "w");
+	fputs("the old run", f);
+	fclose(f);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct output o;
+		if (output_open(&o, "--save", path) != 0)
+			_exit(3);
+		fputs("half a run", o.f);
+		fflush(o.f);
+		output_unlink_temps(); /* what fatal.c's handler does */
+		_exit(entries() == 1 ? 0 : 4);
+	}
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	char buf[64];
+	read_file(path, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "the old run");
+}
+END_TEST
+
+START_TEST(same_file_under_two_names)
+{
+	char a[128], b[128], c[128], sub[128];
+	snprintf(a, sizeof(a), "%s/a.json", dir);
+	snprintf(b, sizeof(b), "%s/../%s/a.json", dir, strrchr(dir, '/') + 1);
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	snprintf(c, sizeof(c), "%s/sub/a.json", dir);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	ck_assert(output_same_file("-", "-"));
+	ck_assert(output_same_file(a, b));  /* not made yet: same directory, name */
+	ck_assert(!output_same_file(a, c)); /* same name, another directory */
+	FILE *f = fopen(a, "w");
+	fclose(f);
+	ck_assert(output_same_file(a, b));
+	ck_assert(!output_same_file(a, c));
+	char l[128];
+	snprintf(l, sizeof(l), "%s/l.json", dir);
+	ck_assert_int_eq(symlink("a.json", l), 0);
+	ck_assert(output_same_file(a, l));
+	ck_assert(!output_same_file("/dev/null", "/dev/null")); /* not a plain file */
+	ck_assert(!output_same_file("-", a));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("output");
@@ -126,6 +211,9 @@ int main(void)
 	tcase_add_test(tc, written_whole_on_success);
 	tcase_add_test(tc, failure_keeps_the_old_file);
 	tcase_add_test(tc, special_files_in_place_and_bad_paths);
+	tcase_add_test(tc, links_are_followed_to_a_plain_file);
+	tcase_add_test(tc, a_fatal_signal_leaves_no_temporary_file);
+	tcase_add_test(tc, same_file_under_two_names);
 	suite_add_tcase(s, tc);
 	return support_main(s);
 }

@@ -6,7 +6,9 @@
  */
 #include <dirent.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,45 +158,156 @@ START_TEST(workers_children_run_and_end)
 END_TEST
 
 /* Two workers on two cores beat one process by more than x1.3 when the
- * cores are free. The machine is shared: when the sampler shows the
- * workers waiting for a core for over 15% of their lives (two workers
- * on two free cores: about 5%), the cores
- * were not free and the claim cannot be tested on this attempt. */
+ * cores are free. The machine is shared: when other programs (measured
+ * from /proc/stat minus this test's own CPU, never from the workers' own
+ * waits, which a bug such as pinning them to one core would cause) used a
+ * quarter of the machine or more during every attempt, the claim cannot
+ * be tested now: a counted skip. */
 START_TEST(workers_speed_up_on_two_cores)
 {
 	/* Sanitized builds start processes slowly and run them at another
 	 * speed: no timing claim holds there. */
 	const char *san = getenv("SIMUL_SANITIZER");
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || (san != NULL && san[0] != '\0'))
+	if (san != NULL && san[0] != '\0') {
+		support_skip("a sanitizer build: no timing claim holds");
 		return;
+	}
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		support_skip("one core: nothing to run in parallel on");
+		return;
+	}
 	static const char *const sets[] = {"workers=2", "job_ms=250", NULL};
-	double best = 0;
-	int busy = 0;
-	for (int attempt = 0; attempt < 3 && best <= 1.3; attempt++) {
+	double best = 0, worst = 1;
+	int busy = 0, attempt = 0;
+	for (; attempt < 3 && best <= 1.3; attempt++) {
 		struct run run;
+		struct support_load load;
+		support_load_start(&load);
 		struct model *m = support_run_demo("processes/workers", sets, &run);
 		double speedup = support_result(&run, "speedup");
+		double other = support_load_other(&load);
 		if (speedup > best)
 			best = speedup;
-		uint64_t pre = 0, life = 0, tot[STATE_COUNT];
-		for (int i = 0; i < 2; i++) {
-			int t = support_task(m, i == 0 ? "worker 0" : "worker 1");
-			ck_assert_int_ge(t, 0);
-			model_task_totals(m, (size_t)t, tot);
-			pre += tot[STATE_PREEMPTED];
-			life += model_task(m, (size_t)t)->end_ns - model_task(m, (size_t)t)->start_ns;
-		}
-		if (pre * 100 > life * 15)
+		if (speedup <= 1.3 && other >= SUPPORT_BUSY) {
 			busy++;
+			worst = other < worst ? other : worst;
+		}
 		model_free(m);
 		run_destroy(&run);
 	}
 	assert_nothing_left();
 	if (best > 1.3)
 		return;
-	ck_assert_msg(busy == 3, "speedup x%.2f with free cores (want > x1.3)", best);
-	fprintf(stderr, "test_processes: cores busy with other work on every attempt; "
-	                "best speedup x%.2f, claim not testable now\n", best);
+	if (busy == attempt) {
+		support_skip("machine busy: other programs used at least %.0f%% of the cores in every run; "
+		             "best speedup x%.2f, not testable now", 100 * worst, best);
+		return;
+	}
+	ck_assert_msg(0, "speedup x%.2f with free cores (want > x1.3)", best);
+}
+END_TEST
+
+/* Watches this process's --worker children while a demo runs, for the
+ * fewest cores the kernel lets any of them use (sched_getaffinity). */
+struct affinity_watch {
+	atomic_int stop;
+	int seen, least;
+};
+
+static void *affinity_watch_main(void *arg)
+{
+	struct affinity_watch *w = arg;
+	while (!atomic_load(&w->stop)) {
+		pid_t kids[16];
+		int n = children_of_self(kids, 16, "--worker");
+		for (int i = 0; i < n && i < 16; i++) {
+			cpu_set_t set;
+			if (sched_getaffinity(kids[i], sizeof(set), &set) != 0)
+				continue;
+			int c = CPU_COUNT(&set);
+			w->least = w->seen++ == 0 || c < w->least ? c : w->least;
+		}
+		struct timespec ts = {0, 5 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+/* The OS runs the workers on different cores: the sampler records, for
+ * every running span, the core the kernel reports the thread ran on
+ * (/proc/PID/task/TID/stat), and two CPU-bound workers on a machine of two
+ * cores or more are seen on two of them. Not a timing claim: the kernel
+ * moves runnable processes between cores even when others share them; a
+ * worker held to one core (sched_setaffinity) never moves. When other
+ * programs keep the cores busy the kernel may still keep both on one core
+ * for a whole run (seen here): then that part is a counted skip, but the
+ * workers' affinity, read while they run, is checked on every run. */
+START_TEST(workers_run_on_different_cores)
+{
+	cpu_set_t allowed;
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
+	    (sched_getaffinity(0, sizeof(allowed), &allowed) == 0 && CPU_COUNT(&allowed) < 2)) {
+		support_skip("one core: nothing to spread over");
+		return;
+	}
+	static const char *const sets[] = {"workers=2", "job_ms=250", "sequential=off", NULL};
+	int distinct = 0, busy = 0, attempt = 0;
+	double worst = 1;
+	cpu_set_t mine;
+	ck_assert_int_eq(sched_getaffinity(0, sizeof(mine), &mine), 0);
+	for (; attempt < 3 && distinct < 2; attempt++) {
+		struct run run;
+		struct support_load load;
+		struct affinity_watch aw = {.least = 0};
+		pthread_t watcher;
+		support_load_start(&load);
+		ck_assert_int_eq(pthread_create(&watcher, NULL, affinity_watch_main, &aw), 0);
+		struct model *m = support_run_demo("processes/workers", sets, &run);
+		atomic_store(&aw.stop, 1);
+		pthread_join(watcher, NULL);
+		/* Whatever the load: nothing holds a worker to fewer cores than
+		 * this test may use (a load-free check that the kernel is free to
+		 * spread them). */
+		ck_assert_msg(aw.seen > 0, "never saw a worker to read its affinity");
+		ck_assert_msg(aw.least >= CPU_COUNT(&mine), "a worker may run on %d core(s), this test on %d",
+		              aw.least, CPU_COUNT(&mine));
+		uint64_t on_core[256] = {0}, known = 0, running = 0;
+		for (int w = 0; w < 2; w++) {
+			int t = support_task(m, w == 0 ? "worker 0" : "worker 1");
+			ck_assert_int_ge(t, 0);
+			for (size_t k = 0; k < model_span_count(m, (size_t)t); k++) {
+				struct model_span sp;
+				ck_assert_int_eq(model_span_get(m, (size_t)t, k, &sp), 0);
+				if (sp.state != STATE_RUNNING)
+					continue;
+				running += sp.end_ns - sp.start_ns;
+				if (sp.core >= 0 && sp.core < 256) {
+					on_core[sp.core] += sp.end_ns - sp.start_ns;
+					known += sp.end_ns - sp.start_ns;
+				}
+			}
+		}
+		/* The core is known for most of the time they ran. */
+		ck_assert_msg(running > 0 && known >= running / 2, "core known for %.1f of %.1f ms running",
+		              (double)known / 1e6, (double)running / 1e6);
+		distinct = 0;
+		for (int c = 0; c < 256; c++)
+			distinct += on_core[c] >= 2 * NS_PER_MS;
+		double other = support_load_other(&load);
+		if (distinct < 2 && other >= SUPPORT_BUSY) {
+			busy++;
+			worst = other < worst ? other : worst;
+		}
+		model_free(m);
+		run_destroy(&run);
+	}
+	assert_nothing_left();
+	if (distinct < 2 && busy == attempt) {
+		support_skip("machine busy: other programs used at least %.0f%% of the cores in every run, "
+		             "and the workers stayed on one core", 100 * worst);
+		return;
+	}
+	ck_assert_msg(distinct >= 2, "two CPU-bound workers ran on %d core(s) only, in %d runs", distinct, attempt);
 }
 END_TEST
 
@@ -608,6 +721,7 @@ int main(void)
 	tcase_set_timeout(tc, 40);
 	tcase_add_test(tc, workers_children_run_and_end);
 	tcase_add_test(tc, workers_speed_up_on_two_cores);
+	tcase_add_test(tc, workers_run_on_different_cores);
 	tcase_add_test(tc, killed_worker_is_reported);
 	tcase_add_test(tc, stop_kills_and_reaps_every_child);
 	tcase_add_test(tc, pool_maps_through_pipes);

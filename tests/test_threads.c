@@ -104,9 +104,10 @@ START_TEST(gil_serialises_cpu_bound_threads)
 {
 	static const char *const sets[] = {"threads=2", "work_ms=150", "io_rounds=6", "io_ms=5", NULL};
 	struct run run;
+	struct support_load load;
+	support_load_start(&load);
 	struct model *m = support_run_demo("threads/gil", sets, &run);
 	support_check_invariants(m, 1, 0.01);
-	ck_assert_double_ge(support_result(&run, "gil_switches"), 10);
 	double med = support_result(&run, "gil_switch_interval_median_ms");
 	ck_assert_msg(med > 2 && med < 60, "median turn %.2f ms at a 5 ms interval", med);
 
@@ -116,6 +117,14 @@ START_TEST(gil_serialises_cpu_bound_threads)
 	uint64_t t1[STATE_COUNT], t2[STATE_COUNT];
 	model_task_totals(m, (size_t)g1, t1);
 	model_task_totals(m, (size_t)g2, t2);
+	/* A turn lasts about one 5 ms interval, so the hand-overs follow from
+	 * the time the two threads spent on a core (a busy machine shortens
+	 * that time, and the count with it; it never makes a GIL that is
+	 * handed over look like one that is not). */
+	double ran_ms = (double)(t1[STATE_RUNNING] + t2[STATE_RUNNING]) / 1e6;
+	double switches = support_result(&run, "gil_switches");
+	ck_assert_msg(switches >= 2 && switches >= 0.3 * ran_ms / 5,
+	              "%.0f GIL hand-overs in %.1f ms of running at a 5 ms interval", switches, ran_ms);
 	ck_assert_uint_gt(t1[STATE_GIL], 10 * MS);
 	ck_assert_uint_gt(t2[STATE_GIL], 10 * MS);
 	uint64_t ov = running_overlap(m, g1, g2);
@@ -128,29 +137,50 @@ START_TEST(gil_serialises_cpu_bound_threads)
 	uint64_t io[STATE_COUNT];
 	totals(m, "io", io);
 	ck_assert_uint_gt(io[STATE_GIL], 2 * MS);
-	ck_assert_uint_gt(io[STATE_IO], 6 * 4 * MS);
+	/* Each of its 6 rounds waits out the server's 5 ms, in recv (io) or,
+	 * as CPython's socket calls do, retaking the GIL after send while the
+	 * reply is already on its way (gil): the two together cover it. */
+	ck_assert_uint_gt(io[STATE_IO] + io[STATE_GIL], 6 * 4 * MS);
+	ck_assert_uint_gt(io[STATE_IO], 0);
 	ck_assert_double_gt(support_result(&run, "convoy_gil_wait_median_ms"), 0.5);
 
 	/* On is slower than off and gains nothing over sequential, when the
-	 * GIL-off threads really had two cores. Other programs share these
-	 * cores and can leave them about one (the claim then does not apply),
-	 * so the timing gets up to three tries. */
+	 * GIL-off threads could have two cores. Other programs share these
+	 * cores and can leave them about one (the claim then does not apply):
+	 * up to three tries; when all miss while other programs used the
+	 * cores (measured from /proc/stat, not from our threads' waits, which
+	 * a serialising bug would cause), a counted skip. */
 	double off = support_result(&run, "gil_off_ms"), on = support_result(&run, "gil_on_ms");
 	double sp_on = support_result(&run, "speedup_gil_on"), cores = cores_used(m, off);
+	double other = support_load_other(&load), worst = 1;
+	int busy = 0, tries = 1;
 	model_free(m);
 	run_destroy(&run);
 	static const char *const again[] = {"threads=2", "work_ms=150", "convoy=off", NULL};
-	for (int attempt = 1; attempt < 3 && !(on > off && sp_on < 1.3); attempt++) {
+	for (; tries <= 3 && !(on > off && sp_on < 1.3); tries++) {
+		if (other >= SUPPORT_BUSY) {
+			busy++;
+			worst = other < worst ? other : worst;
+		}
+		if (tries == 3)
+			break;
+		support_load_start(&load);
 		m = support_run_demo("threads/gil", again, &run);
 		off = support_result(&run, "gil_off_ms");
 		on = support_result(&run, "gil_on_ms");
 		sp_on = support_result(&run, "speedup_gil_on");
 		cores = cores_used(m, off);
+		other = support_load_other(&load);
 		model_free(m);
 		run_destroy(&run);
 	}
-	ck_assert_msg((on > off && sp_on < 1.3) || cores < 1.5,
-	              "GIL on %.1f ms (speedup %.2f) vs off %.1f ms, which had %.2f cores", on, sp_on, off, cores);
+	if (!(on > off && sp_on < 1.3) && busy == 3) {
+		support_skip("machine busy: other programs used at least %.0f%% of the cores in every run; "
+		             "GIL on %.1f ms vs off %.1f ms (%.2f cores) not testable now", 100 * worst, on, off, cores);
+		return;
+	}
+	ck_assert_msg(on > off && sp_on < 1.3, "GIL on %.1f ms (speedup %.2f) vs off %.1f ms, which had %.2f cores",
+	              on, sp_on, off, cores);
 }
 END_TEST
 

@@ -305,6 +305,69 @@ START_TEST(child_process_ring)
 }
 END_TEST
 
+/* The parent trusts nothing a child writes into its ring: bad types,
+ * states, tasks, text lengths and times are refused one by one and
+ * counted; a head that cannot be ends the ring; text loses its control
+ * characters. It once crashed the parent or drove it to 12 GB. */
+START_TEST(hostile_child_ring)
+{
+	trace_reset();
+	trace_task_t a = trace_task_new("a", KIND_PROCESS, NULL), b = trace_task_new("b", KIND_PROCESS, NULL);
+	int fd = trace_shm_ring_new();
+	ck_assert_int_ge(fd, 0);
+	uint64_t now = clock_now_ns(), dropped0 = trace_dropped();
+	struct trace_event ev[8];
+	memset(ev, 0, sizeof(ev));
+	for (int i = 0; i < 8; i++) {
+		ev[i].t_ns = now;
+		ev[i].task = a;
+		ev[i].type = TRACE_EV_MARK;
+	}
+	ev[0].text_len = 6; /* what a slot holds */
+	memcpy(ev[0].text, "ok\033[2J", 6); /* an escape sequence */
+	ev[1].type = 99;
+	ev[2].type = TRACE_EV_STATE;
+	ev[2].state = 200;
+	ev[3].task = 5000;
+	ev[4].task = -7;
+	ev[5].t_ns = UINT64_MAX / 2; /* from the far future */
+	ev[6].type = TRACE_EV_PREEMPT; /* the sampler's, never a child's */
+	ev[7].type = TRACE_EV_END;
+	ev[7].task = b;
+	ck_assert_int_eq(trace_shm_forge(fd, ev, 8, 0), 0);
+	struct collect c = {0};
+	trace_drain(collect_cb, &c);
+	ck_assert_uint_eq(c.n, 2);
+	ck_assert_int_eq(c.rec[0].task, a);
+	ck_assert_str_eq(c.rec[0].text, "ok?[2J");
+	ck_assert_int_eq(c.rec[1].type, TRACE_EV_END);
+	ck_assert_int_eq(c.rec[1].task, b);
+	ck_assert_uint_eq(trace_dropped() - dropped0, 6);
+
+	/* A text that says it runs past the head (a real child publishes a
+	 * text whole), and in another ring a head a terabyte on: each ring is
+	 * given up, counted once, and read no more. */
+	struct trace_event longer = ev[0];
+	longer.text_len = TRACE_TEXT_MAX; /* wants 8 slots, 1 published */
+	ck_assert_int_eq(trace_shm_forge(fd, &longer, 1, 0), 0);
+	int fd2 = trace_shm_ring_new();
+	ck_assert_int_ge(fd2, 0);
+	ck_assert_int_eq(trace_shm_forge(fd2, NULL, 0, UINT64_C(1) << 40), 0);
+	c.n = 0;
+	trace_drain(collect_cb, &c);
+	ck_assert_uint_eq(c.n, 0);
+	ck_assert_int_eq(trace_shm_forge(fd, ev, 1, 0), 0);
+	ck_assert_int_eq(trace_shm_forge(fd2, ev, 1, 0), 0);
+	trace_drain(collect_cb, &c);
+	ck_assert_uint_eq(c.n, 0);
+	ck_assert_uint_eq(trace_dropped() - dropped0, 8);
+	close(fd);
+	close(fd2);
+	collect_free(&c);
+	trace_reset();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("trace");
@@ -318,6 +381,7 @@ int main(void)
 	tcase_add_loop_test(tc, stamps_read_lesson_time, 0, 2);
 	tcase_add_test(tc, disabled_records_nothing);
 	tcase_add_test(tc, child_process_ring);
+	tcase_add_test(tc, hostile_child_ring);
 	suite_add_tcase(s, tc);
 	return support_main(s);
 }

@@ -6,6 +6,7 @@
  * themes (src/tui/term.c): every state has a colour in every theme.
  */
 #include <ctype.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@ static const char *key_label(int ch, char *buf, size_t n)
 	    {'\t', "Tab"},       {KEY_BTAB, "Shift-Tab"}, {TUI_KEY_ESC, "Esc"}, {KEY_UP, "Up"},
 	    {KEY_DOWN, "Down"},  {KEY_LEFT, "Left"},   {KEY_RIGHT, "Right"}, {KEY_HOME, "Home"},
 	    {KEY_END, "End"},    {KEY_NPAGE, "PgDn"},  {KEY_PPAGE, "PgUp"},  {KEY_MOUSE, "mouse"},
+	    {KEY_F(1), "F1"},
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (names[i].key == ch)
@@ -122,60 +124,110 @@ START_TEST(every_entry_is_complete)
 }
 END_TEST
 
-/* The help of the biggest screen (a replay's run screen) fits 24 rows:
- * its entries, a blank line, "press any key", the title and margins. */
-START_TEST(help_fits_the_smallest_screen)
+/* The help of the run screen lists its keys, a replay's and the glyphs of
+ * every state; a replay's lists its Space (play) and not the run screen's. */
+START_TEST(help_lists_every_key_replay_keys_and_glyphs)
 {
-	const struct tui_key *keys[64];
-	static const unsigned screens[] = {KEYS_MENU | KEYS_PARAMS, KEYS_RUN, KEYS_REPLAY | KEYS_RUN};
-	for (size_t s = 0; s < sizeof(screens) / sizeof(screens[0]); s++) {
-		size_t n = tui_keys_help(screens[s], keys, 64);
-		ck_assert_msg(n + 2 + 3 <= 24, "help of screen %#x has %zu keys: more than 24 rows", screens[s], n);
+	static char lines[128][TUI_LINE_MAX];
+	int n = tui_help_lines(KEYS_RUN, 0, lines, 128);
+	int replay = 0, gil = 0, cores = 0;
+	for (int i = 0; i < n; i++) {
+		replay |= strstr(lines[i], "play or pause the saved run") != NULL;
+		gil |= strstr(lines[i], "G  gil") != NULL;
+		cores |= strstr(lines[i], "per-core view") != NULL;
 	}
-	/* a replay's Space plays; the run screen's Space is not listed there */
-	size_t n = tui_keys_help(KEYS_REPLAY | KEYS_RUN, keys, 64);
+	ck_assert_msg(replay && gil && cores, "run help: replay %d, gil glyph %d, cores %d", replay, gil, cores);
+	const struct tui_key *keys[64];
+	size_t nk = tui_keys_help(KEYS_REPLAY | KEYS_RUN, keys, 64);
 	int spaces = 0;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < nk; i++)
 		spaces += keys[i]->keys[0] == ' ';
 	ck_assert_int_eq(spaces, 1);
+	n = tui_help_lines(KEYS_MENU | KEYS_PARAMS, 1, lines, 128);
+	for (int i = 0; i < n; i++)
+		ck_assert_msg(strstr(lines[i], "saved run") == NULL, "menu help lists replay keys: %s", lines[i]);
 }
 END_TEST
 
-START_TEST(key_bar_fits_80_columns)
+/* However narrow, the key bar keeps help and quit and fits its width. */
+START_TEST(key_bar_keeps_help_and_quit)
 {
 	static const unsigned screens[] = {KEYS_MENU, KEYS_PARAMS, KEYS_RUN};
+	static const int widths[] = {30, 60, 80, 120, 200};
 	char bar[512];
-	for (size_t s = 0; s < sizeof(screens) / sizeof(screens[0]); s++) {
-		tui_keys_bar(screens[s], 1, bar, sizeof(bar));
-		ck_assert_msg(strstr(bar, "q quit") != NULL, "key bar %#x lacks quit: %s", screens[s], bar);
-	}
-	tui_keys_bar(KEYS_MENU, 1, bar, sizeof(bar));
-	ck_assert_msg(strlen(bar) <= 80, "menu key bar wider than 80: %s", bar);
+	for (size_t s = 0; s < sizeof(screens) / sizeof(screens[0]); s++)
+		for (size_t w = 0; w < sizeof(widths) / sizeof(widths[0]); w++)
+			for (int ascii = 0; ascii < 2; ascii++) {
+				tui_keys_bar(screens[s], ascii, widths[w], bar, sizeof(bar));
+				ck_assert_msg(strstr(bar, "q quit") != NULL, "key bar %#x at %d lacks quit: %s", screens[s],
+				              widths[w], bar);
+				ck_assert_msg(screens[s] == KEYS_PARAMS || strstr(bar, "? help") != NULL,
+				              "key bar %#x at %d lacks help: %s", screens[s], widths[w], bar);
+				ck_assert_msg(tui_text_width(bar) <= widths[w], "key bar %#x wider than %d: %s",
+				              screens[s], widths[w], bar);
+			}
+	/* with room, nothing is dropped */
+	tui_keys_bar(KEYS_RUN, 1, 1000, bar, sizeof(bar));
+	ck_assert_msg(strstr(bar, "r rerun") != NULL, "%s", bar);
 }
 END_TEST
 
-START_TEST(every_state_has_a_colour_in_every_theme)
+/* Every state has a colour in every theme, with 256 colours and with 8;
+ * with 256 no two states share one; with 8, GIL still differs from
+ * preempted and lock, and running from every wait. */
+START_TEST(every_state_has_its_own_colour_in_every_theme)
 {
 	for (int th = 0; th < TUI_THEME_COUNT; th++)
-		for (int st = 0; st < STATE_COUNT; st++)
-			ck_assert_msg(tui_theme_state_fg(th, (enum state)st) >= 0, "theme %d gives state %s no colour",
-			              th, state_name((enum state)st));
+		for (int c256 = 0; c256 < 2; c256++)
+			for (int a = 0; a < STATE_COUNT; a++) {
+				short ca = tui_theme_state_fg(th, (enum state)a, c256);
+				ck_assert_msg(ca >= 0, "theme %s gives state %s no colour (%d colours)", tui_theme_name(th),
+				              state_name((enum state)a), c256 ? 256 : 8);
+				for (int b = 0; b < a; b++) {
+					short cb = tui_theme_state_fg(th, (enum state)b, c256);
+					int apart = c256 ? a != STATE_DONE
+					                 : (a == STATE_GIL && (b == STATE_PREEMPTED || b == STATE_LOCK)) ||
+					                       (b == STATE_RUNNING && a != STATE_DONE);
+					ck_assert_msg(!apart || ca != cb, "theme %s: %s and %s share colour %d (%d colours)",
+					              tui_theme_name(th), state_name((enum state)a), state_name((enum state)b), ca,
+					              c256 ? 256 : 8);
+				}
+			}
 	ck_assert_int_eq(tui_theme_from_name("cb"), TUI_THEME_COUNT - 1);
 	ck_assert_int_eq(tui_theme_from_name("nope"), -1);
+	ck_assert_str_eq(tui_theme_name(tui_theme_from_name("contrast")), "contrast");
+}
+END_TEST
+
+/* The colour-blind theme's colours, in 256, are the Okabe-Ito palette's
+ * nearest (or greys, for the states that wait on nothing in particular). */
+START_TEST(cb_theme_is_okabe_ito)
+{
+	static const short okabe_ito[] = {214, 178, 74, 36, 221, 32, 166, 175}; /* 178: orange too */
+	int th = tui_theme_from_name("cb");
+	for (int s = 0; s < STATE_COUNT; s++) {
+		short c = tui_theme_state_fg(th, (enum state)s, 1);
+		int ok = c >= 231 || c == 252 || c == 245 || c == 240; /* white and greys */
+		for (size_t i = 0; i < sizeof(okabe_ito) / sizeof(okabe_ito[0]); i++)
+			ok |= c == okabe_ito[i];
+		ck_assert_msg(ok, "cb gives %s colour %d, not an Okabe-Ito one", state_name((enum state)s), c);
+	}
 }
 END_TEST
 
 int main(void)
 {
+	setlocale(LC_ALL, "C.UTF-8");
 	Suite *s = suite_create("tui");
 	TCase *tc = tcase_create("tui");
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, man_page_names_every_key);
 	tcase_add_test(tc, no_key_claimed_twice_where_it_acts);
 	tcase_add_test(tc, every_entry_is_complete);
-	tcase_add_test(tc, help_fits_the_smallest_screen);
-	tcase_add_test(tc, key_bar_fits_80_columns);
-	tcase_add_test(tc, every_state_has_a_colour_in_every_theme);
+	tcase_add_test(tc, help_lists_every_key_replay_keys_and_glyphs);
+	tcase_add_test(tc, key_bar_keeps_help_and_quit);
+	tcase_add_test(tc, every_state_has_its_own_colour_in_every_theme);
+	tcase_add_test(tc, cb_theme_is_okabe_ito);
 	suite_add_tcase(s, tc);
 	return support_main(s);
 }

@@ -46,6 +46,11 @@ quick() {
 	race/cpu) echo "-s jobs=4 -s cpu_ms=50" ;;
 	race/io) echo "-s jobs=4 -s io_ms=100" ;;
 	race/mixed) echo "-s jobs=4 -s cpu_ms=50 -s io_ms=50" ;;
+	queue/rq) echo "-s jobs=6 -s job_ms=20" ;;
+	loop/wait) echo "-s step_ms=50 -s slow_ms=300 -s timeout_ms=100 -s fail_ms=50" ;;
+	threads/daemon) echo "-s steps=5 -s step_ms=50 -s main_ms=120" ;;
+	threads/wakeup) echo "-s ready_ms=100 -s others_ms=500" ;;
+	processes/order) echo "-s items=8 -s job_ms=40" ;;
 	esac
 }
 
@@ -78,9 +83,11 @@ params_table() {
 		END { if (n == 0) print "No parameters." }'
 }
 
-# The lesson's title (its first line) and first paragraph, quoted.
+# The lesson's title (its first line) and first paragraph, quoted. The
+# Python is the demo's own, or its module's (race/cpu shows race/race.py).
 lesson() {
-	local md=assets/lessons/$1.md py=assets/lessons/$1.py links=""
+	local md=assets/lessons/$1.md py=assets/lessons/$1.py links="" module=${1%%/*}
+	[ -f "$py" ] || py=assets/lessons/$module/$module.py
 	[ -f "$md" ] || return 0
 	links="[lesson](../$md)"
 	[ -f "$py" ] && links="$links, [the Python it mirrors](../$py)"
@@ -128,7 +135,9 @@ done
 rare_keys() {
 	local src=scenarios/$1.c
 	[ -f "$src" ] || return 0
-	grep -o 'run_result_[a-z]*([a-z_]*, "[^"]*"' "$src" | sed 's/.*"\(.*\)"/\1/' | sort -u |
+	# The module's file and its own directory's (scenarios/<module>/).
+	{ cat "$src" scenarios/"$1"/*.c 2>/dev/null | grep -o 'run_result_[a-z]*([a-z_>-]*, "[^"]*"' || true; } |
+		sed 's/.*"\(.*\)"/\1/' | sort -u |
 		{ grep -vxF -f "$tmp/$1.keys" || true; } | awk '{ s = s (NR > 1 ? ", " : "") "`" $0 "`" } END { print s }'
 }
 

@@ -203,15 +203,21 @@ static void co_stack_save(struct co_task *t)
 
 static void co_task_finish(struct co_task *t);
 
-static void co_resume(struct co_task *t)
+/* The task on the run stack (the watcher reads it, under watch_mu). */
+static void co_set_current(struct co_loop *l, struct co_task *t)
 {
-	struct co_loop *l = t->loop;
-	co_tl_loop = l;
 	if (l->watch)
 		pthread_mutex_lock(&l->watch_mu);
 	l->current = t;
 	if (l->watch)
 		pthread_mutex_unlock(&l->watch_mu);
+}
+
+static void co_resume(struct co_task *t)
+{
+	struct co_loop *l = t->loop;
+	co_tl_loop = l;
+	co_set_current(l, t);
 	if (!t->started) {
 		t->started = 1;
 		co_ctx_make(&t->ctx, l->stack, CO_STACK_SIZE, co_trampoline);
@@ -219,11 +225,7 @@ static void co_resume(struct co_task *t)
 		co_stack_copy(l->stack + CO_STACK_SIZE - t->saved_len, t->saved, t->saved_len);
 	}
 	co_ctx_switch(&l->sched, &t->ctx);
-	if (l->watch)
-		pthread_mutex_lock(&l->watch_mu);
-	l->current = NULL;
-	if (l->watch)
-		pthread_mutex_unlock(&l->watch_mu);
+	co_set_current(l, NULL);
 	if (t->done)
 		co_task_finish(t);
 	else
@@ -237,6 +239,29 @@ const char *co_task_name(const struct co_task *t)
 }
 
 /* ---- the ready queue ---- */
+
+/* A queue of tasks linked by their `next`: the ready queue, a semaphore's
+ * waiters. */
+static void co_queue_push(struct co_task **head, struct co_task **tail, struct co_task *t)
+{
+	t->next = NULL;
+	if (*tail)
+		(*tail)->next = t;
+	else
+		*head = t;
+	*tail = t;
+}
+
+static struct co_task *co_queue_pop(struct co_task **head, struct co_task **tail)
+{
+	struct co_task *t = *head;
+	if (t != NULL) {
+		*head = t->next;
+		if (!*head)
+			*tail = NULL;
+	}
+	return t;
+}
 
 static void co_idle_cb(uv_idle_t *h)
 {
@@ -259,12 +284,7 @@ void co_enqueue(struct co_task *t, int result, int already_ready, const char *wh
 			t->ready_since = clock_now_ns();
 		trace_state_at(t->id, STATE_READY, t->line, l->many ? NULL : why);
 	}
-	t->next = NULL;
-	if (l->ready_tail)
-		l->ready_tail->next = t;
-	else
-		l->ready_head = t;
-	l->ready_tail = t;
+	co_queue_push(&l->ready_head, &l->ready_tail, t);
 	l->nready++;
 	uv_idle_start(&l->idle, co_idle_cb);
 }
@@ -299,10 +319,7 @@ static void co_check_cb(uv_check_t *h)
 	if (l->gil)
 		gil_acquire(l->gil, l->lane, 0);
 	struct co_task *t;
-	while ((t = l->ready_head) != NULL) {
-		l->ready_head = t->next;
-		if (!l->ready_head)
-			l->ready_tail = NULL;
+	while ((t = co_queue_pop(&l->ready_head, &l->ready_tail)) != NULL) {
 		l->nready--;
 		t->queued = 0;
 		if (!l->many) {
@@ -470,8 +487,80 @@ static void co_pool_start_after(uv_work_t *req, int status)
 	free(req);
 }
 
+/* libuv starts its thread pool (to_thread, file reads) at the first use,
+ * and aborts the whole process when it cannot make a thread (under a
+ * memory cap, say). So before any loop may use it, the same threads are
+ * made and joined once here (libuv's count, UV_THREADPOOL_SIZE or 4, and its
+ * stack, 8 MiB): when they cannot be, the loop is refused with the reason
+ * instead. Returns 0 or an errno. */
+#define CO_UV_POOL_STACK (8u << 20)
+#define CO_UV_POOL_DEFAULT 4
+#define CO_UV_POOL_MAX 1024
+
+static int co_pool_probe_rc;
+
+static void *co_pool_probe_thread(void *arg)
+{
+	return arg;
+}
+
+static void co_pool_noop(uv_work_t *req)
+{
+	(void)req;
+}
+
+static void co_pool_noop_after(uv_work_t *req, int status)
+{
+	(void)req;
+	(void)status;
+}
+
+static void co_pool_probe_once(void)
+{
+	const char *env = getenv("UV_THREADPOOL_SIZE");
+	long n = env ? strtol(env, NULL, 10) : CO_UV_POOL_DEFAULT;
+	n = n < 1 ? 1 : n > CO_UV_POOL_MAX ? CO_UV_POOL_MAX : n;
+	pthread_t *th = calloc((size_t)n, sizeof(*th));
+	if (th == NULL) {
+		co_pool_probe_rc = ENOMEM;
+		return;
+	}
+	pthread_attr_t a;
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, CO_UV_POOL_STACK);
+	long made = 0;
+	while (made < n && (co_pool_probe_rc = pthread_create(&th[made], &a, co_pool_probe_thread, NULL)) == 0)
+		made++;
+	pthread_attr_destroy(&a);
+	for (long i = 0; i < made; i++)
+		pthread_join(th[i], NULL);
+	free(th);
+	/* There was room: let libuv make its pool now, on a loop of our own,
+	 * rather than at a first use when the room may have gone. */
+	uv_loop_t tmp;
+	uv_work_t req;
+	if (co_pool_probe_rc == 0 && uv_loop_init(&tmp) == 0) {
+		if (uv_queue_work(&tmp, &req, co_pool_noop, co_pool_noop_after) == 0)
+			uv_run(&tmp, UV_RUN_DEFAULT);
+		uv_loop_close(&tmp);
+	}
+}
+
+static int co_pool_probe(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, co_pool_probe_once);
+	return co_pool_probe_rc;
+}
+
 struct co_loop *co_loop_new(struct run *run, const struct co_loop_options *opt)
 {
+	int prc = co_pool_probe();
+	if (prc != 0) {
+		run_fail(run, "cannot start the event loop's thread pool (libuv's threads, 8 MiB of stack each): %s "
+		         "(a memory limit: ulimit -v?)", strerror(prc));
+		return NULL;
+	}
 	struct co_loop *l = calloc(1, sizeof(*l));
 	if (!l) {
 		run_fail(run, "out of memory for the event loop");
@@ -664,6 +753,26 @@ int co_to_thread(struct co_task *t, void (*fn)(void *), void *arg, const char *w
 	return rc;
 }
 
+/* ---- park and wake, for awaitables built outside ---- */
+
+struct uv_loop_s *co_loop_uv(struct co_loop *l) { return &l->uv; }
+struct co_loop *co_task_loop(const struct co_task *t) { return t->loop; }
+
+static void co_park_cancel(struct co_task *t)
+{
+	co_enqueue(t, UV_ECANCELED, 0, "cancelled");
+}
+
+int co_park(struct co_task *t, enum state s, int line, const char *why)
+{
+	return co_wait(t, s, line, t->loop->many ? NULL : why, co_park_cancel);
+}
+
+void co_wake(struct co_task *t, int result, const char *why)
+{
+	co_enqueue(t, result, 0, why);
+}
+
 /* ---- gather, as_completed ---- */
 
 int co_gather(struct co_task *t, struct co_task *const *tasks, size_t n, int line)
@@ -729,12 +838,7 @@ int co_sem_acquire(struct co_task *t, struct co_sem *sem, int line)
 		sem->slots--;
 		return 0;
 	}
-	t->next = NULL;
-	if (sem->tail)
-		sem->tail->next = t;
-	else
-		sem->head = t;
-	sem->tail = t;
+	co_queue_push(&sem->head, &sem->tail, t);
 	if (!t->loop->many)
 		t->ready_since = clock_now_ns();
 	/* Runnable in every sense but the limit: ready, with the reason. */
@@ -743,14 +847,11 @@ int co_sem_acquire(struct co_task *t, struct co_sem *sem, int line)
 
 void co_sem_release(struct co_sem *sem)
 {
-	struct co_task *t = sem->head;
+	struct co_task *t = co_queue_pop(&sem->head, &sem->tail);
 	if (!t) {
 		sem->slots++;
 		return;
 	}
-	sem->head = t->next;
-	if (!sem->head)
-		sem->tail = NULL;
 	/* The slot passes straight to the next waiter, already ready. */
 	co_enqueue(t, t->loop->cancelling ? UV_ECANCELED : 0, 1, NULL);
 }

@@ -107,6 +107,16 @@ trace_task_t co_pool_lane_self(void);
  * work. co_unblock, once the call has returned, shows both running again. */
 void co_block(struct co_task *task, enum state s, int line, const char *what);
 void co_unblock(struct co_task *task);
+
+/* For awaitables built outside this file (executor.h): the libuv loop under
+ * a co_loop (handles on it are closed by co_loop_free), and a plain park /
+ * wake. co_park suspends the task in state s until co_wake, or until the run
+ * stops (it then returns UV_ECANCELED); co_wake runs on the loop's thread
+ * (from a handle's callback) and returns at once. */
+struct uv_loop_s *co_loop_uv(struct co_loop *loop);
+struct co_loop *co_task_loop(const struct co_task *task);
+int co_park(struct co_task *task, enum state s, int line, const char *why);
+void co_wake(struct co_task *task, int result, const char *why);
 /* await asyncio.gather(*tasks): until every one of them has returned. */
 int co_gather(struct co_task *task, struct co_task *const *tasks, size_t n, int line);
 /* One step of asyncio.as_completed: waits until one of tasks[i] with

@@ -14,7 +14,8 @@
  *
  * A cancelled sleep is not searched for: its task moves on to its next
  * sleep (its generation), and the entry it left is dropped when it comes
- * to the front.
+ * to the front. asyncio.wait's timeout (co_sync.c) is a timer of the same
+ * kind (co_timer_start), told apart by a bit of the generation.
  *
  * Deadlines are lesson time (pace.h): slower in a slowed-down run, later by
  * any pause. A libuv timer may fire up to a millisecond early, so a sleep
@@ -126,9 +127,12 @@ static void co_sleep_pop(struct co_loop *l, struct co_sleeper *front)
 	}
 }
 
+/* The top bit of an entry's generation: a timeout, not a sleep. */
+#define CO_TIMER_TIMEOUT 0x80000000u
+
 static int co_sleep_stale(const struct co_sleeper *e)
 {
-	return e->gen != e->task->sleep_gen;
+	return (e->gen & ~CO_TIMER_TIMEOUT) != (e->task->sleep_gen & ~CO_TIMER_TIMEOUT);
 }
 
 static void co_sleep_fire(uv_timer_t *h);
@@ -157,11 +161,15 @@ static void co_sleep_fire(uv_timer_t *h)
 	struct co_sleeper *f;
 	while ((f = co_sleep_front(l)) != NULL && f->wake_ns <= due) {
 		struct co_task *t = f->task;
-		int stale = co_sleep_stale(f);
+		int stale = co_sleep_stale(f), timeout = (f->gen & CO_TIMER_TIMEOUT) != 0;
 		co_sleep_pop(l, f);
 		if (stale)
 			continue;
 		t->sleep_gen++;
+		if (timeout) {
+			co_enqueue(t, 0, 0, "the timeout passed");
+			continue;
+		}
 		int marked = 0;
 		if (l->watch) {
 			pthread_mutex_lock(&l->watch_mu);
@@ -178,6 +186,11 @@ void co_sleep_init(struct co_loop *l)
 {
 	uv_timer_init(&l->uv, &l->sleep_timer);
 	l->sleep_timer.data = l;
+}
+
+void co_timer_cancel(struct co_task *t)
+{
+	t->sleep_gen++; /* its entry is stale now */
 }
 
 void co_sleep_cancel(struct co_task *t)
@@ -200,29 +213,47 @@ static __attribute__((noinline)) int co_sleep_wait_named(struct co_task *t, uint
 	return co_wait(t, STATE_SLEEP, line, why, co_sleep_cancel);
 }
 
-int co_sleep(struct co_task *t, uint64_t ms, int line)
+/* An entry waking t ms of lesson time from now; the timer is armed when it
+ * is the earliest. */
+static int co_timer_add(struct co_task *t, uint64_t ms, uint32_t kind, uint64_t *wake)
 {
 	struct co_loop *l = t->loop;
-	if (l->cancelling)
-		return UV_ECANCELED;
 	uint64_t now = clock_now_ns();
 	struct co_sleeper e = {.wake_ns = now + ms * NS_PER_MS, .seq = l->sleep_seq++,
-	                       .gen = t->sleep_gen, .task = t};
+	                       .gen = (t->sleep_gen & ~CO_TIMER_TIMEOUT) | kind, .task = t};
 	/* Whether it is the new earliest, asked before the push moves things. */
 	struct co_sleeper *front = co_sleep_front(l);
 	int earliest = front == NULL || co_sleeper_before(&e, front);
 	int in_order = l->fifo_len == 0 || !co_sleeper_before(&e, co_fifo_at(l, l->fifo_len - 1));
 	if ((in_order ? co_fifo_push(l, e) : co_heap_push(l, e)) != 0)
 		return UV_ENOMEM;
+	if (earliest)
+		co_sleep_arm(l);
+	*wake = e.wake_ns;
+	return 0;
+}
+
+int co_timer_start(struct co_task *t, uint64_t ms)
+{
+	uint64_t wake;
+	return co_timer_add(t, ms, CO_TIMER_TIMEOUT, &wake);
+}
+
+int co_sleep(struct co_task *t, uint64_t ms, int line)
+{
+	struct co_loop *l = t->loop;
+	if (l->cancelling)
+		return UV_ECANCELED;
+	uint64_t wake;
+	if (co_timer_add(t, ms, 0, &wake) != 0)
+		return UV_ENOMEM;
 	if (l->watch) {
 		pthread_mutex_lock(&l->watch_mu);
-		t->deadline_ns = e.wake_ns;
+		t->deadline_ns = wake;
 		t->sleep_phase = 1;
 		t->line = line;
 		pthread_mutex_unlock(&l->watch_mu);
 	}
-	if (earliest)
-		co_sleep_arm(l);
 	if (l->many)
 		return co_wait(t, STATE_SLEEP, line, NULL, co_sleep_cancel);
 	return co_sleep_wait_named(t, ms, line);

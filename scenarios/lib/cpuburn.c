@@ -61,22 +61,35 @@ uint64_t cpuburn_dilated_units(uint64_t units, double cycles)
 	return (uint64_t)((double)units * cycles + 0.5);
 }
 
+/* Best of `trials` timed runs of work(n) on the clock cpu_ns, n doubling
+ * while a run takes less than min_ns: the least disturbed trial is closest
+ * to the cost on a free core. Returns the fewest ns one unit of n took, or
+ * 0 when no trial took a measurable time. */
+static double best_ns_per_unit(void (*work)(uint64_t n), uint64_t (*cpu_ns)(void), uint64_t n, int trials,
+                               uint64_t min_ns)
+{
+	double best = 0;
+	for (int trial = 0; trial < trials; trial++) {
+		uint64_t t0 = cpu_ns();
+		work(n);
+		uint64_t dt = cpu_ns() - t0;
+		double per = (double)dt / (double)n;
+		if (dt > 0 && (best == 0 || per < best))
+			best = per;
+		if (dt < min_ns)
+			n *= 2;
+	}
+	return best;
+}
+
+static void burn_units(uint64_t units)
+{
+	(void)burn(units);
+}
+
 static void calibrate(void)
 {
-	/* Best of several short trials: the least disturbed one is closest to
-	 * the cost on a free core. */
-	uint64_t units = 64;
-	double best = 0;
-	for (int trial = 0; trial < 7; trial++) {
-		uint64_t t0 = clock_thread_cpu_real_ns();
-		burn(units);
-		uint64_t dt = clock_thread_cpu_real_ns() - t0;
-		double per = (double)dt / (double)units;
-		if (best == 0 || per < best)
-			best = per;
-		if (dt < 2 * NS_PER_MS)
-			units *= 2;
-	}
+	double best = best_ns_per_unit(burn_units, clock_thread_cpu_real_ns, 64, 7, 2 * NS_PER_MS);
 	if (best > 0)
 		ns_per_unit = best;
 }
@@ -112,21 +125,10 @@ void cpuburn_spin(uint64_t spins)
 
 static void spin_calibrate(void)
 {
-	/* Best of several trials of about a millisecond each, as above. */
-	uint64_t spins = 1u << 16;
-	double best = 0;
-	for (int trial = 0; trial < 9; trial++) {
-		uint64_t t0 = clock_thread_cpu_ns();
-		cpuburn_spin(spins);
-		uint64_t dt = clock_thread_cpu_ns() - t0;
-		double per_ns = dt ? (double)spins / (double)dt : 0;
-		if (per_ns > best)
-			best = per_ns;
-		if (dt < NS_PER_MS)
-			spins *= 2;
-	}
+	/* Trials of about a millisecond each. */
+	double best = best_ns_per_unit(cpuburn_spin, clock_thread_cpu_ns, 1u << 16, 9, NS_PER_MS);
 	if (best > 0)
-		spins_per_ns = best;
+		spins_per_ns = 1.0 / best;
 }
 
 double cpuburn_spin_calibrate(void)

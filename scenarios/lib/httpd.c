@@ -63,9 +63,15 @@ struct httpd {
 	int port;
 	struct httpd_options opt;
 	struct conn *conns; /* every open connection, for stop */
+	/* Turns a client away when there is no memory for its connection
+	 * (server_turn_away); accept_waiting: one more waits for it. */
+	uv_tcp_t spare;
+	int spare_busy, accept_waiting;
 	atomic_int stopping, refusing;
-	atomic_uint_fast64_t requests, open, max_open;
+	atomic_uint_fast64_t requests, open, max_open, turned_away;
 };
+
+void *(*httpd_conn_calloc)(size_t n, size_t size) = calloc;
 
 static void body_fill(void)
 {
@@ -273,12 +279,47 @@ static void conn_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	}
 }
 
+static void server_accept(uv_stream_t *listener, int status);
+
+static void spare_closed(uv_handle_t *handle)
+{
+	struct httpd *h = handle->data;
+	h->spare_busy = 0;
+	if (h->accept_waiting && !uv_is_closing((uv_handle_t *)&h->listener)) {
+		h->accept_waiting = 0;
+		server_accept((uv_stream_t *)&h->listener, 0);
+	}
+}
+
+/* No memory for a connection: take it on the spare handle and close it at
+ * once, so its client sees the connection end (and fails that request)
+ * instead of waiting forever. It must be taken: until it is, libuv stops
+ * accepting on the listener for good. A second one while the spare is
+ * still closing waits for spare_closed. */
+static void server_turn_away(struct httpd *h, uv_stream_t *listener)
+{
+	if (h->spare_busy) {
+		h->accept_waiting = 1;
+		return;
+	}
+	uv_tcp_init(&h->loop, &h->spare); /* no socket yet: cannot fail */
+	h->spare.data = h;
+	h->spare_busy = 1;
+	if (uv_accept(listener, (uv_stream_t *)&h->spare) == 0)
+		atomic_fetch_add(&h->turned_away, 1);
+	uv_close((uv_handle_t *)&h->spare, spare_closed);
+}
+
 static void server_accept(uv_stream_t *listener, int status)
 {
 	struct httpd *h = listener->data;
 	if (status < 0)
 		return;
-	struct conn *c = xcalloc(1, sizeof(*c));
+	struct conn *c = httpd_conn_calloc(1, sizeof(*c));
+	if (!c) {
+		server_turn_away(h, listener);
+		return;
+	}
 	c->h = h;
 	uv_tcp_init(&h->loop, &c->tcp);
 	uv_timer_init(&h->loop, &c->timer);
@@ -333,6 +374,8 @@ int httpd_start(struct httpd **out, const struct httpd_options *o)
 	if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL)
 		signal(SIGPIPE, SIG_IGN);
 
+	if (o && (o->port < 0 || o->port > 65535))
+		return -EINVAL;
 	struct httpd *h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
@@ -344,9 +387,15 @@ int httpd_start(struct httpd **out, const struct httpd_options *o)
 	}
 	uv_tcp_init(&h->loop, &h->listener);
 	h->listener.data = h;
-	uv_async_init(&h->loop, &h->stop_async, server_stop_cb);
+	if ((rc = uv_async_init(&h->loop, &h->stop_async, server_stop_cb)) != 0) {
+		uv_close((uv_handle_t *)&h->listener, NULL);
+		uv_run(&h->loop, UV_RUN_DEFAULT);
+		uv_loop_close(&h->loop);
+		free(h);
+		return rc;
+	}
 	h->stop_async.data = h;
-	uv_ip4_addr("127.0.0.1", 0, &addr);
+	uv_ip4_addr("127.0.0.1", h->opt.port, &addr);
 	if ((rc = uv_tcp_bind(&h->listener, (const struct sockaddr *)&addr, 0)) != 0 ||
 	    (rc = uv_listen((uv_stream_t *)&h->listener, 65535, server_accept)) != 0 ||
 	    (rc = uv_tcp_getsockname(&h->listener, (struct sockaddr *)&name, &namelen)) != 0)
@@ -389,6 +438,11 @@ uint64_t httpd_connections(const struct httpd *h)
 uint64_t httpd_max_connections(const struct httpd *h)
 {
 	return atomic_load(&((struct httpd *)h)->max_open);
+}
+
+uint64_t httpd_turned_away(const struct httpd *h)
+{
+	return atomic_load(&((struct httpd *)h)->turned_away);
 }
 
 void httpd_stop(struct httpd *h)

@@ -2,7 +2,7 @@
  * httpd.h: the loopback HTTP server every "download" in simul fetches from.
  *
  * An embedded libuv server on its own thread and its own loop, listening on
- * 127.0.0.1 at an ephemeral port. It serves GET /bytes/N: N bytes of body
+ * 127.0.0.1 at an ephemeral port (or a chosen one: `simul --serve PORT`). It serves GET /bytes/N: N bytes of body
  * (Content-Length, Connection: close), sent after a latency (time to first
  * byte) and paced to a bandwidth. A request may override both:
  * GET /bytes/N?latency_ms=L&kbps=B. Anything else gets 404.
@@ -18,6 +18,7 @@
 #ifndef SIMUL_HTTPD_H
 #define SIMUL_HTTPD_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct httpd;
@@ -25,9 +26,11 @@ struct httpd;
 struct httpd_options {
 	int latency_ms;     /* time to first byte, from the end of the request */
 	int bandwidth_kbps; /* 0: unlimited */
+	int port;           /* 0: any free port (the default); else 1..65535 */
 };
 
-/* Start a server (options may be NULL: no latency, unlimited). 0 or -errno. */
+/* Start a server (options may be NULL: no latency, unlimited, any port).
+ * 0 or -errno (-EADDRINUSE: the port is taken; -EINVAL: a port out of range). */
 int httpd_start(struct httpd **out, const struct httpd_options *o);
 int httpd_port(const struct httpd *h);
 /* Close every connection, join the server's thread, free. NULL is fine. */
@@ -40,6 +43,11 @@ uint64_t httpd_requests(const struct httpd *h);
 /* Connections open right now, and the most open at once so far. */
 uint64_t httpd_connections(const struct httpd *h);
 uint64_t httpd_max_connections(const struct httpd *h);
+/* Connections closed at once for want of memory to serve them: their
+ * clients see the connection end (an error), never a wait. */
+uint64_t httpd_turned_away(const struct httpd *h);
+/* What a connection's memory comes from (calloc); tests make it fail. */
+extern void *(*httpd_conn_calloc)(size_t n, size_t size);
 
 /* A blocking client for thread demos: connect to 127.0.0.1:port, send
  * GET path, read the whole body. Returns the body's length, or -errno

@@ -24,14 +24,62 @@
 /* The child's start cost travels in its environment: "NS WHAT". */
 #define PROCS_START_ENV "SIMUL_START_COST"
 
+/* A process's state letter from /proc/PID/stat ('R', 'S', 'T' stopped by
+ * a signal, 't' by a tracer, 'Z' ...), or 0 when it cannot be read. */
+static char procs_pid_state(pid_t pid)
+{
+	char path[48], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* The command name may hold spaces and parentheses: the state follows
+	 * the last ')'. */
+	const char *p = strrchr(buf, ')');
+	return p != NULL && p[1] == ' ' ? p[2] : 0;
+}
+
+/* A child stopped by a signal (SIGSTOP, Ctrl-Z's SIGTSTP) waits until it is
+ * continued, and so does whoever waits for it, as in CPython. That is not
+ * a hang to leave unexplained: its lane and the run's notice say so, once
+ * when it stops and once when it goes on; the panel's status shows it. */
+static void procs_check_stopped(struct procs_set *s)
+{
+	for (int i = 0; i < s->n; i++) {
+		struct procs_child *c = &s->kids[i];
+		if (!c->spawned || c->exited)
+			continue;
+		char st = procs_pid_state(c->pid);
+		int stopped = st == 'T' || st == 't';
+		if (st == 0 || stopped == c->stopped)
+			continue;
+		c->stopped = stopped;
+		if (stopped) {
+			trace_markf(c->task, "pid %d stopped by a signal: it, and whoever waits for it, wait "
+			            "until it is continued (SIGCONT)", (int)c->pid);
+			run_notice(s->run, "%s (pid %d) is stopped: the run waits for it; kill -CONT %d resumes "
+			           "it, Ctrl-C stops the run", c->name, (int)c->pid, (int)c->pid);
+		} else {
+			trace_markf(c->task, "pid %d continued", (int)c->pid);
+			run_notice(s->run, "%s (pid %d) continued", c->name, (int)c->pid);
+		}
+	}
+}
+
 /* Refresh the run's panel: one line per child. force: even if it was
  * refreshed less than PROCS_PANEL_EVERY_NS ago. */
 static void procs_panel(struct procs_set *s, int force)
 {
 	uint64_t now = clock_now_ns();
-	if (s->no_panel || (!force && now - s->panel_ns < PROCS_PANEL_EVERY_NS))
+	if (!force && now - s->panel_ns < PROCS_PANEL_EVERY_NS)
 		return;
 	s->panel_ns = now;
+	procs_check_stopped(s);
+	if (s->no_panel)
+		return;
 	char line[RUN_PANEL_WIDTH], status[64];
 	snprintf(line, sizeof(line), "%-16s %8s %8s %8s  %s", "task", "pid", "ppid", "cpu ms", "status");
 	run_panel_set(s->run, 0, "worker processes", line);
@@ -42,7 +90,7 @@ static void procs_panel(struct procs_set *s, int force)
 			uint64_t cpu = clock_lesson_span(clock_pid_cpu_ns((int)c->pid));
 			if (cpu > c->cpu_ns)
 				c->cpu_ns = cpu;
-			snprintf(status, sizeof(status), "alive");
+			snprintf(status, sizeof(status), "%s", c->stopped ? "stopped (SIGCONT resumes it)" : "alive");
 		} else if (c->signal != 0) {
 			snprintf(status, sizeof(status), "killed by %s%s", strsignal(c->signal),
 			         s->stopping ? " (run stopped)" : "");
@@ -412,4 +460,44 @@ int procs_forkserver_main(int argc, char **argv)
 		;
 	trace_end(task);
 	return 0;
+}
+
+/* One whole transfer on a child's socket that a stop can interrupt: wait
+ * at most PROCS_TICK_MS at a time, then look after the set (a stop kills
+ * the children) and give up when the run is stopping or the child is gone.
+ * Returns 0, or -1 (EOF, an error, the child's end, the run's stop). */
+static int procs_transfer(struct procs_set *s, int child, void *buf, size_t n, int out)
+{
+	char *p = buf;
+	int fd = s->kids[child].sock;
+	while (n > 0) {
+		struct pollfd pfd = {.fd = fd, .events = out ? POLLOUT : POLLIN};
+		int k = poll(&pfd, 1, PROCS_TICK_MS);
+		if (k < 0 && errno != EINTR)
+			return -1;
+		if (k <= 0) {
+			procs_poll(s);
+			if (run_stopping(s->run) || s->kids[child].exited)
+				return -1;
+			continue;
+		}
+		ssize_t r = out ? send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT) : recv(fd, p, n, MSG_DONTWAIT);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+int procs_send(struct procs_set *s, int child, const void *buf, size_t n)
+{
+	return procs_transfer(s, child, (void *)buf, n, 1);
+}
+
+int procs_recv(struct procs_set *s, int child, void *buf, size_t n)
+{
+	return procs_transfer(s, child, buf, n, 0);
 }

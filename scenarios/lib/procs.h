@@ -38,6 +38,7 @@ struct procs_child {
 	int spawned, exited;
 	int64_t status;
 	int signal;
+	int stopped; /* stopped by a signal when last looked at (procs_poll) */
 	int sock; /* parent's end of the command socket, -1 when none */
 	uint64_t cpu_ns; /* last CPU time read from /proc */
 	char name[32];
@@ -111,5 +112,12 @@ trace_task_t procs_child_attach(const char *task_arg);
  * start like a spawned interpreter, say so on fd 0, wait until the parent
  * closes it. */
 int procs_forkserver_main(int argc, char **argv);
+
+/* The whole of buf to child's socket, or n bytes from it, giving up when
+ * the run is stopping or the child has exited: a child stopped by SIGSTOP
+ * must not hold its parent in a send or a recv that no stop could end.
+ * Returns 0, or -1. */
+int procs_send(struct procs_set *s, int child, const void *buf, size_t n);
+int procs_recv(struct procs_set *s, int child, void *buf, size_t n);
 
 #endif

@@ -15,25 +15,25 @@
  *   - the machine was too busy to measure: others kept X of N cores busy;
  *   - the order did not hold on a quiet machine (said as plainly).
  *
- * Other load = the machine's busy CPU time (/proc/stat) less this
- * process's and its reaped children's, over the machine's capacity (cores
- * × wall): 0..1 of the cores. Busy at VERDICT_BUSY (a quarter of them).
+ * Other load is the shared measure of src/load.h: the machine's busy CPU
+ * time (/proc/stat) less this process's and its reaped children's, over
+ * the machine's capacity (cores × wall): 0..1 of the cores. Busy at
+ * VERDICT_BUSY (LOAD_BUSY_THRESHOLD, a quarter of them).
  */
 #ifndef SIMUL_VERDICT_H
 #define SIMUL_VERDICT_H
 
 #include <stdint.h>
 
+#include "load.h"
+
 struct run;
 
-#define VERDICT_BUSY 0.25
+#define VERDICT_BUSY LOAD_BUSY_THRESHOLD
 
 struct verdict_mark {
-	uint64_t t_ns;
-	uint64_t busy_ns; /* the machine's busy CPU time */
-	uint64_t own_ns;  /* this process's and its reaped children's */
+	struct load_snap snap; /* the machine's and our CPU at the mark */
 	int ncores;
-	int ok;
 };
 
 /* Before the timed phases. */

@@ -45,12 +45,16 @@ static void *stop_watch_main(void *arg)
 	return NULL;
 }
 
-void stop_watch_start(struct stop_watch *w, struct run *run, struct httpd *h)
+int stop_watch_start(struct stop_watch *w, struct run *run, struct httpd *h)
 {
 	w->run = run;
 	w->h = h;
 	atomic_store(&w->done, 0);
-	w->started = threads_start(&w->th, stop_watch_main, w) == 0;
+	int rc = threads_start(&w->th, stop_watch_main, w);
+	w->started = rc == 0;
+	if (rc != 0)
+		run_fail(run, "could not start the thread that watches for a stop: %s", strerror(rc));
+	return rc;
 }
 
 void stop_watch_end(struct stop_watch *w)

@@ -34,7 +34,9 @@ struct stop_watch {
 	int started;
 };
 
-void stop_watch_start(struct stop_watch *w, struct run *run, struct httpd *h);
+/* 0, or an errno after run_fail when the thread cannot start: then a stop
+ * could not reach threads blocked in recv, and the demo must not begin. */
+int stop_watch_start(struct stop_watch *w, struct run *run, struct httpd *h);
 void stop_watch_end(struct stop_watch *w);
 
 /* On-CPU and waiting-for-a-core time of the calling thread so far, from

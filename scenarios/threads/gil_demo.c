@@ -304,7 +304,11 @@ static int convoy_phase(struct run *run, trace_task_t main_task, uint64_t interv
 	}
 	trace_milestone("convoy effect: one CPU-bound and one I/O-bound thread under the GIL");
 	struct stop_watch watch;
-	stop_watch_start(&watch, run, h);
+	if (stop_watch_start(&watch, run, h) != 0) {
+		gil_free(g);
+		httpd_stop(h);
+		return -1;
+	}
 	rc = convoy_run(run, main_task, g, h, chunk);
 	stop_watch_end(&watch);
 	gil_free(g);

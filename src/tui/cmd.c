@@ -28,13 +28,13 @@ static void tui_cmd_apply(struct tui *t, const char *line)
 			const struct model_task *mt = model_task(t->model, i);
 			if (strcmp(mt->name, name) != 0)
 				continue;
-			tui_lanes_build(t, tui_lane_rows());
+			tui_lanes_build(t, tui_layout_lanes_max(LINES, t->present));
 			int found = 0;
 			for (size_t l = 0; l < t->nlanes && !found; l++)
 				found = !t->lanes[l].is_group && t->lanes[l].index == i;
 			if (!found && mt->group_index >= 0) {
 				t->open_group = mt->group_index; /* its group's lanes */
-				tui_lanes_build(t, tui_lane_rows());
+				tui_lanes_build(t, tui_layout_lanes_max(LINES, t->present));
 			}
 			for (size_t l = 0; l < t->nlanes; l++)
 				if (!t->lanes[l].is_group && t->lanes[l].index == i)
@@ -79,14 +79,16 @@ static void tui_on_cmd(uv_poll_t *h, int status, int events)
 	tui_draw(t);
 }
 
-void tui_cmd_start(struct tui *t)
+int tui_cmd_start(struct tui *t)
 {
 	t->cmd_fd = record_command_fd();
 	if (t->cmd_fd < 0)
-		return;
-	uv_poll_init(&t->loop, &t->cmd, t->cmd_fd);
+		return 0;
+	int rc = uv_poll_init(&t->loop, &t->cmd, t->cmd_fd);
+	if (rc != 0)
+		return rc;
 	t->cmd.data = t;
-	uv_poll_start(&t->cmd, UV_READABLE, tui_on_cmd);
+	return uv_poll_start(&t->cmd, UV_READABLE, tui_on_cmd);
 }
 
 static void tui_on_keys_timer(uv_timer_t *h)
@@ -111,8 +113,7 @@ void tui_key_draw(struct tui *t)
 		return;
 	char box[48];
 	int n = snprintf(box, sizeof(box), " key: %s ", t->key_shown);
-	/* above the replay's box when there is one */
-	int y = LINES - TUI_CORNER_UP - (t->replay ? 1 : 0);
+	int y = LINES - TUI_CORNER_UP;
 	if (n < COLS - TUI_CORNER_RIGHT && LINES > TUI_CORNER_UP + 1)
 		tui_put(y, COLS - n - TUI_CORNER_RIGHT, n, box, A_REVERSE | A_BOLD);
 }

@@ -17,11 +17,16 @@
  */
 #include "tui_int.h"
 
+#include <errno.h>
+
+#include "output.h"
 #include "pace.h"
+#include "quote.h"
 #include "feed.h"
 
 #define TUI_ESC_DELAY_MS 25 /* how long curses waits to tell Esc from a key's escape sequence */
-#define TUI_CORES_READ_NS (NS_PER_S / 2)
+#define TUI_ENV_SIZE_MAX 2000 /* COLUMNS or LINES above this are not believed */
+#define TUI_CORES_READ_NS (NS_PER_S / 5)
 
 void tui_on_tick(uv_timer_t *h)
 {
@@ -76,8 +81,17 @@ static int tui_prepare(const struct app_options *o, struct run **first, struct m
 {
 	*theme = o->theme ? tui_theme_from_name(o->theme) : 0;
 	if (*theme < 0) {
-		fprintf(stderr, "simul: --theme '%s': allowed: dark, light, contrast, cb\n", o->theme);
+		char q[QUOTE_MAX];
+		fprintf(stderr, "simul: --theme %s: allowed: dark, light, contrast, cb\n", quote_arg(o->theme, q, sizeof(q)));
 		return APP_EXIT_USAGE;
+	}
+	/* The files it will write: a bad path fails now, as in batch mode. */
+	const char *opt[3] = {"--report", "--trace", "--save"}, *path[3] = {o->report, o->trace, o->save};
+	for (int i = 0; i < 3; i++) {
+		struct output out;
+		if (output_open(&out, opt[i], path[i]) != 0)
+			return APP_EXIT_USAGE;
+		output_abandon(&out);
 	}
 	*first = xmalloc(sizeof(**first));
 	int rc;
@@ -101,11 +115,30 @@ static int tui_prepare(const struct app_options *o, struct run **first, struct m
 	return 0;
 }
 
+/* Whether environment variable name is unset or a whole number 1..max. */
+static int tui_env_size_ok(const char *name, long max)
+{
+	const char *v = getenv(name);
+	if (v == NULL || v[0] == '\0')
+		return 1;
+	char *end;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	return errno == 0 && *end == '\0' && n >= 1 && n <= max;
+}
+
 /* curses: raw keys without echo, no cursor, clicks, the theme's colours. */
 static int tui_term_init(struct tui *t)
 {
 	tui_install_fatal();
 	set_escdelay(TUI_ESC_DELAY_MS);
+	/* curses sizes the screen from COLUMNS and LINES when they are set:
+	 * nonsense there (COLUMNS=100000) made it fail to start at all; without
+	 * them it asks the terminal. */
+	if (!tui_env_size_ok("COLUMNS", TUI_ENV_SIZE_MAX) || !tui_env_size_ok("LINES", TUI_ENV_SIZE_MAX)) {
+		unsetenv("COLUMNS");
+		unsetenv("LINES");
+	}
 	if (initscr() == NULL) {
 		fprintf(stderr, "simul: cannot initialise the terminal\n");
 		return -1;
@@ -127,28 +160,40 @@ static int tui_term_init(struct tui *t)
 	return 0;
 }
 
-/* The loop's handles: timers, the keyboard, a script's commands, signals. */
-static void tui_handles_init(struct tui *t)
+/* The loop's handles: timers, the keyboard, a script's commands, signals.
+ * Returns 0, or a libuv error (e.g. UV_EMFILE under a low open-file limit)
+ * with what was made left for tui_teardown's walk to close. */
+static int tui_handles_init(struct tui *t)
 {
 	static const int signums[TUI_NSIGNALS] = {SIGINT, SIGTERM, SIGHUP, SIGWINCH};
-	uv_loop_init(&t->loop);
+	int rc = uv_loop_init(&t->loop);
+	if (rc != 0)
+		return rc;
+	t->loop_ok = 1;
+	/* Timers cannot fail to initialise. */
 	uv_timer_init(&t->loop, &t->tick);
 	t->tick.data = t;
 	uv_timer_init(&t->loop, &t->later);
 	t->later.data = t;
 	uv_timer_init(&t->loop, &t->keys_timer);
 	t->keys_timer.data = t;
-	tui_cmd_start(t);
-	uv_poll_init(&t->loop, &t->input, STDIN_FILENO);
-	t->input.data = t;
-	uv_poll_start(&t->input, UV_READABLE, tui_on_input);
-	for (int i = 0; i < TUI_NSIGNALS; i++) {
-		uv_signal_init(&t->loop, &t->sig[i]);
-		t->sig[i].data = t;
-		uv_signal_start(&t->sig[i], tui_on_signal, signums[i]);
-	}
+	uv_timer_init(&t->loop, &t->flash_timer);
+	t->flash_timer.data = t;
 	uv_timer_init(&t->loop, &t->play_timer);
 	t->play_timer.data = t;
+	if ((rc = tui_cmd_start(t)) != 0 || (rc = uv_poll_init(&t->loop, &t->input, STDIN_FILENO)) != 0)
+		return rc;
+	t->input.data = t;
+	if ((rc = uv_poll_start(&t->input, UV_READABLE, tui_on_input)) != 0)
+		return rc;
+	for (int i = 0; i < TUI_NSIGNALS; i++) {
+		if ((rc = uv_signal_init(&t->loop, &t->sig[i])) != 0)
+			return rc;
+		t->sig[i].data = t;
+		if ((rc = uv_signal_start(&t->sig[i], tui_on_signal, signums[i])) != 0)
+			return rc;
+	}
+	return 0;
 }
 
 /* A saved run (the whole timeline, the play head at its end), the demo
@@ -157,15 +202,10 @@ static void tui_first_screen(struct tui *t, struct run *first, struct model *sav
 {
 	t->screen = SCREEN_MENU;
 	if (saved != NULL) {
-		t->run = first;
-		t->model = saved;
-		t->replay = 1;
-		t->screen = SCREEN_RUN;
-		t->vp.origin = model_origin(saved);
-		t->head = tui_replay_end(t);
-		view_fit(&t->vp, t->vp.origin, t->head, COLS > 0 ? COLS : TUI_MIN_COLS);
+		tui_replay_open(t, first, saved);
 	} else if (t->opt->demo != NULL) {
 		t->run = first;
+		t->mirror = first->mirror;
 		if (tui_run_start(t) != 0) {
 			tui_run_free(first);
 			t->run = NULL;
@@ -177,7 +217,7 @@ static void tui_first_screen(struct tui *t, struct run *first, struct model *sav
 }
 
 /* Give the terminal back first, then stop the demo and free everything. */
-static int tui_teardown(struct tui *t)
+int tui_teardown(struct tui *t)
 {
 	endwin();
 	/* The files asked for: a live run is stopped and written as
@@ -188,14 +228,23 @@ static int tui_teardown(struct tui *t)
 			run_request_stop(t->run);
 		run_finish(t->run);
 	}
-	uv_walk(&t->loop, tui_close_handle, NULL);
-	uv_run(&t->loop, UV_RUN_DEFAULT);
-	uv_loop_close(&t->loop);
+	if (t->loop_ok) {
+		uv_walk(&t->loop, tui_close_handle, NULL);
+		uv_run(&t->loop, UV_RUN_DEFAULT);
+		uv_loop_close(&t->loop);
+	}
 	tui_run_free(t->run);
 	tui_run_free(t->retired);
 	model_free(t->model);
 	free(t->lanes);
 	free(t->cells);
+	free(t->inst.count);
+	free(t->inst.row_of);
+	free(t->names.dup);
+	for (int i = 0; i < t->ncache; i++)
+		free(t->cache[i].cells);
+	free(t->cache);
+	tui_cores_free(t);
 	free(t->items);
 	free(t->shown);
 	int sig = t->signum;
@@ -213,6 +262,7 @@ int tui_main(const struct app_options *o)
 	if (rc == 0) {
 		t->opt = o;
 		t->theme = theme;
+		t->present = o->present;
 		t->ascii = o->ascii || strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
 		t->open_group = -1;
 		t->mparam = -1;
@@ -234,16 +284,24 @@ int tui_main(const struct app_options *o)
 		}
 		return rc;
 	}
-	tui_handles_init(t);
+	if ((rc = tui_handles_init(t)) != 0) {
+		tui_run_free(first);
+		model_free(saved);
+		tui_teardown(t); /* the terminal back first, then the line */
+		fprintf(stderr, "simul: cannot set up the event loop: %s\n", uv_strerror(rc));
+		return APP_EXIT_FAIL;
+	}
 	tui_first_screen(t, first, saved);
 	tui_draw(t);
 	uv_run(&t->loop, UV_RUN_DEFAULT);
 	return tui_teardown(t);
 }
 
-void tui_frame_draw(struct run *run, struct model *model, int ascii, int color)
+void tui_frame_draw(struct run *run, struct model *model, int ascii, int color, int cold)
 {
 	static struct tui t;
+	if (cold)
+		tui_cells_forget(&t);
 	t.run = run;
 	t.model = model;
 	t.screen = SCREEN_RUN;

@@ -30,24 +30,43 @@ void tui_menu_filter(struct tui *t)
 /* The menu's rows: the lists start at MENU_TOP; counted from the bottom,
  * the key bar, the message line, the filter or edit line. */
 enum {
-	MENU_LIST_PCT = 36, /* of the width, the list of demos */
+	MENU_LIST_PCT = 36,     /* of the width, the list of demos, at least */
+	MENU_DESC_MIN_W = 50,   /* columns left to the selected demo, when the list can spare them */
+	MENU_ITEM_EXTRA = 8,    /* an item's margins, '/' and the gap before its summary */
 	MENU_TOP = 2,
 	MENU_MSG_UP = 2,
 	MENU_INPUT_UP = 3,
-	MENU_SCROLL_UP = 8,    /* the list scrolls once the selection is this near the bottom */
+	MENU_SCROLL_MARGIN = 2, /* rows kept under the selection while the list can scroll */
 	MENU_DESC_UP = 10,     /* the description stops this far from the bottom */
 	MENU_PARAMS_UP = 4,    /* and the parameters this far */
 	MENU_DESC_LINES = 60,
 };
 
-/* Every demo that passes the filter, under its module's title. */
+/* Rows of the list before item k: the items and their modules' titles. */
+static int menu_row_of(const struct tui *t, int k)
+{
+	int row = 0;
+	const struct demo_module *last = NULL;
+	for (int i = 0; i <= k && i < t->nshown; i++) {
+		const struct demo_module *mod = t->items[t->shown[i]].mod;
+		row += mod != last ? 2 : 1;
+		last = mod;
+	}
+	return row - 1;
+}
+
+/* Every demo that passes the filter, under its module's title, scrolled so
+ * that the selected one is on screen. */
 static void menu_draw_list(struct tui *t, int lw, int h)
 {
-	int y = MENU_TOP;
+	int y = MENU_TOP, rows = h - MENU_INPUT_UP - MENU_TOP;
 	const struct demo_module *last = NULL;
+	/* Drawing from item top puts its module's title first, then the items:
+	 * the selection lands on row row_of(msel) - row_of(top) + 1. */
+	int sel_row = menu_row_of(t, t->msel), room = rows - 1 - MENU_SCROLL_MARGIN;
 	int top = 0;
-	if (t->msel > h - MENU_SCROLL_UP)
-		top = t->msel - (h - MENU_SCROLL_UP);
+	while (top < t->msel && sel_row - menu_row_of(t, top) + 1 > room)
+		top++;
 	for (int k = top; k < t->nshown && y < h - MENU_INPUT_UP; k++) {
 		const struct menu_item *it = &t->items[t->shown[k]];
 		if (it->mod != last) {
@@ -59,13 +78,28 @@ static void menu_draw_list(struct tui *t, int lw, int h)
 		attr_t a = k == t->msel ? (t->mparam < 0 ? A_REVERSE : A_BOLD) : A_NORMAL;
 		tui_fill(y, 1, lw - 1, a);
 		int x = tui_putf(y, 1, lw - 1, a, "  %s/%s  ", it->mod->name, it->demo->name);
-		tui_put(y++, 1 + x, lw - 1 - x, it->demo->summary ? it->demo->summary : "", a | A_DIM);
+		tui_put(y++, 1 + x, lw - 1 - x, it->demo->summary ? it->demo->summary : "", a | tui_dim(t));
 	}
 	if (t->nshown == 0)
-		tui_put(MENU_TOP, 1, lw - 1, "(no demo matches the filter)", A_DIM);
+		tui_put(MENU_TOP, 1, lw - 1, "(no demo matches the filter)", tui_dim(t));
 	if (t->filtering || t->filter[0])
-		tui_putf(h - MENU_INPUT_UP, 1, lw - 1, t->filtering ? A_BOLD : A_DIM, "/%s%s", t->filter,
+		tui_putf(h - MENU_INPUT_UP, 1, lw - 1, t->filtering ? A_BOLD : tui_dim(t), "/%s%s", t->filter,
 		         t->filtering ? "_" : "");
+}
+
+/* The list's width: its longest line, leaving MENU_DESC_MIN_W columns to
+ * the selected demo, and at least MENU_LIST_PCT of the screen. */
+static int menu_list_width(const struct tui *t, int w)
+{
+	int lw = w * MENU_LIST_PCT / 100, max = w - MENU_DESC_MIN_W;
+	for (size_t i = 0; i < t->nitems; i++) {
+		const struct menu_item *it = &t->items[i];
+		int l = (int)(strlen(it->mod->name) + strlen(it->demo->name) +
+		              (it->demo->summary ? strlen(it->demo->summary) : 0)) + MENU_ITEM_EXTRA;
+		if (l > lw)
+			lw = l;
+	}
+	return lw < max ? lw : max > w * MENU_LIST_PCT / 100 ? max : w * MENU_LIST_PCT / 100;
 }
 
 /* The selected demo: its description and parameters, the one being edited. */
@@ -115,7 +149,7 @@ static void menu_draw_demo(struct tui *t, const struct menu_item *it, int x0, in
 void tui_draw_menu(struct tui *t)
 {
 	int w = COLS, h = LINES;
-	int lw = w * MENU_LIST_PCT / 100;
+	int lw = menu_list_width(t, w);
 	tui_fill(0, 0, w, A_REVERSE);
 	tui_put(0, 0, w, " simul  concurrency you can watch: pick a demo", A_REVERSE | A_BOLD);
 	menu_draw_list(t, lw, h);

@@ -2,16 +2,13 @@
  * pace.c: pacing a lesson on the TUI: pause, resume and step the run itself
  * (src/pace.h), its speed for the next run, the cursor from event to event,
  * the replay's rate; and the files the TUI writes (--report, --trace,
- * --save) when a run ends or on quit.
+ * --save, by batch mode's writer in src/app.c) when a run ends or on quit.
  */
 #include "tui_int.h"
 
-#include <errno.h>
 #include <math.h>
 
-#include "export_trace.h"
 #include "pace.h"
-#include "render.h"
 
 /* The speeds `{` and `}` go through, slowest first. */
 static const double speeds[] = {0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0};
@@ -179,51 +176,6 @@ void tui_pace_status(const struct tui *t, char *buf, size_t n)
 
 /* ---- the files it writes ---- */
 
-/* Write one output: a temporary file beside it, renamed into place once
- * whole. Returns 0, or -1 with the reason in err. */
-static int write_one(const char *opt, const char *path, int (*fn)(FILE *, struct run *, const struct model *),
-                     struct run *run, const struct model *m, char *err, size_t errlen)
-{
-	char tmp[4096];
-	int k = snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	if (k < 0 || (size_t)k >= sizeof(tmp)) {
-		snprintf(err, errlen, "simul: %s %s: name too long", opt, path);
-		return -1;
-	}
-	FILE *f = fopen(tmp, "w");
-	if (f == NULL) {
-		snprintf(err, errlen, "simul: %s %s: %s", opt, path, strerror(errno));
-		return -1;
-	}
-	int rc = fn(f, run, m);
-	if (fclose(f) != 0 || rc != 0) {
-		snprintf(err, errlen, "simul: %s %s: write failed", opt, path);
-		unlink(tmp);
-		return -1;
-	}
-	if (rename(tmp, path) != 0) {
-		snprintf(err, errlen, "simul: %s %s: %s", opt, path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
-
-static int report_fn(FILE *f, struct run *run, const struct model *m)
-{
-	return report_write(f, run, m);
-}
-
-static int trace_fn(FILE *f, struct run *run, const struct model *m)
-{
-	return export_trace_write(f, run, m);
-}
-
-static int save_fn(FILE *f, struct run *run, const struct model *m)
-{
-	return savefile_write(f, run, m);
-}
-
 int tui_outputs_wanted(const struct tui *t)
 {
 	return t->opt != NULL && (t->opt->report || t->opt->trace || t->opt->save);
@@ -234,17 +186,10 @@ void tui_outputs_write(struct tui *t)
 	const struct app_options *o = t->opt;
 	if (!tui_outputs_wanted(t) || t->run == NULL || t->model == NULL)
 		return;
-	struct {
-		const char *opt, *path;
-		int (*fn)(FILE *, struct run *, const struct model *);
-	} outs[] = {{"--report", o->report, report_fn}, {"--trace", o->trace, trace_fn},
-	            {"--save", o->save, save_fn}};
 	t->outputs_written = 1;
-	for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++)
-		if (outs[i].path != NULL &&
-		    write_one(outs[i].opt, outs[i].path, outs[i].fn, t->run, t->model, t->out_err,
-		              sizeof(t->out_err)) != 0)
-			snprintf(t->msg, sizeof(t->msg), "%.200s", t->out_err);
+	/* batch mode's writer (src/app.c): a temporary file, renamed when whole */
+	if (app_outputs_write_files(o, t->run, t->model, t->out_err, sizeof(t->out_err)) != 0)
+		snprintf(t->msg, sizeof(t->msg), "%.200s", t->out_err);
 }
 
 /* Quitting: a live run is stopped and written as interrupted; a finished

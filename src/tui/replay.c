@@ -8,6 +8,17 @@
 
 #define TUI_PLAY_TICK_MS 50
 
+void tui_replay_open(struct tui *t, struct run *run, struct model *saved)
+{
+	t->run = run;
+	t->model = saved;
+	t->replay = 1;
+	t->screen = SCREEN_RUN;
+	t->vp.origin = model_origin(saved);
+	t->head = tui_replay_end(t);
+	view_fit(&t->vp, t->vp.origin, t->head, COLS > 0 ? COLS : TUI_MIN_COLS);
+}
+
 /* Columns after the play head are not shown yet. */
 void tui_replay_clip(struct tui *t, int ncols)
 {
@@ -38,6 +49,10 @@ static void tui_on_play(uv_timer_t *h)
 {
 	struct tui *t = h->data;
 	uint64_t now = clock_real_ns();
+	if (t->model == NULL) {
+		uv_timer_stop(h);
+		return;
+	}
 	if (t->replay && t->playing) {
 		double rate = t->play_rate > 0 ? t->play_rate : 1.0;
 		tui_replay_seek(t, t->head + (uint64_t)((double)(now - t->play_last_ns) * rate));
@@ -59,13 +74,10 @@ static void tui_replay_play(struct tui *t, int on)
 		uv_timer_start(&t->play_timer, tui_on_play, TUI_PLAY_TICK_MS, TUI_PLAY_TICK_MS);
 }
 
-/* Where the play head is, and its keys, in the bottom-right corner. */
-void tui_replay_draw(struct tui *t)
+/* Where the play head is, for the header: "replay > 1.20 s / 4.98 s". */
+void tui_replay_status(const struct tui *t, char *buf, size_t n)
 {
-	if (!t->replay || t->screen != SCREEN_RUN || t->model == NULL || COLS < TUI_MIN_COLS ||
-	    LINES < TUI_MIN_ROWS)
-		return;
-	char at[32], end[32], box[160];
+	char at[32], end[32];
 	uint64_t o = model_origin(t->model);
 	view_format_duration(t->head - o, t->ascii, at, sizeof(at));
 	view_format_duration(tui_replay_end(t) - o, t->ascii, end, sizeof(end));
@@ -75,10 +87,8 @@ void tui_replay_draw(struct tui *t)
 		tui_format_speed(r, rate, sizeof(rate));
 	else
 		snprintf(rate, sizeof(rate), "%g", r);
-	int n = snprintf(box, sizeof(box), " replay %s %s / %s at %sx  Space play  . , step  { } rate ",
-	                 t->playing ? (t->ascii ? ">" : "\u25b6") : (t->ascii ? "||" : "\u23f8"), at, end, rate);
-	int w = n < COLS - TUI_CORNER_RIGHT ? n : COLS - TUI_CORNER_RIGHT;
-	tui_put(LINES - TUI_CORNER_UP, COLS - w - TUI_CORNER_RIGHT, w, box, A_REVERSE);
+	snprintf(buf, n, "replay %s %s / %s at %sx", t->playing ? (t->ascii ? ">" : "\u25b6") : (t->ascii ? "||" : "\u23f8"),
+	         at, end, rate);
 }
 
 /* Keys of the play head (their entries in keys.c say which). */

@@ -15,14 +15,20 @@ static int tui_draw_header(struct tui *t)
 	char a[64];
 	uint64_t end = tui_run_end(t);
 	view_format_duration(end > t->vp.origin ? end - t->vp.origin : 0, t->ascii, a, sizeof(a));
-	const char *status = t->live ? (t->pending != ACTION_NONE ? "stopping" : "running")
-	                             : (t->run->status != 0 ? "failed" : "finished");
+	char replay[64] = "";
+	if (t->replay)
+		tui_replay_status(t, replay, sizeof(replay));
+	const char *status = t->replay ? replay
+	                     : t->live ? (t->pending != ACTION_NONE ? "stopping" : "running")
+	                               : (t->run->status != 0 ? "failed" : "finished");
 	tui_fill(0, 0, w, A_REVERSE);
 	int x = tui_putf(0, 0, w, A_REVERSE | A_BOLD, " simul  %s ", t->run->full_name);
 	char pace[64];
 	tui_pace_status(t, pace, sizeof(pace));
-	x += tui_putf(0, x, w - x, A_REVERSE, " %s %s%s  %s", status, a, pace,
+	x += tui_putf(0, x, w - x, A_REVERSE, " %s %s%s  %s", status, t->replay ? "" : a, pace,
 	              t->live ? (t->follow ? "[following]" : "[view frozen]") : "");
+	if (t->cv.on)
+		x += tui_put(0, x, w - x, "  [per-core view: c returns]", A_REVERSE);
 	if (t->open_group >= 0)
 		x += tui_putf(0, x, w - x, A_REVERSE, "  group %s (Esc closes)",
 		              model_group_name(t->model, (size_t)t->open_group));
@@ -38,7 +44,38 @@ static void tui_draw_cursor_label(struct tui *t, int x)
 	uint64_t tc = t->vp.t0 + (uint64_t)t->cursor * t->vp.dt;
 	view_format_time(&t->vp, tc, t->ascii, c, sizeof(c));
 	view_format_duration(t->vp.dt, t->ascii, a, sizeof(a));
-	tui_putf(0, w - lw > x ? w - lw : x, lw, A_REVERSE, "cursor %s  %s/col ", c, a);
+	int at = w - lw > x ? w - lw : x;
+	tui_putf(0, at, w - at, A_REVERSE, "cursor %s  %s/col ", c, a);
+}
+
+/* The layout of this frame: the lanes (one per task, or per group when
+ * they do not fit), then the rectangles. */
+static void tui_run_layout(struct tui *t, int npanel, char panel[][RUN_PANEL_WIDTH], int banner)
+{
+	struct tui_layout_want want = {.npanel = npanel,
+	                               .present = t->present,
+	                               .banner = banner,
+	                               .left = t->left == PANE_STATS ? PANE_STATS : PANE_OUTPUT};
+	for (int i = 0; i < npanel; i++) {
+		int pw = tui_text_width(panel[i]);
+		if (pw > want.panel_w)
+			want.panel_w = pw;
+	}
+	tui_lanes_build(t, tui_layout_lanes_max(LINES, t->present));
+	tui_layout_compute(&t->lo, COLS, LINES, t->cv.on ? tui_cores_count(t) + 1 : (int)t->nlanes, &want);
+}
+
+/* Other programs load the machine: say so over the timeline, with their
+ * share, for as long as it lasts (live) or for the whole run (finished). */
+static void tui_draw_busy(struct tui *t, const struct run_load *l)
+{
+	const struct tui_rect *r = &t->lo.banner;
+	double share = l->live ? l->recent : l->during >= 0 ? l->during : l->before;
+	tui_fill(r->y, r->x, r->w, A_REVERSE | A_BOLD);
+	tui_putf(r->y, r->x, r->w, A_REVERSE | A_BOLD,
+	         " machine busy: other programs %s %.1f of %d cores%s; timings may be off (c: per-core view) ",
+	         l->live ? "are using" : "used", share * l->ncores, l->ncores,
+	         !l->live && l->during < 0 ? " before the run" : "");
 }
 
 void tui_draw_run(struct tui *t)
@@ -48,21 +85,27 @@ void tui_draw_run(struct tui *t)
 	static char panel[RUN_PANEL_LINES][RUN_PANEL_WIDTH];
 	int npanel = run_panel_copy(t->run, panel, RUN_PANEL_LINES, title, sizeof(title), &version);
 	const struct tui_layout *lo = &t->lo;
-	tui_layout_compute(&t->lo, COLS, LINES, npanel);
+	struct run_load load;
+	run_machine_load(t->run, &load);
+	tui_run_layout(t, npanel, panel, load.busy);
+	if (load.busy)
+		tui_draw_busy(t, &load);
 
 	int x = tui_draw_header(t);
 	tui_draw_timeline(t);
 	tui_draw_cursor_label(t, x);
-	tui_draw_output(t, lo->output.y, lo->output.x, lo->output.h, lo->output.w);
-	if (npanel > 0)
-		tui_draw_panel(panel, npanel, title, lo->panel.y, lo->panel.x, lo->panel.h, lo->panel.w);
-	tui_draw_stats(t, lo->stats.y, lo->stats.x, lo->stats.h, lo->stats.w);
+	if (lo->output.w > 0)
+		tui_draw_output(t, lo->output.y, lo->output.x, lo->output.h, lo->output.w);
+	if (lo->panel.h > 0 && lo->panel.w > 0)
+		tui_draw_panel(t, panel, npanel, title, &lo->panel);
+	if (lo->stats.w > 0)
+		tui_draw_stats(t, lo->stats.y, lo->stats.x, lo->stats.h, lo->stats.w);
 	tui_draw_lesson(t, lo->lesson.y, lo->lesson.x, lo->lesson.h, lo->lesson.w);
-	for (int y = lo->panes_y; y < lo->panes_y + lo->panes_h; y++) {
-		mvaddstr(y, lo->sep[0], t->ascii ? "|" : "\u2502");
-		mvaddstr(y, lo->sep[1], t->ascii ? "|" : "\u2502");
-	}
-	tui_keybar(t, KEYS_RUN, lo->keybar.y, lo->keybar.w);
+	for (int y = lo->panes_y; y < lo->panes_y + lo->panes_h; y++)
+		for (int i = 0; i < 2; i++)
+			if (lo->sep[i] >= 0)
+				mvaddstr(y, lo->sep[i], t->ascii ? "|" : "\u2502");
+	tui_keybar(t, t->replay ? KEYS_REPLAY | KEYS_RUN : KEYS_RUN, lo->keybar.y, lo->keybar.w);
 }
 
 /* ---- the screens and overlays: each draws itself and takes its keys ---- */
@@ -75,6 +118,8 @@ static void run_screen_key(struct tui *t, int ch)
 /* The help closes on any key; on the run screen q also quits. */
 static void help_key(struct tui *t, int ch)
 {
+	if (tui_help_scroll(t, ch))
+		return;
 	t->overlay = OVERLAY_NONE;
 	if (ch == 'q' && t->screen == SCREEN_RUN)
 		tui_quit(t);
@@ -135,6 +180,5 @@ void tui_draw(struct tui *t)
 			overlays[t->overlay].draw(t);
 	}
 	tui_key_draw(t);
-	tui_replay_draw(t);
 	refresh();
 }

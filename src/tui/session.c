@@ -20,6 +20,10 @@ uint64_t tui_run_end(const struct tui *t)
 
 int tui_run_start(struct tui *t)
 {
+	if (t->no_runs) {
+		snprintf(t->msg, sizeof(t->msg), "no demo starts here");
+		return -1;
+	}
 	t->model = feed_start();
 	memset(&t->vp, 0, sizeof(t->vp));
 	t->vp.origin = model_origin(t->model);
@@ -30,6 +34,9 @@ int tui_run_start(struct tui *t)
 	t->overlay = OVERLAY_NONE;
 	memset(t->scroll, 0, sizeof(t->scroll));
 	t->cores_read_ns = 0;
+	t->cv.nmach = 0;
+	t->cv.have_snap = 0;
+	t->cv.key_spans = (size_t)-1; /* a new model: the core lanes are worked out again */
 	tui_cores_read(t);
 	int rc = run_start(t->run, &t->loop, tui_on_done, t);
 	if (rc != 0) {
@@ -50,8 +57,17 @@ int tui_run_start(struct tui *t)
 struct run *tui_run_new(struct tui *t, int i)
 {
 	struct run *r = xmalloc(sizeof(*r));
+	if (t->opt->py_script != NULL) {
+		/* simul python FILE.py: the same program again */
+		if (app_prepare_run(r, t->opt) != 0) {
+			free(r);
+			return NULL;
+		}
+		return r;
+	}
 	run_init(r, t->items[i].mod, t->items[i].demo);
 	r->params = t->items[i].params;
+	r->mirror = t->mirror;
 	r->speed = t->speed > 0 ? t->speed : 1.0;
 	if (t->opt->have_seed)
 		r->seed = t->opt->seed;
@@ -62,6 +78,11 @@ struct run *tui_run_new(struct tui *t, int i)
 
 static void tui_run_drop(struct tui *t)
 {
+	/* A replay's play head goes with its run: its timer would otherwise
+	 * tick on over a freed model. */
+	uv_timer_stop(&t->play_timer);
+	t->replay = 0;
+	t->playing = 0;
 	if (t->run == NULL)
 		return;
 	run_finish(t->run);

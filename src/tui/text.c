@@ -36,12 +36,14 @@ char *tui_reflow(const char *text)
 	return out;
 }
 
-void tui_wrap(const char *text, int w, struct wrap_out *o)
+void tui_wrap_indent(const char *text, int w, int indent, struct wrap_out *o)
 {
 	if (w > TUI_LINE_MAX - 1)
 		w = TUI_LINE_MAX - 1;
 	if (w < TUI_WRAP_MIN_W)
 		w = TUI_WRAP_MIN_W;
+	if (indent > w / 2)
+		indent = w / 2;
 	const char *p = text;
 	while (*p && o->n < o->max) {
 		const char *eol = strchr(p, '\n');
@@ -49,20 +51,24 @@ void tui_wrap(const char *text, int w, struct wrap_out *o)
 		if (len == 0) {
 			o->lines[o->n++][0] = '\0';
 		}
+		int first = 1;
 		while (len > 0 && o->n < o->max) {
-			size_t take = len;
-			if (take > (size_t)w) {
-				take = (size_t)w;
+			int in = first ? 0 : indent;
+			size_t room = (size_t)(w - in), take = len;
+			if (take > room) {
+				take = room;
 				while (take > 0 && p[take] != ' ')
 					take--;
 				if (take == 0)
-					take = (size_t)w;
+					take = room;
 			}
-			memcpy(o->lines[o->n], p, take);
-			o->lines[o->n][take] = '\0';
+			memset(o->lines[o->n], ' ', (size_t)in);
+			memcpy(o->lines[o->n] + in, p, take);
+			o->lines[o->n][in + (int)take] = '\0';
 			o->n++;
 			p += take;
 			len -= take;
+			first = 0;
 			while (len > 0 && *p == ' ') {
 				p++;
 				len--;
@@ -72,6 +78,11 @@ void tui_wrap(const char *text, int w, struct wrap_out *o)
 		if (*p == '\n')
 			p++;
 	}
+}
+
+void tui_wrap(const char *text, int w, struct wrap_out *o)
+{
+	tui_wrap_indent(text, w, 0, o);
 }
 
 

@@ -5,13 +5,26 @@
  */
 #include "tui_int.h"
 
+#include <ctype.h>
+
 #define TUI_LANES_FIRST_CAP 64
 #define TUI_EIGHTHS 8 /* a cell's running share, in the eighths of the lower blocks */
 
+/* What the lanes on screen show, for the legend. */
+struct tui_used {
+	int state[STATE_COUNT];
+	int brief[STATE_COUNT];
+	int eighths, marks, marks_hidden;
+};
+
+/* A group lane shows its prints only when they mark at most 1/4 of its columns. */
+#define TUI_GROUP_MARKS_MAX_SHARE 4
+
 /* ---- lanes ---- */
 
-static void tui_lane_push(struct tui *t, int is_group, size_t index)
+static void tui_lane_push(void *arg, int is_group, size_t index)
 {
+	struct tui *t = arg;
 	if (t->nlanes == t->lanes_cap) {
 		size_t cap = t->lanes_cap ? t->lanes_cap * 2 : TUI_LANES_FIRST_CAP;
 		t->lanes = xreallocarray(t->lanes, cap, sizeof(*t->lanes));
@@ -23,47 +36,81 @@ static void tui_lane_push(struct tui *t, int is_group, size_t index)
 }
 
 /* One lane per task when they fit in `rows` (or a group is open), else one
- * per group plus the tasks that have none. */
+ * per group plus the tasks that have none: view_lanes, as --plain. */
 void tui_lanes_build(struct tui *t, int rows)
 {
-	size_t n = model_task_count(t->model);
-	size_t ng = model_group_count(t->model);
 	t->nlanes = 0;
-	if (t->open_group >= 0) {
-		for (size_t i = 0; i < n; i++)
-			if (model_task(t->model, i)->group_index == t->open_group)
-				tui_lane_push(t, 0, i);
-		return;
-	}
-	if (n <= (size_t)rows || ng == 0) {
-		for (size_t i = 0; i < n; i++)
-			tui_lane_push(t, 0, i);
-		return;
-	}
-	unsigned char *seen = xcalloc(ng, 1);
-	for (size_t i = 0; i < n; i++) {
-		const struct model_task *mt = model_task(t->model, i);
-		if (mt->group_index < 0)
-			tui_lane_push(t, 0, i);
-		else if (!seen[mt->group_index]) {
-			seen[mt->group_index] = 1;
-			tui_lane_push(t, 1, (size_t)mt->group_index);
-		}
-	}
-	free(seen);
+	view_lanes(t->model, (size_t)rows, t->open_group, tui_lane_push, t);
 }
 
-static void tui_lane_name(const struct tui *t, const struct lane *l, char *buf, size_t n)
+/* Mark in t->names.dup the tasks whose name another task has too (loop
+ * demos run the same coroutines twice), once per new task count: names
+ * hashed into a table of task indexes. */
+static void tui_names_update(struct tui *t)
+{
+	size_t n = model_task_count(t->model);
+	if (n == t->names.n && t->names.dup != NULL)
+		return;
+	size_t cap = 16;
+	while (cap < 2 * n)
+		cap *= 2;
+	int *slot = malloc(cap * sizeof(*slot));
+	if (n > t->names.cap) {
+		free(t->names.dup);
+		t->names.dup = calloc(n, 1);
+		t->names.cap = t->names.dup ? n : 0;
+	}
+	if (slot == NULL || t->names.dup == NULL) {
+		free(slot);
+		t->names.n = 0;
+		return;
+	}
+	memset(t->names.dup, 0, n);
+	for (size_t i = 0; i < cap; i++)
+		slot[i] = -1;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = model_task(t->model, i)->name;
+		uint64_t h = 1469598103934665603ull;
+		for (const char *c = name; *c; c++)
+			h = (h ^ (unsigned char)*c) * 1099511628211ull;
+		size_t k = (size_t)h & (cap - 1);
+		while (slot[k] >= 0 && strcmp(model_task(t->model, (size_t)slot[k])->name, name) != 0)
+			k = (k + 1) & (cap - 1);
+		if (slot[k] >= 0)
+			t->names.dup[i] = t->names.dup[slot[k]] = 1;
+		else
+			slot[k] = (int)i;
+	}
+	free(slot);
+	t->names.n = n;
+}
+
+const char *tui_task_label(struct tui *t, size_t i, char *buf, size_t n)
+{
+	const struct model_task *mt = model_task(t->model, i);
+	tui_names_update(t);
+	if (i < t->names.n && t->names.dup[i] && mt->group[0])
+		snprintf(buf, n, "%s (%s)", mt->name, mt->group);
+	else if (i < t->names.n && t->names.dup[i])
+		snprintf(buf, n, "%s #%zu", mt->name, i);
+	else
+		snprintf(buf, n, "%s", mt->name);
+	return buf;
+}
+
+static void tui_lane_name(struct tui *t, const struct lane *l, char *buf, size_t n)
 {
 	if (l->is_group)
 		snprintf(buf, n, "%s %s%zu", model_group_name(t->model, l->index), t->ascii ? "x" : "\u00d7",
 		         model_group_size(t->model, l->index));
 	else
-		snprintf(buf, n, "%s", model_task(t->model, l->index)->name);
+		tui_task_label(t, l->index, buf, n);
 }
 
 int tui_selected_task(const struct tui *t)
 {
+	if (t->cv.on)
+		return tui_cores_selected_task(t);
 	if (t->sel < 0 || (size_t)t->sel >= t->nlanes || t->lanes[t->sel].is_group)
 		return -1;
 	return (int)t->lanes[t->sel].index;
@@ -72,35 +119,34 @@ int tui_selected_task(const struct tui *t)
 
 /* ---- drawing: run screen ---- */
 
-static void tui_cell(const struct tui *t, const struct model_cell *c, uint64_t dt, int highlight)
+/* One cell: the glyph of the state it shows (view_cell_look), a running
+ * share in eighths of a block, or the small letter of a GIL or lock wait
+ * that a longer state hid; reversed under the cursor. */
+static void tui_cell(const struct tui *t, const struct model_cell *c, uint64_t dt, int highlight,
+                     struct tui_used *used)
 {
-	enum state s = view_cell_state(c, dt);
-	uint64_t present = 0, run = c->ns[STATE_RUNNING];
-	int other = -1;
-	for (int k = 0; k < STATE_COUNT; k++) {
-		present += c->ns[k];
-		if (k != STATE_RUNNING && k != STATE_DONE && c->ns[k] > 0 &&
-		    (other < 0 || c->ns[k] > c->ns[other]))
-			other = k;
+	static const char *const eighths[TUI_EIGHTHS + 1] = {
+	    " ", "\u2581", "\u2582", "\u2583", "\u2584", "\u2585", "\u2586", "\u2587", "\u2588"};
+	struct view_cell_look lk;
+	char small[2] = {0, 0};
+	const char *g;
+	view_cell_look(c, dt, &lk);
+	enum state s = lk.state;
+	used->state[s] = 1;
+	used->eighths |= s == STATE_RUNNING && lk.eighths < TUI_EIGHTHS;
+	if (lk.brief != STATE_DONE) {
+		s = lk.brief;
+		used->brief[s] = 1;
+		small[0] = (char)tolower((unsigned char)state_glyph(s, 1)[0]);
+		g = small;
+	} else if (s == STATE_RUNNING && !t->ascii) {
+		g = eighths[lk.eighths];
+	} else {
+		g = state_glyph(s, t->ascii);
 	}
-	attr_t hl = highlight ? A_REVERSE : A_NORMAL;
-	/* A cell that was partly running shows the running share in eighths
-	 * over the colour of the rest, rather than picking one state. */
-	if (!t->ascii && s != STATE_DONE && run > 0 && other >= 0 && present > 0) {
-		int e = (int)((run * TUI_EIGHTHS + present / 2) / present);
-		if (e >= 1 && e < TUI_EIGHTHS) {
-			static const char *const eighths[TUI_EIGHTHS] = {"", "\u2581", "\u2582", "\u2583",
-			                                       "\u2584", "\u2585", "\u2586", "\u2587"};
-			attr_t a = t->color ? COLOR_PAIR(PAIR_MIXED(other)) : A_NORMAL;
-			attron(a | hl);
-			addstr(eighths[e]);
-			attroff(a | hl);
-			return;
-		}
-	}
-	attr_t a = tui_state_attr(t, s) | hl;
+	attr_t a = tui_state_attr(t, s) | (highlight ? A_REVERSE : A_NORMAL);
 	attron(a);
-	addstr(state_glyph(s, t->ascii));
+	addstr(g);
 	attroff(a);
 }
 
@@ -110,9 +156,8 @@ static void tui_timeline_fit(struct tui *t, uint64_t end)
 {
 	struct tui_layout *lo = &t->lo;
 	char name[128];
-	int nw = TUI_NAME_MIN;
-	tui_lanes_build(t, lo->lane_rows);
-	for (size_t i = 0; i < t->nlanes; i++) {
+	int nw = t->cv.on ? (int)strlen("other programs") : TUI_NAME_MIN;
+	for (size_t i = 0; i < t->nlanes && !t->cv.on; i++) {
 		tui_lane_name(t, &t->lanes[i], name, sizeof(name));
 		int l = (int)strlen(name);
 		if (l > nw)
@@ -139,10 +184,10 @@ static void tui_timeline_axis(struct tui *t, const char *labels, const char *rul
 {
 	const struct tui_layout *lo = &t->lo;
 	int y0 = lo->timeline.y;
-	tui_put(y0, 0, lo->name_w, t->vp.sim_scale > 0 ? "sim time" : "time", A_DIM);
+	tui_put(y0, 0, lo->name_w, t->vp.sim_scale > 0 ? "sim time" : "time", tui_dim(t));
 	tui_put(y0, lo->cells_x, lo->ncols, labels, A_NORMAL);
-	tui_put(y0 + 1, lo->cells_x, lo->ncols, ruler, A_DIM);
-	tui_put(y0 + 1, lo->state_x, TUI_STATE_COL_W - 1, "@cur", A_DIM);
+	tui_put(y0 + 1, lo->cells_x, lo->ncols, ruler, tui_dim(t));
+	tui_put(y0 + 1, lo->state_x, TUI_STATE_COL_W - 1, "@cur", tui_dim(t));
 	for (size_t k = 0; k < model_milestone_count(t->model); k++) {
 		struct model_mark mk;
 		if (model_milestone_get(t->model, k, &mk) != 0)
@@ -153,25 +198,74 @@ static void tui_timeline_axis(struct tui *t, const char *labels, const char *rul
 	}
 }
 
-/* Lane li on row y: its name, its cells, its state at time tcur; marks the
- * states it shows in used[]. */
-static void tui_timeline_lane(struct tui *t, int li, int y, uint64_t tcur, int used[STATE_COUNT])
+/* Lane l's cells for the view into t->cells: from the cache of visible row
+ * r when neither the view nor the model changed, else from the model. */
+static void tui_lane_cells(struct tui *t, const struct lane *l, int r, int ncols)
+{
+	if (r >= t->ncache) {
+		struct tui_cells_cached *c = realloc(t->cache, (size_t)(r + 1) * sizeof(*c));
+		if (c == NULL)
+			goto direct;
+		memset(c + t->ncache, 0, (size_t)(r + 1 - t->ncache) * sizeof(*c));
+		t->cache = c;
+		t->ncache = r + 1;
+	}
+	struct tui_cells_cached *c = &t->cache[r];
+	uint64_t now = model_now(t->model), origin = model_origin(t->model);
+	size_t spans = model_span_total(t->model);
+	if (c->ncols == ncols && c->is_group == l->is_group && c->index == l->index && c->t0 == t->vp.t0 &&
+	    c->dt == t->vp.dt && c->now == now && c->spans == spans && c->model == t->model && c->origin == origin) {
+		memcpy(t->cells, c->cells, (size_t)ncols * sizeof(*t->cells));
+		return;
+	}
+	if (c->cap < ncols) {
+		free(c->cells);
+		c->cells = malloc((size_t)ncols * sizeof(*c->cells));
+		c->cap = c->cells ? ncols : 0;
+	}
+	c->ncols = 0;
+	if (l->is_group)
+		model_group_columns(t->model, l->index, t->vp.t0, t->vp.dt, ncols, t->cells);
+	else
+		model_task_columns(t->model, l->index, t->vp.t0, t->vp.dt, ncols, t->cells);
+	if (c->cells == NULL)
+		return;
+	memcpy(c->cells, t->cells, (size_t)ncols * sizeof(*t->cells));
+	*c = (struct tui_cells_cached){l->is_group, l->index, t->vp.t0, t->vp.dt, now, origin, spans, t->model,
+	                               ncols, c->cells, c->cap};
+	return;
+direct:
+	if (l->is_group)
+		model_group_columns(t->model, l->index, t->vp.t0, t->vp.dt, ncols, t->cells);
+	else
+		model_task_columns(t->model, l->index, t->vp.t0, t->vp.dt, ncols, t->cells);
+}
+
+/* Drop the cached cells (the bench's cold frames). */
+void tui_cells_forget(struct tui *t)
+{
+	for (int i = 0; i < t->ncache; i++)
+		t->cache[i].ncols = 0;
+}
+
+/* Lane li on visible row r: its name, its cells and marks, its state at
+ * time tcur; notes what it shows in *used. */
+static void tui_timeline_lane(struct tui *t, int li, int r, uint64_t tcur, struct tui_used *used)
 {
 	const struct tui_layout *lo = &t->lo;
 	const struct lane *l = &t->lanes[li];
-	int ncols = lo->ncols;
+	int ncols = lo->ncols, y = lo->lane_y + r * lo->lane_step;
 	uint64_t dt = t->vp.dt;
 	enum state at;
 	char name[128];
 	tui_lane_name(t, l, name, sizeof(name));
+	tui_lane_cells(t, l, r, ncols);
 	if (l->is_group) {
-		model_group_columns(t->model, l->index, t->vp.t0, t->vp.dt, ncols, t->cells);
 		dt *= model_group_size(t->model, l->index);
 		struct model_cell one;
 		model_group_columns(t->model, l->index, tcur, 1, 1, &one);
 		at = view_cell_state(&one, model_group_size(t->model, l->index));
 	} else {
-		model_task_columns(t->model, l->index, t->vp.t0, t->vp.dt, ncols, t->cells);
 		at = model_task_state_at(t->model, l->index, tcur);
 	}
 	if (t->replay)
@@ -182,29 +276,55 @@ static void tui_timeline_lane(struct tui *t, int li, int y, uint64_t tcur, int u
 	tui_fill(y, 0, lo->name_w, na);
 	tui_put(y, 0, lo->name_w, name, na);
 	move(y, lo->cells_x);
-	for (int c = 0; c < ncols; c++) {
-		for (int k = 0; k < STATE_COUNT; k++)
-			used[k] |= t->cells[c].ns[k] > 0;
-		tui_cell(t, &t->cells[c], dt, c == t->cursor);
+	for (int c = 0; c < ncols; c++)
+		tui_cell(t, &t->cells[c], dt, c == t->cursor, used);
+	/* A group's prints would cover its states when its tasks print all the
+	 * time (chess boards): then they wait for the group to be opened. */
+	int marked = 0;
+	for (int c = 0; c < ncols; c++)
+		marked += tui_instants_at(t, r, c) > 0;
+	if (l->is_group && marked * TUI_GROUP_MARKS_MAX_SHARE > ncols) {
+		used->marks_hidden = 1;
+		marked = 0;
+	}
+	for (int c = 0; c < ncols && marked > 0; c++) {
+		int n = tui_instants_at(t, r, c);
+		if (n > 0) { /* on the lane, or under it when lanes are spaced out */
+			tui_instant_draw(t, y + (lo->lane_step > 1), lo->cells_x + c, n, c == t->cursor);
+			used->marks = 1;
+		}
 	}
 	tui_put(y, lo->state_x, TUI_STATE_COL_W - 1, state_label(at), tui_state_attr(t, at));
 }
 
-/* The legend of the states in use, on the timeline's last row. */
-static void tui_timeline_legend(const struct tui *t, const int used[STATE_COUNT])
+/* The legend of what the lanes show, on the timeline's last row. */
+static void tui_timeline_legend(const struct tui *t, const struct tui_used *used)
 {
-	int w = t->lo.timeline.w, x = 0, y = t->lo.timeline.y + t->lo.timeline.h - 1;
-	x += tui_put(y, x, w - x, "legend: ", A_DIM);
+	int w = t->lo.timeline.w, x = 0, y = t->lo.legend_y;
+	x += tui_put(y, x, w - x, "legend: ", tui_dim(t));
 	for (int s = 0; s < STATE_COUNT; s++) {
-		if (!used[s] || s == STATE_DONE)
+		if (!used->state[s] || s == STATE_DONE)
 			continue;
 		x += tui_put(y, x, w - x, state_glyph(s, t->ascii), tui_state_attr(t, s));
-		x += tui_put(y, x, w - x, " ", A_NORMAL);
-		x += tui_put(y, x, w - x, state_name(s), A_NORMAL);
-		x += tui_put(y, x, w - x, "  ", A_NORMAL);
+		x += tui_putf(y, x, w - x, A_NORMAL, " %s  ", state_name(s));
 	}
-	if (!t->ascii && x < w - 20)
-		tui_put(y, x, w - x, "\u2581\u2584\u2587 share running", A_DIM);
+	for (int s = 0; s < STATE_COUNT; s++) {
+		if (!used->brief[s])
+			continue;
+		char small[2] = {(char)tolower((unsigned char)state_glyph(s, 1)[0]), 0};
+		x += tui_put(y, x, w - x, small, tui_state_attr(t, s));
+		x += tui_putf(y, x, w - x, A_NORMAL, " some %s  ", state_name(s));
+	}
+	if (used->eighths && !t->ascii)
+		x += tui_put(y, x, w - x, "\u2581\u2584\u2587 share running  ", A_NORMAL);
+	if (used->marks) {
+		x += tui_put(y, x, w - x, t->ascii ? "*" : "\u2022", A_BOLD);
+		x += tui_put(y, x, w - x, " printed (2-9, +: that many)  ", A_NORMAL);
+	}
+	if (used->marks_hidden)
+		x += tui_put(y, x, w - x, "a busy group's prints: Enter opens it  ", A_NORMAL);
+	if (t->inst.cut)
+		tui_put(y, x, w - x, "(too many prints in view: zoom in)", A_BOLD);
 }
 
 /* The timeline in t->lo.timeline: axis, lanes, legend. */
@@ -236,11 +356,21 @@ void tui_draw_timeline(struct tui *t)
 	uint64_t tcur = t->vp.t0 + (uint64_t)t->cursor * t->vp.dt + t->vp.dt / 2;
 	if (tcur >= end && end > t->vp.origin)
 		tcur = end - 1; /* the model is complete only up to `end` */
-	int used[STATE_COUNT] = {0};
+	t->tcur = tcur;
+	if (t->present)
+		tui_draw_callout(t);
+	if (t->cv.on) {
+		tui_draw_cores(t);
+		return;
+	}
+	struct tui_used used;
+	memset(&used, 0, sizeof(used));
+	tui_instants_collect(t, t->lane_top, rows);
 	for (int r = 0; r < rows && (size_t)(t->lane_top + r) < t->nlanes; r++)
-		tui_timeline_lane(t, t->lane_top + r, t->lo.lane_y + r, tcur, used);
+		tui_timeline_lane(t, t->lane_top + r, r, tcur, &used);
 	if ((size_t)(t->lane_top + rows) < t->nlanes)
-		tui_putf(t->lo.lane_y + rows - 1, 0, t->lo.name_w, A_DIM, "+%zu more",
+		tui_putf(t->lo.lane_y + (rows - 1) * t->lo.lane_step, 0, t->lo.name_w, tui_dim(t), "+%zu more",
 		         t->nlanes - (size_t)(t->lane_top + rows));
-	tui_timeline_legend(t, used);
+	tui_timeline_legend(t, &used);
+	tui_draw_why(t);
 }

@@ -38,6 +38,8 @@
 #include "xalloc.h"
 
 #define TUI_TICK_MS 100
+#define TUI_OUTPUT_MAX_ROWS 256 /* of the output pane */
+#define TUI_LINE_MAX 256        /* bytes of one line of a pane's text */
 #define TUI_MIN_COLS 80
 #define TUI_MIN_ROWS 24
 #define TUI_MAX_CORES 64
@@ -49,16 +51,23 @@
 #define TUI_FOLLOW_MIN_NS (2 * NS_PER_S)
 
 /* The run screen's proportions (layout.c). */
-#define TUI_TIMELINE_PCT 55     /* of the rows between header and key bar */
-#define TUI_TIMELINE_MIN_ROWS 8
+#define TUI_TIMELINE_MAX_PCT 65 /* of the rows between header and key bar, at most */
+#define TUI_PANES_MIN_ROWS 7    /* rows the panes keep however many lanes there are */
 #define TUI_AXIS_ROWS 2         /* time labels, then the ruler */
+#define TUI_CALLOUT_ROWS 3      /* the presenter layout's "watch for" band */
+#define TUI_WHY_ROWS 1          /* why the selected lane waits, at the cursor */
 #define TUI_LEGEND_ROWS 1
-#define TUI_OUTPUT_PCT 34       /* of the width, the output pane */
-#define TUI_STATS_PCT 30        /* the panel and stats column; the lesson gets the rest */
-#define TUI_NAME_MIN 4          /* lane name column, from this to TUI_NAME_MAX */
-#define TUI_NAME_MAX 18
+#define TUI_PRESENT_STEP 2      /* rows from lane to lane in the presenter layout */
+#define TUI_WIDE_COLS 120       /* from this width, three panes side by side */
+#define TUI_OUTPUT_PCT 42       /* of what the middle column leaves, the output pane */
+#define TUI_STATS_PCT 26        /* the panel and stats column, at least */
+#define TUI_PANEL_MAX_PCT 45    /* and at most, to fit a demo's table */
+#define TUI_NARROW_LEFT_PCT 50  /* narrow screens: output or stats, beside the lesson */
+#define TUI_STATS_MIN_ROWS 4    /* under a demo's panel */
+#define TUI_NAME_MIN 4          /* lane name column, from this to TUI_NAME_MAX_PCT of the width */
+#define TUI_NAME_MAX_PCT 20
 #define TUI_NAME_GAP 2          /* between the names and the cells */
-#define TUI_STATE_COL_W 6       /* a space, then the state at the cursor */
+#define TUI_STATE_COL_W 9       /* a space, the state at the cursor, the why link */
 #define TUI_MIN_CELLS 10
 
 struct tui;
@@ -100,13 +109,24 @@ struct tui_rect {
 
 /* The run screen for one frame: what drawing and the mouse both read. */
 struct tui_layout {
-	struct tui_rect header, timeline, keybar;
+	struct tui_rect header, banner, timeline, keybar; /* banner.h 0: none */
+	int callout_y;         /* the presenter layout's band, under the axis */
 	int lane_y, lane_rows; /* the lanes, inside the timeline */
+	int lane_step;         /* rows from one lane to the next (2 in the presenter layout) */
+	int why_y, legend_y;
 	int name_w;            /* timeline columns: names, cells, state at the cursor */
 	int cells_x, ncols, state_x;
 	int panes_y, panes_h;
-	struct tui_rect output, panel, stats, lesson; /* panel.h is 0 without a panel */
-	int sep[2];                                   /* the separators' columns */
+	struct tui_rect output, panel, stats, lesson; /* w or h 0: not shown */
+	int sep[2];                                   /* the separators' columns, -1: none */
+};
+
+/* What the layout makes room for. */
+struct tui_layout_want {
+	int npanel, panel_w; /* the demo's panel: lines, widest line */
+	int present;         /* the presenter layout */
+	int banner;          /* a row under the header: the machine is busy */
+	int left;            /* narrow screens: PANE_OUTPUT or PANE_STATS beside the lesson */
 };
 
 enum tui_screen { SCREEN_MENU, SCREEN_RUN, SCREEN_COUNT };
@@ -125,9 +145,47 @@ struct lane {
 	size_t index; /* task, or group */
 };
 
+/* One visible lane's cells as last computed, reused while the view and the
+ * model are unchanged (a cursor move, a key, a replay's redraw). */
+struct tui_cells_cached {
+	int is_group;
+	size_t index;
+	uint64_t t0, dt, now, origin;
+	size_t spans;
+	const struct model *model;
+	int ncols; /* 0: empty */
+	struct model_cell *cells;
+	int cap;
+};
+
+/* The per-core view (cores.c). */
+struct tui_machine_sample {
+	uint64_t t0_ns, t1_ns; /* between two /proc/stat readings */
+	float others;          /* other programs' share of the machine then (load.h), -1 unknown */
+};
+
+struct tui_coreview {
+	int on;
+	int sel;            /* selected lane: a core, or ncores for other programs */
+	int ncores, ncols;  /* of who[] */
+	int *who;           /* [core * ncols + col]: the task that ran there longest, -1 none */
+	uint64_t *best, *tot, *acc; /* the task's time there, all the run's tasks', one task's */
+	size_t *touched;
+	size_t cap;
+	int cut;            /* too many spans in view: only the first were read */
+	uint64_t key_t0, key_dt, key_t1, key_now; /* who[] is for this view and model */
+	size_t key_spans;
+	struct tui_machine_sample *mach; /* while live, every TUI_CORES_READ_NS */
+	size_t nmach, capmach;
+	struct load_snap snap; /* the last reading */
+	int have_snap;
+};
+
 struct tui {
 	const struct app_options *opt;
+	int mirror; /* the next run: the lesson's .py under CPython after the demo (mirror=on) */
 	uv_loop_t loop;
+	int loop_ok; /* loop initialised: teardown closes it */
 	uv_poll_t input;
 	uv_signal_t sig[TUI_NSIGNALS];
 	uv_timer_t tick;
@@ -136,6 +194,7 @@ struct tui {
 	int signum;
 	enum tui_screen screen;
 	int ascii, color, theme;
+	int present; /* the presenter layout (--present, P) */
 
 	/* menu */
 	struct menu_item *items;
@@ -154,6 +213,7 @@ struct tui {
 	struct run *retired; /* freed once its async handle is closed */
 	int item; /* menu item being run */
 	int live;
+	int no_runs; /* driven by a harness (drive.c): no demo may start */
 	enum action pending;
 	struct model *model;
 	struct viewport vp;
@@ -163,9 +223,13 @@ struct tui {
 	int lane_top;
 	int open_group; /* -1: lanes of every group */
 	enum pane pane;
+	enum pane left; /* narrow screens: the pane beside the lesson (output or stats) */
 	int scroll[PANE_COUNT];
+	int hscroll; /* a demo's table, sideways */
+	uint64_t tcur; /* the instant under the cursor line, as last drawn */
 	enum overlay overlay;
 	int detail_scroll;
+	int help_scroll, help_rows;
 	struct lane *lanes;
 	size_t nlanes, lanes_cap;
 	struct model_cell *cells;
@@ -190,34 +254,58 @@ struct tui {
 	char cmd_buf[512];
 	size_t cmd_len;
 	uv_timer_t keys_timer;
+	/* a short message at the key bar's right end (the theme's name) */
+	uv_timer_t flash_timer;
+	char flash[96];
 	char key_shown[32];
 	uint64_t key_shown_ns;
 
 	/* per-core utilisation from /proc/stat while live */
-	unsigned long long core_busy0[TUI_MAX_CORES], core_total0[TUI_MAX_CORES];
+	uint64_t core_busy0[TUI_MAX_CORES], core_total0[TUI_MAX_CORES];
 	double core_busy[TUI_MAX_CORES];
 	int ncores;
 	uint64_t cores_read_ns;
 
 	struct tui_layout lo; /* of the last run screen drawn */
+	struct tui_coreview cv;
+	struct tui_cells_cached *cache; /* one per visible lane row */
+	int ncache;
+
+	/* the output pane's rows, as last laid out (panes.c) */
+	struct {
+		char lines[TUI_OUTPUT_MAX_ROWS][TUI_LINE_MAX];
+		int who_len[TUI_OUTPUT_MAX_ROWS], task[TUI_OUTPUT_MAX_ROWS];
+	} out;
+
+	/* which task names are shared by another task (timeline.c) */
+	struct {
+		unsigned char *dup;
+		size_t n, cap;
+	} names;
+
+	/* the marks of the lanes on screen, per row and column (instants.c) */
+	struct {
+		unsigned char *count;
+		size_t cap;
+		int *row_of; /* task, then ngroups group indexes: visible row or -1 */
+		size_t rowcap;
+		int rows, ncols, top;
+		int cut; /* too many marks in view: only the first were counted */
+	} inst;
 };
 
-/* Colour pairs: plain text, one per state, one per task colour, one per
- * state under a running share (the eighths of a partly running cell). */
+/* Colour pairs: plain text, one per state, one per task colour. */
 #define TUI_TASK_COLORS 6
 enum tui_pair {
 	PAIR_TEXT = 1,
 	PAIR_STATE_FIRST,
 	PAIR_TASK_FIRST = PAIR_STATE_FIRST + STATE_COUNT,
-	PAIR_MIXED_FIRST = PAIR_TASK_FIRST + TUI_TASK_COLORS,
-	PAIR_COUNT = PAIR_MIXED_FIRST + STATE_COUNT
+	PAIR_COUNT = PAIR_TASK_FIRST + TUI_TASK_COLORS
 };
 _Static_assert(PAIR_COUNT <= 64, "more colour pairs than an 8-colour terminal has");
 #define PAIR_STATE(s) ((short)(PAIR_STATE_FIRST + (s)))
 #define PAIR_TASK(i) ((short)(PAIR_TASK_FIRST + (i) % TUI_TASK_COLORS))
-#define PAIR_MIXED(s) ((short)(PAIR_MIXED_FIRST + (s)))
 
-#define TUI_LINE_MAX 256 /* bytes of one line of a pane's text */
 
 /* Split text into o->lines of at most w bytes, breaking at spaces (the
  * lesson text is mostly ASCII, so bytes are close to columns). */
@@ -228,48 +316,88 @@ struct wrap_out {
 
 
 /* layout.c */
-void tui_layout_compute(struct tui_layout *lo, int w, int h, int npanel);
+/* Lanes that fit on a screen h rows high (then grouped if more). */
+int tui_layout_lanes_max(int h, int present);
+void tui_layout_compute(struct tui_layout *lo, int w, int h, int nlanes, const struct tui_layout_want *want);
 void tui_layout_columns(struct tui_layout *lo, int name_w);
 int tui_layout_lane_at(const struct tui_layout *lo, int y); /* row among the lanes, or -1 */
 int tui_layout_col_at(const struct tui_layout *lo, int x);  /* timeline column, or -1 */
-int tui_lane_rows(void);                                    /* lanes that fit at this size */
 
 /* term.c */
 void tui_install_fatal(void);
 void tui_colors_apply(struct tui *t);
-/* A state's foreground in a theme; -1 when the theme gives it none. */
-short tui_theme_state_fg(int theme, enum state s);
+/* A state's foreground in a theme, in 256 colours or in 8; -1 when the
+ * theme gives it none. */
+short tui_theme_state_fg(int theme, enum state s, int colors256);
 attr_t tui_state_attr(const struct tui *t, enum state s);
+attr_t tui_dim(const struct tui *t);
+int tui_text_width(const char *s);
 int tui_put(int y, int x, int w, const char *s, attr_t attr);
 int tui_putf(int y, int x, int w, attr_t attr, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 void tui_fill(int y, int x, int w, attr_t attr);
 void tui_keybar(const struct tui *t, unsigned where, int y, int w);
+/* Show msg at the key bar's right end for a moment. */
+void tui_flash(struct tui *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* text.c */
 char *tui_reflow(const char *text);
 void tui_wrap(const char *text, int w, struct wrap_out *o);
+/* The same, continuation lines indented by `indent` spaces. */
+void tui_wrap_indent(const char *text, int w, int indent, struct wrap_out *o);
 void tui_line(char (*lines)[TUI_LINE_MAX], int *n, int max, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* timeline.c */
 void tui_lanes_build(struct tui *t, int rows);
 int tui_selected_task(const struct tui *t);
+/* Task i's name, followed by its group when another task has the same name
+ * ("ticker 1 (blocked)"). */
+const char *tui_task_label(struct tui *t, size_t i, char *buf, size_t n);
 void tui_draw_timeline(struct tui *t);
+void tui_cells_forget(struct tui *t);
+
+/* instants.c */
+void tui_instants_collect(struct tui *t, int top, int rows);
+int tui_instants_at(const struct tui *t, int row, int col);
+void tui_instant_draw(const struct tui *t, int y, int x, int count, int highlight);
+
+/* cores.c */
+void tui_machine_push(struct tui *t, uint64_t now);
+int tui_cores_count(const struct tui *t);
+int tui_cores_selected_task(const struct tui *t);
+void tui_draw_cores(struct tui *t);
+void tui_cores_free(struct tui *t);
+
+/* present.c */
+#define TUI_BULLET_MAX 640
+int tui_lesson_points(const char *md, char (*out)[TUI_BULLET_MAX], int max);
+/* The point that goes with a milestone, or -1. */
+int tui_point_for(const char *milestone, char (*points)[TUI_BULLET_MAX], int n);
+void tui_draw_callout(struct tui *t);
+
+/* link.c */
+void tui_draw_why(struct tui *t);
 
 /* panes.c */
 void tui_cores_read(struct tui *t);
 int tui_clamp_scroll(int *scroll, int total, int h);
 void tui_draw_output(struct tui *t, int y0, int x0, int h, int w);
 void tui_draw_stats(struct tui *t, int y0, int x0, int h, int w);
-void tui_draw_panel(char panel[][RUN_PANEL_WIDTH], int n, const char *title, int y0, int x0,
-                           int h, int w);
+void tui_draw_panel(struct tui *t, char panel[][RUN_PANEL_WIDTH], int n, const char *title,
+                    const struct tui_rect *r);
+/* The line of the demo's Python that the task was on at instant at (0: none). */
+int tui_task_line_at(const struct tui *t, size_t task, uint64_t at);
 void tui_draw_lesson(struct tui *t, int y0, int x0, int h, int w);
 
 /* overlays.c */
 void tui_draw_detail(struct tui *t);
 void tui_draw_help(struct tui *t);
 void tui_detail_scroll(struct tui *t, int ch);
+/* The help's lines for the keys of `where` (and a replay's, and the
+ * glyphs, on the run screen); returns how many. */
+int tui_help_lines(unsigned where, int ascii, char (*lines)[TUI_LINE_MAX], int max);
+int tui_help_scroll(struct tui *t, int ch); /* 1 when ch scrolled it */
 
 /* screens.c */
 void tui_draw_run(struct tui *t);
@@ -296,14 +424,17 @@ void tui_request(struct tui *t, enum action a);
 void tui_do_action(uv_timer_t *h);
 
 /* cmd.c */
-void tui_cmd_start(struct tui *t);
+int tui_cmd_start(struct tui *t); /* 0 or a libuv error */
 void tui_key_show(struct tui *t, int ch);
 void tui_key_draw(struct tui *t);
 
 /* replay.c */
+/* The run screen of a saved run (takes run and saved), the play head at
+ * its end. */
+void tui_replay_open(struct tui *t, struct run *run, struct model *saved);
 void tui_replay_clip(struct tui *t, int ncols);
 uint64_t tui_replay_end(const struct tui *t);
-void tui_replay_draw(struct tui *t);
+void tui_replay_status(const struct tui *t, char *buf, size_t n);
 void tui_replay_key(struct tui *t, int ch);
 void tui_replay_seek(struct tui *t, uint64_t head);
 
@@ -331,12 +462,16 @@ int tui_keys_dispatch(struct tui *t, unsigned where, int ch);
 /* The entries of `where` that the help lists (not those an earlier entry
  * takes every key of). */
 size_t tui_keys_help(unsigned where, const struct tui_key **out, size_t max);
-/* The key bar of `where`. */
-void tui_keys_bar(unsigned where, int ascii, char *buf, size_t n);
+/* The key bar of `where`, in at most `width` columns: entries are dropped
+ * from its end, help and quit last. */
+void tui_keys_bar(unsigned where, int ascii, int width, char *buf, size_t n);
 void tui_on_input(uv_poll_t *h, int status, int events);
 
 /* loop.c */
 void tui_on_tick(uv_timer_t *h);
+/* Give the terminal back, stop the demo, write the outputs, free t and all
+ * it holds; returns the exit status. */
+int tui_teardown(struct tui *t);
 
 
 #endif

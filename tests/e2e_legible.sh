@@ -1,0 +1,205 @@
+#!/bin/bash
+# e2e_legible.sh: the TUI legible at a glance, read back from the screen in
+# tmux (its own server socket), polling for what should appear:
+# - 200x60, NO_COLOR: a finished threads/gil shows the GIL glyph on its gil-N
+#   lanes at the default zoom and never on nogil-N;
+# - threads/interleave's numbers and letters lanes carry their five print
+#   marks each (UTF-8 and --ascii);
+# - 80x24: the menu scrolls to the last demo with it on screen, and the key
+#   bar keeps help and quit (menu and run screen);
+# - the why row and link: gil-1 at a GIL wait names gil-2 as the holder and
+#   a link marks gil-2's lane; a blocked ticker of loop/blocking names the
+#   culprit that held the loop;
+# - the per-core view (c): a lane per CPU, other programs, the task legend;
+# - ? and F1 open the help, which lists c, the why row and a replay's keys;
+#   t names the theme; the presenter layout shows a watch-for callout;
+# - the per-core view and the why row are in doc/screen.md.
+set -u
+cd "$(dirname "$0")/.."
+SIMUL=${SIMUL:-build/simul}
+case $SIMUL in /*) ;; *) SIMUL=$PWD/$SIMUL ;; esac
+[ -x "$SIMUL" ] || { echo "no simul binary at $SIMUL"; exit 1; }
+command -v tmux >/dev/null || { echo "tmux is needed"; exit 1; }
+command -v python3 >/dev/null || { echo "python3 is needed"; exit 1; }
+
+SOCK=legible-$$
+SESS=leg$$-0
+N=0
+T() { tmux -L "$SOCK" "$@"; }
+cleanup() { tmux -L "$SOCK" kill-server 2>/dev/null; }
+trap cleanup EXIT
+
+# (the screen first, so that the reason is the last line a runner shows)
+fail() {
+	echo "---- screen ----"
+	T capture-pane -p -t "$SESS" 2>/dev/null
+	echo "FAIL: $*"
+	exit 1
+}
+screen() { T capture-pane -p -t "$SESS"; }
+# wait_for REGEX [SECONDS]: poll the screen until the regex matches.
+wait_for() {
+	local limit=$((${2:-10} * 10)) i=0
+	while [ $i -lt "$limit" ]; do
+		screen | grep -qE -- "$1" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	fail "timed out waiting for /$1/"
+}
+# start W H ARGS...: simul in a fresh window of that size, NO_COLOR.
+start() {
+	local w=$1 h=$2
+	shift 2
+	local old=$SESS
+	N=$((N + 1))
+	SESS=leg$$-$N
+	# the new session first, so that the server outlives the old one
+	T new-session -d -x "$w" -y "$h" -s "$SESS" \
+		"env TERM=screen-256color NO_COLOR=1 LANG=C.UTF-8 LC_ALL=C.UTF-8 $SIMUL $*; sleep 60" ||
+		fail "tmux would not start"
+	T kill-session -t "$old" 2>/dev/null
+}
+keys() { T send-keys -t "$SESS" "$@"; }
+# lane_cells NAME: the cells of the lane named NAME (the text between the
+# name column and the state column), from the ruler's start.
+lane_cells() {
+	screen | python3 -c '
+import re, sys
+rows = sys.stdin.read().split("\n")
+ruler = next(r for r in rows if re.match(r"^ +[|v\u25bc-]+-", r))
+x = len(ruler) - len(ruler.lstrip(" "))
+n = len(ruler.rstrip()) - x - len("@cur") - 1
+for r in rows:
+    if re.match(re.escape(sys.argv[1]) + r" ", r):
+        print(r[x:x + n])
+        break' "$1"
+}
+# cursor_to COL: the cursor line to cell COL (from the left edge).
+cursor_to() {
+	local i
+	for i in $(seq 40); do keys '<' '<' '<' '<' '<' '<' '<' '<'; done
+	for ((i = 0; i < $1; i++)); do keys '>'; done
+}
+
+# ---- threads/gil at 200x60, no colour: G on gil-N, never on nogil-N ----
+start 200 60 threads/gil
+wait_for 'finished' 60
+for l in gil-1 gil-2; do
+	c=$(lane_cells "$l")
+	[ "$(echo "$c" | tr -cd 'G' | wc -c)" -ge 3 ] || fail "$l shows no GIL glyph at the default zoom: '$c'"
+done
+for l in nogil-1 nogil-2; do
+	c=$(lane_cells "$l")
+	[ -n "$(echo "$c" | tr -d ' ')" ] || fail "no cells on $l"
+	echo "$c" | grep -q '[Gg]' && fail "$l shows a GIL glyph: '$c'"
+done
+screen | tail -1 | grep -q '? help' || fail "key bar lacks help"
+screen | tail -1 | grep -q 'q quit' || fail "key bar lacks quit"
+
+# ---- why: gil-1 at a GIL wait names its holder; a link marks the holder ----
+# (a G column is mostly a wait; the cursor's instant, its middle, may fall
+# in a turn of running: the first of them where it waits will do)
+cols=$(lane_cells gil-1 | python3 -c '
+import sys
+c = sys.stdin.read()
+print(" ".join(str(i) for i, g in enumerate(c) if g == "G"))')
+keys Down Down Down
+wait_for '^why: gil-1 ' 5
+cursor_to 0
+at=0 found=0
+for col in $cols; do
+	for ((; at < col; at++)); do keys '>'; done
+	for _ in $(seq 10); do
+		screen | grep -qE '^why: gil-1 (waited|ran)' && break
+		sleep 0.1
+	done
+	if screen | grep -qE '^why: gil-1 waited [0-9.]+ [mµu]?s because gil-2 held the GIL'; then
+		found=1
+		break
+	fi
+done
+[ $found = 1 ] || fail "no cursor position on gil-1's G cells gives the GIL's holder"
+screen | grep -E '^gil-2 ' | grep -qE '(◀─|<-)' || fail "no link on gil-2's lane"
+# the lesson follows the cursor: it lights gil-1's line at the cursor
+screen | grep -qE 'lesson line [0-9]+: gil-1 at the cursor' || fail "lesson does not follow the cursor"
+
+# ---- the per-core view ----
+keys c
+wait_for 'per-core view' 5
+s=$(screen)
+echo "$s" | grep -qE '^cpu 0 ' || fail "no cpu 0 lane"
+echo "$s" | grep -qE '^other programs ' || fail "no other programs lane"
+echo "$s" | grep -qE '^legend: .*gil-1' || fail "the core legend does not name the tasks"
+echo "$s" | grep -qE '^why: (cpu|other programs)' || fail "no why row in the per-core view"
+keys c
+wait_for '^nogil-1 ' 5
+
+# ---- help: ? and F1, with c, the why row and a replay's keys ----
+keys F1
+wait_for 'help: every key' 5
+s=$(screen)
+echo "$s" | grep -q 'per-core view' || fail "help lacks c"
+echo "$s" | grep -q 'in a replay' || fail "help lacks a replay's keys"
+keys Escape
+wait_for '^why: ' 5
+keys '?'
+wait_for 'help: every key' 5
+keys Escape
+# ---- t names the theme ----
+keys t
+wait_for 'theme light' 5
+keys q
+
+# ---- loop/blocking: a ticker waits for the culprit that held the loop ----
+start 120 40 loop/blocking
+wait_for 'finished' 60
+col=$(lane_cells 'ticker 1 (blocked)' | python3 -c 'import sys; print(sys.stdin.read().index("\u2591"))') ||
+	fail "no ready cells on ticker 1 (blocked)"
+n=$(screen | grep -nE '^ticker 1 \(blocked\)' | cut -d: -f1)
+first=$(screen | grep -nE '^(event loop|main|culprit) ' | head -1 | cut -d: -f1)
+for ((i = first; i < n; i++)); do keys Down; done
+wait_for '^why: ticker 1 \(blocked\)' 5
+cursor_to $((col + 3))
+wait_for '^why: ticker 1 \(blocked\) waited [0-9.]+ m?s because culprit held the loop' 5
+keys q
+
+# ---- threads/interleave: five print marks on each printing lane ----
+for mode in utf8 ascii; do
+	if [ $mode = ascii ]; then start 120 40 threads/interleave --ascii; else start 120 40 threads/interleave; fi
+	wait_for 'finished' 30
+	for l in numbers letters; do
+		c=$(lane_cells "$l")
+		dots=$(echo "$c" | grep -o '[•*]' | wc -l)
+		more=$(echo "$c" | grep -o '[2-9]' | awk '{s += $1} END {print s + 0}')
+		[ $((dots + more)) -eq 5 ] || fail "$l ($mode) shows $dots marks and $more counted: '$c'"
+	done
+	keys q
+done
+
+# ---- 80x24: the menu reaches the last demo, the key bar keeps help and quit ----
+last=$("$SIMUL" --list | tail -1 | awk '{print $1}')
+start 80 24
+wait_for 'pick a demo' 10
+for i in $(seq "$("$SIMUL" --list | wc -l)"); do keys Down; done
+wait_for "^ +$last " 5
+screen | sed -n 3p | grep -q "$last" || fail "the selected demo ($last) is not the one described"
+screen | tail -1 | grep -q '? help' || fail "menu key bar lacks help at 80x24"
+screen | tail -1 | grep -q 'q quit' || fail "menu key bar lacks quit at 80x24"
+keys q
+start 80 24 threads/interleave
+wait_for 'finished' 30
+screen | tail -1 | grep -q '? help' || fail "run key bar lacks help at 80x24"
+screen | tail -1 | grep -q 'q quit' || fail "run key bar lacks quit at 80x24"
+keys q
+
+# ---- the presenter layout: a watch-for callout at the cursor's chapter ----
+start 120 40 threads/gil --present
+wait_for 'finished' 60
+wait_for '^(▼|v) [0-9.]+ m?s  ' 5
+
+# ---- documented ----
+grep -qi 'per-core view' doc/screen.md || fail "doc/screen.md lacks the per-core view"
+grep -qF '**Why**' doc/screen.md || fail "doc/screen.md lacks the why row"
+
+echo "e2e_legible: all passed"
