@@ -1,5 +1,6 @@
 /*
- * trace.c: per-thread single-producer rings and the task table.
+ * trace.c: per-thread single-producer rings, their drain, and children's rings
+ * (the task table is trace_tasks.c).
  *
  * Each thread that reports gets a ring the first time it does (from a free
  * list when one is there). A ring is a chain of segments, each a circular
@@ -49,6 +50,7 @@
 #include "clock.h"
 #include "pace.h"
 #include "quote.h"
+#include "trace_int.h"
 #include "tsc.h"
 #include "xalloc.h"
 
@@ -151,27 +153,6 @@ static _Atomic uint64_t retired_dropped, retired_written;
 /* The drain's copy of the lesson clock's mappings (one drain at a time). */
 static pthread_mutex_t drain_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct clock_history history;
-
-struct task_entry {
-	char *name;
-	char *group;
-	enum task_kind kind;
-	trace_task_t parent;
-};
-
-static pthread_mutex_t tasks_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct task_entry *tasks;
-static size_t ntasks, captasks;
-/* Their names, packed into blocks, and their groups, each kept once (a
- * million tasks in one group): under tasks_mu, freed by trace_reset. */
-#define NAMES_BLOCK 65536
-#define GROUPS_KEPT 64
-static char **name_blocks;
-static size_t nname_blocks, capname_blocks;
-static char *names_at;
-static size_t names_left;
-static char *groups_kept[GROUPS_KEPT];
-static size_t ngroups_kept;
 
 /* ---- segments ---- */
 
@@ -527,93 +508,7 @@ void trace_reset(void)
 	atomic_store(&retired_dropped, 0);
 	atomic_store(&retired_written, 0);
 
-	pthread_mutex_lock(&tasks_mu);
-	for (size_t i = 0; i < nname_blocks; i++)
-		free(name_blocks[i]);
-	nname_blocks = 0;
-	names_left = 0;
-	ngroups_kept = 0;
-	ntasks = 0;
-	pthread_mutex_unlock(&tasks_mu);
-}
-
-/* ---- tasks ---- */
-
-/* A copy of s in the names blocks (under tasks_mu). */
-static char *name_copy(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	if (n > names_left) {
-		if (nname_blocks == capname_blocks) {
-			capname_blocks = capname_blocks ? capname_blocks * 2 : 16;
-			name_blocks = xreallocarray(name_blocks, capname_blocks, sizeof(*name_blocks));
-		}
-		size_t size = n > NAMES_BLOCK ? n : NAMES_BLOCK;
-		name_blocks[nname_blocks++] = names_at = xmalloc(size);
-		names_left = size;
-	}
-	char *p = names_at;
-	memcpy(p, s, n);
-	names_at += n;
-	names_left -= n;
-	return p;
-}
-
-/* The group's one copy (under tasks_mu). */
-static char *group_copy(const char *g)
-{
-	for (size_t i = 0; i < ngroups_kept; i++)
-		if (strcmp(groups_kept[i], g) == 0)
-			return groups_kept[i];
-	char *c = name_copy(g);
-	if (ngroups_kept < GROUPS_KEPT)
-		groups_kept[ngroups_kept++] = c;
-	return c;
-}
-
-trace_task_t trace_task_new_child(const char *name, enum task_kind kind, const char *group,
-                                  trace_task_t parent)
-{
-	pthread_mutex_lock(&tasks_mu);
-	char *n = name_copy(name ? name : "?");
-	char *g = group_copy(group ? group : "");
-	if (ntasks == captasks) {
-		size_t cap = captasks ? captasks * 2 : 64;
-		tasks = xreallocarray(tasks, cap, sizeof(*tasks));
-		captasks = cap;
-	}
-	tasks[ntasks] = (struct task_entry){.name = n, .group = g, .kind = kind, .parent = parent};
-	trace_task_t id = (trace_task_t)ntasks++;
-	pthread_mutex_unlock(&tasks_mu);
-	return id;
-}
-
-trace_task_t trace_task_new(const char *name, enum task_kind kind, const char *group)
-{
-	return trace_task_new_child(name, kind, group, TRACE_NO_TASK);
-}
-
-size_t trace_task_count(void)
-{
-	pthread_mutex_lock(&tasks_mu);
-	size_t n = ntasks;
-	pthread_mutex_unlock(&tasks_mu);
-	return n;
-}
-
-int trace_task_get(trace_task_t task, struct trace_task_info *out)
-{
-	int rc = -1;
-	pthread_mutex_lock(&tasks_mu);
-	if (task >= 0 && (size_t)task < ntasks) {
-		out->name = tasks[task].name;
-		out->group = tasks[task].group;
-		out->kind = tasks[task].kind;
-		out->parent = tasks[task].parent;
-		rc = 0;
-	}
-	pthread_mutex_unlock(&tasks_mu);
-	return rc;
+	trace_tasks_reset();
 }
 
 /* ---- workload calls ---- */
