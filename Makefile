@@ -5,8 +5,8 @@
 #                 (ONLY=REGEX runs the tests whose names match, e.g. ONLY=e2e_cli)
 #   make torture  minutes of hostile limits: every demo under low open-file
 #                 limits and memory caps (tests/torture_*.sh)
-#   make bench    print benchmark figures as "bench: NAME VALUE UNIT" (then make compare;
-#                 ONLY=REGEX runs the benchmarks whose names match, and no compare)
+#   make bench    print benchmark figures as "bench: NAME VALUE UNIT" (then make compare)
+#                 (ONLY=REGEX runs the benchmarks whose names match, e.g. ONLY=c10k)
 #   make compare  run each lesson's Python at full size and its demo; print each
 #                 figure beside CPython's (MIRRORS=REGEX: some; COMPARE_MD=FILE: a table)
 #   make mutate   apply each small bug in tests/mutants/ to a scratch copy, run
@@ -180,7 +180,7 @@ bench: test-deps $(BIN) $(BENCHES)
 	@for b in $(BENCHES); do \
 		if [ -n '$(ONLY)' ] && ! basename $$b | grep -Eq '$(ONLY)'; then continue; fi; \
 		SIMUL=$(BIN) SIMUL_EXE=$(abspath $(BIN)) $$b || exit 1; done
-	@if [ -z '$(ONLY)' ]; then $(MAKE) --no-print-directory compare; fi
+	@$(MAKE) --no-print-directory compare
 
 compare: test-deps $(BIN)
 	@$(PYTHON) tests/mirrors.py compare --simul $(BIN) $(if $(MIRRORS),--only '$(MIRRORS)') $(if $(COMPARE_MD),--markdown $(COMPARE_MD))

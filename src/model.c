@@ -16,7 +16,7 @@
 
 #include "clock.h"
 #include "model_queue.h"
-#include "model_strtab.h"
+#include "strtab.h"
 #include "xalloc.h"
 
 #define CHUNK_SHIFT 12

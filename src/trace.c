@@ -1,6 +1,5 @@
 /*
- * trace.c: per-thread single-producer rings, their drain, and children's rings
- * (the task table is trace_tasks.c).
+ * trace.c: per-thread single-producer rings and the task table.
  *
  * Each thread that reports gets a ring the first time it does (from a free
  * list when one is there). A ring is a chain of segments, each a circular
@@ -54,13 +53,16 @@
 #include "tsc.h"
 #include "xalloc.h"
 
-#define SLOT_BYTES ((unsigned)sizeof(struct trace_event))
-#define SEG_CAP 131072u /* slots (4 MiB of address space, touched only where written) */
+#define SEG_CAP 65536u /* events (4 MiB of address space, touched only where written) */
 #define SEG_MAGIC 0x53696d53u
 #define SEG_POOL 2     /* drained segments kept for the next producer that fills one */
 #define BUDGET_MAX ((size_t)1 << 30)
 /* The most a child's own count of events it could not record is believed. */
 #define TRACE_SHM_DROPS_MAX (UINT64_C(1) << 32)
+/* How far past the drain's now a child's event may be stamped: the counter's
+ * conversion is extrapolated past the drain's calibration point (tens of ns
+ * off); further is a time the child cannot have read. */
+#define TRACE_SHM_SKEW_NS 1000000u
 
 /* The clock of a slot's t_ns, in the top bits of its type. */
 #define STAMP_LESSON 0x00u /* lesson ns already */
@@ -93,14 +95,14 @@ struct seg {
 
 #define SEG_BYTES (sizeof(struct seg) + SEG_CAP * sizeof(struct trace_event))
 
-_Static_assert(sizeof(struct trace_event) == SLOT_BYTES, "a ring slot is 32 bytes");
+_Static_assert(sizeof(struct trace_event) == 64, "a ring slot is 64 bytes");
 
-/* One thread's ring (in a child, its one shared ring), in this process's
- * memory. */
+/* One thread's ring, in this process's memory (in a child process, the one
+ * shared ring all its threads write; the parent sees it as a shm_view). */
 struct ring {
 	struct seg *prod; /* the producer's segment */
 	struct seg *cons; /* the drainer's; changes under rings_mu */
-	int shm;          /* a child's: its one segment is shared with the parent */
+	int shm;          /* in a child: its one segment is shared with the parent */
 	_Atomic int on_free; /* on the free list: nobody produces, the drainer skips it */
 	_Atomic int orphan;  /* its thread has exited */
 	/* Counts of its segments that were let go (under rings_mu). */
@@ -117,7 +119,6 @@ static size_t nfree;
  * here, in its own memory, never in the mapping the child can write. */
 struct shm_view {
 	struct seg *s;
-	unsigned stamp;   /* the clock the child was told to stamp with */
 	uint64_t tail;    /* the next slot to read */
 	uint64_t drained; /* events passed on */
 	uint64_t refused; /* events that failed a check, or were lost with a bad ring */
@@ -427,7 +428,7 @@ static void append(int32_t task, uint8_t type, uint8_t state, int16_t line, uint
 	size_t len = text ? strnlen(text, TRACE_TEXT_MAX) : 0;
 	unsigned n = 1;
 	if (len > sizeof(((struct trace_event *)0)->text))
-		n += (unsigned)((len - sizeof(((struct trace_event *)0)->text) + SLOT_BYTES - 1) / SLOT_BYTES);
+		n += (unsigned)((len - sizeof(((struct trace_event *)0)->text) + 63) / 64);
 
 	if (r->shm && (type == TRACE_EV_STATE || type == TRACE_EV_MARK || type == TRACE_EV_END))
 		atomic_fetch_add_explicit(&r->prod->work, 1, memory_order_relaxed);
@@ -457,7 +458,7 @@ static void append(int32_t task, uint8_t type, uint8_t state, int16_t line, uint
 		size_t off = first;
 		for (unsigned i = 1; i < n; i++) {
 			char *slot = (char *)&s->ev[(head + i) & (SEG_CAP - 1)];
-			size_t k = len - off < SLOT_BYTES ? len - off : SLOT_BYTES;
+			size_t k = len - off < 64 ? len - off : 64;
 			memcpy(slot, text + off, k);
 			off += k;
 		}
@@ -649,12 +650,13 @@ static uint64_t stamp_lesson(uint64_t t, unsigned clk)
 }
 
 /* An event a child wrote, checked against what the parent knows: a type a
- * child may write, stamped with a clock there is, a state there is, a
- * registered task, a text that fits, a time not past the drain's own now
- * (with a millisecond for the counter's conversion). */
+ * child may write with a clock there is, a state there is, a registered
+ * task, a text that fits, a time (t, in lesson ns) not past the drain's own
+ * now. */
 static int event_ok(const struct trace_event *e, uint64_t t, uint64_t now, size_t ntask)
 {
-	if ((e->type & STAMP_MASK) == STAMP_MASK || t > now + NS_PER_MS)
+	if ((e->type & STAMP_MASK) == STAMP_MASK || t > now + TRACE_SHM_SKEW_NS ||
+	    e->text_len > TRACE_TEXT_MAX)
 		return 0;
 	switch (e->type & ~STAMP_MASK) {
 	case TRACE_EV_STATE:
@@ -669,25 +671,24 @@ static int event_ok(const struct trace_event *e, uint64_t t, uint64_t now, size_
 			return 0;
 		break;
 	case TRACE_EV_MILESTONE:
-		return e->task == TRACE_NO_TASK && e->text_len <= TRACE_TEXT_MAX;
+		return e->task == TRACE_NO_TASK;
 	default:
 		return 0; /* the sampler's events come from the parent only */
 	}
-	return e->task >= 0 && (size_t)e->task < ntask && e->text_len <= TRACE_TEXT_MAX;
+	return e->task >= 0 && (size_t)e->task < ntask;
 }
 
-/* Pass on the events of segment s from *tail up to its head (at most
- * SEG_CAP slots ahead: the parent's own size, never what a child says).
- * check: the segment is a child's, so each event must pass event_ok first
- * and its text loses control characters; *refused counts those refused.
- * Returns how many were passed on, or (size_t)-1 when the segment cannot
- * be read any more (a head behind the tail or more than a ring ahead, a
- * text running past the head). */
+/* Pass on the events of segment s from *tail up to its head (SEG_CAP slots
+ * at most ahead of *tail: the parent's own capacity, never the segment's).
+ * check: the segment is a child's, so each event must pass event_ok first.
+ * Returns how many were passed on; *refused counts those that were not.
+ * Returns (size_t)-1 when the segment cannot be read any more (a head
+ * behind the tail or further than a segment ahead, text running past the
+ * head). */
 static size_t seg_read(struct seg *s, uint64_t *tail, int check, uint64_t *refused,
                        void (*fn)(const struct trace_record *, void *), void *arg)
 {
 	char text[TRACE_TEXT_MAX + 1];
-	/* The head first, then now: every event up to it was stamped before. */
 	uint64_t h = atomic_load_explicit(&s->head, memory_order_acquire);
 	uint64_t t = *tail, now = check ? clock_now_ns() : 0;
 	size_t count = 0, ntask = check ? trace_task_count() : 0;
@@ -696,10 +697,11 @@ static size_t seg_read(struct seg *s, uint64_t *tail, int check, uint64_t *refus
 	if (h < t || h - t > SEG_CAP)
 		return (size_t)-1;
 	while (t < h) {
-		struct trace_event ev = s->ev[t & (SEG_CAP - 1)]; /* one read: a child may write as we look */
+		const struct trace_event *e = &s->ev[t & (SEG_CAP - 1)];
+		struct trace_event ev = *e; /* one read: a child may write as we look */
 		size_t len = ev.text_len > TRACE_TEXT_MAX ? TRACE_TEXT_MAX : ev.text_len;
 		size_t first = len < slot_text ? len : slot_text;
-		unsigned n = 1 + (unsigned)((len - first + SLOT_BYTES - 1) / SLOT_BYTES);
+		unsigned n = 1 + (unsigned)((len - first + 63) / 64);
 		if (t + n > h) {
 			*tail = t;
 			return (size_t)-1;
@@ -707,14 +709,14 @@ static size_t seg_read(struct seg *s, uint64_t *tail, int check, uint64_t *refus
 		memcpy(text, ev.text, first);
 		for (size_t off = first, k = 1; off < len; k++) {
 			const char *slot = (const char *)&s->ev[(t + k) & (SEG_CAP - 1)];
-			size_t c = len - off < SLOT_BYTES ? len - off : SLOT_BYTES;
+			size_t c = len - off < 64 ? len - off : 64;
 			memcpy(text + off, slot, c);
 			off += c;
 		}
 		text[len] = '\0';
 		t += n;
-		uint64_t at = stamp_lesson(ev.t_ns, ev.type & STAMP_MASK);
-		if (check && !event_ok(&ev, at, now, ntask)) {
+		uint64_t when = stamp_lesson(ev.t_ns, ev.type & STAMP_MASK);
+		if (check && !event_ok(&ev, when, now, ntask)) {
 			(*refused)++;
 			continue;
 		}
@@ -722,7 +724,7 @@ static size_t seg_read(struct seg *s, uint64_t *tail, int check, uint64_t *refus
 			quote_defang(text, text, sizeof(text));
 		enum trace_ev_type type = (enum trace_ev_type)(ev.type & ~STAMP_MASK);
 		struct trace_record rec = {
-			.t_ns = at,
+			.t_ns = when,
 			.task = ev.task,
 			.type = type,
 			.state = type == TRACE_EV_END ? STATE_DONE : (enum state)ev.state,
@@ -739,33 +741,17 @@ static size_t seg_read(struct seg *s, uint64_t *tail, int check, uint64_t *refus
 	return count;
 }
 
-/* Drain a ring's chain: every segment the producer has left, then the one
- * it writes in. */
-static size_t ring_drain(struct ring *r, void (*fn)(const struct trace_record *, void *), void *arg)
+/* One of this process's own segments: its tail is the drainer's. */
+static size_t seg_drain(struct seg *s, void (*fn)(const struct trace_record *, void *), void *arg)
 {
-	size_t count = 0;
-	for (;;) {
-		struct seg *s = r->cons;
-		/* Loaded before the segment's head: once there is a next, that
-		 * head is final and the loads below see all of it. */
-		struct seg *next = atomic_load_explicit(&s->next, memory_order_acquire);
-		uint64_t t = atomic_load_explicit(&s->tail, memory_order_relaxed), refused = 0;
-		size_t n = seg_read(s, &t, 0, &refused, fn, arg);
-		count += n == (size_t)-1 ? 0 : n;
-		atomic_store_explicit(&s->tail, t, memory_order_release);
-		if (next == NULL)
-			return count;
-		pthread_mutex_lock(&rings_mu);
-		r->gone_dropped += atomic_load(&s->dropped);
-		r->gone_written += atomic_load(&s->written);
-		r->cons = next;
-		pthread_mutex_unlock(&rings_mu);
-		seg_release(s);
-	}
+	uint64_t t = atomic_load_explicit(&s->tail, memory_order_relaxed), refused = 0;
+	size_t count = seg_read(s, &t, 0, &refused, fn, arg);
+	atomic_store_explicit(&s->tail, t, memory_order_release);
+	return count == (size_t)-1 ? 0 : count;
 }
 
-/* A child's ring: read it as seg_read does with every check, keeping the
- * tail and the counts on the parent's side. */
+/* A child's segment: read it as seg_read does with every check, keeping
+ * the tail and the counts on the parent's side. */
 static size_t shm_drain(struct shm_view *v, void (*fn)(const struct trace_record *, void *), void *arg)
 {
 	if (v->bad)
@@ -782,6 +768,28 @@ static size_t shm_drain(struct shm_view *v, void (*fn)(const struct trace_record
 	/* Told to the child only so that it knows where there is room. */
 	atomic_store_explicit(&v->s->tail, v->tail, memory_order_release);
 	return n;
+}
+
+/* Drain a ring's chain: every segment the producer has left, then the one
+ * it writes in. */
+static size_t ring_drain(struct ring *r, void (*fn)(const struct trace_record *, void *), void *arg)
+{
+	size_t count = 0;
+	for (;;) {
+		struct seg *s = r->cons;
+		/* Loaded before the segment's head: once there is a next, that
+		 * head is final and the loads below see all of it. */
+		struct seg *next = atomic_load_explicit(&s->next, memory_order_acquire);
+		count += seg_drain(s, fn, arg);
+		if (next == NULL)
+			return count;
+		pthread_mutex_lock(&rings_mu);
+		r->gone_dropped += atomic_load(&s->dropped);
+		r->gone_written += atomic_load(&s->written);
+		r->cons = next;
+		pthread_mutex_unlock(&rings_mu);
+		seg_release(s);
+	}
 }
 
 /* A drained ring whose thread has exited: keep its counts, rewind it and
@@ -910,8 +918,7 @@ int trace_shm_ring_new(void)
 	seg_rewind(s);
 	tsc_init();
 	/* The child stamps with the counter when we read it: we convert. */
-	unsigned stamp = tsc_on() ? STAMP_TSC : STAMP_REAL;
-	atomic_store(&s->stamp, stamp);
+	atomic_store(&s->stamp, tsc_on() ? STAMP_TSC : STAMP_REAL);
 	struct clock_map cm;
 	clock_map_get(&cm);
 	clock_pace_write(&s->pace, &cm);
@@ -920,7 +927,7 @@ int trace_shm_ring_new(void)
 		capshms = capshms ? capshms * 2 : 16;
 		shms = xreallocarray(shms, capshms, sizeof(*shms));
 	}
-	shms[nshms++] = (struct shm_view){.s = s, .stamp = stamp};
+	shms[nshms++] = (struct shm_view){.s = s};
 	pthread_mutex_unlock(&rings_mu);
 	return fd;
 }

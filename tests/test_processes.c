@@ -539,6 +539,8 @@ START_TEST(pool_big_payloads_eat_the_gain)
 	static const char *const array[] = {"workers=2", "items=6", "job_ms=50", "payload_kib=8192", "data=array",
 	                                    NULL};
 	struct run run;
+	struct support_load load;
+	support_load_start(&load);
 	struct model *m = support_run_demo("processes/pool", list, &run);
 	double slow = support_result(&run, "speedup");
 	ck_assert_double_eq(support_result(&run, "checksum_match"), 1);
@@ -559,6 +561,15 @@ START_TEST(pool_big_payloads_eat_the_gain)
 	if (san != NULL && san[0] != '\0')
 		return;
 	ck_assert_msg(slow < 1.0, "8 MiB lists: pool x%.2f, should lose to the loop", slow);
+	/* Arrays beating lists by half again needs the two workers' cores:
+	 * when other programs took them (from /proc/stat, not from our own
+	 * waits), a counted skip, never a pass. */
+	double other = support_load_other(&load);
+	if (!(fast > slow * 1.5) && other >= SUPPORT_BUSY) {
+		support_skip("machine busy: other programs used %.0f%% of the cores; arrays x%.2f, lists x%.2f",
+		             other * 100, fast, slow);
+		return;
+	}
 	ck_assert_msg(fast > slow * 1.5, "8 MiB arrays x%.2f, lists x%.2f", fast, slow);
 }
 END_TEST

@@ -25,6 +25,8 @@ START_TEST(order_of_results)
 {
 	static const char *const sets[] = {"workers=2", "items=16", "job_ms=60", NULL};
 	struct run run;
+	struct support_load load;
+	support_load_start(&load);
 	struct model *m = support_run_demo("processes/order", sets, &run);
 	support_check_invariants(m, 1, 0.02);
 	ck_assert_double_eq(support_result(&run, "chunksize"), 2); /* ceil(16 / 8) */
@@ -34,7 +36,19 @@ START_TEST(order_of_results)
 	/* map hands the list over at the end only; imap sooner. */
 	ck_assert_double_ge(support_result(&run, "map_first_ms"), 0.99 * support_result(&run, "map_ms"));
 	ck_assert_double_lt(support_result(&run, "imap_first_ms"), support_result(&run, "imap_ms"));
-	/* Item 0 takes the longest: the unordered calls do not start with it. */
+	/* Item 0 takes the longest: the unordered calls do not start with it,
+	 * when both workers had a core. When other programs took the cores
+	 * (from /proc/stat, not our own waits) and item 0 came first: a
+	 * counted skip of this part. */
+	double other = support_load_other(&load);
+	if (other >= SUPPORT_BUSY && (strncmp(text_result(&run, "unordered_order"), "0 ", 2) == 0 ||
+	                              strncmp(text_result(&run, "as_completed_order"), "0 ", 2) == 0)) {
+		support_skip("machine busy: other programs used %.0f%% of the cores; as_completed: %s", other * 100,
+		             text_result(&run, "as_completed_order"));
+		model_free(m);
+		run_destroy(&run);
+		return;
+	}
 	ck_assert_msg(strncmp(text_result(&run, "unordered_order"), "0 ", 2) != 0, "unordered: %s",
 	              text_result(&run, "unordered_order"));
 	ck_assert_msg(strncmp(text_result(&run, "as_completed_order"), "0 ", 2) != 0, "as_completed: %s",

@@ -126,7 +126,9 @@ static char *co_save_get(struct co_loop *l, size_t n, uint32_t *cap)
 	*cap = (uint32_t)(c * CO_SAVE_STEP);
 	char *p = l->save_free[c - 1];
 	if (p) {
-		memcpy(&l->save_free[c - 1], p, sizeof(p));
+		char *next; /* a free area's first bytes link to the next one */
+		memcpy(&next, p, sizeof(next));
+		l->save_free[c - 1] = next;
 		return p;
 	}
 	p = co_slab_alloc(l, *cap);
@@ -146,7 +148,8 @@ static void co_save_put(struct co_loop *l, char *p, uint32_t cap)
 		return;
 	}
 	size_t c = cap / CO_SAVE_STEP;
-	memcpy(p, &l->save_free[c - 1], sizeof(p));
+	char *next = l->save_free[c - 1];
+	memcpy(p, &next, sizeof(next));
 	l->save_free[c - 1] = p;
 }
 

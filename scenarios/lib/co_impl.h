@@ -135,15 +135,15 @@ static inline void co_suspend(struct co_task *t)
 }
 /* The task's name, as registered with the recorder. */
 const char *co_task_name(const struct co_task *t);
-/* co_sleep.c: the loop's timer, made by co_loop_new; cancel a task's sleep
- * (its entry goes stale). */
+/* co_sleep.c: the timer heap's libuv timer, made by co_loop_new; cancel a
+ * task's sleep (it is then taken out of the heap). */
 void co_sleep_init(struct co_loop *l);
 void co_sleep_cancel(struct co_task *t);
-/* A timeout through the loop's timers: t is put on the ready queue (result
- * 0, "the timeout passed") ms of lesson time from now unless
- * co_timer_cancel comes first. 0 or UV_ENOMEM. */
-int co_timer_start(struct co_task *t, uint64_t ms);
-void co_timer_cancel(struct co_task *t);
+/* co_sleep.c: enqueue t (result 0) at lesson time wake_ns from the loop's
+ * timers, unless co_timeout_stop came first (asyncio.wait's timeout).
+ * co_timeout_start returns -1 when out of memory. */
+int co_timeout_start(struct co_task *t, uint64_t wake_ns);
+void co_timeout_stop(struct co_task *t);
 /* Put t on the ready queue with `result` for its await (already_ready: it
  * was shown ready before, by the blocking watcher). */
 void co_enqueue(struct co_task *t, int result, int already_ready, const char *why);

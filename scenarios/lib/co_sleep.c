@@ -14,8 +14,7 @@
  *
  * A cancelled sleep is not searched for: its task moves on to its next
  * sleep (its generation), and the entry it left is dropped when it comes
- * to the front. asyncio.wait's timeout (co_sync.c) is a timer of the same
- * kind (co_timer_start), told apart by a bit of the generation.
+ * to the front.
  *
  * Deadlines are lesson time (pace.h): slower in a slowed-down run, later by
  * any pause. A libuv timer may fire up to a millisecond early, so a sleep
@@ -127,12 +126,9 @@ static void co_sleep_pop(struct co_loop *l, struct co_sleeper *front)
 	}
 }
 
-/* The top bit of an entry's generation: a timeout, not a sleep. */
-#define CO_TIMER_TIMEOUT 0x80000000u
-
 static int co_sleep_stale(const struct co_sleeper *e)
 {
-	return (e->gen & ~CO_TIMER_TIMEOUT) != (e->task->sleep_gen & ~CO_TIMER_TIMEOUT);
+	return e->gen != e->task->sleep_gen;
 }
 
 static void co_sleep_fire(uv_timer_t *h);
@@ -161,15 +157,11 @@ static void co_sleep_fire(uv_timer_t *h)
 	struct co_sleeper *f;
 	while ((f = co_sleep_front(l)) != NULL && f->wake_ns <= due) {
 		struct co_task *t = f->task;
-		int stale = co_sleep_stale(f), timeout = (f->gen & CO_TIMER_TIMEOUT) != 0;
+		int stale = co_sleep_stale(f);
 		co_sleep_pop(l, f);
 		if (stale)
 			continue;
 		t->sleep_gen++;
-		if (timeout) {
-			co_enqueue(t, 0, 0, "the timeout passed");
-			continue;
-		}
 		int marked = 0;
 		if (l->watch) {
 			pthread_mutex_lock(&l->watch_mu);
@@ -188,11 +180,6 @@ void co_sleep_init(struct co_loop *l)
 	l->sleep_timer.data = l;
 }
 
-void co_timer_cancel(struct co_task *t)
-{
-	t->sleep_gen++; /* its entry is stale now */
-}
-
 void co_sleep_cancel(struct co_task *t)
 {
 	t->sleep_gen++; /* its entry is stale now */
@@ -204,6 +191,26 @@ void co_sleep_cancel(struct co_task *t)
 	co_enqueue(t, UV_ECANCELED, 0, "cancelled");
 }
 
+int co_timeout_start(struct co_task *t, uint64_t wake_ns)
+{
+	struct co_loop *l = t->loop;
+	struct co_sleeper e = {.wake_ns = wake_ns, .seq = l->sleep_seq++, .gen = t->sleep_gen, .task = t};
+	/* Whether it is the new earliest, asked before the push moves things. */
+	struct co_sleeper *front = co_sleep_front(l);
+	int earliest = front == NULL || co_sleeper_before(&e, front);
+	int in_order = l->fifo_len == 0 || !co_sleeper_before(&e, co_fifo_at(l, l->fifo_len - 1));
+	if ((in_order ? co_fifo_push(l, e) : co_heap_push(l, e)) != 0)
+		return -1;
+	if (earliest)
+		co_sleep_arm(l);
+	return 0;
+}
+
+void co_timeout_stop(struct co_task *t)
+{
+	t->sleep_gen++; /* its entry is stale now, dropped when it comes to the front */
+}
+
 /* The wait with its reason spelled out: a frame of its own, so that a crowd
  * of tasks (which go without) does not keep its buffer on their stacks. */
 static __attribute__((noinline)) int co_sleep_wait_named(struct co_task *t, uint64_t ms, int line)
@@ -213,39 +220,13 @@ static __attribute__((noinline)) int co_sleep_wait_named(struct co_task *t, uint
 	return co_wait(t, STATE_SLEEP, line, why, co_sleep_cancel);
 }
 
-/* An entry waking t ms of lesson time from now; the timer is armed when it
- * is the earliest. */
-static int co_timer_add(struct co_task *t, uint64_t ms, uint32_t kind, uint64_t *wake)
-{
-	struct co_loop *l = t->loop;
-	uint64_t now = clock_now_ns();
-	struct co_sleeper e = {.wake_ns = now + ms * NS_PER_MS, .seq = l->sleep_seq++,
-	                       .gen = (t->sleep_gen & ~CO_TIMER_TIMEOUT) | kind, .task = t};
-	/* Whether it is the new earliest, asked before the push moves things. */
-	struct co_sleeper *front = co_sleep_front(l);
-	int earliest = front == NULL || co_sleeper_before(&e, front);
-	int in_order = l->fifo_len == 0 || !co_sleeper_before(&e, co_fifo_at(l, l->fifo_len - 1));
-	if ((in_order ? co_fifo_push(l, e) : co_heap_push(l, e)) != 0)
-		return UV_ENOMEM;
-	if (earliest)
-		co_sleep_arm(l);
-	*wake = e.wake_ns;
-	return 0;
-}
-
-int co_timer_start(struct co_task *t, uint64_t ms)
-{
-	uint64_t wake;
-	return co_timer_add(t, ms, CO_TIMER_TIMEOUT, &wake);
-}
-
 int co_sleep(struct co_task *t, uint64_t ms, int line)
 {
 	struct co_loop *l = t->loop;
 	if (l->cancelling)
 		return UV_ECANCELED;
-	uint64_t wake;
-	if (co_timer_add(t, ms, 0, &wake) != 0)
+	uint64_t wake = clock_now_ns() + ms * NS_PER_MS;
+	if (co_timeout_start(t, wake) != 0)
 		return UV_ENOMEM;
 	if (l->watch) {
 		pthread_mutex_lock(&l->watch_mu);

@@ -191,7 +191,7 @@ struct co_wait_first_op {
 
 static void co_wait_first_cancel(struct co_task *t)
 {
-	co_timer_cancel(t);
+	co_timeout_stop(t);
 	co_enqueue(t, UV_ECANCELED, 0, "cancelled");
 }
 
@@ -206,14 +206,18 @@ int co_wait_first(struct co_task *t, struct co_task *const *tasks, size_t n, uin
 	for (size_t i = 0; i < n; i++)
 		tasks[i]->waiter = t;
 	t->pending = 1;
-	if (timeout_ms > 0 && co_timer_start(t, timeout_ms) != 0) {
+	/* The timeout is one of the loop's timers (co_sleep.c), as
+	 * asyncio's is. */
+	if (timeout_ms > 0 && co_timeout_start(t, clock_now_ns() + timeout_ms * NS_PER_MS) != 0) {
 		for (size_t i = 0; i < n; i++)
-			tasks[i]->waiter = NULL;
+			if (tasks[i]->waiter == t)
+				tasks[i]->waiter = NULL;
+		t->pending = 0;
 		return UV_ENOMEM;
 	}
 	int rc = co_wait(t, STATE_JOIN, line, why, co_wait_first_cancel);
 	if (timeout_ms > 0)
-		co_timer_cancel(t);
+		co_timeout_stop(t);
 	for (size_t i = 0; i < n; i++)
 		if (tasks[i]->waiter == t)
 			tasks[i]->waiter = NULL;

@@ -1,8 +1,6 @@
 /*
- * trace_tasks.c: the recorder's table of tasks (trace.h): each task's name,
- * group, kind and parent, by id. Names are packed into blocks and each
- * group is kept once, so a million tasks in one group cost a name each.
- * Any thread registers; the UI thread reads; one mutex over all of it.
+ * trace_task.c: the recorder's task table (trace.h): each task's name,
+ * group, kind and parent, registered from any thread.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -32,6 +30,8 @@ static char *names_at;
 static size_t names_left;
 static char *groups_kept[GROUPS_KEPT];
 static size_t ngroups_kept;
+
+/* ---- tasks ---- */
 
 /* A copy of s in the names blocks (under tasks_mu). */
 static char *name_copy(const char *s)

@@ -1,12 +1,13 @@
 /*
- * model_strtab.c: the model's table of texts (see model_strtab.h).
+ * strtab.c: the model's string table (strtab.h).
  */
-#include "model_strtab.h"
+#include "strtab.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "xalloc.h"
+
 
 uint64_t strtab_hash(const char *s, size_t n)
 {
