@@ -53,7 +53,8 @@
 #include "tsc.h"
 #include "xalloc.h"
 
-#define SEG_CAP 65536u /* events (4 MiB of address space, touched only where written) */
+#define SLOT_BYTES ((unsigned)sizeof(struct trace_event))
+#define SEG_CAP 131072u /* slots (4 MiB of address space, touched only where written) */
 #define SEG_MAGIC 0x53696d53u
 #define SEG_POOL 2     /* drained segments kept for the next producer that fills one */
 #define BUDGET_MAX ((size_t)1 << 30)
@@ -95,7 +96,7 @@ struct seg {
 
 #define SEG_BYTES (sizeof(struct seg) + SEG_CAP * sizeof(struct trace_event))
 
-_Static_assert(sizeof(struct trace_event) == 64, "a ring slot is 64 bytes");
+_Static_assert(sizeof(struct trace_event) == 32, "a ring slot is 32 bytes");
 
 /* One thread's ring, in this process's memory (in a child process, the one
  * shared ring all its threads write; the parent sees it as a shm_view). */
@@ -428,7 +429,7 @@ static void append(int32_t task, uint8_t type, uint8_t state, int16_t line, uint
 	size_t len = text ? strnlen(text, TRACE_TEXT_MAX) : 0;
 	unsigned n = 1;
 	if (len > sizeof(((struct trace_event *)0)->text))
-		n += (unsigned)((len - sizeof(((struct trace_event *)0)->text) + 63) / 64);
+		n += (unsigned)((len - sizeof(((struct trace_event *)0)->text) + SLOT_BYTES - 1) / SLOT_BYTES);
 
 	if (r->shm && (type == TRACE_EV_STATE || type == TRACE_EV_MARK || type == TRACE_EV_END))
 		atomic_fetch_add_explicit(&r->prod->work, 1, memory_order_relaxed);
@@ -458,7 +459,7 @@ static void append(int32_t task, uint8_t type, uint8_t state, int16_t line, uint
 		size_t off = first;
 		for (unsigned i = 1; i < n; i++) {
 			char *slot = (char *)&s->ev[(head + i) & (SEG_CAP - 1)];
-			size_t k = len - off < 64 ? len - off : 64;
+			size_t k = len - off < SLOT_BYTES ? len - off : SLOT_BYTES;
 			memcpy(slot, text + off, k);
 			off += k;
 		}
@@ -701,7 +702,7 @@ static size_t seg_read(struct seg *s, uint64_t *tail, int check, uint64_t *refus
 		struct trace_event ev = *e; /* one read: a child may write as we look */
 		size_t len = ev.text_len > TRACE_TEXT_MAX ? TRACE_TEXT_MAX : ev.text_len;
 		size_t first = len < slot_text ? len : slot_text;
-		unsigned n = 1 + (unsigned)((len - first + 63) / 64);
+		unsigned n = 1 + (unsigned)((len - first + SLOT_BYTES - 1) / SLOT_BYTES);
 		if (t + n > h) {
 			*tail = t;
 			return (size_t)-1;
@@ -709,7 +710,7 @@ static size_t seg_read(struct seg *s, uint64_t *tail, int check, uint64_t *refus
 		memcpy(text, ev.text, first);
 		for (size_t off = first, k = 1; off < len; k++) {
 			const char *slot = (const char *)&s->ev[(t + k) & (SEG_CAP - 1)];
-			size_t c = len - off < 64 ? len - off : 64;
+			size_t c = len - off < SLOT_BYTES ? len - off : SLOT_BYTES;
 			memcpy(text + off, slot, c);
 			off += c;
 		}

@@ -4,8 +4,8 @@
  *
  * A workload registers each task once (name, kind, group), says which thread
  * runs it (trace_bind), then reports what the task is doing as it changes
- * (trace_state) and the lines it prints (trace_mark). Every call appends a
- * fixed-size event to a ring owned by the calling thread: no lock, no
+ * (trace_state) and the lines it prints (trace_mark). Every call appends an
+ * event (32 bytes, and more for a long text) to a ring owned by the calling thread: no lock, no
  * allocation, one clock read. The UI thread drains all rings (trace_drain)
  * and hands the events to the model; nothing else reads them.
  *
@@ -38,11 +38,13 @@
 #define TRACE_NO_LINE 0
 
 /*
- * One slot of a ring: 64 bytes. Text longer than fits in the slot continues
- * in the following slots (TRACE_EV_TEXT, all 64 bytes of text), which the
- * producer publishes together with the first one.
+ * One slot of a ring: 32 bytes, a state change without text in one. Text
+ * longer than fits in the slot continues in the following slots (all 32
+ * bytes of text), which the producer publishes together with the first.
+ * The top two bits of `type` say which clock t_ns is read from (the
+ * recorder's business). Only trace.c and a test that forges a child's ring
+ * (trace_shm_forge) write slots.
  */
-#define TRACE_SLOT_TEXT 40
 struct trace_event {
 	uint64_t t_ns;
 	int32_t task;
@@ -51,7 +53,7 @@ struct trace_event {
 	int16_t line;
 	uint32_t a, b;
 	uint16_t text_len; /* whole text length, over all slots */
-	char text[TRACE_SLOT_TEXT - 2];
+	char text[6];
 };
 
 /* ---- lifecycle (UI thread, no workload running) ---- */
