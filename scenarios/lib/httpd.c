@@ -5,7 +5,9 @@
  * pacing ticks). A response goes: read until the blank line, parse, wait the
  * latency, write headers + body in chunks from a shared block (one write in
  * flight at a time, each chunk as big as the bandwidth allows so far), then
- * shutdown and close. Stopping closes the listener and every connection from
+ * shutdown and close. One that may go all at once (no bandwidth limit, at
+ * most a chunk) is one send and a close, and leaves in one segment with
+ * the FIN (conn_send_all). Stopping closes the listener and every connection from
  * the server's own thread (woken by a uv_async_t), then joins it.
  */
 #include "httpd.h"
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -141,16 +144,57 @@ static uint64_t conn_allowed(const struct conn *c)
 	return bytes < c->size ? bytes : c->size;
 }
 
+static void conn_answered(struct conn *c)
+{
+	if (!c->responded) {
+		c->responded = 1;
+		atomic_fetch_add(&c->h->requests, 1);
+	}
+}
+
+/* A response the bandwidth lets go all at once: written straight to the
+ * socket with MSG_MORE, so the kernel holds it back until the close just
+ * after adds the FIN to it, and data and FIN leave in one segment (one
+ * wake-up and one ACK on each side, no shutdown call, no loop turn for a
+ * write callback). 1: sent and closed; 0: the write path goes on with
+ * what is left (all of it when the socket took nothing or failed: its
+ * error then comes back there). */
+static int conn_send_all(struct conn *c)
+{
+	uv_os_fd_t fd;
+	if (c->hdr_sent || c->kbps > 0 || c->size > CHUNK_MAX ||
+	    uv_fileno((uv_handle_t *)&c->tcp, &fd) != 0)
+		return 0;
+	struct iovec iov[2] = {{c->hdr, c->hdr_len}, {body_block, (size_t)c->size}};
+	struct msghdr m = {.msg_iov = iov, .msg_iovlen = c->size > 0 ? 2 : 1};
+	ssize_t n = sendmsg(fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT | MSG_MORE);
+	if (n <= 0)
+		return 0;
+	if ((size_t)n == c->hdr_len + c->size) {
+		c->hdr_sent = 1;
+		c->sent = c->size;
+		conn_answered(c);
+		conn_close(c);
+		return 1;
+	}
+	/* Part of it: the rest goes by uv_write, whose push sends what is held. */
+	if ((size_t)n < c->hdr_len) {
+		memmove(c->hdr, c->hdr + n, c->hdr_len - (size_t)n);
+		c->hdr_len -= (size_t)n;
+	} else {
+		c->hdr_sent = 1;
+		c->sent = (size_t)n - c->hdr_len;
+	}
+	return 0;
+}
+
 /* Write what may be written now, or finish. */
 static void conn_pump(struct conn *c)
 {
-	if (c->writing || c->closing)
+	if (c->writing || c->closing || conn_send_all(c))
 		return;
 	if (c->hdr_sent && c->sent >= c->size) {
-		if (!c->responded) {
-			c->responded = 1;
-			atomic_fetch_add(&c->h->requests, 1);
-		}
+		conn_answered(c);
 		c->sd.data = c;
 		if (uv_shutdown(&c->sd, (uv_stream_t *)&c->tcp, conn_shutdown_done) != 0)
 			conn_close(c);
@@ -337,7 +381,6 @@ static void server_accept(uv_stream_t *listener, int status)
 		conn_close(c);
 		return;
 	}
-	uv_tcp_nodelay(&c->tcp, 1);
 	if (atomic_load(&h->refusing))
 		conn_close(c);
 }
@@ -396,7 +439,11 @@ int httpd_start(struct httpd **out, const struct httpd_options *o)
 	}
 	h->stop_async.data = h;
 	uv_ip4_addr("127.0.0.1", h->opt.port, &addr);
+	/* TCP_NODELAY on the listener: every accepted socket inherits it (a
+	 * paced body's small chunks go at once), without a call per
+	 * connection. */
 	if ((rc = uv_tcp_bind(&h->listener, (const struct sockaddr *)&addr, 0)) != 0 ||
+	    (rc = uv_tcp_nodelay(&h->listener, 1)) != 0 ||
 	    (rc = uv_listen((uv_stream_t *)&h->listener, 65535, server_accept)) != 0 ||
 	    (rc = uv_tcp_getsockname(&h->listener, (struct sockaddr *)&name, &namelen)) != 0)
 		goto fail;
