@@ -172,6 +172,67 @@ START_TEST(client_hangs_up_mid_transfer)
 }
 END_TEST
 
+/* Latencies asked out of order, and clients that leave while they wait:
+ * each answer comes no sooner than its own latency, the short ones before
+ * the long ones (a queue kept in arrival order must not hold a short one
+ * behind a long one), and a leaver does not take anyone's answer with it. */
+START_TEST(latencies_out_of_order_and_leavers)
+{
+	static const struct {
+		int ms, leaves;
+	} ask[] = {{400, 0}, {600, 1}, {800, 0}, {1000, 1}, {100, 0}, {50, 1}, {250, 0}};
+	enum { N = sizeof(ask) / sizeof(ask[0]) };
+	struct httpd *h;
+	ck_assert_int_eq(httpd_start(&h, NULL), 0);
+	int port = httpd_port(h);
+	int fds[N];
+	double sent_ms[N], got_ms[N];
+	uint64_t t0 = clock_now_ns();
+	for (int i = 0; i < N; i++) {
+		char req[96];
+		int len = snprintf(req, sizeof(req), "GET /bytes/10?latency_ms=%d HTTP/1.1\r\n\r\n", ask[i].ms);
+		fds[i] = raw_connect(port);
+		sent_ms[i] = ms_since(t0);
+		ck_assert_int_eq(send(fds[i], req, (size_t)len, MSG_NOSIGNAL), len);
+		got_ms[i] = -1;
+	}
+	usleep(20000); /* every request parsed (a leaver's too) */
+	for (int i = 0; i < N; i++)
+		if (ask[i].leaves) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+	for (int left = N - 3; left > 0 && ms_since(t0) < 20000;) {
+		struct pollfd pf[N];
+		for (int i = 0; i < N; i++)
+			pf[i] = (struct pollfd){.fd = fds[i] >= 0 && got_ms[i] < 0 ? fds[i] : -1, .events = POLLIN};
+		ck_assert_int_gt(poll(pf, N, 1000), -1);
+		for (int i = 0; i < N; i++)
+			if (pf[i].revents & (POLLIN | POLLHUP)) {
+				got_ms[i] = ms_since(t0);
+				left--;
+			}
+	}
+	for (int i = 0; i < N; i++) {
+		if (ask[i].leaves)
+			continue;
+		ck_assert_msg(got_ms[i] >= 0, "the %d ms request was never answered", ask[i].ms);
+		ck_assert_msg(got_ms[i] - sent_ms[i] >= ask[i].ms - 2, "%d ms latency answered after %.1f ms",
+		              ask[i].ms, got_ms[i] - sent_ms[i]);
+		char buf[512];
+		ck_assert_int_gt(recv(fds[i], buf, sizeof(buf), 0), 10);
+		close(fds[i]);
+	}
+	/* Shorter before longer: 100 before 250 before 400 before 800. */
+	ck_assert(got_ms[4] < got_ms[6] && got_ms[6] < got_ms[0] && got_ms[0] < got_ms[2]);
+	for (int i = 0; i < 200 && httpd_connections(h) > 0; i++)
+		usleep(10000);
+	ck_assert_uint_eq(httpd_connections(h), 0);
+	ck_assert_uint_eq(httpd_requests(h), 4);
+	httpd_stop(h);
+}
+END_TEST
+
 START_TEST(many_slow_connections_and_stop)
 {
 	/* A thousand connections open at once, each waiting on its latency;
@@ -306,6 +367,7 @@ int main(void)
 	tcase_add_test(tc, latency_and_bandwidth);
 	tcase_add_test(tc, concurrent_clients_overlap);
 	tcase_add_test(tc, client_hangs_up_mid_transfer);
+	tcase_add_test(tc, latencies_out_of_order_and_leavers);
 	tcase_add_test(tc, refuse_ends_blocked_fetches);
 	tcase_add_test(tc, many_slow_connections_and_stop);
 	tcase_add_test(tc, no_memory_turns_clients_away);

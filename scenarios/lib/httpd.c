@@ -47,6 +47,7 @@ struct conn {
 	uv_shutdown_t sd;
 	struct httpd *h;
 	struct conn *prev, *next;
+	struct conn *due_prev, *due_next; /* in the latency queue (waiting: 1) */
 	char req[REQ_MAX];
 	size_t req_len;
 	char hdr[192];
@@ -55,7 +56,7 @@ struct conn {
 	uint64_t size, sent;
 	int kbps;
 	uint64_t t_first; /* lesson time (clock.h, ns) when the first byte is due */
-	int writing, closing, open_handles, responded;
+	int writing, closing, open_handles, responded, waiting;
 };
 
 struct httpd {
@@ -66,6 +67,10 @@ struct httpd {
 	int port;
 	struct httpd_options opt;
 	struct conn *conns; /* every open connection, for stop */
+	/* Connections waiting out their latency in the order they come due,
+	 * under one timer for the first (see conn_wait). */
+	struct conn *due_head, *due_tail;
+	uv_timer_t due_timer;
 	/* Turns a client away when there is no memory for its connection
 	 * (server_turn_away); accept_waiting: one more waits for it. */
 	uv_tcp_t spare;
@@ -89,6 +94,22 @@ static void conn_handle_closed(uv_handle_t *handle)
 		free(c);
 }
 
+static void due_unlink(struct conn *c)
+{
+	struct httpd *h = c->h;
+	if (!c->waiting)
+		return;
+	c->waiting = 0;
+	if (c->due_prev)
+		c->due_prev->due_next = c->due_next;
+	else
+		h->due_head = c->due_next;
+	if (c->due_next)
+		c->due_next->due_prev = c->due_prev;
+	else
+		h->due_tail = c->due_prev;
+}
+
 static void conn_close(struct conn *c)
 {
 	if (c->closing)
@@ -101,6 +122,7 @@ static void conn_close(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	atomic_fetch_sub(&c->h->open, 1);
+	due_unlink(c);
 	uv_timer_stop(&c->timer);
 	uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
 	uv_close((uv_handle_t *)&c->tcp, conn_handle_closed);
@@ -223,6 +245,16 @@ static void conn_pump(struct conn *c)
 	}
 }
 
+static void conn_tick(uv_timer_t *t);
+
+/* The latency is over: the first bytes go, and the pacing ticks start. */
+static void conn_due(struct conn *c)
+{
+	if (c->kbps > 0 && c->sent < c->size)
+		uv_timer_start(&c->timer, conn_tick, TICK_MS, 0);
+	conn_pump(c);
+}
+
 static void conn_tick(uv_timer_t *t)
 {
 	struct conn *c = t->data;
@@ -231,9 +263,49 @@ static void conn_tick(uv_timer_t *t)
 		uv_timer_start(&c->timer, conn_tick, wait, 0);
 		return;
 	}
-	if (c->kbps > 0 && c->sent < c->size)
-		uv_timer_start(&c->timer, conn_tick, TICK_MS, 0);
-	conn_pump(c);
+	conn_due(c);
+}
+
+/* Answer every connection of the queue whose latency is over, then arm
+ * for the next. */
+static void due_fire(uv_timer_t *t)
+{
+	struct httpd *h = t->data;
+	uint64_t due = pace_due_until();
+	struct conn *c;
+	while ((c = h->due_head) != NULL && c->t_first <= due) {
+		due_unlink(c);
+		conn_due(c);
+	}
+	if (c != NULL) {
+		uv_update_time(&h->loop);
+		uv_timer_start(&h->due_timer, due_fire, pace_real_ms_until(c->t_first), 0);
+	}
+}
+
+/* Wait out the latency. Requests come due in the order they came when
+ * they ask for the same latency (the usual case: 10,000 at once with one
+ * latency), so they queue under one timer, as asyncio keeps one heap for
+ * all its timers, rather than each with a timer in libuv's heap (an
+ * insert and a removal of log n steps each); one that would come due
+ * before the last of the queue keeps a timer of its own. */
+static void conn_wait(struct conn *c)
+{
+	struct httpd *h = c->h;
+	if (h->due_tail && c->t_first < h->due_tail->t_first) {
+		uv_timer_start(&c->timer, conn_tick, pace_real_ms_until(c->t_first), 0);
+		return;
+	}
+	c->waiting = 1;
+	c->due_next = NULL;
+	c->due_prev = h->due_tail;
+	if (h->due_tail)
+		h->due_tail->due_next = c;
+	else
+		h->due_head = c;
+	h->due_tail = c;
+	if (h->due_head == c)
+		uv_timer_start(&h->due_timer, due_fire, pace_real_ms_until(c->t_first), 0);
 }
 
 /* Value of `key=` in a query string, or def. */
@@ -292,7 +364,7 @@ static void conn_request(struct conn *c)
 	                              "Content-Length: %llu\r\nConnection: close\r\n\r\n",
 	                              n);
 	c->t_first = clock_now_ns() + (uint64_t)latency * NS_PER_MS;
-	uv_timer_start(&c->timer, conn_tick, pace_real_ms_until(c->t_first), 0);
+	conn_wait(c);
 }
 
 static void conn_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
@@ -394,6 +466,7 @@ static void server_stop_cb(uv_async_t *a)
 		return; /* only refusing */
 	uv_close((uv_handle_t *)&h->listener, NULL);
 	uv_close((uv_handle_t *)&h->stop_async, NULL);
+	uv_close((uv_handle_t *)&h->due_timer, NULL);
 }
 
 static void *server_main(void *arg)
@@ -430,8 +503,11 @@ int httpd_start(struct httpd **out, const struct httpd_options *o)
 	}
 	uv_tcp_init(&h->loop, &h->listener);
 	h->listener.data = h;
+	uv_timer_init(&h->loop, &h->due_timer);
+	h->due_timer.data = h;
 	if ((rc = uv_async_init(&h->loop, &h->stop_async, server_stop_cb)) != 0) {
 		uv_close((uv_handle_t *)&h->listener, NULL);
+		uv_close((uv_handle_t *)&h->due_timer, NULL);
 		uv_run(&h->loop, UV_RUN_DEFAULT);
 		uv_loop_close(&h->loop);
 		free(h);
@@ -455,6 +531,7 @@ int httpd_start(struct httpd **out, const struct httpd_options *o)
 fail:
 	uv_close((uv_handle_t *)&h->listener, NULL);
 	uv_close((uv_handle_t *)&h->stop_async, NULL);
+	uv_close((uv_handle_t *)&h->due_timer, NULL);
 	uv_run(&h->loop, UV_RUN_DEFAULT);
 	uv_loop_close(&h->loop);
 	free(h);
