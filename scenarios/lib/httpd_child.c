@@ -5,6 +5,7 @@
 #include "httpd_child.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -138,6 +139,15 @@ int httpd_child_main(int argc, char **argv)
 		return 2;
 	}
 	close(3);
+	/* Thousands of connections come and go at once. The server's thread
+	 * takes its memory from the main heap (the only other thread waits in
+	 * read), which grows a megabyte at a time (a thread's own heap grows
+	 * by mprotect a page at a time), and keeps its free top for the next
+	 * ones rather than hand it back a page at a time (a madvise each, then
+	 * a page fault for every page taken again). */
+	mallopt(M_ARENA_MAX, 1);
+	mallopt(M_TOP_PAD, 1 << 20);
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	/* Every connection is a descriptor here too. */
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
