@@ -115,31 +115,25 @@ static void *co_slab_alloc(struct co_loop *l, size_t n)
 	return p;
 }
 
-/* A save area of at least n bytes: *cap gets its size. */
-static char *co_save_get(struct co_loop *l, size_t n, uint32_t *cap)
+void *co_block_get(struct co_loop *l, size_t n, uint32_t *cap)
 {
 	size_t c = (n + CO_SAVE_STEP - 1) / CO_SAVE_STEP;
 	if (c > CO_SAVE_CLASSES) {
 		*cap = (uint32_t)n;
-		return xmalloc(n);
+		return malloc(n);
 	}
 	*cap = (uint32_t)(c * CO_SAVE_STEP);
 	char *p = l->save_free[c - 1];
 	if (p) {
-		char *next; /* a free area's first bytes link to the next one */
+		char *next; /* a free block's first bytes link to the next one */
 		memcpy(&next, p, sizeof(next));
 		l->save_free[c - 1] = next;
 		return p;
 	}
-	p = co_slab_alloc(l, *cap);
-	if (!p) {
-		fprintf(stderr, "simul: out of memory for a coroutine's stack\n");
-		abort();
-	}
-	return p;
+	return co_slab_alloc(l, *cap);
 }
 
-static void co_save_put(struct co_loop *l, char *p, uint32_t cap)
+void co_block_put(struct co_loop *l, void *p, uint32_t cap)
 {
 	if (!p)
 		return;
@@ -151,6 +145,17 @@ static void co_save_put(struct co_loop *l, char *p, uint32_t cap)
 	char *next = l->save_free[c - 1];
 	memcpy(p, &next, sizeof(next));
 	l->save_free[c - 1] = p;
+}
+
+/* A save area of at least n bytes: *cap gets its size. */
+static char *co_save_get(struct co_loop *l, size_t n, uint32_t *cap)
+{
+	char *p = co_block_get(l, n, cap);
+	if (!p) {
+		fprintf(stderr, "simul: out of memory for a coroutine's stack\n");
+		abort();
+	}
+	return p;
 }
 
 /* ---- switching ---- */
@@ -197,7 +202,7 @@ static void co_stack_save(struct co_task *t)
 		abort(); /* the task overflowed the run stack */
 	size_t used = (size_t)(top - from);
 	if (used > t->saved_cap) {
-		co_save_put(l, t->saved, t->saved_cap);
+		co_block_put(l, t->saved, t->saved_cap);
 		t->saved = co_save_get(l, used, &t->saved_cap);
 	}
 	co_stack_copy(t->saved, from, used);
@@ -381,7 +386,7 @@ static void co_task_finish(struct co_task *t)
 {
 	struct co_loop *l = t->loop;
 	trace_end(t->id);
-	co_save_put(l, t->saved, t->saved_cap);
+	co_block_put(l, t->saved, t->saved_cap);
 	t->saved = NULL;
 	t->saved_cap = t->saved_len = 0;
 	l->live--;

@@ -133,6 +133,13 @@ static inline void co_suspend(struct co_task *t)
 {
 	co_ctx_switch(&t->ctx, &t->loop->sched);
 }
+/* A block of at least n bytes from the loop's slabs (*cap gets its size),
+ * for what a task keeps while it is suspended (its saved stack, co_get's
+ * connection): a free list per size class, so that the next task reuses
+ * it, and no heap call or fresh page per task. NULL when out of memory.
+ * co_block_put gives it back (the slabs go with the loop). */
+void *co_block_get(struct co_loop *l, size_t n, uint32_t *cap);
+void co_block_put(struct co_loop *l, void *p, uint32_t cap);
 /* The task's name, as registered with the recorder. */
 const char *co_task_name(const struct co_task *t);
 /* co_sleep.c: the timer heap's libuv timer, made by co_loop_new; cancel a

@@ -27,6 +27,7 @@ struct co_conn {
 	int crlf;      /* progress through "\r\n\r\n" */
 	int in_body;
 	size_t body;
+	uint32_t cap; /* of its block (co_block_get) */
 };
 
 static void co_conn_closed(uv_handle_t *h)
@@ -36,7 +37,7 @@ static void co_conn_closed(uv_handle_t *h)
 	t->op = NULL;
 	t->got = c->body;
 	co_enqueue(t, c->status, 0, "response complete");
-	free(c);
+	co_block_put(t->loop, c, c->cap);
 }
 
 static void co_conn_close(struct co_conn *c, int status)
@@ -142,15 +143,18 @@ int co_get(struct co_task *t, int port, const char *path, int line, size_t *body
 	struct co_loop *l = t->loop;
 	if (l->cancelling)
 		return UV_ECANCELED;
-	struct co_conn *c = calloc(1, sizeof(*c));
+	uint32_t cap;
+	struct co_conn *c = co_block_get(l, sizeof(*c), &cap);
 	if (!c)
 		return UV_ENOMEM;
+	memset(c, 0, sizeof(*c));
+	c->cap = cap;
 	c->task = t;
 	snprintf(c->request, sizeof(c->request),
 	         "GET %s HTTP/1.0\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n", path, port);
 	int rc = uv_tcp_init(&l->uv, &c->tcp);
 	if (rc != 0) {
-		free(c);
+		co_block_put(l, c, cap);
 		return rc;
 	}
 	c->tcp.data = c;
