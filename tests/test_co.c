@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -18,14 +19,19 @@
 
 static struct run test_run;
 
-static struct co_loop *loop_make(int many)
+static struct co_loop *loop_make_with(const struct co_loop_options *opt)
 {
 	struct app_options o = {.demo = "loop/sleep"};
 	ck_assert_int_eq(app_prepare_run(&test_run, &o), 0);
 	trace_reset();
-	struct co_loop *l = co_loop_new(&test_run, &(struct co_loop_options){.many = many});
+	struct co_loop *l = co_loop_new(&test_run, opt);
 	ck_assert_ptr_nonnull(l);
 	return l;
+}
+
+static struct co_loop *loop_make(int many)
+{
+	return loop_make_with(&(struct co_loop_options){.many = many});
 }
 
 static void loop_done(struct co_loop *l)
@@ -232,6 +238,62 @@ START_TEST(get_fetches_over_tcp)
 }
 END_TEST
 
+/* With eager_send a GET's request leaves in its task's own turn; in
+ * asyncio's order it waits for the loop to see the connection made, after
+ * every task of that turn. A task that holds the loop 300 ms after a GET
+ * of 200 ms latency shows which: the reply is there when the loop is free
+ * (about 300 ms), or the latency only starts then (500 ms and more). */
+static double get_done_ms;
+static uint64_t get_t0;
+
+static void get_timed_task(struct co_task *task, void *arg)
+{
+	get_rc = co_get(task, get_port, "/bytes/100?latency_ms=200", 0, &get_bytes);
+	get_done_ms = (double)(clock_now_ns() - get_t0) / 1e6;
+}
+
+static void hold_loop_task(struct co_task *task, void *arg)
+{
+	(void)task;
+	(void)arg;
+	struct timespec ts = {0, 300 * 1000 * 1000};
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+static double get_while_loop_held(int eager)
+{
+	struct co_loop *l = loop_make_with(&(struct co_loop_options){.eager_send = eager});
+	co_create_task(l, NULL, "get", NULL, get_timed_task, NULL);
+	co_create_task(l, NULL, "hold", NULL, hold_loop_task, NULL);
+	get_t0 = clock_now_ns();
+	ck_assert_int_eq(co_loop_run(l), 0);
+	ck_assert_int_eq(get_rc, 0);
+	ck_assert_uint_eq(get_bytes, 100);
+	loop_done(l);
+	return get_done_ms;
+}
+
+START_TEST(eager_send_starts_the_latency_in_the_turn)
+{
+	struct httpd *h = NULL;
+	ck_assert_int_eq(httpd_start(&h, NULL), 0);
+	get_port = httpd_port(h);
+	double asyncio_order = get_while_loop_held(0);
+	ck_assert_msg(asyncio_order >= 495, "asyncio's order: reply after %.1f ms, want 300 + 200", asyncio_order);
+	double eager = get_while_loop_held(1);
+	ck_assert_msg(eager >= 295 && eager < asyncio_order - 100,
+	              "eager send: reply after %.1f ms, want about 300 (asyncio's order: %.1f)", eager, asyncio_order);
+	/* Nobody listens: the error comes back by the eager path too. */
+	httpd_stop(h);
+	struct co_loop *l = loop_make_with(&(struct co_loop_options){.eager_send = 1});
+	co_create_task(l, NULL, "get", NULL, get_task, "/bytes/5000");
+	ck_assert_int_eq(co_loop_run(l), 0);
+	ck_assert_int_lt(get_rc, 0);
+	loop_done(l);
+}
+END_TEST
+
 /* ---- gather and as_completed ---- */
 
 struct sleeper {
@@ -324,6 +386,7 @@ int main(void)
 	tcase_add_test(tc, read_file_reads_through_uv_fs);
 	tcase_add_test(tc, semaphore_caps_tasks_in_flight);
 	tcase_add_test(tc, get_fetches_over_tcp);
+	tcase_add_test(tc, eager_send_starts_the_latency_in_the_turn);
 	tcase_add_test(tc, gather_and_as_completed);
 	tcase_add_test(tc, generator_send_and_close);
 	suite_add_tcase(s, tc);

@@ -576,6 +576,7 @@ struct co_loop *co_loop_new(struct run *run, const struct co_loop_options *opt)
 	}
 	l->run = run;
 	l->many = opt && opt->many;
+	l->eager_send = opt && opt->eager_send;
 	l->stack = malloc(CO_STACK_SIZE);
 	l->rbuf = malloc(CO_READ_BUF);
 	int rc = l->stack && l->rbuf ? uv_loop_init(&l->uv) : UV_ENOMEM;

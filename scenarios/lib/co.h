@@ -47,6 +47,11 @@ struct co_loop_options {
 	/* Many tasks: the loop lane says how many tasks it ran per turn rather
 	 * than naming each one, to keep the recorder's rings from filling. */
 	int many;
+	/* co_get sends its request in the task's own turn, as soon as connect
+	 * returns (on loopback the connection is made by then): the C loop's
+	 * way. 0: once the loop has seen the connection made, a turn later, as
+	 * asyncio does; a crowd's requests then all wait for all its connects. */
+	int eager_send;
 	/* Watch for tasks whose timer is due while the loop is stuck in one
 	 * task (a blocking call): a helper thread marks them ready at the due
 	 * time, since the loop itself cannot. */

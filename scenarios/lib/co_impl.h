@@ -83,7 +83,7 @@ struct co_loop {
 	uv_timer_t stop_timer;
 	trace_task_t lane;
 	enum state lane_state;
-	int many, cancelling;
+	int many, eager_send, cancelling;
 	char group[48];
 
 	struct co_ctx sched;

@@ -20,7 +20,8 @@
 
 struct co_conn {
 	uv_tcp_t tcp;
-	uv_write_t write; /* the request, when it could not go at once */
+	uv_connect_t connect;
+	uv_write_t write;
 	struct co_task *task;
 	char request[256];
 	int status, closing;
@@ -84,13 +85,8 @@ static void co_conn_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 static void co_conn_written(uv_write_t *w, int status)
 {
 	struct co_conn *c = w->data;
-	if (status != 0) {
+	if (status != 0)
 		co_conn_close(c, status);
-		return;
-	}
-	struct co_task *t = c->task;
-	if (!t->loop->many)
-		trace_state_at(t->id, STATE_IO, t->line, "awaiting the response");
 }
 
 static void co_get_cancel(struct co_task *t)
@@ -98,23 +94,53 @@ static void co_get_cancel(struct co_task *t)
 	co_conn_close(t->op, UV_ECANCELED);
 }
 
-/* Connect to 127.0.0.1:port and send the request, in the task's own turn:
- * on loopback the handshake is over when connect returns, so the request
- * goes at once and the server's latency starts before the next task
- * connects. (Waiting a loop turn for the socket to turn writable, as
- * asyncio does, makes every request of a crowd wait for every connect.)
- * When the connection is not up yet, libuv sends the request once it is.
- * 0, or an error for co_conn_close. */
-static int co_conn_start(struct co_conn *c, int port)
+/* Hand the request from byte off on to libuv (it writes what it can at
+ * once, the rest when the socket turns writable), and read the reply. */
+static int co_conn_send(struct co_conn *c, size_t off)
 {
-	struct sockaddr_in addr;
-	uv_ip4_addr("127.0.0.1", port, &addr);
+	size_t len = strlen(c->request);
+	uv_buf_t b = uv_buf_init(c->request + off, (unsigned)(len - off));
+	c->write.data = c;
+	int rc = uv_write(&c->write, (uv_stream_t *)&c->tcp, &b, 1, co_conn_written);
+	return rc != 0 ? rc : uv_read_start((uv_stream_t *)&c->tcp, co_conn_alloc, co_conn_read);
+}
+
+static void co_conn_connected(uv_connect_t *req, int status)
+{
+	struct co_conn *c = req->data;
+	if (c->closing)
+		return;
+	struct co_task *t = c->task;
+	if (status == 0 && !t->loop->many)
+		trace_state_at(t->id, STATE_IO, t->line, "awaiting the response");
+	int rc = status != 0 ? status : co_conn_send(c, 0);
+	if (rc != 0)
+		co_conn_close(c, rc);
+}
+
+/* asyncio's order: connect, and send the request once the loop has seen
+ * the connection made, a turn later (so each request of a crowd waits for
+ * every connect of that turn). 0, or an error for co_conn_close. */
+static int co_conn_connect(struct co_conn *c, const struct sockaddr_in *addr)
+{
+	c->connect.data = c;
+	return uv_tcp_connect(&c->connect, &c->tcp, (const struct sockaddr *)addr, co_conn_connected);
+}
+
+/* The C loop's order (co_loop_options.eager_send): connect and send in the
+ * task's own turn. On loopback the handshake is over when connect
+ * returns, so the request goes at once and the server's latency starts
+ * before the next task connects; no writable round, no getsockopt. When
+ * the connection is not up yet, libuv sends the request once it is. 0, or
+ * an error for co_conn_close. */
+static int co_conn_start(struct co_conn *c, const struct sockaddr_in *addr)
+{
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return uv_translate_sys_error(errno);
 	int rc;
 	do
-		rc = connect(fd, (const struct sockaddr *)&addr, sizeof(addr));
+		rc = connect(fd, (const struct sockaddr *)addr, sizeof(*addr));
 	while (rc != 0 && errno == EINTR);
 	if (rc != 0 && errno != EINPROGRESS)
 		rc = uv_translate_sys_error(errno);
@@ -128,13 +154,8 @@ static int co_conn_start(struct co_conn *c, int port)
 	ssize_t sent = send(fd, c->request, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 		return uv_translate_sys_error(errno);
-	if (sent < (ssize_t)len) {
-		size_t off = sent > 0 ? (size_t)sent : 0;
-		uv_buf_t b = uv_buf_init(c->request + off, (unsigned)(len - off));
-		c->write.data = c;
-		if ((rc = uv_write(&c->write, (uv_stream_t *)&c->tcp, &b, 1, co_conn_written)) != 0)
-			return rc;
-	}
+	if (sent < (ssize_t)len)
+		return co_conn_send(c, sent > 0 ? (size_t)sent : 0);
 	return uv_read_start((uv_stream_t *)&c->tcp, co_conn_alloc, co_conn_read);
 }
 
@@ -158,9 +179,12 @@ int co_get(struct co_task *t, int port, const char *path, int line, size_t *body
 		return rc;
 	}
 	c->tcp.data = c;
+	struct sockaddr_in addr;
+	uv_ip4_addr("127.0.0.1", port, &addr);
 	/* The handle is initialised: on error it must be closed, which wakes
 	 * us with the error. */
-	if ((rc = co_conn_start(c, port)) != 0)
+	rc = l->eager_send ? co_conn_start(c, &addr) : co_conn_connect(c, &addr);
+	if (rc != 0)
 		co_conn_close(c, rc);
 	t->op = c;
 	char why[64];
