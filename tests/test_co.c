@@ -229,6 +229,16 @@ START_TEST(get_fetches_over_tcp)
 	ck_assert_int_eq(get_rc, 0);
 	ck_assert_uint_eq(get_bytes, 5000);
 	ck_assert_uint_eq(httpd_requests(h), 1);
+	/* Another path, then the first again: each GET asks for its own. */
+	co_create_task(l, NULL, "get", NULL, get_task, "/bytes/50");
+	ck_assert_int_eq(co_loop_run(l), 0);
+	ck_assert_uint_eq(get_bytes, 50);
+	co_create_task(l, NULL, "get", NULL, get_task, "/bytes/500");
+	ck_assert_int_eq(co_loop_run(l), 0);
+	ck_assert_uint_eq(get_bytes, 500);
+	co_create_task(l, NULL, "get", NULL, get_task, "/bytes/5000");
+	ck_assert_int_eq(co_loop_run(l), 0);
+	ck_assert_uint_eq(get_bytes, 5000);
 	httpd_stop(h);
 	/* Nobody listens any more: the error comes back, nothing hangs. */
 	co_create_task(l, NULL, "get", NULL, get_task, "/bytes/5000");

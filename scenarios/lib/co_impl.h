@@ -22,6 +22,7 @@
 #define CO_STACK_SIZE (256 * 1024)
 #define CO_POOL_MAX 64
 #define CO_READ_BUF (64 * 1024)
+#define CO_REQUEST_MAX 256 /* co_get's request: GET, the path, two headers */
 
 struct co_task {
 	struct co_loop *loop;
@@ -113,6 +114,11 @@ struct co_loop {
 	size_t ntasks, cap_tasks, live;
 
 	char *rbuf; /* every TCP read lands here: the loop runs one callback at a time */
+	/* co_get's last request, for the next GET of the same path (a crowd
+	 * asks the same thing thousands of times): port, text and length. */
+	int get_port;
+	char get_request[CO_REQUEST_MAX];
+	size_t get_request_len;
 
 	pthread_mutex_t pool_mu;
 	struct co_pool_lane pool[CO_POOL_MAX];

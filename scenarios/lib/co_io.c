@@ -4,8 +4,10 @@
  * a file read on libuv's pool. Each starts a libuv request and suspends
  * its task until the request's callback puts it back on the ready queue.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +25,8 @@ struct co_conn {
 	uv_connect_t connect;
 	uv_write_t write;
 	struct co_task *task;
-	char request[256];
+	char request[CO_REQUEST_MAX];
+	size_t request_len;
 	int status, closing;
 	int crlf;      /* progress through "\r\n\r\n" */
 	int in_body;
@@ -98,8 +101,7 @@ static void co_get_cancel(struct co_task *t)
  * once, the rest when the socket turns writable), and read the reply. */
 static int co_conn_send(struct co_conn *c, size_t off)
 {
-	size_t len = strlen(c->request);
-	uv_buf_t b = uv_buf_init(c->request + off, (unsigned)(len - off));
+	uv_buf_t b = uv_buf_init(c->request + off, (unsigned)(c->request_len - off));
 	c->write.data = c;
 	int rc = uv_write(&c->write, (uv_stream_t *)&c->tcp, &b, 1, co_conn_written);
 	return rc != 0 ? rc : uv_read_start((uv_stream_t *)&c->tcp, co_conn_alloc, co_conn_read);
@@ -150,13 +152,33 @@ static int co_conn_start(struct co_conn *c, const struct sockaddr_in *addr)
 		close(fd);
 		return rc;
 	}
-	size_t len = strlen(c->request);
+	size_t len = c->request_len;
 	ssize_t sent = send(fd, c->request, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 		return uv_translate_sys_error(errno);
 	if (sent < (ssize_t)len)
 		return co_conn_send(c, sent > 0 ? (size_t)sent : 0);
 	return uv_read_start((uv_stream_t *)&c->tcp, co_conn_alloc, co_conn_read);
+}
+
+/* The request's text: the loop's last one when it was for the same path
+ * (compared, not formatted again), else formatted and kept for the next. */
+static void co_get_request(struct co_loop *l, struct co_conn *c, int port, const char *path)
+{
+	static const char head[] = "GET ";
+	size_t n = strlen(path);
+	if (port == l->get_port && l->get_request_len > sizeof(head) - 1 + n &&
+	    memcmp(l->get_request + sizeof(head) - 1, path, n) == 0 && l->get_request[sizeof(head) - 1 + n] == ' ') {
+		memcpy(c->request, l->get_request, l->get_request_len + 1);
+		c->request_len = l->get_request_len;
+		return;
+	}
+	int len = snprintf(c->request, sizeof(c->request),
+	                   "%s%s HTTP/1.0\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n", head, path, port);
+	c->request_len = len < 0 ? 0 : (size_t)len < sizeof(c->request) ? (size_t)len : sizeof(c->request) - 1;
+	memcpy(l->get_request, c->request, c->request_len + 1);
+	l->get_request_len = c->request_len;
+	l->get_port = port;
 }
 
 int co_get(struct co_task *t, int port, const char *path, int line, size_t *body_bytes)
@@ -171,16 +193,15 @@ int co_get(struct co_task *t, int port, const char *path, int line, size_t *body
 	memset(c, 0, sizeof(*c));
 	c->cap = cap;
 	c->task = t;
-	snprintf(c->request, sizeof(c->request),
-	         "GET %s HTTP/1.0\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n", path, port);
+	co_get_request(l, c, port, path);
 	int rc = uv_tcp_init(&l->uv, &c->tcp);
 	if (rc != 0) {
 		co_block_put(l, c, cap);
 		return rc;
 	}
 	c->tcp.data = c;
-	struct sockaddr_in addr;
-	uv_ip4_addr("127.0.0.1", port, &addr);
+	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	/* The handle is initialised: on error it must be closed, which wakes
 	 * us with the error. */
 	rc = l->eager_send ? co_conn_start(c, &addr) : co_conn_connect(c, &addr);
