@@ -19,7 +19,9 @@
  * A ring whose thread has exited is drained to the end and then put on the
  * free list. Segments are 4 MiB of address space each, touched only where
  * they are written, so a thousand threads that write a few events cost a
- * page each.
+ * page each. Before it reads any event, the drain brings in the pages a
+ * ring is about to write (ring_warm, trace_seg.c), so that the producer
+ * does not stop for page faults.
  *
  * Events carry the clock they were stamped with in the top bits of their
  * type: counter ticks or CLOCK_MONOTONIC (turned into lesson time in the
@@ -644,6 +646,28 @@ static size_t shm_drain(struct shm_view *v, void (*fn)(const struct trace_record
 	return n;
 }
 
+/* Before any event is read (reading another ring's can take
+ * milliseconds): have twice what the producer wrote since the drain before
+ * in memory ahead of it, or all of its segment and the pool when it filled
+ * a segment or an eighth of one (a drain that came late would find it
+ * full). Hints only: the producer goes on meanwhile, and a page it reaches
+ * first it faults in itself. */
+static void ring_warm(struct ring *r)
+{
+	struct seg *s = r->cons, *next;
+	int fast = 0;
+	while ((next = atomic_load_explicit(&s->next, memory_order_acquire)) != NULL) {
+		s = next;
+		fast = 1;
+	}
+	uint64_t from = atomic_load_explicit(&s->tail, memory_order_relaxed);
+	uint64_t h = atomic_load_explicit(&s->head, memory_order_relaxed);
+	fast |= h - from >= SEG_CAP / 8;
+	seg_warm(s, h, fast ? SEG_CAP : h + 2 * (h - from));
+	if (fast)
+		seg_pool_fill();
+}
+
 /* Drain a ring's chain: every segment the producer has left, then the one
  * it writes in. */
 static size_t ring_drain(struct ring *r, void (*fn)(const struct trace_record *, void *), void *arg)
@@ -696,6 +720,10 @@ size_t trace_drain(void (*fn)(const struct trace_record *rec, void *arg), void *
 		memcpy(snap, rings, n * sizeof(*snap));
 	pthread_mutex_unlock(&rings_mu);
 
+	for (size_t i = 0; i < n; i++)
+		if (!atomic_load_explicit(&snap[i]->on_free, memory_order_acquire) &&
+		    !atomic_load_explicit(&snap[i]->orphan, memory_order_acquire))
+			ring_warm(snap[i]); /* a ring with a thread writing */
 	for (size_t i = 0; i < n; i++) {
 		struct ring *r = snap[i];
 		if (atomic_load_explicit(&r->on_free, memory_order_acquire))

@@ -44,7 +44,8 @@ struct seg {
 	/* consumer's line (and the producer's one link, once) */
 	_Atomic uint64_t tail;
 	_Atomic(struct seg *) next; /* the producer went on there; never in shared memory */
-	char pad2[64 - 16];
+	size_t warm; /* bytes from the start known to be in memory (the drain's, seg_warm) */
+	char pad2[64 - 16 - sizeof(size_t)];
 	struct trace_event ev[];
 };
 
@@ -65,6 +66,14 @@ struct seg *seg_extra(void);
 /* The drain is done with a segment from seg_extra: keep it for reuse or
  * give it back. */
 void seg_release(struct seg *s);
+/* Have the pages of s's first n slots in memory (all of them when n is
+ * SEG_CAP or more), so that its producer takes no page fault there; it
+ * has written up to slot head (those pages are in). For the drain, on a
+ * segment of this process: the producer may be writing. */
+void seg_warm(struct seg *s, uint64_t head, uint64_t n);
+/* The drain saw a ring fill fast: have the pool full of segments already
+ * in memory, for the next producers that fill theirs. */
+void seg_pool_fill(void);
 /* The peak of mapped bytes starts again from what is mapped now. */
 void seg_peak_reset(void);
 
