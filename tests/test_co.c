@@ -4,9 +4,13 @@
  * (timer, TCP, file, pool thread), and gather, as_completed, semaphores and
  * generators keep their promises.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -248,6 +252,55 @@ START_TEST(get_fetches_over_tcp)
 }
 END_TEST
 
+/* A server that answers and keeps the connection open (3 s at most, or
+ * until the client hangs up): the GET is done at the last byte its
+ * Content-Length gives, not at an end of stream. */
+static void *keep_open_server(void *arg)
+{
+	int l = *(int *)arg;
+	for (int k = 0; k < 2; k++) {
+		int fd = accept(l, NULL, NULL);
+		char buf[512];
+		if (fd >= 0 && recv(fd, buf, sizeof(buf), 0) > 0) {
+			static const char reply[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+			send(fd, reply, sizeof(reply) - 1, MSG_NOSIGNAL);
+			struct pollfd p = {.fd = fd, .events = POLLIN};
+			poll(&p, 1, 3000);
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	return NULL;
+}
+
+START_TEST(get_ends_at_content_length)
+{
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t al = sizeof(a);
+	ck_assert_int_eq(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(l, 4), 0);
+	ck_assert_int_eq(getsockname(l, (struct sockaddr *)&a, &al), 0);
+	get_port = ntohs(a.sin_port);
+	pthread_t th;
+	ck_assert_int_eq(pthread_create(&th, NULL, keep_open_server, &l), 0);
+	for (int eager = 0; eager < 2; eager++) { /* asyncio's order, then eager */
+		struct co_loop *lp = loop_make_with(&(struct co_loop_options){.eager_send = eager});
+		co_create_task(lp, NULL, "get", NULL, get_task, "/bytes/5");
+		uint64_t t0 = clock_now_ns();
+		ck_assert_int_eq(co_loop_run(lp), 0);
+		double ms = (double)(clock_now_ns() - t0) / 1e6;
+		ck_assert_int_eq(get_rc, 0);
+		ck_assert_uint_eq(get_bytes, 5);
+		ck_assert_msg(ms < 2000, "the GET took %.0f ms: it waited for the end of the stream", ms);
+		loop_done(lp);
+	}
+	pthread_join(th, NULL);
+	close(l);
+}
+END_TEST
+
 /* With eager_send a GET's request leaves in its task's own turn; in
  * asyncio's order it waits for the loop to see the connection made, after
  * every task of that turn. A task that holds the loop 300 ms after a GET
@@ -397,6 +450,7 @@ int main(void)
 	tcase_add_test(tc, semaphore_caps_tasks_in_flight);
 	tcase_add_test(tc, get_fetches_over_tcp);
 	tcase_add_test(tc, eager_send_starts_the_latency_in_the_turn);
+	tcase_add_test(tc, get_ends_at_content_length);
 	tcase_add_test(tc, gather_and_as_completed);
 	tcase_add_test(tc, generator_send_and_close);
 	suite_add_tcase(s, tc);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
@@ -30,6 +31,8 @@ struct co_conn {
 	int status, closing;
 	int crlf;      /* progress through "\r\n\r\n" */
 	int in_body;
+	size_t seen;   /* bytes read so far */
+	long length;   /* the body's Content-Length, or -1: read to the end */
 	size_t body;
 	uint32_t cap; /* of its block (co_block_get) */
 };
@@ -61,6 +64,22 @@ static void co_conn_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	*buf = uv_buf_init(c->task->loop->rbuf, CO_READ_BUF);
 }
 
+/* The Content-Length the headers at p (n bytes, up to and with the blank
+ * line) give, or -1 when they give none. */
+static long co_content_length(const char *p, size_t n)
+{
+	static const char key[] = "\r\ncontent-length:";
+	const size_t k = sizeof(key) - 1;
+	for (size_t i = 0; i + k <= n; i++) {
+		if (strncasecmp(p + i, key, k) != 0)
+			continue;
+		char *end; /* the line's \r stops the digits, within the n bytes */
+		long v = strtol(p + i + k, &end, 10);
+		return end > p + i + k && v >= 0 ? v : -1;
+	}
+	return -1;
+}
+
 static void co_conn_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
 	struct co_conn *c = s->data;
@@ -80,9 +99,19 @@ static void co_conn_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		char ch = buf->base[i];
 		int want = (c->crlf % 2 == 0) ? '\r' : '\n';
 		c->crlf = ch == want ? c->crlf + 1 : (ch == '\r' ? 1 : 0);
-		if (c->crlf == 4)
+		if (c->crlf == 4) {
 			c->in_body = 1;
+			/* Headers that came in one read: their length is known. */
+			if (c->seen == 0)
+				c->length = co_content_length(buf->base, (size_t)i + 1);
+		}
 	}
+	c->seen += (size_t)n;
+	/* The whole body is in: done, as aiohttp is, without waiting a loop
+	 * turn for the end of the stream (the server's FIN, most often already
+	 * here with the data). */
+	if (c->in_body && c->length >= 0 && c->body >= (size_t)c->length)
+		co_conn_close(c, 0);
 }
 
 static void co_conn_written(uv_write_t *w, int status)
@@ -192,6 +221,7 @@ int co_get(struct co_task *t, int port, const char *path, int line, size_t *body
 		return UV_ENOMEM;
 	memset(c, 0, sizeof(*c));
 	c->cap = cap;
+	c->length = -1;
 	c->task = t;
 	co_get_request(l, c, port, path);
 	int rc = uv_tcp_init(&l->uv, &c->tcp);
