@@ -28,6 +28,10 @@
 #define FIRST_SPANS 4
 #define CP_EVERY 32
 #define NO_CORE 255
+/* Spans walked back from a wake to where the wait it ended began. */
+#define WAKE_WALK_MAX 256
+/* Wakes (of every task) looked at for one task's. */
+#define WAKE_SCAN_MAX 4096
 
 /* ---- spans of one task ---- */
 
@@ -218,6 +222,14 @@ struct mark {
 	uint32_t text;
 };
 
+/* A wake (TRACE_EV_WAKE), with what the woken task was in then. */
+struct wake {
+	uint64_t t, waited;
+	int32_t task, waker;
+	uint32_t cause;
+	uint8_t state;
+};
+
 struct group {
 	char *name;
 	size_t size;
@@ -252,6 +264,8 @@ struct model {
 	size_t nmarks, capmarks;
 	struct mark *miles;
 	size_t nmiles, capmiles;
+	struct wake *wakes;
+	size_t nwakes, capwakes;
 };
 
 /* Make room for `need` elements of `size` bytes in *p (doubling). */
@@ -296,6 +310,7 @@ void model_free(struct model *m)
 	mqueue_free(&m->queue);
 	free(m->marks);
 	free(m->miles);
+	free(m->wakes);
 	strtab_free(&m->strs);
 	free(m);
 }
@@ -520,6 +535,36 @@ static void task_refresh(struct model *m, size_t idx, uint64_t at)
 		t->pub.core = core;
 }
 
+/* When the task's state at its open span began: the open span and those
+ * before it in the same state (a wait whose reason changed on the way). */
+static uint64_t task_state_since(const struct task *t)
+{
+	uint64_t since = t->cur.t;
+	if (t->totals != NULL) /* spans past the cap were not kept */
+		return since;
+	for (size_t j = t->tr.n, i = 0; j > 0 && i < WAKE_WALK_MAX; j--, i++) {
+		const struct span *sp = track_at(&t->tr, j - 1);
+		if (sp->state != t->cur.state)
+			break;
+		since = sp->t;
+	}
+	return since;
+}
+
+/* Task p->task was woken by task p->a: kept with the wait it ended. */
+static void wake_add(struct model *m, const struct pending *p, uint64_t at)
+{
+	const struct task *t = &m->tasks[p->task];
+	if (p->a >= m->ntasks || p->a == (uint32_t)p->task || !t->have_span)
+		return;
+	enum state s = (enum state)t->cur.state;
+	int waits = s != STATE_RUNNING && s != STATE_PREEMPTED && s != STATE_DONE;
+	grow((void **)&m->wakes, &m->capwakes, m->nwakes + 1, sizeof(*m->wakes));
+	m->wakes[m->nwakes++] = (struct wake){
+		.t = at, .waited = waits ? at - task_state_since(t) : 0, .task = p->task, .waker = (int32_t)p->a,
+		.cause = p->text, .state = (uint8_t)s};
+}
+
 static void apply_one(struct model *m, const struct pending *p)
 {
 	uint64_t at = p->t;
@@ -592,10 +637,15 @@ static void apply_one(struct model *m, const struct pending *p)
 		t->reason = p->type == TRACE_EV_END ? 0 : p->text;
 		t->line = p->type == TRACE_EV_END ? t->line : p->line;
 		task_refresh(m, (size_t)p->task, at);
-		if (p->type == TRACE_EV_END)
+		if (p->type == TRACE_EV_END) {
 			t->pub.end_ns = at;
+			t->pub.end_how = p->a < TASK_END_COUNT ? (enum task_end)p->a : TASK_END_FINISHED;
+		}
 		break;
 	}
+	case TRACE_EV_WAKE:
+		wake_add(m, p, at);
+		break;
 	case TRACE_EV_MARK:
 		grow((void **)&m->marks, &m->capmarks, m->nmarks + 1, sizeof(*m->marks));
 		m->marks[m->nmarks++] = (struct mark){.t = at, .task = p->task, .text = p->text};
@@ -792,6 +842,47 @@ int model_mark_get(const struct model *m, size_t k, struct model_mark *out)
 	return 0;
 }
 
+size_t model_wake_count(const struct model *m)
+{
+	return m->nwakes;
+}
+
+int model_wake_get(const struct model *m, size_t k, struct model_wake *out)
+{
+	if (k >= m->nwakes)
+		return -1;
+	const struct wake *w = &m->wakes[k];
+	*out = (struct model_wake){.t_ns = w->t, .task = w->task, .waker = w->waker, .state = (enum state)w->state,
+	                           .waited_ns = w->waited, .cause = strtab_get(&m->strs, w->cause)};
+	return 0;
+}
+
+size_t model_wake_first_at(const struct model *m, uint64_t t)
+{
+	size_t lo = 0, hi = m->nwakes;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (m->wakes[mid].t >= t)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+long model_wake_ending(const struct model *m, size_t task, uint64_t t0, uint64_t t1)
+{
+	size_t k = model_wake_first_at(m, t1 + 1);
+	for (size_t i = 0; k > 0 && i < WAKE_SCAN_MAX; k--, i++) {
+		const struct wake *w = &m->wakes[k - 1];
+		if (w->t < t0)
+			break;
+		if ((size_t)w->task == task)
+			return (long)(k - 1);
+	}
+	return -1;
+}
+
 size_t model_milestone_count(const struct model *m)
 {
 	return m->nmiles;
@@ -826,7 +917,7 @@ size_t model_memory_bytes(const struct model *m)
 {
 	size_t b = sizeof(*m) + m->captasks * sizeof(*m->tasks) + mqueue_bytes(&m->queue) +
 	           m->nnames * NAMES_BLOCK +
-	           m->capmarks * sizeof(*m->marks) + m->capslots * sizeof(*m->slots) + m->strs.cap +
+	           m->capmarks * sizeof(*m->marks) + m->capwakes * sizeof(*m->wakes) + m->capslots * sizeof(*m->slots) + m->strs.cap +
 	           m->strs.ncap * 4 + m->strs.icap * 4;
 	for (size_t i = 0; i < m->ntasks; i++) {
 		const struct track *tr = &m->tasks[i].tr;
