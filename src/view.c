@@ -278,3 +278,18 @@ const char *view_mark_text(const char *task_name, const char *text)
 		return text + n + 2;
 	return text;
 }
+
+int view_wake_shown(const struct model_wake *w, uint64_t dt)
+{
+	return dt > 0 && w->waited_ns >= dt;
+}
+
+long view_end_col(const struct viewport *v, const struct model_task *t)
+{
+	if (t->end_ns == 0 || t->end_how == TASK_END_FINISHED)
+		return -1;
+	long c = view_col(v, t->end_ns);
+	if (c < 0 || c >= v->ncols)
+		return -1;
+	return c + 1 < v->ncols ? c + 1 : c;
+}

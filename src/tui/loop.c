@@ -239,6 +239,7 @@ int tui_teardown(struct tui *t)
 	free(t->lanes);
 	free(t->cells);
 	free(t->inst.count);
+	free(t->inst.flags);
 	free(t->inst.row_of);
 	free(t->names.dup);
 	for (int i = 0; i < t->ncache; i++)

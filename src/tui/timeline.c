@@ -14,7 +14,7 @@
 struct tui_used {
 	int state[STATE_COUNT];
 	int brief[STATE_COUNT];
-	int eighths, marks, marks_hidden;
+	int eighths, marks, marks_hidden, woken, ended;
 };
 
 /* A group lane shows its prints only when they mark at most 1/4 of its columns. */
@@ -248,6 +248,37 @@ void tui_cells_forget(struct tui *t)
 		t->cache[i].ncols = 0;
 }
 
+/* The instants of the lane on visible row r over its cells (instants.c): a
+ * print (its count), else a wake; a task's end glyph over either. On the
+ * lane, or under it when lanes are spaced out. */
+static void tui_lane_instants(const struct tui *t, const struct lane *l, int r, int marks, struct tui_used *used)
+{
+	const struct tui_layout *lo = &t->lo;
+	int y = lo->lane_y + r * lo->lane_step + (lo->lane_step > 1);
+	for (int c = 0; c < lo->ncols; c++) {
+		int n = marks ? tui_instants_at(t, r, c) : 0, f = tui_instants_flags(t, r, c);
+		attr_t hl = c == t->cursor ? A_REVERSE : A_NORMAL;
+		if (f & TUI_INST_ENDED) {
+			enum task_end e = model_task(t->model, l->index)->end_how;
+			tui_put(y, lo->cells_x + c, 1, end_glyph(e, t->ascii), tui_end_attr(t, e) | hl);
+			used->ended = 1;
+		} else if (n > 0) {
+			tui_instant_draw(t, y, lo->cells_x + c, n, c == t->cursor);
+			used->marks = 1;
+		} else if (f & TUI_INST_WOKEN) {
+			tui_put(y, lo->cells_x + c, 1, t->ascii ? VIEW_WAKE_ASCII : VIEW_WAKE_GLYPH, A_BOLD | hl);
+			used->woken = 1;
+		}
+	}
+}
+
+/* The task of lane `task` ended, not as a plain finish, by instant tcur. */
+static int tui_lane_ended(const struct tui *t, size_t task, uint64_t tcur)
+{
+	const struct model_task *mt = model_task(t->model, task);
+	return mt->end_ns != 0 && tcur >= mt->end_ns && mt->end_how != TASK_END_FINISHED;
+}
+
 /* Lane li on visible row r: its name, its cells and marks, its state at
  * time tcur; notes what it shows in *used. */
 static void tui_timeline_lane(struct tui *t, int li, int r, uint64_t tcur, struct tui_used *used)
@@ -287,14 +318,12 @@ static void tui_timeline_lane(struct tui *t, int li, int r, uint64_t tcur, struc
 		used->marks_hidden = 1;
 		marked = 0;
 	}
-	for (int c = 0; c < ncols && marked > 0; c++) {
-		int n = tui_instants_at(t, r, c);
-		if (n > 0) { /* on the lane, or under it when lanes are spaced out */
-			tui_instant_draw(t, y + (lo->lane_step > 1), lo->cells_x + c, n, c == t->cursor);
-			used->marks = 1;
-		}
-	}
-	tui_put(y, lo->state_x, TUI_STATE_COL_W - 1, state_label(at), tui_state_attr(t, at));
+	tui_lane_instants(t, l, r, marked > 0, used);
+	if (!l->is_group && at == STATE_DONE && tui_lane_ended(t, l->index, tcur))
+		tui_put(y, lo->state_x, TUI_STATE_COL_W - 1, end_label(model_task(t->model, l->index)->end_how),
+		        tui_end_attr(t, model_task(t->model, l->index)->end_how));
+	else
+		tui_put(y, lo->state_x, TUI_STATE_COL_W - 1, state_label(at), tui_state_attr(t, at));
 }
 
 /* The legend of what the lanes show, on the timeline's last row. */
@@ -320,6 +349,14 @@ static void tui_timeline_legend(const struct tui *t, const struct tui_used *used
 	if (used->marks) {
 		x += tui_put(y, x, w - x, t->ascii ? "*" : "\u2022", A_BOLD);
 		x += tui_put(y, x, w - x, " printed (2-9, +: that many)  ", A_NORMAL);
+	}
+	if (used->woken) {
+		x += tui_put(y, x, w - x, t->ascii ? VIEW_WAKE_ASCII : VIEW_WAKE_GLYPH, A_BOLD);
+		x += tui_put(y, x, w - x, " woken by another task  ", A_NORMAL);
+	}
+	if (used->ended) {
+		x += tui_put(y, x, w - x, end_glyph(TASK_END_CANCELLED, t->ascii), tui_end_attr(t, TASK_END_CANCELLED));
+		x += tui_putf(y, x, w - x, A_NORMAL, " %s  ", end_name(TASK_END_CANCELLED));
 	}
 	if (used->marks_hidden)
 		x += tui_put(y, x, w - x, "a busy group's prints: Enter opens it  ", A_NORMAL);

@@ -286,6 +286,7 @@ struct tui {
 	/* the marks of the lanes on screen, per row and column (instants.c) */
 	struct {
 		unsigned char *count;
+		unsigned char *flags; /* TUI_INST_* */
 		size_t cap;
 		int *row_of; /* task, then ngroups group indexes: visible row or -1 */
 		size_t rowcap;
@@ -300,11 +301,13 @@ enum tui_pair {
 	PAIR_TEXT = 1,
 	PAIR_STATE_FIRST,
 	PAIR_TASK_FIRST = PAIR_STATE_FIRST + STATE_COUNT,
-	PAIR_COUNT = PAIR_TASK_FIRST + TUI_TASK_COLORS
+	PAIR_END_FIRST = PAIR_TASK_FIRST + TUI_TASK_COLORS,
+	PAIR_COUNT = PAIR_END_FIRST + TASK_END_COUNT
 };
 _Static_assert(PAIR_COUNT <= 64, "more colour pairs than an 8-colour terminal has");
 #define PAIR_STATE(s) ((short)(PAIR_STATE_FIRST + (s)))
 #define PAIR_TASK(i) ((short)(PAIR_TASK_FIRST + (i) % TUI_TASK_COLORS))
+#define PAIR_END(e) ((short)(PAIR_END_FIRST + (e)))
 
 
 /* Split text into o->lines of at most w bytes, breaking at spaces (the
@@ -330,6 +333,9 @@ void tui_colors_apply(struct tui *t);
  * theme gives it none. */
 short tui_theme_state_fg(int theme, enum state s, int colors256);
 attr_t tui_state_attr(const struct tui *t, enum state s);
+/* The same for how a task ended (its end glyph and label). */
+short tui_theme_end_fg(int theme, enum task_end e, int colors256);
+attr_t tui_end_attr(const struct tui *t, enum task_end e);
 attr_t tui_dim(const struct tui *t);
 int tui_text_width(const char *s);
 int tui_put(int y, int x, int w, const char *s, attr_t attr);
@@ -358,8 +364,11 @@ void tui_draw_timeline(struct tui *t);
 void tui_cells_forget(struct tui *t);
 
 /* instants.c */
+#define TUI_INST_WOKEN 1u /* the lane's task was woken by another here */
+#define TUI_INST_ENDED 2u /* its end glyph (a cancelled task's) goes here */
 void tui_instants_collect(struct tui *t, int top, int rows);
 int tui_instants_at(const struct tui *t, int row, int col);
+int tui_instants_flags(const struct tui *t, int row, int col);
 void tui_instant_draw(const struct tui *t, int y, int x, int count, int highlight);
 
 /* cores.c */
