@@ -151,6 +151,21 @@ static uint64_t state_ms(const struct model *m, const char *task, enum state st)
 	return tot[st] / NS_PER_MS;
 }
 
+/* Wakes of task `name` by a task whose name starts with `by` (with that
+ * cause and, when state >= 0, in that state). */
+static int wakes_of(const struct model *m, const char *name, const char *by, const char *cause, int state)
+{
+	int t = support_task(m, name), n = 0;
+	ck_assert_msg(t >= 0, "no lane %s", name);
+	for (size_t k = 0; k < model_wake_count(m); k++) {
+		struct model_wake w;
+		model_wake_get(m, k, &w);
+		n += w.task == t && strncmp(model_task(m, (size_t)w.waker)->name, by, strlen(by)) == 0 &&
+		     strcmp(w.cause, cause) == 0 && (state < 0 || (int)w.state == state);
+	}
+	return n;
+}
+
 /* maxsize is back-pressure: the producer, faster than the consumers,
  * waits on the full queue and is never more than maxsize ahead; every
  * item is handled once; the consumers wait on the empty queue at first;
@@ -175,6 +190,15 @@ START_TEST(threads_back_pressure)
 	uint64_t slept = state_ms(m, "consumer 1", STATE_SLEEP) + state_ms(m, "consumer 2", STATE_SLEEP);
 	ck_assert_uint_ge(slept, 10 * 40 - 5);
 	ck_assert_double_lt(support_result(&run, "wall_ms"), (double)slept);
+	/* Who woke whom: a consumer taking an item frees the waiting
+	 * producer's place; the producer's put wakes an empty-handed consumer
+	 * (each consumer waits on the empty queue at first); the last
+	 * task_done wakes main's q.join(). */
+	ck_assert_int_gt(wakes_of(m, "producer 1", "consumer", "took an item: a place on the queue", STATE_LOCK), 0);
+	ck_assert_int_gt(wakes_of(m, "consumer 1", "producer", "put an item", STATE_LOCK) +
+	                     wakes_of(m, "consumer 2", "producer", "put an item", STATE_LOCK),
+	                 0);
+	ck_assert_int_eq(wakes_of(m, "main", "consumer", "marked the last item done", STATE_JOIN), 1);
 	model_free(m);
 	run_destroy(&run);
 }
@@ -241,6 +265,17 @@ START_TEST(asyncio_queue_and_thread)
 	ck_assert_int_ne(model_task(m, (size_t)pool)->tid, model_task(m, (size_t)support_task(m, "main"))->tid);
 	ck_assert_uint_gt(state_ms(m, "pool thread 1", STATE_JOIN), 0); /* waited for its puts */
 	ck_assert(has_mark(m, support_task(m, "consumer 1"), "CancelledError"));
+	/* The consumers end cancelled (c.cancel() while they wait on the
+	 * empty queue, woken by main's cancel), the producers finished; the
+	 * pool thread's puts wake it when their tasks return. */
+	for (int i = 1; i <= 2; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "consumer %d", i);
+		ck_assert_int_eq(model_task(m, (size_t)support_task(m, name))->end_how, TASK_END_CANCELLED);
+		ck_assert_int_eq(wakes_of(m, name, "main", "cancelled", STATE_LOCK), 1);
+	}
+	ck_assert_int_eq(model_task(m, (size_t)support_task(m, "producer 1"))->end_how, TASK_END_FINISHED);
+	ck_assert_int_eq(wakes_of(m, "pool thread 1", "q.put (thread)", "returned: the future is set", STATE_JOIN), 3);
 	model_free(m);
 	run_destroy(&run);
 }
