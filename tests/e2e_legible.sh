@@ -10,6 +10,12 @@
 # - the why row and link: gil-1 at a GIL wait names gil-2 as the holder and
 #   a link marks gil-2's lane; a blocked ticker of loop/blocking names the
 #   culprit that held the loop;
+# - wakes: zoomed in on threads/gil, each GIL wait ends in a chevron (a
+#   task woken by another); loop/wait at 200x60 marks main woken, the why
+#   row at that chevron names fetch 1 (returned) and links its lane; its
+#   cancelled tasks show a cross right after their last cell and `cncl`,
+#   the others none; at 80x24 with --ascii and --theme contrast, the same
+#   in ASCII (> and x);
 # - the per-core view (c): a lane per CPU, other programs, the task legend;
 # - ? and F1 open the help, which lists c, the why row and a replay's keys;
 #   t names the theme; the presenter layout shows a watch-for callout;
@@ -124,6 +130,19 @@ screen | grep -E '^gil-2 ' | grep -qE '(◀─|<-)' || fail "no link on gil-2's 
 # the lesson follows the cursor: it lights gil-1's line at the cursor
 screen | grep -qE 'lesson line [0-9]+: gil-1 at the cursor' || fail "lesson does not follow the cursor"
 
+# ---- wakes, zoomed in: each GIL wait of gil-N ends woken by the other ----
+# (at the default zoom only waits a column wide are marked; at under 1 ms a
+# column every 5 ms wait is)
+for _ in 1 2 3 4 5; do keys '+'; done
+wait_for ' [0-9]+ µs/col' 5
+for l in gil-1 gil-2; do
+	c=$(lane_cells "$l")
+	[ "$(echo "$c" | grep -o '»' | wc -l)" -ge 2 ] || fail "$l, zoomed in, shows no wakes: '$c'"
+done
+echo "$(lane_cells nogil-1)$(lane_cells nogil-2)" | grep -q '»' && fail "a nogil lane shows a wake"
+screen | grep -qE '^legend: .*» woken by another task' || fail "the legend lacks the wake"
+keys 0
+
 # ---- the per-core view ----
 keys c
 wait_for 'per-core view' 5
@@ -164,6 +183,50 @@ cursor_to $((col + 3))
 wait_for '^why: ticker 1 \(blocked\) waited [0-9.]+ m?s because culprit held the loop' 5
 keys q
 
+# ---- loop/wait: woken and cancelled, 200x60 ----
+# check_ends CROSS: the cancelled tasks' lanes end in CROSS right after
+# their last cell, the others never show it.
+check_ends() {
+	local l c
+	for l in 'fetch 2' 'fetch 3' slow a c; do
+		c=$(lane_cells "$l")
+		echo "$c" | python3 -c '
+import sys
+c, x = sys.stdin.read().rstrip("\n").rstrip(" "), sys.argv[1]
+assert c.endswith(x) and c.count(x) == 1 and len(c) > 1 and c[-2] != " ", c' "$1" ||
+			fail "$l does not end in $1: '$c'"
+	done
+	for l in 'fetch 1' bad main 'event loop'; do
+		echo "$(lane_cells "$l")" | grep -qF "$1" && fail "$l shows $1: '$(lane_cells "$l")'"
+	done
+	screen | grep -qE '^fetch 2 .* cncl( |$)' || fail "fetch 2's state after its end is not cncl"
+}
+start 200 60 loop/wait
+wait_for 'finished' 30
+check_ends '×'
+screen | grep -qE '^legend: .*× cancelled' || fail "the legend lacks the cancelled end"
+c=$(lane_cells main)
+echo "$c" | grep -q '»' || fail "main shows no wake: '$c'"
+echo "$(lane_cells 'fetch 1')" | grep -q '»' && fail "fetch 1, woken by a timer, shows a wake"
+# the why row at main's first chevron: fetch 1's return woke it; a link
+# marks fetch 1's lane
+col=$(echo "$c" | python3 -c 'import sys; print(sys.stdin.read().index("\u00bb"))')
+n=$(screen | grep -nE '^main ' | cut -d: -f1)
+first=$(screen | grep -nE '^event loop ' | cut -d: -f1)
+for ((i = first; i < n; i++)); do keys Down; done
+wait_for '^why: main ' 5
+cursor_to "$col"
+wait_for '^why: main was woken by fetch 1 \(returned\) after [0-9.]+ m?s waiting \(join' 5
+screen | grep -E '^fetch 1 ' | grep -qE '◀─' || fail "no link on fetch 1's lane"
+keys q
+
+# ---- the same at 80x24, --ascii, --theme contrast ----
+start 80 24 loop/wait --ascii --theme contrast
+wait_for 'finished' 30
+check_ends 'x'
+echo "$(lane_cells main)" | grep -q '>' || fail "main shows no wake in ASCII: '$(lane_cells main)'"
+keys q
+
 # ---- threads/interleave: five print marks on each printing lane ----
 for mode in utf8 ascii; do
 	if [ $mode = ascii ]; then start 120 40 threads/interleave --ascii; else start 120 40 threads/interleave; fi
@@ -201,5 +264,7 @@ wait_for '^(▼|v) [0-9.]+ m?s  ' 5
 # ---- documented ----
 grep -qi 'per-core view' doc/screen.md || fail "doc/screen.md lacks the per-core view"
 grep -qF '**Why**' doc/screen.md || fail "doc/screen.md lacks the why row"
+grep -qF '**Wakes on the lanes**' doc/screen.md || fail "doc/screen.md lacks the wakes and their rule"
+grep -qF '**Ends**' doc/screen.md || fail "doc/screen.md lacks the cancelled end"
 
 echo "e2e_legible: all passed"
