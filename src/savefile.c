@@ -68,6 +68,55 @@ static int64_t rel(const struct model *m, uint64_t t)
 	return t > model_origin(m) ? (int64_t)(t - model_origin(m)) : 0;
 }
 
+/* The model: tasks, wakes, spans, marks, milestones. */
+static void write_timeline(FILE *f, const struct model *m)
+{
+	size_t nt = model_task_count(m);
+	for (size_t i = 0; i < nt; i++) {
+		const struct model_task *t = model_task(m, i);
+		fputs("task ", f);
+		put_str(f, t->name);
+		fprintf(f, " %s ", kind_name(t->kind));
+		put_str(f, t->group);
+		fprintf(f, " %d %d %d %" PRId64 " %s\n", t->parent, t->pid, t->tid,
+		        t->end_ns ? rel(m, t->end_ns) : -1, t->end_ns ? end_name(t->end_how) : "-");
+	}
+	/* Wakes before spans: at one instant a wake comes before the woken
+	 * task's next state, as it was recorded (savefile.h). */
+	struct model_wake w;
+	for (size_t k = 0; k < model_wake_count(m); k++)
+		if (model_wake_get(m, k, &w) == 0) {
+			fprintf(f, "wake %d %" PRId64 " %d ", w.task, rel(m, w.t_ns), w.waker);
+			put_str(f, w.cause);
+			fputc('\n', f);
+		}
+	for (size_t i = 0; i < nt; i++) {
+		size_t n = model_span_count(m, i);
+		for (size_t k = 0; k < n; k++) {
+			struct model_span s;
+			if (model_span_get(m, i, k, &s) != 0)
+				continue;
+			fprintf(f, "span %zu %" PRId64 " %s %d %d ", i, rel(m, s.start_ns), state_name(s.state),
+			        s.line, s.core);
+			put_str(f, s.reason);
+			fputc('\n', f);
+		}
+	}
+	struct model_mark mk;
+	for (size_t k = 0; k < model_mark_count(m); k++)
+		if (model_mark_get(m, k, &mk) == 0) {
+			fprintf(f, "mark %d %" PRId64 " ", mk.task, rel(m, mk.t_ns));
+			put_str(f, mk.text);
+			fputc('\n', f);
+		}
+	for (size_t k = 0; k < model_milestone_count(m); k++)
+		if (model_milestone_get(m, k, &mk) == 0) {
+			fprintf(f, "milestone %" PRId64 " ", rel(m, mk.t_ns));
+			put_str(f, mk.text);
+			fputc('\n', f);
+		}
+}
+
 int savefile_write(FILE *f, struct run *run, const struct model *m)
 {
 	char buf[256];
@@ -127,50 +176,7 @@ int savefile_write(FILE *f, struct run *run, const struct model *m)
 		fputc('\n', f);
 	}
 	free(panel);
-	size_t nt = model_task_count(m);
-	for (size_t i = 0; i < nt; i++) {
-		const struct model_task *t = model_task(m, i);
-		fputs("task ", f);
-		put_str(f, t->name);
-		fprintf(f, " %s ", kind_name(t->kind));
-		put_str(f, t->group);
-		fprintf(f, " %d %d %d %" PRId64 " %s\n", t->parent, t->pid, t->tid,
-		        t->end_ns ? rel(m, t->end_ns) : -1, t->end_ns ? end_name(t->end_how) : "-");
-	}
-	/* Wakes before spans: at one instant a wake comes before the woken
-	 * task's next state, as it was recorded (savefile.h). */
-	struct model_wake w;
-	for (size_t k = 0; k < model_wake_count(m); k++)
-		if (model_wake_get(m, k, &w) == 0) {
-			fprintf(f, "wake %d %" PRId64 " %d ", w.task, rel(m, w.t_ns), w.waker);
-			put_str(f, w.cause);
-			fputc('\n', f);
-		}
-	for (size_t i = 0; i < nt; i++) {
-		size_t n = model_span_count(m, i);
-		for (size_t k = 0; k < n; k++) {
-			struct model_span s;
-			if (model_span_get(m, i, k, &s) != 0)
-				continue;
-			fprintf(f, "span %zu %" PRId64 " %s %d %d ", i, rel(m, s.start_ns), state_name(s.state),
-			        s.line, s.core);
-			put_str(f, s.reason);
-			fputc('\n', f);
-		}
-	}
-	struct model_mark mk;
-	for (size_t k = 0; k < model_mark_count(m); k++)
-		if (model_mark_get(m, k, &mk) == 0) {
-			fprintf(f, "mark %d %" PRId64 " ", mk.task, rel(m, mk.t_ns));
-			put_str(f, mk.text);
-			fputc('\n', f);
-		}
-	for (size_t k = 0; k < model_milestone_count(m); k++)
-		if (model_milestone_get(m, k, &mk) == 0) {
-			fprintf(f, "milestone %" PRId64 " ", rel(m, mk.t_ns));
-			put_str(f, mk.text);
-			fputc('\n', f);
-		}
+	write_timeline(f, m);
 	fputs("end\n", f);
 	return ferror(f) ? -1 : 0;
 }
