@@ -53,8 +53,8 @@ static void tui_link_draw(const struct tui *t, int from, int to)
 	tui_put(y2, x, 3, a ? "<-+" : up ? "\u25c0\u2500\u2510" : "\u25c0\u2500\u2518", at);
 }
 
-/* The wake of task in the cursor's column that ended the longest wait
- * (the one its chevron stands for), or -1. */
+/* The wake of task in the cursor's column that ended the longest wait,
+ * when the lane marks it (a chevron: view_wake_shown), or -1. */
 static long tui_wake_at_cursor(const struct tui *t, size_t task)
 {
 	uint64_t c0 = t->vp.t0 + (uint64_t)t->cursor * t->vp.dt, c1 = c0 + t->vp.dt, longest = 0;
@@ -64,7 +64,7 @@ static long tui_wake_at_cursor(const struct tui *t, size_t task)
 		struct model_wake w;
 		if (model_wake_get(t->model, k, &w) != 0 || w.t_ns >= c1)
 			break;
-		if ((size_t)w.task == task && (found < 0 || w.waited_ns > longest)) {
+		if ((size_t)w.task == task && view_wake_shown(&w, t->vp.dt) && (found < 0 || w.waited_ns > longest)) {
 			found = (long)k;
 			longest = w.waited_ns;
 		}
