@@ -248,8 +248,10 @@ void why_at(const struct model *m, size_t task, uint64_t t, int ascii, why_label
 		return;
 	size_t k = model_span_find(m, task, t);
 	name_of(m, task, label, arg, who, sizeof(who));
-	if (k >= model_span_count(m, task) || model_span_get(m, task, k, &sp) != 0) {
-		const struct model_task *mt = model_task(m, task);
+	const struct model_task *mt = model_task(m, task);
+	/* before its first span, or in the empty one its end left */
+	if (k >= model_span_count(m, task) || model_span_get(m, task, k, &sp) != 0 ||
+	    (sp.state == STATE_DONE && mt->end_ns != 0 && t >= mt->end_ns)) {
 		int ended = mt->end_ns != 0 && t >= mt->end_ns;
 		struct viewport v = {0};
 		v.origin = model_origin(m);

@@ -14,7 +14,8 @@
 #   task woken by another); loop/wait at 200x60 marks main woken, the why
 #   row at that chevron names fetch 1 (returned) and links its lane; its
 #   cancelled tasks show a cross right after their last cell and `cncl`,
-#   the others none; at 80x24 with --ascii and --theme contrast, the same
+#   the others none, and the why row after fetch 2's end says it was
+#   cancelled; at 80x24 with --ascii and --theme contrast, the same
 #   in ASCII (> and x);
 # - the per-core view (c): a lane per CPU, other programs, the task legend;
 # - ? and F1 open the help, which lists c, the why row and a replay's keys;
@@ -138,8 +139,12 @@ screen | grep -E '^gil-2 ' | grep -qE '(◀─|<-)' || fail "no link on gil-2's 
 # ---- wakes, zoomed in: each GIL wait of gil-N ends woken by the other ----
 # (at the default zoom only waits a column wide are marked; at under 1 ms a
 # column every 5 ms wait is)
-for _ in 1 2 3 4 5; do keys '+'; done
-wait_for ' [0-9]+ µs/col' 5
+for _ in $(seq 10); do
+	screen | head -1 | grep -qE ' [0-9.]+ µs/col' && break
+	keys '+'
+	sleep 0.3
+done
+wait_for ' [0-9.]+ µs/col' 5
 for l in gil-1 gil-2; do
 	c=$(lane_cells "$l")
 	[ "$(echo "$c" | grep -o '»' | wc -l)" -ge 1 ] || fail "$l, zoomed in, shows no wakes: '$c'"
@@ -223,6 +228,12 @@ wait_for '^why: main ' 5
 cursor_to "$col"
 wait_for '^why: main was woken by fetch 1 \(returned\) after [0-9.]+ m?s waiting \(join' 5
 screen | grep -E '^fetch 1 ' | grep -qE '◀─' || fail "no link on fetch 1's lane"
+# after fetch 2's cross, the why row says how it ended
+col=$(lane_cells 'fetch 2' | python3 -c 'import sys; print(sys.stdin.read().index("\u00d7"))')
+keys Down Down
+wait_for '^why: fetch 2 ' 5
+cursor_to $((col + 3))
+wait_for '^why: fetch 2 was cancelled: a CancelledError ended it at [0-9.]+ m?s' 5
 keys q
 
 # ---- the same at 80x24, --ascii, --theme contrast ----
