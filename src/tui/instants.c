@@ -71,6 +71,8 @@ static void instants_wakes_ends(struct tui *t, uint64_t t1)
 		}
 		if (model_wake_get(m, k, &w) != 0 || w.t_ns >= t1)
 			break;
+		if (w.t_ns < t->vp.t0) /* a late event's, applied out of order */
+			continue;
 		int r = (size_t)w.task < model_task_count(m) ? t->inst.row_of[w.task] : -1;
 		if (r >= 0 && view_wake_shown(&w, t->vp.dt))
 			t->inst.flags[(size_t)r * (size_t)ncols + (w.t_ns - t->vp.t0) / t->vp.dt] |= TUI_INST_WOKEN;
@@ -114,7 +116,7 @@ void tui_instants_collect(struct tui *t, int top, int rows)
 		}
 		if (model_mark_get(t->model, k, &mk) != 0 || mk.t_ns >= t1)
 			break;
-		if (mk.task < 0 || (size_t)mk.task >= nt)
+		if (mk.task < 0 || (size_t)mk.task >= nt || mk.t_ns < t->vp.t0)
 			continue;
 		int r = t->inst.row_of[mk.task];
 		int g = model_task(t->model, (size_t)mk.task)->group_index;
