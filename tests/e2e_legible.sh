@@ -16,44 +16,24 @@
 # - the per-core view and the why row are in doc/screen.md.
 set -u
 cd "$(dirname "$0")/.."
-SIMUL=${SIMUL:-build/simul}
-case $SIMUL in /*) ;; *) SIMUL=$PWD/$SIMUL ;; esac
-[ -x "$SIMUL" ] || { echo "no simul binary at $SIMUL"; exit 1; }
-command -v tmux >/dev/null || { echo "tmux is needed"; exit 1; }
-command -v python3 >/dev/null || { echo "python3 is needed"; exit 1; }
-
-SOCK=legible-$$
-SESS=leg$$-0
+# shellcheck source=tests/lib.sh
+. tests/lib.sh
+simul_abs
+need "$PYTHON" python3
+tmux_use legible
+# (legible-0 does not exist: nor is it a prefix of the names that follow,
+# which tmux's -t would match)
 N=0
-T() { tmux -L "$SOCK" "$@"; }
-cleanup() { tmux -L "$SOCK" kill-server 2>/dev/null; }
-trap cleanup EXIT
+SESS=legible-0
+trap tmux_stop EXIT
 
-# (the screen first, so that the reason is the last line a runner shows)
-fail() {
-	echo "---- screen ----"
-	T capture-pane -p -t "$SESS" 2>/dev/null
-	echo "FAIL: $*"
-	exit 1
-}
-screen() { T capture-pane -p -t "$SESS"; }
-# wait_for REGEX [SECONDS]: poll the screen until the regex matches.
-wait_for() {
-	local limit=$((${2:-10} * 10)) i=0
-	while [ $i -lt "$limit" ]; do
-		screen | grep -qE -- "$1" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	fail "timed out waiting for /$1/"
-}
 # start W H ARGS...: simul in a fresh window of that size, NO_COLOR.
 start() {
 	local w=$1 h=$2
 	shift 2
 	local old=$SESS
 	N=$((N + 1))
-	SESS=leg$$-$N
+	SESS=legible-$N
 	# the new session first, so that the server outlives the old one
 	T new-session -d -x "$w" -y "$h" -s "$SESS" \
 		"env TERM=screen-256color NO_COLOR=1 LANG=C.UTF-8 LC_ALL=C.UTF-8 $SIMUL $*; sleep 60" ||
@@ -64,7 +44,7 @@ keys() { T send-keys -t "$SESS" "$@"; }
 # lane_cells NAME: the cells of the lane named NAME (the text between the
 # name column and the state column), from the ruler's start.
 lane_cells() {
-	screen | python3 -c '
+	screen | "$PYTHON" -c '
 import re, sys
 rows = sys.stdin.read().split("\n")
 ruler = next(r for r in rows if re.match(r"^ +[|v\u25bc-]+-", r))
@@ -100,7 +80,7 @@ screen | tail -1 | grep -q 'q quit' || fail "key bar lacks quit"
 # ---- why: gil-1 at a GIL wait names its holder; a link marks the holder ----
 # (a G column is mostly a wait; the cursor's instant, its middle, may fall
 # in a turn of running: the first of them where it waits will do)
-cols=$(lane_cells gil-1 | python3 -c '
+cols=$(lane_cells gil-1 | "$PYTHON" -c '
 import sys
 c = sys.stdin.read()
 print(" ".join(str(i) for i, g in enumerate(c) if g == "G"))')
@@ -154,7 +134,7 @@ keys q
 # ---- loop/blocking: a ticker waits for the culprit that held the loop ----
 start 120 40 loop/blocking
 wait_for 'finished' 60
-col=$(lane_cells 'ticker 1 (blocked)' | python3 -c 'import sys; print(sys.stdin.read().index("\u2591"))') ||
+col=$(lane_cells 'ticker 1 (blocked)' | "$PYTHON" -c 'import sys; print(sys.stdin.read().index("\u2591"))') ||
 	fail "no ready cells on ticker 1 (blocked)"
 n=$(screen | grep -nE '^ticker 1 \(blocked\)' | cut -d: -f1)
 first=$(screen | grep -nE '^(event loop|main|culprit) ' | head -1 | cut -d: -f1)

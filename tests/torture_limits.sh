@@ -7,12 +7,11 @@
 # hang (the time limit). Takes several minutes.
 set -u
 cd "$(dirname "$0")/.."
-SIMUL=${SIMUL:-build/simul}
-case $SIMUL in /*) ;; *) SIMUL=$PWD/$SIMUL ;; esac
-[ -x "$SIMUL" ] || { echo "no simul binary at $SIMUL"; exit 1; }
+# shellcheck source=tests/lib.sh
+. tests/lib.sh
+simul_abs
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 LIMIT_S=${TORTURE_TIME_LIMIT:-120}
 
 # Every demo, with parameters that keep the long ones short.
@@ -78,24 +77,22 @@ echo "memory caps: no hang in 33 runs"
 # The TUI under low limits, in tmux: it starts, or says why, and always
 # gives the terminal back.
 if command -v tmux >/dev/null; then
-	SOCK=simul-torture-$$
-	T() { tmux -L "$SOCK" "$@"; }
-	trap 'tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
-	T new-session -d -x 120 -y 40 -s t "env PS1='PROMPT\$ ' TERM=screen-256color bash --norc --noprofile" ||
-		fail "tmux would not start"
+	tmux_use simul-torture
+	trap 'tmux_stop; rm -rf "$tmp"' EXIT
+	tmux_shell
 	for lim in 8 12 16 20 24; do
-		T send-keys -t t "clear; (ulimit -n $lim; timeout 30 $SIMUL threads/interleave -s pause_ms=1; echo rc=\$?)" Enter
+		T send-keys -t "$SESS" "clear; (ulimit -n $lim; timeout 30 $SIMUL threads/interleave -s pause_ms=1; echo rc=\$?)" Enter
 		ok=
 		for _ in $(seq 100); do
-			s=$(T capture-pane -p -t t)
-			echo "$s" | grep -q 'legend:' && { T send-keys -t t q; }
+			s=$(screen)
+			echo "$s" | grep -q 'legend:' && { T send-keys -t "$SESS" q; }
 			echo "$s" | grep -qE '^rc=[0-9]+' && { ok=1; break; }
 			sleep 0.1
 		done
-		[ -n "$ok" ] || fail "TUI under ulimit -n $lim: no end in 10 s: $(T capture-pane -p -t t)"
-		rc=$(T capture-pane -p -t t | grep -oE '^rc=[0-9]+' | tail -1)
+		[ -n "$ok" ] || fail "TUI under ulimit -n $lim: no end in 10 s"
+		rc=$(screen | grep -oE '^rc=[0-9]+' | tail -1)
 		[ "$rc" = rc=0 ] || [ "$rc" = rc=1 ] || fail "TUI under ulimit -n $lim: $rc"
-		f=$(T display -p -t t '#{alternate_on} #{cursor_flag}')
+		f=$(T display -p -t "$SESS" '#{alternate_on} #{cursor_flag}')
 		[ "$f" = "0 1" ] || fail "TUI under ulimit -n $lim: the terminal not given back ($f)"
 	done
 	echo "TUI under low open-file limits: started or said why, terminal given back"
