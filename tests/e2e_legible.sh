@@ -102,7 +102,7 @@ done
 [ $found = 1 ] || fail "no cursor position on gil-1's G cells gives the GIL's holder"
 screen | grep -E '^gil-2 ' | grep -qE '(◀─|<-)' || fail "no link on gil-2's lane"
 # the lesson follows the cursor: it lights gil-1's line at the cursor
-screen | grep -qE 'lesson line [0-9]+: gil-1 at the cursor' || fail "lesson does not follow the cursor"
+wait_for 'lesson line [0-9]+: gil-1 at the cursor' 3
 
 # ---- the per-core view ----
 keys c
