@@ -257,9 +257,12 @@ START_TEST(no_memory_turns_clients_away)
 	enum { N = 24, FAILS = 12 };
 	struct httpd *h;
 	struct httpd_options o = {.latency_ms = 50};
+	/* The allocator is chosen before the server's thread starts, and put
+	 * back after it ended: that thread reads it (a race ASan showed). */
+	atomic_store(&fail_left, 0);
+	httpd_conn_calloc = failing_calloc;
 	ck_assert_int_eq(httpd_start(&h, &o), 0);
 	atomic_store(&fail_left, 3);
-	httpd_conn_calloc = failing_calloc;
 	int port = httpd_port(h);
 	for (int i = 0; i < 3; i++)
 		ck_assert_int_lt(httpd_fetch(port, "/bytes/10"), 0);
@@ -290,8 +293,8 @@ START_TEST(no_memory_turns_clients_away)
 	ck_assert_int_eq(ok, N - failed);
 	ck_assert_uint_eq(httpd_turned_away(h), 3 + (unsigned)failed);
 	ck_assert_int_eq(httpd_fetch(port, "/bytes/10"), 10);
-	httpd_conn_calloc = calloc;
 	httpd_stop(h);
+	httpd_conn_calloc = calloc;
 }
 END_TEST
 
