@@ -2,7 +2,8 @@
  * test_probe.c: a probe (scenarios/lib/probe.h) as every child of simul
  * must be: what it prints is read back with its exit status; past its time
  * limit it is killed and reaped; it dies with the process that started it,
- * kill -9 included; and nothing is left.
+ * kill -9 included; and nothing is left. pycost's measure of CPython runs
+ * through it.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 #include "clock.h"
 #include "probe.h"
+#include "pycost.h"
 #include "support.h"
 
 START_TEST(prints_and_exits)
@@ -99,6 +101,24 @@ START_TEST(dies_with_its_parent)
 }
 END_TEST
 
+/* pycost's measure of CPython's pickling goes through a probe: with a
+ * python3 it measures, and nothing is left. */
+START_TEST(pycost_measures_through_a_probe)
+{
+	char python[4096];
+	if (probe_which("python3", python, sizeof(python)) != 0) {
+		support_skip("missing tool: python3 (Debian package python3, in the Makefile's TEST_PKGS)");
+		return;
+	}
+	struct pycost_pickle p;
+	pycost_pickle(4096, 1, &p);
+	ck_assert_msg(p.measured, "not measured: %s", p.source);
+	ck_assert_msg(strstr(p.source, "measured with python3 3.") != NULL, "source '%s'", p.source);
+	ck_assert(pycost_pickle_known(4096));
+	ck_assert_int_eq(support_children(NULL, 0, NULL), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("probe");
@@ -107,6 +127,7 @@ int main(void)
 	tcase_add_test(tc, prints_and_exits);
 	tcase_add_test(tc, killed_past_its_time);
 	tcase_add_test(tc, dies_with_its_parent);
+	tcase_add_test(tc, pycost_measures_through_a_probe);
 	suite_add_tcase(s, tc);
 	return support_main(s);
 }
