@@ -343,6 +343,31 @@ def shared_runs(simul, name, demos):
     return runs
 
 
+def pairs(name, got, results):
+    """The mirror's figures (figures()) beside the demo's results
+    (flatten()): [(key, simul, cpython)], numbers with numbers and text with
+    text, and notes on what could not be paired. A text line whose key is
+    no text result of the demo is a line for the learner ("numbers: Number
+    1"), passed over."""
+    paired, notes = [], []
+    for key, py_val in got.items():
+        text = isinstance(py_val, str)
+        if text and not isinstance(results.get(key), str):
+            if key in results:
+                notes.append("%s: %s is %r in the mirror, a number in the demo" % (name, key, py_val))
+            continue
+        if key not in results:
+            notes.append("%s: %s is not a result key of the demo" % (name, key))
+            continue
+        if isinstance(results[key], str) and not text:
+            notes.append("%s: %s is a number in the mirror, %r in the demo" % (name, key, results[key]))
+            continue
+        paired.append((key, results[key], py_val))
+    if not paired and not any(not isinstance(v, str) for v in got.values()):
+        notes.append("%s: the mirror prints no KEY: VALUE line" % name)
+    return paired, notes
+
+
 def compare(args, interp, server):
     rows, notes = [], []
     demos = set(subprocess.run([args.simul, "--list"], capture_output=True, text=True).stdout.split())
@@ -378,31 +403,17 @@ def compare(args, interp, server):
             machine = report.get("machine", {})
             sim_load = machine.get("other_load_during")
             got = figures(out)
-            if not any(not isinstance(v, str) or isinstance(results.get(k), str) for k, v in got.items()):
-                notes.append("%s: the mirror prints no KEY: VALUE line" % name)
-            for key, py_val in got.items():
-                text = isinstance(py_val, str)
-                if text and not isinstance(results.get(key), str):
-                    # a line for the learner ("numbers: Number 1"), or a
-                    # number the mirror could not give
-                    if key in results:
-                        notes.append("%s: %s is %r in the mirror, a number in the demo" % (name, key, py_val))
-                    continue
-                if key not in results:
-                    notes.append("%s: %s is not a result key of the demo" % (name, key))
-                    continue
-                if isinstance(results[key], str) and not text:
-                    notes.append("%s: %s is a number in the mirror, %r in the demo" % (name, key, results[key]))
-                    continue
+            paired, why = pairs(name, got, results)
+            notes += why
+            for key, s, p in paired:
                 u, f = unit(key)
                 base = re.sub(r"[^A-Za-z0-9]+", "_", name + "_" + key)
-                if text:
-                    print("compare: %s %s: simul %s, CPython %s: %s" % (name, key, results[key], py_val,
-                                                                       likeness(results[key], py_val)))
+                if isinstance(s, str):
+                    print("compare: %s %s: simul %s, CPython %s: %s" % (name, key, s, p, likeness(s, p)))
                 else:
-                    print("bench: %s %s" % (base, figure(results[key], u, f)))
-                    print("bench: %s_cpython %s" % (base, figure(py_val, u, f)))
-                rows.append((name, key, results[key], py_val, u, f, sim_load, py_load, interp.version(py)))
+                    print("bench: %s %s" % (base, figure(s, u, f)))
+                    print("bench: %s_cpython %s" % (base, figure(p, u, f)))
+                rows.append((name, key, s, p, u, f, sim_load, py_load, interp.version(py)))
             busy = [who for who, x in (("simul", sim_load), ("python", py_load)) if x is not None and x >= BUSY]
             if busy:
                 print("compare: %s: machine busy during the %s run (other load simul %s, python %s of the "
