@@ -23,44 +23,24 @@
 # - the per-core view and the why row are in doc/screen.md.
 set -u
 cd "$(dirname "$0")/.."
-SIMUL=${SIMUL:-build/simul}
-case $SIMUL in /*) ;; *) SIMUL=$PWD/$SIMUL ;; esac
-[ -x "$SIMUL" ] || { echo "no simul binary at $SIMUL"; exit 1; }
-command -v tmux >/dev/null || { echo "tmux is needed"; exit 1; }
-command -v python3 >/dev/null || { echo "python3 is needed"; exit 1; }
-
-SOCK=legible-$$
-SESS=leg$$-0
+# shellcheck source=tests/lib.sh
+. tests/lib.sh
+simul_abs
+need "$PYTHON" python3
+tmux_use legible
+# (legible-0 does not exist: nor is it a prefix of the names that follow,
+# which tmux's -t would match)
 N=0
-T() { tmux -L "$SOCK" "$@"; }
-cleanup() { tmux -L "$SOCK" kill-server 2>/dev/null; }
-trap cleanup EXIT
+SESS=legible-0
+trap tmux_stop EXIT
 
-# (the screen first, so that the reason is the last line a runner shows)
-fail() {
-	echo "---- screen ----"
-	T capture-pane -p -t "$SESS" 2>/dev/null
-	echo "FAIL: $*"
-	exit 1
-}
-screen() { T capture-pane -p -t "$SESS"; }
-# wait_for REGEX [SECONDS]: poll the screen until the regex matches.
-wait_for() {
-	local limit=$((${2:-10} * 10)) i=0
-	while [ $i -lt "$limit" ]; do
-		screen | grep -qE -- "$1" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	fail "timed out waiting for /$1/"
-}
 # start W H ARGS...: simul in a fresh window of that size, NO_COLOR.
 start() {
 	local w=$1 h=$2
 	shift 2
 	local old=$SESS
 	N=$((N + 1))
-	SESS=leg$$-$N
+	SESS=legible-$N
 	# the new session first, so that the server outlives the old one
 	T new-session -d -x "$w" -y "$h" -s "$SESS" \
 		"env TERM=screen-256color NO_COLOR=1 LANG=C.UTF-8 LC_ALL=C.UTF-8 $SIMUL $*; sleep 60" ||
@@ -71,7 +51,7 @@ keys() { T send-keys -t "$SESS" "$@"; }
 # lane_cells NAME: the cells of the lane named NAME (the text between the
 # name column and the state column), from the ruler's start.
 lane_cells() {
-	screen | python3 -c '
+	screen | "$PYTHON" -c '
 import re, sys
 rows = sys.stdin.read().split("\n")
 ruler = next(r for r in rows if re.match(r"^ +[|v\u25bc-]+-", r))
@@ -109,7 +89,7 @@ screen | tail -1 | grep -q 'q quit' || fail "key bar lacks quit"
 # in a turn of running: the first of them where it waits, and where the
 # lesson has a line of gil-1's to light, will do: on a busy machine gil-1's
 # first wait, before it ever ran, can fill columns)
-cols=$(lane_cells gil-1 | python3 -c '
+cols=$(lane_cells gil-1 | "$PYTHON" -c '
 import sys
 c = sys.stdin.read()
 print(" ".join(str(i) for i, g in enumerate(c) if g == "G"))')
@@ -125,11 +105,16 @@ for col in $cols; do
 	done
 	if screen | grep -qE '^why: gil-1 waited [0-9.]+ [mµu]?s because gil-2 held the GIL'; then
 		holder=1
-		# the lesson follows the cursor: it lights gil-1's line there
-		if screen | grep -qE 'lesson line [0-9]+: gil-1 at the cursor'; then
-			found=1
-			break
-		fi
+		# the lesson follows the cursor: it lights gil-1's line there (polled:
+		# the pane can be a frame behind)
+		for _ in $(seq 10); do
+			if screen | grep -qE 'lesson line [0-9]+: gil-1 at the cursor'; then
+				found=1
+				break
+			fi
+			sleep 0.1
+		done
+		[ $found = 1 ] && break
 	fi
 done
 [ $holder = 1 ] || fail "no cursor position on gil-1's G cells gives the GIL's holder"
@@ -183,7 +168,7 @@ keys q
 # ---- loop/blocking: a ticker waits for the culprit that held the loop ----
 start 120 40 loop/blocking
 wait_for 'finished' 60
-col=$(lane_cells 'ticker 1 (blocked)' | python3 -c 'import sys; print(sys.stdin.read().index("\u2591"))') ||
+col=$(lane_cells 'ticker 1 (blocked)' | "$PYTHON" -c 'import sys; print(sys.stdin.read().index("\u2591"))') ||
 	fail "no ready cells on ticker 1 (blocked)"
 n=$(screen | grep -nE '^ticker 1 \(blocked\)' | cut -d: -f1)
 first=$(screen | grep -nE '^(event loop|main|culprit) ' | head -1 | cut -d: -f1)

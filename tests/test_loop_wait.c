@@ -11,19 +11,6 @@
 #include "clock.h"
 #include "support.h"
 
-static int has_mark(const struct model *m, const char *task, const char *text)
-{
-	int t = support_task(m, task);
-	ck_assert_msg(t >= 0, "no lane %s", task);
-	for (size_t k = 0; k < model_mark_count(m); k++) {
-		struct model_mark mk;
-		model_mark_get(m, k, &mk);
-		if (mk.task == t && strstr(mk.text, text) != NULL)
-			return 1;
-	}
-	return 0;
-}
-
 /* When a lane ended, in ms from the start of the run. */
 static double end_ms(const struct model *m, const char *task)
 {
@@ -67,24 +54,24 @@ START_TEST(wait_cancels_what_is_left)
 	double first = support_result(&run, "first_ms");
 	ck_assert_double_ge(first, 95);
 	ck_assert_double_lt(first, 200);
-	ck_assert(has_mark(m, "fetch 1", "done after 100 ms"));
-	ck_assert(has_mark(m, "fetch 2", "CancelledError"));
-	ck_assert(has_mark(m, "fetch 3", "CancelledError"));
+	ck_assert(support_lane_has_mark(m, "fetch 1", "done after 100 ms"));
+	ck_assert(support_lane_has_mark(m, "fetch 2", "CancelledError"));
+	ck_assert(support_lane_has_mark(m, "fetch 3", "CancelledError"));
 	ck_assert_double_lt(end_ms(m, "fetch 3") - end_ms(m, "fetch 1"), 150);
 	/* 2. The slow task (2 s) is cut off at the 150 ms timeout. */
 	double wf = support_result(&run, "wait_for_ms");
 	ck_assert_double_ge(wf, 145);
 	ck_assert_double_lt(wf, 1000);
-	ck_assert(has_mark(m, "slow", "CancelledError"));
-	ck_assert(has_mark(m, "main", "TimeoutError"));
+	ck_assert(support_lane_has_mark(m, "slow", "CancelledError"));
+	ck_assert(support_lane_has_mark(m, "main", "TimeoutError"));
 	/* 3. bad fails at 80 ms; a (160) and c (240) are cancelled then: the
 	 * group ends well before c's own time. */
 	double tg = support_result(&run, "taskgroup_ms");
 	ck_assert_double_ge(tg, 75);
 	ck_assert_double_lt(tg, 200);
-	ck_assert(has_mark(m, "bad", "RuntimeError"));
-	ck_assert(has_mark(m, "a", "CancelledError") && has_mark(m, "c", "CancelledError"));
-	ck_assert(has_mark(m, "main", "ExceptionGroup"));
+	ck_assert(support_lane_has_mark(m, "bad", "RuntimeError"));
+	ck_assert(support_lane_has_mark(m, "a", "CancelledError") && support_lane_has_mark(m, "c", "CancelledError"));
+	ck_assert(support_lane_has_mark(m, "main", "ExceptionGroup"));
 	ck_assert_double_eq(support_result(&run, "cancelled"), 2 + 1 + 2);
 	/* Ends: cancelled exactly where a CancelledError ended the task. */
 	static const char *const cancelled[] = {"fetch 2", "fetch 3", "slow", "a", "c"};
@@ -121,7 +108,7 @@ START_TEST(wait_for_in_time)
 	                                   NULL};
 	struct run run;
 	struct model *m = support_run_demo("loop/wait", sets, &run);
-	ck_assert(has_mark(m, "slow", "done after 50 ms"));
+	ck_assert(support_lane_has_mark(m, "slow", "done after 50 ms"));
 	ck_assert_double_lt(support_result(&run, "wait_for_ms"), 500);
 	ck_assert_double_eq(support_result(&run, "cancelled"), 1 + 0 + 2);
 	ck_assert_int_eq(end_how(m, "slow"), TASK_END_FINISHED);

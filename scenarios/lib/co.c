@@ -132,10 +132,8 @@ static char *co_save_get(struct co_loop *l, size_t n, uint32_t *cap)
 		return p;
 	}
 	p = co_slab_alloc(l, *cap);
-	if (!p) {
-		fprintf(stderr, "simul: out of memory for a coroutine's stack\n");
-		abort();
-	}
+	if (!p)
+		xalloc_die("a coroutine's stack", *cap);
 	return p;
 }
 
