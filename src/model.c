@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "model_group.h"
 #include "model_queue.h"
 #include "strtab.h"
 #include "xalloc.h"
@@ -182,109 +183,6 @@ static void track_free(struct track *tr)
 	free(tr->cp);
 }
 
-/* ---- groups: counts of member tasks in each state over time ---- */
-
-/* A group's checkpoint (136 bytes) every 128 steps, not every 32: a group
- * of a million tasks makes six million steps, and a column of its lane
- * walks at most 128 of them past the checkpoint. */
-#define GCP_EVERY 128
-
-struct gstep {
-	uint64_t t;
-	int8_t from, to; /* -1: not alive */
-} __attribute__((packed)); /* 10 bytes, not 16: a million tasks make six million */
-
-struct gtrack {
-	struct gstep *steps;
-	size_t n, cap;
-	/* Checkpoint k describes the moment of step k*GCP_EVERY, before it; cpt[k]
-	 * is that step's time, kept apart so that finding a checkpoint reads a
-	 * dense array (128 times smaller than the steps) rather than the steps. */
-	struct gcp {
-		uint64_t cum[STATE_COUNT];
-		int32_t count[STATE_COUNT];
-	} *cp;
-	uint64_t *cpt;
-	size_t capcp;
-	uint64_t cum[STATE_COUNT];
-	int32_t count[STATE_COUNT];
-};
-
-static void gtrack_push(struct gtrack *g, uint64_t t, int from, int to)
-{
-	if (g->n > 0) {
-		uint64_t lt = g->steps[g->n - 1].t;
-		if (t < lt)
-			t = lt;
-		for (int s = 0; s < STATE_COUNT; s++)
-			g->cum[s] += (uint64_t)g->count[s] * (t - lt);
-	}
-	if (g->n % GCP_EVERY == 0) {
-		size_t k = g->n / GCP_EVERY;
-		if (k >= g->capcp) {
-			size_t cap = g->capcp ? g->capcp * 2 : 4;
-			g->cp = xreallocarray(g->cp, cap, sizeof(*g->cp));
-			g->cpt = xreallocarray(g->cpt, cap, sizeof(*g->cpt));
-			g->capcp = cap;
-		}
-		g->cpt[k] = t; /* t is already no earlier than the last step */
-		memcpy(g->cp[k].cum, g->cum, sizeof(g->cum));
-		memcpy(g->cp[k].count, g->count, sizeof(g->count));
-	}
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 64;
-		g->steps = xreallocarray(g->steps, cap, sizeof(*g->steps));
-		g->cap = cap;
-	}
-	g->steps[g->n++] = (struct gstep){.t = t, .from = (int8_t)from, .to = (int8_t)to};
-	if (from >= 0)
-		g->count[from]--;
-	if (to >= 0)
-		g->count[to]++;
-}
-
-static void gtrack_cum_at(const struct gtrack *g, uint64_t t, uint64_t upto, uint64_t out[STATE_COUNT])
-{
-	memset(out, 0, sizeof(uint64_t) * STATE_COUNT);
-	if (t > upto)
-		t = upto;
-	if (g->n == 0 || g->steps[0].t > t)
-		return;
-	/* the last checkpoint at or before t, then its steps up to t */
-	size_t lo = 0, hi = (g->n - 1) / GCP_EVERY;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo + 1) / 2;
-		if (g->cpt[mid] <= t)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	size_t k = lo, end = (k + 1) * GCP_EVERY < g->n ? (k + 1) * GCP_EVERY : g->n;
-	int32_t count[STATE_COUNT];
-	uint64_t since[STATE_COUNT];
-	memcpy(out, g->cp[k].cum, sizeof(uint64_t) * STATE_COUNT);
-	memcpy(count, g->cp[k].count, sizeof(count));
-	/* A state's count is constant until a step changes it, so its time is
-	 * added only then (two states a step), not for every state at every step. */
-	for (int s = 0; s < STATE_COUNT; s++)
-		since[s] = g->cpt[k];
-	for (size_t j = k * GCP_EVERY; j < end && g->steps[j].t <= t; j++) {
-		const struct gstep *st = &g->steps[j];
-		if (st->from >= 0) {
-			out[st->from] += (uint64_t)count[st->from] * (st->t - since[st->from]);
-			since[st->from] = st->t;
-			count[st->from]--;
-		}
-		if (st->to >= 0) {
-			out[st->to] += (uint64_t)count[st->to] * (st->t - since[st->to]);
-			since[st->to] = st->t;
-			count[st->to]++;
-		}
-	}
-	for (int s = 0; s < STATE_COUNT; s++)
-		out[s] += (uint64_t)count[s] * (t - since[s]);
-}
-
 /* ---- threads the sampler reports on ---- */
 
 struct tslot {
@@ -388,9 +286,7 @@ void model_free(struct model *m)
 	free(m->names);
 	for (size_t i = 0; i < m->ngroups; i++) {
 		free(m->groups[i].name);
-		free(m->groups[i].g.steps);
-		free(m->groups[i].g.cp);
-		free(m->groups[i].g.cpt);
+		gtrack_free(&m->groups[i].g);
 	}
 	for (size_t i = 0; i < m->capslots; i++)
 		free(m->slots[i].running);
@@ -821,21 +717,12 @@ void model_task_columns(const struct model *m, size_t task, uint64_t t0, uint64_
 void model_group_columns(const struct model *m, size_t group, uint64_t t0, uint64_t dt, int ncols,
                          struct model_cell *out)
 {
-	uint64_t prev[STATE_COUNT], next[STATE_COUNT];
 	if (ncols <= 0)
 		return;
-	memset(out, 0, sizeof(*out) * (size_t)ncols);
 	if (group >= m->ngroups)
-		return;
-	const struct gtrack *g = &m->groups[group].g;
-	gtrack_cum_at(g, t0, m->now, prev);
-	for (int c = 0; c < ncols; c++) {
-		uint64_t b = t0 + (uint64_t)(c + 1) * dt;
-		gtrack_cum_at(g, b, m->now, next);
-		for (int s = 0; s < STATE_COUNT; s++)
-			out[c].ns[s] = next[s] - prev[s];
-		memcpy(prev, next, sizeof(prev));
-	}
+		memset(out, 0, sizeof(*out) * (size_t)ncols);
+	else
+		gtrack_columns(&m->groups[group].g, t0, dt, ncols, m->now, out);
 }
 
 enum state model_task_state_at(const struct model *m, size_t task, uint64_t t)
@@ -939,6 +826,6 @@ size_t model_memory_bytes(const struct model *m)
 		b += tr->capcp * sizeof(*tr->cp) + tr->capchunks * sizeof(*tr->c.many);
 	}
 	for (size_t g = 0; g < m->ngroups; g++)
-		b += m->groups[g].g.cap * sizeof(struct gstep) + m->groups[g].g.capcp * (sizeof(struct gcp) + sizeof(uint64_t));
+		b += gtrack_memory_bytes(&m->groups[g].g);
 	return b;
 }
