@@ -330,12 +330,14 @@ void tui_colors_apply(struct tui *t);
  * theme gives it none. */
 short tui_theme_state_fg(int theme, enum state s, int colors256);
 attr_t tui_state_attr(const struct tui *t, enum state s);
+chtype tui_rendition(attr_t attr);
 attr_t tui_dim(const struct tui *t);
 int tui_text_width(const char *s);
 int tui_put(int y, int x, int w, const char *s, attr_t attr);
 int tui_putf(int y, int x, int w, attr_t attr, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 void tui_fill(int y, int x, int w, attr_t attr);
+void tui_vline(const struct tui *t, int y, int x, int h);
 void tui_keybar(const struct tui *t, unsigned where, int y, int w);
 /* Show msg at the key bar's right end for a moment. */
 void tui_flash(struct tui *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
