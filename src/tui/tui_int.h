@@ -145,6 +145,9 @@ struct lane {
 	size_t index; /* task, or group */
 };
 
+#define TUI_LOOK_SMALL 9
+#define TUI_LOOKS 10
+
 /* One visible lane's cells as last computed, reused while the view and the
  * model are unchanged (a cursor move, a key, a replay's redraw). */
 struct tui_cells_cached {
@@ -234,6 +237,16 @@ struct tui {
 	size_t nlanes, lanes_cap;
 	struct model_cell *cells;
 	int cells_cap;
+	/* the glyphs of a lane's cells as curses stores them, made once a
+	 * frame for each look drawn (timeline.c): [look][state][under the
+	 * cursor], look 0 a state's glyph, 1 to 8 running in eighths,
+	 * TUI_LOOK_SMALL the small letter of a wait */
+	struct {
+		cchar_t cc[TUI_LOOKS][STATE_COUNT][2];
+		unsigned char made[TUI_LOOKS][STATE_COUNT][2];
+		cchar_t *row;
+		int row_cap;
+	} looks;
 
 	/* pacing (pace.c): the speed of the next run, the files to write */
 	double speed;
