@@ -397,6 +397,9 @@ void tui_draw_why(struct tui *t);
 /* panes.c */
 void tui_cores_read(struct tui *t);
 int tui_clamp_scroll(int *scroll, int total, int h);
+/* part / whole in whole per cent, rounded as printf's %.0f rounds (to even
+ * at a half), from the exact quotient; 0 when whole is 0. */
+unsigned tui_share_percent(uint64_t part, uint64_t whole);
 void tui_draw_output(struct tui *t, int y0, int x0, int h, int w);
 void tui_draw_stats(struct tui *t, int y0, int x0, int h, int w);
 void tui_draw_panel(struct tui *t, char panel[][RUN_PANEL_WIDTH], int n, const char *title,
