@@ -19,7 +19,9 @@
  * A ring whose thread has exited is drained to the end and then put on the
  * free list. Segments are 4 MiB of address space each, touched only where
  * they are written, so a thousand threads that write a few events cost a
- * page each.
+ * page each. Before it reads any event, the drain brings in the pages a
+ * ring is about to write (ring_warm, trace_seg.c), so that the producer
+ * does not stop for page faults.
  *
  * Events carry the clock they were stamped with in the top bits of their
  * type: counter ticks or CLOCK_MONOTONIC (turned into lesson time in the
@@ -53,50 +55,12 @@
 #include "tsc.h"
 #include "xalloc.h"
 
-#define SLOT_BYTES ((unsigned)sizeof(struct trace_event))
-#define SEG_CAP 131072u /* slots (4 MiB of address space, touched only where written) */
-#define SEG_MAGIC 0x53696d53u
-#define SEG_POOL 2     /* drained segments kept for the next producer that fills one */
-#define BUDGET_MAX ((size_t)1 << 30)
 /* The most a child's own count of events it could not record is believed. */
 #define TRACE_SHM_DROPS_MAX (UINT64_C(1) << 32)
 /* How far past the drain's now a child's event may be stamped: the counter's
  * conversion is extrapolated past the drain's calibration point (tens of ns
  * off); further is a time the child cannot have read. */
 #define TRACE_SHM_SKEW_NS 1000000u
-
-/* The clock of a slot's t_ns, in the top bits of its type. */
-#define STAMP_LESSON 0x00u /* lesson ns already */
-#define STAMP_REAL 0x40u   /* CLOCK_MONOTONIC ns */
-#define STAMP_TSC 0x80u    /* time stamp counter ticks */
-#define STAMP_MASK 0xc0u
-
-struct seg {
-	uint32_t magic;
-	uint32_t cap;
-	_Atomic uint32_t stamp; /* a child's ring: STAMP_TSC when the parent reads the counter */
-	char pad0[64 - 12];
-	/* the lesson clock, for the child process that writes a shm ring */
-	struct clock_pace pace;
-	_Atomic uint64_t work; /* a child's state changes and prints (a step waits for one) */
-	char padp[128 - sizeof(struct clock_pace) - 8];
-	/* producer's line */
-	_Atomic uint64_t head;
-	uint64_t tail_cache;
-	_Atomic uint64_t dropped;
-	_Atomic uint64_t written;
-	uint64_t last_tsc; /* the newest counter stamp: stamps never go back within a ring */
-	char pad1[64 - 40];
-	/* consumer's line (and the producer's one link, once) */
-	_Atomic uint64_t tail;
-	_Atomic(struct seg *) next; /* the producer went on there; never in shared memory */
-	char pad2[64 - 16];
-	struct trace_event ev[];
-};
-
-#define SEG_BYTES (sizeof(struct seg) + SEG_CAP * sizeof(struct trace_event))
-
-_Static_assert(sizeof(struct trace_event) == 32, "a ring slot is 32 bytes");
 
 /* One thread's ring, in this process's memory (in a child process, the one
  * shared ring all its threads write; the parent sees it as a shm_view). */
@@ -128,13 +92,6 @@ struct shm_view {
 static struct shm_view *shms; /* guarded by rings_mu */
 static size_t nshms, capshms;
 
-/* Segments beyond each ring's first, and drained ones kept for reuse. */
-static pthread_mutex_t segs_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct seg *seg_pool[SEG_POOL];
-static size_t nseg_pool;
-static _Atomic size_t extra_bytes, mapped_bytes, peak_bytes;
-static _Atomic size_t budget;
-
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 static pthread_key_t ring_key;
 static __thread struct ring *tls_ring;
@@ -156,103 +113,21 @@ static _Atomic uint64_t retired_dropped, retired_written;
 static pthread_mutex_t drain_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct clock_history history;
 
-/* ---- segments ---- */
-
-static void bytes_add(size_t n)
-{
-	size_t now = atomic_fetch_add(&mapped_bytes, n) + n;
-	size_t peak = atomic_load(&peak_bytes);
-	while (now > peak && !atomic_compare_exchange_weak(&peak_bytes, &peak, now))
-		;
-}
-
-/* Empty the segment and zero its counts; only while nobody produces into it. */
-static void seg_rewind(struct seg *s)
-{
-	atomic_store(&s->head, 0);
-	s->tail_cache = 0;
-	atomic_store(&s->tail, 0);
-	atomic_store(&s->dropped, 0);
-	atomic_store(&s->written, 0);
-	atomic_store(&s->next, NULL);
-}
-
-static struct seg *seg_map(void)
-{
-	void *m = mmap(NULL, SEG_BYTES, PROT_READ | PROT_WRITE,
-	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (m == MAP_FAILED)
-		return NULL;
-	struct seg *s = m;
-	s->magic = SEG_MAGIC;
-	s->cap = SEG_CAP;
-	seg_rewind(s);
-	bytes_add(SEG_BYTES);
-	return s;
-}
-
-static void seg_unmap(struct seg *s)
-{
-	munmap(s, SEG_BYTES);
-	atomic_fetch_sub(&mapped_bytes, SEG_BYTES);
-}
-
-static size_t budget_now(void)
-{
-	size_t b = atomic_load_explicit(&budget, memory_order_relaxed);
-	if (b != 0)
-		return b;
-	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
-	b = pages > 0 && size > 0 ? (size_t)pages / 4 * (size_t)size : BUDGET_MAX;
-	return b < BUDGET_MAX ? b : BUDGET_MAX;
-}
-
-void trace_set_ring_budget(size_t bytes)
-{
-	atomic_store(&budget, bytes);
-}
+/* ---- rings ---- */
 
 /* The producer's segment is full: go on in a new one linked after it, or
  * return NULL when the budget is spent. */
 static struct seg *seg_grow(struct ring *r)
 {
-	if (atomic_fetch_add(&extra_bytes, SEG_BYTES) + SEG_BYTES > budget_now()) {
-		atomic_fetch_sub(&extra_bytes, SEG_BYTES);
+	struct seg *g = seg_extra();
+	if (g == NULL)
 		return NULL;
-	}
-	struct seg *g = NULL;
-	pthread_mutex_lock(&segs_mu);
-	if (nseg_pool > 0)
-		g = seg_pool[--nseg_pool];
-	pthread_mutex_unlock(&segs_mu);
-	if (g == NULL && (g = seg_map()) == NULL) {
-		atomic_fetch_sub(&extra_bytes, SEG_BYTES);
-		return NULL;
-	}
 	g->last_tsc = r->prod->last_tsc;
 	/* Everything published in the full segment comes before this link. */
 	atomic_store_explicit(&r->prod->next, g, memory_order_release);
 	r->prod = g;
 	return g;
 }
-
-/* The drain is done with a segment the producer has left: keep it for
- * reuse or give it back. */
-static void seg_release(struct seg *s)
-{
-	atomic_fetch_sub(&extra_bytes, SEG_BYTES);
-	seg_rewind(s);
-	pthread_mutex_lock(&segs_mu);
-	if (nseg_pool < SEG_POOL) {
-		seg_pool[nseg_pool++] = s;
-		s = NULL;
-	}
-	pthread_mutex_unlock(&segs_mu);
-	if (s != NULL)
-		seg_unmap(s);
-}
-
-/* ---- rings ---- */
 
 static void rings_add_locked(struct ring *r)
 {
@@ -504,7 +379,7 @@ void trace_reset(void)
 	for (size_t i = 0; i < nshms; i++)
 		munmap(shms[i].s, SEG_BYTES);
 	nshms = 0;
-	atomic_store(&peak_bytes, atomic_load(&mapped_bytes));
+	seg_peak_reset();
 	pthread_mutex_unlock(&rings_mu);
 	atomic_store(&lost_rings, 0);
 	atomic_store(&retired_dropped, 0);
@@ -771,6 +646,28 @@ static size_t shm_drain(struct shm_view *v, void (*fn)(const struct trace_record
 	return n;
 }
 
+/* Before any event is read (reading another ring's can take
+ * milliseconds): have twice what the producer wrote since the drain before
+ * in memory ahead of it, or all of its segment and the pool when it filled
+ * a segment or an eighth of one (a drain that came late would find it
+ * full). Hints only: the producer goes on meanwhile, and a page it reaches
+ * first it faults in itself. */
+static void ring_warm(struct ring *r)
+{
+	struct seg *s = r->cons, *next;
+	int fast = 0;
+	while ((next = atomic_load_explicit(&s->next, memory_order_acquire)) != NULL) {
+		s = next;
+		fast = 1;
+	}
+	uint64_t from = atomic_load_explicit(&s->tail, memory_order_relaxed);
+	uint64_t h = atomic_load_explicit(&s->head, memory_order_relaxed);
+	fast |= h - from >= SEG_CAP / 8;
+	seg_warm(s, h, fast ? SEG_CAP : h + 2 * (h - from));
+	if (fast)
+		seg_pool_fill();
+}
+
 /* Drain a ring's chain: every segment the producer has left, then the one
  * it writes in. */
 static size_t ring_drain(struct ring *r, void (*fn)(const struct trace_record *, void *), void *arg)
@@ -823,6 +720,10 @@ size_t trace_drain(void (*fn)(const struct trace_record *rec, void *arg), void *
 		memcpy(snap, rings, n * sizeof(*snap));
 	pthread_mutex_unlock(&rings_mu);
 
+	for (size_t i = 0; i < n; i++)
+		if (!atomic_load_explicit(&snap[i]->on_free, memory_order_acquire) &&
+		    !atomic_load_explicit(&snap[i]->orphan, memory_order_acquire))
+			ring_warm(snap[i]); /* a ring with a thread writing */
 	for (size_t i = 0; i < n; i++) {
 		struct ring *r = snap[i];
 		if (atomic_load_explicit(&r->on_free, memory_order_acquire))
@@ -886,13 +787,6 @@ uint64_t trace_written(void)
 const char *trace_clock(void)
 {
 	return tsc_clock_name();
-}
-
-size_t trace_ring_bytes(size_t *peak)
-{
-	if (peak != NULL)
-		*peak = atomic_load(&peak_bytes);
-	return atomic_load(&mapped_bytes);
 }
 
 /* ---- child processes ---- */

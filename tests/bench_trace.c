@@ -4,7 +4,11 @@
  *   trace_state_ns_1thread   median ns of one trace_state call, one thread
  *                            (NAME_best: the fastest batch of 1000 calls,
  *                            steadier than the median on a busy machine)
+ *   trace_state_faults_per_1k  page faults the one thread took per 1000
+ *                            calls (first touches of ring memory the drain
+ *                            did not bring in ahead of it)
  *   trace_state_ns_2threads  the same with two threads recording at once
+ *                            (NAME_best: the two threads' fastest batches)
  *   clock_read_ns            median ns of one clock read, for comparison
  *   tsc_read_ns              the same for the time stamp counter
  *   trace_clock              what the recorder stamps with (tsc, monotonic)
@@ -25,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "clock.h"
 #include "cpuburn.h"
@@ -65,7 +70,14 @@ static void *drainer(void *arg)
 struct per_call {
 	trace_task_t task;
 	double median, best;
+	long faults; /* minor page faults of the measuring thread */
 };
+
+static long thread_faults(void)
+{
+	struct rusage ru;
+	return getrusage(RUSAGE_THREAD, &ru) == 0 ? ru.ru_minflt : 0;
+}
 
 /* Best batch: what a call costs when nothing else got in the way (on a
  * busy machine the median moves with the load, the best much less). */
@@ -76,12 +88,14 @@ static void *measure_calls(void *arg)
 	struct per_call *pc = arg;
 	uint64_t samples[ROUNDS];
 	trace_bind(pc->task);
+	long f0 = thread_faults();
 	for (int r = 0; r < ROUNDS; r++) {
 		uint64_t t0 = clock_now_ns();
 		for (int i = 0; i < BATCH; i++)
 			trace_state(pc->task, (enum state)(i & 3), NULL);
 		samples[r] = clock_now_ns() - t0;
 	}
+	pc->faults = thread_faults() - f0;
 	qsort(samples, ROUNDS, sizeof(samples[0]), cmp_u64);
 	pc->median = (double)samples[ROUNDS / 2] / BATCH;
 	pc->best = (double)samples[0] / BATCH;
@@ -118,6 +132,8 @@ static double tsc_cost(void)
 	return (double)samples[ROUNDS / 2] / BATCH;
 }
 
+static long faults_of; /* the last one_thread's page faults */
+
 static double one_thread(const char *name)
 {
 	struct per_call one = {.task = trace_task_new(name, KIND_THREAD, NULL)};
@@ -125,6 +141,7 @@ static double one_thread(const char *name)
 	pthread_create(&t, NULL, measure_calls, &one);
 	pthread_join(t, NULL);
 	best_of = one.best;
+	faults_of = one.faults;
 	return one.median;
 }
 
@@ -191,6 +208,8 @@ int main(void)
 
 	printf("bench: trace_state_ns_1thread %.1f ns\n", one_thread("one"));
 	printf("bench: trace_state_ns_1thread_best %.1f ns\n", best_of);
+	printf("bench: trace_state_faults_per_1k %.2f faults (%ld in %d calls)\n",
+	       (double)faults_of * 1000.0 / (ROUNDS * BATCH), faults_of, ROUNDS * BATCH);
 	if (strcmp(trace_clock(), "tsc") == 0) {
 		tsc_use(0);
 		printf("bench: trace_state_ns_1thread_monotonic %.1f ns\n", one_thread("mono"));
@@ -206,6 +225,7 @@ int main(void)
 	for (int i = 0; i < 2; i++)
 		pthread_join(tt[i], NULL);
 	printf("bench: trace_state_ns_2threads %.1f ns\n", (two[0].median + two[1].median) / 2);
+	printf("bench: trace_state_ns_2threads_best %.1f ns\n", (two[0].best + two[1].best) / 2);
 
 	/* Alternate on/off runs and keep the best of each, so a burst of
 	 * other load on the machine does not decide the ratio. */

@@ -1,10 +1,13 @@
 /*
  * test_trace.c: the recorder: order within a thread, many threads at once,
- * full rings counted, long texts, and rings shared with a child process.
+ * full rings counted, long texts, ring memory brought in ahead of the
+ * producer, and rings shared with a child process.
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -201,6 +204,74 @@ START_TEST(full_budget_is_counted)
 }
 END_TEST
 
+static long thread_faults(void)
+{
+	struct rusage ru;
+	ck_assert_int_eq(getrusage(RUSAGE_THREAD, &ru), 0);
+	return ru.ru_minflt;
+}
+
+static void discard_cb(const struct trace_record *r, void *arg)
+{
+	(void)r;
+	(void)arg;
+}
+
+static void write_states(trace_task_t t, int n)
+{
+	for (int i = 0; i < n; i++)
+		trace_state(t, (enum state)(i & 3), NULL);
+}
+
+/* Once a drain has seen a ring fill fast, its producer writes on without
+ * page faults: the drain brought the rest of its segment into memory, and
+ * the segment it grows into when full comes from the pool, in memory too.
+ * (Ring memory the producer touches first costs a fault per 4 KiB page,
+ * 128 events.) */
+START_TEST(drain_brings_pages_in_ahead)
+{
+	const char *san = getenv("SIMUL_SANITIZER");
+	if (san != NULL && san[0] != '\0') {
+		support_skip("the sanitizer's shadow memory faults in as the ring is written");
+		return;
+	}
+	long page = sysconf(_SC_PAGESIZE);
+	void *probe = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(probe, MAP_FAILED);
+	int can = madvise(probe, (size_t)page, MADV_POPULATE_WRITE) == 0;
+	munmap(probe, (size_t)page);
+	if (!can) {
+		support_skip("this kernel cannot bring pages in ahead (MADV_POPULATE_WRITE, Linux 5.14)");
+		return;
+	}
+	trace_reset();
+	trace_task_t t = trace_task_new("t", KIND_THREAD, NULL);
+	trace_state(t, STATE_RUNNING, NULL); /* this thread's ring is made */
+	const int quarter = 32768;           /* a quarter of a segment, 1 MiB */
+	long f0 = thread_faults();
+	write_states(t, quarter);
+	long cold = thread_faults() - f0;
+	trace_drain(discard_cb, NULL);
+	f0 = thread_faults();
+	write_states(t, 2 * quarter); /* the next half of the segment */
+	long ahead = thread_faults() - f0;
+	f0 = thread_faults();
+	write_states(t, 4 * quarter); /* the segment fills: the ring grows */
+	long grown = thread_faults() - f0;
+	struct collect c = {0};
+	trace_drain(collect_cb, &c);
+	ck_assert_uint_eq(c.n, 6 * (size_t)quarter);
+	ck_assert_uint_eq(trace_dropped(), 0);
+	/* Fresh memory: about a fault per page (256); then twice and four
+	 * times as many events, which would take twice and four times the
+	 * faults, take next to none. */
+	ck_assert_msg(cold >= 128, "the first quarter took %ld page faults", cold);
+	ck_assert_msg(ahead * 8 <= cold, "%ld faults after the drain (%ld before)", ahead, cold);
+	ck_assert_msg(grown * 8 <= cold, "%ld faults growing (%ld before the drain)", grown, cold);
+	collect_free(&c);
+}
+END_TEST
+
 /* Slack for the counter's conversion: a calibration point's reading error. */
 #define STAMP_SLACK_NS (50 * NS_PER_US)
 
@@ -378,6 +449,7 @@ int main(void)
 	tcase_add_test(tc, many_threads_at_once);
 	tcase_add_test(tc, full_ring_grows);
 	tcase_add_test(tc, full_budget_is_counted);
+	tcase_add_test(tc, drain_brings_pages_in_ahead);
 	tcase_add_loop_test(tc, stamps_read_lesson_time, 0, 2);
 	tcase_add_test(tc, disabled_records_nothing);
 	tcase_add_test(tc, child_process_ring);
