@@ -767,21 +767,12 @@ void model_task_columns(const struct model *m, size_t task, uint64_t t0, uint64_
 void model_group_columns(const struct model *m, size_t group, uint64_t t0, uint64_t dt, int ncols,
                          struct model_cell *out)
 {
-	uint64_t prev[STATE_COUNT], next[STATE_COUNT];
 	if (ncols <= 0)
 		return;
-	memset(out, 0, sizeof(*out) * (size_t)ncols);
 	if (group >= m->ngroups)
-		return;
-	const struct gtrack *g = &m->groups[group].g;
-	gtrack_cum_at(g, t0, m->now, prev);
-	for (int c = 0; c < ncols; c++) {
-		uint64_t b = t0 + (uint64_t)(c + 1) * dt;
-		gtrack_cum_at(g, b, m->now, next);
-		for (int s = 0; s < STATE_COUNT; s++)
-			out[c].ns[s] = next[s] - prev[s];
-		memcpy(prev, next, sizeof(prev));
-	}
+		memset(out, 0, sizeof(*out) * (size_t)ncols);
+	else
+		gtrack_columns(&m->groups[group].g, t0, dt, ncols, m->now, out);
 }
 
 enum state model_task_state_at(const struct model *m, size_t task, uint64_t t)
@@ -926,6 +917,6 @@ size_t model_memory_bytes(const struct model *m)
 		b += tr->capcp * sizeof(*tr->cp) + tr->capchunks * sizeof(*tr->c.many);
 	}
 	for (size_t g = 0; g < m->ngroups; g++)
-		b += gtrack_bytes(&m->groups[g].g);
+		b += gtrack_memory_bytes(&m->groups[g].g);
 	return b;
 }

@@ -1,12 +1,13 @@
 /*
- * model_group.h: a group's track, how many of its tasks are in each state
- * over time (inside the model only: model.c and model_group.c).
+ * model_group.h: a group's lane in the model: how many of its tasks are in
+ * each state over time (inside the model only: model.c and model_group.c).
  *
- * A group lane shows, per column, the time its tasks spent in each state,
- * summed. The track keeps a step for every change of a member's state
- * (from one state to another, -1 for not alive) and, every GCP_EVERY
- * steps, a checkpoint of the running totals, so the time in each state
- * before any instant is a checkpoint plus at most GCP_EVERY steps.
+ * A group of a million tasks shares one lane, so its columns are not read
+ * off its tasks' spans but off its own track: a step each time one of its
+ * tasks changes state (from one state to another, or into life and out of
+ * it), and checkpoints of the time spent so far in each state, summed over
+ * the tasks, and of the count in each state. The time in each state before
+ * an instant is then a checkpoint and the steps from it to the instant.
  */
 #ifndef SIMUL_MODEL_GROUP_H
 #define SIMUL_MODEL_GROUP_H
@@ -14,16 +15,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model.h"
 #include "state.h"
 
-/* A group's checkpoint (136 bytes) every 128 steps, not every 32: a group
- * of a million tasks makes six million steps, and a column of its lane
- * walks at most 128 of them past the checkpoint. */
-#define GCP_EVERY 128
+/* A group's checkpoint (136 bytes) every 64 steps, not every 32 as a
+ * task's: a group of a million tasks makes six million steps (2 bytes a
+ * step for its checkpoints), and the edge of a column of its lane walks at
+ * most 32 of them from the nearer checkpoint. */
+#define GCP_EVERY 64
+/* A step's `from` or `to` when the task was not alive, before or after. */
+#define GSTEP_NONE STATE_COUNT
 
 struct gstep {
 	uint64_t t;
-	int8_t from, to; /* -1: not alive */
+	uint8_t from, to; /* a state, or GSTEP_NONE */
 } __attribute__((packed)); /* 10 bytes, not 16: a million tasks make six million */
 
 struct gtrack {
@@ -31,7 +36,7 @@ struct gtrack {
 	size_t n, cap;
 	/* Checkpoint k describes the moment of step k*GCP_EVERY, before it; cpt[k]
 	 * is that step's time, kept apart so that finding a checkpoint reads a
-	 * dense array (128 times smaller than the steps) rather than the steps. */
+	 * dense array (80 times smaller than the steps) rather than the steps. */
 	struct gcp {
 		uint64_t cum[STATE_COUNT];
 		int32_t count[STATE_COUNT];
@@ -42,12 +47,15 @@ struct gtrack {
 	int32_t count[STATE_COUNT];
 };
 
-/* A member goes from state `from` to `to` at t (-1: not alive); a t
- * before the last step's counts as the last step's. */
+/* Task `from` state to `to` state at t (-1 for either: not alive); t is
+ * taken as no earlier than the step before. */
 void gtrack_push(struct gtrack *g, uint64_t t, int from, int to);
-/* Time the members spent in each state before t (t clamped to upto). */
-void gtrack_cum_at(const struct gtrack *g, uint64_t t, uint64_t upto, uint64_t out[STATE_COUNT]);
+/* Fill out[0..ncols) with the time in each state, summed over the group's
+ * tasks, during [t0 + c*dt, t0 + (c+1)*dt), the track being complete up
+ * to `upto` (the model's now). */
+void gtrack_columns(const struct gtrack *g, uint64_t t0, uint64_t dt, int ncols, uint64_t upto,
+                    struct model_cell *out);
+size_t gtrack_memory_bytes(const struct gtrack *g);
 void gtrack_free(struct gtrack *g);
-size_t gtrack_bytes(const struct gtrack *g);
 
 #endif

@@ -242,22 +242,28 @@ int view_state_never_hidden(enum state s)
 
 void view_cell_look(const struct model_cell *c, uint64_t dt, struct view_cell_look *out)
 {
-	uint64_t present = 0, run = c->ns[STATE_RUNNING];
+	uint64_t present = 0, run = c->ns[STATE_RUNNING], best = 0;
 	int wait = -1, brief = -1;
+	enum state most = STATE_DONE; /* view_cell_state's, in the same pass */
 	for (int k = 0; k < STATE_COUNT; k++) {
+		uint64_t ns = c->ns[k];
 		if (k == STATE_DONE)
 			continue;
-		present += c->ns[k];
-		if (k == STATE_RUNNING || c->ns[k] == 0)
+		present += ns;
+		if (ns > best) {
+			best = ns;
+			most = (enum state)k;
+		}
+		if (k == STATE_RUNNING || ns == 0)
 			continue;
-		if (wait < 0 || c->ns[k] > c->ns[wait])
+		if (wait < 0 || ns > c->ns[wait])
 			wait = k;
-		if (view_state_never_hidden((enum state)k) && (brief < 0 || c->ns[k] > c->ns[brief]))
+		if (view_state_never_hidden((enum state)k) && (brief < 0 || ns > c->ns[brief]))
 			brief = k;
 	}
 	out->eighths = 0;
 	out->brief = STATE_DONE;
-	out->state = view_cell_state(c, dt);
+	out->state = present * 2 < dt ? STATE_DONE : most;
 	if (out->state == STATE_DONE)
 		return;
 	if (wait >= 0 && run < VIEW_RUN_OVER_WAIT * c->ns[wait]) {

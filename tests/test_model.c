@@ -315,13 +315,15 @@ END_TEST
 START_TEST(group_summaries_match_their_tasks)
 {
 	struct model *m = fresh(0);
-	enum { NT = 3 };
+	enum { NT = 6 }; /* several tasks in one state at once */
+	static const char *const names[NT] = {"a", "b", "c", "d", "e", "f"};
 	trace_task_t t[NT];
 	for (int i = 0; i < NT; i++)
-		t[i] = trace_task_new(i == 0 ? "a" : i == 1 ? "b" : "c", KIND_THREAD, "g");
-	uint64_t seed = 7, time = 1000;
+		t[i] = trace_task_new(names[i], KIND_THREAD, "g");
+	uint64_t seed = 7, time = 1000, times[3000];
 	for (int i = 0; i < 3000; i++) {
 		time += 1 + run_rand(&seed) % 499;
+		times[i] = time;
 		at(time);
 		trace_state(t[run_rand(&seed) % NT], (enum state)(run_rand(&seed) % STATE_DONE), NULL);
 		if (i % 1000 == 999)
@@ -331,8 +333,17 @@ START_TEST(group_summaries_match_their_tasks)
 	for (int i = 0; i < NT; i++)
 		trace_end(t[i]);
 	feed_finish(m, time + 500);
-	for (int q = 0; q < 50; q++) {
+	for (int q = 0; q < 200; q++) {
+		/* wide columns (a checkpoint's steps and more in each), narrow ones
+		 * (inside one checkpoint's steps: the walk forward, and back from
+		 * the next checkpoint), and columns that end on an event's time */
 		uint64_t t0 = run_rand(&seed) % (time + 1000), dt = 1 + run_rand(&seed) % 40000;
+		if (q % 4 == 1)
+			dt = 1 + run_rand(&seed) % 600;
+		if (q % 4 == 2)
+			t0 = times[run_rand(&seed) % 3000], dt = 1 + run_rand(&seed) % 600;
+		if (q % 4 == 3)
+			t0 = times[run_rand(&seed) % 3000] - 1, dt = 1;
 		struct model_cell g[11], one[11];
 		uint64_t want[11][STATE_COUNT];
 		memset(want, 0, sizeof(want));

@@ -79,6 +79,29 @@ static char *man_keys_words(void)
 	return out;
 }
 
+/* The stats pane's shares: whole per cent as printf's %.0f would print
+ * them, halves to even, without printf's floating point. */
+START_TEST(shares_round_as_printf_does)
+{
+	ck_assert_uint_eq(tui_share_percent(1, 6), 17);
+	ck_assert_uint_eq(tui_share_percent(1, 3), 33);
+	ck_assert_uint_eq(tui_share_percent(1, 8), 12); /* 12.5 */
+	ck_assert_uint_eq(tui_share_percent(3, 8), 38); /* 37.5 */
+	ck_assert_uint_eq(tui_share_percent(0, 5), 0);
+	ck_assert_uint_eq(tui_share_percent(5, 5), 100);
+	ck_assert_uint_eq(tui_share_percent(7, 0), 0);
+	uint64_t seed = 11;
+	for (int i = 0; i < 20000; i++) {
+		uint64_t whole = 1 + run_rand(&seed) % (i < 10000 ? 1000 : 1ull << 50);
+		uint64_t part = run_rand(&seed) % (whole + 1);
+		char want[16], got[16];
+		snprintf(want, sizeof(want), "%.0f", 100.0 * (double)part / (double)whole);
+		snprintf(got, sizeof(got), "%u", tui_share_percent(part, whole));
+		ck_assert_str_eq(got, want);
+	}
+}
+END_TEST
+
 START_TEST(man_page_names_every_key)
 {
 	const char *words = man_keys_words();
@@ -251,6 +274,7 @@ int main(void)
 	Suite *s = suite_create("tui");
 	TCase *tc = tcase_create("tui");
 	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, shares_round_as_printf_does);
 	tcase_add_test(tc, man_page_names_every_key);
 	tcase_add_test(tc, no_key_claimed_twice_where_it_acts);
 	tcase_add_test(tc, every_entry_is_complete);

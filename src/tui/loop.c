@@ -238,6 +238,7 @@ int tui_teardown(struct tui *t)
 	model_free(t->model);
 	free(t->lanes);
 	free(t->cells);
+	free(t->looks.row);
 	free(t->inst.count);
 	free(t->inst.flags);
 	free(t->inst.row_of);

@@ -238,6 +238,32 @@ int tui_text_width(const char *s)
 	return w;
 }
 
+/* What curses would store for a character drawn in `attr` on stdscr (as
+ * waddch renders it): the attributes of both `attr` and the background,
+ * the colour of `attr`, else the background's. */
+chtype tui_rendition(attr_t attr)
+{
+	chtype bg = getbkgd(stdscr);
+	attr_t pair = attr & A_COLOR ? attr & A_COLOR : bg & A_COLOR;
+	return (attr & A_ATTRIBUTES & ~A_COLOR) | (bg & A_ATTRIBUTES & ~A_COLOR) | pair;
+}
+
+/* n printable ASCII characters at (y, x) in rendition r, stored in one
+ * call (the cursor stays): curses' character-at-a-time path decodes each
+ * byte as part of a possible multibyte character, which made the panes'
+ * text a large part of a frame. */
+static void tui_put_ascii(int y, int x, const char *s, int n, chtype r)
+{
+	chtype buf[256];
+	while (n > 0) {
+		int k = n < (int)(sizeof(buf) / sizeof(buf[0])) ? n : (int)(sizeof(buf) / sizeof(buf[0]));
+		for (int i = 0; i < k; i++)
+			buf[i] = (chtype)(unsigned char)s[i] | r;
+		mvaddchnstr(y, x, buf, k);
+		s += k, x += k, n -= k;
+	}
+}
+
 /* Draw at most w display columns of UTF-8 text; returns columns used. */
 int tui_put(int y, int x, int w, const char *s, attr_t attr)
 {
@@ -246,7 +272,7 @@ int tui_put(int y, int x, int w, const char *s, attr_t attr)
 	memset(&st, 0, sizeof(st));
 	if (w <= 0 || y < 0 || y >= LINES)
 		return 0;
-	move(y, x);
+	chtype r = tui_rendition(attr);
 	attron(attr);
 	while (*s && used < w) {
 		/* a run of plain ASCII goes to curses in one call */
@@ -254,11 +280,12 @@ int tui_put(int y, int x, int w, const char *s, attr_t attr)
 		while (s[run] >= ' ' && s[run] < 0x7f && used + (int)run < w)
 			run++;
 		if (run > 0) {
-			addnstr(s, (int)run);
+			tui_put_ascii(y, x + used, s, (int)run, r);
 			used += (int)run;
 			s += run;
 			continue;
 		}
+		move(y, x + used);
 		wchar_t wc;
 		size_t n = mbrtowc(&wc, s, strnlen(s, MB_LEN_MAX), &st);
 		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
@@ -294,11 +321,23 @@ int tui_putf(int y, int x, int w, attr_t attr, const char *fmt, ...)
 	return tui_put(y, x, w, buf, attr);
 }
 
+/* A pane separator: h rows of a vertical line at column x from row y. */
+void tui_vline(const struct tui *t, int y, int x, int h)
+{
+	cchar_t cc;
+	const wchar_t bar[2] = {t->ascii ? L'|' : L'\u2502', 0};
+	if (h <= 0)
+		return;
+	setcchar(&cc, bar, A_NORMAL, 0, NULL);
+	mvvline_set(y, x, &cc, h);
+}
+
 void tui_fill(int y, int x, int w, attr_t attr)
 {
+	if (w <= 0 || y < 0 || y >= LINES)
+		return;
 	attron(attr);
-	for (int i = 0; i < w; i++)
-		mvaddch(y, x + i, ' ');
+	mvhline(y, x, ' ', w);
 	attroff(attr);
 }
 

@@ -119,35 +119,49 @@ int tui_selected_task(const struct tui *t)
 
 /* ---- drawing: run screen ---- */
 
-/* One cell: the glyph of the state it shows (view_cell_look), a running
- * share in eighths of a block, or the small letter of a GIL or lock wait
- * that a longer state hid; reversed under the cursor. */
-static void tui_cell(const struct tui *t, const struct model_cell *c, uint64_t dt, int highlight,
-                     struct tui_used *used)
+/* The glyph of look `look` (as in t->looks) of state s, reversed under the
+ * cursor, as curses stores it: made at its first use in the frame, with
+ * the rendition waddch would give it (tui_rendition). */
+static const cchar_t *tui_look(struct tui *t, int look, enum state s, int highlight)
 {
 	static const char *const eighths[TUI_EIGHTHS + 1] = {
 	    " ", "\u2581", "\u2582", "\u2583", "\u2584", "\u2585", "\u2586", "\u2587", "\u2588"};
+	cchar_t *cc = &t->looks.cc[look][s][highlight];
+	if (t->looks.made[look][s][highlight])
+		return cc;
+	char small[2] = {(char)tolower((unsigned char)state_glyph(s, 1)[0]), 0};
+	const char *g = look == TUI_LOOK_SMALL ? small : look > 0 ? eighths[look] : state_glyph(s, t->ascii);
+	wchar_t wc[2] = {L'?', 0};
+	mbstate_t st;
+	memset(&st, 0, sizeof(st));
+	if ((int)mbrtowc(&wc[0], g, strlen(g), &st) <= 0)
+		wc[0] = L'?';
+	chtype r = tui_rendition(tui_state_attr(t, s) | (highlight ? A_REVERSE : A_NORMAL));
+	setcchar(cc, wc, r & A_ATTRIBUTES & ~A_COLOR, (short)PAIR_NUMBER(r), NULL);
+	t->looks.made[look][s][highlight] = 1;
+	return cc;
+}
+
+/* One cell: the glyph of the state it shows (view_cell_look), a running
+ * share in eighths of a block, or the small letter of a GIL or lock wait
+ * that a longer state hid; reversed under the cursor. */
+static const cchar_t *tui_cell(struct tui *t, const struct model_cell *c, uint64_t dt, int highlight,
+                               struct tui_used *used)
+{
 	struct view_cell_look lk;
-	char small[2] = {0, 0};
-	const char *g;
 	view_cell_look(c, dt, &lk);
 	enum state s = lk.state;
+	int look = 0;
 	used->state[s] = 1;
 	used->eighths |= s == STATE_RUNNING && lk.eighths < TUI_EIGHTHS;
 	if (lk.brief != STATE_DONE) {
 		s = lk.brief;
 		used->brief[s] = 1;
-		small[0] = (char)tolower((unsigned char)state_glyph(s, 1)[0]);
-		g = small;
+		look = TUI_LOOK_SMALL;
 	} else if (s == STATE_RUNNING && !t->ascii) {
-		g = eighths[lk.eighths];
-	} else {
-		g = state_glyph(s, t->ascii);
+		look = lk.eighths;
 	}
-	attr_t a = tui_state_attr(t, s) | (highlight ? A_REVERSE : A_NORMAL);
-	attron(a);
-	addstr(g);
-	attroff(a);
+	return tui_look(t, look, s, highlight);
 }
 
 /* The name column's width (the longest lane name), then the columns; in
@@ -306,9 +320,14 @@ static void tui_timeline_lane(struct tui *t, int li, int r, uint64_t tcur, struc
 		na |= COLOR_PAIR(PAIR_TASK(l->index));
 	tui_fill(y, 0, lo->name_w, na);
 	tui_put(y, 0, lo->name_w, name, na);
-	move(y, lo->cells_x);
+	/* the lane's cells go to curses in one call, as they are stored */
+	if (t->looks.row_cap < ncols) {
+		t->looks.row = xreallocarray(t->looks.row, (size_t)ncols, sizeof(*t->looks.row));
+		t->looks.row_cap = ncols;
+	}
 	for (int c = 0; c < ncols; c++)
-		tui_cell(t, &t->cells[c], dt, c == t->cursor, used);
+		t->looks.row[c] = *tui_cell(t, &t->cells[c], dt, c == t->cursor, used);
+	mvadd_wchnstr(y, lo->cells_x, t->looks.row, ncols);
 	/* A group's prints would cover its states when its tasks print all the
 	 * time (chess boards): then they wait for the group to be opened. */
 	int marked = 0;
@@ -402,6 +421,7 @@ void tui_draw_timeline(struct tui *t)
 	}
 	struct tui_used used;
 	memset(&used, 0, sizeof(used));
+	memset(t->looks.made, 0, sizeof(t->looks.made)); /* the theme or the colours may have changed */
 	tui_instants_collect(t, t->lane_top, rows);
 	for (int r = 0; r < rows && (size_t)(t->lane_top + r) < t->nlanes; r++)
 		tui_timeline_lane(t, t->lane_top + r, r, tcur, &used);

@@ -145,6 +145,9 @@ struct lane {
 	size_t index; /* task, or group */
 };
 
+#define TUI_LOOK_SMALL 9
+#define TUI_LOOKS 10
+
 /* One visible lane's cells as last computed, reused while the view and the
  * model are unchanged (a cursor move, a key, a replay's redraw). */
 struct tui_cells_cached {
@@ -234,6 +237,16 @@ struct tui {
 	size_t nlanes, lanes_cap;
 	struct model_cell *cells;
 	int cells_cap;
+	/* the glyphs of a lane's cells as curses stores them, made once a
+	 * frame for each look drawn (timeline.c): [look][state][under the
+	 * cursor], look 0 a state's glyph, 1 to 8 running in eighths,
+	 * TUI_LOOK_SMALL the small letter of a wait */
+	struct {
+		cchar_t cc[TUI_LOOKS][STATE_COUNT][2];
+		unsigned char made[TUI_LOOKS][STATE_COUNT][2];
+		cchar_t *row;
+		int row_cap;
+	} looks;
 
 	/* pacing (pace.c): the speed of the next run, the files to write */
 	double speed;
@@ -336,12 +349,14 @@ attr_t tui_state_attr(const struct tui *t, enum state s);
 /* The same for how a task ended (its end glyph and label). */
 short tui_theme_end_fg(int theme, enum task_end e, int colors256);
 attr_t tui_end_attr(const struct tui *t, enum task_end e);
+chtype tui_rendition(attr_t attr);
 attr_t tui_dim(const struct tui *t);
 int tui_text_width(const char *s);
 int tui_put(int y, int x, int w, const char *s, attr_t attr);
 int tui_putf(int y, int x, int w, attr_t attr, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 void tui_fill(int y, int x, int w, attr_t attr);
+void tui_vline(const struct tui *t, int y, int x, int h);
 void tui_keybar(const struct tui *t, unsigned where, int y, int w);
 /* Show msg at the key bar's right end for a moment. */
 void tui_flash(struct tui *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -391,6 +406,9 @@ void tui_draw_why(struct tui *t);
 /* panes.c */
 void tui_cores_read(struct tui *t);
 int tui_clamp_scroll(int *scroll, int total, int h);
+/* part / whole in whole per cent, rounded as printf's %.0f rounds (to even
+ * at a half), from the exact quotient; 0 when whole is 0. */
+unsigned tui_share_percent(uint64_t part, uint64_t whole);
 void tui_draw_output(struct tui *t, int y0, int x0, int h, int w);
 void tui_draw_stats(struct tui *t, int y0, int x0, int h, int w);
 void tui_draw_panel(struct tui *t, char panel[][RUN_PANEL_WIDTH], int n, const char *title,
