@@ -28,12 +28,13 @@ enum trace_ev_type {
 	TRACE_EV_STATE = 1, /* task changes state; state, line, text = reason */
 	TRACE_EV_MARK,      /* task printed a line; text */
 	TRACE_EV_BIND,      /* task runs on thread a = pid, b = tid */
-	TRACE_EV_END,       /* task finished (state done) */
+	TRACE_EV_END,       /* task finished (state done); a = how (enum task_end) */
 	TRACE_EV_MILESTONE, /* a chapter of the run; task = -1, text */
 	TRACE_EV_PREEMPT,   /* sampler: thread b of pid a runnable-waiting from t_ns for state=1, until next with state=0 */
 	TRACE_EV_CORE,      /* sampler: thread b of pid a last ran on core line */
 	TRACE_EV_TEXT,      /* continuation of the previous event's text (inside a ring only) */
 	TRACE_EV_KWAIT,     /* sampler: thread b of pid a blocked on a futex from t_ns for state=1, until next with state=0 */
+	TRACE_EV_WAKE,      /* task, waiting, was woken by task a; text = what a did ("released the lock") */
 };
 
 /* One event with its text joined. The text belongs to whoever made the

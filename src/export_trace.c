@@ -123,6 +123,45 @@ static void write_instants(FILE *f, const struct model *m, int *first)
 	}
 }
 
+/* A wake as a flow arrow, from the waker's track to the woken task's (its
+ * wait: "bp":"e" binds the arrow's end to the slice that holds it). */
+static void write_flows(FILE *f, const struct model *m, int *first)
+{
+	struct model_wake w;
+	for (size_t k = 0; k < model_wake_count(m); k++) {
+		if (model_wake_get(m, k, &w) != 0)
+			continue;
+		for (int end = 0; end < 2; end++) {
+			int task = end ? w.task : w.waker;
+			next_event(f, first);
+			fprintf(f, "{\"name\":\"woken\",\"cat\":\"wake\",\"ph\":\"%s\",\"id\":%zu,\"pid\":%d,\"tid\":%d,\"ts\":",
+			        end ? "f\",\"bp\":\"e" : "s", k + 1, task_pid(model_task(m, (size_t)task)), task + 1);
+			put_us(f, m, w.t_ns);
+			if (end) {
+				fputs(",\"args\":{\"cause\":", f);
+				json_write_string(f, w.cause);
+				fprintf(f, ",\"waited\":\"%s\"}", state_name(w.state));
+			}
+			fputs("}", f);
+		}
+	}
+}
+
+/* A task's end when it was not a plain finish (a cancelled task). */
+static void write_ends(FILE *f, const struct model *m, int *first)
+{
+	for (size_t i = 0; i < model_task_count(m); i++) {
+		const struct model_task *t = model_task(m, i);
+		if (t->end_ns == 0 || t->end_how == TASK_END_FINISHED)
+			continue;
+		next_event(f, first);
+		fprintf(f, "{\"name\":\"%s\",\"cat\":\"end\",\"ph\":\"i\",\"s\":\"t\",\"pid\":%d,\"tid\":%zu,\"ts\":",
+		        end_name(t->end_how), task_pid(t), i + 1);
+		put_us(f, m, t->end_ns);
+		fputs("}", f);
+	}
+}
+
 int export_trace_write(FILE *f, struct run *run, const struct model *m)
 {
 	int first = 1;
@@ -130,6 +169,8 @@ int export_trace_write(FILE *f, struct run *run, const struct model *m)
 	write_metadata(f, run, m, &first);
 	write_spans(f, m, &first);
 	write_instants(f, m, &first);
+	write_flows(f, m, &first);
+	write_ends(f, m, &first);
 	fputs("\n],\n\"displayTimeUnit\":\"ms\",\n\"otherData\":{\"generator\":\"simul\",\"demo\":", f);
 	json_write_string(f, run->full_name);
 	fprintf(f, ",\"seed\":\"%" PRIu64 "\"}}\n", run->seed);

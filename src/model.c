@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "model_group.h"
 #include "model_queue.h"
 #include "strtab.h"
 #include "xalloc.h"
@@ -27,6 +28,10 @@
 #define FIRST_SPANS 4
 #define CP_EVERY 32
 #define NO_CORE 255
+/* Spans walked back from a wake to where the wait it ended began. */
+#define WAKE_WALK_MAX 256
+/* Wakes (of every task) looked at for one task's. */
+#define WAKE_SCAN_MAX 4096
 
 /* ---- spans of one task ---- */
 
@@ -182,109 +187,6 @@ static void track_free(struct track *tr)
 	free(tr->cp);
 }
 
-/* ---- groups: counts of member tasks in each state over time ---- */
-
-/* A group's checkpoint (136 bytes) every 128 steps, not every 32: a group
- * of a million tasks makes six million steps, and a column of its lane
- * walks at most 128 of them past the checkpoint. */
-#define GCP_EVERY 128
-
-struct gstep {
-	uint64_t t;
-	int8_t from, to; /* -1: not alive */
-} __attribute__((packed)); /* 10 bytes, not 16: a million tasks make six million */
-
-struct gtrack {
-	struct gstep *steps;
-	size_t n, cap;
-	/* Checkpoint k describes the moment of step k*GCP_EVERY, before it; cpt[k]
-	 * is that step's time, kept apart so that finding a checkpoint reads a
-	 * dense array (128 times smaller than the steps) rather than the steps. */
-	struct gcp {
-		uint64_t cum[STATE_COUNT];
-		int32_t count[STATE_COUNT];
-	} *cp;
-	uint64_t *cpt;
-	size_t capcp;
-	uint64_t cum[STATE_COUNT];
-	int32_t count[STATE_COUNT];
-};
-
-static void gtrack_push(struct gtrack *g, uint64_t t, int from, int to)
-{
-	if (g->n > 0) {
-		uint64_t lt = g->steps[g->n - 1].t;
-		if (t < lt)
-			t = lt;
-		for (int s = 0; s < STATE_COUNT; s++)
-			g->cum[s] += (uint64_t)g->count[s] * (t - lt);
-	}
-	if (g->n % GCP_EVERY == 0) {
-		size_t k = g->n / GCP_EVERY;
-		if (k >= g->capcp) {
-			size_t cap = g->capcp ? g->capcp * 2 : 4;
-			g->cp = xreallocarray(g->cp, cap, sizeof(*g->cp));
-			g->cpt = xreallocarray(g->cpt, cap, sizeof(*g->cpt));
-			g->capcp = cap;
-		}
-		g->cpt[k] = t; /* t is already no earlier than the last step */
-		memcpy(g->cp[k].cum, g->cum, sizeof(g->cum));
-		memcpy(g->cp[k].count, g->count, sizeof(g->count));
-	}
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 64;
-		g->steps = xreallocarray(g->steps, cap, sizeof(*g->steps));
-		g->cap = cap;
-	}
-	g->steps[g->n++] = (struct gstep){.t = t, .from = (int8_t)from, .to = (int8_t)to};
-	if (from >= 0)
-		g->count[from]--;
-	if (to >= 0)
-		g->count[to]++;
-}
-
-static void gtrack_cum_at(const struct gtrack *g, uint64_t t, uint64_t upto, uint64_t out[STATE_COUNT])
-{
-	memset(out, 0, sizeof(uint64_t) * STATE_COUNT);
-	if (t > upto)
-		t = upto;
-	if (g->n == 0 || g->steps[0].t > t)
-		return;
-	/* the last checkpoint at or before t, then its steps up to t */
-	size_t lo = 0, hi = (g->n - 1) / GCP_EVERY;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo + 1) / 2;
-		if (g->cpt[mid] <= t)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	size_t k = lo, end = (k + 1) * GCP_EVERY < g->n ? (k + 1) * GCP_EVERY : g->n;
-	int32_t count[STATE_COUNT];
-	uint64_t since[STATE_COUNT];
-	memcpy(out, g->cp[k].cum, sizeof(uint64_t) * STATE_COUNT);
-	memcpy(count, g->cp[k].count, sizeof(count));
-	/* A state's count is constant until a step changes it, so its time is
-	 * added only then (two states a step), not for every state at every step. */
-	for (int s = 0; s < STATE_COUNT; s++)
-		since[s] = g->cpt[k];
-	for (size_t j = k * GCP_EVERY; j < end && g->steps[j].t <= t; j++) {
-		const struct gstep *st = &g->steps[j];
-		if (st->from >= 0) {
-			out[st->from] += (uint64_t)count[st->from] * (st->t - since[st->from]);
-			since[st->from] = st->t;
-			count[st->from]--;
-		}
-		if (st->to >= 0) {
-			out[st->to] += (uint64_t)count[st->to] * (st->t - since[st->to]);
-			since[st->to] = st->t;
-			count[st->to]++;
-		}
-	}
-	for (int s = 0; s < STATE_COUNT; s++)
-		out[s] += (uint64_t)count[s] * (t - since[s]);
-}
-
 /* ---- threads the sampler reports on ---- */
 
 struct tslot {
@@ -318,6 +220,14 @@ struct mark {
 	uint64_t t;
 	int32_t task;
 	uint32_t text;
+};
+
+/* A wake (TRACE_EV_WAKE), with what the woken task was in then. */
+struct wake {
+	uint64_t t, waited;
+	int32_t task, waker;
+	uint32_t cause;
+	uint8_t state;
 };
 
 struct group {
@@ -354,6 +264,8 @@ struct model {
 	size_t nmarks, capmarks;
 	struct mark *miles;
 	size_t nmiles, capmiles;
+	struct wake *wakes;
+	size_t nwakes, capwakes;
 };
 
 /* Make room for `need` elements of `size` bytes in *p (doubling). */
@@ -388,9 +300,7 @@ void model_free(struct model *m)
 	free(m->names);
 	for (size_t i = 0; i < m->ngroups; i++) {
 		free(m->groups[i].name);
-		free(m->groups[i].g.steps);
-		free(m->groups[i].g.cp);
-		free(m->groups[i].g.cpt);
+		gtrack_free(&m->groups[i].g);
 	}
 	for (size_t i = 0; i < m->capslots; i++)
 		free(m->slots[i].running);
@@ -400,6 +310,7 @@ void model_free(struct model *m)
 	mqueue_free(&m->queue);
 	free(m->marks);
 	free(m->miles);
+	free(m->wakes);
 	strtab_free(&m->strs);
 	free(m);
 }
@@ -624,6 +535,36 @@ static void task_refresh(struct model *m, size_t idx, uint64_t at)
 		t->pub.core = core;
 }
 
+/* When the task's state at its open span began: the open span and those
+ * before it in the same state (a wait whose reason changed on the way). */
+static uint64_t task_state_since(const struct task *t)
+{
+	uint64_t since = t->cur.t;
+	if (t->totals != NULL) /* spans past the cap were not kept */
+		return since;
+	for (size_t j = t->tr.n, i = 0; j > 0 && i < WAKE_WALK_MAX; j--, i++) {
+		const struct span *sp = track_at(&t->tr, j - 1);
+		if (sp->state != t->cur.state)
+			break;
+		since = sp->t;
+	}
+	return since;
+}
+
+/* Task p->task was woken by task p->a: kept with the wait it ended. */
+static void wake_add(struct model *m, const struct pending *p, uint64_t at)
+{
+	const struct task *t = &m->tasks[p->task];
+	if (p->a >= m->ntasks || p->a == (uint32_t)p->task || !t->have_span)
+		return;
+	enum state s = (enum state)t->cur.state;
+	int waits = s != STATE_RUNNING && s != STATE_PREEMPTED && s != STATE_DONE;
+	grow((void **)&m->wakes, &m->capwakes, m->nwakes + 1, sizeof(*m->wakes));
+	m->wakes[m->nwakes++] = (struct wake){
+		.t = at, .waited = waits ? at - task_state_since(t) : 0, .task = p->task, .waker = (int32_t)p->a,
+		.cause = p->text, .state = (uint8_t)s};
+}
+
 static void apply_one(struct model *m, const struct pending *p)
 {
 	uint64_t at = p->t;
@@ -696,10 +637,15 @@ static void apply_one(struct model *m, const struct pending *p)
 		t->reason = p->type == TRACE_EV_END ? 0 : p->text;
 		t->line = p->type == TRACE_EV_END ? t->line : p->line;
 		task_refresh(m, (size_t)p->task, at);
-		if (p->type == TRACE_EV_END)
+		if (p->type == TRACE_EV_END) {
 			t->pub.end_ns = at;
+			t->pub.end_how = p->a < TASK_END_COUNT ? (enum task_end)p->a : TASK_END_FINISHED;
+		}
 		break;
 	}
+	case TRACE_EV_WAKE:
+		wake_add(m, p, at);
+		break;
 	case TRACE_EV_MARK:
 		grow((void **)&m->marks, &m->capmarks, m->nmarks + 1, sizeof(*m->marks));
 		m->marks[m->nmarks++] = (struct mark){.t = at, .task = p->task, .text = p->text};
@@ -821,21 +767,12 @@ void model_task_columns(const struct model *m, size_t task, uint64_t t0, uint64_
 void model_group_columns(const struct model *m, size_t group, uint64_t t0, uint64_t dt, int ncols,
                          struct model_cell *out)
 {
-	uint64_t prev[STATE_COUNT], next[STATE_COUNT];
 	if (ncols <= 0)
 		return;
-	memset(out, 0, sizeof(*out) * (size_t)ncols);
 	if (group >= m->ngroups)
-		return;
-	const struct gtrack *g = &m->groups[group].g;
-	gtrack_cum_at(g, t0, m->now, prev);
-	for (int c = 0; c < ncols; c++) {
-		uint64_t b = t0 + (uint64_t)(c + 1) * dt;
-		gtrack_cum_at(g, b, m->now, next);
-		for (int s = 0; s < STATE_COUNT; s++)
-			out[c].ns[s] = next[s] - prev[s];
-		memcpy(prev, next, sizeof(prev));
-	}
+		memset(out, 0, sizeof(*out) * (size_t)ncols);
+	else
+		gtrack_columns(&m->groups[group].g, t0, dt, ncols, m->now, out);
 }
 
 enum state model_task_state_at(const struct model *m, size_t task, uint64_t t)
@@ -896,6 +833,47 @@ int model_mark_get(const struct model *m, size_t k, struct model_mark *out)
 	return 0;
 }
 
+size_t model_wake_count(const struct model *m)
+{
+	return m->nwakes;
+}
+
+int model_wake_get(const struct model *m, size_t k, struct model_wake *out)
+{
+	if (k >= m->nwakes)
+		return -1;
+	const struct wake *w = &m->wakes[k];
+	*out = (struct model_wake){.t_ns = w->t, .task = w->task, .waker = w->waker, .state = (enum state)w->state,
+	                           .waited_ns = w->waited, .cause = strtab_get(&m->strs, w->cause)};
+	return 0;
+}
+
+size_t model_wake_first_at(const struct model *m, uint64_t t)
+{
+	size_t lo = 0, hi = m->nwakes;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (m->wakes[mid].t >= t)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+long model_wake_ending(const struct model *m, size_t task, uint64_t t0, uint64_t t1)
+{
+	size_t k = model_wake_first_at(m, t1 + 1);
+	for (size_t i = 0; k > 0 && i < WAKE_SCAN_MAX; k--, i++) {
+		const struct wake *w = &m->wakes[k - 1];
+		if (w->t < t0)
+			break;
+		if ((size_t)w->task == task)
+			return (long)(k - 1);
+	}
+	return -1;
+}
+
 size_t model_milestone_count(const struct model *m)
 {
 	return m->nmiles;
@@ -930,7 +908,7 @@ size_t model_memory_bytes(const struct model *m)
 {
 	size_t b = sizeof(*m) + m->captasks * sizeof(*m->tasks) + mqueue_bytes(&m->queue) +
 	           m->nnames * NAMES_BLOCK +
-	           m->capmarks * sizeof(*m->marks) + m->capslots * sizeof(*m->slots) + m->strs.cap +
+	           m->capmarks * sizeof(*m->marks) + m->capwakes * sizeof(*m->wakes) + m->capslots * sizeof(*m->slots) + m->strs.cap +
 	           m->strs.ncap * 4 + m->strs.icap * 4;
 	for (size_t i = 0; i < m->ntasks; i++) {
 		const struct track *tr = &m->tasks[i].tr;
@@ -939,6 +917,6 @@ size_t model_memory_bytes(const struct model *m)
 		b += tr->capcp * sizeof(*tr->cp) + tr->capchunks * sizeof(*tr->c.many);
 	}
 	for (size_t g = 0; g < m->ngroups; g++)
-		b += m->groups[g].g.cap * sizeof(struct gstep) + m->groups[g].g.capcp * (sizeof(struct gcp) + sizeof(uint64_t));
+		b += gtrack_memory_bytes(&m->groups[g].g);
 	return b;
 }

@@ -49,6 +49,7 @@ struct model_task {
 	int pid, tid;       /* 0 until the task is bound to a thread */
 	uint64_t start_ns;  /* first event; 0 when none yet */
 	uint64_t end_ns;    /* when it finished; 0 while alive */
+	enum task_end end_how; /* how it ended (once end_ns is set) */
 	enum state state;   /* current effective state */
 	int line;           /* current line of the demo's Python, 0 if none */
 	int core;           /* last core it ran on, -1 when unknown */
@@ -126,6 +127,26 @@ size_t model_span_count(const struct model *m, size_t task);
 int model_span_get(const struct model *m, size_t task, size_t k, struct model_span *out);
 /* Index of the span holding instant t, or model_span_count when none. */
 size_t model_span_find(const struct model *m, size_t task, uint64_t t);
+
+/* A task that waited, woken by another (trace_wake): the instant, who
+ * woke it and what that one did, and the wait it ended. */
+struct model_wake {
+	uint64_t t_ns;
+	int task;           /* the woken task */
+	int waker;          /* the task that woke it */
+	enum state state;   /* the woken task's state then: what it waited in */
+	uint64_t waited_ns; /* how long it had been in that state; 0 when it was not waiting */
+	const char *cause;  /* what the waker did ("dropped the GIL") */
+};
+
+/* Wakes of every task in time order. */
+size_t model_wake_count(const struct model *m);
+int model_wake_get(const struct model *m, size_t k, struct model_wake *out);
+/* Index of the first wake at or after t (model_wake_count when none). */
+size_t model_wake_first_at(const struct model *m, uint64_t t);
+/* The last wake of task in [t0, t1] (the one that ended a wait there),
+ * or -1; looks at a bounded number of other tasks' wakes on the way. */
+long model_wake_ending(const struct model *m, size_t task, uint64_t t0, uint64_t t1);
 
 /* Marks of every task in time order. */
 size_t model_mark_count(const struct model *m);

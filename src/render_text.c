@@ -2,10 +2,12 @@
  * render_text.c: the whole run as plain text, for --plain and for pipes.
  *
  * One lane per task: its name, then one glyph per column for the state that
- * filled most of that column. A legend of the states in use follows (glyphs
- * differ, so no colour is needed), then what the tasks printed in the order
- * they printed it, the time each task spent in each state, and the demo's
- * results.
+ * filled most of that column, with the instants over it: a print, a wake
+ * that ended a wait of at least a column (view_wake_shown), and the mark
+ * after a cancelled task's end. A legend of the states in use follows
+ * (glyphs differ, so no colour is needed), then what the tasks printed in
+ * the order they printed it, the time each task spent in each state, and
+ * the demo's results.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +74,37 @@ static int lane_has_task(const struct model *m, const struct lane *l, int task)
 	return task >= 0 && model_task(m, (size_t)task)->group_index == l->group;
 }
 
+/* The instants of one lane over its states, each over the one before: a
+ * wake, a print, its task's end mark. */
+enum { TEXT_WOKEN = 1, TEXT_PRINTED, TEXT_ENDED };
+
+static void lane_instants(const struct model *m, const struct lane *ln, const struct viewport *v,
+                          unsigned char *at)
+{
+	int ncols = v->ncols;
+	memset(at, 0, (size_t)ncols);
+	for (size_t k = model_wake_first_at(m, v->t0); ln->task >= 0 && k < model_wake_count(m); k++) {
+		struct model_wake w; /* wakes on a task's own lane only */
+		model_wake_get(m, k, &w);
+		long c = view_col(v, w.t_ns);
+		if (c >= ncols)
+			break;
+		if (c >= 0 && w.task == ln->task && view_wake_shown(&w, v->dt))
+			at[c] = TEXT_WOKEN;
+	}
+	if (ln->task < 0 || model_task(m, (size_t)ln->task)->nmarks > 0)
+		for (size_t k = 0; k < model_mark_count(m); k++) {
+			struct model_mark mk;
+			model_mark_get(m, k, &mk);
+			long c = view_col(v, mk.t_ns);
+			if (c >= 0 && c < ncols && lane_has_task(m, ln, mk.task))
+				at[c] = TEXT_PRINTED;
+		}
+	long e = ln->task >= 0 ? view_end_col(v, model_task(m, (size_t)ln->task)) : -1;
+	if (e >= 0)
+		at[e] = TEXT_ENDED;
+}
+
 static int name_width(const struct lane *lanes, size_t n)
 {
 	int w = 8; /* room for the axis title "sim time" */
@@ -99,7 +132,7 @@ void render_text_timeline(FILE *f, const struct model *m, uint64_t start, uint64
 	char *ruler = xmalloc((size_t)ncols * 2 + 1);
 	struct model_cell *cells = xcalloc((size_t)ncols, sizeof(*cells));
 	unsigned char *printed = xmalloc((size_t)ncols);
-	int used[STATE_COUNT] = {0}, any_mark = 0;
+	int used[STATE_COUNT] = {0}, any[TEXT_ENDED + 1] = {0};
 	view_axis(&v, o->ascii, labels, ruler);
 	fprintf(f, "%*s  %s\n", nw, sim_scale > 0 ? "sim time" : "time", labels);
 	fprintf(f, "%*s  %s\n", nw, "", ruler);
@@ -111,27 +144,22 @@ void render_text_timeline(FILE *f, const struct model *m, uint64_t start, uint64
 			model_group_columns(m, (size_t)ln->group, v.t0, v.dt, ncols, cells);
 		/* Where the task printed a line, the lane shows a dot over the
 		 * state: brief work between long waits is otherwise invisible. */
-		memset(printed, 0, (size_t)ncols);
-		if (ln->task < 0 || model_task(m, (size_t)ln->task)->nmarks > 0)
-			for (size_t k = 0; k < model_mark_count(m); k++) {
-				struct model_mark mk;
-				model_mark_get(m, k, &mk);
-				long c = view_col(&v, mk.t_ns);
-				if (c >= 0 && c < ncols && lane_has_task(m, ln, mk.task))
-					printed[c] = 1;
-			}
+		lane_instants(m, ln, &v, printed);
 		fprintf(f, "%-*.*s  ", nw, nw, ln->name);
 		for (int c = 0; c < ncols; c++) {
 			/* A group's cell shows the state most of its tasks were in. */
 			enum state s = ln->task >= 0 ? view_cell_state(&cells[c], v.dt)
 			                             : view_cell_state(&cells[c], 0);
 			used[s] = 1;
-			if (printed[c]) {
+			any[printed[c]] = 1;
+			if (printed[c] == TEXT_PRINTED)
 				fputs(o->ascii ? "*" : "\u2022", f);
-				any_mark = 1;
-			} else {
+			else if (printed[c] == TEXT_WOKEN)
+				fputs(o->ascii ? VIEW_WAKE_ASCII : VIEW_WAKE_GLYPH, f);
+			else if (printed[c] == TEXT_ENDED)
+				fputs(end_glyph(model_task(m, (size_t)ln->task)->end_how, o->ascii), f);
+			else
 				fputs(state_glyph(s, o->ascii), f);
-			}
 		}
 		fputc('\n', f);
 	}
@@ -139,8 +167,12 @@ void render_text_timeline(FILE *f, const struct model *m, uint64_t start, uint64
 	for (int s = 0; s < STATE_COUNT; s++)
 		if (used[s] && s != STATE_DONE)
 			fprintf(f, "  %s %s", state_glyph((enum state)s, o->ascii), state_name((enum state)s));
-	if (any_mark)
+	if (any[TEXT_PRINTED])
 		fprintf(f, "  %s printed a line", o->ascii ? "*" : "\u2022");
+	if (any[TEXT_WOKEN])
+		fprintf(f, "  %s woken by another task", o->ascii ? VIEW_WAKE_ASCII : VIEW_WAKE_GLYPH);
+	if (any[TEXT_ENDED])
+		fprintf(f, "  %s %s", end_glyph(TASK_END_CANCELLED, o->ascii), end_name(TASK_END_CANCELLED));
 	fprintf(f, "  (blank: not alive)\n");
 	free(lanes);
 	free(printed);

@@ -137,10 +137,13 @@ int report_write(FILE *f, struct run *run, const struct model *m)
 		json_int(&j, "pid", t->pid);
 		json_int(&j, "tid", t->tid);
 		json_num(&j, "start_ms", rel_ms(m, t->start_ns));
-		if (t->end_ns)
+		if (t->end_ns) {
 			json_num(&j, "end_ms", rel_ms(m, t->end_ns));
-		else
+			json_str(&j, "end_state", end_name(t->end_how));
+		} else {
 			json_null(&j, "end_ms");
+			json_null(&j, "end_state");
+		}
 		json_object_begin(&j, "states_ms");
 		for (int s = 0; s < STATE_COUNT; s++)
 			if (s != STATE_DONE)

@@ -68,6 +68,55 @@ static int64_t rel(const struct model *m, uint64_t t)
 	return t > model_origin(m) ? (int64_t)(t - model_origin(m)) : 0;
 }
 
+/* The model: tasks, wakes, spans, marks, milestones. */
+static void write_timeline(FILE *f, const struct model *m)
+{
+	size_t nt = model_task_count(m);
+	for (size_t i = 0; i < nt; i++) {
+		const struct model_task *t = model_task(m, i);
+		fputs("task ", f);
+		put_str(f, t->name);
+		fprintf(f, " %s ", kind_name(t->kind));
+		put_str(f, t->group);
+		fprintf(f, " %d %d %d %" PRId64 " %s\n", t->parent, t->pid, t->tid,
+		        t->end_ns ? rel(m, t->end_ns) : -1, t->end_ns ? end_name(t->end_how) : "-");
+	}
+	/* Wakes before spans: at one instant a wake comes before the woken
+	 * task's next state, as it was recorded (savefile.h). */
+	struct model_wake w;
+	for (size_t k = 0; k < model_wake_count(m); k++)
+		if (model_wake_get(m, k, &w) == 0) {
+			fprintf(f, "wake %d %" PRId64 " %d ", w.task, rel(m, w.t_ns), w.waker);
+			put_str(f, w.cause);
+			fputc('\n', f);
+		}
+	for (size_t i = 0; i < nt; i++) {
+		size_t n = model_span_count(m, i);
+		for (size_t k = 0; k < n; k++) {
+			struct model_span s;
+			if (model_span_get(m, i, k, &s) != 0)
+				continue;
+			fprintf(f, "span %zu %" PRId64 " %s %d %d ", i, rel(m, s.start_ns), state_name(s.state),
+			        s.line, s.core);
+			put_str(f, s.reason);
+			fputc('\n', f);
+		}
+	}
+	struct model_mark mk;
+	for (size_t k = 0; k < model_mark_count(m); k++)
+		if (model_mark_get(m, k, &mk) == 0) {
+			fprintf(f, "mark %d %" PRId64 " ", mk.task, rel(m, mk.t_ns));
+			put_str(f, mk.text);
+			fputc('\n', f);
+		}
+	for (size_t k = 0; k < model_milestone_count(m); k++)
+		if (model_milestone_get(m, k, &mk) == 0) {
+			fprintf(f, "milestone %" PRId64 " ", rel(m, mk.t_ns));
+			put_str(f, mk.text);
+			fputc('\n', f);
+		}
+}
+
 int savefile_write(FILE *f, struct run *run, const struct model *m)
 {
 	char buf[256];
@@ -127,41 +176,7 @@ int savefile_write(FILE *f, struct run *run, const struct model *m)
 		fputc('\n', f);
 	}
 	free(panel);
-	size_t nt = model_task_count(m);
-	for (size_t i = 0; i < nt; i++) {
-		const struct model_task *t = model_task(m, i);
-		fputs("task ", f);
-		put_str(f, t->name);
-		fprintf(f, " %s ", kind_name(t->kind));
-		put_str(f, t->group);
-		fprintf(f, " %d %d %d %" PRId64 "\n", t->parent, t->pid, t->tid,
-		        t->end_ns ? rel(m, t->end_ns) : -1);
-	}
-	for (size_t i = 0; i < nt; i++) {
-		size_t n = model_span_count(m, i);
-		for (size_t k = 0; k < n; k++) {
-			struct model_span s;
-			if (model_span_get(m, i, k, &s) != 0)
-				continue;
-			fprintf(f, "span %zu %" PRId64 " %s %d %d ", i, rel(m, s.start_ns), state_name(s.state),
-			        s.line, s.core);
-			put_str(f, s.reason);
-			fputc('\n', f);
-		}
-	}
-	struct model_mark mk;
-	for (size_t k = 0; k < model_mark_count(m); k++)
-		if (model_mark_get(m, k, &mk) == 0) {
-			fprintf(f, "mark %d %" PRId64 " ", mk.task, rel(m, mk.t_ns));
-			put_str(f, mk.text);
-			fputc('\n', f);
-		}
-	for (size_t k = 0; k < model_milestone_count(m); k++)
-		if (model_milestone_get(m, k, &mk) == 0) {
-			fprintf(f, "milestone %" PRId64 " ", rel(m, mk.t_ns));
-			put_str(f, mk.text);
-			fputc('\n', f);
-		}
+	write_timeline(f, m);
 	fputs("end\n", f);
 	return ferror(f) ? -1 : 0;
 }
@@ -283,6 +298,7 @@ static int tok_real(struct cursor *c, double *out)
 struct ltask {
 	int pid, tid;
 	int64_t end;        /* relative, -1: alive */
+	enum task_end how;
 	int have_span, ended;
 	int64_t last_t;
 	int last_state, last_core;
@@ -328,14 +344,18 @@ static int bound(const struct ltask *t)
 static const char *rec_task(struct loader *L, struct cursor *c)
 {
 	int64_t parent, pid, tid, end;
-	char kind[32];
+	char kind[32], how[32] = "finished";
 	if (!L->have_origin || !L->have_now)
 		return "'task' before 'origin' and 'now'";
 	if (tok_str(c, L->s1, sizeof(L->s1)) || tok_word(c, kind, sizeof(kind)) ||
 	    tok_str(c, L->s2, sizeof(L->s2)) || tok_i64(c, -1, (int64_t)L->ntasks - 1, &parent) ||
 	    tok_i64(c, 0, INT32_MAX, &pid) || tok_i64(c, 0, INT32_MAX, &tid) ||
-	    tok_i64(c, -1, L->now, &end) || !at_end(c))
-		return "expected: task \"name\" KIND \"group\" PARENT PID TID END";
+	    tok_i64(c, -1, L->now, &end) || (L->version >= 3 && tok_word(c, how, sizeof(how))) || !at_end(c))
+		return L->version >= 3 ? "expected: task \"name\" KIND \"group\" PARENT PID TID END HOW"
+		                       : "expected: task \"name\" KIND \"group\" PARENT PID TID END";
+	int e = end >= 0 ? end_from_name(how) : strcmp(how, "-") == 0 || L->version < 3 ? TASK_END_FINISHED : -1;
+	if (e < 0)
+		return end >= 0 ? "unknown end (allowed: finished cancelled)" : "a task alive at the end has HOW '-'";
 	int k;
 	for (k = 0; k < KIND_COUNT; k++)
 		if (strcmp(kind_name((enum task_kind)k), kind) == 0)
@@ -354,8 +374,8 @@ static const char *rec_task(struct loader *L, struct cursor *c)
 		.name = L->s1, .group = L->s2, .kind = (enum task_kind)k, .parent = (trace_task_t)parent};
 	model_task_add(L->m, &info);
 	L->tasks[L->ntasks++] = (struct ltask){
-		.pid = (int)pid, .tid = (int)tid, .end = end, .last_state = STATE_DONE, .last_core = -1,
-		.fake_core = -1};
+		.pid = (int)pid, .tid = (int)tid, .end = end, .how = (enum task_end)e, .last_state = STATE_DONE,
+		.last_core = -1, .fake_core = -1};
 	return NULL;
 }
 
@@ -415,6 +435,19 @@ static const char *rec_mark(struct loader *L, struct cursor *c, int milestone)
 	return NULL;
 }
 
+static const char *rec_wake(struct loader *L, struct cursor *c)
+{
+	int64_t ti, t, by;
+	if (tok_i64(c, 0, (int64_t)L->ntasks - 1, &ti) || tok_i64(c, 0, L->now, &t) ||
+	    tok_i64(c, 0, (int64_t)L->ntasks - 1, &by) || tok_str(c, L->s1, sizeof(L->s1)) || !at_end(c))
+		return "expected: wake TASK T WAKER \"cause\" (TASK and WAKER declared, T within 'now')";
+	if (ti == by)
+		return "a task woken by itself";
+	L->nspans_seen = 1;
+	feed(L, t, TRACE_EV_WAKE, (int)ti, 0, 0, (uint32_t)by, 0, L->s1);
+	return NULL;
+}
+
 /* The last record: bind each task to its real thread and end it. */
 static void finish_tasks(struct loader *L)
 {
@@ -433,7 +466,7 @@ static void finish_tasks(struct loader *L)
 			feed(L, T, TRACE_EV_BIND, (int)i, 0, 0, (uint32_t)lt->pid, (uint32_t)lt->tid, NULL);
 		}
 		if (lt->end >= 0)
-			feed(L, T, TRACE_EV_END, (int)i, STATE_DONE, 0, 0, 0, NULL);
+			feed(L, T, TRACE_EV_END, (int)i, STATE_DONE, 0, (uint32_t)lt->how, 0, NULL);
 	}
 }
 
@@ -703,6 +736,7 @@ static const struct record_kind {
 	{"span", rec_span},
 	{"mark", rec_mark_line},
 	{"milestone", rec_milestone},
+	{"wake", rec_wake},
 };
 
 static const char *rec_any(struct loader *L, const char *name, struct cursor *c)
@@ -715,7 +749,7 @@ static const char *rec_any(struct loader *L, const char *name, struct cursor *c)
 		return record_kinds[i].parse(L, c);
 	}
 	return "unknown record (allowed: demo param seed origin now ended cpu status error interrupted "
-	       "sim_scale pace sampler recorder machine load result panel_title panel task span mark milestone)";
+	       "sim_scale pace sampler recorder machine load result panel_title panel task span mark milestone wake)";
 }
 
 int savefile_parse(const char *buf, size_t len, struct run *run, struct model **model, char *err,

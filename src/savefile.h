@@ -1,12 +1,12 @@
 /*
  * savefile.h: a saved run (--save FILE) and loading it back (--replay FILE).
  *
- * Format, version 2: UTF-8 text, one record a line, fields separated by one
+ * Format, version 3: UTF-8 text, one record a line, fields separated by one
  * space. Strings are in double quotes with C escapes (\\ \" \n \r \t \xHH);
  * numbers are decimal; times are nanoseconds since the run's start; reals
  * are written with 17 significant digits so they read back exactly.
  *
- *   simul-save 2                      first line: magic and version
+ *   simul-save 3                      first line: magic and version
  *   demo "module/demo"
  *   param "name" "value"              as --set would take it
  *   seed N
@@ -31,17 +31,26 @@
  *   result "key" num R | result "key" text "text"
  *   panel_title "text"
  *   panel LINE "text"                 one line of the demo's panel
- *   task "name" KIND "group" PARENT PID TID END    END: NS or -1 (alive)
+ *   task "name" KIND "group" PARENT PID TID END HOW
+ *                                     END: NS or -1 (alive); HOW: how it
+ *                                     ended, finished or cancelled, - while
+ *                                     alive (from version 3)
+ *   wake TASK T WAKER "cause"         TASK, waiting, woken by WAKER, which
+ *                                     did "cause" (from version 3)
  *   span TASK START STATE LINE CORE "reason"      CORE -1: unknown
  *   mark TASK T "text"                a line the task printed
  *   milestone T "text"
  *   end                               last line: a file without it is cut
  *
- * Version 1 is read too: its `recorder` line has no BYTES (the loaded
- * model's size stands in).
+ * Versions 1 and 2 are read too: neither has HOW (every task that ended
+ * finished) nor wakes; version 1's `recorder` line has no BYTES (the
+ * loaded model's size stands in).
  *
- * KIND and STATE are the names of state.h. Tasks come before any span or
- * mark; a task's spans are in time order. Unknown record names are errors
+ * KIND, STATE and HOW are the names of state.h. Tasks come before any
+ * wake, span or mark; a task's spans are in time order. Wakes are written
+ * before the spans, so that a wake and the woken task's next state at the
+ * same nanosecond load in the order they were recorded (events at one
+ * instant keep their order, model_queue.h). Unknown record names are errors
  * (a newer version gets a new number).
  *
  * Loading resets the recorder, registers the saved tasks with it, and
@@ -59,7 +68,7 @@
 #include "model.h"
 #include "run.h"
 
-#define SAVEFILE_VERSION 2
+#define SAVEFILE_VERSION 3
 #define SAVEFILE_OLDEST 1 /* oldest version still read */
 #define SAVEFILE_MAGIC "simul-save"
 

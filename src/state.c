@@ -75,3 +75,41 @@ const char *kind_name(enum task_kind k)
 {
 	return (unsigned)k < KIND_COUNT ? kind_names[k] : "?";
 }
+
+static const struct {
+	const char *name, *label, *glyph, *ascii, *help;
+} ends[] = {
+#define X(id, name, label, glyph, ascii, help) {name, label, glyph, (const char[]){ascii, 0}, help},
+	SIMUL_ENDS(X)
+#undef X
+};
+
+const char *end_name(enum task_end e)
+{
+	return (unsigned)e < TASK_END_COUNT ? ends[e].name : "?";
+}
+
+const char *end_label(enum task_end e)
+{
+	return (unsigned)e < TASK_END_COUNT ? ends[e].label : "?";
+}
+
+const char *end_glyph(enum task_end e, int ascii)
+{
+	if ((unsigned)e >= TASK_END_COUNT)
+		return "?";
+	return ascii ? ends[e].ascii : ends[e].glyph;
+}
+
+const char *end_help(enum task_end e)
+{
+	return (unsigned)e < TASK_END_COUNT ? ends[e].help : "?";
+}
+
+int end_from_name(const char *name)
+{
+	for (int i = 0; i < TASK_END_COUNT; i++)
+		if (strcmp(ends[i].name, name) == 0)
+			return i;
+	return -1;
+}

@@ -51,6 +51,21 @@ enum task_kind {
 	KIND_COUNT
 };
 
+/* How a task ended: its lane's end, the report's end_state. A task
+ * cancelled (asyncio's Task.cancel, wait_for's timeout, a TaskGroup whose
+ * other task failed) ends by the CancelledError raised in it.
+ *   id         name         label   utf-8 glyph  ascii  meaning */
+#define SIMUL_ENDS(X)                                                          \
+	X(FINISHED,  "finished",  "done", " ",      ' ', "returned, or its thread or process exited")  \
+	X(CANCELLED, "cancelled", "cncl", "\u00d7", 'x', "cancelled: a CancelledError raised in it ended it")
+
+enum task_end {
+#define X(id, name, label, glyph, ascii, help) TASK_END_##id,
+	SIMUL_ENDS(X)
+#undef X
+	TASK_END_COUNT
+};
+
 const char *state_name(enum state s);
 const char *state_label(enum state s);
 const char *state_glyph(enum state s, int ascii);
@@ -59,5 +74,12 @@ const char *state_help(enum state s);
 int state_from_name(const char *name);
 
 const char *kind_name(enum task_kind k);
+
+const char *end_name(enum task_end e);
+const char *end_label(enum task_end e);
+const char *end_glyph(enum task_end e, int ascii);
+const char *end_help(enum task_end e);
+/* Returns the end with that name, or -1. */
+int end_from_name(const char *name);
 
 #endif

@@ -40,7 +40,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,7 +100,7 @@ static __thread pid_t tls_pid, tls_tid;
 static struct ring *forced_ring;
 static pthread_mutex_t forced_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static _Atomic int enabled = 1;
+_Atomic int trace_enabled_flag = 1; /* trace_int.h */
 static _Atomic int news;
 static void (*_Atomic notify_fn)(void *);
 static void *_Atomic notify_arg;
@@ -348,7 +347,7 @@ static void append(int32_t task, uint8_t type, uint8_t state, int16_t line, uint
 
 void trace_enable(int on)
 {
-	atomic_store(&enabled, on != 0);
+	atomic_store(&trace_enabled_flag, on != 0);
 }
 
 void trace_set_notify(void (*fn)(void *arg), void *arg)
@@ -389,8 +388,6 @@ void trace_reset(void)
 }
 
 /* ---- workload calls ---- */
-
-#define ENABLED() __builtin_expect(atomic_load_explicit(&enabled, memory_order_relaxed), 1)
 
 void trace_bind(trace_task_t task)
 {
@@ -433,19 +430,6 @@ void trace_state(trace_task_t task, enum state s, const char *reason)
 	trace_state_at(task, s, TRACE_NO_LINE, reason);
 }
 
-void trace_statef(trace_task_t task, enum state s, int line, const char *fmt, ...)
-{
-	char buf[TRACE_TEXT_MAX + 1];
-	va_list ap;
-
-	if (!ENABLED() || task < 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	trace_state_at(task, s, line, buf);
-}
-
 void trace_mark(trace_task_t task, const char *text)
 {
 	if (!ENABLED() || task < 0)
@@ -454,25 +438,12 @@ void trace_mark(trace_task_t task, const char *text)
 	append(task, TRACE_EV_MARK, 0, 0, 0, 0, text ? text : "", STAMP_NOW);
 }
 
-void trace_markf(trace_task_t task, const char *fmt, ...)
-{
-	char buf[TRACE_TEXT_MAX + 1];
-	va_list ap;
-
-	if (!ENABLED() || task < 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	trace_mark(task, buf);
-}
-
-static __attribute__((noinline)) void end_slow(trace_task_t task)
+static __attribute__((noinline)) void end_slow(trace_task_t task, enum task_end how)
 {
 	if (!ENABLED() || task < 0)
 		return;
 	pace_gate();
-	append(task, TRACE_EV_END, STATE_DONE, 0, 0, 0, NULL, STAMP_NOW);
+	append(task, TRACE_EV_END, STATE_DONE, 0, (uint32_t)how, 0, NULL, STAMP_NOW);
 }
 
 void trace_end(trace_task_t task)
@@ -482,7 +453,20 @@ void trace_end(trace_task_t task)
 	    !atomic_load_explicit(&pace_flag_step, memory_order_relaxed) &&
 	    append_short(task, TRACE_EV_END, STATE_DONE, 0))
 		return;
-	end_slow(task);
+	end_slow(task, TASK_END_FINISHED);
+}
+
+void trace_end_as(trace_task_t task, enum task_end how)
+{
+	end_slow(task, (unsigned)how < TASK_END_COUNT ? how : TASK_END_FINISHED);
+}
+
+void trace_wake(trace_task_t task, trace_task_t waker, const char *cause)
+{
+	if (!ENABLED() || task < 0 || waker < 0 || waker == task)
+		return;
+	pace_gate();
+	append(task, TRACE_EV_WAKE, 0, 0, (uint32_t)waker, 0, cause ? cause : "", STAMP_NOW);
 }
 
 void trace_milestone(const char *text)
@@ -540,7 +524,14 @@ static int event_ok(const struct trace_event *e, uint64_t t, uint64_t now, size_
 			return 0;
 		break;
 	case TRACE_EV_MARK:
+		break;
 	case TRACE_EV_END:
+		if (e->a >= TASK_END_COUNT)
+			return 0;
+		break;
+	case TRACE_EV_WAKE:
+		if (e->a >= ntask || e->a == (uint32_t)e->task)
+			return 0;
 		break;
 	case TRACE_EV_BIND:
 		if (e->a == 0 || e->b == 0 || e->a > INT32_MAX || e->b > INT32_MAX)

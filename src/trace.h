@@ -93,6 +93,14 @@ void trace_mark(trace_task_t task, const char *text);
 void trace_markf(trace_task_t task, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The task is finished. */
 void trace_end(trace_task_t task);
+/* The same, saying how it ended (a cancelled asyncio task). */
+void trace_end_as(trace_task_t task, enum task_end how);
+/* Task `task`, which was waiting, is woken by task `waker`, which did
+ * `cause` ("dropped the GIL", "put an item"): called at the instant of the
+ * wake, before the woken task reports its next state, by whichever thread
+ * knows both (the waker's, or the woken one's as it takes over). Only for a
+ * wake another task caused: a timer or a socket is no task. */
+void trace_wake(trace_task_t task, trace_task_t waker, const char *cause);
 /* A chapter of the run worth a marker ("GIL turned on"). */
 void trace_milestone(const char *text);
 /* Append an already-filled event as the calling thread (the sampler uses

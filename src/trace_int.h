@@ -1,6 +1,7 @@
 /*
- * trace_int.h: what trace.c, trace_seg.c and trace_task.c share inside the
- * recorder: the layout of a ring segment and the calls on segments.
+ * trace_int.h: what trace.c, trace_seg.c, trace_task.c and trace_fmt.c
+ * share inside the recorder: the layout of a ring segment and the calls on
+ * segments, whether recording is on.
  */
 #ifndef SIMUL_TRACE_INT_H
 #define SIMUL_TRACE_INT_H
@@ -76,6 +77,12 @@ void seg_warm(struct seg *s, uint64_t head, uint64_t n);
 void seg_pool_fill(void);
 /* The peak of mapped bytes starts again from what is mapped now. */
 void seg_peak_reset(void);
+
+/* ---- on or off (trace.c, trace_fmt.c) ---- */
+
+/* Recording on (trace_enable): when off, every call returns at once. */
+extern _Atomic int trace_enabled_flag;
+#define ENABLED() __builtin_expect(atomic_load_explicit(&trace_enabled_flag, memory_order_relaxed), 1)
 
 /* ---- tasks (trace_task.c) ---- */
 

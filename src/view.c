@@ -242,22 +242,28 @@ int view_state_never_hidden(enum state s)
 
 void view_cell_look(const struct model_cell *c, uint64_t dt, struct view_cell_look *out)
 {
-	uint64_t present = 0, run = c->ns[STATE_RUNNING];
+	uint64_t present = 0, run = c->ns[STATE_RUNNING], best = 0;
 	int wait = -1, brief = -1;
+	enum state most = STATE_DONE; /* view_cell_state's, in the same pass */
 	for (int k = 0; k < STATE_COUNT; k++) {
+		uint64_t ns = c->ns[k];
 		if (k == STATE_DONE)
 			continue;
-		present += c->ns[k];
-		if (k == STATE_RUNNING || c->ns[k] == 0)
+		present += ns;
+		if (ns > best) {
+			best = ns;
+			most = (enum state)k;
+		}
+		if (k == STATE_RUNNING || ns == 0)
 			continue;
-		if (wait < 0 || c->ns[k] > c->ns[wait])
+		if (wait < 0 || ns > c->ns[wait])
 			wait = k;
-		if (view_state_never_hidden((enum state)k) && (brief < 0 || c->ns[k] > c->ns[brief]))
+		if (view_state_never_hidden((enum state)k) && (brief < 0 || ns > c->ns[brief]))
 			brief = k;
 	}
 	out->eighths = 0;
 	out->brief = STATE_DONE;
-	out->state = view_cell_state(c, dt);
+	out->state = present * 2 < dt ? STATE_DONE : most;
 	if (out->state == STATE_DONE)
 		return;
 	if (wait >= 0 && run < VIEW_RUN_OVER_WAIT * c->ns[wait]) {
@@ -277,4 +283,19 @@ const char *view_mark_text(const char *task_name, const char *text)
 	if (n > 0 && strncmp(text, task_name, n) == 0 && text[n] == ':' && text[n + 1] == ' ')
 		return text + n + 2;
 	return text;
+}
+
+int view_wake_shown(const struct model_wake *w, uint64_t dt)
+{
+	return dt > 0 && w->waited_ns >= dt;
+}
+
+long view_end_col(const struct viewport *v, const struct model_task *t)
+{
+	if (t->end_ns == 0 || t->end_how == TASK_END_FINISHED)
+		return -1;
+	long c = view_col(v, t->end_ns);
+	if (c < 0 || c >= v->ncols)
+		return -1;
+	return c + 1 < v->ncols ? c + 1 : c;
 }

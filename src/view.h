@@ -79,4 +79,18 @@ int view_state_never_hidden(enum state s);
  * name (a worker that prints "worker 0: ..." on the lane of worker 0). */
 const char *view_mark_text(const char *task_name, const char *text);
 
+/* A task woken by another (model_wake) is marked on its lane, at the
+ * wake's column, only when the wait it ended filled at least one column
+ * (waited >= dt): at a classroom zoom the GIL's 5 ms hand-overs stay out
+ * of the way, and zooming in brings them. */
+#define VIEW_WAKE_GLYPH "\u00bb"
+#define VIEW_WAKE_ASCII ">"
+int view_wake_shown(const struct model_wake *w, uint64_t dt);
+
+/* The column of a task's end glyph (end_glyph), or -1: the column after
+ * the one it ended in, where its lane is blank (that one itself when the
+ * end is in the last column); only for an end that is not a plain finish
+ * (a cancelled task), and only inside the view. */
+long view_end_col(const struct viewport *v, const struct model_task *t);
+
 #endif

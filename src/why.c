@@ -216,26 +216,52 @@ static void why_verdict(const struct model *m, size_t task, const struct model_s
 	}
 }
 
+/* The task that ended the wait (a wake in it, the last), named after the
+ * verdict; it is the one waited for when the reason named none. */
+static void why_woken(const struct model *m, size_t task, why_label_fn label, void *arg, struct why *out)
+{
+	struct model_wake w;
+	char who[64];
+	enum state s = out->state;
+	if (s == STATE_RUNNING || s == STATE_PREEMPTED || s == STATE_DONE)
+		return;
+	long k = model_wake_ending(m, task, out->start_ns, out->end_ns);
+	if (k < 0 || model_wake_get(m, (size_t)k, &w) != 0)
+		return;
+	out->waker = w.waker;
+	if (out->target < 0)
+		out->target = w.waker;
+	size_t n = strlen(out->verdict);
+	snprintf(out->verdict + n, sizeof(out->verdict) - n, "; woken by %s%s%s",
+	         name_of(m, (size_t)w.waker, label, arg, who, sizeof(who)), w.cause[0] ? ": " : "", w.cause);
+}
+
 void why_at(const struct model *m, size_t task, uint64_t t, int ascii, why_label_fn label, void *arg,
             struct why *out)
 {
 	char who[64], at[32];
 	struct model_span sp;
 	memset(out, 0, sizeof(*out));
-	out->target = -1;
+	out->target = out->waker = -1;
 	out->state = STATE_DONE;
 	if (task >= model_task_count(m))
 		return;
 	size_t k = model_span_find(m, task, t);
 	name_of(m, task, label, arg, who, sizeof(who));
-	if (k >= model_span_count(m, task) || model_span_get(m, task, k, &sp) != 0) {
-		const struct model_task *mt = model_task(m, task);
+	const struct model_task *mt = model_task(m, task);
+	/* before its first span, or in the empty one its end left */
+	if (k >= model_span_count(m, task) || model_span_get(m, task, k, &sp) != 0 ||
+	    (sp.state == STATE_DONE && mt->end_ns != 0 && t >= mt->end_ns)) {
 		int ended = mt->end_ns != 0 && t >= mt->end_ns;
 		struct viewport v = {0};
 		v.origin = model_origin(m);
 		view_format_time(&v, ended ? mt->end_ns : mt->start_ns, ascii, at, sizeof(at));
-		snprintf(out->verdict, sizeof(out->verdict), ended ? "%s finished at %s" : "%s has not started yet",
-		         who, at);
+		if (ended && mt->end_how == TASK_END_CANCELLED)
+			snprintf(out->verdict, sizeof(out->verdict), "%s was cancelled: a CancelledError ended it at %s",
+			         who, at);
+		else
+			snprintf(out->verdict, sizeof(out->verdict),
+			         ended ? "%s finished at %s" : "%s has not started yet", who, at);
 		return;
 	}
 	out->state = sp.state;
@@ -244,4 +270,31 @@ void why_at(const struct model *m, size_t task, uint64_t t, int ascii, why_label
 	if (sp.state != STATE_RUNNING && sp.state != STATE_JOIN && why_reason_target(m, task, sp.reason, t) < 0)
 		reason_naming_a_task(m, task, k, first, last, t, &sp);
 	why_verdict(m, task, &sp, t, ascii, label, arg, out);
+	why_woken(m, task, label, arg, out);
+}
+
+void why_wake(const struct model *m, size_t k, int ascii, why_label_fn label, void *arg, struct why *out)
+{
+	struct model_wake w;
+	struct model_span sp;
+	char who[64], by[64], dur[32], line[32] = "";
+	memset(out, 0, sizeof(*out));
+	out->target = out->waker = -1;
+	out->state = STATE_DONE;
+	if (model_wake_get(m, k, &w) != 0)
+		return;
+	/* just before the wake: in the wait it ended (the woken task's next
+	 * state may start at the wake's very nanosecond) */
+	why_at(m, (size_t)w.task, w.t_ns > 0 ? w.t_ns - 1 : 0, ascii, label, arg, out);
+	out->target = out->waker = w.waker;
+	size_t i = model_span_find(m, (size_t)w.task, w.t_ns > 0 ? w.t_ns - 1 : 0);
+	if (model_span_get(m, (size_t)w.task, i, &sp) != 0)
+		sp = (struct model_span){.state = w.state, .reason = ""};
+	if (sp.line > 0)
+		snprintf(line, sizeof(line), ", line %d", sp.line);
+	view_format_duration(w.waited_ns, ascii, dur, sizeof(dur));
+	snprintf(out->verdict, sizeof(out->verdict), "%s was woken by %s%s%s%s after %s waiting (%s%s%s)%s",
+	         name_of(m, (size_t)w.task, label, arg, who, sizeof(who)),
+	         name_of(m, (size_t)w.waker, label, arg, by, sizeof(by)), w.cause[0] ? " (" : "", w.cause,
+	         w.cause[0] ? ")" : "", dur, state_name(w.state), sp.reason[0] ? ": " : "", sp.reason, line);
 }

@@ -29,4 +29,9 @@ char *xstrdup(const char *s);
  * restore the terminal); NULL removes it. */
 void xalloc_on_failure(void (*fn)(void));
 
+/* The same end for memory got another way (a loop's own slabs): the hook,
+ * "simul: out of memory for WHAT (wanted N bytes)" (what may be NULL),
+ * exit status 1. */
+_Noreturn void xalloc_die(const char *what, size_t n);
+
 #endif

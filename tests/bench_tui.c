@@ -9,7 +9,10 @@
  * cursor moved: curses sends only what changed, the lanes' cells are
  * reused), `frame_cold_ms` after the view changed (pan, zoom, a live run:
  * every lane's cells read from the model again, as every frame did before
- * the cells were kept), `frame_full_ms` with the whole screen sent again.
+ * the cells were kept), `frame_full_ms` with the whole screen sent again,
+ * `frame_cold_evicted_ms` as `frame_cold_ms` after other work went through
+ * the caches (bench_evict): what the first frame after a pan costs when
+ * the model's data must come from memory.
  * `frame_cpu_ms` and `frame_cold_cpu_ms` are the first two in the drawing
  * thread's CPU time, which other programs on a busy machine inflate less.
  *
@@ -94,7 +97,21 @@ static uint64_t thread_cpu_ns(void)
 	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
 }
 
-enum { FRAME_REDRAW, FRAME_COLD, FRAME_FULL };
+enum { FRAME_REDRAW, FRAME_COLD, FRAME_EVICTED, FRAME_FULL };
+
+/* Other work between two frames: write over EVICT_BYTES of memory, more
+ * than the core's caches hold, so that a frame after it finds the model's
+ * data in none of them (nor its pages in the TLB), as the first frame
+ * after a pan does when the UI thread has waited for a key. */
+#define EVICT_BYTES (64u << 20)
+static void bench_evict(void)
+{
+	static unsigned char *junk;
+	if (junk == NULL)
+		junk = calloc(EVICT_BYTES, 1);
+	for (size_t i = 0; junk != NULL && i < EVICT_BYTES; i += 64)
+		junk[i]++;
+}
 
 /* Median wall time of a frame; *cpu_ms, when not NULL, the median CPU time. */
 static double bench_frames(struct run *run, struct model *m, int kind, double *cpu_ms)
@@ -103,8 +120,10 @@ static double bench_frames(struct run *run, struct model *m, int kind, double *c
 	for (int f = 0; f < FRAMES; f++) {
 		if (kind == FRAME_FULL)
 			clearok(curscr, TRUE);
+		if (kind == FRAME_EVICTED)
+			bench_evict();
 		uint64_t t0 = clock_now_ns(), c0 = thread_cpu_ns();
-		tui_frame_draw(run, m, 0, 1, kind == FRAME_COLD);
+		tui_frame_draw(run, m, 0, 1, kind == FRAME_COLD || kind == FRAME_EVICTED);
 		cpu[f] = (double)(thread_cpu_ns() - c0) / 1e6;
 		ms[f] = (double)(clock_now_ns() - t0) / 1e6;
 	}
@@ -147,6 +166,7 @@ static int bench_frame(void)
 	double cold = bench_frames(&run, m, FRAME_COLD, &cold_cpu);
 	double redraw = bench_frames(&run, m, FRAME_REDRAW, &cpu);
 	double full = bench_frames(&run, m, FRAME_FULL, NULL);
+	double evicted = bench_frames(&run, m, FRAME_EVICTED, NULL);
 	endwin();
 	delscreen(scr);
 	fclose(out);
@@ -156,6 +176,7 @@ static int bench_frame(void)
 	printf("bench: frame_cpu_ms %.3f ms\n", cpu);
 	printf("bench: frame_cold_ms %.3f ms\n", cold);
 	printf("bench: frame_cold_cpu_ms %.3f ms\n", cold_cpu);
+	printf("bench: frame_cold_evicted_ms %.3f ms\n", evicted);
 	model_free(m);
 	run_destroy(&run);
 	return 0;

@@ -5,8 +5,6 @@
 set -u
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
-SIMUL=${SIMUL:-build/simul}
-fail() { echo "FAIL: $*"; exit 1; }
 need "$PYTHON" python3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -45,24 +43,15 @@ PY
 "$SIMUL" threads/interleave --report - -s pause_ms=1 | grep -q '"demo": "threads/interleave"' || fail "--report -"
 
 # Bad input: exit 2, exactly one line on stderr, nothing on stdout.
-bad() {
-	local want=$1; shift
-	"$SIMUL" "$@" >"$tmp/out" 2>"$tmp/err"
-	local rc=$?
-	[ $rc -eq 2 ] || fail "'$*' exited $rc, not 2"
-	[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "'$*' printed $(wc -l <"$tmp/err") lines on stderr"
-	[ ! -s "$tmp/out" ] || fail "'$*' printed on stdout"
-	grep -q -- "$want" "$tmp/err" || fail "'$*' said '$(cat "$tmp/err")', wanted '$want'"
-}
-bad "closest: threads/interleave" threads/interleav --plain
-bad "unknown demo 'nope'" nope --plain
-bad "unknown parameter 'bogus'; allowed: pause_ms, count" threads/interleave --plain -s bogus=1
-bad "out of range; allowed: a whole number 0..5000 ms" threads/interleave --plain -s pause_ms=99999
-bad "not a whole number" threads/interleave --plain -s count=two
-bad "expected KEY=VALUE" threads/interleave --plain -s pause_ms
-bad "unknown option '--bogus'" --bogus
-bad "needs a value" threads/interleave --report
-bad "--width" threads/interleave --plain --width 5
+bad_input "closest: threads/interleave" threads/interleav --plain
+bad_input "unknown demo 'nope'" nope --plain
+bad_input "unknown parameter 'bogus'; allowed: pause_ms, count" threads/interleave --plain -s bogus=1
+bad_input "out of range; allowed: a whole number 0..5000 ms" threads/interleave --plain -s pause_ms=99999
+bad_input "not a whole number" threads/interleave --plain -s count=two
+bad_input "expected KEY=VALUE" threads/interleave --plain -s pause_ms
+bad_input "unknown option '--bogus'" --bogus
+bad_input "needs a value" threads/interleave --report
+bad_input "--width" threads/interleave --plain --width 5
 
 # Every numeric option at both edges of its documented range: the edge is
 # taken, one past it is refused with the range.
@@ -78,22 +67,22 @@ good "--width 40" "${quick[@]}" --plain --ascii --width 40
 [ "$(timeline_width "$tmp/out")" -eq 40 ] || fail "--width 40: the timeline is $(timeline_width "$tmp/out") wide"
 good "--width 1000" "${quick[@]}" --plain --ascii -w 1000
 [ "$(timeline_width "$tmp/out")" -eq 1000 ] || fail "--width 1000: the timeline is $(timeline_width "$tmp/out") wide"
-bad "--width '39': expected a whole number 40..1000" "${quick[@]}" --plain --width 39
-bad "--width '1001': expected a whole number 40..1000" "${quick[@]}" --plain --width 1001
-bad "--width '-40'" "${quick[@]}" --plain -w -40
+bad_input "--width '39': expected a whole number 40..1000" "${quick[@]}" --plain --width 39
+bad_input "--width '1001': expected a whole number 40..1000" "${quick[@]}" --plain --width 1001
+bad_input "--width '-40'" "${quick[@]}" --plain -w -40
 good "--sample-hz 0" "${quick[@]}" --plain --sample-hz 0
 good "--sample-hz 1000" "${quick[@]}" --plain --sample-hz 1000
-bad "--sample-hz '1001': expected a whole number 0..1000" "${quick[@]}" --plain --sample-hz 1001
+bad_input "--sample-hz '1001': expected a whole number 0..1000" "${quick[@]}" --plain --sample-hz 1001
 good "--seed 0" "${quick[@]}" --report - --seed 0
 grep -q '"seed": 0,' "$tmp/out" || fail "--seed 0 is not the report's seed"
 good "--seed 2^64-1" "${quick[@]}" --plain --seed 18446744073709551615
-bad "--seed '18446744073709551616': expected a whole number 0..18446744073709551615" \
+bad_input "--seed '18446744073709551616': expected a whole number 0..18446744073709551615" \
 	"${quick[@]}" --plain --seed 18446744073709551616
 for speed in 0.01 1 1/100 100%; do
 	good "--speed $speed" "${quick[@]}" --plain --speed "$speed"
 done
 for speed in 0.0099 1.01 1/101 0; do
-	bad "--speed '$speed': expected a speed 0.01..1" "${quick[@]}" --plain --speed "$speed"
+	bad_input "--speed '$speed': expected a speed 0.01..1" "${quick[@]}" --plain --speed "$speed"
 done
 # --size is for the TUI: a headless scripted session (stdin not a terminal)
 # records the screen at that size.
@@ -105,13 +94,13 @@ for size in 80x24 500x200; do
 		fail "--size $size: the recording is $(head -c 80 "$tmp/s.cast")"
 done
 for size in 79x24 80x23 501x200 500x201; do
-	bad "--size '$size': expected WxH, width 80..500, height 24..200" "${quick[@]}" --size "$size" </dev/null
+	bad_input "--size '$size': expected WxH, width 80..500, height 24..200" "${quick[@]}" --size "$size"
 done
-bad "--seed" threads/interleave --plain --seed -4
-bad "--theme" threads/interleave --theme neon
-bad "unexpected argument" threads/interleave extra --plain
-bad "--report $tmp/no/such/dir/r.json" threads/interleave --report "$tmp/no/such/dir/r.json"
-bad "--worker" --worker nosuchmodule
+bad_input "--seed" threads/interleave --plain --seed -4
+bad_input "--theme" threads/interleave --theme neon
+bad_input "unexpected argument" threads/interleave extra --plain
+bad_input "--report $tmp/no/such/dir/r.json" threads/interleave --report "$tmp/no/such/dir/r.json"
+bad_input "--worker" --worker nosuchmodule
 
 # Ctrl-C (SIGINT) in batch mode stops the demo, still prints, exits 130.
 # Wait until the demo runs: its two printer threads exist beside the main,

@@ -5,7 +5,6 @@
 set -u
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
-fail() { echo "FAIL: $*"; exit 1; }
 need groff groff-base
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

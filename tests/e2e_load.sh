@@ -5,8 +5,6 @@
 # the figure must be lower by a clear margin; the machine is shared, so when
 # it is already busy without them that comparison is skipped, and said.
 set -u
-SIMUL=${SIMUL:-build/simul}
-fail() { echo "FAIL: $*"; exit 1; }
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 need "$PYTHON" python3

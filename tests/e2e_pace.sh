@@ -7,25 +7,14 @@
 # --trace and --save beside --record; what cannot be honoured is refused.
 set -u
 cd "$(dirname "$0")/.."
-SIMUL=${SIMUL:-build/simul}
-case $SIMUL in /*) ;; *) SIMUL=$PWD/$SIMUL ;; esac
-[ -x "$SIMUL" ] || { echo "no simul binary at $SIMUL"; exit 1; }
 # shellcheck source=tests/lib.sh
 . tests/lib.sh
+simul_abs
 need "$PYTHON" python3
-need tmux tmux
+tmux_use simul-pace
 
 tmp=$(mktemp -d)
-SOCK=simul-pace-$$
-SESS=pace$$
-T() { tmux -L "$SOCK" "$@"; }
-cleanup() { tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $*"
-	T capture-pane -p -t "$SESS" 2>/dev/null | head -30
-	exit 1
-}
+trap 'tmux_stop; rm -rf "$tmp"' EXIT
 
 # ---- slow motion: 10x the real time, the same lesson-time spans ----
 "$SIMUL" threads/interleave --report "$tmp/s1.json" || fail "speed 1 run"
@@ -67,38 +56,29 @@ fi
 
 # ---- the TUI: Space pauses the run itself, . steps it, Space resumes ----
 T new-session -d -s "$SESS" -x 110 -y 32 "$SIMUL threads/interleave --speed 0.25 -s pause_ms=400; echo EXITED; sleep 30"
-head_time() { T capture-pane -p -t "$SESS" | head -1 | grep -oE 'running [0-9.]+ [mµ]?s'; }
-wait_for() {
-	local i=0
-	while [ $i -lt "${2:-100}" ]; do
-		T capture-pane -p -t "$SESS" | grep -qE -- "$1" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	fail "timed out waiting for /$1/"
-}
-wait_for 'running .*speed 1/4' 100
+head_time() { screen | head -1 | grep -oE 'running [0-9.]+ [mµ]?s'; }
+wait_for 'running .*speed 1/4' 10
 T send-keys -t "$SESS" Space
-wait_for 'PAUSED' 50
+wait_for 'PAUSED' 5
 sleep 0.3
 h1=$(head_time)
 sleep 1.2
 [ "$(head_time)" = "$h1" ] || fail "the paused run's clock moved: $h1 -> $(head_time)"
-T capture-pane -p -t "$SESS" | grep -q 'numbers: Number 1' && fail "printed while paused"
+screen | grep -q 'numbers: Number 1' && fail "printed while paused"
 # A step: on to the next event (the first wake-up prints), then paused again.
-while ! T capture-pane -p -t "$SESS" | grep -q 'numbers: Number 1'; do
+while ! screen | grep -q 'numbers: Number 1'; do
 	T send-keys -t "$SESS" .
 	sleep 0.8
 	[ $((n = ${n:-0} + 1)) -lt 12 ] || fail "steps never reached the first print"
 done
-wait_for 'PAUSED' 50
+wait_for 'PAUSED' 5
 h2=$(head_time)
 [ "$h2" != "$h1" ] || fail "a step did not move the run"
 T send-keys -t "$SESS" Space
-wait_for 'finished' 200
-T capture-pane -p -t "$SESS" | grep -q 'Letter e' || fail "the resumed run did not print every line"
+wait_for 'finished' 20
+screen | grep -q 'Letter e' || fail "the resumed run did not print every line"
 T send-keys -t "$SESS" q
-wait_for 'EXITED' 50
+wait_for 'EXITED' 5
 T kill-session -t "$SESS"
 
 # ---- a script pauses for 2 s: paused_ms, every line, in the report ----
@@ -137,21 +117,12 @@ printf 'wait 200ms\nquit\n' >"$tmp/early.txt"
 	fail "an early quit is not marked interrupted"
 
 # ---- what cannot be honoured is refused, in one line, with status 2 ----
-refused() {
-	local want=$1
-	shift
-	"$SIMUL" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-	local rc=$?
-	[ $rc -eq 2 ] || fail "'$*' exit $rc, expected 2"
-	[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "'$*' said more than one line: $(cat "$tmp/err")"
-	grep -q -- "$want" "$tmp/err" || fail "'$*' said: $(cat "$tmp/err")"
-}
-refused "--report -: with --record" threads/interleave --record "$tmp/x.cast" --report -
-refused "--trace -: with --script" threads/interleave --script "$tmp/q.txt" --trace -
-refused "--plain runs without it" threads/interleave --tui --plain
-refused "expected a speed 0.01..1" threads/interleave --speed 2 --report -
-refused "expected a speed 0.01..1" threads/interleave --speed 0.001 --report -
-refused "expected a speed 0.01..1" threads/interleave --speed fast --report -
+bad_input "--report -: with --record" threads/interleave --record "$tmp/x.cast" --report -
+bad_input "--trace -: with --script" threads/interleave --script "$tmp/q.txt" --trace -
+bad_input "--plain runs without it" threads/interleave --tui --plain
+bad_input "expected a speed 0.01..1" threads/interleave --speed 2 --report -
+bad_input "expected a speed 0.01..1" threads/interleave --speed 0.001 --report -
+bad_input "expected a speed 0.01..1" threads/interleave --speed fast --report -
 printf 'speed 5\n' >"$tmp/bad.txt"
-refused "speed takes one speed 0.01..1" threads/interleave --script "$tmp/bad.txt"
+bad_input "speed takes one speed 0.01..1" threads/interleave --script "$tmp/bad.txt"
 exit 0

@@ -11,7 +11,6 @@ set -u
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 need "$PYTHON" python3
-SIMUL=${SIMUL:-build/simul}
 out=$(mktemp)
 hogs=()
 stop_hogs() { [ ${#hogs[@]} -gt 0 ] && kill "${hogs[@]}" 2>/dev/null; hogs=(); }

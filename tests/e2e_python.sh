@@ -9,19 +9,15 @@
 # in tmux, the TUI shows the lanes and q restores the terminal.
 set -u
 cd "$(dirname "$0")/.."
-SIMUL=${SIMUL:-build/simul}
-case $SIMUL in /*) ;; *) SIMUL=$PWD/$SIMUL ;; esac
-fail() { echo "FAIL: $*"; exit 1; }
-command -v python3 >/dev/null || { echo "python3 is needed (simul python runs CPython)"; exit 1; }
+# shellcheck source=tests/lib.sh
+. tests/lib.sh
+simul_abs
+# (the checks below run $PYTHON; `simul python` finds its own interpreter)
+need "$PYTHON" python3
 tmp=$(mktemp -d)
 export TMPDIR=$tmp/t
 mkdir -p "$TMPDIR"
-SOCK=simul-e2e-py-$$
-cleanup() {
-	tmux -L "$SOCK" kill-server 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap 'tmux_stop; rm -rf "$tmp"' EXIT
 export SIMUL_QUICK=1
 leftovers() { ls "$TMPDIR" | grep -E '^simul-(py|mirror)-' ; }
 
@@ -51,7 +47,7 @@ for t in threads:
     t.join()
 EOF
 "$SIMUL" python "$tmp/cpu.py" --save "$tmp/cpu.save" --report "$tmp/cpu.json" >/dev/null || fail "cpu.py exit status"
-python3 - "$tmp/cpu.save" <<'PY' || fail "GIL waits (inferred) do not alternate"
+"$PYTHON" - "$tmp/cpu.save" <<'PY' || fail "GIL waits (inferred) do not alternate"
 import re, sys
 names, spans, hz = {}, {}, 0
 for line in open(sys.argv[1]):
@@ -96,7 +92,7 @@ out=$("$SIMUL" python assets/lessons/loop/sleep.py --plain --width 120 --report 
 for want in '^numbers \(Task-2\)' '^letters \(Task-3\)' '^main \(Task-1\)' 'loop_idle_ms'; do
 	echo "$out" | grep -Eq "$want" || fail "sleep.py: no '$want'"
 done
-python3 - "$tmp/s.json" <<'PY' || fail "sleep.py: states"
+"$PYTHON" - "$tmp/s.json" <<'PY' || fail "sleep.py: states"
 import json, sys
 t = {x["name"]: x for x in json.load(open(sys.argv[1]))["tasks"]}
 assert t["numbers (Task-2)"]["states_ms"]["sleep"] > 100, t["numbers (Task-2)"]
@@ -116,7 +112,7 @@ echo "$out" | grep -Eq 'worker 1: [0-9]+ primes' || fail "workers.py: a child's 
 
 # ---- mirror=on: the emulation, then CPython, on one axis ----
 "$SIMUL" loop/sleep -s pause_ms=50 -s mirror=on --report "$tmp/m.json" >/dev/null || fail "mirror=on exit status"
-python3 - "$tmp/m.json" <<'PY' || fail "mirror=on report"
+"$PYTHON" - "$tmp/m.json" <<'PY' || fail "mirror=on report"
 import json, sys
 r = json.load(open(sys.argv[1]))
 names = [t["name"] for t in r["tasks"]]
@@ -180,24 +176,15 @@ pgrep -f "$tmp/kids.py" >/dev/null && fail "kids.py processes left after simul s
 
 # ---- the TUI, in tmux ----
 if command -v tmux >/dev/null; then
-	T() { tmux -L "$SOCK" "$@"; }
-	T new-session -d -x 120 -y 40 -s py "env PS1='PROMPT\$ ' TERM=screen-256color bash --norc --noprofile" ||
-		fail "tmux would not start"
-	wait_for() {
-		for _ in $(seq $((${2:-10} * 10))); do
-			T capture-pane -p -t py | grep -qE -- "$1" && return 0
-			sleep 0.1
-		done
-		T capture-pane -p -t py
-		fail "tmux: timed out waiting for /$1/"
-	}
-	wait_for 'PROMPT\$'
-	T send-keys -t py "clear; $SIMUL python assets/lessons/threads/interleave.py" Enter
+	tmux_use simul-e2e-py
+	tmux_shell
+	T send-keys -t "$SESS" "clear; $SIMUL python assets/lessons/threads/interleave.py" Enter
 	wait_for 'Thread-2 \(letters\)' 20
 	wait_for 'finished' 20
-	T send-keys -t py q
+	T send-keys -t "$SESS" q
 	wait_for 'PROMPT\$ *$' 10
-	T send-keys -t py "clear; stty -a | grep -oE -- '-?icanon' ; echo :TTY" Enter
-	wait_for '^icanon' 5
+	check_tty q
+else
+	echo "SKIP: missing tool: tmux (Debian package tmux, in the Makefile's TEST_PKGS): the TUI part did not run"
 fi
 echo ok

@@ -10,7 +10,6 @@
 #     --plain timeline, and it leaves on SIGTERM with status 0.
 set -u
 . "$(dirname "$0")/lib.sh"
-SIMUL=${SIMUL:-build/simul}
 need redis-server redis-server
 need "$PYTHON" python3
 work=$(mktemp -d)
@@ -22,7 +21,6 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 
 # Nothing of a run is left: no process whose command line names our
 # TMPDIR (the server's socket, the workers' URL), nothing in TMPDIR.

@@ -9,8 +9,6 @@
 set -u
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
-SIMUL=${SIMUL:-build/simul}
-fail() { echo "FAIL: $*"; exit 1; }
 need "$PYTHON" python3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -10,9 +10,7 @@
 set -u
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
-SIMUL=${SIMUL:-build/simul}
 SIMUL=$(cd "$(dirname "$SIMUL")" && pwd)/$(basename "$SIMUL")
-fail() { echo "FAIL: $*"; exit 1; }
 tmp=$(mktemp -d)
 sock="simul-rec-$$"
 trap 'tmux -L "$sock" kill-server 2>/dev/null; rm -rf "$tmp"' EXIT

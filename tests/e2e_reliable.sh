@@ -23,45 +23,21 @@
 # The TUI cases run in tmux on a server socket of their own.
 set -u
 cd "$(dirname "$0")/.."
-SIMUL=${SIMUL:-build/simul}
-case $SIMUL in /*) ;; *) SIMUL=$PWD/$SIMUL ;; esac
-[ -x "$SIMUL" ] || { echo "no simul binary at $SIMUL"; exit 1; }
-command -v tmux >/dev/null || { echo "tmux is needed"; exit 1; }
+# shellcheck source=tests/lib.sh
+. tests/lib.sh
+simul_abs
+tmux_use simul-rel
 
 tmp=$(mktemp -d)
-SOCK=simul-rel-$$
-SESS=rel$$
-T() { tmux -L "$SOCK" "$@"; }
-cleanup() { tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
+trap 'tmux_stop; rm -rf "$tmp"' EXIT
 
-fail() {
-	echo "FAIL: $*"
-	if T has-session -t "$SESS" 2>/dev/null; then
-		echo "---- screen ----"
-		T capture-pane -p -t "$SESS"
-	fi
-	exit 1
-}
-screen() { T capture-pane -p -t "$SESS"; }
-wait_for() {
-	local limit=$((${2:-10} * 10)) i=0
-	while [ $i -lt "$limit" ]; do
-		screen | grep -qE -- "$1" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	fail "timed out waiting for /$1/"
-}
 # The terminal as a shell wants it: main screen, cursor shown, no mouse
 # reporting (tmux's own view of the pane), canonical mode and echo.
 check_term() {
 	local f
 	f=$(T display -p -t "$SESS" '#{alternate_on} #{cursor_flag} #{mouse_any_flag}#{mouse_button_flag}#{mouse_standard_flag}#{mouse_sgr_flag}')
 	[ "$f" = "0 1 0000" ] || fail "after $1: alternate screen, cursor, mouse flags are '$f', want '0 1 0000'"
-	T send-keys -t "$SESS" "clear; stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo)' | tr '\\n' ' '; echo :TTY" Enter
-	wait_for '^-?(icanon|echo) .*:TTY' 10
-	screen | grep -qE '^(icanon echo|echo icanon) :TTY' || fail "terminal not in cooked mode after $1"
+	check_tty "$1"
 }
 child_of() { cat "/proc/$1/task/$1/children" 2>/dev/null | awk '{print $1}'; }
 
@@ -293,9 +269,7 @@ rc=$?
 grep -q "pid $k stopped by a signal" "$tmp/pool.out" || fail "no mark on the stopped worker's lane"
 live "$k" && { kill -9 "$k"; fail "the stopped worker outlived the run"; }
 
-T new-session -d -x 120 -y 40 -s "$SESS" "env PS1='PROMPT\$ ' TERM=screen-256color bash --norc --noprofile" ||
-	fail "tmux would not start"
-wait_for 'PROMPT\$' 10
+tmux_shell
 
 # ---- 1. a replay playing when Esc leaves it for the menu ----
 "$SIMUL" loop/sleep --save "$tmp/s.save" >/dev/null || fail "loop/sleep --save"

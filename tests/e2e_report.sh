@@ -6,12 +6,16 @@
 #     milestones and error hold quotes, backslashes, every control
 #     character, DEL, UTF-8 and invalid UTF-8 is replayed into a report and
 #     a trace, and every string comes back as it was (invalid bytes as
-#     U+FFFD: JSON is UTF-8).
+#     U+FFFD: JSON is UTF-8);
+#  3. loop/wait's report says which tasks ended cancelled (those a
+#     CancelledError ended, and no other), its Chrome trace has an arrow
+#     (a flow, "s" then "f" with one id) from main to each task it
+#     cancelled and a "cancelled" instant on each such track; stopped by
+#     SIGINT (in its wait_for, on a quiet machine), the slow task it cut
+#     short ends finished: that stop is simul's, not a CancelledError.
 set -u
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
-SIMUL=${SIMUL:-build/simul}
-fail() { echo "FAIL: $*"; exit 1; }
 need "$PYTHON" python3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -41,6 +45,8 @@ for path in sys.argv[1:]:
         for k in ("pid", "tid", "start_ms"):
             assert isinstance(t[k], num), (k, t)
         assert t["end_ms"] is None or isinstance(t["end_ms"], num), t
+        assert (t["end_state"] is None) == (t["end_ms"] is None), t
+        assert t["end_state"] in (None, "finished", "cancelled"), t
         assert t["states_ms"] and all(isinstance(v, num) for v in t["states_ms"].values()), t
         for m in t["marks"]:
             assert isinstance(m["t_ms"], num) and isinstance(m["text"], str), m
@@ -134,5 +140,38 @@ texts = {e["name"] for e in ev if e.get("ph") == "i"}
 assert want["mark1"] in texts and want["mark2"] in texts, texts
 reasons = {e.get("args", {}).get("reason") for e in ev if e.get("ph") == "X"}
 assert want["reason"] in reasons, reasons
+PY
+# 3. How loop/wait's tasks end, in the report and the trace.
+"$SIMUL" loop/wait -s tasks=3 -s step_ms=40 -s slow_ms=2000 -s timeout_ms=60 -s fail_ms=30 \
+	--report "$tmp/wait.json" --trace "$tmp/wait.trace.json" >/dev/null || fail "loop/wait --report --trace"
+timeout -s INT 2 "$SIMUL" loop/wait -s slow_ms=10000 -s timeout_ms=10000 --report "$tmp/int.json" \
+	>/dev/null 2>&1
+"$PYTHON" - "$tmp/wait.json" "$tmp/wait.trace.json" "$tmp/int.json" <<'PY' || fail "loop/wait's ends and wakes"
+import json, sys
+r, tr, stopped = (json.load(open(p, encoding="utf-8")) for p in sys.argv[1:])
+ends = {t["name"]: t["end_state"] for t in r["tasks"]}
+cancelled = {"fetch 2", "fetch 3", "slow", "a", "c"}
+assert {n for n, e in ends.items() if e == "cancelled"} == cancelled, ends
+assert all(e == "finished" for n, e in ends.items() if n not in cancelled), ends
+ev = tr["traceEvents"]
+tid = {e["args"]["name"]: (e["pid"], e["tid"]) for e in ev if e.get("name") == "thread_name"}
+starts = {e["id"]: e for e in ev if e.get("cat") == "wake" and e["ph"] == "s"}
+finish = {e["id"]: e for e in ev if e.get("cat") == "wake" and e["ph"] == "f"}
+assert starts and starts.keys() == finish.keys(), (starts, finish)
+for i, f in finish.items():
+    assert f["bp"] == "e" and f["ts"] == starts[i]["ts"], (f, starts[i])
+    assert (f["pid"], f["tid"]) != (starts[i]["pid"], starts[i]["tid"]), f
+arrows = {(starts[i]["pid"], starts[i]["tid"], f["pid"], f["tid"], f["args"]["cause"]) for i, f in finish.items()}
+for n in cancelled:
+    assert tid["main"] + tid[n] + ("cancelled",) in arrows, (n, arrows)
+assert tid["fetch 1"] + tid["main"] + ("returned",) in arrows, arrows
+marked = {(e["pid"], e["tid"]) for e in ev if e.get("cat") == "end" and e.get("name") == "cancelled"}
+assert marked == {tid[n] for n in cancelled}, marked
+assert stopped["interrupted"], "the SIGINT did not stop it"
+# (wherever the stop fell on a busy machine: only the first phase's
+# cancels are the program's own)
+cut = {t["name"]: t["end_state"] for t in stopped["tasks"]}
+assert {n for n, e in cut.items() if e == "cancelled"} <= {"fetch 2", "fetch 3"}, cut
+assert cut.get("slow") in ("finished", None), cut
 PY
 exit 0

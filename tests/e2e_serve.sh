@@ -4,8 +4,8 @@
 # is taken or out of range with one line, and ends cleanly (status 0, port
 # free again) on SIGINT and on SIGTERM.
 set -u
-SIMUL=${SIMUL:-build/simul}
-fail() { echo "FAIL: $*"; exit 1; }
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
@@ -68,20 +68,11 @@ rc=$?
 [ $rc -eq 0 ] || fail "--serve exited $rc on SIGTERM, not 0"
 
 # Bad input: exit 2, one line, nothing served.
-bad() {
-	local want=$1; shift
-	"$SIMUL" "$@" >"$tmp/out" 2>"$tmp/err"
-	local rc=$?
-	[ $rc -eq 2 ] || fail "'$*' exited $rc, not 2"
-	[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "'$*' printed $(wc -l <"$tmp/err") lines on stderr"
-	[ ! -s "$tmp/out" ] || fail "'$*' printed on stdout"
-	grep -q -- "$want" "$tmp/err" || fail "'$*' said '$(cat "$tmp/err")', wanted '$want'"
-}
-bad "expected a port 0..65535" --serve 65536
-bad "expected a port 0..65535" --serve -1
-bad "expected a port 0..65535" --serve 80x
-bad "needs a value" --serve
-bad "alone" --serve 0 threads/interleave
-bad "alone" --plain --serve 0
+bad_input "expected a port 0..65535" --serve 65536
+bad_input "expected a port 0..65535" --serve -1
+bad_input "expected a port 0..65535" --serve 80x
+bad_input "needs a value" --serve
+bad_input "alone" --serve 0 threads/interleave
+bad_input "alone" --plain --serve 0
 "$SIMUL" --help | grep -q -- '--serve PORT' || fail "--help does not document --serve"
 echo "ok"

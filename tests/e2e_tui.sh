@@ -10,63 +10,22 @@
 # refused before the terminal is touched.
 set -u
 cd "$(dirname "$0")/.."
-SIMUL=${SIMUL:-build/simul}
-case $SIMUL in /*) ;; *) SIMUL=$PWD/$SIMUL ;; esac
-[ -x "$SIMUL" ] || { echo "no simul binary at $SIMUL"; exit 1; }
 # shellcheck source=tests/lib.sh
 . tests/lib.sh
-need tmux tmux
+simul_abs
+tmux_use simul-e2e
+trap tmux_stop EXIT
 
-SOCK=simul-e2e-$$
-SESS=e2e$$
-T() { tmux -L "$SOCK" "$@"; }
-cleanup() { tmux -L "$SOCK" kill-server 2>/dev/null; }
-trap cleanup EXIT
-
-fail() {
-	echo "FAIL: $*"
-	echo "---- screen ----"
-	T capture-pane -p -t "$SESS" 2>/dev/null
-	exit 1
-}
-screen() { T capture-pane -p -t "$SESS"; }
 # The time axis's labels (under the header, and the busy-machine banner when
 # there is one).
 axis() { grep -m1 -E '^(sim )?time '; }
-# wait_for REGEX [SECONDS]: poll the screen until the regex matches.
-wait_for() {
-	local limit=$((${2:-10} * 10)) i=0
-	while [ $i -lt "$limit" ]; do
-		screen | grep -qE -- "$1" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	fail "timed out waiting for /$1/"
-}
-wait_gone() {
-	local limit=$((${2:-10} * 10)) i=0
-	while [ $i -lt "$limit" ]; do
-		screen | grep -qE -- "$1" || return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	fail "timed out waiting for /$1/ to go"
-}
-# The shell is usable: canonical mode and echo are on.
-check_tty() {
-	T send-keys -t "$SESS" "clear; stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo)' | tr '\\n' ' '; echo :TTY" Enter
-	wait_for '^-?(icanon|echo) .*:TTY' 10
-	screen | grep -qE '^(icanon echo|echo icanon) :TTY' || fail "terminal not restored after $1"
-}
 simul_pid() {
 	local sh
 	sh=$(T display -p -t "$SESS" '#{pane_pid}')
 	cat "/proc/$sh/task/$sh/children" 2>/dev/null | awk '{print $1}'
 }
 
-T new-session -d -x 120 -y 40 -s "$SESS" "env PS1='PROMPT\$ ' TERM=screen-256color bash --norc --noprofile" ||
-	fail "tmux would not start"
-wait_for 'PROMPT\$' 10
+tmux_shell
 
 # ---- menu lists the demos; Enter runs the selected one ----
 T send-keys -t "$SESS" "clear; $SIMUL" Enter

@@ -14,8 +14,11 @@ this starts one `simul --serve 0` and points them all at it.
                        `KEY: VALUE`, where KEY is a result key of the demo
                        ("a.b" for a nested one), is printed beside the
                        demo's as `bench: MODULE_DEMO_KEY VALUE UNIT` and
-                       `bench: MODULE_DEMO_KEY_cpython VALUE UNIT`
-                       (`make compare`; --markdown FILE writes the table)
+                       `bench: MODULE_DEMO_KEY_cpython VALUE UNIT`; a
+                       figure that is text (an order, `3,2,1`) where the
+                       demo's is text too, beside it with "the same" or
+                       "differs" (`make compare`; --markdown FILE writes
+                       the table)
 
 The interpreter is chosen per mirror by what it imports: the first of
 $SIMUL_PYTHON, the python3 on PATH, /usr/bin/python3 and this one that can
@@ -47,7 +50,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LESSONS = os.path.join(ROOT, "assets", "lessons")
 BUSY = 0.25  # LOAD_BUSY_THRESHOLD in src/load.h
-KEY_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.]*):\s*(-?[0-9][0-9.eE+-]*)")
+KEY_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.]*):\s*(\S.*)$")
 
 
 def mirrors(only):
@@ -211,14 +214,19 @@ def run_mirror(py, path, url, quick, limit, cwd, argv=()):
 
 
 def figures(out):
+    """The mirror's KEY: VALUE lines: a number where VALUE is one, else the
+    text (an order, a version; or a line the program printed for the
+    learner, which compare passes over unless the demo has such a text
+    result)."""
     got = {}
     for line in out.splitlines():
         m = KEY_LINE.match(line.strip())
         if m:
+            value = m.group(2).strip()
             try:
-                got[m.group(1)] = float(m.group(2))
+                got[m.group(1)] = float(value)
             except ValueError:
-                pass
+                got[m.group(1)] = value
     return got
 
 
@@ -240,7 +248,7 @@ def check(args, interp, server):
                 continue
             ran += 1
             rc, out, secs = run_mirror(py, path, server.url, True, args.limit, cwd)
-            keys = ",".join(figures(out)) or "(none)"
+            keys = ",".join(k for k, v in figures(out).items() if not isinstance(v, str)) or "(none)"
             if rc == 0:
                 print("ok      %-22s %6.1f s  %s  keys: %s" % (name, secs, py, keys))
             else:
@@ -270,6 +278,8 @@ def flatten(obj, prefix=""):
             out.update(flatten(v, key + "."))
         elif isinstance(v, (int, float)) and not isinstance(v, bool):
             out[key] = float(v)
+        elif isinstance(v, str):
+            out[key] = v
     return out
 
 
@@ -288,7 +298,15 @@ def unit(key):
 
 
 def figure(v, u, f):
-    return (f(v) + " " + u).strip()
+    return v if isinstance(v, str) else (f(v) + " " + u).strip()
+
+
+def likeness(s, p):
+    """The table's simul ÷ CPython column: the ratio, or for text whether
+    the two are the same."""
+    if isinstance(s, str):
+        return "the same" if s == p else "differs"
+    return "%.2f" % (s / p) if p else "-"
 
 
 def run_demo(simul, name, limit):
@@ -323,6 +341,31 @@ def shared_runs(simul, name, demos):
         argv = ["%s=%s" % m.groups() for m in re.finditer(r"^  (\S+) +default (\S+)", out, re.M)]
         runs.append((demo, argv))
     return runs
+
+
+def pairs(name, got, results):
+    """The mirror's figures (figures()) beside the demo's results
+    (flatten()): [(key, simul, cpython)], numbers with numbers and text with
+    text, and notes on what could not be paired. A text line whose key is
+    no text result of the demo is a line for the learner ("numbers: Number
+    1"), passed over."""
+    paired, notes = [], []
+    for key, py_val in got.items():
+        text = isinstance(py_val, str)
+        if text and not isinstance(results.get(key), str):
+            if key in results:
+                notes.append("%s: %s is %r in the mirror, a number in the demo" % (name, key, py_val))
+            continue
+        if key not in results:
+            notes.append("%s: %s is not a result key of the demo" % (name, key))
+            continue
+        if isinstance(results[key], str) and not text:
+            notes.append("%s: %s is a number in the mirror, %r in the demo" % (name, key, results[key]))
+            continue
+        paired.append((key, results[key], py_val))
+    if not paired and not any(not isinstance(v, str) for v in got.values()):
+        notes.append("%s: the mirror prints no KEY: VALUE line" % name)
+    return paired, notes
 
 
 def compare(args, interp, server):
@@ -360,17 +403,17 @@ def compare(args, interp, server):
             machine = report.get("machine", {})
             sim_load = machine.get("other_load_during")
             got = figures(out)
-            if not got:
-                notes.append("%s: the mirror prints no KEY: VALUE line" % name)
-            for key, py_val in got.items():
-                if key not in results:
-                    notes.append("%s: %s is not a result key of the demo" % (name, key))
-                    continue
+            paired, why = pairs(name, got, results)
+            notes += why
+            for key, s, p in paired:
                 u, f = unit(key)
                 base = re.sub(r"[^A-Za-z0-9]+", "_", name + "_" + key)
-                print("bench: %s %s" % (base, figure(results[key], u, f)))
-                print("bench: %s_cpython %s" % (base, figure(py_val, u, f)))
-                rows.append((name, key, results[key], py_val, u, f, sim_load, py_load, interp.version(py)))
+                if isinstance(s, str):
+                    print("compare: %s %s: simul %s, CPython %s: %s" % (name, key, s, p, likeness(s, p)))
+                else:
+                    print("bench: %s %s" % (base, figure(s, u, f)))
+                    print("bench: %s_cpython %s" % (base, figure(p, u, f)))
+                rows.append((name, key, s, p, u, f, sim_load, py_load, interp.version(py)))
             busy = [who for who, x in (("simul", sim_load), ("python", py_load)) if x is not None and x >= BUSY]
             if busy:
                 print("compare: %s: machine busy during the %s run (other load simul %s, python %s of the "
@@ -389,9 +432,9 @@ def write_markdown(path, rows, notes):
     lines = ["| demo | figure | simul | CPython | simul ÷ CPython | other load (simul / CPython) | CPython |",
              "|---|---|---:|---:|---:|---|---|"]
     for name, key, s, p, u, f, sl, pl, ver in rows:
-        ratio = "%.2f" % (s / p) if p else "-"
+        shown = ("`%s`" % v if isinstance(v, str) else figure(v, u, f) for v in (s, p))
         lines.append("| %s | `%s` | %s | %s | %s | %s / %s | %s |" % (
-            name, key, figure(s, u, f), figure(p, u, f), ratio, fmt_load(sl), fmt_load(pl), ver))
+            name, key, *shown, likeness(s, p), fmt_load(sl), fmt_load(pl), ver))
     head = ("Measured %s with `make compare` on a %d-core machine (%s), each mirror with the "
             "interpreter that had its imports.\n\n" % (today, os.cpu_count() or 0, platform.machine()))
     text = head + "\n".join(lines) + "\n"

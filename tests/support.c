@@ -207,6 +207,109 @@ int support_open_fds(void)
 	return n;
 }
 
+int support_children(pid_t *out, int max, const char *cmd_has)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL) {
+		char path[300], buf[512];
+		int pid = atoi(e->d_name);
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		FILE *f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		size_t k = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[k] = '\0';
+		char *rp = strrchr(buf, ')');
+		char st;
+		int ppid;
+		if (rp == NULL || sscanf(rp + 1, " %c %d", &st, &ppid) != 2 || ppid != getpid())
+			continue;
+		if (cmd_has != NULL) {
+			snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+			f = fopen(path, "r");
+			if (f == NULL)
+				continue;
+			k = fread(buf, 1, sizeof(buf) - 1, f);
+			fclose(f);
+			for (size_t i = 0; i < k; i++)
+				if (buf[i] == '\0')
+					buf[i] = ' ';
+			buf[k] = '\0';
+			if (strstr(buf, cmd_has) == NULL)
+				continue;
+		}
+		if (n < max)
+			out[n] = pid;
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+void support_assert_nothing_left(void)
+{
+	ck_assert_int_eq(support_children(NULL, 0, NULL), 0);
+	trace_reset();
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		ck_assert_msg(strstr(line, "simul-ring") == NULL, "ring still mapped: %s", line);
+	fclose(f);
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL) {
+		char path[300], target[300];
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		ssize_t k = readlink(path, target, sizeof(target) - 1);
+		if (k <= 0)
+			continue;
+		target[k] = '\0';
+		ck_assert_msg(strstr(target, "simul-ring") == NULL, "ring fd still open: %s", target);
+	}
+	closedir(d);
+	d = opendir("/dev/shm");
+	if (d != NULL) {
+		while ((e = readdir(d)) != NULL)
+			ck_assert_msg(strstr(e->d_name, "simul") == NULL, "left in /dev/shm: %s", e->d_name);
+		closedir(d);
+	}
+}
+
+int support_has_mark(const struct model *m, int task, const char *text)
+{
+	for (size_t k = 0; k < model_mark_count(m); k++) {
+		struct model_mark mk;
+		model_mark_get(m, k, &mk);
+		if ((task < 0 || mk.task == task) && strstr(mk.text, text) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+int support_lane_has_mark(const struct model *m, const char *name, const char *text)
+{
+	int t = support_task(m, name);
+	ck_assert_msg(t >= 0, "no lane %s", name);
+	return support_has_mark(m, t, text);
+}
+
+const char *support_text_result(struct run *run, const char *key)
+{
+	for (int i = 0; i < run->nresults; i++)
+		if (strcmp(run->results[i].key, key) == 0 && run->results[i].is_text)
+			return run->results[i].text;
+	ck_abort_msg("text result '%s' missing", key);
+	return NULL;
+}
+
 double support_result(struct run *run, const char *key)
 {
 	double v = 0;

@@ -7,6 +7,7 @@
 
 #include <check.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "load.h"
 #include "model.h"
@@ -45,6 +46,30 @@ double support_stop_when(const char *name, const char *const *sets, const char *
 
 /* Descriptors this process has open now (entries of /proc/self/fd). */
 int support_open_fds(void);
+
+/* ---- what a run leaves behind ---- */
+
+/* This process's children, zombies included, whose command line holds
+ * cmd_has (NULL: every child): their pids, up to max of them, in out (NULL
+ * when max is 0); returns how many there are. */
+int support_children(pid_t *out, int max, const char *cmd_has);
+
+/* Fails the test unless nothing of the runs so far remains: no child
+ * process (running or zombie) and, once the recorder forgets the runs
+ * (trace_reset), no shared ring mapped or open and nothing of ours in
+ * /dev/shm. */
+void support_assert_nothing_left(void);
+
+/* The first mark on lane `task` (an index; -1: any lane) whose text holds
+ * `text`: 1 when there is one, else 0. */
+int support_has_mark(const struct model *m, int task, const char *text);
+
+/* The same for the lane called `name`, which must exist (else the test
+ * fails). */
+int support_lane_has_mark(const struct model *m, const char *name, const char *text);
+
+/* A text result the demo set (run_result_text), or fails the test. */
+const char *support_text_result(struct run *run, const char *key);
 
 /* Run `suite` in forked processes, each test with timeout_s; returns the
  * number of failures (for main's exit status). */

@@ -1,6 +1,8 @@
 /*
  * test_gil.c: the emulated GIL lets one thread at a time hold it, hands it
  * over about every switch interval when asked, and does nothing when off.
+ * Each hand-over to a thread that waited is a wake, by the thread that let
+ * the GIL go.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -8,6 +10,7 @@
 
 #include "clock.h"
 #include "cpuburn.h"
+#include "feed.h"
 #include "gil.h"
 #include "support.h"
 
@@ -64,6 +67,44 @@ START_TEST(one_holder_and_forced_switches)
 	double med = gil_switch_interval_median_ms(g);
 	ck_assert_msg(med >= 3 && med < 60, "median turn %.2f ms", med);
 	gil_free(g);
+}
+END_TEST
+
+/* Two spinners: each wait for the GIL ends woken by the other one, in the
+ * GIL state, and nearly every hand-over is such a wake (the first takes
+ * may find the GIL free). */
+START_TEST(handovers_are_wakes_by_the_last_holder)
+{
+	struct model *m = feed_start();
+	struct gil *g = gil_new(0);
+	ck_assert_ptr_nonnull(g);
+	atomic_int inside = 0;
+	struct spinner s[2];
+	pthread_t th[2];
+	for (int i = 0; i < 2; i++) {
+		s[i] = (struct spinner){.g = g, .task = trace_task_new(i ? "b" : "a", KIND_THREAD, NULL),
+		                        .inside = &inside, .work_ns = 60 * NS_PER_MS};
+		gil_name_task(g, s[i].task, i ? "b" : "a");
+	}
+	for (int i = 0; i < 2; i++)
+		ck_assert_int_eq(pthread_create(&th[i], NULL, spinner_main, &s[i]), 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	feed_finish(m, clock_now_ns());
+	uint64_t n = gil_switches(g);
+	size_t nw = model_wake_count(m);
+	ck_assert_msg(n >= 4, "only %llu switches", (unsigned long long)n);
+	ck_assert_msg(nw + 2 >= n && nw <= n, "%zu wakes for %llu hand-overs", nw, (unsigned long long)n);
+	for (size_t k = 0; k < nw; k++) {
+		struct model_wake w;
+		model_wake_get(m, k, &w);
+		ck_assert_int_eq(w.waker, w.task == s[0].task ? s[1].task : s[0].task);
+		ck_assert_int_eq(w.state, STATE_GIL);
+		ck_assert_uint_gt(w.waited_ns, 0);
+		ck_assert_str_eq(w.cause, "let the GIL go");
+	}
+	gil_free(g);
+	model_free(m);
 }
 END_TEST
 
@@ -145,6 +186,7 @@ int main(void)
 	TCase *tc = tcase_create("gil");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, one_holder_and_forced_switches);
+	tcase_add_test(tc, handovers_are_wakes_by_the_last_holder);
 	tcase_add_test(tc, interval_is_a_parameter);
 	tcase_add_test(tc, release_hands_over_at_once);
 	tcase_add_test(tc, null_gil_is_off);

@@ -320,14 +320,24 @@ START_TEST(no_memory_turns_clients_away)
 	enum { N = 24, FAILS = 12 };
 	struct httpd *h;
 	struct httpd_options o = {.latency_ms = 50};
+	/* The allocator is chosen before the server's thread starts, and put
+	 * back after it ended: that thread reads it (a race ASan showed). */
+	atomic_store(&fail_left, 0);
+	httpd_conn_calloc = failing_calloc;
 	ck_assert_int_eq(httpd_start(&h, &o), 0);
 	atomic_store(&fail_left, 3);
-	httpd_conn_calloc = failing_calloc;
 	int port = httpd_port(h);
+	/* Three refusals, three clients one after the other. A client turned
+	 * away sees its connection end when the spare handle's socket closes,
+	 * which can be before the server's loop is done closing the handle: the
+	 * next client then waits for it and asks for memory twice. So 2 or 3
+	 * of them are turned away, each at once, and the server goes on. */
+	int refused = 0;
 	for (int i = 0; i < 3; i++)
-		ck_assert_int_lt(httpd_fetch(port, "/bytes/10"), 0);
+		refused += httpd_fetch(port, "/bytes/10") < 0;
+	ck_assert_int_ge(refused, 2);
+	ck_assert_uint_eq(httpd_turned_away(h), (unsigned)refused);
 	ck_assert_int_eq(httpd_fetch(port, "/bytes/10"), 10);
-	ck_assert_uint_eq(httpd_turned_away(h), 3);
 
 	/* Many at once while the memory runs out: some wait for the spare
 	 * handle while it closes; each ends, one way or the other. */
@@ -351,10 +361,10 @@ START_TEST(no_memory_turns_clients_away)
 	ck_assert_int_ge(failed, 1);
 	ck_assert_int_le(failed, FAILS);
 	ck_assert_int_eq(ok, N - failed);
-	ck_assert_uint_eq(httpd_turned_away(h), 3 + (unsigned)failed);
+	ck_assert_uint_eq(httpd_turned_away(h), (unsigned)(refused + failed));
 	ck_assert_int_eq(httpd_fetch(port, "/bytes/10"), 10);
-	httpd_conn_calloc = calloc;
 	httpd_stop(h);
+	httpd_conn_calloc = calloc;
 }
 END_TEST
 

@@ -315,13 +315,15 @@ END_TEST
 START_TEST(group_summaries_match_their_tasks)
 {
 	struct model *m = fresh(0);
-	enum { NT = 3 };
+	enum { NT = 6 }; /* several tasks in one state at once */
+	static const char *const names[NT] = {"a", "b", "c", "d", "e", "f"};
 	trace_task_t t[NT];
 	for (int i = 0; i < NT; i++)
-		t[i] = trace_task_new(i == 0 ? "a" : i == 1 ? "b" : "c", KIND_THREAD, "g");
-	uint64_t seed = 7, time = 1000;
+		t[i] = trace_task_new(names[i], KIND_THREAD, "g");
+	uint64_t seed = 7, time = 1000, times[3000];
 	for (int i = 0; i < 3000; i++) {
 		time += 1 + run_rand(&seed) % 499;
+		times[i] = time;
 		at(time);
 		trace_state(t[run_rand(&seed) % NT], (enum state)(run_rand(&seed) % STATE_DONE), NULL);
 		if (i % 1000 == 999)
@@ -331,8 +333,17 @@ START_TEST(group_summaries_match_their_tasks)
 	for (int i = 0; i < NT; i++)
 		trace_end(t[i]);
 	feed_finish(m, time + 500);
-	for (int q = 0; q < 50; q++) {
+	for (int q = 0; q < 200; q++) {
+		/* wide columns (a checkpoint's steps and more in each), narrow ones
+		 * (inside one checkpoint's steps: the walk forward, and back from
+		 * the next checkpoint), and columns that end on an event's time */
 		uint64_t t0 = run_rand(&seed) % (time + 1000), dt = 1 + run_rand(&seed) % 40000;
+		if (q % 4 == 1)
+			dt = 1 + run_rand(&seed) % 600;
+		if (q % 4 == 2)
+			t0 = times[run_rand(&seed) % 3000], dt = 1 + run_rand(&seed) % 600;
+		if (q % 4 == 3)
+			t0 = times[run_rand(&seed) % 3000] - 1, dt = 1;
 		struct model_cell g[11], one[11];
 		uint64_t want[11][STATE_COUNT];
 		memset(want, 0, sizeof(want));
@@ -439,6 +450,64 @@ START_TEST(queue_merges_runs_stably)
 }
 END_TEST
 
+/* A wake keeps the wait it ended: its state and how long since the task
+ * entered it, over spans whose reason changed on the way (the GIL's holder
+ * changed), even when the woken task runs again at the wake's nanosecond;
+ * 0 for a task that was not waiting. A task is not woken by itself, nor
+ * by a task there is not. How a task ended comes with its end. */
+START_TEST(wakes_keep_the_wait_they_ended)
+{
+	struct model *m = fresh(0);
+	trace_task_t a = trace_task_new("a", KIND_THREAD, NULL);
+	trace_task_t b = trace_task_new("b", KIND_THREAD, NULL);
+	at(100); trace_state(a, STATE_RUNNING, "holds the GIL");
+	at(100); trace_state(b, STATE_GIL, "waiting for the GIL held by a");
+	at(300); trace_state(b, STATE_GIL, "waiting for the GIL held by c");
+	at(700); trace_wake(b, a, "let the GIL go");
+	at(700); trace_state(b, STATE_RUNNING, "holds the GIL");
+	at(800); trace_wake(a, b, "not waiting");
+	at(800); trace_wake(b, b, "itself");
+	at(900); trace_end_as(b, TASK_END_CANCELLED);
+	at(950); trace_end(a);
+	feed_finish(m, 1000);
+	ck_assert_uint_eq(model_wake_count(m), 2);
+	struct model_wake w;
+	ck_assert_int_eq(model_wake_get(m, 0, &w), 0);
+	ck_assert_uint_eq(w.t_ns, 700);
+	ck_assert_int_eq(w.task, b);
+	ck_assert_int_eq(w.waker, a);
+	ck_assert_int_eq(w.state, STATE_GIL);
+	ck_assert_uint_eq(w.waited_ns, 600);
+	ck_assert_str_eq(w.cause, "let the GIL go");
+	ck_assert_int_eq(model_wake_get(m, 1, &w), 0);
+	ck_assert_int_eq(w.task, a);
+	ck_assert_int_eq(w.state, STATE_RUNNING);
+	ck_assert_uint_eq(w.waited_ns, 0);
+	ck_assert_int_eq(model_wake_get(m, 2, &w), -1);
+	ck_assert_int_eq(model_task(m, (size_t)b)->end_how, TASK_END_CANCELLED);
+	ck_assert_int_eq(model_task(m, (size_t)a)->end_how, TASK_END_FINISHED);
+	ck_assert_int_eq(model_wake_ending(m, (size_t)b, 100, 700), 0);
+	ck_assert_int_eq(model_wake_ending(m, (size_t)b, 701, 1000), -1);
+	ck_assert_int_eq(model_wake_ending(m, (size_t)a, 0, 799), -1);
+	ck_assert_uint_eq(model_wake_first_at(m, 701), 1);
+	ck_assert_uint_eq(model_wake_first_at(m, 801), 2);
+	model_free(m);
+
+	/* A save file's or a child's word only: a waker that is no task, an
+	 * end that is no end. */
+	m = fresh(0);
+	trace_task_t c = add_task(m, "c", KIND_THREAD);
+	support_feed(m, 10, TRACE_EV_STATE, c, STATE_LOCK, 0, 0, 0, "waiting");
+	support_feed(m, 20, TRACE_EV_WAKE, c, 0, 0, 7, 0, "nobody");
+	support_feed(m, 30, TRACE_EV_END, c, STATE_DONE, 0, 99, 0, NULL);
+	model_apply(m, 40);
+	ck_assert_uint_eq(model_wake_count(m), 0);
+	ck_assert_int_eq(model_task(m, (size_t)c)->end_how, TASK_END_FINISHED);
+	model_free(m);
+	clock_set_fake(NULL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("model");
@@ -456,6 +525,7 @@ int main(void)
 	tcase_add_test(tc, span_cap_keeps_totals_exact);
 	tcase_add_test(tc, marks_in_time_order_with_milestones);
 	tcase_add_test(tc, queue_merges_runs_stably);
+	tcase_add_test(tc, wakes_keep_the_wait_they_ended);
 	suite_add_tcase(s, tc);
 	return support_main(s);
 }

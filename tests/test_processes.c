@@ -4,7 +4,6 @@
  * a killed child is reported; nothing is left behind (no child, no zombie,
  * no shared memory).
  */
-#include <dirent.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -19,98 +18,6 @@
 #include "pycost.h"
 #include "support.h"
 #include "trace.h"
-
-/* Pids of this process's children (zombies included), up to max. */
-static int children_of_self(pid_t *out, int max, const char *cmd_has)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	int n = 0;
-	ck_assert_ptr_nonnull(d);
-	while ((e = readdir(d)) != NULL) {
-		char path[300], buf[512];
-		int pid = atoi(e->d_name);
-		if (pid <= 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-		FILE *f = fopen(path, "r");
-		if (f == NULL)
-			continue;
-		size_t k = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-		buf[k] = '\0';
-		char *rp = strrchr(buf, ')');
-		char st;
-		int ppid;
-		if (rp == NULL || sscanf(rp + 1, " %c %d", &st, &ppid) != 2 || ppid != getpid())
-			continue;
-		if (cmd_has != NULL) {
-			snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
-			f = fopen(path, "r");
-			if (f == NULL)
-				continue;
-			k = fread(buf, 1, sizeof(buf) - 1, f);
-			fclose(f);
-			for (size_t i = 0; i < k; i++)
-				if (buf[i] == '\0')
-					buf[i] = ' ';
-			buf[k] = '\0';
-			if (strstr(buf, cmd_has) == NULL)
-				continue;
-		}
-		if (n < max)
-			out[n] = pid;
-		n++;
-	}
-	closedir(d);
-	return n;
-}
-
-/* Nothing of the run remains: no child process (running or zombie), and,
- * once the recorder forgets the run, no shared ring mapped or open and
- * nothing of ours in /dev/shm. */
-static void assert_nothing_left(void)
-{
-	pid_t kids[8];
-	ck_assert_int_eq(children_of_self(kids, 8, NULL), 0);
-	trace_reset();
-	char line[512];
-	FILE *f = fopen("/proc/self/maps", "r");
-	ck_assert_ptr_nonnull(f);
-	while (fgets(line, sizeof(line), f) != NULL)
-		ck_assert_msg(strstr(line, "simul-ring") == NULL, "ring still mapped: %s", line);
-	fclose(f);
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	ck_assert_ptr_nonnull(d);
-	while ((e = readdir(d)) != NULL) {
-		char path[300], target[300];
-		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
-		ssize_t k = readlink(path, target, sizeof(target) - 1);
-		if (k <= 0)
-			continue;
-		target[k] = '\0';
-		ck_assert_msg(strstr(target, "simul-ring") == NULL, "ring fd still open: %s", target);
-	}
-	closedir(d);
-	d = opendir("/dev/shm");
-	if (d != NULL) {
-		while ((e = readdir(d)) != NULL)
-			ck_assert_msg(strstr(e->d_name, "simul") == NULL, "left in /dev/shm: %s", e->d_name);
-		closedir(d);
-	}
-}
-
-static int has_mark(const struct model *m, int task, const char *text)
-{
-	for (size_t k = 0; k < model_mark_count(m); k++) {
-		struct model_mark mk;
-		model_mark_get(m, k, &mk);
-		if (mk.task == task && strstr(mk.text, text) != NULL)
-			return 1;
-	}
-	return 0;
-}
 
 START_TEST(workers_children_run_and_end)
 {
@@ -144,8 +51,8 @@ START_TEST(workers_children_run_and_end)
 		model_task_totals(m, (size_t)t, tot);
 		ck_assert_uint_gt(tot[STATE_RUNNING] + tot[STATE_PREEMPTED], 30 * NS_PER_MS);
 		snprintf(said, sizeof(said), "worker %d: pid %d, %s", i, pids[i], parent_pid);
-		ck_assert_msg(has_mark(m, t, said), "%s did not print '%s'", name, said);
-		ck_assert_msg(has_mark(m, t, "checksum"), "%s did not finish its job", name);
+		ck_assert_msg(support_has_mark(m, t, said), "%s did not print '%s'", name, said);
+		ck_assert_msg(support_has_mark(m, t, "checksum"), "%s did not finish its job", name);
 	}
 	ck_assert_double_eq(support_result(&run, "crashed_workers"), 0);
 	ck_assert_double_eq(support_result(&run, "workers_started"), 3);
@@ -153,7 +60,7 @@ START_TEST(workers_children_run_and_end)
 	ck_assert_double_gt(support_result(&run, "parallel_ms"), 0);
 	model_free(m);
 	run_destroy(&run);
-	assert_nothing_left();
+	support_assert_nothing_left();
 }
 END_TEST
 
@@ -195,7 +102,7 @@ START_TEST(workers_speed_up_on_two_cores)
 		model_free(m);
 		run_destroy(&run);
 	}
-	assert_nothing_left();
+	support_assert_nothing_left();
 	if (best > 1.3)
 		return;
 	if (busy == attempt) {
@@ -219,7 +126,7 @@ static void *affinity_watch_main(void *arg)
 	struct affinity_watch *w = arg;
 	while (!atomic_load(&w->stop)) {
 		pid_t kids[16];
-		int n = children_of_self(kids, 16, "--worker");
+		int n = support_children(kids, 16, "--worker");
 		for (int i = 0; i < n && i < 16; i++) {
 			cpu_set_t set;
 			if (sched_getaffinity(kids[i], sizeof(set), &set) != 0)
@@ -301,7 +208,7 @@ START_TEST(workers_run_on_different_cores)
 		model_free(m);
 		run_destroy(&run);
 	}
-	assert_nothing_left();
+	support_assert_nothing_left();
 	if (distinct < 2 && busy == attempt) {
 		support_skip("machine busy: other programs used at least %.0f%% of the cores in every run, "
 		             "and the workers stayed on one core", 100 * worst);
@@ -321,7 +228,7 @@ static void *kill_one_worker(void *arg)
 	struct killer *k = arg;
 	for (int i = 0; i < 2000 && k->killed == 0; i++) {
 		pid_t kids[4];
-		if (children_of_self(kids, 4, k->cmd_has) > 0) {
+		if (support_children(kids, 4, k->cmd_has) > 0) {
 			struct timespec ts = {0, 150 * 1000000L};
 			nanosleep(&ts, NULL);
 			kill(kids[0], SIGKILL);
@@ -356,15 +263,15 @@ START_TEST(killed_worker_is_reported)
 		ck_assert_uint_ne(mt->end_ns, 0);
 		if (mt->pid == killed)
 			victim = (int)t;
-		else if (has_mark(m, (int)t, "checksum"))
+		else if (support_has_mark(m, (int)t, "checksum"))
 			survivors++;
 	}
 	ck_assert_int_ge(victim, 0);
-	ck_assert_msg(has_mark(m, victim, "killed by signal 9"), "the kill is not on the lane");
+	ck_assert_msg(support_has_mark(m, victim, "killed by signal 9"), "the kill is not on the lane");
 	ck_assert_int_eq(survivors, 1);
 	model_free(m);
 	run_destroy(&run);
-	assert_nothing_left();
+	support_assert_nothing_left();
 }
 END_TEST
 
@@ -372,7 +279,7 @@ static void *stop_when_children_run(void *arg)
 {
 	struct run *run = arg;
 	pid_t kids[4];
-	for (int i = 0; i < 1000 && children_of_self(kids, 4, "burn") < 2; i++) {
+	for (int i = 0; i < 1000 && support_children(kids, 4, "burn") < 2; i++) {
 		struct timespec ts = {0, 10 * 1000000L};
 		nanosleep(&ts, NULL);
 	}
@@ -402,11 +309,11 @@ START_TEST(stop_kills_and_reaps_every_child)
 		int t = support_task(m, i == 0 ? "worker 0" : "worker 1");
 		ck_assert_int_ge(t, 0);
 		ck_assert_uint_ne(model_task(m, (size_t)t)->end_ns, 0);
-		ck_assert_msg(has_mark(m, t, "stopped with the run"), "worker %d: no stop on its lane", i);
+		ck_assert_msg(support_has_mark(m, t, "stopped with the run"), "worker %d: no stop on its lane", i);
 	}
 	model_free(m);
 	run_destroy(&run);
-	assert_nothing_left();
+	support_assert_nothing_left();
 }
 END_TEST
 
@@ -443,7 +350,7 @@ START_TEST(pool_maps_through_pipes)
 	ck_assert_int_ge(sent, 6);
 	model_free(m);
 	run_destroy(&run);
-	assert_nothing_left();
+	support_assert_nothing_left();
 }
 END_TEST
 
@@ -475,7 +382,7 @@ START_TEST(pool_sends_chunks)
 	ck_assert_int_eq(singles, 1);
 	model_free(m);
 	run_destroy(&run);
-	assert_nothing_left();
+	support_assert_nothing_left();
 }
 END_TEST
 
@@ -501,10 +408,10 @@ START_TEST(pool_survives_a_killed_worker)
 		if (model_task(m, t)->pid == k.killed)
 			victim = (int)t;
 	ck_assert_int_ge(victim, 0);
-	ck_assert_msg(has_mark(m, victim, "killed by signal 9"), "the kill is not on the lane");
+	ck_assert_msg(support_has_mark(m, victim, "killed by signal 9"), "the kill is not on the lane");
 	model_free(m);
 	run_destroy(&run);
-	assert_nothing_left();
+	support_assert_nothing_left();
 }
 END_TEST
 
@@ -525,7 +432,7 @@ START_TEST(pool_ipc_grows_with_payload)
 	/* 1024 times the data: far more than 10 times the time. */
 	ck_assert_msg(ipc_big > 10 * ipc_small, "ipc %.2f ms for 4 KiB, %.2f ms for 4 MiB", ipc_small,
 	              ipc_big);
-	assert_nothing_left();
+	support_assert_nothing_left();
 }
 END_TEST
 
@@ -554,7 +461,7 @@ START_TEST(pool_big_payloads_eat_the_gain)
 	ck_assert_double_eq(support_result(&run, "checksum_match"), 1);
 	model_free(m);
 	run_destroy(&run);
-	assert_nothing_left();
+	support_assert_nothing_left();
 	/* Under a sanitizer simul's own C copies and encodes several times
 	 * slower than it does in a release build: no timing claim holds. */
 	const char *san = getenv("SIMUL_SANITIZER");
@@ -604,7 +511,7 @@ START_TEST(start_methods_cost_what_cpython_pays)
 		ck_assert_int_ge(t, 0);
 		/* 60 ms of CPU: at least that long on the lane. */
 		ck_assert_uint_ge(oncpu_with(m, t, "spawn: "), 50 * NS_PER_MS);
-		ck_assert_msg(has_mark(m, t, "checksum"), "worker %d did not finish its job", i);
+		ck_assert_msg(support_has_mark(m, t, "checksum"), "worker %d did not finish its job", i);
 	}
 	model_free(m);
 	run_destroy(&run);
@@ -617,7 +524,7 @@ START_TEST(start_methods_cost_what_cpython_pays)
 	}
 	model_free(m);
 	run_destroy(&run);
-	assert_nothing_left();
+	support_assert_nothing_left();
 }
 END_TEST
 
@@ -657,7 +564,7 @@ START_TEST(forkserver_starts_once_then_forks)
 	}
 	model_free(m);
 	run_destroy(&run);
-	assert_nothing_left();
+	support_assert_nothing_left();
 }
 END_TEST
 
@@ -699,7 +606,7 @@ START_TEST(vs_threads_gil_serialises_threads_not_processes)
 	ck_assert_int_ne(pids[0], pids[1]);
 	model_free(m);
 	run_destroy(&run);
-	assert_nothing_left();
+	support_assert_nothing_left();
 }
 END_TEST
 

@@ -4,22 +4,12 @@
  * order (item 0, the longest, is not first); map's default chunksize is
  * ceil(items / (4 x workers)) and map hands nothing over before the end.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "support.h"
-
-static const char *text_result(struct run *run, const char *key)
-{
-	for (int i = 0; i < run->nresults; i++)
-		if (strcmp(run->results[i].key, key) == 0 && run->results[i].is_text)
-			return run->results[i].text;
-	ck_abort_msg("text result '%s' missing", key);
-	return NULL;
-}
 
 START_TEST(order_of_results)
 {
@@ -30,8 +20,8 @@ START_TEST(order_of_results)
 	struct model *m = support_run_demo("processes/order", sets, &run);
 	support_check_invariants(m, 1, 0.02);
 	ck_assert_double_eq(support_result(&run, "chunksize"), 2); /* ceil(16 / 8) */
-	ck_assert_str_eq(text_result(&run, "map_order"), "0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15");
-	ck_assert_str_eq(text_result(&run, "imap_order"), "0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15");
+	ck_assert_str_eq(support_text_result(&run, "map_order"), "0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15");
+	ck_assert_str_eq(support_text_result(&run, "imap_order"), "0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15");
 	ck_assert_double_eq(support_result(&run, "map_in_order"), 1);
 	/* map hands the list over at the end only; imap sooner. */
 	ck_assert_double_ge(support_result(&run, "map_first_ms"), 0.99 * support_result(&run, "map_ms"));
@@ -41,18 +31,18 @@ START_TEST(order_of_results)
 	 * (from /proc/stat, not our own waits) and item 0 came first: a
 	 * counted skip of this part. */
 	double other = support_load_other(&load);
-	if (other >= SUPPORT_BUSY && (strncmp(text_result(&run, "unordered_order"), "0 ", 2) == 0 ||
-	                              strncmp(text_result(&run, "as_completed_order"), "0 ", 2) == 0)) {
+	if (other >= SUPPORT_BUSY && (strncmp(support_text_result(&run, "unordered_order"), "0 ", 2) == 0 ||
+	                              strncmp(support_text_result(&run, "as_completed_order"), "0 ", 2) == 0)) {
 		support_skip("machine busy: other programs used %.0f%% of the cores; as_completed: %s", other * 100,
-		             text_result(&run, "as_completed_order"));
+		             support_text_result(&run, "as_completed_order"));
 		model_free(m);
 		run_destroy(&run);
 		return;
 	}
-	ck_assert_msg(strncmp(text_result(&run, "unordered_order"), "0 ", 2) != 0, "unordered: %s",
-	              text_result(&run, "unordered_order"));
-	ck_assert_msg(strncmp(text_result(&run, "as_completed_order"), "0 ", 2) != 0, "as_completed: %s",
-	              text_result(&run, "as_completed_order"));
+	ck_assert_msg(strncmp(support_text_result(&run, "unordered_order"), "0 ", 2) != 0, "unordered: %s",
+	              support_text_result(&run, "unordered_order"));
+	ck_assert_msg(strncmp(support_text_result(&run, "as_completed_order"), "0 ", 2) != 0, "as_completed: %s",
+	              support_text_result(&run, "as_completed_order"));
 	ck_assert_double_eq(support_result(&run, "unordered_in_order"), 0);
 	/* Each pool's workers were processes that ran and ended. */
 	const char *lanes[] = {"pool worker 1", "pool worker 2", "executor worker 1", "executor worker 2"};

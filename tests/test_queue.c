@@ -81,63 +81,17 @@ static void private_tmpdir(void)
 	setenv("TMPDIR", tmpdir, 1);
 }
 
-/* Children of this process (zombies too), and entries left in tmpdir. */
-static int children_left(void)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	int n = 0;
-	ck_assert_ptr_nonnull(d);
-	while ((e = readdir(d)) != NULL) {
-		char path[300], buf[512];
-		int pid = atoi(e->d_name), ppid;
-		char st;
-		if (pid <= 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-		FILE *f = fopen(path, "r");
-		if (f == NULL)
-			continue;
-		size_t k = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-		buf[k] = '\0';
-		char *rp = strrchr(buf, ')');
-		if (rp != NULL && sscanf(rp + 1, " %c %d", &st, &ppid) == 2 && ppid == getpid())
-			n++;
-	}
-	closedir(d);
-	return n;
-}
-
+/* Nothing of an rq run remains: support_assert_nothing_left, and nothing
+ * in its private TMPDIR, which then goes. */
 static void assert_nothing_left(void)
 {
-	ck_assert_int_eq(children_left(), 0);
+	support_assert_nothing_left();
 	DIR *d = opendir(tmpdir);
 	ck_assert_ptr_nonnull(d);
 	for (struct dirent *e; (e = readdir(d)) != NULL;)
 		ck_assert_msg(e->d_name[0] == '.', "left in TMPDIR: %s", e->d_name);
 	closedir(d);
 	rmdir(tmpdir);
-}
-
-static const char *text_result(struct run *run, const char *key)
-{
-	for (int i = 0; i < run->nresults; i++)
-		if (strcmp(run->results[i].key, key) == 0 && run->results[i].is_text)
-			return run->results[i].text;
-	ck_abort_msg("text result '%s' missing", key);
-	return NULL;
-}
-
-static int has_mark(const struct model *m, int task, const char *text)
-{
-	for (size_t k = 0; k < model_mark_count(m); k++) {
-		struct model_mark mk;
-		model_mark_get(m, k, &mk);
-		if ((task < 0 || mk.task == task) && strstr(mk.text, text) != NULL)
-			return 1;
-	}
-	return 0;
 }
 
 /* ---- queue/threads ---- */
@@ -149,6 +103,21 @@ static uint64_t state_ms(const struct model *m, const char *task, enum state st)
 	uint64_t tot[STATE_COUNT];
 	model_task_totals(m, (size_t)t, tot);
 	return tot[st] / NS_PER_MS;
+}
+
+/* Wakes of task `name` by a task whose name starts with `by` (with that
+ * cause and, when state >= 0, in that state). */
+static int wakes_of(const struct model *m, const char *name, const char *by, const char *cause, int state)
+{
+	int t = support_task(m, name), n = 0;
+	ck_assert_msg(t >= 0, "no lane %s", name);
+	for (size_t k = 0; k < model_wake_count(m); k++) {
+		struct model_wake w;
+		model_wake_get(m, k, &w);
+		n += w.task == t && strncmp(model_task(m, (size_t)w.waker)->name, by, strlen(by)) == 0 &&
+		     strcmp(w.cause, cause) == 0 && (state < 0 || (int)w.state == state);
+	}
+	return n;
 }
 
 /* maxsize is back-pressure: the producer, faster than the consumers,
@@ -168,13 +137,22 @@ START_TEST(threads_back_pressure)
 	 * time: most of its life is spent waiting for a free place. */
 	ck_assert_double_gt(support_result(&run, "put_wait_ms"), 40);
 	ck_assert_uint_gt(state_ms(m, "producer 1", STATE_LOCK), 40);
-	ck_assert(has_mark(m, -1, "consumer 1: ") && has_mark(m, -1, "consumer 2: "));
+	ck_assert(support_has_mark(m, -1, "consumer 1: ") && support_has_mark(m, -1, "consumer 2: "));
 	/* The two consumers' sleeps overlap: together they slept longer than
 	 * the whole run lasted (a CPU-busy machine delays wake-ups, it does not
 	 * make sleeps shorter, so this holds under load too). */
 	uint64_t slept = state_ms(m, "consumer 1", STATE_SLEEP) + state_ms(m, "consumer 2", STATE_SLEEP);
 	ck_assert_uint_ge(slept, 10 * 40 - 5);
 	ck_assert_double_lt(support_result(&run, "wall_ms"), (double)slept);
+	/* Who woke whom: a consumer taking an item frees the waiting
+	 * producer's place; the producer's put wakes an empty-handed consumer
+	 * (each consumer waits on the empty queue at first); the last
+	 * task_done wakes main's q.join(). */
+	ck_assert_int_gt(wakes_of(m, "producer 1", "consumer", "took an item: a place on the queue", STATE_LOCK), 0);
+	ck_assert_int_gt(wakes_of(m, "consumer 1", "producer", "put an item", STATE_LOCK) +
+	                     wakes_of(m, "consumer 2", "producer", "put an item", STATE_LOCK),
+	                 0);
+	ck_assert_int_eq(wakes_of(m, "main", "consumer", "marked the last item done", STATE_JOIN), 1);
 	model_free(m);
 	run_destroy(&run);
 }
@@ -240,7 +218,18 @@ START_TEST(asyncio_queue_and_thread)
 	ck_assert_int_ge(pool, 0);
 	ck_assert_int_ne(model_task(m, (size_t)pool)->tid, model_task(m, (size_t)support_task(m, "main"))->tid);
 	ck_assert_uint_gt(state_ms(m, "pool thread 1", STATE_JOIN), 0); /* waited for its puts */
-	ck_assert(has_mark(m, support_task(m, "consumer 1"), "CancelledError"));
+	ck_assert(support_lane_has_mark(m, "consumer 1", "CancelledError"));
+	/* The consumers end cancelled (c.cancel() while they wait on the
+	 * empty queue, woken by main's cancel), the producers finished; the
+	 * pool thread's puts wake it when their tasks return. */
+	for (int i = 1; i <= 2; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "consumer %d", i);
+		ck_assert_int_eq(model_task(m, (size_t)support_task(m, name))->end_how, TASK_END_CANCELLED);
+		ck_assert_int_eq(wakes_of(m, name, "main", "cancelled", STATE_LOCK), 1);
+	}
+	ck_assert_int_eq(model_task(m, (size_t)support_task(m, "producer 1"))->end_how, TASK_END_FINISHED);
+	ck_assert_int_eq(wakes_of(m, "pool thread 1", "q.put (thread)", "returned: the future is set", STATE_JOIN), 3);
 	model_free(m);
 	run_destroy(&run);
 }
@@ -254,7 +243,7 @@ START_TEST(asyncio_stops_soon)
 	double ms = support_stop_after("queue/asyncio", sets, 600, err, sizeof(err));
 	ck_assert_msg(ms >= 0, "ended before it was stopped: %s", err);
 	ck_assert_msg(ms < 1500, "took %.0f ms to stop", ms);
-	ck_assert_int_eq(children_left(), 0);
+	ck_assert_int_eq(support_children(NULL, 0, NULL), 0);
 }
 END_TEST
 
@@ -271,7 +260,7 @@ START_TEST(rq_every_job_done)
 	ck_assert_double_eq(support_result(&run, "jobs_failed"), 0);
 	ck_assert_double_eq(support_result(&run, "jobs_requeued"), 0);
 	ck_assert_double_eq(support_result(&run, "workers"), 2);
-	ck_assert(redis_version_at_least(text_result(&run, "redis_version"), REDIS_MIN_MAJOR, 0));
+	ck_assert(redis_version_at_least(support_text_result(&run, "redis_version"), REDIS_MIN_MAJOR, 0));
 	/* Enqueueing is quick next to working the jobs off. */
 	double enq = support_result(&run, "enqueue_ms"), drain = support_result(&run, "drain_ms");
 	ck_assert_double_gt(enq, 0);
@@ -291,10 +280,10 @@ START_TEST(rq_every_job_done)
 		model_task_totals(m, (size_t)t, tot);
 		ck_assert_uint_gt(tot[STATE_IO], 0);
 		ck_assert_uint_gt(tot[STATE_RUNNING] + tot[STATE_PREEMPTED], 0);
-		ck_assert_msg(has_mark(m, t, "leaves:"), "%s did not leave when the run closed", name);
+		ck_assert_msg(support_has_mark(m, t, "leaves:"), "%s did not leave when the run closed", name);
 	}
 	ck_assert_int_ge(support_task(m, "redis-server"), 0);
-	ck_assert(has_mark(m, -1, "jobs done, 0 failed"));
+	ck_assert(support_has_mark(m, -1, "jobs done, 0 failed"));
 	model_free(m);
 	run_destroy(&run);
 	assert_nothing_left();
@@ -315,15 +304,15 @@ static void rq_kill(const char *retries)
 	ck_assert_double_eq(done + failed, 10);
 	ck_assert_double_eq(support_result(&run, "workers_killed"), 1);
 	int w1 = support_task(m, "worker 1"), w2 = support_task(m, "worker 2");
-	ck_assert(has_mark(m, w1, "killed by signal 9"));
+	ck_assert(support_has_mark(m, w1, "killed by signal 9"));
 	if (strcmp(retries, "retries=1") == 0) {
 		ck_assert_double_ge(requeued, 1);
 		ck_assert_double_eq(failed, 0);
-		ck_assert(has_mark(m, w2, "back in the queue"));
+		ck_assert(support_has_mark(m, w2, "back in the queue"));
 	} else {
 		ck_assert_double_eq(requeued, 0);
 		ck_assert_double_ge(failed, 1);
-		ck_assert(has_mark(m, w2, "failed (no retry left)"));
+		ck_assert(support_has_mark(m, w2, "failed (no retry left)"));
 	}
 	model_free(m);
 	run_destroy(&run);

@@ -294,6 +294,107 @@ START_TEST(lanes_group_past_the_limit)
 }
 END_TEST
 
+/* Two threads trading the GIL every 5 ms (each waits 5 ms, woken by the
+ * other), a job cancelled at 300 ms after a long sleep, and main woken at
+ * 400 ms by the job's sibling returning. */
+static struct model *scripted_wakes(void)
+{
+	trace_reset();
+	clock_set_fake(&now);
+	struct model *m = model_new(0);
+	model_set_origin(m, 0);
+	trace_task_t main_task = trace_task_new("main", KIND_MAIN, NULL);
+	trace_task_t ga = trace_task_new("gil-a", KIND_THREAD, NULL);
+	trace_task_t gb = trace_task_new("gil-b", KIND_THREAD, NULL);
+	trace_task_t job = trace_task_new("job", KIND_COROUTINE, NULL);
+	trace_task_t sib = trace_task_new("sibling", KIND_COROUTINE, NULL);
+	now = 0;
+	trace_state(main_task, STATE_JOIN, "await gather");
+	trace_state(job, STATE_SLEEP, NULL);
+	trace_state(sib, STATE_SLEEP, NULL);
+	for (int i = 0; i < 100; i++) { /* 500 ms of hand-overs */
+		trace_task_t run = i % 2 ? gb : ga, wait = i % 2 ? ga : gb;
+		now = (uint64_t)i * 5 * NS_PER_MS;
+		if (i > 0)
+			trace_wake(run, wait, "let the GIL go");
+		trace_state(run, STATE_RUNNING, NULL);
+		trace_state(wait, STATE_GIL, "waiting for the GIL");
+	}
+	now = 300 * NS_PER_MS;
+	trace_wake(job, main_task, "cancelled");
+	trace_state(job, STATE_READY, NULL);
+	trace_end_as(job, TASK_END_CANCELLED);
+	now = 400 * NS_PER_MS;
+	trace_wake(main_task, sib, "returned");
+	trace_end(sib);
+	trace_state(main_task, STATE_RUNNING, NULL);
+	now = 500 * NS_PER_MS;
+	trace_end(ga);
+	trace_end(gb);
+	now = 600 * NS_PER_MS;
+	trace_end(main_task);
+	feed_finish(m, now);
+	clock_set_fake(NULL);
+	return m;
+}
+
+/* The cells of lane `name` in a timeline's text (after the name column). */
+static const char *lane_of(const char *text, const char *name, char *buf, size_t n)
+{
+	char key[32];
+	snprintf(key, sizeof(key), "\n%s ", name);
+	const char *p = strstr(text, key);
+	ck_assert_msg(p != NULL, "no lane %s in:\n%s", name, text);
+	p += strlen(key);
+	while (*p == ' ')
+		p++;
+	size_t k = 0;
+	while (p[k] && p[k] != '\n' && k + 1 < n) {
+		buf[k] = p[k];
+		k++;
+	}
+	buf[k] = '\0';
+	return buf;
+}
+
+static int count_of(const char *s, char c)
+{
+	int n = 0;
+	for (; *s; s++)
+		n += *s == c;
+	return n;
+}
+
+/* A wake is marked where the wait it ended is a column wide or more: at
+ * the whole run's zoom the 5 ms GIL hand-overs are not, main's 400 ms join
+ * and the job's 300 ms sleep are; zoomed in to 1 ms a column, every
+ * hand-over is. The cancelled job's cross stands right after its last
+ * cell, its lane blank after it. */
+START_TEST(wakes_marked_where_their_wait_is_a_column)
+{
+	struct model *m = scripted_wakes();
+	char lane[256];
+	char *all = timeline_text(m, 600 * NS_PER_MS, 0, 80, 1);
+	ck_assert_msg(count_of(lane_of(all, "gil-a", lane, sizeof(lane)), '>') == 0, "%s", all);
+	ck_assert_msg(count_of(lane_of(all, "gil-b", lane, sizeof(lane)), '>') == 0, "%s", all);
+	ck_assert_int_eq(count_of(lane_of(all, "main", lane, sizeof(lane)), '>'), 1);
+	ck_assert_int_eq(count_of(lane_of(all, "sibling", lane, sizeof(lane)), '>'), 0);
+	const char *j = lane_of(all, "job", lane, sizeof(lane));
+	ck_assert_int_eq(count_of(j, '>'), 1);
+	const char *x = strchr(j, 'x');
+	ck_assert_msg(x != NULL && x > j && strspn(x + 1, " ") == strlen(x + 1) && x[-1] != ' ',
+	              "no cross right after job's last cell: '%s'", j);
+	ck_assert_msg(strstr(all, "> woken by another task") != NULL && strstr(all, "x cancelled") != NULL,
+	              "legend: %s", all);
+	char *zoomed = timeline_text(m, 60 * NS_PER_MS, 0, 72, 1); /* under 1 ms a column */
+	ck_assert_int_ge(count_of(lane_of(zoomed, "gil-a", lane, sizeof(lane)), '>'), 5);
+	ck_assert_int_ge(count_of(lane_of(zoomed, "gil-b", lane, sizeof(lane)), '>'), 5);
+	free(zoomed);
+	free(all);
+	model_free(m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("render");
@@ -307,6 +408,7 @@ int main(void)
 	tcase_add_test(tc, a_cell_never_hides_a_wait);
 	tcase_add_test(tc, mark_text_drops_a_repeated_name);
 	tcase_add_test(tc, numbers_read_as_written);
+	tcase_add_test(tc, wakes_marked_where_their_wait_is_a_column);
 	suite_add_tcase(s, tc);
 	return support_main(s);
 }

@@ -4,8 +4,10 @@
  * groups, parents, cores, preempted spans, a task still alive and
  * milestones are written, loaded and written again: the save file, the JSON
  * report, the Chrome trace and the text view are byte for byte the same, and
- * the loaded model answers span by span as the original. Version 1 files
- * load; their counters stay.
+ * the loaded model answers span by span as the original, wakes and how
+ * tasks ended included (a wake at the very nanosecond of the woken task's
+ * next state keeps its place before it). Version 1 and 2 files load; their
+ * counters stay, every task that ended has finished and none was woken.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,8 +50,28 @@ static void same_output(writer w, const char *what, struct run *a, const struct 
 	free(y);
 }
 
-/* Every query a view makes gives the same answer on both models. */
-static void same_model(const struct model *a, const struct model *b)
+/* The wakes and how tasks ended: the same in both models. */
+static void same_wakes_and_ends(const struct model *a, const struct model *b)
+{
+	for (size_t i = 0; i < model_task_count(a); i++)
+		ck_assert_int_eq(model_task(a, i)->end_how, model_task(b, i)->end_how);
+	ck_assert_uint_eq(model_wake_count(a), model_wake_count(b));
+	for (size_t k = 0; k < model_wake_count(a); k++) {
+		struct model_wake p, q;
+		model_wake_get(a, k, &p);
+		model_wake_get(b, k, &q);
+		ck_assert_uint_eq(p.t_ns, q.t_ns);
+		ck_assert_int_eq(p.task, q.task);
+		ck_assert_int_eq(p.waker, q.waker);
+		ck_assert_int_eq(p.state, q.state);
+		ck_assert_uint_eq(p.waited_ns, q.waited_ns);
+		ck_assert_str_eq(p.cause, q.cause);
+	}
+}
+
+/* Every query a view makes gives the same answer on both models (but for
+ * wakes and ends, which an old file does not have). */
+static void same_model_but_wakes(const struct model *a, const struct model *b)
 {
 	ck_assert_uint_eq(model_task_count(a), model_task_count(b));
 	ck_assert_uint_eq(model_origin(a), model_origin(b));
@@ -87,6 +109,12 @@ static void same_model(const struct model *a, const struct model *b)
 		ck_assert_str_eq(p.text, q.text);
 	}
 	ck_assert_uint_eq(model_milestone_count(a), model_milestone_count(b));
+}
+
+static void same_model(const struct model *a, const struct model *b)
+{
+	same_model_but_wakes(a, b);
+	same_wakes_and_ends(a, b);
 }
 
 /* Save, load, and compare everything; returns the loaded model (the
@@ -157,8 +185,12 @@ START_TEST(awkward_run_round_trips)
 	support_feed(m, t0 + 5 * ms, TRACE_EV_MARK, w1, 0, 0, 0, 0, "printed: \"ok\" \\ done\r");
 	support_feed(m, t0 + 5 * ms, TRACE_EV_MILESTONE, -1, 0, 0, 0, 0, "halfway \xe2\x86\x92 there");
 	support_feed(m, t0 + 6 * ms, TRACE_EV_STATE, w1, STATE_IO, 9, 0, 0, "");
+	/* main wakes w2 at the instant w2 runs again: the wake, recorded
+	 * first, ends the ready wait of 2 ms (not the running that follows) */
+	support_feed(m, t0 + 6 * ms, TRACE_EV_WAKE, w2, 0, 0, (uint32_t)main_task, 0, "let \"it\" go\n");
+	support_feed(m, t0 + 6 * ms, TRACE_EV_STATE, w2, STATE_RUNNING, 8, 0, 0, NULL);
 	support_feed(m, t0 + 7 * ms, TRACE_EV_END, w1, STATE_DONE, 0, 0, 0, NULL);
-	support_feed(m, t0 + 7 * ms, TRACE_EV_END, w2, STATE_DONE, 0, 0, 0, NULL);
+	support_feed(m, t0 + 7 * ms, TRACE_EV_END, w2, STATE_DONE, 0, TASK_END_CANCELLED, 0, NULL);
 	support_feed(m, t0 + 7 * ms, TRACE_EV_STATE, alive, STATE_SLEEP, 0, 0, 0, "time.sleep(60)");
 	support_feed(m, t0 + 8 * ms, TRACE_EV_END, main_task, STATE_DONE, 0, 0, 0, NULL);
 	model_apply(m, t0 + 9 * ms);
@@ -171,6 +203,12 @@ START_TEST(awkward_run_round_trips)
 	run_panel_set(&run, 0, "panel \"title\"", "row\tone");
 	snprintf(run.error, sizeof(run.error), "an error \"quoted\"");
 
+	ck_assert_uint_eq(model_wake_count(m), 1);
+	struct model_wake wk;
+	model_wake_get(m, 0, &wk);
+	ck_assert_int_eq(wk.state, STATE_READY);
+	ck_assert_uint_eq(wk.waited_ns, 2 * ms);
+	ck_assert_int_eq(model_task(m, (size_t)w2)->end_how, TASK_END_CANCELLED);
 	struct model *m2 = round_trip(&run, m, &back);
 	ck_assert_uint_eq(model_task(m2, (size_t)alive)->end_ns, 0);
 	model_free(m2);
@@ -180,36 +218,51 @@ START_TEST(awkward_run_round_trips)
 }
 END_TEST
 
-START_TEST(version_1_still_loads)
+/* A save file as version `to` (1 or 2) wrote it: no wakes, no HOW on the
+ * task lines and, in version 1, no model size on the recorder line. */
+static char *downgrade(const char *saved, size_t len, int to, size_t *n_out)
 {
-	static const char *const sets[] = {"pause_ms=2", "count=2", NULL};
-	struct run run, back;
-	struct model *m = support_run_demo("threads/interleave", sets, &run);
-	size_t len;
-	char *saved = written(savefile_write, &run, m, &len);
-	/* As version 1 wrote it: no model size on the recorder line. */
-	char *v1 = malloc(len + 1);
+	char *old = malloc(len + 1);
 	size_t n = 0;
 	for (const char *line = saved; *line;) {
 		const char *eol = strchr(line, '\n');
 		size_t ll = eol ? (size_t)(eol - line + 1) : strlen(line);
 		if (strncmp(line, "simul-save ", 11) == 0) {
-			n += (size_t)sprintf(v1 + n, "simul-save 1\n");
-		} else if (strncmp(line, "recorder ", 9) == 0) {
+			n += (size_t)sprintf(old + n, "simul-save %d\n", to);
+		} else if (to == 1 && strncmp(line, "recorder ", 9) == 0) {
 			unsigned long long e, dr, la, by;
 			ck_assert_int_eq(sscanf(line, "recorder %llu %llu %llu %llu", &e, &dr, &la, &by), 4);
-			n += (size_t)sprintf(v1 + n, "recorder %llu %llu %llu\n", e, dr, la);
-		} else {
-			memcpy(v1 + n, line, ll);
+			n += (size_t)sprintf(old + n, "recorder %llu %llu %llu\n", e, dr, la);
+		} else if (strncmp(line, "task ", 5) == 0) {
+			const char *sp = line + ll - 1; /* the last space: before HOW */
+			while (*sp != ' ')
+				sp--;
+			memcpy(old + n, line, (size_t)(sp - line));
+			n += (size_t)(sp - line);
+			old[n++] = '\n';
+		} else if (strncmp(line, "wake ", 5) != 0) {
+			memcpy(old + n, line, ll);
 			n += ll;
 		}
 		line += ll;
 	}
-	v1[n] = '\0';
+	old[n] = '\0';
+	*n_out = n;
+	return old;
+}
+
+START_TEST(version_1_still_loads)
+{
+	static const char *const sets[] = {"pause_ms=2", "count=2", NULL};
+	struct run run, back;
+	struct model *m = support_run_demo("threads/interleave", sets, &run);
+	size_t len, n;
+	char *saved = written(savefile_write, &run, m, &len);
+	char *v1 = downgrade(saved, len, 1, &n);
 	char err[512];
 	struct model *m2;
 	ck_assert_msg(savefile_parse(v1, n, &back, &m2, err, sizeof(err)) == 0, "load: %s", err);
-	same_model(m, m2);
+	same_model_but_wakes(m, m2);
 	ck_assert_uint_eq(back.counters.events, run.counters.events);
 	ck_assert_uint_eq(back.counters.dropped, run.counters.dropped);
 	ck_assert_int_eq(back.counters.cores, run.counters.cores);
@@ -221,9 +274,48 @@ START_TEST(version_1_still_loads)
 	struct model *m3;
 	ck_assert_int_eq(savefile_parse(bad, n, &r3, &m3, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "recorder EVENTS DROPPED LATE BYTES") != NULL, "%s", err);
+	/* A version 3 file without HOW is refused too, naming it. */
+	memcpy(bad, "simul-save 3", 12);
+	ck_assert_int_eq(savefile_parse(bad, n, &r3, &m3, err, sizeof(err)), -1);
 	free(bad);
 	free(v1);
 	free(saved);
+	model_free(m2);
+	run_destroy(&back);
+	model_free(m);
+	run_destroy(&run);
+}
+END_TEST
+
+/* loop/wait cancels tasks and wakes its main: the round trip keeps both;
+ * as a version 2 file, the same run loads with every task finished and no
+ * wake, all else the same. */
+START_TEST(wakes_and_cancelled_round_trip_and_version_2_loads)
+{
+	static const char *const sets[] = {"tasks=2", "step_ms=20", "slow_ms=400", "timeout_ms=30", "fail_ms=20",
+	                                   NULL};
+	struct run run, back, back2;
+	struct model *m = support_run_demo("loop/wait", sets, &run);
+	ck_assert_uint_gt(model_wake_count(m), 0);
+	int cancelled = 0;
+	for (size_t i = 0; i < model_task_count(m); i++)
+		cancelled += model_task(m, i)->end_how == TASK_END_CANCELLED;
+	ck_assert_int_gt(cancelled, 0);
+	struct model *m2 = round_trip(&run, m, &back);
+	size_t len, n;
+	char *saved = written(savefile_write, &run, m, &len);
+	char *v2 = downgrade(saved, len, 2, &n);
+	char err[512];
+	struct model *m3;
+	ck_assert_msg(savefile_parse(v2, n, &back2, &m3, err, sizeof(err)) == 0, "load: %s", err);
+	same_model_but_wakes(m, m3);
+	ck_assert_uint_eq(model_wake_count(m3), 0);
+	for (size_t i = 0; i < model_task_count(m3); i++)
+		ck_assert_int_eq(model_task(m3, i)->end_how, TASK_END_FINISHED);
+	free(v2);
+	free(saved);
+	model_free(m3);
+	run_destroy(&back2);
 	model_free(m2);
 	run_destroy(&back);
 	model_free(m);
@@ -239,6 +331,7 @@ int main(void)
 	tcase_add_test(tc, real_run_round_trips);
 	tcase_add_test(tc, awkward_run_round_trips);
 	tcase_add_test(tc, version_1_still_loads);
+	tcase_add_test(tc, wakes_and_cancelled_round_trip_and_version_2_loads);
 	suite_add_tcase(s, tc);
 	return support_main(s);
 }

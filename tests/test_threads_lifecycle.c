@@ -5,7 +5,6 @@
  * either. Threads waiting on sockets, and an event loop, are not woken
  * by the kernel until their own data comes.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,44 +12,6 @@
 
 #include "clock.h"
 #include "support.h"
-
-static int has_mark(const struct model *m, const char *task, const char *text)
-{
-	int t = support_task(m, task);
-	ck_assert_msg(t >= 0, "no lane %s", task);
-	for (size_t k = 0; k < model_mark_count(m); k++) {
-		struct model_mark mk;
-		model_mark_get(m, k, &mk);
-		if (mk.task == t && strstr(mk.text, text) != NULL)
-			return 1;
-	}
-	return 0;
-}
-
-static int children_left(void)
-{
-	DIR *d = opendir("/proc");
-	int n = 0;
-	ck_assert_ptr_nonnull(d);
-	for (struct dirent *e; (e = readdir(d)) != NULL;) {
-		char path[300], buf[512], st;
-		int pid = atoi(e->d_name), ppid;
-		if (pid <= 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-		FILE *f = fopen(path, "r");
-		if (f == NULL)
-			continue;
-		size_t k = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-		buf[k] = '\0';
-		char *rp = strrchr(buf, ')');
-		if (rp != NULL && sscanf(rp + 1, " %c %d", &st, &ppid) == 2 && ppid == getpid())
-			n++;
-	}
-	closedir(d);
-	return n;
-}
 
 START_TEST(daemon_cut_off_at_exit)
 {
@@ -67,10 +28,10 @@ START_TEST(daemon_cut_off_at_exit)
 	/* Not waited for: the process ends with main, the worker mid-way. */
 	ck_assert_double_lt(support_result(&run, "daemon_steps"), 8);
 	ck_assert_double_lt(support_result(&run, "daemon_ms"), 8 * 50);
-	ck_assert(has_mark(m, "worker 2 (daemon=True)", "cut off after"));
-	ck_assert(!has_mark(m, "worker 2 (daemon=True)", "step 8 of 8"));
-	ck_assert(has_mark(m, "worker 1 (daemon=False)", "step 8 of 8"));
-	ck_assert(has_mark(m, "worker 3 (daemon=True)", "step 8 of 8"));
+	ck_assert(support_lane_has_mark(m, "worker 2 (daemon=True)", "cut off after"));
+	ck_assert(!support_lane_has_mark(m, "worker 2 (daemon=True)", "step 8 of 8"));
+	ck_assert(support_lane_has_mark(m, "worker 1 (daemon=False)", "step 8 of 8"));
+	ck_assert(support_lane_has_mark(m, "worker 3 (daemon=True)", "step 8 of 8"));
 	/* Each program was a process of its own: its threads are not ours. */
 	for (int i = 1; i <= 3; i++) {
 		char name[32];
@@ -81,7 +42,7 @@ START_TEST(daemon_cut_off_at_exit)
 	}
 	model_free(m);
 	run_destroy(&run);
-	ck_assert_int_eq(children_left(), 0);
+	support_assert_nothing_left();
 }
 END_TEST
 
@@ -113,7 +74,7 @@ START_TEST(lifecycle_demos_stop_soon)
 	char err[256];
 	double ms = support_stop_after("threads/daemon", d, 400, err, sizeof(err));
 	ck_assert_msg(ms >= 0 && ms < 1500, "threads/daemon: %.0f ms to stop (%s)", ms, err);
-	ck_assert_int_eq(children_left(), 0);
+	support_assert_nothing_left();
 	ms = support_stop_after("threads/wakeup", w, 400, err, sizeof(err));
 	ck_assert_msg(ms >= 0 && ms < 1500, "threads/wakeup: %.0f ms to stop (%s)", ms, err);
 }

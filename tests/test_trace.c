@@ -387,9 +387,9 @@ START_TEST(hostile_child_ring)
 	int fd = trace_shm_ring_new();
 	ck_assert_int_ge(fd, 0);
 	uint64_t now = clock_now_ns(), dropped0 = trace_dropped();
-	struct trace_event ev[8];
+	struct trace_event ev[12];
 	memset(ev, 0, sizeof(ev));
-	for (int i = 0; i < 8; i++) {
+	for (int i = 0; i < 12; i++) {
 		ev[i].t_ns = now;
 		ev[i].task = a;
 		ev[i].type = TRACE_EV_MARK;
@@ -405,15 +405,25 @@ START_TEST(hostile_child_ring)
 	ev[6].type = TRACE_EV_PREEMPT; /* the sampler's, never a child's */
 	ev[7].type = TRACE_EV_END;
 	ev[7].task = b;
-	ck_assert_int_eq(trace_shm_forge(fd, ev, 8, 0), 0);
+	ev[8].type = TRACE_EV_WAKE; /* a woken by b: fine */
+	ev[8].a = (uint32_t)b;
+	ev[9].type = TRACE_EV_WAKE; /* by a task there is not */
+	ev[9].a = 5000;
+	ev[10].type = TRACE_EV_WAKE; /* by itself */
+	ev[10].a = (uint32_t)a;
+	ev[11].type = TRACE_EV_END; /* an end that is none */
+	ev[11].a = TASK_END_COUNT;
+	ck_assert_int_eq(trace_shm_forge(fd, ev, 12, 0), 0);
 	struct collect c = {0};
 	trace_drain(collect_cb, &c);
-	ck_assert_uint_eq(c.n, 2);
+	ck_assert_uint_eq(c.n, 3);
 	ck_assert_int_eq(c.rec[0].task, a);
 	ck_assert_str_eq(c.rec[0].text, "ok?[2J");
 	ck_assert_int_eq(c.rec[1].type, TRACE_EV_END);
 	ck_assert_int_eq(c.rec[1].task, b);
-	ck_assert_uint_eq(trace_dropped() - dropped0, 6);
+	ck_assert_int_eq(c.rec[2].type, TRACE_EV_WAKE);
+	ck_assert_uint_eq(c.rec[2].a, (uint32_t)b);
+	ck_assert_uint_eq(trace_dropped() - dropped0, 9);
 
 	/* A text that says it runs past the head (a real child publishes a
 	 * text whole), and in another ring a head a terabyte on: each ring is
@@ -431,9 +441,37 @@ START_TEST(hostile_child_ring)
 	ck_assert_int_eq(trace_shm_forge(fd2, ev, 1, 0), 0);
 	trace_drain(collect_cb, &c);
 	ck_assert_uint_eq(c.n, 0);
-	ck_assert_uint_eq(trace_dropped() - dropped0, 8);
+	ck_assert_uint_eq(trace_dropped() - dropped0, 11);
 	close(fd);
 	close(fd2);
+	collect_free(&c);
+	trace_reset();
+}
+END_TEST
+
+/* trace_wake records the woken task, its waker in a and the cause;
+ * trace_end_as how the task ended in a; a wake by no task or by itself
+ * records nothing. */
+START_TEST(wakes_and_ends_as_recorded)
+{
+	trace_reset();
+	trace_task_t a = trace_task_new("a", KIND_COROUTINE, NULL), b = trace_task_new("b", KIND_COROUTINE, NULL);
+	trace_wake(a, b, "put an item");
+	trace_wake(a, a, "itself");
+	trace_wake(a, TRACE_NO_TASK, "a timer");
+	trace_end_as(a, TASK_END_CANCELLED);
+	trace_end(b);
+	struct collect c = {0};
+	trace_drain(collect_cb, &c);
+	ck_assert_uint_eq(c.n, 3);
+	ck_assert_int_eq(c.rec[0].type, TRACE_EV_WAKE);
+	ck_assert_int_eq(c.rec[0].task, a);
+	ck_assert_uint_eq(c.rec[0].a, (uint32_t)b);
+	ck_assert_str_eq(c.rec[0].text, "put an item");
+	ck_assert_int_eq(c.rec[1].type, TRACE_EV_END);
+	ck_assert_uint_eq(c.rec[1].a, TASK_END_CANCELLED);
+	ck_assert_int_eq(c.rec[2].type, TRACE_EV_END);
+	ck_assert_uint_eq(c.rec[2].a, TASK_END_FINISHED);
 	collect_free(&c);
 	trace_reset();
 }
@@ -445,6 +483,7 @@ int main(void)
 	TCase *tc = tcase_create("recorder");
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, order_within_a_thread);
+	tcase_add_test(tc, wakes_and_ends_as_recorded);
 	tcase_add_test(tc, long_texts_survive_whole);
 	tcase_add_test(tc, many_threads_at_once);
 	tcase_add_test(tc, full_ring_grows);

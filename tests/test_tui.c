@@ -3,7 +3,8 @@
  * it drives and what documents it: every key it reads is named in the man
  * page's KEYS section; no key is claimed twice where it acts; every entry
  * the key bar shows has a label; the help of each screen fits 80x24. The
- * themes (src/tui/term.c): every state has a colour in every theme.
+ * themes (src/tui/term.c): every state has a colour in every theme, and a
+ * cancelled task's end one no state has.
  */
 #include <ctype.h>
 #include <locale.h>
@@ -77,6 +78,29 @@ static char *man_keys_words(void)
 	ck_assert_msg(k > 100, "no KEYS section in assets/simul.1");
 	return out;
 }
+
+/* The stats pane's shares: whole per cent as printf's %.0f would print
+ * them, halves to even, without printf's floating point. */
+START_TEST(shares_round_as_printf_does)
+{
+	ck_assert_uint_eq(tui_share_percent(1, 6), 17);
+	ck_assert_uint_eq(tui_share_percent(1, 3), 33);
+	ck_assert_uint_eq(tui_share_percent(1, 8), 12); /* 12.5 */
+	ck_assert_uint_eq(tui_share_percent(3, 8), 38); /* 37.5 */
+	ck_assert_uint_eq(tui_share_percent(0, 5), 0);
+	ck_assert_uint_eq(tui_share_percent(5, 5), 100);
+	ck_assert_uint_eq(tui_share_percent(7, 0), 0);
+	uint64_t seed = 11;
+	for (int i = 0; i < 20000; i++) {
+		uint64_t whole = 1 + run_rand(&seed) % (i < 10000 ? 1000 : 1ull << 50);
+		uint64_t part = run_rand(&seed) % (whole + 1);
+		char want[16], got[16];
+		snprintf(want, sizeof(want), "%.0f", 100.0 * (double)part / (double)whole);
+		snprintf(got, sizeof(got), "%u", tui_share_percent(part, whole));
+		ck_assert_str_eq(got, want);
+	}
+}
+END_TEST
 
 START_TEST(man_page_names_every_key)
 {
@@ -199,6 +223,35 @@ START_TEST(every_state_has_its_own_colour_in_every_theme)
 }
 END_TEST
 
+/* A cancelled task's cross has a colour in every theme, with 256 colours
+ * one that no state has there; with 8, it differs from running and from a
+ * finished task's. Its glyph and label, and a wake's glyph, are no
+ * state's. */
+START_TEST(cancelled_end_has_its_own_colour_in_every_theme)
+{
+	for (int th = 0; th < TUI_THEME_COUNT; th++)
+		for (int c256 = 0; c256 < 2; c256++) {
+			short c = tui_theme_end_fg(th, TASK_END_CANCELLED, c256);
+			ck_assert_msg(c >= 0, "theme %s gives cancelled no colour", tui_theme_name(th));
+			ck_assert_int_ge(tui_theme_end_fg(th, TASK_END_FINISHED, c256), 0);
+			ck_assert_int_ne(c, tui_theme_end_fg(th, TASK_END_FINISHED, c256));
+			ck_assert_int_ne(c, tui_theme_state_fg(th, STATE_RUNNING, c256));
+			for (int s = 0; s < STATE_COUNT && c256; s++)
+				ck_assert_msg(c != tui_theme_state_fg(th, (enum state)s, 1),
+				              "theme %s: cancelled and %s share colour %d", tui_theme_name(th),
+				              state_name((enum state)s), c);
+		}
+	/* and its own glyph and label, apart from every state's */
+	for (int s = 0; s < STATE_COUNT; s++) {
+		ck_assert_str_ne(end_glyph(TASK_END_CANCELLED, 0), state_glyph((enum state)s, 0));
+		ck_assert_str_ne(end_glyph(TASK_END_CANCELLED, 1), state_glyph((enum state)s, 1));
+		ck_assert_str_ne(end_label(TASK_END_CANCELLED), state_label((enum state)s));
+		ck_assert_str_ne(VIEW_WAKE_GLYPH, state_glyph((enum state)s, 0)); /* and a wake's */
+		ck_assert_str_ne(VIEW_WAKE_ASCII, state_glyph((enum state)s, 1));
+	}
+}
+END_TEST
+
 /* The colour-blind theme's colours, in 256, are the Okabe-Ito palette's
  * nearest (or greys, for the states that wait on nothing in particular). */
 START_TEST(cb_theme_is_okabe_ito)
@@ -221,6 +274,7 @@ int main(void)
 	Suite *s = suite_create("tui");
 	TCase *tc = tcase_create("tui");
 	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, shares_round_as_printf_does);
 	tcase_add_test(tc, man_page_names_every_key);
 	tcase_add_test(tc, no_key_claimed_twice_where_it_acts);
 	tcase_add_test(tc, every_entry_is_complete);
@@ -228,6 +282,7 @@ int main(void)
 	tcase_add_test(tc, key_bar_keeps_help_and_quit);
 	tcase_add_test(tc, every_state_has_its_own_colour_in_every_theme);
 	tcase_add_test(tc, cb_theme_is_okabe_ito);
+	tcase_add_test(tc, cancelled_end_has_its_own_colour_in_every_theme);
 	suite_add_tcase(s, tc);
 	return support_main(s);
 }

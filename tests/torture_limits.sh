@@ -7,24 +7,26 @@
 # hang (the time limit). Takes several minutes.
 set -u
 cd "$(dirname "$0")/.."
-SIMUL=${SIMUL:-build/simul}
-case $SIMUL in /*) ;; *) SIMUL=$PWD/$SIMUL ;; esac
-[ -x "$SIMUL" ] || { echo "no simul binary at $SIMUL"; exit 1; }
+# shellcheck source=tests/lib.sh
+. tests/lib.sh
+simul_abs
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 LIMIT_S=${TORTURE_TIME_LIMIT:-120}
 
-# Every demo, with parameters that keep the long ones short.
-demos=(
-	"threads/interleave" "threads/download" "threads/gil" "threads/race" "threads/pool"
-	"processes/workers" "processes/pool" "processes/vs-threads"
-	"loop/sleep" "loop/gather" "loop/blocking" "loop/c10k -s tasks=2000" "loop/generator"
-	"chess/both -s time_scale=2000" "chess/sync -s time_scale=2000" "chess/async -s time_scale=2000"
-	"race/all" "race/cpu -s jobs=4" "race/io" "race/mixed"
-)
-[ "${#demos[@]}" -eq "$("$SIMUL" --list | wc -l)" ] ||
-	fail "the demo list here is not simul's: $("$SIMUL" --list | awk '{print $1}' | tr '\n' ' ')"
+# Every demo simul lists, with parameters that keep the long ones short.
+quick() {
+	case $1 in
+	loop/c10k) echo "-s tasks=2000" ;;
+	chess/*) echo "-s time_scale=2000" ;;
+	race/cpu) echo "-s jobs=4" ;;
+	esac
+}
+demos=()
+for d in $("$SIMUL" --list | awk '{print $1}'); do
+	demos+=("$d $(quick "$d")")
+done
+[ "${#demos[@]}" -gt 0 ] || fail "simul --list gave no demo"
 
 # limited "ulimit ARGS" ARGS...: run simul under the limit; sets rc, err.
 cat >"$tmp/lim.sh" <<'SH'
@@ -78,24 +80,25 @@ echo "memory caps: no hang in 33 runs"
 # The TUI under low limits, in tmux: it starts, or says why, and always
 # gives the terminal back.
 if command -v tmux >/dev/null; then
-	SOCK=simul-torture-$$
-	T() { tmux -L "$SOCK" "$@"; }
-	trap 'tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
-	T new-session -d -x 120 -y 40 -s t "env PS1='PROMPT\$ ' TERM=screen-256color bash --norc --noprofile" ||
-		fail "tmux would not start"
+	tmux_use simul-torture
+	trap 'tmux_stop; rm -rf "$tmp"' EXIT
+	tmux_shell
 	for lim in 8 12 16 20 24; do
-		T send-keys -t t "clear; (ulimit -n $lim; timeout 30 $SIMUL threads/interleave -s pause_ms=1; echo rc=\$?)" Enter
-		ok=
+		# (--foreground: timeout in the background, the TUI stopped on the
+		# terminal)
+		T send-keys -t "$SESS" "clear; (ulimit -n $lim; timeout --foreground 30 $SIMUL threads/interleave -s pause_ms=1; echo rc=\$?)" Enter
+		ok= quit=
 		for _ in $(seq 100); do
-			s=$(T capture-pane -p -t t)
-			echo "$s" | grep -q 'legend:' && { T send-keys -t t q; }
+			s=$(screen)
+			# one q, once the run screen is up (a second would reach the shell)
+			[ -z "$quit" ] && echo "$s" | grep -q 'legend:' && { T send-keys -t "$SESS" q; quit=1; }
 			echo "$s" | grep -qE '^rc=[0-9]+' && { ok=1; break; }
 			sleep 0.1
 		done
-		[ -n "$ok" ] || fail "TUI under ulimit -n $lim: no end in 10 s: $(T capture-pane -p -t t)"
-		rc=$(T capture-pane -p -t t | grep -oE '^rc=[0-9]+' | tail -1)
+		[ -n "$ok" ] || fail "TUI under ulimit -n $lim: no end in 10 s"
+		rc=$(screen | grep -oE '^rc=[0-9]+' | tail -1)
 		[ "$rc" = rc=0 ] || [ "$rc" = rc=1 ] || fail "TUI under ulimit -n $lim: $rc"
-		f=$(T display -p -t t '#{alternate_on} #{cursor_flag}')
+		f=$(T display -p -t "$SESS" '#{alternate_on} #{cursor_flag}')
 		[ "$f" = "0 1" ] || fail "TUI under ulimit -n $lim: the terminal not given back ($f)"
 	done
 	echo "TUI under low open-file limits: started or said why, terminal given back"

@@ -151,10 +151,8 @@ void co_block_put(struct co_loop *l, void *p, uint32_t cap)
 static char *co_save_get(struct co_loop *l, size_t n, uint32_t *cap)
 {
 	char *p = co_block_get(l, n, cap);
-	if (!p) {
-		fprintf(stderr, "simul: out of memory for a coroutine's stack\n");
-		abort();
-	}
+	if (!p)
+		xalloc_die("a coroutine's stack", n);
 	return p;
 }
 
@@ -285,6 +283,10 @@ void co_enqueue(struct co_task *t, int result, int already_ready, const char *wh
 	t->result = result;
 	t->cancel = NULL;
 	t->queued = 1;
+	/* Woken by the task that runs now (a put, a release, a cancel), not
+	 * by a timer or a socket's callback; a new task was waiting for none. */
+	if (l->current != NULL && l->current != t && t->started)
+		trace_wake(t->id, l->current->id, why);
 	if (!already_ready) {
 		/* A crowd does not keep its longest wait (two clock reads a
 		 * task): its lanes show it. */
@@ -385,13 +387,20 @@ int co_wait(struct co_task *t, enum state s, int line, const char *why, void (*c
 static void co_task_finish(struct co_task *t)
 {
 	struct co_loop *l = t->loop;
-	trace_end(t->id);
+	struct co_task *w = t->waiter;
+	int wakes = w && !w->done && --w->pending <= 0 && !w->queued;
+	/* the wake first, while the waker's lane is still there to start from */
+	if (wakes)
+		trace_wake(w->id, t->id, t->cancelled ? "ended, cancelled" : "returned");
+	if (t->cancelled)
+		trace_end_as(t->id, TASK_END_CANCELLED);
+	else
+		trace_end(t->id);
 	co_block_put(l, t->saved, t->saved_cap);
 	t->saved = NULL;
 	t->saved_cap = t->saved_len = 0;
 	l->live--;
-	struct co_task *w = t->waiter;
-	if (w && !w->done && --w->pending <= 0)
+	if (wakes)
 		co_enqueue(w, 0, 0, "awaited task returned");
 }
 
@@ -862,5 +871,5 @@ void co_sem_release(struct co_sem *sem)
 		return;
 	}
 	/* The slot passes straight to the next waiter, already ready. */
-	co_enqueue(t, t->loop->cancelling ? UV_ECANCELED : 0, 1, NULL);
+	co_enqueue(t, t->loop->cancelling ? UV_ECANCELED : 0, 1, "released the semaphore");
 }

@@ -26,6 +26,7 @@ struct co_bridge_req {
 	co_fn fn;
 	void *arg;
 	char name[32];
+	trace_task_t lane; /* the waiting thread's, or TRACE_NO_TASK */
 	int result, done, refs;
 	struct co_bridge_req *next;
 };
@@ -57,6 +58,9 @@ static void co_bridge_task(struct co_task *t, void *arg)
 		r->result = UV_ECANCELED;
 	else
 		r->fn(t, r->arg);
+	/* Its future's result wakes the thread that waits for it. */
+	if (r->lane != TRACE_NO_TASK)
+		trace_wake(r->lane, t->id, "returned: the future is set");
 	pthread_mutex_lock(&b->mu);
 	r->done = 1;
 	pthread_cond_broadcast(&b->cv);
@@ -124,7 +128,7 @@ int co_bridge_call(struct co_bridge *b, trace_task_t lane, int line, const char 
 	struct co_bridge_req *r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return UV_ENOMEM;
-	*r = (struct co_bridge_req){.b = b, .fn = fn, .arg = arg, .refs = 2};
+	*r = (struct co_bridge_req){.b = b, .fn = fn, .arg = arg, .lane = lane, .refs = 2};
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	if (lane != TRACE_NO_TASK)
 		trace_statef(lane, STATE_JOIN, line, "run_coroutine_threadsafe(%s, loop).result()", name);

@@ -34,6 +34,7 @@ struct co_task {
 	trace_task_t id;
 	int line, result;
 	unsigned started : 1, done : 1, queued : 1;
+	unsigned cancelled : 1; /* ends by a CancelledError (co_task_cancelled) */
 	struct co_task *next; /* ready queue or semaphore queue */
 	/* Who awaits this task (co_gather, co_next_completed) and how many
 	 * tasks that waiter still waits for. */

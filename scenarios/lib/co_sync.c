@@ -21,6 +21,12 @@ static void co_never_ran(struct co_task *t, void *arg)
 {
 	(void)arg;
 	trace_mark(t->id, "CancelledError: cancelled before it started");
+	co_task_cancelled(t);
+}
+
+void co_task_cancelled(struct co_task *t)
+{
+	t->cancelled = 1;
 }
 
 int co_cancel(struct co_task *t)

@@ -23,6 +23,11 @@
  * -1 when its await cannot be cut short (to_thread, gather).
  */
 int co_cancel(struct co_task *task);
+/* The task ends by the CancelledError its await returned (it lets the
+ * exception end it, as `except CancelledError: ...; raise` does): its lane
+ * ends as cancelled, not finished. Only for the task's own cancellation:
+ * a run being stopped is not one. */
+void co_task_cancelled(struct co_task *task);
 
 /* asyncio.Queue(maxsize): 0 is no limit. */
 struct co_queue {

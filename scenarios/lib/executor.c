@@ -28,6 +28,7 @@
 
 struct executor_job {
 	int job, line, result;
+	trace_task_t by; /* the worker lane that ran it, TRACE_NO_TASK when unknown */
 	struct co_task *waiter; /* loop thread only */
 	struct executor_job *next; /* the queue, then the done list */
 	struct executor_job *all;  /* every record, for executor_free */
@@ -93,6 +94,8 @@ static void executor_deliver(uv_async_t *h)
 		if (j->waiter != NULL) {
 			struct co_task *t = j->waiter;
 			j->waiter = NULL;
+			if (j->by != TRACE_NO_TASK)
+				trace_wake(co_task_id(t), j->by, "set the future's result");
 			co_wake(t, j->result, "run_in_executor returned");
 		}
 }
@@ -160,6 +163,7 @@ static void *executor_thread_main(void *arg)
 			gil_release(c.gil, w->lane);
 		}
 		pthread_mutex_lock(&ex->mu);
+		j->by = w->lane;
 		executor_finish_locked(ex, j, rc);
 		ex->idle_tokens++; /* ThreadPoolExecutor's _idle_semaphore */
 	}
@@ -322,6 +326,7 @@ static struct executor_job *executor_enqueue(struct executor *ex, int job, int l
 		return NULL;
 	j->job = job;
 	j->line = line;
+	j->by = TRACE_NO_TASK;
 	j->all = ex->all;
 	ex->all = j;
 	pthread_mutex_lock(&ex->mu);

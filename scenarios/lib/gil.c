@@ -127,7 +127,8 @@ static void gil_note_holder(struct gil *g, trace_task_t task)
 static void gil_take(struct gil *g, trace_task_t task, int draw)
 {
 	pthread_mutex_lock(&g->mu);
-	if (g->locked) {
+	int waited = g->locked;
+	if (waited) {
 		trace_task_t named = g->holder;
 		if (draw)
 			gil_report_wait(g, task);
@@ -147,6 +148,9 @@ static void gil_take(struct gil *g, trace_task_t task, int draw)
 			}
 		}
 	}
+	/* A drawn wait ends here: the task that let the GIL go woke it. */
+	if (waited && draw && g->last_holder != TRACE_NO_TASK && g->last_holder != task)
+		trace_wake(task, g->last_holder, "let the GIL go");
 	g->locked = 1;
 	g->holder = task;
 	/* As CPython's take_gil: a hand-over counts only when the holder

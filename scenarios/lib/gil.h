@@ -17,7 +17,8 @@
  *
  * Every wait is reported to the recorder as STATE_GIL with the holder
  * named ("waiting for the GIL held by cpu-1"); the thread becomes
- * STATE_RUNNING when it gets it. It is an emulation: labelled as such in
+ * STATE_RUNNING when it gets it, woken (trace_wake) by the task that let
+ * it go last. It is an emulation: labelled as such in
  * every demo that uses it.
  *
  * A NULL gil is "GIL off": every call returns at once, so the same worker

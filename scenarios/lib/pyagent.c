@@ -22,6 +22,7 @@
 #include "fdio.h"
 #include "httpd.h"
 #include "pace.h"
+#include "probe.h"
 #include "pylanes.h"
 #include "pyrec.h"
 #include "run.h"
@@ -419,49 +420,9 @@ static int run_quiet(const char *python, const char *mods, char *exe, size_t exe
 	for (char *save = NULL, *w = strtok_r(copy, " ", &save); w && n < 62; w = strtok_r(NULL, " ", &save))
 		argv[n++] = w;
 	argv[n] = NULL;
-	int nul = open("/dev/null", O_RDWR | O_CLOEXEC), po[2];
-	if (nul < 0 || pipe2(po, O_CLOEXEC) != 0) {
-		if (nul >= 0)
-			close(nul);
+	int st = probe_run(argv, PY_FIND_TIMEOUT_MS, exe, exen);
+	if (st == -1)
 		return -1;
-	}
-	pid_t pid = fork();
-	if (pid == 0) {
-		dup2(nul, 0);
-		dup2(po[1], 1);
-		dup2(nul, 2);
-		execv(python, argv);
-		_exit(127);
-	}
-	close(nul);
-	close(po[1]);
-	if (pid < 0) {
-		close(po[0]);
-		return -1;
-	}
-	fcntl(po[0], F_SETFL, O_NONBLOCK);
-	size_t got = 0;
-	int st = 0;
-	for (int waited = 0;; waited += 10) {
-		ssize_t r;
-		while (got + 1 < exen && (r = read(po[0], exe + got, exen - 1 - got)) > 0)
-			got += (size_t)r;
-		pid_t w = waitpid(pid, &st, WNOHANG);
-		if (w == pid)
-			break;
-		if (w < 0 || waited > PY_FIND_TIMEOUT_MS) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			close(po[0]);
-			return -1;
-		}
-		usleep(10000);
-	}
-	ssize_t r;
-	while (got + 1 < exen && (r = read(po[0], exe + got, exen - 1 - got)) > 0)
-		got += (size_t)r;
-	close(po[0]);
-	exe[got] = '\0';
 	char *nl = strchr(exe, '\n');
 	if (nl != NULL)
 		*nl = '\0';

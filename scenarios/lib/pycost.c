@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "cpuburn.h"
+#include "probe.h"
 #include "run.h"
 
 const char *const pycost_start_names[] = {"fork", "spawn", "forkserver", NULL};
@@ -45,19 +46,23 @@ static const char pycost_script[] =
 	"th.join()\n"
 	"print(sorted(S)[1]/n*1e9,sorted(R)[1]/n*1e9,sys.version.split()[0])\n";
 
-/* Run python3 on the script for n floats. Returns 0 and fills out, or -1. */
+/* A broken python3 must not hold the demo up for long. */
+#define PYCOST_PROBE_TIMEOUT_MS 20000
+
+/* Run python3 (the first on PATH) on the script for n floats, as a probe
+ * (probe.h: it dies with simul, it is reaped). Returns 0 and fills out, or
+ * -1. */
 static int pycost_measure(size_t n, struct pycost_pickle *out)
 {
-	char cmd[1024], version[32];
-	/* timeout: a broken python3 must not hold the demo up for long. */
-	snprintf(cmd, sizeof(cmd), "timeout 20 python3 -c '%s' %zu 2>/dev/null </dev/null", pycost_script, n);
-	FILE *f = popen(cmd, "r");
-	if (f == NULL)
+	char python[4096], count[32], said[256], version[32];
+	if (probe_which("python3", python, sizeof(python)) != 0)
 		return -1;
+	snprintf(count, sizeof(count), "%zu", n);
+	char *const argv[] = {python, "-c", (char *)pycost_script, count, NULL};
+	int status = probe_run(argv, PYCOST_PROBE_TIMEOUT_MS, said, sizeof(said));
 	double d = 0, l = 0;
-	int got = fscanf(f, "%lf %lf %31s", &d, &l, version);
-	int status = pclose(f);
-	if (got != 3 || status != 0 || !(d > 0) || !(l > 0) || d > 1e5 || l > 1e5)
+	int got = sscanf(said, "%lf %lf %31s", &d, &l, version);
+	if (status != 0 || got != 3 || !(d > 0) || !(l > 0) || d > 1e5 || l > 1e5)
 		return -1;
 	out->send_ns = d;
 	out->recv_ns = l;

@@ -6,9 +6,9 @@
  *
  * It mirrors wait.py. Each job is a co task that awaits a real libuv timer;
  * a cancel (co_sync.h) makes that await return at once, and the job does
- * what the Python's `except CancelledError` does: says so, then ends. Its
- * lane's last mark names how it ended: done, RuntimeError, or
- * CancelledError.
+ * what the Python's `except CancelledError` does: says so, then lets the
+ * exception end it, so its lane ends as cancelled. Its lane's last mark
+ * names how it ended: done, RuntimeError, or CancelledError.
  */
 #include <stdio.h>
 #include <string.h>
@@ -57,6 +57,7 @@ static void lw_job_main(struct co_task *t, void *arg)
 			return;
 		trace_state_at(id, STATE_RUNNING, lw.ln.cancelled, "except asyncio.CancelledError: print, raise");
 		trace_markf(id, "%s: CancelledError", j->name);
+		co_task_cancelled(t);
 		j->end = LW_CANCELLED;
 		return;
 	}

@@ -79,6 +79,7 @@ static void qa_consumer(struct co_task *t, void *arg)
 		qa.cancelled++;
 		trace_markf(co_task_id(t), "consumer %ld: %ld items, then CancelledError while waiting on the queue",
 		            index, n);
+		co_task_cancelled(t);
 	}
 }
 

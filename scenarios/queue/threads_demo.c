@@ -40,6 +40,9 @@ struct tq {
 	int cap, head, n, maxsize;
 	long unfinished;
 	int max_seen;
+	/* who last put an item, took one, and finished the last one: the
+	 * task that woke a getter, a putter, a joiner */
+	trace_task_t last_put, last_get, last_done;
 };
 
 struct qt_lines {
@@ -70,6 +73,7 @@ static int tq_init(struct tq *q, int maxsize, int cap)
 	q->maxsize = maxsize;
 	q->cap = cap;
 	q->ring = calloc((size_t)cap, sizeof(long));
+	q->last_put = q->last_get = q->last_done = TRACE_NO_TASK;
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
@@ -123,7 +127,9 @@ static int tq_put(struct qt_thread *t, long item, int line, const char *what)
 			tq_wait(q, &q->not_full);
 	}
 	int ok = !tq_full(q);
+	trace_task_t waker = q->last_get;
 	if (ok) {
+		q->last_put = t->task;
 		q->ring[(q->head + q->n) % q->cap] = item;
 		q->n++;
 		q->unfinished++;
@@ -133,6 +139,8 @@ static int tq_put(struct qt_thread *t, long item, int line, const char *what)
 	}
 	pthread_mutex_unlock(&q->mu);
 	if (waited) {
+		if (ok)
+			trace_wake(t->task, waker, "took an item: a place on the queue");
 		t->wait_ns += clock_now_ns() - t0;
 		gil_acquire(qt->gil, t->task, line);
 	}
@@ -155,7 +163,9 @@ static int tq_get(struct qt_thread *t, long *item)
 			tq_wait(q, &q->not_empty);
 	}
 	int ok = q->n > 0;
+	trace_task_t waker = q->last_put;
 	if (ok) {
+		q->last_get = t->task;
 		*item = q->ring[q->head];
 		q->head = (q->head + 1) % q->cap;
 		q->n--;
@@ -163,17 +173,21 @@ static int tq_get(struct qt_thread *t, long *item)
 	}
 	pthread_mutex_unlock(&q->mu);
 	if (waited) {
+		if (ok)
+			trace_wake(t->task, waker, "put an item");
 		t->wait_ns += clock_now_ns() - t0;
 		gil_acquire(qt->gil, t->task, qt->ln.get);
 	}
 	return ok ? 0 : -1;
 }
 
-static void tq_task_done(struct tq *q)
+static void tq_task_done(struct tq *q, trace_task_t task)
 {
 	pthread_mutex_lock(&q->mu);
-	if (q->unfinished > 0 && --q->unfinished == 0)
+	if (q->unfinished > 0 && --q->unfinished == 0) {
+		q->last_done = task;
 		pthread_cond_broadcast(&q->all_done);
+	}
 	pthread_mutex_unlock(&q->mu);
 }
 
@@ -184,9 +198,14 @@ static void tq_join(struct qt *qt, trace_task_t task)
 	trace_state_at(task, STATE_JOIN, qt->ln.join, "q.join(): until every item is task_done");
 	gil_release(qt->gil, task);
 	pthread_mutex_lock(&q->mu);
+	int waited = q->unfinished > 0;
 	while (q->unfinished > 0 && !run_stopping(qt->run))
 		tq_wait(q, &q->all_done);
+	int woken = waited && q->unfinished == 0;
+	trace_task_t waker = q->last_done;
 	pthread_mutex_unlock(&q->mu);
+	if (woken)
+		trace_wake(task, waker, "marked the last item done");
 	gil_acquire(qt->gil, task, qt->ln.join);
 }
 
@@ -245,12 +264,12 @@ static void *qt_consumer(void *arg)
 	while (tq_get(t, &item) == 0) {
 		if (item == QT_STOP) {
 			trace_state_at(t->task, STATE_RUNNING, qt->ln.stop, "got the sentinel: q.task_done(); break");
-			tq_task_done(&qt->q);
+			tq_task_done(&qt->q, t->task);
 			break;
 		}
 		qt_work(t, item);
 		trace_state_at(t->task, STATE_RUNNING, qt->ln.done, "q.task_done()");
-		tq_task_done(&qt->q);
+		tq_task_done(&qt->q, t->task);
 		t->done++;
 	}
 	trace_markf(t->task, "consumer %d: %ld items", t->index, t->done);

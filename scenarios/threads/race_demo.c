@@ -141,6 +141,7 @@ struct race_shared {
 	const struct py_code *code;
 	uint64_t spins[PY_STEPS_MAX]; /* each PY_SPIN step's ns as spins */
 	char (*names)[32];
+	const struct racer *racers;
 };
 
 struct racer {
@@ -168,6 +169,10 @@ static void racer_lock(struct racer *r)
 		gil_release(s->gil, r->task);
 		while (sem_wait(&s->lock) != 0)
 			;
+		/* holder still names the racer that let the lock go: it woke us */
+		if (draw)
+			trace_wake(r->task, s->racers[atomic_load_explicit(&s->holder, memory_order_relaxed)].task,
+			           "released counter_lock");
 		if (draw)
 			gil_acquire(s->gil, r->task, r->line);
 		else
@@ -273,6 +278,7 @@ static struct race_outcome race_phase(struct run *run, trace_task_t main_task, c
 	if (!r || !th || !s.names || (gil_on && !s.gil))
 		goto out;
 	sem_init(&s.lock, 0, 1);
+	s.racers = r;
 	race_phase_setup(&s, r, t, main_task, group);
 
 	trace_state_at(main_task, STATE_RUNNING, run_lesson_line(run, "start"), "t.start()");

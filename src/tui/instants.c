@@ -1,9 +1,13 @@
 /*
  * instants.c: what happened at an instant on a lane, drawn over its cells
  * at any zoom: the lines a task printed (a dot), several in one column
- * coalesced into their count. They come from the model's marks, found for
- * the view's time range once per frame and counted per visible lane and
- * column; their cost follows the marks in view, up to a bound.
+ * coalesced into their count; a task woken by another (a chevron) where
+ * the wait it ended filled a column at least (view_wake_shown); a
+ * cancelled task's end (a cross, after its last cell). They come from the
+ * model's marks, wakes and tasks, found for the view's time range once per
+ * frame and kept per visible lane and column; their cost follows the
+ * instants in view, up to a bound. Wakes and ends are a task lane's only:
+ * a group lane is opened (Enter) to see them.
  */
 #include "tui_int.h"
 
@@ -33,23 +37,57 @@ static int instants_alloc(struct tui *t, int rows, int ncols)
 	size_t nt = model_task_count(t->model), ng = model_group_count(t->model);
 	if (need > t->inst.cap) {
 		free(t->inst.count);
+		free(t->inst.flags);
 		t->inst.count = malloc(need);
-		t->inst.cap = t->inst.count ? need : 0;
+		t->inst.flags = malloc(need);
+		t->inst.cap = t->inst.count && t->inst.flags ? need : 0;
 	}
 	if (nt + ng > t->inst.rowcap) {
 		free(t->inst.row_of);
 		t->inst.row_of = malloc((nt + ng) * sizeof(*t->inst.row_of));
 		t->inst.rowcap = t->inst.row_of ? nt + ng : 0;
 	}
-	if (t->inst.count == NULL || t->inst.row_of == NULL)
+	if (t->inst.cap == 0 || t->inst.row_of == NULL)
 		return -1;
 	memset(t->inst.count, 0, need);
+	memset(t->inst.flags, 0, need);
 	for (size_t i = 0; i < nt + ng; i++)
 		t->inst.row_of[i] = -1;
 	return 0;
 }
 
-/* Count the marks of the lanes top..top+rows-1 in each column of the view. */
+/* Flag the wakes in [vp.t0, t1) that show on the task lanes on screen, and
+ * the ends of those lanes' tasks. */
+static void instants_wakes_ends(struct tui *t, uint64_t t1)
+{
+	const struct model *m = t->model;
+	int ncols = t->inst.ncols;
+	size_t walked = 0;
+	for (size_t k = model_wake_first_at(m, t->vp.t0); k < model_wake_count(m); k++, walked++) {
+		struct model_wake w;
+		if (walked == TUI_MARKS_WALK_MAX) {
+			t->inst.cut = 1;
+			break;
+		}
+		if (model_wake_get(m, k, &w) != 0 || w.t_ns >= t1)
+			break;
+		if (w.t_ns < t->vp.t0) /* a late event's, applied out of order */
+			continue;
+		int r = (size_t)w.task < model_task_count(m) ? t->inst.row_of[w.task] : -1;
+		if (r >= 0 && view_wake_shown(&w, t->vp.dt))
+			t->inst.flags[(size_t)r * (size_t)ncols + (w.t_ns - t->vp.t0) / t->vp.dt] |= TUI_INST_WOKEN;
+	}
+	for (int r = 0; r < t->inst.rows && (size_t)(t->inst.top + r) < t->nlanes; r++) {
+		const struct lane *l = &t->lanes[t->inst.top + r];
+		const struct model_task *mt = l->is_group ? NULL : model_task(m, l->index);
+		long c = mt != NULL && mt->end_ns < t1 ? view_end_col(&t->vp, mt) : -1;
+		if (c >= 0)
+			t->inst.flags[(size_t)r * (size_t)ncols + (size_t)c] |= TUI_INST_ENDED;
+	}
+}
+
+/* Count the marks of the lanes top..top+rows-1 in each column of the view,
+ * and flag their wakes and ends. */
 void tui_instants_collect(struct tui *t, int top, int rows)
 {
 	int ncols = t->lo.ncols;
@@ -78,7 +116,7 @@ void tui_instants_collect(struct tui *t, int top, int rows)
 		}
 		if (model_mark_get(t->model, k, &mk) != 0 || mk.t_ns >= t1)
 			break;
-		if (mk.task < 0 || (size_t)mk.task >= nt)
+		if (mk.task < 0 || (size_t)mk.task >= nt || mk.t_ns < t->vp.t0)
 			continue;
 		int r = t->inst.row_of[mk.task];
 		int g = model_task(t->model, (size_t)mk.task)->group_index;
@@ -90,6 +128,7 @@ void tui_instants_collect(struct tui *t, int top, int rows)
 		if (*c < TUI_MARK_COUNT_MAX)
 			(*c)++;
 	}
+	instants_wakes_ends(t, t1);
 }
 
 /* Marks in column col of the lane on visible row `row`. */
@@ -98,6 +137,14 @@ int tui_instants_at(const struct tui *t, int row, int col)
 	if (row < 0 || row >= t->inst.rows || col < 0 || col >= t->inst.ncols)
 		return 0;
 	return t->inst.count[(size_t)row * (size_t)t->inst.ncols + (size_t)col];
+}
+
+/* Wakes and ends (TUI_INST_*) in column col of the lane on visible row `row`. */
+int tui_instants_flags(const struct tui *t, int row, int col)
+{
+	if (row < 0 || row >= t->inst.rows || col < 0 || col >= t->inst.ncols)
+		return 0;
+	return t->inst.flags[(size_t)row * (size_t)t->inst.ncols + (size_t)col];
 }
 
 /* One mark: a dot, or the count of those that share the column (2..9, then +). */

@@ -238,7 +238,9 @@ int tui_teardown(struct tui *t)
 	model_free(t->model);
 	free(t->lanes);
 	free(t->cells);
+	free(t->looks.row);
 	free(t->inst.count);
+	free(t->inst.flags);
 	free(t->inst.row_of);
 	free(t->names.dup);
 	for (int i = 0; i < t->ncache; i++)

@@ -153,8 +153,7 @@ void tui_draw_menu(struct tui *t)
 	tui_fill(0, 0, w, A_REVERSE);
 	tui_put(0, 0, w, " simul  concurrency you can watch: pick a demo", A_REVERSE | A_BOLD);
 	menu_draw_list(t, lw, h);
-	for (int y = 1; y < h - 1; y++)
-		mvaddstr(y, lw, t->ascii ? "|" : "\u2502");
+	tui_vline(t, 1, lw, h - 2);
 	if (t->nshown > 0)
 		menu_draw_demo(t, &t->items[t->shown[t->msel]], lw + 1, w - lw - 2, h);
 	if (t->msg[0])

@@ -21,8 +21,9 @@ void tui_draw_detail(struct tui *t)
 	const struct model_task *mt = model_task(t->model, (size_t)ti);
 	size_t ns = model_span_count(t->model, (size_t)ti);
 	tui_fill(y0, x0, bw, A_REVERSE);
-	tui_putf(y0, x0, bw, A_REVERSE | A_BOLD, " %s  (%s, pid %d, tid %d)  %zu spans   j/k scroll, Esc close",
-	         mt->name, kind_name(mt->kind), mt->pid, mt->tid, ns);
+	tui_putf(y0, x0, bw, A_REVERSE | A_BOLD, " %s  (%s, pid %d, tid %d%s%s)  %zu spans   j/k scroll, Esc close",
+	         mt->name, kind_name(mt->kind), mt->pid, mt->tid, mt->end_ns ? ", " : "",
+	         mt->end_ns ? end_name(mt->end_how) : "", ns);
 	/* columns by position, not printf widths: "µs" is two bytes but one column */
 	static const int col[] = {1, 14, 27, 38, 44};
 	static const char *const head[] = {"start", "duration", "state", "core", "why"};
@@ -95,7 +96,12 @@ int tui_help_lines(unsigned where, int ascii, char (*lines)[TUI_LINE_MAX], int m
 		if (!ascii)
 			tui_line(lines, &n, max, "  \u2581\u2584\u2587  running for that share of the cell");
 		tui_line(lines, &n, max, "  %s    printed a line (2-9: that many in one cell, +: more)", ascii ? "*" : "\u2022");
-		tui_line(lines, &n, max, "why: at the cursor, the selected lane's wait and what it waits for");
+		tui_line(lines, &n, max, "  %s    woken by another task, after a wait of a cell or more (zoom in: shorter)",
+		         ascii ? VIEW_WAKE_ASCII : VIEW_WAKE_GLYPH);
+		tui_line(lines, &n, max, "  %s    after its last cell: %s", end_glyph(TASK_END_CANCELLED, ascii),
+		         end_help(TASK_END_CANCELLED));
+		tui_line(lines, &n, max, "why: at the cursor, the selected lane's wait and what it waits for;");
+		tui_line(lines, &n, max, "     on a %s, who woke it and doing what", ascii ? VIEW_WAKE_ASCII : VIEW_WAKE_GLYPH);
 	}
 	return n;
 }

@@ -6,6 +6,8 @@
  */
 #include "tui_int.h"
 
+#include <math.h>
+
 #include "procstat.h"
 
 #define TUI_PY_MAX_LINES 512 /* of a lesson's Python shown */
@@ -193,6 +195,37 @@ static void stats_run(struct tui *t, int *n)
 	}
 }
 
+unsigned tui_share_percent(uint64_t part, uint64_t whole)
+{
+	if (whole == 0)
+		return 0;
+	if (part > UINT64_MAX / 100) /* years of time: no room for the exact way */
+		return (unsigned)nearbyint(100.0 * (double)part / (double)whole);
+	uint64_t q = part * 100 / whole, r = part * 100 % whole;
+	if (r > whole - r || (r == whole - r && (q & 1)))
+		q++;
+	return (unsigned)q;
+}
+
+/* Append " LABEL N%" at row[*l]: the stats of every task line on screen,
+ * each frame, without printf's number formatting. */
+static void stats_append_share(char *row, int *l, const char *label, unsigned pct)
+{
+	char digits[12];
+	int k = 0, n = (int)strlen(label);
+	do
+		digits[k++] = (char)('0' + pct % 10);
+	while ((pct /= 10) > 0);
+	row[(*l)++] = ' ';
+	memcpy(row + *l, label, (size_t)n);
+	*l += n;
+	row[(*l)++] = ' ';
+	while (k > 0)
+		row[(*l)++] = digits[--k];
+	row[(*l)++] = '%';
+	row[*l] = '\0';
+}
+
 /* Task i's time in each state and share of its life: one line per state
  * for the selected task, else all on one line. */
 static void stats_task(struct tui *t, int *n, size_t i, int selected)
@@ -210,14 +243,13 @@ static void stats_task(struct tui *t, int *n, size_t i, int selected)
 	for (int s = 0; s < STATE_COUNT && l < (int)sizeof(row) - 32; s++) {
 		if (tot[s] == 0)
 			continue;
-		double share = life ? 100.0 * (double)tot[s] / (double)life : 0.0;
 		if (selected) {
+			double share = life ? 100.0 * (double)tot[s] / (double)life : 0.0;
 			view_format_duration(tot[s], t->ascii, a, sizeof(a));
 			tui_line(stats_lines, n, STATS_MAXL, "%s", row);
 			l = snprintf(row, sizeof(row), "   %-9s %10s %5.1f%%", state_name((enum state)s), a, share);
 		} else {
-			l += snprintf(row + l, sizeof(row) - (size_t)l, " %s %.0f%%", state_label((enum state)s),
-			              share);
+			stats_append_share(row, &l, state_label((enum state)s), tui_share_percent(tot[s], life));
 		}
 	}
 	tui_line(stats_lines, n, STATS_MAXL, "%s", row);

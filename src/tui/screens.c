@@ -101,10 +101,9 @@ void tui_draw_run(struct tui *t)
 	if (lo->stats.w > 0)
 		tui_draw_stats(t, lo->stats.y, lo->stats.x, lo->stats.h, lo->stats.w);
 	tui_draw_lesson(t, lo->lesson.y, lo->lesson.x, lo->lesson.h, lo->lesson.w);
-	for (int y = lo->panes_y; y < lo->panes_y + lo->panes_h; y++)
-		for (int i = 0; i < 2; i++)
-			if (lo->sep[i] >= 0)
-				mvaddstr(y, lo->sep[i], t->ascii ? "|" : "\u2502");
+	for (int i = 0; i < 2; i++)
+		if (lo->sep[i] >= 0)
+			tui_vline(t, lo->panes_y, lo->sep[i], lo->panes_h);
 	tui_keybar(t, t->replay ? KEYS_REPLAY | KEYS_RUN : KEYS_RUN, lo->keybar.y, lo->keybar.w);
 }
 

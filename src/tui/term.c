@@ -126,6 +126,19 @@ static const struct tui_color theme_fg[TUI_THEME_COUNT][STATE_COUNT] = {
         },
 };
 
+/* How a task ended, per theme: a finish draws nothing (DONE's colour); a
+ * cancelled task's cross after its last cell has a colour no state has in
+ * that theme with 256 colours (light purple on dark, deep violet on light,
+ * orchid on contrast, the palest grey in cb, whose Okabe-Ito colours all
+ * name states); with 8, red, which only preempted shares, a cell glyph
+ * the cross never stands among. */
+static const struct tui_color theme_end_fg[TUI_THEME_COUNT][TASK_END_COUNT] = {
+    [THEME_DARK] = {[TASK_END_FINISHED] = C(240, COLOR_WHITE), [TASK_END_CANCELLED] = C(141, COLOR_RED)},
+    [THEME_LIGHT] = {[TASK_END_FINISHED] = C(250, COLOR_BLACK), [TASK_END_CANCELLED] = C(55, COLOR_RED)},
+    [THEME_CONTRAST] = {[TASK_END_FINISHED] = C(244, COLOR_WHITE), [TASK_END_CANCELLED] = C(213, COLOR_RED)},
+    [THEME_CB] = {[TASK_END_FINISHED] = C(240, COLOR_WHITE), [TASK_END_CANCELLED] = C(255, COLOR_RED)},
+};
+
 /* Background (-1: the terminal's own) and plain text of each theme. */
 static const short theme_bg[TUI_THEME_COUNT] = {
     [THEME_DARK] = -1, [THEME_LIGHT] = COLOR_WHITE, [THEME_CONTRAST] = COLOR_BLACK, [THEME_CB] = -1};
@@ -157,6 +170,11 @@ short tui_theme_state_fg(int theme, enum state s, int colors256)
 	return (short)((colors256 ? theme_fg[theme][s].c256 : theme_fg[theme][s].c8) - 1);
 }
 
+short tui_theme_end_fg(int theme, enum task_end e, int colors256)
+{
+	return (short)((colors256 ? theme_end_fg[theme][e].c256 : theme_end_fg[theme][e].c8) - 1);
+}
+
 void tui_colors_apply(struct tui *t)
 {
 	if (!t->color)
@@ -165,6 +183,8 @@ void tui_colors_apply(struct tui *t)
 	short bg = c256 ? theme_bg256[t->theme] : theme_bg[t->theme];
 	for (int s = 0; s < STATE_COUNT; s++)
 		init_pair(PAIR_STATE(s), tui_theme_state_fg(t->theme, (enum state)s, c256), bg);
+	for (int e = 0; e < TASK_END_COUNT; e++)
+		init_pair(PAIR_END(e), tui_theme_end_fg(t->theme, (enum task_end)e, c256), bg);
 	/* yellow does not read on the light theme's white */
 	for (int i = 0; i < TUI_TASK_COLORS; i++)
 		init_pair(PAIR_TASK(i),
@@ -180,6 +200,12 @@ attr_t tui_state_attr(const struct tui *t, enum state s)
 	if (!t->color)
 		return s == STATE_RUNNING ? A_BOLD : A_NORMAL;
 	return COLOR_PAIR(PAIR_STATE(s)) | (t->theme == THEME_CONTRAST || t->present ? A_BOLD : A_NORMAL);
+}
+
+/* An end's colour, bold: a cross that stands alone after a lane. */
+attr_t tui_end_attr(const struct tui *t, enum task_end e)
+{
+	return A_BOLD | (t->color ? COLOR_PAIR(PAIR_END(e)) : A_NORMAL);
 }
 
 /* Secondary text: dim, except where dim washes out (the contrast theme,
@@ -212,6 +238,32 @@ int tui_text_width(const char *s)
 	return w;
 }
 
+/* What curses would store for a character drawn in `attr` on stdscr (as
+ * waddch renders it): the attributes of both `attr` and the background,
+ * the colour of `attr`, else the background's. */
+chtype tui_rendition(attr_t attr)
+{
+	chtype bg = getbkgd(stdscr);
+	attr_t pair = attr & A_COLOR ? attr & A_COLOR : bg & A_COLOR;
+	return (attr & A_ATTRIBUTES & ~A_COLOR) | (bg & A_ATTRIBUTES & ~A_COLOR) | pair;
+}
+
+/* n printable ASCII characters at (y, x) in rendition r, stored in one
+ * call (the cursor stays): curses' character-at-a-time path decodes each
+ * byte as part of a possible multibyte character, which made the panes'
+ * text a large part of a frame. */
+static void tui_put_ascii(int y, int x, const char *s, int n, chtype r)
+{
+	chtype buf[256];
+	while (n > 0) {
+		int k = n < (int)(sizeof(buf) / sizeof(buf[0])) ? n : (int)(sizeof(buf) / sizeof(buf[0]));
+		for (int i = 0; i < k; i++)
+			buf[i] = (chtype)(unsigned char)s[i] | r;
+		mvaddchnstr(y, x, buf, k);
+		s += k, x += k, n -= k;
+	}
+}
+
 /* Draw at most w display columns of UTF-8 text; returns columns used. */
 int tui_put(int y, int x, int w, const char *s, attr_t attr)
 {
@@ -220,7 +272,7 @@ int tui_put(int y, int x, int w, const char *s, attr_t attr)
 	memset(&st, 0, sizeof(st));
 	if (w <= 0 || y < 0 || y >= LINES)
 		return 0;
-	move(y, x);
+	chtype r = tui_rendition(attr);
 	attron(attr);
 	while (*s && used < w) {
 		/* a run of plain ASCII goes to curses in one call */
@@ -228,11 +280,12 @@ int tui_put(int y, int x, int w, const char *s, attr_t attr)
 		while (s[run] >= ' ' && s[run] < 0x7f && used + (int)run < w)
 			run++;
 		if (run > 0) {
-			addnstr(s, (int)run);
+			tui_put_ascii(y, x + used, s, (int)run, r);
 			used += (int)run;
 			s += run;
 			continue;
 		}
+		move(y, x + used);
 		wchar_t wc;
 		size_t n = mbrtowc(&wc, s, strnlen(s, MB_LEN_MAX), &st);
 		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
@@ -268,11 +321,23 @@ int tui_putf(int y, int x, int w, attr_t attr, const char *fmt, ...)
 	return tui_put(y, x, w, buf, attr);
 }
 
+/* A pane separator: h rows of a vertical line at column x from row y. */
+void tui_vline(const struct tui *t, int y, int x, int h)
+{
+	cchar_t cc;
+	const wchar_t bar[2] = {t->ascii ? L'|' : L'\u2502', 0};
+	if (h <= 0)
+		return;
+	setcchar(&cc, bar, A_NORMAL, 0, NULL);
+	mvvline_set(y, x, &cc, h);
+}
+
 void tui_fill(int y, int x, int w, attr_t attr)
 {
+	if (w <= 0 || y < 0 || y >= LINES)
+		return;
 	attron(attr);
-	for (int i = 0; i < w; i++)
-		mvaddch(y, x + i, ' ');
+	mvhline(y, x, ' ', w);
 	attroff(attr);
 }
 

@@ -14,7 +14,7 @@
 struct tui_used {
 	int state[STATE_COUNT];
 	int brief[STATE_COUNT];
-	int eighths, marks, marks_hidden;
+	int eighths, marks, marks_hidden, woken, ended;
 };
 
 /* A group lane shows its prints only when they mark at most 1/4 of its columns. */
@@ -119,35 +119,49 @@ int tui_selected_task(const struct tui *t)
 
 /* ---- drawing: run screen ---- */
 
-/* One cell: the glyph of the state it shows (view_cell_look), a running
- * share in eighths of a block, or the small letter of a GIL or lock wait
- * that a longer state hid; reversed under the cursor. */
-static void tui_cell(const struct tui *t, const struct model_cell *c, uint64_t dt, int highlight,
-                     struct tui_used *used)
+/* The glyph of look `look` (as in t->looks) of state s, reversed under the
+ * cursor, as curses stores it: made at its first use in the frame, with
+ * the rendition waddch would give it (tui_rendition). */
+static const cchar_t *tui_look(struct tui *t, int look, enum state s, int highlight)
 {
 	static const char *const eighths[TUI_EIGHTHS + 1] = {
 	    " ", "\u2581", "\u2582", "\u2583", "\u2584", "\u2585", "\u2586", "\u2587", "\u2588"};
+	cchar_t *cc = &t->looks.cc[look][s][highlight];
+	if (t->looks.made[look][s][highlight])
+		return cc;
+	char small[2] = {(char)tolower((unsigned char)state_glyph(s, 1)[0]), 0};
+	const char *g = look == TUI_LOOK_SMALL ? small : look > 0 ? eighths[look] : state_glyph(s, t->ascii);
+	wchar_t wc[2] = {L'?', 0};
+	mbstate_t st;
+	memset(&st, 0, sizeof(st));
+	if ((int)mbrtowc(&wc[0], g, strlen(g), &st) <= 0)
+		wc[0] = L'?';
+	chtype r = tui_rendition(tui_state_attr(t, s) | (highlight ? A_REVERSE : A_NORMAL));
+	setcchar(cc, wc, r & A_ATTRIBUTES & ~A_COLOR, (short)PAIR_NUMBER(r), NULL);
+	t->looks.made[look][s][highlight] = 1;
+	return cc;
+}
+
+/* One cell: the glyph of the state it shows (view_cell_look), a running
+ * share in eighths of a block, or the small letter of a GIL or lock wait
+ * that a longer state hid; reversed under the cursor. */
+static const cchar_t *tui_cell(struct tui *t, const struct model_cell *c, uint64_t dt, int highlight,
+                               struct tui_used *used)
+{
 	struct view_cell_look lk;
-	char small[2] = {0, 0};
-	const char *g;
 	view_cell_look(c, dt, &lk);
 	enum state s = lk.state;
+	int look = 0;
 	used->state[s] = 1;
 	used->eighths |= s == STATE_RUNNING && lk.eighths < TUI_EIGHTHS;
 	if (lk.brief != STATE_DONE) {
 		s = lk.brief;
 		used->brief[s] = 1;
-		small[0] = (char)tolower((unsigned char)state_glyph(s, 1)[0]);
-		g = small;
+		look = TUI_LOOK_SMALL;
 	} else if (s == STATE_RUNNING && !t->ascii) {
-		g = eighths[lk.eighths];
-	} else {
-		g = state_glyph(s, t->ascii);
+		look = lk.eighths;
 	}
-	attr_t a = tui_state_attr(t, s) | (highlight ? A_REVERSE : A_NORMAL);
-	attron(a);
-	addstr(g);
-	attroff(a);
+	return tui_look(t, look, s, highlight);
 }
 
 /* The name column's width (the longest lane name), then the columns; in
@@ -248,6 +262,37 @@ void tui_cells_forget(struct tui *t)
 		t->cache[i].ncols = 0;
 }
 
+/* The instants of the lane on visible row r over its cells (instants.c): a
+ * print (its count), else a wake; a task's end glyph over either. On the
+ * lane, or under it when lanes are spaced out. */
+static void tui_lane_instants(const struct tui *t, const struct lane *l, int r, int marks, struct tui_used *used)
+{
+	const struct tui_layout *lo = &t->lo;
+	int y = lo->lane_y + r * lo->lane_step + (lo->lane_step > 1);
+	for (int c = 0; c < lo->ncols; c++) {
+		int n = marks ? tui_instants_at(t, r, c) : 0, f = tui_instants_flags(t, r, c);
+		attr_t hl = c == t->cursor ? A_REVERSE : A_NORMAL;
+		if (f & TUI_INST_ENDED) {
+			enum task_end e = model_task(t->model, l->index)->end_how;
+			tui_put(y, lo->cells_x + c, 1, end_glyph(e, t->ascii), tui_end_attr(t, e) | hl);
+			used->ended = 1;
+		} else if (n > 0) {
+			tui_instant_draw(t, y, lo->cells_x + c, n, c == t->cursor);
+			used->marks = 1;
+		} else if (f & TUI_INST_WOKEN) {
+			tui_put(y, lo->cells_x + c, 1, t->ascii ? VIEW_WAKE_ASCII : VIEW_WAKE_GLYPH, A_BOLD | hl);
+			used->woken = 1;
+		}
+	}
+}
+
+/* The task of lane `task` ended, not as a plain finish, by instant tcur. */
+static int tui_lane_ended(const struct tui *t, size_t task, uint64_t tcur)
+{
+	const struct model_task *mt = model_task(t->model, task);
+	return mt->end_ns != 0 && tcur >= mt->end_ns && mt->end_how != TASK_END_FINISHED;
+}
+
 /* Lane li on visible row r: its name, its cells and marks, its state at
  * time tcur; notes what it shows in *used. */
 static void tui_timeline_lane(struct tui *t, int li, int r, uint64_t tcur, struct tui_used *used)
@@ -275,9 +320,14 @@ static void tui_timeline_lane(struct tui *t, int li, int r, uint64_t tcur, struc
 		na |= COLOR_PAIR(PAIR_TASK(l->index));
 	tui_fill(y, 0, lo->name_w, na);
 	tui_put(y, 0, lo->name_w, name, na);
-	move(y, lo->cells_x);
+	/* the lane's cells go to curses in one call, as they are stored */
+	if (t->looks.row_cap < ncols) {
+		t->looks.row = xreallocarray(t->looks.row, (size_t)ncols, sizeof(*t->looks.row));
+		t->looks.row_cap = ncols;
+	}
 	for (int c = 0; c < ncols; c++)
-		tui_cell(t, &t->cells[c], dt, c == t->cursor, used);
+		t->looks.row[c] = *tui_cell(t, &t->cells[c], dt, c == t->cursor, used);
+	mvadd_wchnstr(y, lo->cells_x, t->looks.row, ncols);
 	/* A group's prints would cover its states when its tasks print all the
 	 * time (chess boards): then they wait for the group to be opened. */
 	int marked = 0;
@@ -287,14 +337,12 @@ static void tui_timeline_lane(struct tui *t, int li, int r, uint64_t tcur, struc
 		used->marks_hidden = 1;
 		marked = 0;
 	}
-	for (int c = 0; c < ncols && marked > 0; c++) {
-		int n = tui_instants_at(t, r, c);
-		if (n > 0) { /* on the lane, or under it when lanes are spaced out */
-			tui_instant_draw(t, y + (lo->lane_step > 1), lo->cells_x + c, n, c == t->cursor);
-			used->marks = 1;
-		}
-	}
-	tui_put(y, lo->state_x, TUI_STATE_COL_W - 1, state_label(at), tui_state_attr(t, at));
+	tui_lane_instants(t, l, r, marked > 0, used);
+	if (!l->is_group && at == STATE_DONE && tui_lane_ended(t, l->index, tcur))
+		tui_put(y, lo->state_x, TUI_STATE_COL_W - 1, end_label(model_task(t->model, l->index)->end_how),
+		        tui_end_attr(t, model_task(t->model, l->index)->end_how));
+	else
+		tui_put(y, lo->state_x, TUI_STATE_COL_W - 1, state_label(at), tui_state_attr(t, at));
 }
 
 /* The legend of what the lanes show, on the timeline's last row. */
@@ -320,6 +368,14 @@ static void tui_timeline_legend(const struct tui *t, const struct tui_used *used
 	if (used->marks) {
 		x += tui_put(y, x, w - x, t->ascii ? "*" : "\u2022", A_BOLD);
 		x += tui_put(y, x, w - x, " printed (2-9, +: that many)  ", A_NORMAL);
+	}
+	if (used->woken) {
+		x += tui_put(y, x, w - x, t->ascii ? VIEW_WAKE_ASCII : VIEW_WAKE_GLYPH, A_BOLD);
+		x += tui_put(y, x, w - x, " woken by another task  ", A_NORMAL);
+	}
+	if (used->ended) {
+		x += tui_put(y, x, w - x, end_glyph(TASK_END_CANCELLED, t->ascii), tui_end_attr(t, TASK_END_CANCELLED));
+		x += tui_putf(y, x, w - x, A_NORMAL, " %s  ", end_name(TASK_END_CANCELLED));
 	}
 	if (used->marks_hidden)
 		x += tui_put(y, x, w - x, "a busy group's prints: Enter opens it  ", A_NORMAL);
@@ -365,6 +421,7 @@ void tui_draw_timeline(struct tui *t)
 	}
 	struct tui_used used;
 	memset(&used, 0, sizeof(used));
+	memset(t->looks.made, 0, sizeof(t->looks.made)); /* the theme or the colours may have changed */
 	tui_instants_collect(t, t->lane_top, rows);
 	for (int r = 0; r < rows && (size_t)(t->lane_top + r) < t->nlanes; r++)
 		tui_timeline_lane(t, t->lane_top + r, r, tcur, &used);

@@ -145,6 +145,9 @@ struct lane {
 	size_t index; /* task, or group */
 };
 
+#define TUI_LOOK_SMALL 9
+#define TUI_LOOKS 10
+
 /* One visible lane's cells as last computed, reused while the view and the
  * model are unchanged (a cursor move, a key, a replay's redraw). */
 struct tui_cells_cached {
@@ -234,6 +237,16 @@ struct tui {
 	size_t nlanes, lanes_cap;
 	struct model_cell *cells;
 	int cells_cap;
+	/* the glyphs of a lane's cells as curses stores them, made once a
+	 * frame for each look drawn (timeline.c): [look][state][under the
+	 * cursor], look 0 a state's glyph, 1 to 8 running in eighths,
+	 * TUI_LOOK_SMALL the small letter of a wait */
+	struct {
+		cchar_t cc[TUI_LOOKS][STATE_COUNT][2];
+		unsigned char made[TUI_LOOKS][STATE_COUNT][2];
+		cchar_t *row;
+		int row_cap;
+	} looks;
 
 	/* pacing (pace.c): the speed of the next run, the files to write */
 	double speed;
@@ -286,6 +299,7 @@ struct tui {
 	/* the marks of the lanes on screen, per row and column (instants.c) */
 	struct {
 		unsigned char *count;
+		unsigned char *flags; /* TUI_INST_* */
 		size_t cap;
 		int *row_of; /* task, then ngroups group indexes: visible row or -1 */
 		size_t rowcap;
@@ -300,11 +314,13 @@ enum tui_pair {
 	PAIR_TEXT = 1,
 	PAIR_STATE_FIRST,
 	PAIR_TASK_FIRST = PAIR_STATE_FIRST + STATE_COUNT,
-	PAIR_COUNT = PAIR_TASK_FIRST + TUI_TASK_COLORS
+	PAIR_END_FIRST = PAIR_TASK_FIRST + TUI_TASK_COLORS,
+	PAIR_COUNT = PAIR_END_FIRST + TASK_END_COUNT
 };
 _Static_assert(PAIR_COUNT <= 64, "more colour pairs than an 8-colour terminal has");
 #define PAIR_STATE(s) ((short)(PAIR_STATE_FIRST + (s)))
 #define PAIR_TASK(i) ((short)(PAIR_TASK_FIRST + (i) % TUI_TASK_COLORS))
+#define PAIR_END(e) ((short)(PAIR_END_FIRST + (e)))
 
 
 /* Split text into o->lines of at most w bytes, breaking at spaces (the
@@ -330,12 +346,17 @@ void tui_colors_apply(struct tui *t);
  * theme gives it none. */
 short tui_theme_state_fg(int theme, enum state s, int colors256);
 attr_t tui_state_attr(const struct tui *t, enum state s);
+/* The same for how a task ended (its end glyph and label). */
+short tui_theme_end_fg(int theme, enum task_end e, int colors256);
+attr_t tui_end_attr(const struct tui *t, enum task_end e);
+chtype tui_rendition(attr_t attr);
 attr_t tui_dim(const struct tui *t);
 int tui_text_width(const char *s);
 int tui_put(int y, int x, int w, const char *s, attr_t attr);
 int tui_putf(int y, int x, int w, attr_t attr, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 void tui_fill(int y, int x, int w, attr_t attr);
+void tui_vline(const struct tui *t, int y, int x, int h);
 void tui_keybar(const struct tui *t, unsigned where, int y, int w);
 /* Show msg at the key bar's right end for a moment. */
 void tui_flash(struct tui *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -358,8 +379,11 @@ void tui_draw_timeline(struct tui *t);
 void tui_cells_forget(struct tui *t);
 
 /* instants.c */
+#define TUI_INST_WOKEN 1u /* the lane's task was woken by another here */
+#define TUI_INST_ENDED 2u /* its end glyph (a cancelled task's) goes here */
 void tui_instants_collect(struct tui *t, int top, int rows);
 int tui_instants_at(const struct tui *t, int row, int col);
+int tui_instants_flags(const struct tui *t, int row, int col);
 void tui_instant_draw(const struct tui *t, int y, int x, int count, int highlight);
 
 /* cores.c */
@@ -382,6 +406,9 @@ void tui_draw_why(struct tui *t);
 /* panes.c */
 void tui_cores_read(struct tui *t);
 int tui_clamp_scroll(int *scroll, int total, int h);
+/* part / whole in whole per cent, rounded as printf's %.0f rounds (to even
+ * at a half), from the exact quotient; 0 when whole is 0. */
+unsigned tui_share_percent(uint64_t part, uint64_t whole);
 void tui_draw_output(struct tui *t, int y0, int x0, int h, int w);
 void tui_draw_stats(struct tui *t, int y0, int x0, int h, int w);
 void tui_draw_panel(struct tui *t, char panel[][RUN_PANEL_WIDTH], int n, const char *title,
