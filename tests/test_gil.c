@@ -41,22 +41,29 @@ static void *spinner_main(void *arg)
 	return NULL;
 }
 
-START_TEST(one_holder_and_forced_switches)
+/* Two spinners, "a" and "b", each working work_ns under the GIL; returns
+ * once both are done. */
+static void run_spinners(struct gil *g, struct spinner s[2], atomic_int *inside, uint64_t work_ns)
 {
-	struct gil *g = gil_new(0);
-	ck_assert_ptr_nonnull(g);
-	atomic_int inside = 0;
-	struct spinner s[2];
 	pthread_t th[2];
 	for (int i = 0; i < 2; i++) {
 		s[i] = (struct spinner){.g = g, .task = trace_task_new(i ? "b" : "a", KIND_THREAD, NULL),
-		                        .inside = &inside, .work_ns = 150 * NS_PER_MS};
+		                        .inside = inside, .work_ns = work_ns};
 		gil_name_task(g, s[i].task, i ? "b" : "a");
 	}
 	for (int i = 0; i < 2; i++)
 		ck_assert_int_eq(pthread_create(&th[i], NULL, spinner_main, &s[i]), 0);
 	for (int i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
+}
+
+START_TEST(one_holder_and_forced_switches)
+{
+	struct gil *g = gil_new(0);
+	ck_assert_ptr_nonnull(g);
+	atomic_int inside = 0;
+	struct spinner s[2];
+	run_spinners(g, s, &inside, 150 * NS_PER_MS);
 	ck_assert_int_eq(s[0].overlap | s[1].overlap, 0);
 	ck_assert_int_eq(s[0].switched | s[1].switched, 1);
 	/* 300 ms of work in 5 ms turns: dozens of hand-overs, each turn near
@@ -80,16 +87,7 @@ START_TEST(handovers_are_wakes_by_the_last_holder)
 	ck_assert_ptr_nonnull(g);
 	atomic_int inside = 0;
 	struct spinner s[2];
-	pthread_t th[2];
-	for (int i = 0; i < 2; i++) {
-		s[i] = (struct spinner){.g = g, .task = trace_task_new(i ? "b" : "a", KIND_THREAD, NULL),
-		                        .inside = &inside, .work_ns = 60 * NS_PER_MS};
-		gil_name_task(g, s[i].task, i ? "b" : "a");
-	}
-	for (int i = 0; i < 2; i++)
-		ck_assert_int_eq(pthread_create(&th[i], NULL, spinner_main, &s[i]), 0);
-	for (int i = 0; i < 2; i++)
-		pthread_join(th[i], NULL);
+	run_spinners(g, s, &inside, 60 * NS_PER_MS);
 	feed_finish(m, clock_now_ns());
 	uint64_t n = gil_switches(g);
 	size_t nw = model_wake_count(m);
